@@ -1,0 +1,38 @@
+"""The rewards API: the system of record for points, visits, scans and checkouts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiflask import APIFlask
+
+from rewards_api import db, http_errors, observability, settings
+
+
+def create_app(config: dict[str, Any] | None = None) -> APIFlask:
+    """Build the app. ``config`` overrides settings read from ``REWARDS_*`` variables."""
+    app = APIFlask(__name__, title="Proximity Rewards API", version="1",
+                   spec_path="/openapi.json", docs_path="/docs")
+    app.config.update(settings.load(overrides=config))
+    app.config["SPEC_FORMAT"] = "json"
+    app.config["VALIDATION_ERROR_STATUS_CODE"] = 400
+    app.config["AUTO_404_RESPONSE"] = True
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.security_schemes = {
+        "BearerAuth": {"type": "http", "scheme": "bearer",
+                       "description": "Shopper token (st_...) or staff key (sk_...)"},
+    }
+
+    db.init_app(app)
+    http_errors.init_app(app)
+    observability.init_app(app)
+
+    from rewards_api import cli, health
+    from rewards_api.admin.views import bp as admin_bp
+    from rewards_api.shoppers.views import bp as shoppers_bp
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(shoppers_bp)
+    app.register_blueprint(admin_bp)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,65 @@
+"""Back-office endpoints for managers and admins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiflask import APIBlueprint
+from apiflask.fields import Integer, String
+from apiflask.validators import Length
+from flask import g
+from sqlalchemy import select
+
+from rewards_api import db
+from rewards_api.auth import staff_required, staff_store_allowed
+from rewards_api.errors import ApiError
+from rewards_api.idempotency import idempotent
+from rewards_api.ledger import services as ledger
+from rewards_api.schemas import StrictSchema
+from rewards_api.shoppers import services as shoppers
+from rewards_api.shoppers.models import Shopper
+from rewards_api.staff.models import MANAGER
+from rewards_api.stores.models import Store
+
+bp = APIBlueprint("admin", __name__, tag="Admin")
+
+
+class AdjustmentIn(StrictSchema):
+    public_id = String(required=True, validate=Length(equal=10))
+    program = String(required=True, validate=Length(min=1, max=40))
+    amount = Integer(required=True, validate=lambda n: n != 0 and abs(n) <= 1_000_000)
+    reason = String(required=True, validate=Length(max=500))
+    store_id = Integer(load_default=None)
+
+
+class AdjustmentOut(StrictSchema):
+    entry_id = Integer()
+    program = String()
+    amount = Integer()
+    balance = Integer()
+    reason = String()
+
+
+@bp.post("/v1/admin/adjustments")
+@staff_required(MANAGER)
+@idempotent
+@bp.input(AdjustmentIn)
+@bp.output(AdjustmentOut, status_code=201)
+@bp.doc(security="BearerAuth")
+def adjust_points(json_data: dict[str, Any]) -> dict[str, Any]:
+    """Correct a shopper's points (managers only). The reason is stored on the entry."""
+    s = db.session()
+    store_id = json_data["store_id"] or g.staff.store_id
+    if store_id is not None:
+        if s.get(Store, store_id) is None:
+            raise ApiError("store_not_found")
+        staff_store_allowed(g.staff, store_id)
+    shopper = s.scalars(select(Shopper).where(Shopper.public_id == json_data["public_id"])).first()
+    if shopper is None:
+        raise ApiError("shopper_not_found")
+    program = shoppers.program_by_code(s, json_data["program"])
+    account = shoppers.account_for(s, shopper, program)
+    entry = ledger.adjust(s, account, json_data["amount"], reason=json_data["reason"],
+                          actor=g.principal, store_id=store_id)
+    return {"entry_id": entry.id, "program": program.code, "amount": entry.amount,
+            "balance": account.balance, "reason": entry.reason}

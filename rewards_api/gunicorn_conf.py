@@ -1,0 +1,28 @@
+"""gunicorn settings for the rewards API: ``gunicorn -c rewards_api/gunicorn_conf.py
+'rewards_api:create_app()'``. Everything can be overridden with REWARDS_* variables."""
+
+import multiprocessing
+import os
+import shutil
+import tempfile
+
+bind = os.environ.get("REWARDS_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("REWARDS_WORKERS", multiprocessing.cpu_count() * 2))
+worker_class = "sync"
+timeout = 30
+graceful_timeout = 10
+accesslog = os.environ.get("REWARDS_ACCESS_LOG")  # off unless asked: the app logs JSON
+# /metrics adds up every worker through prometheus_client's multiprocess mode.
+_metrics_dir = os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR", os.path.join(tempfile.gettempdir(), f"rewards-metrics-{os.getpid()}"))
+
+
+def on_starting(server):  # noqa: ARG001
+    shutil.rmtree(_metrics_dir, ignore_errors=True)
+    os.makedirs(_metrics_dir, exist_ok=True)
+
+
+def child_exit(server, worker):  # noqa: ARG001
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

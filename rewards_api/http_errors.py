@@ -1,0 +1,77 @@
+"""Turn every failure into ``{"error": {"code", "message"}}`` with the right status.
+
+Validation errors name the fields; HTTP errors from Flask (404, 405, 413, malformed
+JSON) get registered codes; anything unexpected is logged with its traceback and
+answered as ``internal_error`` without one.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from apiflask import APIFlask
+from apiflask.exceptions import HTTPError
+from flask import Response, jsonify
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from rewards_api.errors import ApiError
+
+log = logging.getLogger("rewards_api.errors")
+
+_HTTP_CODES = {400: "invalid_request", 401: "unauthenticated", 403: "forbidden",
+               404: "not_found", 405: "method_not_allowed", 413: "body_too_large",
+               415: "unsupported_media_type"}
+
+
+def _answer(error: ApiError) -> tuple[Response, int]:
+    return jsonify(error.body()), error.status
+
+
+def _from_validation(error: HTTPError) -> ApiError:
+    detail: Any = error.detail
+    # APIFlask nests field errors by location: {"json": {"field": ["message"]}}.
+    fields = detail.get("json") or detail.get("query") or detail.get("form") or detail
+    if isinstance(fields, dict) and "_schema" in fields:
+        messages = fields["_schema"]
+        if any("Invalid JSON" in m for m in messages):
+            return ApiError("malformed_json")
+    if not fields:
+        return ApiError("malformed_json") if error.status_code == 400 else ApiError("invalid_request")
+    names = ", ".join(sorted(str(k) for k in fields)) if isinstance(fields, dict) else ""
+    message = f"These fields are missing or wrong: {names}." if names else None
+    return ApiError("invalid_request", message, details=fields)
+
+
+def init_app(app: APIFlask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(error: ApiError) -> tuple[Response, int]:
+        return _answer(error)
+
+    @app.error_processor
+    def _apiflask_error(error: HTTPError) -> tuple[Response, int]:
+        if error.status_code in (400, 422) and error.detail:
+            return _answer(_from_validation(error))
+        code = _HTTP_CODES.get(error.status_code, "invalid_request")
+        if error.status_code == 400 and not error.detail:
+            code = "malformed_json"
+        return _answer(ApiError(code, status=error.status_code))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> tuple[Response, int]:
+        status = error.code or 500
+        code = _HTTP_CODES.get(status)
+        if code is None:
+            return _answer(ApiError("invalid_request", error.description, status=status))
+        return _answer(ApiError(code, status=status))
+
+    @app.errorhandler(OperationalError)
+    def _database_down(error: OperationalError) -> tuple[Response, int]:
+        log.error("database error", exc_info=error)
+        return _answer(ApiError("service_unavailable"))
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> tuple[Response, int]:
+        log.error("unexpected error", exc_info=error)
+        return _answer(ApiError("internal_error"))

@@ -1,0 +1,110 @@
+"""``Idempotency-Key`` for every mutating request.
+
+The key is claimed by inserting a row *before* the effect, inside the same
+transaction. A concurrent retry's insert waits on that row (PostgreSQL's unique index,
+SQLite's write lock) and then fails, after which it reads the stored answer. So one
+key has one effect, and every retry gets the same status and body. Error answers are
+not stored: their transaction is rolled back, so they had no effect to protect.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, g, make_response, request
+from sqlalchemy import String, Text, delete
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from rewards_api import db
+from rewards_api.db import Base, utcnow
+from rewards_api.errors import ApiError
+
+MAX_KEY_LENGTH = 200
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "idempotency_records"
+
+    # Keys are per caller: the same key from two callers is two requests.
+    scope: Mapped[str] = mapped_column(String(60), primary_key=True)
+    key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int | None]
+    body: Mapped[str | None] = mapped_column(Text)
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+def _request_hash() -> str:
+    digest = hashlib.sha256()
+    digest.update(request.method.encode() + b"\n" + request.path.encode() + b"\n")
+    digest.update(request.get_data(cache=True))
+    return digest.hexdigest()
+
+
+def _replay(record: IdempotencyRecord, request_hash: str) -> Response:
+    if record.request_hash != request_hash:
+        raise ApiError("idempotency_key_reused")
+    response = make_response(record.body or "", record.status or 200)
+    response.content_type = record.content_type or "application/json"
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a mutating view: claim the key, run the view, store its answer, commit.
+
+    Put it below the route and auth decorators and above input/output decorators.
+    The caller's identity (``g.principal``) scopes the key.
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if not key:
+            raise ApiError("idempotency_key_missing")
+        if len(key) > MAX_KEY_LENGTH:
+            raise ApiError("invalid_request", f"Idempotency-Key is longer than {MAX_KEY_LENGTH} characters.")
+        scope = getattr(g, "principal", None) or "anonymous"
+        request_hash = _request_hash()
+        s = db.session()
+        existing = s.get(IdempotencyRecord, (scope, key))
+        if existing is not None:
+            return _replay(existing, request_hash)
+        record = IdempotencyRecord(scope=scope, key=key, request_hash=request_hash)
+        try:
+            s.add(record)
+            s.flush()
+        except IntegrityError:
+            s.rollback()
+            existing = s.get(IdempotencyRecord, (scope, key))
+            if existing is None:  # the other attempt failed and was rolled back: run ours
+                return wrapper(*args, **kwargs)
+            return _replay(existing, request_hash)
+        try:
+            response = make_response(view(*args, **kwargs))
+            if response.status_code >= 400:
+                s.rollback()
+                return response
+            record.status = response.status_code
+            record.body = response.get_data(as_text=True)
+            record.content_type = response.content_type
+            s.commit()
+        except BaseException:
+            s.rollback()
+            raise
+        return response
+
+    return wrapper
+
+
+def purge(s: Any, older_than: dt.timedelta, now: dt.datetime | None = None) -> int:
+    """Delete stored answers older than ``older_than``; returns how many."""
+    cutoff = (now or utcnow()) - older_than
+    result = s.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff))
+    return int(result.rowcount or 0)

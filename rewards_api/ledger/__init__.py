@@ -1,0 +1,1 @@
+"""Programs, accounts and the append-only points ledger with holds."""

@@ -1,0 +1,82 @@
+"""Settings from the environment (``REWARDS_*``), the one settings loader of the API.
+
+In production (``REWARDS_ENV=production``) no secret has a default: a missing one
+stops the app at start-up with a sentence naming it. In development and tests,
+secrets come from ``var/dev-secrets.json`` (made on first use, never committed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    "ENV": "development",
+    "DATABASE_URL": "sqlite:///var/rewards.db",
+    # Largest accepted request body; photos for scans are the largest thing we take.
+    "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
+    "SHOPPER_TOKEN_TTL_DAYS": 30,
+    "IDEMPOTENCY_TTL_HOURS": 48,
+    "HOLD_TTL_SECONDS": 300,
+    "LOG_JSON": True,
+}
+
+# Secrets: name -> how to make a development value.
+SECRETS: dict[str, Any] = {
+    "SECRET_KEY": lambda: secrets.token_hex(32),
+}
+
+INT_SETTINGS = {"MAX_CONTENT_LENGTH", "SHOPPER_TOKEN_TTL_DAYS", "IDEMPOTENCY_TTL_HOURS",
+                "HOLD_TTL_SECONDS"}
+BOOL_SETTINGS = {"LOG_JSON"}
+
+
+class SettingsError(RuntimeError):
+    pass
+
+
+def load(environ: dict[str, str] | None = None, overrides: dict[str, Any] | None = None
+         ) -> dict[str, Any]:
+    environ = dict(os.environ if environ is None else environ)
+    config = dict(DEFAULTS)
+    for name in list(DEFAULTS) + list(SECRETS):
+        raw = environ.get(f"REWARDS_{name}")
+        if raw is None:
+            continue
+        if name in INT_SETTINGS:
+            try:
+                config[name] = int(raw)
+            except ValueError as exc:
+                raise SettingsError(f"REWARDS_{name} must be a whole number, got {raw!r}") from exc
+        elif name in BOOL_SETTINGS:
+            config[name] = raw.lower() in {"1", "true", "yes", "on"}
+        else:
+            config[name] = raw
+    config.update(overrides or {})
+    missing = [name for name in SECRETS if not config.get(name)]
+    if missing and config["ENV"] == "production":
+        names = ", ".join(f"REWARDS_{n}" for n in missing)
+        raise SettingsError(f"production mode needs these secrets in the environment: {names}")
+    if missing:
+        config.update({k: v for k, v in dev_secrets().items() if k in missing})
+    return config
+
+
+def dev_secrets(path: Path = Path("var/dev-secrets.json")) -> dict[str, Any]:
+    """Development secrets, made once and shared by every worker of the demo."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        stored: dict[str, Any] = json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        stored = {}
+    fresh = {name: make() for name, make in SECRETS.items() if name not in stored}
+    if fresh:
+        stored.update(fresh)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(stored, indent=2))
+        tmp.chmod(0o600)
+        tmp.replace(path)
+    return stored

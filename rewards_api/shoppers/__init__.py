@@ -1,0 +1,1 @@
+"""Shoppers: registration, sign-in tokens, their own data (/v1/me)."""

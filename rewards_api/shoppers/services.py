@@ -1,0 +1,196 @@
+"""Shopper accounts: registration, sign-in, memberships, export and erasure."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import re
+import secrets
+from typing import Any
+
+import pyotp
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from rewards_api.auth import digest, new_shopper_token
+from rewards_api.db import utcnow
+from rewards_api.errors import ApiError
+from rewards_api.ledger.models import PARTNER_PROGRAM, Account, LedgerEntry, Program
+from rewards_api.shoppers.models import Shopper, ShopperToken
+
+_BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+CHECKOUT_STEP_SECONDS = 30
+CHECKOUT_DIGITS = 8
+
+
+def normalize_phone(raw: str) -> str:
+    """E.164-like: a leading + and 7 to 15 digits; spaces, dots, dashes are dropped."""
+    compact = re.sub(r"[\s.\-()]", "", raw)
+    if not re.fullmatch(r"\+?\d{7,15}", compact):
+        raise ApiError("invalid_request", "Write the phone number with digits only, like +4915112345678.",
+                       details={"phone": ["not a phone number"]})
+    return compact if compact.startswith("+") else "+" + compact
+
+
+def _issue_token(s: Session, shopper: Shopper, ttl: dt.timedelta) -> str:
+    token = new_shopper_token()
+    s.add(ShopperToken(shopper_id=shopper.id, token_hash=digest(token),
+                       expires_at=utcnow() + ttl))
+    return token
+
+
+def register(s: Session, display_name: str, phone: str | None, ttl: dt.timedelta
+             ) -> tuple[Shopper, str]:
+    """A new shopper with an account in the partner program; returns it and its token."""
+    shopper = Shopper(
+        public_id="".join(secrets.choice(_BASE32) for _ in range(10)),
+        checkout_secret=base64.b32encode(secrets.token_bytes(20)).decode(),
+        shopper_ref=secrets.randbits(63),
+        display_name=display_name.strip(),
+        phone=normalize_phone(phone) if phone else None,
+    )
+    try:
+        with s.begin_nested():
+            s.add(shopper)
+            s.flush()
+    except IntegrityError as exc:
+        raise ApiError("phone_taken") from exc
+    partner = s.scalars(select(Program).where(Program.kind == PARTNER_PROGRAM)).first()
+    if partner is not None:
+        s.add(Account(shopper_id=shopper.id, program_id=partner.id))
+    token = _issue_token(s, shopper, ttl)
+    s.flush()
+    return shopper, token
+
+
+def checkout_totp(shopper: Shopper) -> pyotp.TOTP:
+    """The shopper's checkout code generator (PROTOCOLS.md section 4)."""
+    return pyotp.TOTP(shopper.checkout_secret, digits=CHECKOUT_DIGITS,
+                      interval=CHECKOUT_STEP_SECONDS)
+
+
+def login(s: Session, public_id: str, code: str, ttl: dt.timedelta) -> tuple[Shopper, str]:
+    """Sign in on a device that holds the checkout secret: the current code proves it."""
+    shopper = s.scalars(select(Shopper).where(Shopper.public_id == public_id.upper())).first()
+    if shopper is None or shopper.erased_at is not None:
+        raise ApiError("unauthenticated", "Unknown shopper id or wrong code.")
+    if not checkout_totp(shopper).verify(code, valid_window=1):
+        raise ApiError("unauthenticated", "Unknown shopper id or wrong code.")
+    return shopper, _issue_token(s, shopper, ttl)
+
+
+def rotate_token(s: Session, current: ShopperToken, ttl: dt.timedelta) -> str:
+    """A fresh token; the one used to ask stops working."""
+    current.revoked_at = utcnow()
+    token = _issue_token(s, current.shopper, ttl)
+    s.flush()
+    return token
+
+
+def program_by_code(s: Session, code: str) -> Program:
+    program = s.scalars(select(Program).where(Program.code == code)).first()
+    if program is None:
+        raise ApiError("program_not_found")
+    return program
+
+
+def account_for(s: Session, shopper: Shopper, program: Program) -> Account:
+    """The shopper's account in ``program``, opened on first use."""
+    query = select(Account).where(Account.shopper_id == shopper.id, Account.program_id == program.id)
+    account = s.scalars(query).first()
+    if account is not None:
+        return account
+    try:
+        with s.begin_nested():
+            account = Account(shopper_id=shopper.id, program_id=program.id)
+            s.add(account)
+            s.flush()
+    except IntegrityError:  # opened by a concurrent request
+        account = s.scalars(query).one()
+    return account
+
+
+def link_membership(s: Session, shopper: Shopper, program: Program, number: str) -> Account:
+    if program.kind == PARTNER_PROGRAM:
+        raise ApiError("invalid_request", "Membership cards belong to a store program.")
+    account = account_for(s, shopper, program)
+    if account.membership_number == number:
+        return account
+    try:
+        with s.begin_nested():
+            account.membership_number = number
+            s.flush()
+    except IntegrityError as exc:
+        raise ApiError("membership_number_taken") from exc
+    return account
+
+
+def account_view(account: Account) -> dict[str, Any]:
+    return {
+        "program": account.program.code,
+        "program_name": account.program.name,
+        "kind": account.program.kind,
+        "balance": account.balance,
+        "held": account.held,
+        "available": account.available,
+        "membership_number": account.membership_number,
+    }
+
+
+def entry_view(entry: LedgerEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id, "program": entry.program.code, "kind": entry.kind,
+        "amount": entry.amount, "reference": entry.reference, "store_id": entry.store_id,
+        "reason": entry.reason, "created_at": entry.created_at.isoformat(),
+    }
+
+
+def history(s: Session, shopper: Shopper, *, program: str | None, before: int | None,
+            limit: int) -> list[LedgerEntry]:
+    query = (select(LedgerEntry).join(Account, LedgerEntry.account_id == Account.id)
+             .where(Account.shopper_id == shopper.id))
+    if program:
+        query = query.where(LedgerEntry.program_id == program_by_code(s, program).id)
+    if before:
+        query = query.where(LedgerEntry.id < before)
+    return list(s.scalars(query.order_by(LedgerEntry.id.desc()).limit(limit)))
+
+
+def export(s: Session, shopper: Shopper) -> dict[str, Any]:
+    """Everything stored about the shopper, as one JSON document.
+
+    Other domains add their records through ``EXPORTERS`` (name -> function)."""
+    data: dict[str, Any] = {
+        "shopper": {"public_id": shopper.public_id, "display_name": shopper.display_name,
+                    "phone": shopper.phone, "assist_opt_in": shopper.assist_opt_in,
+                    "created_at": shopper.created_at.isoformat()},
+        "accounts": [account_view(a) for a in shopper.accounts],
+        "ledger": [entry_view(e) for e in history(s, shopper, program=None, before=None,
+                                                  limit=1_000_000)],
+    }
+    for name, exporter in EXPORTERS.items():
+        data[name] = exporter(s, shopper)
+    return data
+
+
+EXPORTERS: dict[str, Any] = {}
+
+
+def erase(s: Session, shopper: Shopper) -> None:
+    """Anonymise the shopper. Ledger entries stay (balances and reports stay
+    consistent); nothing left links them to a person: name, phone, membership numbers,
+    the checkout secret and the presence reference are replaced, tokens revoked."""
+    now = utcnow()
+    shopper.display_name = "erased"
+    shopper.phone = None
+    shopper.assist_opt_in = False
+    shopper.checkout_secret = base64.b32encode(secrets.token_bytes(20)).decode()
+    shopper.shopper_ref = secrets.randbits(63)
+    shopper.erased_at = now
+    for account in shopper.accounts:
+        account.membership_number = None
+    for token in s.scalars(select(ShopperToken).where(ShopperToken.shopper_id == shopper.id,
+                                                       ShopperToken.revoked_at.is_(None))):
+        token.revoked_at = now
+    s.flush()

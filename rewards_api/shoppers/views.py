@@ -1,0 +1,179 @@
+"""Shopper endpoints: registration, sign-in and the shopper's own data (/v1/me)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from apiflask import APIBlueprint
+from apiflask.fields import Boolean, Integer, List, Nested, String
+from apiflask.validators import Length, Regexp
+from flask import current_app, g
+
+from rewards_api import db
+from rewards_api.auth import shopper_required
+from rewards_api.idempotency import idempotent
+from rewards_api.schemas import Paging, StrictSchema
+from rewards_api.shoppers import services
+
+bp = APIBlueprint("shoppers", __name__, tag="Shoppers")
+
+
+def _token_ttl() -> dt.timedelta:
+    return dt.timedelta(days=current_app.config["SHOPPER_TOKEN_TTL_DAYS"])
+
+
+class RegisterIn(StrictSchema):
+    display_name = String(required=True, validate=Length(min=1, max=100))
+    phone = String(load_default=None, validate=Length(max=30))
+
+
+class RegisterOut(StrictSchema):
+    token = String(metadata={"description": "Bearer token; send as Authorization: Bearer ..."})
+    public_id = String()
+    checkout_secret = String(metadata={"description": "Base32 TOTP secret; shown only once"})
+
+
+class LoginIn(StrictSchema):
+    public_id = String(required=True, validate=Length(equal=10))
+    code = String(required=True, validate=Regexp(r"^\d{8}$"))
+
+
+class TokenOut(StrictSchema):
+    token = String()
+
+
+class AccountOut(StrictSchema):
+    program = String()
+    program_name = String()
+    kind = String()
+    balance = Integer()
+    held = Integer()
+    available = Integer()
+    membership_number = String(allow_none=True)
+
+
+class MeOut(StrictSchema):
+    public_id = String()
+    display_name = String()
+    accounts = List(Nested(AccountOut))
+
+
+class HistoryQuery(Paging):
+    program = String(load_default=None)
+
+
+class EntryOut(StrictSchema):
+    id = Integer()
+    program = String()
+    kind = String()
+    amount = Integer()
+    reference = String()
+    store_id = Integer(allow_none=True)
+    reason = String(allow_none=True)
+    created_at = String()
+
+
+class HistoryOut(StrictSchema):
+    entries = List(Nested(EntryOut))
+    next_before = Integer(allow_none=True)
+
+
+class MembershipIn(StrictSchema):
+    program = String(required=True, validate=Length(min=1, max=40))
+    membership_number = String(required=True, validate=Regexp(r"^[A-Za-z0-9-]{4,40}$"))
+
+
+class ErasedOut(StrictSchema):
+    erased = Boolean()
+
+
+@bp.post("/v1/shoppers")
+@idempotent
+@bp.input(RegisterIn)
+@bp.output(RegisterOut, status_code=201)
+def register(json_data: dict[str, Any]) -> dict[str, Any]:
+    """Sign up. The checkout secret is returned once: the app keeps it to show the
+    checkout code offline."""
+    shopper, token = services.register(db.session(), json_data["display_name"],
+                                       json_data["phone"], _token_ttl())
+    return {"token": token, "public_id": shopper.public_id,
+            "checkout_secret": shopper.checkout_secret}
+
+
+@bp.post("/v1/shoppers/login")
+@idempotent
+@bp.input(LoginIn)
+@bp.output(TokenOut, status_code=201)
+def login(json_data: dict[str, Any]) -> dict[str, Any]:
+    """Sign in on a device that holds the checkout secret, with the current code."""
+    _, token = services.login(db.session(), json_data["public_id"], json_data["code"],
+                              _token_ttl())
+    return {"token": token}
+
+
+@bp.get("/v1/me")
+@shopper_required
+@bp.output(MeOut)
+@bp.doc(security="BearerAuth")
+def me() -> dict[str, Any]:
+    """The signed-in shopper and their balance in every program they belong to."""
+    shopper = g.shopper
+    return {"public_id": shopper.public_id, "display_name": shopper.display_name,
+            "accounts": [services.account_view(a) for a in shopper.accounts]}
+
+
+@bp.get("/v1/me/history")
+@shopper_required
+@bp.input(HistoryQuery, location="query")
+@bp.output(HistoryOut)
+@bp.doc(security="BearerAuth")
+def history(query_data: dict[str, Any]) -> dict[str, Any]:
+    """Points history, newest first; pass ``next_before`` as ``before`` for the next page."""
+    entries = services.history(db.session(), g.shopper, program=query_data["program"],
+                               before=query_data["before"], limit=query_data["limit"])
+    next_before = entries[-1].id if len(entries) == query_data["limit"] else None
+    return {"entries": [services.entry_view(e) for e in entries], "next_before": next_before}
+
+
+@bp.post("/v1/me/memberships")
+@shopper_required
+@idempotent
+@bp.input(MembershipIn)
+@bp.output(AccountOut)
+@bp.doc(security="BearerAuth")
+def link_membership(json_data: dict[str, Any]) -> dict[str, Any]:
+    """Link the number of an existing store-program card to this shopper."""
+    s = db.session()
+    program = services.program_by_code(s, json_data["program"])
+    account = services.link_membership(s, g.shopper, program, json_data["membership_number"])
+    return services.account_view(account)
+
+
+@bp.post("/v1/me/token")
+@shopper_required
+@idempotent
+@bp.output(TokenOut, status_code=201)
+@bp.doc(security="BearerAuth")
+def rotate_token() -> dict[str, Any]:
+    """Swap the current token for a new one; the old one stops working."""
+    return {"token": services.rotate_token(db.session(), g.shopper_token, _token_ttl())}
+
+
+@bp.get("/v1/me/export")
+@shopper_required
+@bp.doc(security="BearerAuth")
+def export() -> dict[str, Any]:
+    """Everything stored about me, as JSON."""
+    return services.export(db.session(), g.shopper)
+
+
+@bp.delete("/v1/me")
+@shopper_required
+@idempotent
+@bp.output(ErasedOut)
+@bp.doc(security="BearerAuth")
+def erase() -> dict[str, Any]:
+    """Erase me: personal data is removed; points history stays anonymous."""
+    services.erase(db.session(), g.shopper)
+    return {"erased": True}

@@ -1,0 +1,1 @@
+"""Staff and device API keys with roles."""

@@ -1,0 +1,34 @@
+"""API keys for staff and registers. Only a key's SHA-256 is stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from rewards_api.db import Base, BigIntId, intpk, utcnow
+from rewards_api.stores.models import Store
+
+CASHIER = "cashier"
+MANAGER = "manager"
+ADMIN = "admin"
+# A role may do everything the roles below it may do.
+ROLE_RANK = {CASHIER: 1, MANAGER: 2, ADMIN: 3}
+
+
+class StaffKey(Base):
+    __tablename__ = "staff_keys"
+    __table_args__ = (CheckConstraint("role in ('cashier', 'manager', 'admin')", name="role"),)
+
+    id: Mapped[intpk]
+    role: Mapped[str] = mapped_column(String(10))
+    # Cashier keys belong to one register terminal of one store; manager keys to a store;
+    # admin keys to no store (chain-wide).
+    store_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("stores.id"))
+    label: Mapped[str] = mapped_column(String(100))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[dt.datetime | None]
+
+    store: Mapped[Store | None] = relationship()

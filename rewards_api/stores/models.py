@@ -1,0 +1,43 @@
+"""Chains and stores. A store carries its IANA timezone (daily limits follow the store's
+local day) and coordinates (the impossible-travel check)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from rewards_api.db import Base, BigIntId, intpk, utcnow
+
+
+class Chain(Base):
+    __tablename__ = "chains"
+
+    id: Mapped[intpk]
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    stores: Mapped[list[Store]] = relationship(back_populates="chain", order_by="Store.id")
+
+
+class Store(Base):
+    __tablename__ = "stores"
+
+    id: Mapped[intpk]
+    chain_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("chains.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    chain: Mapped[Chain] = relationship(back_populates="stores")
+
+    def local_date(self, at: dt.datetime) -> dt.date:
+        """The calendar day in the store's own timezone at instant ``at``."""
+        return at.astimezone(ZoneInfo(self.timezone)).date()

@@ -1,0 +1,1 @@
+"""Visits: a shopper's stay in a store, built from agents' sightings."""

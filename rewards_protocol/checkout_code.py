@@ -1,0 +1,31 @@
+"""The checkout QR (PROTOCOLS.md section 4): ``RWD1:<public_id>:<code>``.
+
+The 8-digit code is RFC 6238 TOTP (30 s steps, HMAC-SHA1) over the shopper's
+20-byte secret, computed on the phone; the API verifies it (pyotp).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+PREFIX = "RWD1"
+STEP_SECONDS = 30
+DIGITS = 8
+_PATTERN = re.compile(r"^RWD1:([A-Z2-7]{10}):(\d{8})$")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutCode:
+    public_id: str
+    code: str
+
+    def __str__(self) -> str:
+        return f"{PREFIX}:{self.public_id}:{self.code}"
+
+
+def parse(text: str) -> CheckoutCode | None:
+    """The code a scanner typed (surrounding whitespace allowed), or None if it is not
+    a checkout code at all."""
+    match = _PATTERN.match(text.strip())
+    return CheckoutCode(match.group(1), match.group(2)) if match else None

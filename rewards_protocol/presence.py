@@ -1,0 +1,73 @@
+"""Presence tokens and the BLE advertisement frame (PROTOCOLS.md sections 1 and 2).
+
+Making and reading tokens needs the server's AES keys and lives in the API; this module
+knows only their layout, which both sides share.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+WINDOW_SECONDS = 600
+TOKEN_MAGIC = b"RWD1"
+TOKEN_BYTES = 16
+DEFAULT_COMPANY_ID = 0xFFFF  # reserved by the Bluetooth SIG for tests; deployments set their own
+FRAME_TYPE = 0x52  # "R"
+FRAME_VERSION = 1
+MAX_KEY_ID = 15
+
+
+def window_of(unix_time: float) -> int:
+    """The 10-minute window a moment falls in."""
+    return int(unix_time // WINDOW_SECONDS)
+
+
+def token_plaintext(shopper_ref: int, window: int) -> bytes:
+    """The 16-byte block that AES-128 encrypts into a token."""
+    return struct.pack(">QI", shopper_ref, window) + TOKEN_MAGIC
+
+
+def read_plaintext(block: bytes) -> tuple[int, int] | None:
+    """``(shopper_ref, window)`` from a decrypted block, or None if the magic is wrong."""
+    if len(block) != TOKEN_BYTES or block[12:] != TOKEN_MAGIC:
+        return None
+    shopper_ref, window = struct.unpack(">QI", block[:12])
+    return shopper_ref, window
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    version: int
+    key_id: int
+    token: bytes
+
+    @property
+    def token_hex(self) -> str:
+        return self.token.hex()
+
+
+def encode_frame(key_id: int, token: bytes) -> bytes:
+    """The manufacturer-data payload (after the company id) a phone advertises."""
+    if not 0 <= key_id <= MAX_KEY_ID:
+        raise ValueError("key_id is 0..15")
+    if len(token) != TOKEN_BYTES:
+        raise ValueError("a token is 16 bytes")
+    return bytes([FRAME_TYPE, (FRAME_VERSION << 4) | key_id]) + token
+
+
+def decode_frame(payload: bytes) -> Frame | None:
+    """Our frame from a manufacturer-data payload; None for anything else in the air."""
+    if len(payload) != 2 + TOKEN_BYTES or payload[0] != FRAME_TYPE:
+        return None
+    version, key_id = payload[1] >> 4, payload[1] & 0x0F
+    if version != FRAME_VERSION:
+        return None
+    return Frame(version=version, key_id=key_id, token=bytes(payload[2:]))
+
+
+def frame_from_manufacturer_data(manufacturer_data: dict[int, bytes],
+                                 company_id: int = DEFAULT_COMPANY_ID) -> Frame | None:
+    """Our frame from bleak's ``AdvertisementData.manufacturer_data``."""
+    payload = manufacturer_data.get(company_id)
+    return None if payload is None else decode_frame(payload)

@@ -1,0 +1,50 @@
+"""Builds a small chain directly through the models, for tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rewards_api import db
+from rewards_api.auth import digest, new_staff_key
+from rewards_api.ledger.models import PARTNER_PROGRAM, STORE_PROGRAM, Program
+from rewards_api.staff.models import StaffKey
+from rewards_api.stores.models import Chain, Store
+
+
+@dataclass
+class World:
+    chain_id: int
+    store_ids: list[int]
+    store_program: str = "corner-points"
+    partner_program: str = "partner-plus"
+    keys: dict[str, str] = field(default_factory=dict)
+
+
+def staff_key(role: str, store_id: int | None, label: str) -> str:
+    key = new_staff_key()
+    db.session().add(StaffKey(role=role, store_id=store_id, label=label, key_hash=digest(key)))
+    return key
+
+
+def build_world() -> World:
+    s = db.session()
+    chain = Chain(code="corner", name="Corner Market")
+    s.add(chain)
+    s.flush()
+    berlin = Store(code="berlin-1", chain_id=chain.id, name="Berlin Mitte",
+                   timezone="Europe/Berlin", latitude=52.52, longitude=13.405)
+    munich = Store(code="munich-1", chain_id=chain.id, name="Munich Center",
+                   timezone="Europe/Berlin", latitude=48.137, longitude=11.575)
+    s.add_all([berlin, munich,
+               Program(code="corner-points", name="Corner Points", kind=STORE_PROGRAM,
+                       chain_id=chain.id),
+               Program(code="partner-plus", name="Partner Plus", kind=PARTNER_PROGRAM)])
+    s.flush()
+    world = World(chain_id=chain.id, store_ids=[berlin.id, munich.id])
+    world.keys = {
+        "cashier": staff_key("cashier", berlin.id, "Register 1"),
+        "manager": staff_key("manager", berlin.id, "Berlin manager"),
+        "other_manager": staff_key("manager", munich.id, "Munich manager"),
+        "admin": staff_key("admin", None, "Head office"),
+    }
+    return world
