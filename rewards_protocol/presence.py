@@ -71,3 +71,28 @@ def frame_from_manufacturer_data(manufacturer_data: dict[int, bytes],
     """Our frame from bleak's ``AdvertisementData.manufacturer_data``."""
     payload = manufacturer_data.get(company_id)
     return None if payload is None else decode_frame(payload)
+
+
+def _cipher(key: bytes):  # type: ignore[no-untyped-def]
+    # Imported here so that this module stays importable with the standard library only
+    # (the agent never makes or reads tokens; the API and the simulator do).
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    if len(key) != 16:
+        raise ValueError("presence keys are AES-128 (16 bytes)")
+    return Cipher(algorithms.AES(key), modes.ECB())
+
+
+def seal_token(key: bytes, shopper_ref: int, window: int) -> bytes:
+    """``AES-128-ECB(K, shopper_ref || window || "RWD1")``: a single block, so ECB is the
+    block cipher itself. Needs the ``cryptography`` package."""
+    encryptor = _cipher(key).encryptor()
+    return encryptor.update(token_plaintext(shopper_ref, window)) + encryptor.finalize()
+
+
+def open_token(key: bytes, token: bytes) -> tuple[int, int] | None:
+    """``(shopper_ref, window)`` of a token made with ``key``, or None if it was not."""
+    if len(token) != TOKEN_BYTES:
+        return None
+    decryptor = _cipher(key).decryptor()
+    return read_plaintext(decryptor.update(token) + decryptor.finalize())
