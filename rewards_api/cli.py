@@ -21,6 +21,7 @@ from rewards_api.auth import digest, new_staff_key
 from rewards_api.db import utcnow
 from rewards_api.ledger import services as ledger
 from rewards_api.ledger.models import PARTNER_PROGRAM, STORE_PROGRAM, Program
+from rewards_api.pos.cli import earn_rules_group, rewards_group
 from rewards_api.staff.models import ROLE_RANK, StaffKey
 from rewards_api.stores.models import Chain, Store
 
@@ -190,7 +191,7 @@ def seed_demo() -> None:
 
 
 COMMANDS = [db_group, chains_group, stores_group, programs_group, staff_group, purge,
-            holds_group, seed_demo]
+            holds_group, seed_demo, rewards_group, earn_rules_group]
 
 
 def init_app(app: Flask) -> None:

@@ -59,6 +59,19 @@ REGISTRY: dict[str, ErrorCode] = {
         ErrorCode("phone_taken", 409, "That phone number already belongs to an account; sign in instead.", (SHOPPER,)),
         ErrorCode("hold_not_active", 409, "These points are no longer reserved (the hold expired or was voided); apply the rewards again.", (CASHIER,)),
         ErrorCode("shopper_erased", 410, "This shopper deleted their account.", (CASHIER,)),
+        # --- checkout at the register (pos) ------------------------------------------
+        ErrorCode("checkout_code_invalid", 422, "That is not a rewards checkout code; ask the shopper to open the rewards app and show the checkout code.", (CASHIER,)),
+        ErrorCode("checkout_code_wrong", 422, "The checkout code does not match; ask the shopper to reopen the code in the app and scan it again.", (CASHIER,)),
+        ErrorCode("checkout_code_expired", 422, "The checkout code has expired; ask the shopper to show the new code in the app (it changes every 30 seconds) and scan again.", (CASHIER,)),
+        ErrorCode("checkout_code_used", 409, "This checkout code was already used for a completed purchase; ask the shopper to show the new code and scan again.", (CASHIER,)),
+        ErrorCode("checkout_not_found", 404, "There is no such checkout at this store; scan the shopper's code to start a new one.", (CASHIER,)),
+        ErrorCode("checkout_closed", 409, "This checkout is already completed or voided; start a new one for the next sale.", (CASHIER,)),
+        ErrorCode("reward_not_found", 404, "That reward is no longer in the catalog; apply the suggested rewards again.", (CASHIER,)),
+        ErrorCode("reward_not_eligible", 409, "That reward does not fit this basket (minimum amount or products); choose another reward.", (CASHIER,)),
+        ErrorCode("reward_code_taken", 409, "The program already has a reward with this code; pick another code.", (MANAGER,)),
+        ErrorCode("training_mismatch", 409, "Training mode and the code do not match: the practice code works only in training mode, real shoppers only with training off.", (CASHIER,)),
+        ErrorCode("return_quantity_too_large", 422, "More items are being returned than were bought on this receipt (or were already returned); check the receipt.", (CASHIER,)),
+        ErrorCode("offline_earning_too_old", 422, "This offline purchase is more than 7 days old; a manager must add its points by hand.", (CASHIER, MANAGER)),
     ]
 }
 

@@ -1,0 +1,393 @@
+"""Register endpoints (``/v1/pos``, cashier terminal keys) and the back-office side of
+checkout: the rewards catalog, earn rules and partner settlement (``/v1/admin``).
+
+A register drives a sale with: open (identify + basket) → rewards (apply the
+suggested combination, or chosen ones) → commit (or void). Every call answers the
+whole checkout as the cashier sees it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from apiflask import APIBlueprint
+from apiflask.fields import Boolean, Date, DateTime, Dict, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf, Range, Regexp
+from flask import Response, current_app, g
+from marshmallow import ValidationError, validates_schema
+
+from rewards_api import db
+from rewards_api.auth import staff_required, staff_store_allowed
+from rewards_api.db import utcnow
+from rewards_api.errors import ApiError
+from rewards_api.idempotency import idempotent
+from rewards_api.ledger.models import PARTNER_PROGRAM
+from rewards_api.pos import services, settlement
+from rewards_api.pos.models import REWARD_KINDS
+from rewards_api.schemas import StrictSchema
+from rewards_api.shoppers.services import program_by_code
+from rewards_api.staff.models import ADMIN, CASHIER, MANAGER
+from rewards_api.stores.models import Store
+
+bp = APIBlueprint("pos", __name__, tag="Checkout")
+
+GTIN = Regexp(r"^\d{8,14}$", error="A GTIN is 8 to 14 digits.")
+IDENTIFIERS = ("code", "phone", "membership_number")
+
+
+class BasketLineIn(StrictSchema):
+    gtin = String(required=True, validate=GTIN)
+    quantity = Integer(required=True, validate=Range(1, 999))
+    unit_price_minor = Integer(required=True, validate=Range(0, 10_000_000))
+    description = String(load_default="", validate=Length(max=100))
+
+
+class BasketIn(StrictSchema):
+    currency = String(required=True, validate=Regexp(r"^[A-Z]{3}$"))
+    lines = List(Nested(BasketLineIn), required=True, validate=Length(min=1, max=200))
+
+
+class IdentifyIn(StrictSchema):
+    """Exactly one of: the scanned checkout code, a phone number, a membership number."""
+
+    code = String(validate=Length(max=100))
+    phone = String(validate=Length(max=30))
+    membership_number = String(validate=Regexp(r"^[A-Za-z0-9-]{4,40}$"))
+
+    @validates_schema
+    def _exactly_one(self, data: dict[str, Any], **_: Any) -> None:
+        if sum(data.get(k) is not None for k in IDENTIFIERS) != 1:
+            raise ValidationError("Give exactly one of code, phone or membership_number.",
+                                  "identify")
+
+
+class OpenIn(IdentifyIn):
+    basket = Nested(BasketIn, required=True)
+    cashier = String(required=True, validate=Length(min=1, max=100),
+                     metadata={"description": "The cashier's name or number, as the POS knows them"})
+    training = Boolean(load_default=False, metadata={"description": "Practice checkout"})
+
+
+class ApplyIn(StrictSchema):
+    rewards = List(String(validate=Length(max=90)), load_default=None, validate=Length(max=20),
+                   metadata={"description": "Reward refs to apply; omit for the suggested "
+                                            "combination; [] removes all"})
+
+
+class ReturnLineIn(StrictSchema):
+    gtin = String(required=True, validate=GTIN)
+    quantity = Integer(required=True, validate=Range(1, 999))
+
+
+class ReturnIn(StrictSchema):
+    lines = List(Nested(ReturnLineIn), required=True, validate=Length(min=1, max=200))
+
+
+class OfflineEarningIn(IdentifyIn):
+    basket = Nested(BasketIn, required=True)
+    cashier = String(required=True, validate=Length(min=1, max=100))
+    purchased_at = DateTime(required=True, format="iso")
+    offline_id = String(required=True, validate=Length(min=8, max=100))
+
+
+class RewardOfferOut(StrictSchema):
+    reward = String()
+    name = String()
+    kind = String()
+    points = Integer()
+    value_minor = Integer()
+    eligible = Boolean()
+    why_not = String(allow_none=True)
+
+
+class ProgramOut(StrictSchema):
+    program = String()
+    name = String()
+    kind = String()
+    balance = Integer()
+    available = Integer()
+    rewards = List(Nested(RewardOfferOut))
+    earn_preview = Integer()
+
+
+class AppliedOut(StrictSchema):
+    reward = String()
+    program = String()
+    name = String()
+    points = Integer()
+    discount_minor = Integer()
+
+
+class CheckoutOut(StrictSchema):
+    id = Integer()
+    status = String()
+    training = Boolean()
+    store = String()
+    cashier = String()
+    identified_by = String()
+    shopper = Dict()
+    currency = String()
+    programs = List(Nested(ProgramOut))
+    suggested = List(String())
+    suggested_value_minor = Integer()
+    applied = List(Nested(AppliedOut))
+    holds_expire_at = String(allow_none=True)
+    totals = Dict()
+    receipt = Dict(allow_none=True)
+
+
+class ReturnOut(StrictSchema):
+    id = Integer()
+    checkout_id = Integer()
+    points = Dict(metadata={"description": "Per program: clawed_back and shortfall"})
+    refund_minor = Integer()
+
+
+class RewardIn(StrictSchema):
+    program = String(required=True, validate=Length(min=1, max=40))
+    code = String(required=True, validate=Regexp(r"^[a-z0-9-]{2,40}$"))
+    name = String(required=True, validate=Length(min=1, max=100))
+    kind = String(required=True, validate=OneOf(REWARD_KINDS))
+    points_cost = Integer(required=True, validate=Range(1, 1_000_000))
+    amount_off_minor = Integer(load_default=None, validate=Range(1, 10_000_000))
+    percent_off = Integer(load_default=None, validate=Range(1, 100))
+    cap_minor = Integer(load_default=None, validate=Range(1, 10_000_000))
+    product_gtin = String(load_default=None, validate=GTIN)
+    min_basket_minor = Integer(load_default=0, validate=Range(0, 10_000_000))
+    eligible_gtins = List(String(validate=GTIN), load_default=list, validate=Length(max=500))
+
+
+class RewardOut(StrictSchema):
+    id = Integer()
+    program = String()
+    code = String()
+    name = String()
+    kind = String()
+    points_cost = Integer()
+
+
+class EarnRuleIn(StrictSchema):
+    program = String(required=True, validate=Length(min=1, max=40))
+    gtin = String(load_default=None, validate=GTIN,
+                  metadata={"description": "Omit for the program's base rate"})
+    points_per_unit = Integer(load_default=0, validate=Range(0, 1000))
+    multiplier = Integer(load_default=1, validate=Range(1, 100))
+
+
+class EarnRuleOut(StrictSchema):
+    program = String()
+    gtin = String(allow_none=True)
+    points_per_unit = Integer()
+    multiplier = Integer()
+
+
+class SettlementQuery(StrictSchema):
+    from_ = Date(required=True, data_key="from")
+    to = Date(required=True)
+    store = String(load_default=None)
+
+
+class SettlementCsvQuery(StrictSchema):
+    from_ = Date(required=True, data_key="from")
+    to = Date(required=True)
+
+
+class SettlementOut(StrictSchema):
+    from_ = String(data_key="from")
+    to = String()
+    stores = List(Dict())
+
+
+def _view(checkout_id: int) -> dict[str, Any]:
+    s = db.session()
+    return services.checkout_view(s, services.get_checkout(s, checkout_id, g.staff))
+
+
+def _hold_ttl() -> dt.timedelta:
+    return dt.timedelta(seconds=current_app.config["HOLD_TTL_SECONDS"])
+
+
+def _ident(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: data.get(k) for k in IDENTIFIERS}
+
+
+@bp.post("/v1/pos/checkouts")
+@staff_required(CASHIER)
+@idempotent
+@bp.input(OpenIn)
+@bp.output(CheckoutOut, status_code=201)
+@bp.doc(security="BearerAuth")
+def open_checkout(json_data: dict[str, Any]) -> dict[str, Any]:
+    """Identify the shopper (checkout code, phone or membership number) for a basket.
+
+    Answers both programs side by side and the suggested combination; nothing is
+    held yet. With ``training`` the practice code opens a practice checkout."""
+    s = db.session()
+    checkout = services.open_checkout(s, g.staff, ident=_ident(json_data),
+                                      basket=json_data["basket"], cashier=json_data["cashier"],
+                                      training=json_data["training"], now=utcnow())
+    return services.checkout_view(s, checkout)
+
+
+@bp.get("/v1/pos/checkouts/<int:checkout_id>")
+@staff_required(CASHIER)
+@bp.output(CheckoutOut)
+@bp.doc(security="BearerAuth")
+def show_checkout(checkout_id: int) -> dict[str, Any]:
+    """The checkout as the cashier sees it (and its receipt once committed)."""
+    return _view(checkout_id)
+
+
+@bp.post("/v1/pos/checkouts/<int:checkout_id>/rewards")
+@staff_required(CASHIER)
+@idempotent
+@bp.input(ApplyIn)
+@bp.output(CheckoutOut)
+@bp.doc(security="BearerAuth")
+def apply_rewards(checkout_id: int, json_data: dict[str, Any]) -> dict[str, Any]:
+    """Apply rewards of both programs in one step: the suggested combination (no
+    ``rewards``) or the listed ones. Each places a hold that expires in a few minutes."""
+    services.apply_rewards(db.session(), checkout_id, g.staff, json_data["rewards"],
+                           ttl=_hold_ttl(), now=utcnow())
+    return _view(checkout_id)
+
+
+@bp.post("/v1/pos/checkouts/<int:checkout_id>/commit")
+@staff_required(CASHIER)
+@idempotent
+@bp.output(CheckoutOut)
+@bp.doc(security="BearerAuth")
+def commit_checkout(checkout_id: int) -> dict[str, Any]:
+    """At tender: capture the holds, earn in both programs, answer the receipt. Retry
+    with the same Idempotency-Key after a lost answer: same receipt, nothing twice."""
+    services.commit(db.session(), checkout_id, g.staff, utcnow())
+    return _view(checkout_id)
+
+
+@bp.post("/v1/pos/checkouts/<int:checkout_id>/void")
+@staff_required(CASHIER)
+@idempotent
+@bp.output(CheckoutOut)
+@bp.doc(security="BearerAuth")
+def void_checkout(checkout_id: int) -> dict[str, Any]:
+    """Cancel the checkout; held points go back to the shopper."""
+    services.void(db.session(), checkout_id, g.staff, utcnow())
+    return _view(checkout_id)
+
+
+@bp.post("/v1/pos/checkouts/<int:checkout_id>/returns")
+@staff_required(CASHIER)
+@idempotent
+@bp.input(ReturnIn)
+@bp.output(ReturnOut, status_code=201)
+@bp.doc(security="BearerAuth")
+def return_items(checkout_id: int, json_data: dict[str, Any]) -> dict[str, Any]:
+    """Goods brought back: earned points are clawed back pro rata (never below zero:
+    the shortfall is recorded); redeemed points are not refunded, the money refund is
+    the price paid after the rewards' discount."""
+    record = services.return_items(db.session(), checkout_id, g.staff, json_data["lines"],
+                                   utcnow())
+    return {"id": record.id, "checkout_id": record.checkout_id, "points": record.points,
+            "refund_minor": record.refund_minor}
+
+
+@bp.post("/v1/pos/offline-earnings")
+@staff_required(CASHIER)
+@idempotent
+@bp.input(OfflineEarningIn)
+@bp.output(CheckoutOut, status_code=201)
+@bp.doc(security="BearerAuth")
+def offline_earning(json_data: dict[str, Any]) -> dict[str, Any]:
+    """A purchase made while the register was offline: earn its points once (the
+    ``offline_id`` makes a resend harmless, also after days)."""
+    s = db.session()
+    checkout = services.record_offline_earning(
+        s, g.staff, ident=_ident(json_data), basket=json_data["basket"],
+        cashier=json_data["cashier"], purchased_at=json_data["purchased_at"],
+        offline_key=json_data["offline_id"], now=utcnow())
+    return services.checkout_view(s, checkout)
+
+
+# --- back office ------------------------------------------------------------------------
+
+def _may_manage(program_code: str) -> Any:
+    """Managers edit their chain's program; only admins the partner network's."""
+    s = db.session()
+    program = program_by_code(s, program_code)
+    if g.staff.role != ADMIN:
+        own_chain = g.staff.store.chain_id if g.staff.store else None
+        if program.kind == PARTNER_PROGRAM or program.chain_id != own_chain:
+            raise ApiError("forbidden", "Only an admin may change this program.")
+    return program
+
+
+@bp.post("/v1/admin/rewards")
+@staff_required(MANAGER)
+@idempotent
+@bp.input(RewardIn)
+@bp.output(RewardOut, status_code=201)
+@bp.doc(security="BearerAuth", tags=["Admin"])
+def create_reward(json_data: dict[str, Any]) -> dict[str, Any]:
+    """Add a reward to a program's catalog."""
+    program = _may_manage(json_data.pop("program"))
+    reward = services.create_reward(db.session(), program, json_data)
+    return {"id": reward.id, "program": program.code, "code": reward.code,
+            "name": reward.name, "kind": reward.kind, "points_cost": reward.points_cost}
+
+
+@bp.post("/v1/admin/earn-rules")
+@staff_required(MANAGER)
+@idempotent
+@bp.input(EarnRuleIn)
+@bp.output(EarnRuleOut)
+@bp.doc(security="BearerAuth", tags=["Admin"])
+def set_earn_rule(json_data: dict[str, Any]) -> dict[str, Any]:
+    """Set a program's base rate (points per currency unit) or a product multiplier."""
+    program = _may_manage(json_data["program"])
+    rule = services.set_earn_rule(db.session(), program, gtin=json_data["gtin"],
+                                  points_per_unit=json_data["points_per_unit"],
+                                  multiplier=json_data["multiplier"])
+    return {"program": program.code, "gtin": rule.gtin,
+            "points_per_unit": rule.points_per_unit, "multiplier": rule.multiplier}
+
+
+def _stores_for(store_code: str | None) -> list[Store]:
+    s = db.session()
+    if store_code is not None:
+        store = s.scalars(settlement.select_store(store_code)).first()
+        if store is None:
+            raise ApiError("store_not_found")
+        staff_store_allowed(g.staff, store.id)
+        return [store]
+    if g.staff.store_id is not None:
+        return [g.staff.store]
+    return list(s.scalars(settlement.select_store(None)))
+
+
+@bp.get("/v1/admin/settlement")
+@staff_required(MANAGER)
+@bp.input(SettlementQuery, location="query")
+@bp.output(SettlementOut)
+@bp.doc(security="BearerAuth", tags=["Admin"])
+def settlement_report(query_data: dict[str, Any]) -> dict[str, Any]:
+    """What the partner program owes each store (partner points redeemed there) and
+    what each store owes the partner (partner points issued), per store, for the
+    UTC days ``from`` to ``to`` inclusive."""
+    start, end = query_data["from_"], query_data["to"]
+    stores = _stores_for(query_data["store"])
+    return {"from": start.isoformat(), "to": end.isoformat(),
+            "stores": settlement.totals(db.session(), stores, start, end)}
+
+
+@bp.get("/v1/admin/settlement/<store_code>.csv")
+@staff_required(MANAGER)
+@bp.input(SettlementCsvQuery, location="query")
+@bp.doc(security="BearerAuth", tags=["Admin"])
+def settlement_csv(store_code: str, query_data: dict[str, Any]) -> Response:
+    """One store's settlement records as CSV, one row per checkout or return."""
+    store = _stores_for(store_code)[0]
+    body = settlement.csv_text(db.session(), store, query_data["from_"], query_data["to"])
+    filename = f"settlement-{store.code}-{query_data['from_']}-{query_data['to']}.csv"
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
