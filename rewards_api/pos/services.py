@@ -408,17 +408,20 @@ def _complete(s: Session, checkout: Checkout, staff: StaffKey, now: dt.datetime)
             assert hold is not None
             ledger.capture(s, hold, actor=actor, now=now)
     earned: dict[str, int] = {}
+    line_points: list[dict[str, int]] = [{} for _ in lines]
     for program in programs:
         per_line = pricing.earn(lines, line_discounts, earn_rates(s, program))
-        for line, points in zip(checkout.basket, per_line, strict=True):
-            line.setdefault("points", {})[program.code] = points
+        for points_of_line, points in zip(line_points, per_line, strict=True):
+            points_of_line[program.code] = points
         earned[program.code] = sum(per_line)
         if earned[program.code] > 0 and not checkout.training:
             ledger.post_entry(s, accounts[program.code], PURCHASE, earned[program.code],
                               reference=f"checkout:{checkout.id}", actor=actor,
                               idempotency_key=f"checkout:{checkout.id}:earn",
                               store_id=checkout.store_id, at=now)
-    checkout.basket = [dict(line) for line in checkout.basket]  # JSON column: new value
+    # What each line earned, kept for pro-rata clawback on returns.
+    checkout.basket = [dict(line, points=points)
+                       for line, points in zip(checkout.basket, line_points, strict=True)]
     if not checkout.training:
         _settle(s, checkout, programs, earned, now)
     checkout.receipt = _receipt(checkout, programs, earned, accounts)
