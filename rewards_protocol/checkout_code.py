@@ -29,3 +29,11 @@ def parse(text: str) -> CheckoutCode | None:
     a checkout code at all."""
     match = _PATTERN.match(text.strip())
     return CheckoutCode(match.group(1), match.group(2)) if match else None
+
+
+# Training mode: the practice shopper's code (printed in the staff guide) and the product
+# the practice rewards give away. The API answers this code only in training checkouts,
+# with practice balances that never touch a ledger.
+PRACTICE_PUBLIC_ID = "TRAINING22"
+PRACTICE_CODE = f"{PREFIX}:{PRACTICE_PUBLIC_ID}:00000000"
+PRACTICE_PRODUCT_GTIN = "4006381333931"

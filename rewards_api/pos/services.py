@@ -61,11 +61,8 @@ OFFLINE_MAX_AGE = dt.timedelta(days=7)
 
 # Training mode: the practice shopper's code (printed in the staff guide), balances
 # and rewards. They go through the whole flow; nothing touches a ledger.
-PRACTICE_PUBLIC_ID = "TRAINING22"
-PRACTICE_CODE = f"{checkout_code.PREFIX}:{PRACTICE_PUBLIC_ID}:00000000"
 PRACTICE_NAME = "Practice Shopper"
 PRACTICE_BALANCES = {STORE_PROGRAM: 1500, PARTNER_PROGRAM: 900}
-PRACTICE_GTIN = "4006381333931"  # the practice basket's coffee
 
 
 def _practice_offers(program: Program) -> list[pricing.Offer]:
@@ -77,7 +74,7 @@ def _practice_offers(program: Program) -> list[pricing.Offer]:
                               percent_off=10, cap_minor=300)]
     return [pricing.Offer(f"{program.code}:practice-free-coffee", program.code,
                           "Practice: free coffee", "free_product", 250,
-                          product_gtin=PRACTICE_GTIN)]
+                          product_gtin=checkout_code.PRACTICE_PRODUCT_GTIN)]
 
 
 # --- identification -------------------------------------------------------------------
@@ -116,7 +113,7 @@ def identify(s: Session, store: Store, ident: dict[str, Any], *, training: bool,
     """(shopper, how, code step) from exactly one of code / phone / membership_number;
     the practice code gives no shopper and only in training mode."""
     code = ident.get("code")
-    is_practice = code is not None and code.strip() == PRACTICE_CODE
+    is_practice = code is not None and code.strip() == checkout_code.PRACTICE_CODE
     if training != is_practice:
         raise ApiError("training_mismatch")
     if is_practice:

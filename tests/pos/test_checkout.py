@@ -7,7 +7,7 @@ from sqlalchemy import select
 from rewards_api import db
 from rewards_api.ledger.models import CAPTURED, PURCHASE, REDEMPTION, RELEASED, Hold
 from rewards_api.pos.models import Checkout, SettlementRecord
-from tests.pos.conftest import BASKET_TOTAL, COFFEE
+from tests.support.shop import BASKET_TOTAL, COFFEE
 
 ALL_FOUR = ["corner-points:10-percent", "corner-points:5-off",
             "partner-plus:chocolate-1-off", "partner-plus:free-coffee"]

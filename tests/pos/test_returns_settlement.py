@@ -11,7 +11,7 @@ import uuid
 from rewards_api import db
 from rewards_api.ledger.models import PURCHASE, RETURN
 from rewards_api.pos.models import Checkout
-from tests.pos.conftest import BASKET, COFFEE
+from tests.support.shop import BASKET, COFFEE
 
 
 def _committed(shop) -> dict:

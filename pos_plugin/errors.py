@@ -1,0 +1,43 @@
+"""The plugin's one error type: the API's stable code and sentence, or a local one.
+
+Local codes (``LOCAL_ERRORS``) are met at the register only; the cashier panel shows
+every error as its code plus the sentence saying what to do.
+"""
+
+from __future__ import annotations
+
+LOCAL_ERRORS: dict[str, str] = {
+    "api_unreachable": "The rewards service cannot be reached. Finish the sale as usual: the "
+                       "shopper's points are saved on this register and sent when the "
+                       "connection is back.",
+    "offline_redeem_refused": "Rewards cannot be redeemed while the register is offline, because "
+                              "points cannot be checked. Finish the sale; its points are saved "
+                              "and sent later.",
+    "no_basket": "There is no basket yet: ring up the items on the till first, then scan the "
+                 "shopper's code.",
+    "no_code_in_image": "No checkout code was found in the picture; hold the phone closer and "
+                        "steadier, or type the phone number instead.",
+    "wrong_step": "That does not fit this step of the sale; use the highlighted button or "
+                  "cancel and start again.",
+}
+
+
+class RewardsError(Exception):
+    """An error answered by the API (``code`` from its registry) or met locally."""
+
+    def __init__(self, code: str, message: str | None = None, status: int | None = None) -> None:
+        self.code = code
+        self.message = message or LOCAL_ERRORS.get(code, code)
+        self.status = status
+        super().__init__(f"{code}: {self.message}")
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+class Unreachable(RewardsError):
+    """The API did not answer (network down, timeouts) after every retry."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("api_unreachable")
+        self.detail = detail

@@ -1,0 +1,151 @@
+"""The register's current sale, shared by the cashier panel and the local bridge.
+
+One register serves one sale at a time: the POS (or the panel) sets the basket, the
+shopper is identified, rewards applied, the sale completed or cancelled. All methods
+are thread-safe and answer the whole state as JSON-ready data.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from typing import Any
+
+from PIL import Image, UnidentifiedImageError
+from pyzbar import pyzbar
+
+from pos_plugin.checkout import COMMITTED, OPEN, VOIDED, CheckoutSession
+from pos_plugin.client import RewardsClient
+from pos_plugin.errors import RewardsError
+from pos_plugin.offline import EarnQueue, SyncResult
+from rewards_protocol import checkout_code
+
+# The basket of a practice sale when the till sends none (training works stand-alone).
+PRACTICE_BASKET: dict[str, Any] = {"currency": "EUR", "lines": [
+    {"gtin": checkout_code.PRACTICE_PRODUCT_GTIN, "quantity": 1, "unit_price_minor": 350,
+     "description": "Practice coffee"},
+    {"gtin": "4000000000017", "quantity": 2, "unit_price_minor": 280,
+     "description": "Practice bread"},
+]}
+
+
+def decode_code(image: bytes) -> str:
+    """The checkout code in a photo of the shopper's screen (pyzbar)."""
+    try:
+        picture = Image.open(io.BytesIO(image))
+        picture.load()
+    except (UnidentifiedImageError, OSError) as exc:
+        raise RewardsError("no_code_in_image", status=422) from exc
+    for symbol in pyzbar.decode(picture):
+        text = symbol.data.decode("utf-8", "replace")
+        if checkout_code.parse(text) is not None:
+            return text
+    raise RewardsError("no_code_in_image", status=422)
+
+
+class Register:
+    def __init__(self, client: RewardsClient, queue: EarnQueue, cashier: str, *,
+                 training: bool = False) -> None:
+        self.client = client
+        self.queue = queue
+        self.cashier = cashier
+        self.training = training
+        self.basket: dict[str, Any] | None = None
+        self.sale: CheckoutSession | None = None
+        self.error: RewardsError | None = None
+        self._lock = threading.RLock()
+
+    def state(self) -> dict[str, Any]:
+        with self._lock:
+            sale = self.sale
+            view = sale.view if sale else None
+            return {
+                "state": sale.state if sale else "ready",
+                "training": self.training,
+                "practice_code": checkout_code.PRACTICE_CODE if self.training else None,
+                "offline": bool(sale and sale.offline),
+                "queued": self.queue.pending(),
+                "basket": sale.basket if sale else self.basket,
+                "checkout": view.raw if view else None,
+                "error": self.error.as_dict() if self.error else None,
+            }
+
+    def _do(self, action: Any) -> dict[str, Any]:
+        with self._lock:
+            try:
+                action()
+            except RewardsError as exc:
+                self.error = exc
+                raise
+            self.error = None
+            return self.state()
+
+    def _sale_open(self) -> bool:
+        return self.sale is not None and self.sale.state not in (COMMITTED, VOIDED)
+
+    def set_basket(self, basket: dict[str, Any]) -> dict[str, Any]:
+        """A new sale for ``basket``; a sale still open is cancelled first."""
+        def action() -> None:
+            if self._sale_open():
+                assert self.sale is not None
+                self.sale.void()
+            self.basket = basket
+            self.sale = None
+        return self._do(action)
+
+    def set_training(self, on: bool) -> dict[str, Any]:
+        def action() -> None:
+            if self._sale_open():
+                raise RewardsError("wrong_step", "Finish or cancel this checkout before "
+                                   "switching training mode.", 409)
+            self.training = on
+            self.sale = None
+            self.basket = None
+        return self._do(action)
+
+    def scan(self, text: str) -> dict[str, Any]:
+        def action() -> None:
+            if self._sale_open():
+                raise RewardsError("wrong_step", "A shopper is already identified; complete "
+                                   "or cancel this checkout first.", 409)
+            basket = self.basket or (PRACTICE_BASKET if self.training else None)
+            if basket is None:
+                raise RewardsError("no_basket", status=409)
+            self.sale = CheckoutSession(self.client, basket, self.cashier,
+                                        training=self.training, queue=self.queue)
+            self.basket = None  # this basket now belongs to the sale
+            self.sale.identify(text)
+        return self._do(action)
+
+    def scan_image(self, image: bytes) -> dict[str, Any]:
+        with self._lock:
+            try:
+                text = decode_code(image)
+            except RewardsError as exc:
+                self.error = exc
+                raise
+            return self.scan(text)
+
+    def _in_sale(self, step: str) -> CheckoutSession:
+        if self.sale is None:
+            raise RewardsError("wrong_step", f"Scan the shopper's code before you {step}.", 409)
+        return self.sale
+
+    def apply(self, rewards: list[str] | None = None) -> dict[str, Any]:
+        return self._do(lambda: self._in_sale("apply rewards").apply(rewards))
+
+    def commit(self) -> dict[str, Any]:
+        def action() -> None:
+            self._in_sale("complete the sale").commit()
+            self.sync()
+        return self._do(action)
+
+    def void(self) -> dict[str, Any]:
+        return self._do(lambda: self._in_sale("cancel").void())
+
+    def sync(self) -> SyncResult:
+        """Send purchases queued while offline (called after each sale and periodically)."""
+        return self.queue.sync(self.client)
+
+
+__all__ = ["OPEN", "PRACTICE_BASKET", "Register", "decode_code"]

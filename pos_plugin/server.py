@@ -1,0 +1,104 @@
+"""The local HTTP server of the register (127.0.0.1 only): the JSON bridge for any POS
+(``pos-plugin bridge``) and, with the panel on, the cashier panel page at ``/``
+(``pos-plugin panel``), which drives the sale through the same JSON routes.
+
+Every answer is the register's whole state; an error answers ``{"error": {"code",
+"message"}, "state": ...}`` with a 4xx/5xx status.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+
+from pos_plugin.errors import RewardsError
+from pos_plugin.labels import LABELS
+from pos_plugin.register import Register
+
+_LOCAL_STATUS = {"api_unreachable": 503, "offline_redeem_refused": 409, "no_basket": 409,
+                 "no_code_in_image": 422, "wrong_step": 409}
+
+
+def create_app(register: Register, *, panel: bool) -> Flask:
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = 8 * 1024 * 1024  # a phone photo
+
+    def body() -> dict[str, Any]:
+        data = request.get_json(silent=True) if request.is_json else None
+        if not isinstance(data, dict):
+            raise RewardsError("invalid_request", "Send a JSON object with Content-Type "
+                               "application/json.", 400)
+        return data
+
+    @app.before_request
+    def _same_origin_only() -> tuple[Response, int] | None:
+        # A web page from elsewhere must not drive the register through the browser.
+        origin = request.headers.get("Origin")
+        if origin is not None and origin.rstrip("/") != request.host_url.rstrip("/"):
+            return jsonify({"error": {"code": "forbidden", "message": "Only the register's "
+                                      "own panel may call this."}}), 403
+        return None
+
+    @app.errorhandler(RewardsError)
+    def _error(error: RewardsError) -> tuple[Response, int]:
+        status = error.status or _LOCAL_STATUS.get(error.code, 400)
+        return jsonify({"error": error.as_dict(), "state": register.state()}), status
+
+    if panel:
+        @app.get("/")
+        def page() -> str:
+            return render_template("panel.html", labels=LABELS)
+
+    @app.get("/api/state")
+    def state() -> Any:
+        return register.state()
+
+    @app.post("/api/basket")
+    def basket() -> Any:
+        data = body()
+        if not isinstance(data.get("lines"), list) or not isinstance(data.get("currency"), str):
+            raise RewardsError("invalid_request", "A basket is {\"currency\": \"EUR\", \"lines\": "
+                               "[{\"gtin\", \"quantity\", \"unit_price_minor\"}]}.", 400)
+        return register.set_basket({"currency": data["currency"], "lines": data["lines"]})
+
+    @app.post("/api/scan")
+    def scan() -> Any:
+        text = body().get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise RewardsError("invalid_request", "Send {\"text\": \"<what was scanned>\"}.", 400)
+        return register.scan(text)
+
+    @app.post("/api/scan-image")
+    def scan_image() -> Any:
+        upload = request.files.get("image")
+        if upload is None:
+            raise RewardsError("invalid_request", "Send the photo as the form field 'image'.", 400)
+        return register.scan_image(upload.read())
+
+    @app.post("/api/apply")
+    def apply() -> Any:
+        rewards = body().get("rewards")
+        if rewards is not None and not (isinstance(rewards, list)
+                                        and all(isinstance(r, str) for r in rewards)):
+            raise RewardsError("invalid_request", "rewards is a list of reward refs.", 400)
+        return register.apply(rewards)
+
+    @app.post("/api/commit")
+    def commit() -> Any:
+        body()
+        return register.commit()
+
+    @app.post("/api/void")
+    def void() -> Any:
+        body()
+        return register.void()
+
+    @app.post("/api/training")
+    def training() -> Any:
+        on = body().get("on")
+        if not isinstance(on, bool):
+            raise RewardsError("invalid_request", "Send {\"on\": true} or {\"on\": false}.", 400)
+        return register.set_training(on)
+
+    return app
