@@ -13,6 +13,7 @@ LABELS: dict[str, str] = {
     "offline_banner": "OFFLINE: points are saved and sent later; rewards cannot be redeemed",
     "waiting_to_send": "Purchases waiting to be sent",
     "basket": "Basket",
+    "items": "items",
     "shopper": "Shopper",
     "store_column": "Store rewards",
     "partner_column": "Partner rewards",

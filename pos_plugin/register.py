@@ -111,10 +111,11 @@ class Register:
             basket = self.basket or (PRACTICE_BASKET if self.training else None)
             if basket is None:
                 raise RewardsError("no_basket", status=409)
-            self.sale = CheckoutSession(self.client, basket, self.cashier,
-                                        training=self.training, queue=self.queue)
+            sale = CheckoutSession(self.client, basket, self.cashier, training=self.training,
+                                   queue=self.queue)
+            sale.identify(text)  # on an error the basket stays for the next scan
+            self.sale = sale
             self.basket = None  # this basket now belongs to the sale
-            self.sale.identify(text)
         return self._do(action)
 
     def scan_image(self, image: bytes) -> dict[str, Any]:

@@ -3,10 +3,11 @@
 #   runtime: libzbar0 (pyzbar reads barcodes)
 #   tests:   postgresql (throwaway clusters), chromium + chromium-driver (browser tests),
 #            dbus + libdbus/glib headers (python-dbusmock's BlueZ mock, dbus-python),
-#            wrk (HTTP load for benchmarks), fonts-dejavu-core (shelf tags, screenshots)
+#            wrk (HTTP load for benchmarks), fonts-dejavu-core (shelf tags, screenshots),
+#            curl + jq (the POS bridge's shell test)
 set -euo pipefail
 packages=(libzbar0 postgresql chromium chromium-driver dbus libdbus-1-dev libglib2.0-dev
-          pkg-config wrk fonts-dejavu-core)
+          pkg-config wrk fonts-dejavu-core curl jq)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -86,7 +86,7 @@ function render(state, error) {
     }[phase] || L.ready;
     $("status").textContent = status;
     const basket = state.basket;
-    $("basket").textContent = basket ? `${L.basket}: ${basket.lines.length} · ${money(basket.lines.reduce((s, l) => s + l.quantity * l.unit_price_minor, 0))} ${basket.currency}` : "";
+    $("basket").textContent = basket ? `${L.basket}: ${money(basket.lines.reduce((s, l) => s + l.quantity * l.unit_price_minor, 0))} ${basket.currency} (${basket.lines.reduce((s, l) => s + l.quantity, 0)} ${L.items})` : "";
     const programs = checkout ? checkout.programs : [];
     programColumn($("program-store"), programs.find((p) => p.kind === "store"), checkout);
     programColumn($("program-partner"), programs.find((p) => p.kind === "partner"), checkout);

@@ -1,0 +1,3 @@
+from pos_plugin.cli import main
+
+main()

@@ -1,0 +1,39 @@
+"""The local bridge, driven by curl from a shell script (a POS in any language), with
+the real ``pos-plugin bridge`` command in front of the real API."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from rewards_api.ledger.models import PURCHASE, REDEMPTION
+from tests.support.live_server import serving
+
+SCRIPT = Path(__file__).with_name("bridge_checkout.sh")
+
+
+def test_curl_completes_a_checkout_through_the_bridge(shop, tmp_path):
+    key_file = tmp_path / "register.key"
+    key_file.write_text(shop.registers[0] + "\n")
+    log = tmp_path / "bridge.log"
+    with serving(shop.app) as api, log.open("w") as errors, subprocess.Popen(
+            [sys.executable, "-m", "pos_plugin", "bridge", "--api", api, "--key-file",
+             str(key_file), "--port", "0", "--queue", str(tmp_path / "queue.db"),
+             "--cashier", "Anna"], stdout=subprocess.PIPE, stderr=errors, text=True) as bridge:
+        try:
+            assert bridge.stdout is not None
+            started = bridge.stdout.readline()  # returns once the server is listening
+            found = re.search(r"http://127\.0\.0\.1:\d+", started)
+            assert found, started + log.read_text()
+            run = subprocess.run(["bash", str(SCRIPT), found.group(0), shop.code()],
+                                 capture_output=True, text=True, timeout=60)
+        finally:
+            bridge.terminate()
+            bridge.wait(timeout=10)
+    assert run.returncode == 0, run.stdout + run.stderr
+    print(run.stdout)
+    assert "Corner Points: points earned" in run.stdout
+    assert "Partner Plus: points earned" in run.stdout
+    assert len(shop.entries(PURCHASE)) == 2 and len(shop.entries(REDEMPTION)) == 4

@@ -1,0 +1,65 @@
+"""The cashier's path through the panel in real headless Chromium (Debian's
+/usr/bin/chromium driven by Playwright), shared by the browser test and the checkout
+benchmark, which both report how many cashier actions applying both programs takes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pos_plugin.labels import LABELS
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SHOTS = Path(__file__).resolve().parents[2] / "staff_guide" / "docs" / "img"
+
+
+def launch(playwright: Any) -> Any:
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                      headless=True)
+
+
+@dataclass
+class Cashier:
+    """Does what a cashier does at the panel and counts it: a scan (the scanner types
+    the code and Enter into the focused input) or a click is one action."""
+
+    page: Any
+    actions: list[str] = field(default_factory=list)
+
+    def scan(self, text: str) -> None:
+        self.actions.append(f"scan {text[:5]}...")
+        self.page.keyboard.type(text)
+        self.page.keyboard.press("Enter")
+
+    def click(self, label: str) -> None:
+        self.actions.append(f"click {label!r}")
+        self.page.get_by_role("button", name=LABELS[label]).click()
+
+    def wait_for(self, state: str) -> None:
+        self.page.wait_for_selector(f'body[data-state="{state}"]', timeout=15_000)
+
+
+def shoot(page: Any, name: str, shots: Path | None) -> None:
+    if shots is not None:
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shots / name), full_page=True)
+
+
+def apply_both_programs(page: Any, panel_url: str, code: str, shots: Path | None = None
+                        ) -> Cashier:
+    """From a ready panel (basket already sent by the till) to both programs' rewards
+    applied; returns the cashier with the actions it took."""
+    page.goto(panel_url)
+    page.wait_for_selector("#basket:not(:empty)", timeout=15_000)
+    shoot(page, "panel-1-ready.png", shots)
+    cashier = Cashier(page)
+    cashier.scan(code)
+    cashier.wait_for("identified")
+    shoot(page, "panel-2-identified.png", shots)
+    cashier.click("apply_all")
+    cashier.wait_for("rewards_applied")
+    shoot(page, "panel-3-applied.png", shots)
+    return cashier
