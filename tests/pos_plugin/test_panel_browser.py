@@ -48,7 +48,8 @@ def test_scan_apply_both_programs_and_commit_in_the_browser(shop, panel, browser
     page.goto(panel)
     assert page.evaluate("document.activeElement.id") == "scan"
 
-    cashier = apply_both_programs(page, panel, shop.code(), SHOTS)
+    code = shop.code()
+    cashier = apply_both_programs(page, panel, code, SHOTS)
     print(f"cashier actions to apply both programs: {len(cashier.actions)} {cashier.actions}")
     assert len(cashier.actions) == 2
     for column in ("#program-store", "#program-partner"):
@@ -63,9 +64,9 @@ def test_scan_apply_both_programs_and_commit_in_the_browser(shop, panel, browser
     shoot(page, "panel-4-committed.png", SHOTS)
     assert len(shop.entries(PURCHASE)) == 2 and len(shop.entries(REDEMPTION)) == 4
 
-    # Next sale, same (already used) code: the error shows its code and what to do.
+    # Next sale, the same (already used) code: the error shows its code and what to do.
     httpx.post(f"{panel}/api/basket", json=BASKET).raise_for_status()
-    cashier.scan(shop.code())
+    cashier.scan(code)
     page.wait_for_selector("#error.on", timeout=15_000)
     assert page.locator("#error-code").inner_text() == "checkout_code_used"
     assert "show the new code" in page.locator("#error-message").inner_text()
