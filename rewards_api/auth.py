@@ -162,9 +162,9 @@ def staff_store_allowed(staff: StaffKey, store_id: int) -> None:
         raise ApiError("forbidden", "Your key belongs to another store.")
 
 
-def optional_shopper() -> SignedIn | None:
+def optional_shopper() -> Shopper | None:
     """The signed-in shopper if the request carries a shopper token, else None."""
     header = request.headers.get("Authorization", "")
     if SHOPPER_TOKEN_PREFIX not in header:
         return None
-    return _signed_in(_bearer())
+    return _load_shopper(_signed_in(_bearer()).shopper_id)
