@@ -11,16 +11,17 @@ import functools
 import hashlib
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import g, request
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, select
+from werkzeug.local import LocalProxy
 
 from rewards_api import db
 from rewards_api.db import utcnow
 from rewards_api.errors import ApiError
-from rewards_api.ledger.models import Account
+from rewards_api.ledger.models import Account, Program
 from rewards_api.shoppers.models import Shopper, ShopperToken
 from rewards_api.staff.models import ROLE_RANK, StaffKey
 
@@ -48,21 +49,56 @@ def _bearer() -> str:
     return credential.strip()
 
 
-def _shopper_from_token(token: str) -> Shopper:
-    # One query: the token, its shopper, their accounts and programs (GET /v1/me needs
-    # them all, and the shopper has only a couple of accounts).
-    row = db.session().scalars(
-        select(ShopperToken)
-        .options(joinedload(ShopperToken.shopper).joinedload(Shopper.accounts)
-                 .joinedload(Account.program))
-        .where(ShopperToken.token_hash == digest(token))
-    ).unique().first()
-    if row is None or row.revoked_at is not None or row.shopper.erased_at is not None:
+@dataclass(frozen=True, slots=True)
+class Balance:
+    program: str
+    program_name: str
+    kind: str
+    balance: int
+    held: int
+    membership_number: str | None
+
+    @property
+    def available(self) -> int:
+        return self.balance - self.held
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """Who the shopper token belongs to, with their balances in every program."""
+
+    shopper_id: int
+    token_id: int
+    public_id: str
+    display_name: str
+    balances: tuple[Balance, ...]
+
+
+# One round trip, no ORM objects: the token, its shopper and every account's balance.
+# It runs on every shopper request and GET /v1/me needs nothing more. Built once:
+# constructing a statement costs more than running it on a warm connection.
+_SIGNED_IN = (
+    select(ShopperToken.id, ShopperToken.expires_at, ShopperToken.revoked_at,
+           Shopper.id, Shopper.public_id, Shopper.display_name, Shopper.erased_at,
+           Program.code, Program.name, Program.kind, Account.balance, Account.held,
+           Account.membership_number)
+    .join(Shopper, Shopper.id == ShopperToken.shopper_id)
+    .outerjoin(Account, Account.shopper_id == Shopper.id)
+    .outerjoin(Program, Program.id == Account.program_id)
+    .where(ShopperToken.token_hash == bindparam("token_hash"))
+    .order_by(Account.program_id)
+)
+
+
+def _signed_in(token: str) -> SignedIn:
+    rows = db.session().connection().execute(_SIGNED_IN, {"token_hash": digest(token)}).all()
+    if not rows or rows[0][2] is not None or rows[0][6] is not None:
         raise ApiError("unauthenticated")
-    if row.expires_at <= utcnow():
+    token_id, expires_at, _, shopper_id, public_id, display_name = rows[0][:6]
+    if expires_at <= utcnow():
         raise ApiError("token_expired")
-    g.shopper_token = row
-    return row.shopper
+    balances = tuple(Balance(*row[7:]) for row in rows if row[7] is not None)
+    return SignedIn(shopper_id, token_id, public_id, display_name, balances)
 
 
 def _staff_from_key(key: str) -> StaffKey:
@@ -74,16 +110,25 @@ def _staff_from_key(key: str) -> StaffKey:
     return staff
 
 
+def _load_shopper(shopper_id: int) -> Shopper:
+    if "shopper_record" not in g:
+        g.shopper_record = db.session().get(Shopper, shopper_id)
+    return g.shopper_record  # type: ignore[no-any-return]
+
+
 def shopper_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """The caller must be a signed-in shopper; ``g.shopper`` is set."""
+    """The caller must be a signed-in shopper. Sets ``g.signed_in`` (identity and
+    balances), ``g.principal`` and ``g.shopper`` (the ORM Shopper, loaded on first use)."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         token = _bearer()
         if not token.startswith(SHOPPER_TOKEN_PREFIX):
             raise ApiError("forbidden", "This is for shoppers; sign in with the app.")
-        g.shopper = _shopper_from_token(token)
-        g.principal = f"shopper:{g.shopper.id}"
+        g.signed_in = signed_in = _signed_in(token)
+        g.principal = f"shopper:{signed_in.shopper_id}"
+        # The ORM object is loaded only by views that use it.
+        g.shopper = LocalProxy(functools.partial(_load_shopper, signed_in.shopper_id))
         return view(*args, **kwargs)
 
     return wrapper
@@ -122,4 +167,4 @@ def optional_shopper() -> Shopper | None:
     header = request.headers.get("Authorization", "")
     if SHOPPER_TOKEN_PREFIX not in header:
         return None
-    return _shopper_from_token(_bearer())
+    return _load_shopper(_signed_in(_bearer()).shopper_id)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, String, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
@@ -90,15 +90,22 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # No pre-ping: it costs a round trip per request. A connection the server dropped
+    # fails one request with service_unavailable and the pool replaces it.
+    return create_engine(url, **kwargs)
 
 
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["rewards_db"] = sessionmaker(bind=engine, expire_on_commit=False)
+    # GET and HEAD only read: they run in autocommit mode, which saves the BEGIN and
+    # ROLLBACK round trips (each statement sees committed data). A GET must not write.
+    app.extensions["rewards_db_read"] = sessionmaker(
+        bind=engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
     app.teardown_appcontext(_close_session)
 
 
@@ -112,7 +119,8 @@ def engine() -> Engine:
 def session() -> Session:
     """The session of the current request or command."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["rewards_db"]()
+        read_only = has_request_context() and request.method in ("GET", "HEAD")
+        g.db_session = current_app.extensions["rewards_db_read" if read_only else "rewards_db"]()
     return g.db_session  # type: ignore[no-any-return]
 
 

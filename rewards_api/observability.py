@@ -38,6 +38,9 @@ def configure_logging(json_logs: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
+    # Libraries' per-call chatter (every HTTP request, every migration plugin) is noise.
+    for name in ("httpx", "httpcore", "alembic.runtime.plugins"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def init_app(app: Flask) -> None:

@@ -133,3 +133,12 @@ def world(app: Any) -> World:
         built = build_world()
         db.session().commit()
         return built
+
+
+@pytest.fixture
+def live_url(app: Any) -> Iterator[str]:
+    """The app served over real HTTP (threaded) for concurrency and outside clients."""
+    from tests.support.live import serve
+
+    with serve(app) as url:
+        yield url

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from rewards_api.auth import digest, new_shopper_token
+from rewards_api.auth import Balance, digest, new_shopper_token
 from rewards_api.db import utcnow
 from rewards_api.errors import ApiError
 from rewards_api.ledger.models import PARTNER_PROGRAM, Account, LedgerEntry, Program
@@ -126,16 +126,16 @@ def link_membership(s: Session, shopper: Shopper, program: Program, number: str)
     return account
 
 
+def balance_view(b: Balance) -> dict[str, Any]:
+    return {"program": b.program, "program_name": b.program_name, "kind": b.kind,
+            "balance": b.balance, "held": b.held, "available": b.available,
+            "membership_number": b.membership_number}
+
+
 def account_view(account: Account) -> dict[str, Any]:
-    return {
-        "program": account.program.code,
-        "program_name": account.program.name,
-        "kind": account.program.kind,
-        "balance": account.balance,
-        "held": account.held,
-        "available": account.available,
-        "membership_number": account.membership_number,
-    }
+    return balance_view(Balance(account.program.code, account.program.name,
+                                account.program.kind, account.balance, account.held,
+                                account.membership_number))
 
 
 def entry_view(entry: LedgerEntry) -> dict[str, Any]:

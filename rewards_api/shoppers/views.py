@@ -15,6 +15,7 @@ from rewards_api.auth import shopper_required
 from rewards_api.idempotency import idempotent
 from rewards_api.schemas import Paging, StrictSchema
 from rewards_api.shoppers import services
+from rewards_api.shoppers.models import ShopperToken
 
 bp = APIBlueprint("shoppers", __name__, tag="Shoppers")
 
@@ -84,6 +85,10 @@ class MembershipIn(StrictSchema):
     membership_number = String(required=True, validate=Regexp(r"^[A-Za-z0-9-]{4,40}$"))
 
 
+class MembershipOut(AccountOut):
+    """The account the card was linked to (its own name: apispec wants one per use)."""
+
+
 class ErasedOut(StrictSchema):
     erased = Boolean()
 
@@ -118,9 +123,9 @@ def login(json_data: dict[str, Any]) -> dict[str, Any]:
 @bp.doc(security="BearerAuth")
 def me() -> dict[str, Any]:
     """The signed-in shopper and their balance in every program they belong to."""
-    shopper = g.shopper
-    return {"public_id": shopper.public_id, "display_name": shopper.display_name,
-            "accounts": [services.account_view(a) for a in shopper.accounts]}
+    me = g.signed_in
+    return {"public_id": me.public_id, "display_name": me.display_name,
+            "accounts": [services.balance_view(b) for b in me.balances]}
 
 
 @bp.get("/v1/me/history")
@@ -140,7 +145,7 @@ def history(query_data: dict[str, Any]) -> dict[str, Any]:
 @shopper_required
 @idempotent
 @bp.input(MembershipIn)
-@bp.output(AccountOut)
+@bp.output(MembershipOut)
 @bp.doc(security="BearerAuth")
 def link_membership(json_data: dict[str, Any]) -> dict[str, Any]:
     """Link the number of an existing store-program card to this shopper."""
@@ -157,7 +162,9 @@ def link_membership(json_data: dict[str, Any]) -> dict[str, Any]:
 @bp.doc(security="BearerAuth")
 def rotate_token() -> dict[str, Any]:
     """Swap the current token for a new one; the old one stops working."""
-    return {"token": services.rotate_token(db.session(), g.shopper_token, _token_ttl())}
+    s = db.session()
+    return {"token": services.rotate_token(s, s.get(ShopperToken, g.signed_in.token_id),
+                                           _token_ttl())}
 
 
 @bp.get("/v1/me/export")

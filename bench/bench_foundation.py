@@ -1,0 +1,90 @@
+"""Foundation: ledger entries/s through the service layer, and GET /v1/me under
+gunicorn beside a bare Flask endpoint on the same gunicorn configuration."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import time
+from contextlib import ExitStack
+
+from bench.support import gunicorn, wrk
+from rewards_api import create_app, db, schema_migrations
+from rewards_api.ledger import services as ledger
+from rewards_api.ledger.models import WALK_IN
+from rewards_api.shoppers import services as shoppers
+from tests.support.postgres import test_database
+from tests.support.world import build_world
+
+LEDGER_ENTRIES = 2000
+WORKERS = 4
+
+
+def _app(url: str):  # type: ignore[no-untyped-def]
+    return create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "LOG_JSON": False})
+
+
+def seed(url: str) -> str:
+    """Migrate, build a chain, register a shopper with points in both programs; return
+    the shopper's token."""
+    schema_migrations.upgrade(url)
+    app = _app(url)
+    with app.app_context():
+        s = db.session()
+        build_world()
+        shopper, token = shoppers.register(s, "Bench", None, dt.timedelta(days=1))
+        for code in ("corner-points", "partner-plus"):
+            account = shoppers.account_for(s, shopper, shoppers.program_by_code(s, code))
+            ledger.post_entry(s, account, WALK_IN, 100, reference="bench", actor="system")
+        s.commit()
+    return token
+
+
+def ledger_rate(url: str) -> float:
+    app = _app(url)
+    with app.app_context():
+        s = db.session()
+        shopper, _ = shoppers.register(s, "Ledger bench", None, dt.timedelta(days=1))
+        account = shoppers.account_for(s, shopper, shoppers.program_by_code(s, "corner-points"))
+        s.commit()
+        started = time.perf_counter()
+        for i in range(LEDGER_ENTRIES):
+            ledger.post_entry(s, account, WALK_IN, 1, reference=f"bench:{i}", actor="system",
+                              idempotency_key=f"bench:{i}")
+            s.commit()
+        elapsed = time.perf_counter() - started
+        assert account.balance == LEDGER_ENTRIES
+    return LEDGER_ENTRIES / elapsed
+
+
+def main() -> None:
+    with ExitStack() as stack:
+        sqlite_url = f"sqlite:///{tempfile.mkdtemp(prefix='bench-')}/rewards.db"
+        pg_url = stack.enter_context(test_database())
+        backends = {"sqlite": sqlite_url, "postgresql": pg_url}
+        tokens = {name: seed(url) for name, url in backends.items()}
+
+        print(f"\nLedger: {LEDGER_ENTRIES} entries, one transaction each, service layer")
+        for name, url in backends.items():
+            print(f"  {name:<11} {ledger_rate(url):>8.0f} entries/s")
+
+        print(f"\nHTTP under gunicorn ({WORKERS} sync workers), wrk 2 threads x 16 connections, 10 s each;")
+        print("the bare endpoint runs before and after (A-B-A) and ratios use their mean")
+        with gunicorn("bench.bare_app:app", workers=WORKERS, ready_path="/hello") as bare_url:
+            bare_before = wrk(bare_url + "/hello")
+            results = {}
+            for name, url in backends.items():
+                env = {"REWARDS_DATABASE_URL": url, "REWARDS_SECRET_KEY": "bench"}
+                with gunicorn("rewards_api:create_app()", workers=WORKERS, env=env) as api_url:
+                    results[name] = wrk(api_url + "/v1/me",
+                                        headers={"Authorization": f"Bearer {tokens[name]}"})
+            bare_after = wrk(bare_url + "/hello")
+        bare_rate = (bare_before.requests_per_second + bare_after.requests_per_second) / 2
+        print("  " + bare_before.row("bare Flask /hello (before)"))
+        print("  " + bare_after.row("bare Flask /hello (after)"))
+        for name, load in results.items():
+            ratio = load.requests_per_second / bare_rate
+            print("  " + load.row(f"GET /v1/me on {name}") + f"   ratio {ratio:.0%} of bare")
+            if name == "postgresql":
+                verdict = "meets" if ratio >= 0.30 else "MISSES"
+                print(f"  target: GET /v1/me on PostgreSQL >= 30% of bare: {verdict}")
