@@ -16,7 +16,7 @@ from rewards_api.ledger.models import EXPIRED, PURCHASE, REDEMPTION, Hold
 from rewards_api.pos import services
 from rewards_api.pos.models import Checkout
 from rewards_api.staff.models import StaffKey
-from tests.support.live_server import serving
+from tests.support.live import serve
 
 T0 = dt.datetime(2026, 11, 23, 12, 0, 15, tzinfo=dt.UTC)  # 15 s into a 30 s step
 
@@ -93,7 +93,7 @@ def test_two_registers_commit_the_same_held_rewards_at_once_one_wins(shop):
                                      headers={"Authorization": f"Bearer {key}",
                                               "Idempotency-Key": str(uuid.uuid4())}))
 
-    with serving(shop.app) as base:
+    with serve(shop.app) as base:
         threads = [threading.Thread(target=register, args=(key, base)) for key in shop.registers]
         for thread in threads:
             thread.start()

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from rewards_api.ledger.models import PURCHASE, REDEMPTION
-from tests.support.live_server import serving
+from tests.support.live import serve
 
 SCRIPT = Path(__file__).with_name("bridge_checkout.sh")
 
@@ -18,7 +18,7 @@ def test_curl_completes_a_checkout_through_the_bridge(shop, tmp_path):
     key_file = tmp_path / "register.key"
     key_file.write_text(shop.registers[0] + "\n")
     log = tmp_path / "bridge.log"
-    with serving(shop.app) as api, log.open("w") as errors, subprocess.Popen(
+    with serve(shop.app) as api, log.open("w") as errors, subprocess.Popen(
             [sys.executable, "-m", "pos_plugin", "bridge", "--api", api, "--key-file",
              str(key_file), "--port", "0", "--queue", str(tmp_path / "queue.db"),
              "--cashier", "Anna"], stdout=subprocess.PIPE, stderr=errors, text=True) as bridge:

@@ -12,7 +12,7 @@ import pytest
 from pos_plugin import CheckoutSession, EarnQueue, RewardsClient, RewardsError
 from pos_plugin.checkout import COMMITTED, IDENTIFIED, REWARDS_APPLIED, identification
 from rewards_api.ledger.models import PURCHASE, REDEMPTION
-from tests.support.live_server import serving
+from tests.support.live import serve
 from tests.support.shop import BASKET
 
 
@@ -41,7 +41,7 @@ def _closed_port() -> int:
 
 @pytest.fixture
 def live(shop):
-    with serving(shop.app) as base:
+    with serve(shop.app) as base:
         yield base
 
 

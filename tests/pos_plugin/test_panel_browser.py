@@ -19,17 +19,17 @@ from pos_plugin.register import Register
 from pos_plugin.server import create_app
 from rewards_api.ledger.models import PURCHASE, REDEMPTION
 from rewards_protocol.checkout_code import PRACTICE_CODE
-from tests.support.live_server import serving
+from tests.support.live import serve
 from tests.support.panel_flow import SHOTS, apply_both_programs, launch, shoot
 from tests.support.shop import BASKET
 
 
 @pytest.fixture
 def panel(shop, tmp_path) -> Iterator[str]:
-    with serving(shop.app) as api:
+    with serve(shop.app) as api:
         register = Register(RewardsClient(api, shop.registers[0], backoff=0),
                             EarnQueue(tmp_path / "queue.db"), "Anna")
-        with serving(create_app(register, panel=True)) as url:
+        with serve(create_app(register, panel=True)) as url:
             yield url
 
 
