@@ -141,6 +141,15 @@ def identify(s: Session, store: Store, ident: dict[str, Any], *, training: bool,
 
 # --- programs, catalog, earn rules ------------------------------------------------------
 
+def _request_cached(s: Session, key: tuple[Any, ...], make: Any) -> Any:
+    """Programs, catalog and earn rules change rarely; one request reads each once
+    (the session, and with it this cache, ends with the request)."""
+    cache = s.info.setdefault("pos_cache", {})
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
+
+
 def store_program(s: Session, store: Store) -> Program | None:
     return s.scalars(select(Program).where(Program.kind == STORE_PROGRAM,
                                            Program.chain_id == store.chain_id)).first()
@@ -148,9 +157,11 @@ def store_program(s: Session, store: Store) -> Program | None:
 
 def checkout_programs(s: Session, store: Store) -> list[Program]:
     """The programs a purchase in ``store`` takes part in: the chain's own, the partner's."""
-    partner = s.scalars(select(Program).where(Program.kind == PARTNER_PROGRAM)
-                        .order_by(Program.id)).first()
-    return [p for p in (store_program(s, store), partner) if p is not None]
+    def load() -> list[Program]:
+        partner = s.scalars(select(Program).where(Program.kind == PARTNER_PROGRAM)
+                            .order_by(Program.id)).first()
+        return [p for p in (store_program(s, store), partner) if p is not None]
+    return list(_request_cached(s, ("programs", store.chain_id), load))
 
 
 def offer_of(reward: Reward) -> pricing.Offer:
@@ -166,15 +177,23 @@ def offer_of(reward: Reward) -> pricing.Offer:
 def catalog(s: Session, programs: Sequence[Program], training: bool) -> list[pricing.Offer]:
     if training:
         return [offer for program in programs for offer in _practice_offers(program)]
-    rewards = s.scalars(select(Reward).where(Reward.program_id.in_([p.id for p in programs]),
-                                             Reward.active.is_(True)).order_by(Reward.id))
-    return [offer_of(r) for r in rewards]
+
+    def load() -> list[pricing.Offer]:
+        rewards = s.scalars(select(Reward).where(
+            Reward.program_id.in_([p.id for p in programs]), Reward.active.is_(True))
+            .order_by(Reward.id))
+        return [offer_of(r) for r in rewards]
+    return list(_request_cached(s, ("catalog", *(p.id for p in programs)), load))
 
 
 def earn_rates(s: Session, program: Program) -> pricing.EarnRates:
-    rules = s.scalars(select(EarnRule).where(EarnRule.program_id == program.id)).all()
-    base = next((r.points_per_unit for r in rules if r.gtin is None), 0)
-    return pricing.EarnRates(base, {r.gtin: r.multiplier for r in rules if r.gtin is not None})
+    def load() -> pricing.EarnRates:
+        rules = s.scalars(select(EarnRule).where(EarnRule.program_id == program.id)).all()
+        base = next((r.points_per_unit for r in rules if r.gtin is None), 0)
+        return pricing.EarnRates(base, {r.gtin: r.multiplier for r in rules
+                                        if r.gtin is not None})
+    rates: pricing.EarnRates = _request_cached(s, ("earn", program.id), load)
+    return rates
 
 
 def create_reward(s: Session, program: Program, fields: dict[str, Any]) -> Reward:
@@ -217,22 +236,24 @@ def _lines(checkout: Checkout) -> list[pricing.Line]:
     return [pricing.Line(x["gtin"], x["quantity"], x["unit_price_minor"]) for x in checkout.basket]
 
 
-def _account(s: Session, checkout: Checkout, program: Program) -> Account | None:
+def _accounts(s: Session, checkout: Checkout) -> dict[int, Account]:
+    """The shopper's accounts by program id (none for a practice checkout)."""
     if checkout.shopper_id is None:
-        return None
-    return s.scalars(select(Account).where(Account.shopper_id == checkout.shopper_id,
-                                           Account.program_id == program.id)).first()
+        return {}
+    return {a.program_id: a for a in s.scalars(select(Account).where(
+        Account.shopper_id == checkout.shopper_id))}
 
 
 def _budgets(s: Session, checkout: Checkout, programs: Sequence[Program]) -> dict[str, int]:
     """Points each program can spend on this checkout: what is available plus what this
     checkout already holds (re-applying swaps holds, it does not stack them)."""
     budgets = {}
+    accounts = _accounts(s, checkout)
     for program in programs:
         if checkout.training:
             budgets[program.code] = PRACTICE_BALANCES[program.kind]
             continue
-        account = _account(s, checkout, program)
+        account = accounts.get(program.id)
         own = sum(a["points"] for a in checkout.applied if a["program"] == program.code)
         budgets[program.code] = (account.available if account else 0) + own
     return budgets
@@ -394,12 +415,14 @@ def _complete(s: Session, checkout: Checkout, staff: StaffKey, now: dt.datetime)
     accounts: dict[str, Account] = {}
     if not checkout.training:
         shopper = s.get(Shopper, checkout.shopper_id)
-        for program in programs:
-            accounts[program.code] = shoppers.account_for(s, shopper, program)
         # Lock the accounts in id order: two commits for one shopper never deadlock.
-        s.scalars(select(Account).where(Account.id.in_([a.id for a in accounts.values()]))
-                  .order_by(Account.id).with_for_update(of=Account)
-                  .execution_options(populate_existing=True)).all()
+        locked = {a.program_id: a for a in s.scalars(
+            select(Account).where(Account.shopper_id == checkout.shopper_id)
+            .order_by(Account.id).with_for_update(of=Account)
+            .execution_options(populate_existing=True))}
+        for program in programs:
+            accounts[program.code] = (locked.get(program.id)
+                                      or shoppers.account_for(s, shopper, program))
         for applied in checkout.applied:
             hold = s.get(Hold, applied["hold_id"])
             assert hold is not None
@@ -585,8 +608,9 @@ def checkout_view(s: Session, checkout: Checkout) -> dict[str, Any]:
     line_discounts = [line["discount_minor"] for line in checkout.basket]
     shopper = s.get(Shopper, checkout.shopper_id) if checkout.shopper_id else None
     program_views = []
+    accounts = _accounts(s, checkout)
     for program in programs:
-        account = _account(s, checkout, program)
+        account = accounts.get(program.id)
         balance = (PRACTICE_BALANCES[program.kind] if checkout.training
                    else account.balance if account else 0)
         rewards = []
@@ -604,7 +628,8 @@ def checkout_view(s: Session, checkout: Checkout) -> dict[str, Any]:
             "balance": balance, "available": budgets[program.code], "rewards": rewards,
             "earn_preview": sum(pricing.earn(lines, line_discounts, earn_rates(s, program))),
         })
-    holds = [s.get(Hold, a["hold_id"]) for a in checkout.applied if a["hold_id"] is not None]
+    hold_ids = [a["hold_id"] for a in checkout.applied if a["hold_id"] is not None]
+    holds = list(s.scalars(select(Hold).where(Hold.id.in_(hold_ids)))) if hold_ids else []
     gross = sum(line.total_minor for line in lines)
     discount = sum(a["discount_minor"] for a in checkout.applied)
     return {
@@ -618,7 +643,7 @@ def checkout_view(s: Session, checkout: Checkout) -> dict[str, Any]:
         "suggested_value_minor": pricing.price(lines, suggested).total_discount if suggested else 0,
         "applied": [{k: a[k] for k in ("reward", "program", "name", "points", "discount_minor")}
                     for a in checkout.applied],
-        "holds_expire_at": min(h.expires_at for h in holds if h).isoformat() if holds else None,
+        "holds_expire_at": min(h.expires_at for h in holds).isoformat() if holds else None,
         "totals": {"basket_minor": gross, "discount_minor": discount,
                    "to_pay_minor": gross - discount},
         "receipt": checkout.receipt,
