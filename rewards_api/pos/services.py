@@ -423,10 +423,10 @@ def _complete(s: Session, checkout: Checkout, staff: StaffKey, now: dt.datetime)
         for program in programs:
             accounts[program.code] = (locked.get(program.id)
                                       or shoppers.account_for(s, shopper, program))
+        holds = {h.id: h for h in s.scalars(select(Hold).where(
+            Hold.id.in_([a["hold_id"] for a in checkout.applied])))}
         for applied in checkout.applied:
-            hold = s.get(Hold, applied["hold_id"])
-            assert hold is not None
-            ledger.capture(s, hold, actor=actor, now=now)
+            ledger.capture(s, holds[applied["hold_id"]], actor=actor, now=now)
     earned: dict[str, int] = {}
     line_points: list[dict[str, int]] = [{} for _ in lines]
     for program in programs:
