@@ -34,4 +34,5 @@ LABELS: dict[str, str] = {
     "sale_cancelled": "Checkout cancelled: held points went back to the shopper",
     "queued_done": "Sale complete offline: points saved, they will be sent automatically",
     "problem": "Problem",
+    "plugin_not_running": "The register's rewards plugin does not answer; restart it or call a manager.",
 }

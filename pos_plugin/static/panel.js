@@ -24,7 +24,7 @@ async function send(path, body, isForm) {
     const response = await fetch(path, options);
     data = await response.json();
   } catch (e) {
-    data = { error: { code: "panel_unreachable", message: "The register's rewards plugin is not running; restart it or call a manager." } };
+    data = { error: { code: "plugin_not_running", message: L.plugin_not_running } };
   }
   if (data.error) render(data.state || null, data.error);
   else render(data, null);

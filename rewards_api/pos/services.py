@@ -648,3 +648,16 @@ def checkout_view(s: Session, checkout: Checkout) -> dict[str, Any]:
                    "to_pay_minor": gross - discount},
         "receipt": checkout.receipt,
     }
+
+
+def export_checkouts(s: Session, shopper: Shopper) -> list[dict[str, Any]]:
+    """The shopper's checkouts for ``GET /v1/me/export``."""
+    return [{"id": c.id, "store": c.store.code, "status": c.status,
+             "created_at": c.created_at.isoformat(),
+             "committed_at": c.committed_at.isoformat() if c.committed_at else None,
+             "basket": c.basket, "applied": c.applied, "receipt": c.receipt}
+            for c in s.scalars(select(Checkout).where(Checkout.shopper_id == shopper.id)
+                               .order_by(Checkout.id))]
+
+
+shoppers.EXPORTERS["checkouts"] = export_checkouts

@@ -196,3 +196,11 @@ def test_another_stores_register_cannot_touch_the_checkout(api, shop):
                         auth=shop.world.keys["other_manager"], json={})
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "checkout_not_found"
+
+
+def test_the_shoppers_export_includes_their_checkouts(api, shop):
+    checkout = shop.open().get_json()
+    shop.post(f"/v1/pos/checkouts/{checkout['id']}/commit")
+    exported = api.get("/v1/me/export", auth=shop.shopper["token"]).get_json()
+    assert [c["id"] for c in exported["checkouts"]] == [checkout["id"]]
+    assert exported["checkouts"][0]["receipt"]["checkout_id"] == checkout["id"]
