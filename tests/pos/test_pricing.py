@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from rewards_api.pos.pricing import EarnRates, Line, NotEligible, Offer, earn, price, spread, suggest
+from rewards_api.pos.pricing import (
+    EarnRates,
+    Line,
+    NotEligible,
+    Offer,
+    earn,
+    price,
+    spread,
+    suggest,
+)
 
 LINES = [Line("1111111111111", 2, 500), Line("2222222222222", 1, 300)]  # 13.00
 
