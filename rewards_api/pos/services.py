@@ -121,22 +121,23 @@ def identify(s: Session, store: Store, ident: dict[str, Any], *, training: bool,
     if code is not None:
         shopper, step = verify_checkout_code(s, code, now)
         return shopper, BY_CODE, step
+    found: Shopper | None
     if ident.get("phone") is not None:
         phone = shoppers.normalize_phone(ident["phone"])
-        shopper = s.scalars(select(Shopper).where(Shopper.phone == phone)).first()
+        found = s.scalars(select(Shopper).where(Shopper.phone == phone)).first()
         how = BY_PHONE
     else:
         program = store_program(s, store)
         account = s.scalars(select(Account).where(
             Account.program_id == (program.id if program else -1),
             Account.membership_number == ident["membership_number"])).first()
-        shopper = s.get(Shopper, account.shopper_id) if account else None
+        found = s.get(Shopper, account.shopper_id) if account else None
         how = BY_MEMBERSHIP
-    if shopper is None:
+    if found is None:
         raise ApiError("shopper_not_found")
-    if shopper.erased_at is not None:
+    if found.erased_at is not None:
         raise ApiError("shopper_erased")
-    return shopper, how, None
+    return found, how, None
 
 
 # --- programs, catalog, earn rules ------------------------------------------------------
@@ -242,6 +243,12 @@ def _accounts(s: Session, checkout: Checkout) -> dict[int, Account]:
         return {}
     return {a.program_id: a for a in s.scalars(select(Account).where(
         Account.shopper_id == checkout.shopper_id))}
+
+
+def _shopper(s: Session, checkout: Checkout) -> Shopper:
+    shopper = s.get(Shopper, checkout.shopper_id)
+    assert shopper is not None, "only practice checkouts have no shopper"
+    return shopper
 
 
 def _budgets(s: Session, checkout: Checkout, programs: Sequence[Program]) -> dict[str, int]:
@@ -360,7 +367,7 @@ def apply_rewards(s: Session, checkout_id: int, staff: StaffKey, refs: list[str]
         if not checkout.training:
             if offer.points > budgets[offer.program]:
                 raise ApiError("insufficient_points")
-            account = shoppers.account_for(s, s.get(Shopper, checkout.shopper_id),
+            account = shoppers.account_for(s, _shopper(s, checkout),
                                            by_code[offer.program])
             hold = ledger.reserve(s, account, offer.points, ttl=ttl, now=now,
                                   reference=f"checkout:{checkout.id}", store_id=checkout.store_id)
@@ -414,7 +421,7 @@ def _complete(s: Session, checkout: Checkout, staff: StaffKey, now: dt.datetime)
     line_discounts = [line["discount_minor"] for line in checkout.basket]
     accounts: dict[str, Account] = {}
     if not checkout.training:
-        shopper = s.get(Shopper, checkout.shopper_id)
+        shopper = _shopper(s, checkout)
         # Lock the accounts in id order: two commits for one shopper never deadlock.
         locked = {a.program_id: a for a in s.scalars(
             select(Account).where(Account.shopper_id == checkout.shopper_id)
@@ -538,7 +545,7 @@ def return_items(s: Session, checkout_id: int, staff: StaffKey, items: list[dict
     for program in programs:
         taken = 0
         if not checkout.training and clawback[program.code] > 0:
-            account = shoppers.account_for(s, s.get(Shopper, checkout.shopper_id), program)
+            account = shoppers.account_for(s, _shopper(s, checkout), program)
             s.scalars(select(Account).where(Account.id == account.id)
                       .with_for_update(of=Account)
                       .execution_options(populate_existing=True)).one()

@@ -14,7 +14,7 @@ from rewards_api.pos.models import SettlementRecord
 from rewards_api.stores.models import Store
 
 
-def select_store(code: str | None) -> Select[tuple[Store]]:
+def select_store(code: str | None) -> Select[Any]:
     query = select(Store).order_by(Store.code)
     return query.where(Store.code == code) if code is not None else query
 
