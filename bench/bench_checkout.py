@@ -6,6 +6,7 @@ programs (real headless Chromium)."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import statistics
 import tempfile
 import threading
@@ -116,6 +117,7 @@ def baseline(url: str, n: int) -> list[float]:
 
 
 def panel_actions(api: str, key: str, person: tuple[str, str]) -> int:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no request log in the figures
     with tempfile.TemporaryDirectory() as tmp:
         register = Register(RewardsClient(api, key), EarnQueue(Path(tmp) / "queue.db"), "bench")
         with serve(create_panel(register, panel=True)) as panel, sync_playwright() as playwright:
