@@ -13,10 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-from rewards_protocol.presence import DEFAULT_COMPANY_ID
-
 from beacon_agent import config as agent_config
 from beacon_agent import simulator
+from rewards_protocol.presence import DEFAULT_COMPANY_ID
 
 EXIT_CONFIG = 2
 EXIT_SCANNER_FAILED = 3
@@ -33,17 +32,17 @@ def _load(args: argparse.Namespace) -> agent_config.AgentConfig:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from beacon_agent.radio import BlueZRadio, ScannerFailed, SimulatedRadio
+    from beacon_agent.radio import BlueZRadio, ScannerFailed, SimulatedRadio, SpeedClock
     from beacon_agent.service import AgentService
 
     cfg = _load(args)
     if args.simulated_radio:
-        def radio(on_advert):  # type: ignore[no-untyped-def]
-            return SimulatedRadio(args.simulated_radio, on_advert, speed=args.speed)
+        clock = SpeedClock(args.speed)
+        service = AgentService(cfg, lambda on_advert: SimulatedRadio(args.simulated_radio,
+                                                                     on_advert, clock),
+                               clock=clock)
     else:
-        def radio(on_advert):  # type: ignore[no-untyped-def]
-            return BlueZRadio(cfg.adapter, on_advert)
-    service = AgentService(cfg, radio)
+        service = AgentService(cfg, lambda on_advert: BlueZRadio(cfg.adapter, on_advert))
     try:
         asyncio.run(service.run())
     except ScannerFailed as exc:
@@ -165,7 +164,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--simulated-radio", type=Path, metavar="TRACE_OR_FIFO",
                      help="read adverts from a trace instead of the Bluetooth adapter")
     run.add_argument("--speed", type=float, default=1.0,
-                     help="play the simulated radio this many times faster than real time")
+                     help="play the simulated radio (and run the engine's clock) this many "
+                          "times faster than real time")
     run.set_defaults(func=cmd_run)
 
     rp = sub.add_parser("replay", help="a trace through the engine, as fast as it goes")

@@ -31,9 +31,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from rewards_protocol.presence import DEFAULT_COMPANY_ID
-
 from beacon_agent.engine import EngineSettings
+from rewards_protocol.presence import DEFAULT_COMPANY_ID
 
 DEFAULT_PATH = Path("/etc/beacon-agent/agent.toml")
 ENV_PREFIX = "BEACON_AGENT_"

@@ -23,10 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from beacon_agent import constants
 from rewards_protocol.events import ENTER, EXIT, PresenceEvent
 from rewards_protocol.presence import WINDOW_SECONDS, Frame
-
-from beacon_agent import constants
 
 
 @dataclass(frozen=True, slots=True)

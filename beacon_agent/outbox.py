@@ -23,9 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rewards_protocol.events import PresenceEvent
-
 from beacon_agent import constants
+from rewards_protocol.events import PresenceEvent
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rewards_protocol.presence import DEFAULT_COMPANY_ID, frame_from_manufacturer_data
-
 from beacon_agent import constants
 from beacon_agent.engine import Decision, PresenceEngine
+from rewards_protocol.presence import DEFAULT_COMPANY_ID, frame_from_manufacturer_data
 
 Sink = Callable[[list[Decision]], None]
 

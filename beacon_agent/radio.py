@@ -31,9 +31,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from rewards_protocol import trace
-
 from beacon_agent import constants
+from rewards_protocol import trace
 
 log = logging.getLogger(__name__)
 
@@ -160,33 +159,44 @@ class BlueZRadio:
             raise ScannerFailed(f"{self.adapter} heard nothing for {self._silence_s:.0f} s "
                                 f"after {self._restarts} restarts and {self._power_cycles} "
                                 "power cycles")
-        self.recoveries.append(step)
         log.warning("%s silent for %.0f s: %s", self.adapter, self._silence_s, step)
         try:
             await self._start()
         except Exception as exc:  # counted as one more silent round by the next check
             log.warning("restarting the scanner failed: %r", exc)
+        self.recoveries.append(step)
+
+
+class SpeedClock:
+    """Unix time running ``speed`` times faster from the moment it was made: the clock of
+    a simulated radio and of the engine listening to it, so that a trace played fast is
+    decided exactly as it would be in real time."""
+
+    def __init__(self, speed: float = 1.0, wall: Callable[[], float] = time.time) -> None:
+        self.speed = speed
+        self._wall = wall
+        self._origin = wall()
+
+    def __call__(self) -> float:
+        return self._origin + (self._wall() - self._origin) * self.speed
 
 
 class SimulatedRadio:
-    """Plays a trace (a file, or a FIFO another process writes) at wall-clock pace times
-    ``speed``, as if its adverts came through the air now; the demo's stand-in for the
-    Bluetooth adapter. A trace's header line is skipped: the service keeps its own clock."""
+    """Plays a trace (a file, or a FIFO another process writes) on ``clock``, as if its
+    adverts came through the air now; the demo's stand-in for the Bluetooth adapter. A
+    trace's header line is skipped: the service keeps its own clock."""
 
-    def __init__(self, source: Path, on_advert: OnAdvert, *, speed: float = 1.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, source: Path, on_advert: OnAdvert, clock: SpeedClock) -> None:
         self.source = source
         self.state = STARTING
         self._on_advert = on_advert
-        self._speed = speed
         self._clock = clock
 
     async def run(self, stop: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
         with self.source.open() as lines:  # a FIFO blocks here until a writer opens it
             self.state = SIMULATED
-            began: float | None = None
-            first_t = 0.0
+            offset: float | None = None  # clock time minus trace time
             while not stop.is_set():
                 line = await loop.run_in_executor(None, lines.readline)
                 if not line:
@@ -195,11 +205,11 @@ class SimulatedRadio:
                 if "trace" in raw:
                     continue
                 advert = trace.Advertisement.from_json(raw)
-                if began is None:
-                    began, first_t = self._clock(), advert.t
-                due = began + (advert.t - first_t) / self._speed - self._clock()
+                if offset is None:
+                    offset = self._clock() - advert.t
+                due = (advert.t + offset - self._clock()) / self._clock.speed
                 if due > 0:
-                    try:  # waiting for the advert's moment on the wall clock, or a stop
+                    try:  # waiting for the advert's moment, or a stop
                         await asyncio.wait_for(stop.wait(), due)
                     except TimeoutError:
                         pass

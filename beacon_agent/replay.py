@@ -8,12 +8,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TextIO
 
-from rewards_protocol import trace
-from rewards_protocol.presence import DEFAULT_COMPANY_ID
-
 from beacon_agent.engine import Decision, EngineSettings, PresenceEngine
 from beacon_agent.outbox import Outbox
 from beacon_agent.pipeline import Pipeline
+from rewards_protocol import trace
+from rewards_protocol.presence import DEFAULT_COMPANY_ID
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from tenacity import stop_after_attempt
+
 from beacon_agent import __version__, constants
 from beacon_agent.config import AgentConfig
 from beacon_agent.engine import Decision, PresenceEngine
@@ -129,8 +131,13 @@ class AgentService:
 
     def _upload_loop(self, stop: threading.Event) -> None:
         outbox, api = Outbox(self.config.outbox_path), self._make_api()
+        uploader = Uploader(outbox, api, sleep=stop.wait, now=self._clock)
         try:
-            Uploader(outbox, api, sleep=stop.wait, now=self._clock).run(stop)
+            uploader.run(stop)
+            try:  # one last try on the way out; what fails stays queued for the next start
+                uploader.drain(stop=stop_after_attempt(1))
+            except ApiUnavailable as exc:
+                log.warning("%d events stay queued: %s", outbox.depth(), exc)
         finally:
             api.close()
             outbox.close()

@@ -21,6 +21,8 @@ import httpx
 from tenacity import Retrying, retry_if_exception_type, stop_never, wait_random_exponential
 from tenacity.stop import stop_base
 
+from beacon_agent import constants
+from beacon_agent.outbox import Outbox
 from rewards_protocol.events import (
     ACCEPTED,
     CONFIG_PATH,
@@ -31,9 +33,6 @@ from rewards_protocol.events import (
     SIGHTINGS_PATH,
 )
 from rewards_protocol.signing import sign_headers
-
-from beacon_agent import constants
-from beacon_agent.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
