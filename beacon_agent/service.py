@@ -71,10 +71,10 @@ class AgentService:
         self.engine.settings = self.config.presence
         self.pipeline.company_id = self.config.company_id
 
-    def _heartbeat(self) -> None:
+    def _heartbeat(self, queue_depth: int) -> None:
         try:
-            self._api.heartbeat(self.outbox.depth(), self._adverts_per_second,
-                                self.radio.state, __version__)
+            self._api.heartbeat(queue_depth, self._adverts_per_second, self.radio.state,
+                                __version__)
         except ApiUnavailable as exc:
             log.warning("heartbeat failed: %s", exc)
 
@@ -99,7 +99,8 @@ class AgentService:
                 await asyncio.to_thread(self.apply_remote)
             if now >= next_heartbeat:
                 next_heartbeat = now + constants.HEARTBEAT_EVERY_S
-                await asyncio.to_thread(self._heartbeat)
+                # The outbox connection belongs to this thread: read it here.
+                await asyncio.to_thread(self._heartbeat, self.outbox.depth())
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Run until ``stop`` is set, SIGTERM/SIGINT arrives or the radio ends (a finished
