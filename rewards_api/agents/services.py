@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 from rewards_api.agents.models import Agent, AgentNonce
 from rewards_api.db import insert_ignoring_conflicts
 from rewards_api.errors import ApiError
-
 from rewards_protocol import signing
 
 SECRET_BYTES = 32

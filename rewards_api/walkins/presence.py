@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 
-from rewards_protocol.presence import MAX_KEY_ID, open_token, seal_token
 from rewards_api.settings import SettingsError
+from rewards_protocol.presence import MAX_KEY_ID, open_token, seal_token
 
 
 @dataclass(frozen=True)
