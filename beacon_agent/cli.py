@@ -28,7 +28,8 @@ def _load(args: argparse.Namespace) -> agent_config.AgentConfig:
         cfg.secret()  # fail now, with the fix in the message, not at the first upload
         return cfg
     except agent_config.ConfigError as exc:
-        sys.exit(f"beacon-agent: {exc}")
+        print(f"beacon-agent: {exc}", file=sys.stderr)
+        sys.exit(EXIT_CONFIG)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -141,7 +141,7 @@ def test_phone_first_heard_close_mid_window_came_from_below_the_floor() -> None:
 def test_calibration_offset_is_added_before_deciding() -> None:
     weak = Phone(engine(), frame(10), MID_WINDOW).hold(-99, 10).hold(-92, 30)
     assert weak.kinds() == []
-    calibrated = Phone(engine(calibration_db=8), frame(10), MID_WINDOW).hold(-115, 10)
+    calibrated = Phone(engine(calibration_db=8), frame(10), MID_WINDOW).hold(-125, 10)
     calibrated.hold(-92, 30)
     assert calibrated.kinds() == [ENTER]
 
