@@ -4,13 +4,16 @@ engine runs live, in replay on a trace's clock and in tests on hand-made sequenc
 
 Per token (a phone during one 10-minute window) it keeps a short window of RSSI samples
 and smooths them with a median (one lost or reflected packet cannot move it), adds the
-agent's calibration offset, and decides (thresholds in ``constants``):
+agent's calibration offset, and decides (thresholds and their reasons in ``constants``):
 
-- ``enter`` once the smoothed RSSI has stayed at or above ``enter_dbm`` for
-  ``enter_dwell_s`` with at least ``enter_sightings`` sightings in that span;
-- ``exit`` once, after an enter, it has stayed below ``exit_dbm`` (lower than
-  ``enter_dbm``: hysteresis, so a phone hovering at the threshold does not flap) for
-  ``exit_dwell_s``, or the token has not been seen for ``away_timeout_s``.
+- ``enter`` once the smoothed RSSI, at or above the ``enter_dbm`` gate, has *risen* by
+  ``rise_db`` within ``rise_lookback_s`` (someone came through the door: relative, so
+  it holds for weak and strong phones alike) and then stayed above the gate for
+  ``enter_dwell_s`` with ``enter_sightings`` sightings; or once it has stayed above the
+  gate for ``long_dwell_s``, longer than anyone stands at the window;
+- ``exit`` once, after an enter, it has stayed below ``exit_dbm`` (lower than the gate:
+  hysteresis, so a phone hovering at the threshold does not flap) for ``exit_dwell_s``,
+  or the token has not been seen for ``away_timeout_s``.
 
 A token that is never entered is forgotten silently after the away timeout.
 """

@@ -31,6 +31,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bleak.args.bluez import BlueZDiscoveryFilters
+
 from beacon_agent import constants
 from rewards_protocol import trace
 
@@ -38,7 +40,7 @@ log = logging.getLogger(__name__)
 
 OnAdvert = Callable[[str, int, dict[int, bytes]], None]
 
-DISCOVERY_FILTER: dict[str, Any] = {"DuplicateData": True, "RSSI": -120}
+DISCOVERY_FILTER: BlueZDiscoveryFilters = {"DuplicateData": True, "RSSI": -120}
 
 # Scanner states, as the heartbeat and ``beacon-agent status`` report them.
 STARTING = "starting"
@@ -108,16 +110,19 @@ class BlueZRadio:
                     log.warning("stopping the scanner failed: %r", exc)
 
     async def _power_cycle(self) -> None:
-        from dbus_fast import BusType, Variant
+        from dbus_fast import BusType, Message, MessageType, Variant
         from dbus_fast.aio import MessageBus
 
         bus = await MessageBus(bus_type=BusType.SYSTEM).connect()
         try:
-            introspection = await bus.introspect("org.bluez", f"/org/bluez/{self.adapter}")
-            proxy = bus.get_proxy_object("org.bluez", f"/org/bluez/{self.adapter}", introspection)
-            properties = proxy.get_interface("org.freedesktop.DBus.Properties")
             for powered in (False, True):
-                await properties.call_set("org.bluez.Adapter1", "Powered", Variant("b", powered))
+                reply = await bus.call(Message(
+                    destination="org.bluez", path=f"/org/bluez/{self.adapter}",
+                    interface="org.freedesktop.DBus.Properties", member="Set", signature="ssv",
+                    body=["org.bluez.Adapter1", "Powered", Variant("b", powered)]))
+                if reply is None or reply.message_type == MessageType.ERROR:
+                    raise RuntimeError(f"BlueZ refused Powered={powered}: "
+                                       f"{reply.error_name if reply else 'no reply'}")
         finally:
             bus.disconnect()
 
@@ -194,7 +199,8 @@ class SimulatedRadio:
 
     async def run(self, stop: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
-        with self.source.open() as lines:  # a FIFO blocks here until a writer opens it
+        # Opening a FIFO blocks until a writer opens it: off the event loop.
+        with await loop.run_in_executor(None, self.source.open) as lines:
             self.state = SIMULATED
             offset: float | None = None  # clock time minus trace time
             while not stop.is_set():

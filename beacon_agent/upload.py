@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 from tenacity import Retrying, retry_if_exception_type, stop_never, wait_random_exponential
-from tenacity.stop import stop_base
+from tenacity.stop import StopBaseT
 
 from beacon_agent import constants
 from beacon_agent.outbox import Outbox
@@ -135,7 +135,7 @@ class Uploader:
             raise ApiUnavailable(f"the API answered for {len(answered)} of {len(pending)} events")
         return len(answered)
 
-    def drain(self, stop: stop_base = stop_never) -> int:
+    def drain(self, stop: StopBaseT = stop_never) -> int:
         """Upload until the outbox is empty, retrying each batch with backoff and jitter
         until ``stop`` says to give up (then the last ApiUnavailable is raised). Returns
         how many events were answered for."""
