@@ -17,6 +17,8 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
 from rewards_api import db, idempotency, schema_migrations
+from rewards_api.agents import services as agents
+from rewards_api.agents.cli import agents_group
 from rewards_api.auth import digest, new_staff_key
 from rewards_api.db import utcnow
 from rewards_api.ledger import services as ledger
@@ -24,9 +26,14 @@ from rewards_api.ledger.models import PARTNER_PROGRAM, STORE_PROGRAM, Program
 from rewards_api.pos.cli import earn_rules_group, rewards_group
 from rewards_api.staff.models import ROLE_RANK, StaffKey
 from rewards_api.stores.models import Chain, Store
+from rewards_api.walkins import services as walkins
+from rewards_api.walkins.cli import walkins_group
 
 # Other domains add what ``rewards-api purge`` removes: name -> function(session, now) -> count.
-PURGERS: dict[str, Callable[[Any, dt.datetime], int]] = {}
+PURGERS: dict[str, Callable[[Any, dt.datetime], int]] = {
+    "raw sightings": walkins.purge_sightings,
+    "agent nonces": agents.purge_nonces,
+}
 
 
 def _chain(code: str) -> Chain:
@@ -191,7 +198,8 @@ def seed_demo() -> None:
 
 
 COMMANDS = [db_group, chains_group, stores_group, programs_group, staff_group, purge,
-            holds_group, seed_demo, rewards_group, earn_rules_group]
+            holds_group, seed_demo, rewards_group, earn_rules_group, agents_group,
+            walkins_group]
 
 
 def init_app(app: Flask) -> None:

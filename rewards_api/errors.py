@@ -72,6 +72,13 @@ REGISTRY: dict[str, ErrorCode] = {
         ErrorCode("training_mismatch", 409, "Training mode and the code do not match: the practice code works only in training mode, real shoppers only with training off.", (CASHIER,)),
         ErrorCode("return_quantity_too_large", 422, "More items are being returned than were bought on this receipt (or were already returned); check the receipt.", (CASHIER,)),
         ErrorCode("offline_earning_too_old", 422, "This offline purchase is more than 7 days old; a manager must add its points by hand.", (CASHIER, MANAGER)),
+        # --- beacon agents (walk-ins) --------------------------------------------------
+        ErrorCode("unknown_agent", 401, "No agent has this X-Agent-Id; provision the agent with rewards-api agents provision and put its id in its config.", (AGENT, ENGINEER)),
+        ErrorCode("bad_signature", 401, "The request signature does not match; check the agent's secret and that it signs METHOD, PATH, TIMESTAMP, NONCE and the SHA-256 of the exact body.", (AGENT, ENGINEER)),
+        ErrorCode("timestamp_out_of_window", 401, "X-Timestamp is more than 300 seconds from the server's clock; fix the agent's clock (NTP) and send again.", (AGENT, ENGINEER)),
+        ErrorCode("nonce_reused", 401, "This X-Nonce was already used; sign every request with a fresh random nonce.", (AGENT, ENGINEER)),
+        ErrorCode("agent_disabled", 401, "This agent was disabled; ask head office to provision a new one.", (AGENT, MANAGER, ENGINEER)),
+        ErrorCode("batch_too_large", 413, "Too many events in one batch; send at most 500 per request.", (AGENT, ENGINEER)),
     ]
 }
 

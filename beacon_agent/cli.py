@@ -1,0 +1,230 @@
+"""``beacon-agent``: run | replay | simulate | status | provision.
+
+Logs go to stderr without timestamps: under systemd, journald adds them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+from beacon_agent import config as agent_config
+from beacon_agent import simulator
+from rewards_protocol.presence import DEFAULT_COMPANY_ID
+
+EXIT_CONFIG = 2
+EXIT_SCANNER_FAILED = 3
+EXIT_UPLOAD_FAILED = 4
+
+
+def _load(args: argparse.Namespace) -> agent_config.AgentConfig:
+    try:
+        cfg = agent_config.load(args.config)
+        cfg.secret()  # fail now, with the fix in the message, not at the first upload
+        return cfg
+    except agent_config.ConfigError as exc:
+        print(f"beacon-agent: {exc}", file=sys.stderr)
+        sys.exit(EXIT_CONFIG)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from beacon_agent.radio import BlueZRadio, ScannerFailed, SimulatedRadio, SpeedClock
+    from beacon_agent.service import AgentService
+
+    cfg = _load(args)
+    if args.simulated_radio:
+        clock = SpeedClock(args.speed)
+        service = AgentService(cfg, lambda on_advert: SimulatedRadio(args.simulated_radio,
+                                                                     on_advert, clock),
+                               clock=clock)
+    else:
+        service = AgentService(cfg, lambda on_advert: BlueZRadio(cfg.adapter, on_advert))
+    try:
+        asyncio.run(service.run())
+    except ScannerFailed as exc:
+        logging.getLogger("beacon_agent").error("%s; exiting so that systemd restarts us", exc)
+        return EXIT_SCANNER_FAILED
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from beacon_agent.outbox import Outbox
+    from beacon_agent.replay import replay
+    from beacon_agent.upload import AgentApi, ApiUnavailable, Uploader
+
+    cfg = _load(args) if args.upload else None
+    outbox = Outbox(cfg.outbox_path) if cfg else None
+    settings = cfg.presence if cfg else None
+    company_id = cfg.company_id if cfg else args.company_id
+    with open(args.trace) as lines, open(args.events_out, "w") as events_out:
+        result = replay(lines, events_out, settings=settings, company_id=company_id,
+                        outbox=outbox)
+    print(f"{result.adverts} adverts, {result.frames} presence frames, {result.events} events "
+          f"-> {args.events_out}")
+    if cfg and outbox:
+        api = AgentApi(cfg.api_url, cfg.agent_id, cfg.secret())
+        try:
+            sent = Uploader(outbox, api).drain(stop=_attempts(args.attempts))
+        except ApiUnavailable as exc:
+            print(f"upload failed, {outbox.depth()} events stay queued in {cfg.outbox_path}: "
+                  f"{exc}", file=sys.stderr)
+            return EXIT_UPLOAD_FAILED
+        finally:
+            api.close()
+        counters = outbox.counters()
+        print(f"uploaded {sent} events: " + ", ".join(
+            f"{counters.get(k, 0)} {k}" for k in ("accepted", "duplicate", "rejected")))
+    return 0
+
+
+def _attempts(n: int):  # type: ignore[no-untyped-def]
+    from tenacity import stop_after_attempt
+
+    return stop_after_attempt(n)
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    tokens = json.loads(Path(args.tokens).read_text()) if args.tokens else None
+    start = args.start if args.start is not None else (time.time() if tokens else
+                                                       simulator.Scenario.start)
+    scenario = simulator.Scenario(
+        seed=args.seed, minutes=args.minutes, walk_ins=args.walk_ins,
+        window_shoppers=args.window_shoppers, passers_by=args.passers_by,
+        dwell_minutes=(args.dwell_minutes[0], args.dwell_minutes[1]), noise_db=args.noise_db,
+        loss=args.loss, agent=args.agent, start=start)
+    with open(args.out, "w") as out, open(args.truth, "w") as truth:
+        try:
+            count = simulator.write(scenario, out, truth, tokens, args.company_id)
+        except ValueError as exc:
+            sys.exit(f"beacon-agent: {exc}")
+    print(f"{count} adverts -> {args.out}; ground truth -> {args.truth}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from beacon_agent.outbox import Outbox
+
+    cfg = _load(args)
+    if not cfg.outbox_path.exists():
+        sys.exit(f"beacon-agent: no outbox at {cfg.outbox_path} (has the agent run yet?)")
+    outbox = Outbox(cfg.outbox_path)
+    status = {"queue_depth": outbox.depth(), **outbox.status(), **outbox.counters()}
+    outbox.close()
+    if args.json:
+        print(json.dumps(status, indent=1))
+        return 0
+    for name in ("last_upload_at", "updated_at"):
+        if name in status:
+            status[name] = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(status[name]))
+    for name, value in status.items():
+        print(f"{name.replace('_', ' ')}: {value}")
+    return 0
+
+
+def cmd_provision(args: argparse.Namespace) -> int:
+    from beacon_agent.upload import AgentApi, ApiUnavailable
+
+    secret = sys.stdin.readline().strip() if args.secret == "-" else args.secret
+    path = args.config or agent_config.DEFAULT_PATH
+    try:
+        agent_config.write(path, args.api_url, args.agent_id, secret, args.state_dir)
+    except (agent_config.ConfigError, ValueError) as exc:
+        sys.exit(f"beacon-agent: {exc}")
+    print(f"wrote {path} and {path.with_name('secret')} (mode 0600)")
+    if args.offline:
+        return 0
+    cfg = agent_config.load(path)
+    api = AgentApi(cfg.api_url, cfg.agent_id, cfg.secret())
+    try:
+        remote = api.fetch_config()
+    except ApiUnavailable as exc:
+        print(f"the API did not accept this agent yet: {exc}", file=sys.stderr)
+        return EXIT_UPLOAD_FAILED
+    finally:
+        api.close()
+    print(f"the API knows this agent: store {remote.get('store')}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="beacon-agent", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def with_config(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--config", type=Path, default=None,
+                        help=f"config file (default {agent_config.DEFAULT_PATH} or "
+                             "$BEACON_AGENT_CONFIG)")
+
+    run = sub.add_parser("run", help="scan, decide and upload (the service)")
+    with_config(run)
+    run.add_argument("--simulated-radio", type=Path, metavar="TRACE_OR_FIFO",
+                     help="read adverts from a trace instead of the Bluetooth adapter")
+    run.add_argument("--speed", type=float, default=1.0,
+                     help="play the simulated radio (and run the engine's clock) this many "
+                          "times faster than real time")
+    run.set_defaults(func=cmd_run)
+
+    rp = sub.add_parser("replay", help="a trace through the engine, as fast as it goes")
+    with_config(rp)
+    rp.add_argument("trace", type=Path)
+    rp.add_argument("--events-out", type=Path, required=True)
+    rp.add_argument("--upload", action="store_true",
+                    help="also queue the events in the outbox and upload them")
+    rp.add_argument("--attempts", type=int, default=8, help="upload attempts per batch")
+    rp.add_argument("--company-id", type=int, default=DEFAULT_COMPANY_ID)
+    rp.set_defaults(func=cmd_replay)
+
+    sim = sub.add_parser("simulate", help="write a simulated store entrance trace")
+    sim.add_argument("--out", type=Path, required=True)
+    sim.add_argument("--truth", type=Path, required=True)
+    d = simulator.Scenario()
+    sim.add_argument("--seed", type=int, default=d.seed)
+    sim.add_argument("--minutes", type=float, default=d.minutes)
+    sim.add_argument("--walk-ins", type=int, default=d.walk_ins)
+    sim.add_argument("--window-shoppers", type=int, default=d.window_shoppers)
+    sim.add_argument("--passers-by", type=int, default=d.passers_by)
+    sim.add_argument("--dwell-minutes", type=float, nargs=2, default=d.dwell_minutes,
+                     metavar=("MIN", "MAX"))
+    sim.add_argument("--noise-db", type=float, default=d.noise_db)
+    sim.add_argument("--loss", type=float, default=d.loss)
+    sim.add_argument("--agent", choices=sorted(simulator.AGENT_POSITIONS), default=d.agent)
+    sim.add_argument("--start", type=float, default=None,
+                     help="unix time of t=0 (default: now with --tokens, else a fixed time)")
+    sim.add_argument("--tokens", type=Path,
+                     help="JSON: shopper label -> GET /v1/me/presence-tokens list; those "
+                          "shoppers walk in first (default: tokens from a test key)")
+    sim.add_argument("--company-id", type=int, default=DEFAULT_COMPANY_ID)
+    sim.set_defaults(func=cmd_simulate)
+
+    st = sub.add_parser("status", help="queue depth, last upload, adverts/s, scanner state")
+    with_config(st)
+    st.add_argument("--json", action="store_true")
+    st.set_defaults(func=cmd_status)
+
+    pr = sub.add_parser("provision", help="write the config from an agent id and secret")
+    with_config(pr)
+    pr.add_argument("--api-url", required=True)
+    pr.add_argument("--agent-id", required=True)
+    pr.add_argument("--secret", default="-",
+                    help="the secret in hex; '-' (default) reads it from stdin")
+    pr.add_argument("--state-dir", type=Path, default=None)
+    pr.add_argument("--offline", action="store_true",
+                    help="do not check the new config against the API")
+    pr.set_defaults(func=cmd_provision)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a journal line per request
+    args = parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""The agent's settings: a TOML file (``/etc/beacon-agent/agent.toml``), then
+environment overrides, then (at run time) the remote settings from
+``GET /v1/agents/config``.
+
+File layout (every key optional except ``api_url``, ``agent_id`` and ``secret_file``)::
+
+    api_url = "https://rewards.example.com"
+    agent_id = "12"
+    secret_file = "/etc/beacon-agent/secret"   # 64 hex characters, mode 0600
+    adapter = "hci0"
+    company_id = 65535
+    state_dir = "/var/lib/beacon-agent"         # the outbox lives here
+
+    [presence]                                  # EngineSettings field names
+    enter_dbm = -76.0
+    calibration_db = 0.0
+
+Environment: ``BEACON_AGENT_<KEY>`` for a top-level key (``BEACON_AGENT_API_URL``) and
+``BEACON_AGENT_PRESENCE_<FIELD>`` for a presence field; ``BEACON_AGENT_CONFIG`` names
+the file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from beacon_agent.engine import EngineSettings
+from rewards_protocol.presence import DEFAULT_COMPANY_ID
+
+DEFAULT_PATH = Path("/etc/beacon-agent/agent.toml")
+ENV_PREFIX = "BEACON_AGENT_"
+SECRET_BYTES = 32
+
+# How the API's names (GET /v1/agents/config) map onto the engine's settings.
+REMOTE_PRESENCE_KEYS = {
+    "rssi_offset": "calibration_db",
+    "enter_rssi": "enter_dbm",
+    "dwell_seconds": "enter_dwell_s",
+    "exit_after_seconds": "away_timeout_s",
+}
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    api_url: str
+    agent_id: str
+    secret_file: Path
+    adapter: str = "hci0"
+    company_id: int = DEFAULT_COMPANY_ID
+    state_dir: Path = Path("/var/lib/beacon-agent")
+    presence: EngineSettings = field(default_factory=EngineSettings)
+
+    @property
+    def outbox_path(self) -> Path:
+        return self.state_dir / "outbox.sqlite3"
+
+    def secret(self) -> bytes:
+        """The agent's 32-byte secret; refuses a file that others can read."""
+        return read_secret(self.secret_file)
+
+    def with_remote(self, remote: Mapping[str, Any]) -> AgentConfig:
+        """These settings with the API's remote settings applied (``null`` values and
+        unknown keys leave the local value)."""
+        presence = {REMOTE_PRESENCE_KEYS[k]: v for k, v in remote.items()
+                    if k in REMOTE_PRESENCE_KEYS and v is not None}
+        company_id = remote.get("company_id")
+        return replace(self, presence=self.presence.updated(presence),
+                       company_id=self.company_id if company_id is None else int(company_id))
+
+
+def read_secret(path: Path) -> bytes:
+    try:
+        mode = path.stat().st_mode
+        text = path.read_text().strip()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the agent secret {path}: {exc.strerror}") from exc
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ConfigError(f"the agent secret {path} is readable by others; "
+                          f"run: chmod 600 {path}")
+    try:
+        secret = bytes.fromhex(text)
+    except ValueError:
+        secret = b""
+    if len(secret) != SECRET_BYTES:
+        raise ConfigError(f"the agent secret {path} is not {2 * SECRET_BYTES} hex characters")
+    return secret
+
+
+def load(path: Path | None = None, environ: Mapping[str, str] | None = None) -> AgentConfig:
+    """Read the file (if it exists) and apply the environment overrides."""
+    env = os.environ if environ is None else environ
+    path = path or Path(env.get(ENV_PREFIX + "CONFIG", DEFAULT_PATH))
+    raw: dict[str, Any] = {}
+    if path.exists():
+        try:
+            raw = tomllib.loads(path.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    presence_raw = dict(raw.pop("presence", {}))
+    top = {f.name: f for f in fields(AgentConfig) if f.name != "presence"}
+    unknown = set(raw) - set(top)
+    if unknown:
+        raise ConfigError(f"{path}: unknown settings {sorted(unknown)}")
+    for name in top:
+        if ENV_PREFIX + name.upper() in env:
+            raw[name] = env[ENV_PREFIX + name.upper()]
+    for name in EngineSettings.__dataclass_fields__:
+        if ENV_PREFIX + "PRESENCE_" + name.upper() in env:
+            presence_raw[name] = env[ENV_PREFIX + "PRESENCE_" + name.upper()]
+    missing = [n for n in ("api_url", "agent_id", "secret_file") if not raw.get(n)]
+    if missing:
+        raise ConfigError(f"{path}: missing {', '.join(missing)} "
+                          "(run `beacon-agent provision` or set BEACON_AGENT_* variables)")
+    bad = set(presence_raw) - set(EngineSettings.__dataclass_fields__)
+    if bad:
+        raise ConfigError(f"{path}: unknown presence settings {sorted(bad)}")
+    try:
+        return AgentConfig(
+            api_url=str(raw["api_url"]).rstrip("/"), agent_id=str(raw["agent_id"]),
+            secret_file=Path(raw["secret_file"]), adapter=str(raw.get("adapter", "hci0")),
+            company_id=int(raw.get("company_id", DEFAULT_COMPANY_ID)),
+            state_dir=Path(raw.get("state_dir", "/var/lib/beacon-agent")),
+            presence=EngineSettings().updated(presence_raw))
+    except ValueError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+
+
+def write(path: Path, api_url: str, agent_id: str, secret_hex: str,
+          state_dir: Path | None = None) -> Path:
+    """What ``beacon-agent provision`` does: the config file and, beside it, the secret
+    file (mode 0600, created with that mode so it is never readable by others)."""
+    secret = bytes.fromhex(secret_hex.strip())
+    if len(secret) != SECRET_BYTES:
+        raise ConfigError(f"the secret is {2 * SECRET_BYTES} hex characters")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret_path = path.with_name("secret")
+    fd = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(secret.hex() + "\n")
+    os.chmod(secret_path, 0o600)
+    values = {"api_url": api_url.rstrip("/"), "agent_id": agent_id,
+              "secret_file": str(secret_path)}
+    if state_dir is not None:
+        values["state_dir"] = str(state_dir)
+    # A JSON string is a valid TOML basic string (quotes and backslashes escaped).
+    path.write_text("".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items()))
+    return path

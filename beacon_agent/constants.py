@@ -1,0 +1,70 @@
+"""Named thresholds of the agent, with the reason for each value.
+
+Presence defaults come from the anchors in ``simulator`` (phones at -59 dBm at 1 m,
+±10 dB between phones, path-loss exponent 2.2, 6 dB of shop glass) and were checked
+with ``bench/bench_agent.py`` (accuracy table over seeds, noise and loss).
+"""
+
+# --- presence engine ---------------------------------------------------------------
+# What separates a walk-in from the people outside, whatever their phone's power:
+# a walk-in comes through the door to within 1-3 m of the agent with no glass between,
+# so within a few seconds its RSSI climbs 20 dB or more above where it was (10 m down
+# the pavement, behind glass). A window shopper stops 3-7 m away behind 6 dB of glass:
+# the last seconds of her approach add ~10 dB. A passer-by may climb as much near the
+# door but is gone before the dwell is over. So the engine asks for a *rise* (relative,
+# so a phone 10 dB weaker or stronger rises the same) and then a short dwell; an
+# absolute threshold alone (the naive engine) lets strong phones behind the glass in.
+
+# A loose gate, only to ignore the far pavement: a weak phone (-10 dB) 3 m inside
+# reads about -80 dBm; -88 leaves room for noise. The rise, not the gate, decides.
+ENTER_DBM = -88.0
+# Over the last 20 s (25 m of pavement at walking pace) a walk-in rises from ~25 m away
+# behind glass to 1-3 m with none: 28-38 dB; a window shopper from ~25 m to 3-7 m,
+# glass both times: 15-24 dB. 28 dB keeps the window shoppers' noisy tail out
+# (bench: 20 dB over 8 s let 3 % of them in; 28 dB over 20 s, none in nine runs).
+RISE_DB = 28.0
+RISE_LOOKBACK_S = 20.0
+# After the rise, still here and above the gate for 10 s with 4 sightings: a passer-by
+# who swung past the door is gone by then, a walk-in is picking up a basket.
+ENTER_DWELL_S = 10.0
+ENTER_SIGHTINGS = 4
+# A phone that shows up already close (app opened in the store, a rotation we could not
+# see rise) still enters when it stays above the gate longer than any window shopper
+# stands outside (3 minutes) plus a margin.
+LONG_DWELL_S = 240.0
+# Hysteresis: leave only when clearly weaker than the gate for a minute (walk-ins deep in
+# the store with weak phones sit around -94 dBm), or when unheard for a minute.
+EXIT_DBM = -96.0
+EXIT_DWELL_S = 60.0
+AWAY_TIMEOUT_S = 60.0
+# Median over 5 s: 5-50 samples at 100-1000 ms intervals and up to 50 % loss; a median
+# ignores the odd reflection, and 5 s keeps the lag well under the dwell.
+SMOOTHING_S = 5.0
+# Phones change token at each 10-minute window boundary (give or take their clock): a
+# token first seen within 15 s of a boundary is a rotation, not a phone that
+# arrived, so it gets no "came from below the floor" credit (see engine._baseline).
+ROTATION_MARGIN_S = 15.0
+RECEIVER_FLOOR_DBM = -100.0  # what a phone first heard mid-window is assumed to rise from
+EVALUATE_EVERY_S = 0.5  # decide at most twice a second per token: the median is the cost
+TICK_EVERY_S = 1.0  # how often away timeouts are checked
+
+# --- scanner watchdog (habluetooth's idea: a scanner can go quiet without an error) --
+# A store entrance always has some Bluetooth in the air (phones, watches, tills); two
+# minutes of nothing at all means the scanner, not the air, has stopped.
+WATCHDOG_SILENCE_S = 120.0
+WATCHDOG_CHECK_S = 10.0
+WATCHDOG_RESTARTS = 2  # restarting discovery fixes a stuck bluetoothd discovery session
+WATCHDOG_POWER_CYCLES = 1  # then power-cycle the adapter; after that systemd restarts us
+
+# --- outbox and upload ---------------------------------------------------------------
+# A busy store: ~2,000 walk-ins a day, an enter and an exit each, a token rotation every
+# 10 minutes re-entering long visits: under 10,000 events a day. 200,000 rows (~60 MB
+# of SQLite) is three weeks offline.
+OUTBOX_MAX_EVENTS = 200_000
+UPLOAD_INTERVAL_S = 5.0  # let events gather into a batch; a walk-in is credited seconds later
+UPLOAD_BACKOFF_BASE_S = 1.0
+UPLOAD_BACKOFF_MAX_S = 300.0  # retry at least every 5 minutes while the API is away
+HTTP_TIMEOUT_S = 15.0
+HEARTBEAT_EVERY_S = 60.0
+CONFIG_EVERY_S = 900.0  # re-read the remote settings every 15 minutes
+STATUS_EVERY_S = 10.0  # how often adverts/s and the scanner state are written for `status`

@@ -1,0 +1,196 @@
+"""The presence engine: turns sightings of presence frames into ``enter``/``exit``
+decisions. Pure: no I/O, no clock of its own (every call carries the time), so the same
+engine runs live, in replay on a trace's clock and in tests on hand-made sequences.
+
+Per token (a phone during one 10-minute window) it keeps a short window of RSSI samples
+and smooths them with a median (one lost or reflected packet cannot move it), adds the
+agent's calibration offset, and decides (thresholds and their reasons in ``constants``):
+
+- ``enter`` once the smoothed RSSI, at or above the ``enter_dbm`` gate, has *risen* by
+  ``rise_db`` within ``rise_lookback_s`` (someone came through the door: relative, so
+  it holds for weak and strong phones alike) and then stayed above the gate for
+  ``enter_dwell_s`` with ``enter_sightings`` sightings; or once it has stayed above the
+  gate for ``long_dwell_s``, longer than anyone stands at the window;
+- ``exit`` once, after an enter, it has stayed below ``exit_dbm`` (lower than the gate:
+  hysteresis, so a phone hovering at the threshold does not flap) for ``exit_dwell_s``,
+  or the token has not been seen for ``away_timeout_s``.
+
+A token that is never entered is forgotten silently after the away timeout.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from beacon_agent import constants
+from rewards_protocol.events import ENTER, EXIT, PresenceEvent
+from rewards_protocol.presence import WINDOW_SECONDS, Frame
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSettings:
+    """Thresholds of the presence engine (defaults and their reasons in ``constants``)."""
+
+    enter_dbm: float = constants.ENTER_DBM
+    rise_db: float = constants.RISE_DB
+    rise_lookback_s: float = constants.RISE_LOOKBACK_S
+    enter_dwell_s: float = constants.ENTER_DWELL_S
+    enter_sightings: int = constants.ENTER_SIGHTINGS
+    long_dwell_s: float = constants.LONG_DWELL_S
+    exit_dbm: float = constants.EXIT_DBM
+    exit_dwell_s: float = constants.EXIT_DWELL_S
+    away_timeout_s: float = constants.AWAY_TIMEOUT_S
+    smoothing_s: float = constants.SMOOTHING_S
+    rotation_margin_s: float = constants.ROTATION_MARGIN_S
+    calibration_db: float = 0.0
+
+    def updated(self, changes: dict[str, Any]) -> EngineSettings:
+        """A copy with the known keys of ``changes`` applied (unknown keys are ignored, so
+        a newer API can send settings an older agent does not have)."""
+        known = {k: type(getattr(self, k))(v) for k, v in changes.items()
+                 if k in self.__dataclass_fields__}
+        return replace(self, **known)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A presence event and the moment (engine clock) it was decided."""
+
+    t: float
+    event: PresenceEvent
+
+
+@dataclass(slots=True)
+class _Token:
+    frame: Frame
+    first_seen: float
+    last_seen: float
+    count: int = 0
+    rssi_max: int = -128
+    histogram: dict[int, int] = field(default_factory=dict)  # rssi -> sightings, for the median
+    recent: deque[tuple[float, int]] = field(default_factory=deque)
+    history: deque[tuple[float, float]] = field(default_factory=deque)  # (t, smoothed)
+    evaluated: float = float("-inf")
+    inside: bool = False
+    since: float | None = None  # when the smoothed RSSI crossed the threshold that matters now
+    count_at_since: int = 0
+    rose: bool = False  # the rise of a walk-in through the door was seen in this stretch
+
+    def median(self) -> int:
+        half, seen = (self.count + 1) // 2, 0
+        for rssi in sorted(self.histogram):
+            seen += self.histogram[rssi]
+            if seen >= half:
+                return rssi
+        return self.rssi_max
+
+
+class PresenceEngine:
+    """Feed it ``sighting(t, rssi, frame)`` for every one of our frames and ``tick(t)``
+    now and then (at least every few seconds); both return the decisions they made."""
+
+    def __init__(self, settings: EngineSettings | None = None,
+                 new_id: Callable[[], str] = lambda: str(uuid.uuid4())) -> None:
+        self.settings = settings or EngineSettings()
+        self._new_id = new_id
+        self._tokens: dict[tuple[int, bytes], _Token] = {}
+
+    def __len__(self) -> int:
+        return len(self._tokens)
+
+    @property
+    def inside(self) -> int:
+        """How many tokens are currently entered."""
+        return sum(1 for token in self._tokens.values() if token.inside)
+
+    def sighting(self, t: float, rssi: int, frame: Frame) -> list[Decision]:
+        key = (frame.key_id, frame.token)
+        token = self._tokens.get(key)
+        if token is None:
+            token = self._tokens[key] = _Token(frame, first_seen=t, last_seen=t)
+        token.last_seen = max(token.last_seen, t)
+        token.count += 1
+        token.rssi_max = max(token.rssi_max, rssi)
+        token.histogram[rssi] = token.histogram.get(rssi, 0) + 1
+        recent = token.recent
+        recent.append((t, rssi))
+        horizon = t - self.settings.smoothing_s
+        while recent[0][0] < horizon:
+            recent.popleft()
+        return self._decide(token, t)
+
+    def tick(self, t: float) -> list[Decision]:
+        """Exits (and forgetting) for tokens unseen for the away timeout."""
+        decisions = []
+        horizon = t - self.settings.away_timeout_s
+        for key in [k for k, token in self._tokens.items() if token.last_seen < horizon]:
+            token = self._tokens.pop(key)
+            if token.inside:
+                decisions.append(self._decision(token, EXIT, t))
+        return decisions
+
+    def _smoothed(self, token: _Token) -> float:
+        values = sorted(rssi for _, rssi in token.recent)
+        middle = len(values) // 2
+        median = values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+        return median + self.settings.calibration_db
+
+    def _baseline(self, token: _Token, t: float) -> float:
+        """The lowest smoothed RSSI of the look-back. A token that appeared within it, away
+        from a window boundary, is a phone that just came into range (or whose app just
+        opened): it rose from below the receiver's floor. One that appeared at a boundary
+        is a rotation of a phone that was already here, so it gets no such credit."""
+        s = self.settings
+        baseline = min(value for _, value in token.history)
+        if token.first_seen > t - s.rise_lookback_s:
+            offset = token.first_seen % WINDOW_SECONDS
+            if s.rotation_margin_s <= offset <= WINDOW_SECONDS - s.rotation_margin_s:
+                baseline = min(baseline, constants.RECEIVER_FLOOR_DBM)
+        return baseline
+
+    def _decide(self, token: _Token, t: float) -> list[Decision]:
+        s = self.settings
+        if t - token.evaluated < constants.EVALUATE_EVERY_S:
+            return []
+        token.evaluated = t
+        smoothed = self._smoothed(token)
+        history = token.history
+        history.append((t, smoothed))
+        horizon = t - s.rise_lookback_s
+        while history[0][0] < horizon:
+            history.popleft()
+        if not token.inside:
+            if smoothed < s.enter_dbm:
+                token.since, token.rose = None, False
+                return []
+            if token.since is None:
+                token.since, token.count_at_since = t, token.count
+            token.rose = token.rose or smoothed - self._baseline(token, t) >= s.rise_db
+            dwelt = t - token.since
+            if ((token.rose and dwelt >= s.enter_dwell_s
+                 and token.count - token.count_at_since >= s.enter_sightings)
+                    or dwelt >= s.long_dwell_s):
+                token.inside, token.since = True, None
+                return [self._decision(token, ENTER, t)]
+            return []
+        if smoothed >= s.exit_dbm:
+            token.since = None
+            return []
+        if token.since is None:
+            token.since = t
+        if t - token.since >= s.exit_dwell_s:
+            token.inside, token.since = False, None
+            return [self._decision(token, EXIT, t)]
+        return []
+
+    def _decision(self, token: _Token, kind: str, t: float) -> Decision:
+        event = PresenceEvent(
+            event_id=self._new_id(), kind=kind, frame_version=token.frame.version,
+            key_id=token.frame.key_id, token=token.frame.token_hex,
+            first_seen=round(token.first_seen, 3), last_seen=round(token.last_seen, 3),
+            rssi_max=token.rssi_max, rssi_median=token.median(), count=token.count)
+        return Decision(t, event)

@@ -1,0 +1,124 @@
+"""The durable outbox: every decided presence event is committed to SQLite on the Pi
+before anyone tries to upload it, and deleted only after the API answered for it.
+
+- Durable: WAL journal with ``synchronous=FULL``, one transaction per ``put``; a
+  ``kill -9`` or a power cut after ``put`` returned loses nothing.
+- Bounded: at most ``max_events`` rows (default: a week of a busy store, see
+  ``constants.OUTBOX_MAX_EVENTS``). When full, the oldest events are dropped to make room
+  (a fresh walk-in is worth more than one the API has not heard of for a week) and every
+  dropped event is counted in ``dropped_full``, which ``beacon-agent status`` shows.
+- Also holds the agent's small status record (last upload, adverts/s, scanner state),
+  so ``beacon-agent status`` reads one file.
+
+Each connection belongs to one thread: the service's engine side and its uploader open
+their own ``Outbox`` on the same file.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from beacon_agent import constants
+from rewards_protocol.events import PresenceEvent
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL UNIQUE,
+    decided_at REAL NOT NULL,
+    event TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS status (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    seq: int
+    event: dict[str, Any]
+
+
+class Outbox:
+    def __init__(self, path: str | Path, max_events: int = constants.OUTBOX_MAX_EVENTS) -> None:
+        self.path = Path(path)
+        self.max_events = max_events
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def put(self, events: Iterable[tuple[float, PresenceEvent]]) -> int:
+        """Store ``(decided_at, event)`` pairs durably, in one transaction; returns how many
+        were new (an event_id already queued is ignored)."""
+        rows = [(e.event_id, t, json.dumps(e.to_json(), separators=(",", ":")))
+                for t, e in events]
+        if not rows:
+            return 0
+        with self._transaction():
+            before = self._depth()
+            self._db.executemany(
+                "INSERT OR IGNORE INTO outbox (event_id, decided_at, event) VALUES (?, ?, ?)", rows)
+            added = self._depth() - before
+            overflow = self._depth() - self.max_events
+            if overflow > 0:
+                self._db.execute("DELETE FROM outbox WHERE seq IN "
+                                 "(SELECT seq FROM outbox ORDER BY seq LIMIT ?)", (overflow,))
+                self._count("dropped_full", overflow)
+        return added
+
+    def pending(self, limit: int) -> list[Pending]:
+        """The oldest ``limit`` events not yet acknowledged."""
+        rows = self._db.execute("SELECT seq, event FROM outbox ORDER BY seq LIMIT ?", (limit,))
+        return [Pending(seq, json.loads(event)) for seq, event in rows]
+
+    def acknowledge(self, seqs: Iterable[int], counts: dict[str, int]) -> None:
+        """Delete events the API answered for, and add ``counts`` (e.g. accepted,
+        duplicate, rejected) to the counters, in one transaction."""
+        with self._transaction():
+            self._db.executemany("DELETE FROM outbox WHERE seq = ?", [(s,) for s in seqs])
+            for name, value in counts.items():
+                self._count(name, value)
+
+    def depth(self) -> int:
+        return self._depth()
+
+    def counters(self) -> dict[str, int]:
+        return dict(self._db.execute("SELECT name, value FROM counters"))
+
+    def set_status(self, values: dict[str, Any]) -> None:
+        with self._transaction():
+            self._db.executemany("INSERT OR REPLACE INTO status (name, value) VALUES (?, ?)",
+                                 [(k, json.dumps(v)) for k, v in values.items()])
+
+    def status(self) -> dict[str, Any]:
+        return {name: json.loads(value)
+                for name, value in self._db.execute("SELECT name, value FROM status")}
+
+    def _depth(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM outbox").fetchone()[0])
+
+    def _count(self, name: str, value: int) -> None:
+        if value:
+            self._db.execute("INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) "
+                             "DO UPDATE SET value = value + excluded.value", (name, value))
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")

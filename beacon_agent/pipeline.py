@@ -1,0 +1,45 @@
+"""Parse and decide: the one path every advertisement takes, live (``run``) or from a
+trace (``replay``). Adverts that are not our frame are counted and dropped here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from beacon_agent import constants
+from beacon_agent.engine import Decision, PresenceEngine
+from rewards_protocol.presence import DEFAULT_COMPANY_ID, frame_from_manufacturer_data
+
+Sink = Callable[[list[Decision]], None]
+
+
+class Pipeline:
+    """Feeds our frames to the engine and hands every decision to ``sink`` (the outbox
+    in the service, a file in replay). Times are unix seconds on the caller's clock."""
+
+    def __init__(self, engine: PresenceEngine, sink: Sink,
+                 company_id: int = DEFAULT_COMPANY_ID) -> None:
+        self.engine = engine
+        self.company_id = company_id
+        self.adverts = 0  # every advert heard, ours or not
+        self.frames = 0  # ours
+        self._sink = sink
+        self._last_tick = float("-inf")
+
+    def advert(self, t: float, rssi: int, manufacturer_data: dict[int, bytes]) -> None:
+        self.adverts += 1
+        frame = frame_from_manufacturer_data(manufacturer_data, self.company_id)
+        if frame is not None:
+            self.frames += 1
+            decisions = self.engine.sighting(t, rssi, frame)
+            if decisions:
+                self._sink(decisions)
+        if t - self._last_tick >= constants.TICK_EVERY_S:
+            self.tick(t)
+
+    def tick(self, t: float) -> None:
+        """Away-timeout exits; called with adverts and on the service's timer, so a silent
+        store still closes its visits."""
+        self._last_tick = t
+        decisions = self.engine.tick(t)
+        if decisions:
+            self._sink(decisions)

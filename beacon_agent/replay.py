@@ -1,0 +1,55 @@
+"""``beacon-agent replay``: a trace through the same pipeline and engine as ``run``, on
+the trace's clock, as fast as it goes (PROTOCOLS.md section 5)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TextIO
+
+from beacon_agent.engine import Decision, EngineSettings, PresenceEngine
+from beacon_agent.outbox import Outbox
+from beacon_agent.pipeline import Pipeline
+from rewards_protocol import trace
+from rewards_protocol.presence import DEFAULT_COMPANY_ID
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    adverts: int
+    frames: int
+    events: int
+
+
+def replay(lines: Iterable[str], events_out: TextIO | None, *,
+           settings: EngineSettings | None = None, company_id: int = DEFAULT_COMPANY_ID,
+           outbox: Outbox | None = None) -> ReplayResult:
+    """Write one event per line (the section 3 shape plus ``t``, trace seconds) and, if
+    given, queue the events in ``outbox`` for upload. The header's ``agent.calibration_db``
+    (if any) is applied unless ``settings`` carries a calibration of its own."""
+    header, adverts = trace.read(lines)
+    start = header.start if header else 0.0
+    settings = settings or EngineSettings()
+    if header and "calibration_db" in header.agent and not settings.calibration_db:
+        settings = settings.updated({"calibration_db": header.agent["calibration_db"]})
+    count = 0
+
+    def sink(decisions: list[Decision]) -> None:
+        nonlocal count
+        count += len(decisions)
+        if events_out is not None:
+            for d in decisions:
+                events_out.write(json.dumps({**d.event.to_json(), "t": round(d.t - start, 3)},
+                                            separators=(",", ":")) + "\n")
+        if outbox is not None:
+            outbox.put((d.t, d.event) for d in decisions)
+
+    pipeline = Pipeline(PresenceEngine(settings), sink, company_id)
+    last = start
+    for advert in adverts:
+        last = start + advert.t
+        pipeline.advert(last, advert.rssi, advert.manufacturer_data)
+    # The trace ended: whoever is still inside leaves once the away timeout has passed.
+    pipeline.tick(last + settings.away_timeout_s + 1.0)
+    return ReplayResult(pipeline.adverts, pipeline.frames, count)

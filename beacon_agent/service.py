@@ -1,0 +1,144 @@
+"""``beacon-agent run``: radio → pipeline → outbox on the event loop; the uploader on
+its own thread; heartbeats and remote settings on a timer.
+
+Every decision is committed to the outbox before anything else happens with it, so the
+upload side can fail, lag or be killed without losing one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from tenacity import stop_after_attempt
+
+from beacon_agent import __version__, constants
+from beacon_agent.config import AgentConfig
+from beacon_agent.engine import Decision, PresenceEngine
+from beacon_agent.outbox import Outbox
+from beacon_agent.pipeline import Pipeline
+from beacon_agent.radio import OnAdvert
+from beacon_agent.upload import AgentApi, ApiUnavailable, Uploader
+
+log = logging.getLogger(__name__)
+
+
+class Radio(Protocol):
+    state: str
+
+    async def run(self, stop: asyncio.Event) -> None: ...
+
+
+RadioFactory = Callable[[OnAdvert], Radio]
+
+
+class AgentService:
+    def __init__(self, config: AgentConfig, radio: RadioFactory,
+                 api: Callable[[], AgentApi] | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self._clock = clock
+        self._make_api = api or (lambda: AgentApi(config.api_url, config.agent_id,
+                                                  config.secret()))
+        self.outbox = Outbox(config.outbox_path)
+        self.engine = PresenceEngine(config.presence)
+        self.pipeline = Pipeline(self.engine, self._store, config.company_id)
+        self.radio = radio(lambda address, rssi, data: self.pipeline.advert(clock(), rssi, data))
+        self._api = self._make_api()
+        self._adverts_per_second = 0.0
+
+    def _store(self, decisions: list[Decision]) -> None:
+        added = self.outbox.put((d.t, d.event) for d in decisions)
+        for d in decisions:
+            log.info("%s %s…", d.event.kind, d.event.token[:8])
+        if added < len(decisions):
+            log.warning("%d events were already queued", len(decisions) - added)
+
+    def apply_remote(self) -> None:
+        """Fetch ``GET /v1/agents/config`` and apply it; keep the current settings when
+        the API cannot be reached."""
+        try:
+            remote = self._api.fetch_config()
+        except ApiUnavailable as exc:
+            log.warning("remote settings unavailable, keeping the current ones: %s", exc)
+            return
+        self.config = self.config.with_remote(remote)
+        self.engine.settings = self.config.presence
+        self.pipeline.company_id = self.config.company_id
+
+    def _heartbeat(self, queue_depth: int) -> None:
+        try:
+            self._api.heartbeat(queue_depth, self._adverts_per_second, self.radio.state,
+                                __version__)
+        except ApiUnavailable as exc:
+            log.warning("heartbeat failed: %s", exc)
+
+    async def _housekeeping(self, stop: asyncio.Event) -> None:
+        last_count, last_at = self.pipeline.adverts, time.monotonic()
+        next_heartbeat = next_config = last_at
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), constants.TICK_EVERY_S)
+            except TimeoutError:
+                pass
+            self.pipeline.tick(self._clock())
+            now = time.monotonic()
+            if now - last_at >= constants.STATUS_EVERY_S:
+                self._adverts_per_second = (self.pipeline.adverts - last_count) / (now - last_at)
+                last_count, last_at = self.pipeline.adverts, now
+                self.outbox.set_status({"adverts_per_second": round(self._adverts_per_second, 2),
+                                        "scanner_state": self.radio.state,
+                                        "updated_at": self._clock()})
+            if now >= next_config:
+                next_config = now + constants.CONFIG_EVERY_S
+                await asyncio.to_thread(self.apply_remote)
+            if now >= next_heartbeat:
+                next_heartbeat = now + constants.HEARTBEAT_EVERY_S
+                # The outbox connection belongs to this thread: read it here.
+                await asyncio.to_thread(self._heartbeat, self.outbox.depth())
+
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        """Run until ``stop`` is set, SIGTERM/SIGINT arrives or the radio ends (a finished
+        simulated trace); raises ScannerFailed when the adapter cannot be recovered."""
+        stop = stop or asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            try:
+                loop.add_signal_handler(sig, stop.set)
+            except (RuntimeError, ValueError):  # not the main thread (tests)
+                pass
+        upload_stop = threading.Event()
+        uploader = threading.Thread(target=self._upload_loop, args=(upload_stop,),
+                                    name="uploader", daemon=True)
+        uploader.start()
+        housekeeping = asyncio.create_task(self._housekeeping(stop))
+        try:
+            await self.radio.run(stop)
+        finally:
+            stop.set()
+            await housekeeping
+            self.pipeline.tick(self._clock())
+            self.outbox.set_status({"scanner_state": self.radio.state,
+                                    "updated_at": self._clock()})
+            upload_stop.set()
+            await asyncio.to_thread(uploader.join)
+            self._api.close()
+            self.outbox.close()
+
+    def _upload_loop(self, stop: threading.Event) -> None:
+        outbox, api = Outbox(self.config.outbox_path), self._make_api()
+        uploader = Uploader(outbox, api, sleep=stop.wait, now=self._clock)
+        try:
+            uploader.run(stop)
+            try:  # one last try on the way out; what fails stays queued for the next start
+                uploader.drain(stop=stop_after_attempt(1))
+            except ApiUnavailable as exc:
+                log.warning("%d events stay queued: %s", outbox.depth(), exc)
+        finally:
+            api.close()
+            outbox.close()

@@ -1,0 +1,166 @@
+"""Signed requests to the rewards API (PROTOCOLS.md section 3) and the uploader that
+empties the outbox through them.
+
+An event leaves the outbox only when the API answered for it (``accepted``,
+``duplicate`` or ``rejected``; a rejection is final, counted and logged). Anything else
+(no network, a timeout, a 5xx, a 401 while the clock is wrong) keeps the batch and
+retries it with exponential backoff and full jitter, so a fleet of agents coming back
+after an outage does not hit the API in step. ``event_id`` makes a re-sent event harmless.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from tenacity import Retrying, retry_if_exception_type, stop_never, wait_random_exponential
+from tenacity.stop import StopBaseT
+
+from beacon_agent import constants
+from beacon_agent.outbox import Outbox
+from rewards_protocol.events import (
+    ACCEPTED,
+    CONFIG_PATH,
+    DUPLICATE,
+    HEARTBEAT_PATH,
+    MAX_BATCH_EVENTS,
+    REJECTED,
+    SIGHTINGS_PATH,
+)
+from rewards_protocol.signing import sign_headers
+
+log = logging.getLogger(__name__)
+
+
+class ApiUnavailable(Exception):
+    """The API did not answer usefully; the request may be retried as it is."""
+
+
+class AgentApi:
+    """The three agent endpoints, every request signed with the agent's secret."""
+
+    def __init__(self, base_url: str, agent_id: str, secret: bytes, *,
+                 timeout: float = constants.HTTP_TIMEOUT_S,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        self._agent_id = agent_id
+        self._secret = secret
+        self._http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout,
+                                  transport=transport,
+                                  headers={"User-Agent": "beacon-agent"})
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _request(self, method: str, path: str, payload: Any = None) -> Any:
+        body = b"" if payload is None else json.dumps(payload, separators=(",", ":")).encode()
+        url = self._http.base_url.join(path)  # the signature covers the full path
+        headers = sign_headers(self._agent_id, self._secret, method, url.path, body)
+        if payload is not None:
+            headers["Content-Type"] = "application/json"
+        try:
+            response = self._http.request(method, url, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            raise ApiUnavailable(f"{method} {path}: {exc!r}") from exc
+        if response.status_code >= 300:
+            raise ApiUnavailable(f"{method} {path}: HTTP {response.status_code} "
+                                 f"{response.text[:300]}")
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ApiUnavailable(f"{method} {path}: the answer is not JSON") from exc
+
+    def send_sightings(self, events: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """``POST /v1/agents/sightings``; the per-event results by event_id."""
+        answer = self._request("POST", SIGHTINGS_PATH, {"events": events})
+        results = answer.get("results") if isinstance(answer, dict) else None
+        if not isinstance(results, list):
+            raise ApiUnavailable("the sightings answer has no results list")
+        return {r["event_id"]: r for r in results
+                if isinstance(r, dict) and r.get("status") in (ACCEPTED, DUPLICATE, REJECTED)}
+
+    def fetch_config(self) -> dict[str, Any]:
+        """``GET /v1/agents/config``: the settings tuned centrally for this agent."""
+        answer = self._request("GET", CONFIG_PATH)
+        if not isinstance(answer, dict):
+            raise ApiUnavailable("the config answer is not an object")
+        return answer
+
+    def heartbeat(self, queue_depth: int, adverts_per_second: float, scanner_state: str,
+                  software_version: str) -> None:
+        self._request("POST", HEARTBEAT_PATH, {
+            "queue_depth": queue_depth, "software_version": software_version,
+            "adverts_per_second": round(adverts_per_second, 2), "scanner_state": scanner_state})
+
+
+class Uploader:
+    """Moves events from the outbox to the API in batches of at most ``batch_size``.
+
+    ``sleep`` waits between retries (the service passes its stop event's ``wait`` so a
+    shutdown interrupts a backoff; tests pass a recorder); ``now`` stamps the status."""
+
+    def __init__(self, outbox: Outbox, api: AgentApi, *, batch_size: int = MAX_BATCH_EVENTS,
+                 sleep: Callable[[float], Any] | None = None,
+                 now: Callable[[], float] | None = None,
+                 backoff_max_s: float = constants.UPLOAD_BACKOFF_MAX_S) -> None:
+        self.outbox = outbox
+        self.api = api
+        self.batch_size = batch_size
+        self._sleep = sleep or time.sleep
+        self._now = now or time.time
+        self._backoff_max_s = backoff_max_s
+
+    def upload_batch(self) -> int:
+        """Send the oldest pending batch once; returns how many events were answered for.
+        Raises ApiUnavailable (nothing is deleted then)."""
+        pending = self.outbox.pending(self.batch_size)
+        if not pending:
+            return 0
+        results = self.api.send_sightings([p.event for p in pending])
+        answered = [p for p in pending if p.event["event_id"] in results]
+        counts = {ACCEPTED: 0, DUPLICATE: 0, REJECTED: 0}
+        for p in answered:
+            result = results[p.event["event_id"]]
+            counts[result["status"]] += 1
+            if result["status"] == REJECTED:
+                log.warning("the API rejected event %s (%s): %s", p.event["event_id"],
+                            p.event["kind"], result.get("reason"))
+        self.outbox.acknowledge([p.seq for p in answered], counts)
+        self.outbox.set_status({"last_upload_at": self._now()})
+        if len(answered) < len(pending):
+            raise ApiUnavailable(f"the API answered for {len(answered)} of {len(pending)} events")
+        return len(answered)
+
+    def drain(self, stop: StopBaseT = stop_never) -> int:
+        """Upload until the outbox is empty, retrying each batch with backoff and jitter
+        until ``stop`` says to give up (then the last ApiUnavailable is raised). Returns
+        how many events were answered for."""
+        total = 0
+        while self.outbox.depth():
+            retrying = Retrying(
+                retry=retry_if_exception_type(ApiUnavailable), stop=stop, reraise=True,
+                wait=wait_random_exponential(multiplier=constants.UPLOAD_BACKOFF_BASE_S,
+                                             max=self._backoff_max_s),
+                sleep=self._sleep, before_sleep=self._log_retry)
+            total += retrying(self.upload_batch)
+        return total
+
+    def run(self, stop: threading.Event) -> None:
+        """The service's upload loop: drain, then let events gather for the batching
+        interval, until ``stop`` is set."""
+        while not stop.is_set():
+            try:
+                self.drain(stop=lambda _state: stop.is_set())
+            except ApiUnavailable:
+                pass  # stopping in the middle of a backoff; the events stay queued
+            stop.wait(constants.UPLOAD_INTERVAL_S)
+
+    @staticmethod
+    def _log_retry(state: Any) -> None:
+        log.warning("upload failed (attempt %d), retrying in %.1f s: %s",
+                    state.attempt_number, state.next_action.sleep if state.next_action else 0,
+                    state.outcome.exception() if state.outcome else None)

@@ -1,0 +1,148 @@
+"""Config file, environment overrides, the secret file check, and the CLI commands."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from beacon_agent import cli, simulator
+from beacon_agent import config as agent_config
+from beacon_agent.outbox import Outbox
+from rewards_protocol import trace
+from rewards_protocol.events import parse_event
+from rewards_protocol.presence import frame_from_manufacturer_data
+from tests.beacon_agent.conftest import StandInApi
+
+SECRET = "ab" * 32
+
+
+def provisioned(tmp_path: Path) -> Path:
+    path = tmp_path / "agent.toml"
+    agent_config.write(path, "https://rewards.example/", "12", SECRET, tmp_path / "state")
+    return path
+
+
+def test_provisioned_file_loads_with_defaults(tmp_path: Path) -> None:
+    cfg = agent_config.load(provisioned(tmp_path), environ={})
+    assert (cfg.api_url, cfg.agent_id, cfg.adapter, cfg.company_id) == (
+        "https://rewards.example", "12", "hci0", 0xFFFF)
+    assert cfg.secret() == bytes.fromhex(SECRET)
+    assert os.stat(cfg.secret_file).st_mode & 0o777 == 0o600
+    assert cfg.outbox_path == tmp_path / "state" / "outbox.sqlite3"
+
+
+def test_environment_overrides_the_file(tmp_path: Path) -> None:
+    path = provisioned(tmp_path)
+    with path.open("a") as out:
+        out.write('adapter = "hci1"\n[presence]\nenter_dbm = -80.0\nrise_db = 25\n')
+    cfg = agent_config.load(path, environ={"BEACON_AGENT_ADAPTER": "hci2",
+                                           "BEACON_AGENT_PRESENCE_ENTER_DBM": "-70"})
+    assert cfg.adapter == "hci2"
+    assert cfg.presence.enter_dbm == -70.0 and cfg.presence.rise_db == 25.0
+
+
+def test_remote_settings_override_local_ones(tmp_path: Path) -> None:
+    cfg = agent_config.load(provisioned(tmp_path), environ={})
+    remote = cfg.with_remote({"rssi_offset": 4, "enter_rssi": -75, "dwell_seconds": None,
+                              "company_id": 0x0A0B, "something_new": 1})
+    assert remote.presence.calibration_db == 4.0 and remote.presence.enter_dbm == -75.0
+    assert remote.presence.enter_dwell_s == cfg.presence.enter_dwell_s
+    assert remote.company_id == 0x0A0B
+
+
+def test_secret_readable_by_others_is_refused(tmp_path: Path) -> None:
+    cfg = agent_config.load(provisioned(tmp_path), environ={})
+    os.chmod(cfg.secret_file, 0o644)
+    with pytest.raises(agent_config.ConfigError, match="chmod 600"):
+        cfg.secret()
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('api_url = "x"\n', "missing agent_id, secret_file"),
+    ('api_url = "x"\nagent_id = "1"\nsecret_file = "s"\nadaptor = "hci0"\n', "unknown settings"),
+    ('api_url = "x"\nagent_id = "1"\nsecret_file = "s"\n[presence]\nenter = 1\n',
+     "unknown presence settings"),
+    ("api_url = \n", "not valid TOML"),
+])
+def test_bad_config_says_what_to_fix(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "agent.toml"
+    path.write_text(text)
+    with pytest.raises(agent_config.ConfigError, match=message):
+        agent_config.load(path, environ={})
+
+
+def test_simulate_then_replay(tmp_path: Path) -> None:
+    out, truth, events = tmp_path / "t.jsonl", tmp_path / "truth.json", tmp_path / "e.jsonl"
+    assert cli.main(["simulate", "--out", str(out), "--truth", str(truth), "--minutes", "5",
+                     "--walk-ins", "3", "--window-shoppers", "2", "--passers-by", "3",
+                     "--dwell-minutes", "2", "3", "--seed", "4"]) == 0
+    with out.open() as lines:
+        header, adverts = trace.read(lines)
+        assert header is not None and header.start == simulator.Scenario.start
+        times = [a.t for a in adverts]
+    assert times == sorted(times) and len(times) > 1000
+    ground = json.loads(truth.read_text())
+    assert sorted(s["role"] for s in ground["shoppers"]) == (
+        ["passer_by"] * 3 + ["walk_in"] * 3 + ["window_shopper"] * 2)
+    assert cli.main(["replay", str(out), "--events-out", str(events)]) == 0
+    decided = [json.loads(line) for line in events.read_text().splitlines()]
+    owner = {t: s["label"] for s in ground["shoppers"] for t in s["tokens"]}
+    assert decided, "the walk-ins were decided"
+    for raw in decided:
+        t = raw.pop("t")
+        event = parse_event(raw)
+        assert owner[event.token].startswith("walk_in")
+        assert event.first_seen - header.start <= t
+
+
+def test_simulate_uses_the_api_tokens_it_is_given(tmp_path: Path) -> None:
+    start = 1_763_800_200.0
+    windows = range(int(start // 600), int(start // 600) + 3)
+    tokens = {"sam": [{"window": w, "key_id": 2, "token": f"{w:032x}"} for w in windows]}
+    (tmp_path / "tokens.json").write_text(json.dumps(tokens))
+    out, truth = tmp_path / "t.jsonl", tmp_path / "truth.json"
+    assert cli.main(["simulate", "--out", str(out), "--truth", str(truth), "--minutes", "3",
+                     "--walk-ins", "1", "--window-shoppers", "0", "--passers-by", "0",
+                     "--dwell-minutes", "3", "5", "--tokens", str(tmp_path / "tokens.json"),
+                     "--start", str(start)]) == 0
+    with out.open() as lines:
+        _, adverts = trace.read(lines)
+        frames = {frame_from_manufacturer_data(a.manufacturer_data) for a in adverts}
+    assert {(f.key_id, f.token_hex) for f in frames if f} <= {
+        (2, t["token"]) for t in tokens["sam"]}
+    assert json.loads(truth.read_text())["shoppers"][0]["label"] == "sam"
+
+
+def test_simulate_says_when_the_tokens_run_out(tmp_path: Path) -> None:
+    (tmp_path / "tokens.json").write_text(json.dumps({"sam": []}))
+    with pytest.raises(SystemExit, match="do not cover window"):
+        cli.main(["simulate", "--out", str(tmp_path / "t"), "--truth", str(tmp_path / "g"),
+                  "--walk-ins", "1", "--window-shoppers", "0", "--passers-by", "0",
+                  "--tokens", str(tmp_path / "tokens.json")])
+
+
+def test_provision_checks_the_agent_with_the_api(
+        tmp_path: Path, stand_in_api: StandInApi, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "etc" / "agent.toml"
+    assert cli.main(["provision", "--config", str(path), "--api-url", stand_in_api.url,
+                     "--agent-id", stand_in_api.agent_id, "--secret",
+                     stand_in_api.secret.hex()]) == 0
+    assert "store berlin-1" in capsys.readouterr().out
+    assert os.stat(path.with_name("secret")).st_mode & 0o777 == 0o600
+    assert cli.main(["provision", "--config", str(path), "--api-url", stand_in_api.url,
+                     "--agent-id", stand_in_api.agent_id, "--secret", "cd" * 32]) == 4
+    assert "401" in capsys.readouterr().err
+
+
+def test_status_reports_the_outbox(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = provisioned(tmp_path)
+    outbox = Outbox(tmp_path / "state" / "outbox.sqlite3")
+    outbox.set_status({"adverts_per_second": 12.5, "scanner_state": "scanning"})
+    outbox.acknowledge([], {"accepted": 3})
+    assert cli.main(["status", "--config", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "queue_depth": 0, "adverts_per_second": 12.5, "scanner_state": "scanning", "accepted": 3}

@@ -1,0 +1,96 @@
+"""Simulated store entrance → ``beacon-agent replay --upload`` → the real API over real
+HTTP (werkzeug in a thread) → visits and walk-in points, with tokens the API issued."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from beacon_agent import cli
+from beacon_agent import config as agent_config
+from beacon_agent.outbox import Outbox
+from beacon_agent.upload import AgentApi
+from rewards_api import db
+from rewards_api.agents import services as agents
+from rewards_api.visits.models import Visit
+from rewards_protocol.presence import WINDOW_SECONDS, window_of
+from tests.rewards_api.walkins.conftest import add_rule
+
+SHOPPERS = {"rosa": "walk_in", "li": "walk_in", "noor": "window_shopper", "ben": "passer_by"}
+
+
+@pytest.fixture
+def served(app: Any) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(10)
+
+
+def test_simulated_entrance_becomes_visits_and_walk_in_points(
+        app: Any, api: Any, world: Any, served: str, tmp_path: Path) -> None:
+    berlin = world.store_ids[0]
+    add_rule(app, "corner-points", berlin, 10)
+    add_rule(app, "partner-plus", berlin, 5)
+    with app.app_context():
+        agent, secret = agents.provision(db.session(), berlin, "entrance")
+        db.session().commit()
+        agent_id = str(agent.id)
+    config_path = tmp_path / "agent.toml"
+    agent_config.write(config_path, served, agent_id, secret, state_dir=tmp_path / "state")
+
+    # The trace starts at the previous window, so that it ends before now.
+    start = float((window_of(time.time()) - 1) * WINDOW_SECONDS)
+    shoppers, tokens = {}, {}
+    for label in SHOPPERS:
+        shoppers[label] = api.register(label.title())
+        response = api.get(f"/v1/me/presence-tokens?from={int(start)}&count=4",
+                           auth=shoppers[label]["token"])
+        assert response.status_code == 200, response.get_json()
+        tokens[label] = response.get_json()
+    (tmp_path / "tokens.json").write_text(json.dumps(tokens))
+    trace_path, truth_path = tmp_path / "trace.jsonl", tmp_path / "truth.json"
+    assert cli.main(["simulate", "--out", str(trace_path), "--truth", str(truth_path),
+                     "--tokens", str(tmp_path / "tokens.json"), "--start", str(start),
+                     "--minutes", "2", "--walk-ins", "2", "--window-shoppers", "1",
+                     "--passers-by", "1", "--dwell-minutes", "3", "4", "--seed", "2"]) == 0
+    truth = json.loads(truth_path.read_text())
+    assert {s["label"]: s["role"] for s in truth["shoppers"]} == SHOPPERS
+
+    events_path = tmp_path / "events.jsonl"
+    assert cli.main(["replay", str(trace_path), "--events-out", str(events_path), "--upload",
+                     "--config", str(config_path)]) == 0
+    decided = [json.loads(line) for line in events_path.read_text().splitlines()]
+    outbox = Outbox(tmp_path / "state" / "outbox.sqlite3")
+    assert outbox.depth() == 0
+    assert outbox.counters() == {"accepted": len(decided)}
+
+    balances = {}
+    for label, shopper in shoppers.items():
+        me = api.get("/v1/me", auth=shopper["token"]).get_json()
+        balances[label] = {a["program"]: a["balance"] for a in me["accounts"]}
+    assert balances["rosa"] == balances["li"] == {"corner-points": 10, "partner-plus": 5}
+    assert set(balances["noor"].values()) == set(balances["ben"].values()) == {0}
+    with app.app_context():
+        visits = db.session().scalars(select(Visit)).all()
+        assert len(visits) == 2 and all(v.store_id == berlin for v in visits)
+        assert all(v.ended_at is not None for v in visits)  # the exits arrived too
+
+    # The same events again, last first: the API takes order and repeats in its stride.
+    api_client = AgentApi(served, agent_id, bytes.fromhex(secret))
+    results = api_client.send_sightings([{k: v for k, v in e.items() if k != "t"}
+                                         for e in reversed(decided)])
+    api_client.close()
+    assert {r["status"] for r in results.values()} == {"duplicate"}
+    with app.app_context():
+        assert len(db.session().scalars(select(Visit)).all()) == 2

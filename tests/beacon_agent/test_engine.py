@@ -1,0 +1,153 @@
+"""The presence engine on hand-made sequences, on an injected clock."""
+
+from __future__ import annotations
+
+import itertools
+
+from beacon_agent import constants
+from beacon_agent.engine import Decision, EngineSettings, PresenceEngine
+from rewards_protocol.events import ENTER, EXIT, parse_event
+from rewards_protocol.presence import WINDOW_SECONDS, Frame
+
+WINDOW = 2_939_667
+MID_WINDOW = WINDOW * WINDOW_SECONDS + 300.0  # far from any rotation
+STEP = 0.5  # a phone advertising twice a second
+
+
+def frame(n: int) -> Frame:
+    return Frame(version=1, key_id=3, token=bytes([n]) * 16)
+
+
+class Phone:
+    """Feeds one token's sightings to the engine and collects every decision."""
+
+    def __init__(self, engine: PresenceEngine, token: Frame, t: float) -> None:
+        self.engine, self.token, self.t = engine, token, t
+        self.decisions: list[Decision] = []
+
+    def hold(self, rssi: float, seconds: float) -> Phone:
+        for _ in range(int(seconds / STEP)):
+            self.decisions += self.engine.sighting(self.t, int(rssi), self.token)
+            self.decisions += self.engine.tick(self.t)
+            self.t += STEP
+        return self
+
+    def ramp(self, start: float, end: float, seconds: float) -> Phone:
+        steps = int(seconds / STEP)
+        for i in range(steps):
+            self.hold(start + (end - start) * i / steps, STEP)
+        return self
+
+    def silent(self, seconds: float) -> Phone:
+        self.t += seconds
+        self.decisions += self.engine.tick(self.t)
+        return self
+
+    def kinds(self) -> list[str]:
+        return [d.event.kind for d in self.decisions]
+
+
+def engine(**changes: float) -> PresenceEngine:
+    counter = itertools.count()
+    return PresenceEngine(EngineSettings().updated(changes),
+                          new_id=lambda: f"00000000-0000-4000-8000-{next(counter):012d}")
+
+
+def test_walk_in_enters_after_the_rise_and_the_dwell() -> None:
+    phone = Phone(engine(), frame(1), MID_WINDOW).hold(-96, 10)
+    at_door = phone.t
+    phone.hold(-62, 40)
+    assert phone.kinds() == [ENTER]
+    decided = phone.decisions[0].t - at_door
+    # The median needs a few samples to follow the step, then the dwell must pass.
+    assert constants.ENTER_DWELL_S <= decided <= constants.ENTER_DWELL_S + 5
+
+
+def test_enter_event_follows_the_protocol() -> None:
+    phone = Phone(engine(), frame(1), MID_WINDOW).hold(-96, 10).hold(-62, 20)
+    event = phone.decisions[0].event
+    assert parse_event(event.to_json()) == event
+    assert event.first_seen == MID_WINDOW and event.last_seen == phone.decisions[0].t
+    assert event.rssi_max == -62 and event.count == round((event.last_seen - MID_WINDOW) / STEP) + 1
+    assert event.key_id == 3 and event.token == "01" * 16 and event.event_id.endswith("-000000000000")
+
+
+def test_window_shopper_behind_glass_does_not_enter_within_three_minutes() -> None:
+    # A strong phone: she walks up slowly (the rise is spread over half a minute) and
+    # stands at -66 dBm, stronger than many walk-ins, for three minutes.
+    phone = Phone(engine(), frame(2), MID_WINDOW).ramp(-90, -66, 30).hold(-66, 180)
+    assert phone.kinds() == []
+    phone.hold(-66, constants.LONG_DWELL_S)  # still there after four minutes: inside after all
+    assert phone.kinds() == [ENTER]
+
+
+def test_passer_by_swinging_past_the_door_never_enters_and_is_forgotten() -> None:
+    e = engine()
+    phone = Phone(e, frame(3), MID_WINDOW).hold(-97, 4).hold(-70, 4).hold(-95, 3)
+    phone.silent(constants.AWAY_TIMEOUT_S + 1)
+    assert phone.kinds() == []
+    assert len(e) == 0
+
+
+def test_exit_needs_the_lower_threshold_for_the_exit_dwell() -> None:
+    phone = Phone(engine(), frame(4), MID_WINDOW).hold(-96, 10).hold(-62, 20)
+    assert phone.kinds() == [ENTER]
+    phone.hold(constants.EXIT_DBM + 3, 180)  # below the enter gate, above the exit one
+    assert phone.kinds() == [ENTER]
+    left = phone.t
+    phone.hold(constants.EXIT_DBM - 4, 90)
+    assert phone.kinds() == [ENTER, EXIT]
+    assert phone.decisions[1].t - left >= constants.EXIT_DWELL_S
+
+
+def test_flapping_at_the_threshold_gives_one_enter_and_no_exit() -> None:
+    phone = Phone(engine(), frame(5), MID_WINDOW).hold(-96, 10).hold(-62, 20)
+    for _ in range(30):  # hovering around the gate: one step above, one below
+        phone.hold(constants.ENTER_DBM + 3, 2).hold(constants.ENTER_DBM - 3, 2)
+    assert phone.kinds() == [ENTER]
+
+
+def test_unseen_for_the_away_timeout_exits_once() -> None:
+    e = engine()
+    phone = Phone(e, frame(6), MID_WINDOW).hold(-96, 10).hold(-62, 20)
+    last = phone.t - STEP
+    phone.silent(constants.AWAY_TIMEOUT_S - 1)
+    assert phone.kinds() == [ENTER]
+    phone.silent(2)
+    assert phone.kinds() == [ENTER, EXIT]
+    assert phone.decisions[1].event.last_seen == last
+    phone.silent(600)
+    assert phone.kinds() == [ENTER, EXIT] and len(e) == 0
+
+
+def test_rotation_at_a_window_boundary_is_not_a_new_arrival() -> None:
+    e = engine()
+    boundary = (WINDOW + 1) * WINDOW_SECONDS
+    old = Phone(e, frame(7), boundary - 60).hold(-96, 10).hold(-62, 50)
+    # The same phone, new token and address, standing where it stood: no rise seen.
+    new = Phone(e, frame(8), boundary).hold(-62, 120)
+    decisions = old.decisions + new.decisions  # the engine's tick reports every token
+    assert [(d.event.token[:2], d.event.kind) for d in decisions] == [("07", ENTER),
+                                                                     ("07", EXIT)]
+    assert decisions[1].t >= boundary + constants.AWAY_TIMEOUT_S
+
+
+def test_phone_first_heard_close_mid_window_came_from_below_the_floor() -> None:
+    # An iPhone shopper opens the app inside the door: nothing heard before.
+    phone = Phone(engine(), frame(9), MID_WINDOW).hold(-64, 20)
+    assert phone.kinds() == [ENTER]
+
+
+def test_calibration_offset_is_added_before_deciding() -> None:
+    weak = Phone(engine(), frame(10), MID_WINDOW).hold(-99, 10).hold(-92, 30)
+    assert weak.kinds() == []
+    calibrated = Phone(engine(calibration_db=8), frame(10), MID_WINDOW).hold(-125, 10)
+    calibrated.hold(-92, 30)
+    assert calibrated.kinds() == [ENTER]
+
+
+def test_settings_update_ignores_unknown_keys_and_casts() -> None:
+    settings = EngineSettings().updated({"enter_dbm": "-80", "enter_sightings": 6.0,
+                                         "from_a_newer_api": 1})
+    assert settings.enter_dbm == -80.0 and settings.enter_sightings == 6
+    assert settings.rise_db == constants.RISE_DB
