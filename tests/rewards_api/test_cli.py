@@ -56,7 +56,11 @@ def test_purge_removes_old_idempotency_keys(app, api, world):
 def test_production_refuses_to_start_without_secrets():
     with pytest.raises(settings.SettingsError, match="REWARDS_SECRET_KEY"):
         settings.load({"REWARDS_ENV": "production"})
-    loaded = settings.load({"REWARDS_ENV": "production", "REWARDS_SECRET_KEY": "s3cret"})
-    assert loaded["SECRET_KEY"] == "s3cret"
+    production = {"REWARDS_ENV": "production", "REWARDS_SECRET_KEY": "s3cret",
+                  "REWARDS_PRESENCE_KEYS": "0:" + "ab" * 16}
+    assert settings.load(production)["SECRET_KEY"] == "s3cret"
+    without_keys = {k: v for k, v in production.items() if k != "REWARDS_PRESENCE_KEYS"}
+    with pytest.raises(settings.SettingsError, match="REWARDS_PRESENCE_KEYS"):
+        settings.load(without_keys)
     with pytest.raises(settings.SettingsError, match="whole number"):
         settings.load({"REWARDS_HOLD_TTL_SECONDS": "soon", "REWARDS_SECRET_KEY": "x"})
