@@ -56,33 +56,39 @@ def _result(event_id: Any, status: str, reason: str | None = None) -> dict[str, 
             "status": status, "reason": reason}
 
 
-def resolve_token(event: PresenceEvent, now: dt.datetime) -> tuple[int | None, str | None]:
-    """``(shopper_ref, None)`` for a token ours, made for the time it was seen;
-    ``(None, reason)`` otherwise."""
-    if event.last_seen > now.timestamp() + MAX_CLOCK_SKEW_SECONDS:
-        return None, EVENT_IN_FUTURE
-    max_age = current_app.config["SIGHTING_MAX_AGE_HOURS"] * 3600
-    if event.first_seen < now.timestamp() - max_age:
-        return None, EVENT_TOO_OLD
-    opened = presence.keys().open(event.key_id, bytes.fromhex(event.token))
-    if opened is None:
-        return None, UNKNOWN_TOKEN
-    shopper_ref, window = opened
-    # The phone's clock may be a little off: one window either side is accepted.
-    if any(abs(window - window_of(t)) > 1 for t in (event.first_seen, event.last_seen)):
-        return None, TOKEN_WINDOW_MISMATCH
-    return shopper_ref, None
+def resolve_tokens(events: list[PresenceEvent], now: dt.datetime
+                   ) -> list[tuple[int | None, str | None]]:
+    """For each event ``(shopper_ref, None)`` if its token is ours and was made for the
+    time it was seen, else ``(None, reason)``. No database work."""
+    opened = presence.keys().open([(e.key_id, bytes.fromhex(e.token)) for e in events])
+    latest = now.timestamp() + MAX_CLOCK_SKEW_SECONDS
+    earliest = now.timestamp() - current_app.config["SIGHTING_MAX_AGE_HOURS"] * 3600
+    resolved: list[tuple[int | None, str | None]] = []
+    for event, found in zip(events, opened, strict=True):
+        if event.last_seen > latest:
+            resolved.append((None, EVENT_IN_FUTURE))
+        elif event.first_seen < earliest:
+            resolved.append((None, EVENT_TOO_OLD))
+        elif found is None:
+            resolved.append((None, UNKNOWN_TOKEN))
+        # The phone's clock may be a little off: one window either side is accepted.
+        elif any(abs(found[1] - window_of(t)) > 1 for t in (event.first_seen, event.last_seen)):
+            resolved.append((None, TOKEN_WINDOW_MISMATCH))
+        else:
+            resolved.append((found[0], None))
+    return resolved
 
 
-def lock_shoppers(s: Session, refs: set[int]) -> dict[int, Shopper]:
-    """The shoppers (not erased) with these presence references, by reference: one
-    indexed query, row-locked in id order so that concurrent batches about the same
+def lock_shoppers(s: Session, refs: set[int]) -> dict[int, int]:
+    """Ids of the shoppers (not erased) with these presence references, by reference:
+    one indexed query, row-locked in id order so that concurrent batches about the same
     shoppers queue instead of deadlocking (NO KEY UPDATE leaves foreign-key checks of
     other transactions unblocked)."""
     if not refs:
         return {}
-    return {shopper.shopper_ref: shopper for shopper in s.scalars(
-        select(Shopper).where(Shopper.shopper_ref.in_(refs), Shopper.erased_at.is_(None))
+    return {ref: shopper_id for shopper_id, ref in s.execute(
+        select(Shopper.id, Shopper.shopper_ref)
+        .where(Shopper.shopper_ref.in_(refs), Shopper.erased_at.is_(None))
         .order_by(Shopper.id).with_for_update(key_share=True))}
 
 
@@ -93,7 +99,7 @@ def ingest(s: Session, agent: Agent, raw_events: list[Any], now: dt.datetime
     Flushes; the caller commits."""
     store = agent.store
     results: list[dict[str, Any] | None] = [None] * len(raw_events)
-    checked: list[tuple[int, PresenceEvent, int | None, str | None]] = []
+    parsed: list[tuple[int, PresenceEvent]] = []
     in_batch: set[str] = set()
     for index, raw in enumerate(raw_events):
         try:
@@ -106,21 +112,23 @@ def ingest(s: Session, agent: Agent, raw_events: list[Any], now: dt.datetime
             results[index] = _result(event.event_id, DUPLICATE)
             continue
         in_batch.add(event.event_id)
-        if not store.active:
-            checked.append((index, event, None, STORE_DISABLED))
-        else:
-            checked.append((index, event, *resolve_token(event, now)))
+        parsed.append((index, event))
+    if store.active:
+        resolved = resolve_tokens([event for _, event in parsed], now)
+    else:
+        resolved = [(None, STORE_DISABLED)] * len(parsed)
+    shoppers = lock_shoppers(s, {ref for ref, _ in resolved if ref is not None})
 
-    shoppers = lock_shoppers(s, {ref for _, _, ref, _ in checked if ref is not None})
+    checked: list[tuple[int, PresenceEvent, int | None, str | None]] = []
     rows = []
-    for position, (index, event, ref, reason) in enumerate(checked):
-        shopper = shoppers.get(ref) if ref is not None else None
-        if ref is not None and shopper is None:
+    for (index, event), (ref, reason) in zip(parsed, resolved, strict=True):
+        shopper_id = shoppers.get(ref) if ref is not None else None
+        if ref is not None and shopper_id is None:
             reason = UNKNOWN_TOKEN
-            checked[position] = (index, event, None, reason)
+        checked.append((index, event, shopper_id, reason))
         rows.append({
             "event_id": event.event_id, "agent_id": agent.id, "store_id": store.id,
-            "shopper_id": shopper.id if shopper else None, "kind": event.kind,
+            "shopper_id": shopper_id, "kind": event.kind,
             "key_id": event.key_id, "token": event.token,
             "first_seen_at": _at(event.first_seen), "last_seen_at": _at(event.last_seen),
             "rssi_max": event.rssi_max, "rssi_median": event.rssi_median,
@@ -130,15 +138,14 @@ def ingest(s: Session, agent: Agent, raw_events: list[Any], now: dt.datetime
     new_ids = {row.event_id for row in insert_ignoring_conflicts(
         s, Sighting, rows, ["event_id"], Sighting.event_id)}
 
-    fresh: list[tuple[int, PresenceEvent, Shopper]] = []
-    for index, event, ref, reason in checked:
+    fresh: list[tuple[int, PresenceEvent, int]] = []
+    for index, event, shopper_id, reason in checked:
         if event.event_id not in new_ids:
             results[index] = _result(event.event_id, DUPLICATE)
-        elif reason is not None:
+        elif reason is not None or shopper_id is None:
             results[index] = _result(event.event_id, REJECTED, reason)
         else:
-            assert ref is not None
-            fresh.append((index, event, shoppers[ref]))
+            fresh.append((index, event, shopper_id))
             results[index] = _result(event.event_id, ACCEPTED)
 
     if fresh:
@@ -148,13 +155,13 @@ def ingest(s: Session, agent: Agent, raw_events: list[Any], now: dt.datetime
 
 
 def _visits_and_walk_ins(s: Session, agent: Agent, store: Store,
-                         fresh: list[tuple[int, PresenceEvent, Shopper]],
+                         fresh: list[tuple[int, PresenceEvent, int]],
                          results: list[dict[str, Any] | None]) -> None:
     config = current_app.config
-    presences = [Presence(shopper_id=shopper.id, agent_id=agent.id, exited=event.kind == EXIT,
+    presences = [Presence(shopper_id=shopper_id, agent_id=agent.id, exited=event.kind == EXIT,
                           first_seen=_at(event.first_seen), last_seen=_at(event.last_seen),
                           rssi_max=event.rssi_max, rssi_median=event.rssi_median,
-                          count=event.count) for _, event, shopper in fresh]
+                          count=event.count) for _, event, shopper_id in fresh]
     visits, new_visits = record_presences(
         s, store, presences, idle_gap=dt.timedelta(minutes=config["VISIT_IDLE_MINUTES"]),
         max_travel_kmh=config["MAX_TRAVEL_KMH"])
