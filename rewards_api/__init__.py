@@ -29,10 +29,12 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
 
     from rewards_api import cli, health
     from rewards_api.admin.views import bp as admin_bp
+    from rewards_api.scans.views import bp as scans_bp
     from rewards_api.shoppers.views import bp as shoppers_bp
 
     app.register_blueprint(health.bp)
     app.register_blueprint(shoppers_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(scans_bp)
     cli.init_app(app)
     return app

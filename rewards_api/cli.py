@@ -28,6 +28,15 @@ from rewards_api.stores.models import Chain, Store
 PURGERS: dict[str, Callable[[Any, dt.datetime], int]] = {}
 
 
+def _purge_scan_rate_windows(s: Any, now: dt.datetime) -> int:
+    from rewards_api.scans.services import purge_rate_windows
+
+    return purge_rate_windows(s, now)
+
+
+PURGERS["scan rate windows"] = _purge_scan_rate_windows
+
+
 def _chain(code: str) -> Chain:
     chain = db.session().scalars(select(Chain).where(Chain.code == code)).first()
     if chain is None:
@@ -189,12 +198,20 @@ def seed_demo() -> None:
     click.echo(demo_seed.seed())
 
 
+def _domain_commands() -> list[click.Command]:
+    # Domains keep their own command modules; they import this module's helpers.
+    from rewards_api.products.cli import products_group
+    from rewards_api.scans.cli import campaigns_group, codes_group
+
+    return [products_group, campaigns_group, codes_group]
+
+
 COMMANDS = [db_group, chains_group, stores_group, programs_group, staff_group, purge,
             holds_group, seed_demo]
 
 
 def init_app(app: Flask) -> None:
-    for command in COMMANDS:
+    for command in COMMANDS + _domain_commands():
         app.cli.add_command(command)
 
 

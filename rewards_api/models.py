@@ -3,10 +3,18 @@
 
 from rewards_api.idempotency import IdempotencyRecord
 from rewards_api.ledger.models import Account, Hold, LedgerEntry, Program
+from rewards_api.products.models import Product, StoreProduct
+from rewards_api.scans.models import (
+    ScanCampaign,
+    ScanCampaignProduct,
+    ScanCampaignStore,
+    ScanRateWindow,
+)
 from rewards_api.shoppers.models import Shopper, ShopperToken
 from rewards_api.staff.models import StaffKey
 from rewards_api.stores.models import Chain, Store
 from rewards_api.visits.models import Visit
 
-__all__ = ["Account", "Chain", "Hold", "IdempotencyRecord", "LedgerEntry", "Program",
-           "Shopper", "ShopperToken", "StaffKey", "Store", "Visit"]
+__all__ = ["Account", "Chain", "Hold", "IdempotencyRecord", "LedgerEntry", "Product", "Program",
+           "ScanCampaign", "ScanCampaignProduct", "ScanCampaignStore", "ScanRateWindow",
+           "Shopper", "ShopperToken", "StaffKey", "Store", "StoreProduct", "Visit"]

@@ -22,6 +22,10 @@ DEFAULTS: dict[str, Any] = {
     "IDEMPOTENCY_TTL_HOURS": 48,
     "HOLD_TTL_SECONDS": 300,
     "LOG_JSON": True,
+    # A scan counts if the shopper's visit was seen at most this long before it.
+    "SCAN_VISIT_WITHIN_SECONDS": 900,
+    # Scans one shopper may send per minute (counted in the database, across workers).
+    "SCAN_RATE_PER_MINUTE": 30,
 }
 
 # Secrets: name -> how to make a development value.
@@ -30,7 +34,7 @@ SECRETS: dict[str, Any] = {
 }
 
 INT_SETTINGS = {"MAX_CONTENT_LENGTH", "SHOPPER_TOKEN_TTL_DAYS", "IDEMPOTENCY_TTL_HOURS",
-                "HOLD_TTL_SECONDS"}
+                "HOLD_TTL_SECONDS", "SCAN_VISIT_WITHIN_SECONDS", "SCAN_RATE_PER_MINUTE"}
 BOOL_SETTINGS = {"LOG_JSON"}
 
 
