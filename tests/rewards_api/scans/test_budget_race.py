@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import Counter
-from typing import Any
 
 import httpx
 from sqlalchemy import func, select
