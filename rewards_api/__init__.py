@@ -29,12 +29,21 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
 
     from rewards_api import cli, health
     from rewards_api.admin.views import bp as admin_bp
+    from rewards_api.agents import services as agents
+    from rewards_api.agents.views import bp as agents_bp
     from rewards_api.scans.views import bp as scans_bp
     from rewards_api.shoppers.views import bp as shoppers_bp
+    from rewards_api.walkins import presence
+    from rewards_api.walkins.views import bp as walkins_bp
+
+    presence.init_app(app)
+    agents.init_app(app)
 
     app.register_blueprint(health.bp)
     app.register_blueprint(shoppers_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(agents_bp)
+    app.register_blueprint(walkins_bp)
     app.register_blueprint(scans_bp)
     cli.init_app(app)
     return app

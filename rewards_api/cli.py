@@ -17,24 +17,26 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
 from rewards_api import db, idempotency, schema_migrations
+from rewards_api.agents import services as agents
+from rewards_api.agents.cli import agents_group
 from rewards_api.auth import digest, new_staff_key
 from rewards_api.db import utcnow
 from rewards_api.ledger import services as ledger
 from rewards_api.ledger.models import PARTNER_PROGRAM, STORE_PROGRAM, Program
+from rewards_api.products.cli import products_group
+from rewards_api.scans import services as scans
+from rewards_api.scans.cli import campaigns_group, codes_group
 from rewards_api.staff.models import ROLE_RANK, StaffKey
 from rewards_api.stores.models import Chain, Store
+from rewards_api.walkins import services as walkins
+from rewards_api.walkins.cli import walkins_group
 
 # Other domains add what ``rewards-api purge`` removes: name -> function(session, now) -> count.
-PURGERS: dict[str, Callable[[Any, dt.datetime], int]] = {}
-
-
-def _purge_scan_rate_windows(s: Any, now: dt.datetime) -> int:
-    from rewards_api.scans.services import purge_rate_windows
-
-    return purge_rate_windows(s, now)
-
-
-PURGERS["scan rate windows"] = _purge_scan_rate_windows
+PURGERS: dict[str, Callable[[Any, dt.datetime], int]] = {
+    "raw sightings": walkins.purge_sightings,
+    "agent nonces": agents.purge_nonces,
+    "scan rate windows": scans.purge_rate_windows,
+}
 
 
 def _chain(code: str) -> Chain:
@@ -198,20 +200,13 @@ def seed_demo() -> None:
     click.echo(demo_seed.seed())
 
 
-def _domain_commands() -> list[click.Command]:
-    # Domains keep their own command modules; they import this module's helpers.
-    from rewards_api.products.cli import products_group
-    from rewards_api.scans.cli import campaigns_group, codes_group
-
-    return [products_group, campaigns_group, codes_group]
-
-
 COMMANDS = [db_group, chains_group, stores_group, programs_group, staff_group, purge,
-            holds_group, seed_demo]
+            holds_group, seed_demo, agents_group, walkins_group, products_group, campaigns_group,
+            codes_group]
 
 
 def init_app(app: Flask) -> None:
-    for command in COMMANDS + _domain_commands():
+    for command in COMMANDS:
         app.cli.add_command(command)
 
 

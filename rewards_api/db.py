@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, String, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -150,3 +151,17 @@ def append_only_triggers(table: str, dialect: str) -> list[str]:
         f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {table} "
         f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_refuse_change()",
     ]
+
+
+def insert_ignoring_conflicts(s: Session, model: Any, rows: list[dict[str, Any]],
+                              unique: list[str], returned: Any) -> set[Any]:
+    """``INSERT ... ON CONFLICT DO NOTHING RETURNING`` on both backends: insert ``rows``
+    in one round trip, skipping those that clash on the ``unique`` columns, and return
+    the ``returned`` column's values of the rows actually inserted. On PostgreSQL a
+    clash with a concurrent, uncommitted insert waits for it to finish."""
+    if not rows:
+        return set()
+    dialect = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (dialect.insert(model).on_conflict_do_nothing(index_elements=unique)
+                 .returning(returned))
+    return set(s.execute(statement, rows).scalars())

@@ -59,6 +59,13 @@ REGISTRY: dict[str, ErrorCode] = {
         ErrorCode("phone_taken", 409, "That phone number already belongs to an account; sign in instead.", (SHOPPER,)),
         ErrorCode("hold_not_active", 409, "These points are no longer reserved (the hold expired or was voided); apply the rewards again.", (CASHIER,)),
         ErrorCode("shopper_erased", 410, "This shopper deleted their account.", (CASHIER,)),
+        # --- beacon agents (walk-ins) --------------------------------------------------
+        ErrorCode("unknown_agent", 401, "No agent has this X-Agent-Id; provision the agent with rewards-api agents provision and put its id in its config.", (AGENT, ENGINEER)),
+        ErrorCode("bad_signature", 401, "The request signature does not match; check the agent's secret and that it signs METHOD, PATH, TIMESTAMP, NONCE and the SHA-256 of the exact body.", (AGENT, ENGINEER)),
+        ErrorCode("timestamp_out_of_window", 401, "X-Timestamp is more than 300 seconds from the server's clock; fix the agent's clock (NTP) and send again.", (AGENT, ENGINEER)),
+        ErrorCode("nonce_reused", 401, "This X-Nonce was already used; sign every request with a fresh random nonce.", (AGENT, ENGINEER)),
+        ErrorCode("agent_disabled", 401, "This agent was disabled; ask head office to provision a new one.", (AGENT, MANAGER, ENGINEER)),
+        ErrorCode("batch_too_large", 413, "Too many events in one batch; send at most 500 per request.", (AGENT, ENGINEER)),
         # --- scans (products, scan campaigns, photos) -----------------------------------
         ErrorCode("not_in_store", 409, "Scans count only while you are in the store: open the app inside the store, wait until it shows your visit, then scan again.", (SHOPPER, CASHIER)),
         ErrorCode("not_a_campaign_product", 422, "This product earns no scan points here today; the app lists the products that do.", (SHOPPER, CASHIER)),

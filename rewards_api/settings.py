@@ -22,6 +22,16 @@ DEFAULTS: dict[str, Any] = {
     "IDEMPOTENCY_TTL_HOURS": 48,
     "HOLD_TTL_SECONDS": 300,
     "LOG_JSON": True,
+    # Walk-ins (PROTOCOLS.md sections 1-3).
+    "BLE_COMPANY_ID": 0xFFFF,  # the SIG's test value; a deployment sets its own
+    "AGENT_MAX_BODY_BYTES": 256 * 1024,  # a full batch of 500 events is about 150 KiB
+    "SIGHTING_RETENTION_DAYS": 30,
+    # An agent's outbox may hold events through an outage; older ones are refused.
+    "SIGHTING_MAX_AGE_HOURS": 72,
+    # Sightings of one shopper at one store this close together are one visit.
+    "VISIT_IDLE_MINUTES": 30,
+    # Faster than a fast train between two stores is a relayed token, not a shopper.
+    "MAX_TRAVEL_KMH": 250,
     # A scan counts if the shopper's visit was seen at most this long before it.
     "SCAN_VISIT_WITHIN_SECONDS": 900,
     # Scans one shopper may send per minute (counted in the database, across workers).
@@ -31,10 +41,16 @@ DEFAULTS: dict[str, Any] = {
 # Secrets: name -> how to make a development value.
 SECRETS: dict[str, Any] = {
     "SECRET_KEY": lambda: secrets.token_hex(32),
+    # "key_id:32 hex,key_id:32 hex,...": AES-128 presence keys; the LAST one listed is the
+    # newest (new tokens use it; the others keep resolving until their tokens expire).
+    "PRESENCE_KEYS": lambda: f"0:{secrets.token_hex(16)}",
 }
 
 INT_SETTINGS = {"MAX_CONTENT_LENGTH", "SHOPPER_TOKEN_TTL_DAYS", "IDEMPOTENCY_TTL_HOURS",
-                "HOLD_TTL_SECONDS", "SCAN_VISIT_WITHIN_SECONDS", "SCAN_RATE_PER_MINUTE"}
+                "HOLD_TTL_SECONDS", "BLE_COMPANY_ID", "AGENT_MAX_BODY_BYTES",
+                "SIGHTING_RETENTION_DAYS", "SIGHTING_MAX_AGE_HOURS", "VISIT_IDLE_MINUTES",
+                "MAX_TRAVEL_KMH", "SCAN_VISIT_WITHIN_SECONDS",
+                "SCAN_RATE_PER_MINUTE"}
 BOOL_SETTINGS = {"LOG_JSON"}
 
 

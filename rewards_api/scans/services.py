@@ -128,7 +128,8 @@ def scan(s: Session, shopper: Shopper, store: Store, gtins: list[str], *, at: dt
     more than one); the first that is a campaign product here is the one scanned.
     Flushes; raises ``ApiError`` with the refusal's code.
     """
-    if active_visit(s, shopper.id, store.id, at, within) is None:
+    visit = active_visit(s, shopper.id, store.id, at, within)
+    if visit is None or visit.flag is not None:  # a flagged visit (a relayed token) earns nothing
         raise ApiError("not_in_store")
     product, campaigns = None, []
     for code in gtins:

@@ -15,7 +15,7 @@ from marshmallow import ValidationError
 
 from rewards_api import db
 from rewards_api.auth import optional_shopper, shopper_required, staff_required, staff_store_allowed
-from rewards_api.db import utcnow
+from rewards_api.clock import now
 from rewards_api.errors import ApiError
 from rewards_api.idempotency import idempotent
 from rewards_api.observability import REJECTIONS
@@ -28,12 +28,6 @@ from rewards_api.stores.models import Store
 bp = APIBlueprint("scans", __name__, tag="Scans")
 
 PHOTO_TYPES = {"image/jpeg", "image/png"}
-
-
-def now() -> dt.datetime:
-    """The time of the request; tests inject a clock through ``app.config["CLOCK"]``."""
-    clock: Callable[[], dt.datetime] = current_app.config.get("CLOCK", utcnow)
-    return clock()
 
 
 class ScanCodeIn(StrictSchema):

@@ -18,6 +18,7 @@ from rewards_api.db import utcnow
 from rewards_api.errors import ApiError
 from rewards_api.ledger.models import PARTNER_PROGRAM, Account, LedgerEntry, Program
 from rewards_api.shoppers.models import Shopper, ShopperToken
+from rewards_api.visits.services import export_visits
 
 _BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 CHECKOUT_STEP_SECONDS = 30
@@ -174,7 +175,7 @@ def export(s: Session, shopper: Shopper) -> dict[str, Any]:
     return data
 
 
-EXPORTERS: dict[str, Any] = {}
+EXPORTERS: dict[str, Any] = {"visits": export_visits}
 
 
 def erase(s: Session, shopper: Shopper) -> None:

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index
+from sqlalchemy import JSON, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rewards_api.db import Base, BigIntId, intpk
+
+# Why a visit earned nothing although a walk-in rule applied.
+IMPOSSIBLE_TRAVEL = "impossible_travel"
 
 
 class Visit(Base):
@@ -20,6 +23,15 @@ class Visit(Base):
     store_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("stores.id"))
     started_at: Mapped[dt.datetime]
     last_seen_at: Mapped[dt.datetime]
-    # Set once the shopper has been unseen for the store's idle gap (or left).
+    # Set when an agent reports the shopper left, or when a later visit of the shopper
+    # at the store starts after the idle gap; a visit without it ended at last_seen_at
+    # once the idle gap has passed.
     ended_at: Mapped[dt.datetime | None]
     rssi_max: Mapped[int | None]
+    # RSSI summary: the median RSSI of its events, weighted by their advert counts.
+    rssi_median: Mapped[int | None]
+    adverts: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Ids of the agents that saw it, in the order they first did.
+    agent_ids: Mapped[list[int]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    # A fraud check's verdict (IMPOSSIBLE_TRAVEL); flagged visits earn no points.
+    flag: Mapped[str | None] = mapped_column(String(40))

@@ -1,13 +1,39 @@
-"""Questions other domains ask about visits."""
+"""Visits: merging presence events into stays, the impossible-travel check, and the
+questions other domains ask about visits."""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rewards_api.visits.models import Visit
+from rewards_api.stores.models import Store
+from rewards_api.visits.models import IMPOSSIBLE_TRAVEL, Visit
+
+# How far back the impossible-travel check looks for the shopper's other visits.
+TRAVEL_LOOKBACK = dt.timedelta(hours=12)
+# Stores closer than this are never "too far apart" (coordinates are approximate).
+NEIGHBOUR_KM = 2.0
+EARTH_RADIUS_KM = 6371.0
+
+
+@dataclass(frozen=True)
+class Presence:
+    """One accepted presence event, resolved to a shopper."""
+
+    shopper_id: int
+    agent_id: int
+    exited: bool
+    first_seen: dt.datetime
+    last_seen: dt.datetime
+    rssi_max: int
+    rssi_median: int
+    count: int
 
 
 def active_visit(s: Session, shopper_id: int, store_id: int, at: dt.datetime,
@@ -21,3 +47,107 @@ def active_visit(s: Session, shopper_id: int, store_id: int, at: dt.datetime,
         .order_by(Visit.last_seen_at.desc())
         .limit(1)
     ).first()
+
+
+def distance_km(a: Store, b: Store) -> float | None:
+    """Great-circle distance between two stores, None if one has no coordinates."""
+    if None in (a.latitude, a.longitude, b.latitude, b.longitude):
+        return None
+    lat1, lon1, lat2, lon2 = map(math.radians, (a.latitude, a.longitude, b.latitude, b.longitude))
+    h = (math.sin((lat2 - lat1) / 2) ** 2
+         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
+
+
+def record_presences(s: Session, store: Store, presences: list[Presence], *,
+                     idle_gap: dt.timedelta, max_travel_kmh: float
+                     ) -> tuple[list[Visit], list[Visit]]:
+    """Merge presences into the shoppers' visits at ``store``.
+
+    A presence within ``idle_gap`` of a visit of the same shopper at the same store
+    joins it (tokens rotate, agents differ: the server links them); otherwise it opens
+    a new visit, flagged ``impossible_travel`` when the shopper's latest visit at
+    another store is too far away for the time between them. The caller holds the
+    shoppers' row locks. Returns ``(visit of each presence, new visits)``.
+    """
+    earliest = min(p.first_seen for p in presences)
+    shopper_ids = {p.shopper_id for p in presences}
+    by_shopper: dict[int, list[Visit]] = defaultdict(list)
+    for visit in s.scalars(select(Visit).where(
+            Visit.shopper_id.in_(shopper_ids),
+            Visit.last_seen_at >= earliest - max(idle_gap, TRAVEL_LOOKBACK))
+            .order_by(Visit.last_seen_at)):
+        by_shopper[visit.shopper_id].append(visit)
+    other_ids = {v.store_id for visits in by_shopper.values() for v in visits} - {store.id}
+    stores = {o.id: o for o in s.scalars(select(Store).where(Store.id.in_(other_ids)))}
+    stores[store.id] = store
+
+    visit_of: dict[int, Visit] = {}
+    new_visits: list[Visit] = []
+    for index in sorted(range(len(presences)), key=lambda i: presences[i].first_seen):
+        p = presences[index]
+        visits = by_shopper[p.shopper_id]
+        joined = [v for v in visits if v.store_id == store.id
+                  and v.started_at - idle_gap <= p.last_seen
+                  and p.first_seen <= v.last_seen_at + idle_gap]
+        if joined:
+            visit = joined[-1]
+            _merge(visit, p)
+        else:
+            for earlier in visits:
+                if earlier.store_id == store.id and earlier.ended_at is None:
+                    earlier.ended_at = earlier.last_seen_at
+            visit = Visit(shopper_id=p.shopper_id, store_id=store.id, started_at=p.first_seen,
+                          last_seen_at=p.last_seen, rssi_max=p.rssi_max,
+                          rssi_median=p.rssi_median, adverts=p.count, agent_ids=[p.agent_id],
+                          ended_at=p.last_seen if p.exited else None)
+            if _impossible_travel(p, visits, stores, store, max_travel_kmh):
+                visit.flag = IMPOSSIBLE_TRAVEL
+            s.add(visit)
+            visits.append(visit)
+            new_visits.append(visit)
+        visit_of[index] = visit
+    s.flush()
+    return [visit_of[i] for i in range(len(presences))], new_visits
+
+
+def _merge(visit: Visit, p: Presence) -> None:
+    total = visit.adverts + p.count
+    before = p.rssi_median if visit.rssi_median is None else visit.rssi_median
+    visit.rssi_median = round((before * visit.adverts + p.rssi_median * p.count) / total)
+    visit.adverts = total
+    visit.rssi_max = p.rssi_max if visit.rssi_max is None else max(visit.rssi_max, p.rssi_max)
+    visit.started_at = min(visit.started_at, p.first_seen)
+    visit.last_seen_at = max(visit.last_seen_at, p.last_seen)
+    if p.agent_id not in visit.agent_ids:
+        visit.agent_ids = [*visit.agent_ids, p.agent_id]  # a new list: JSON change tracking
+    if p.exited:
+        visit.ended_at = visit.last_seen_at
+    elif visit.ended_at is not None and p.last_seen > visit.ended_at:
+        visit.ended_at = None  # seen again after an exit: still in the store
+
+
+def _impossible_travel(p: Presence, visits: list[Visit], stores: dict[int, Store],
+                       here: Store, max_travel_kmh: float) -> bool:
+    for other in visits:
+        if (other.store_id == here.id or other.flag is not None
+                or other.started_at > p.last_seen
+                or other.last_seen_at < p.first_seen - TRAVEL_LOOKBACK):
+            continue
+        km = distance_km(stores[other.store_id], here)
+        if km is None or km <= NEIGHBOUR_KM:
+            continue
+        hours = max((p.first_seen - other.last_seen_at).total_seconds(), 0.0) / 3600
+        if km > hours * max_travel_kmh:
+            return True
+    return False
+
+
+def export_visits(s: Session, shopper: Any) -> list[dict[str, Any]]:
+    """The shopper's visits for ``GET /v1/me/export``."""
+    rows = s.execute(select(Visit, Store.code).join(Store, Visit.store_id == Store.id)
+                     .where(Visit.shopper_id == shopper.id).order_by(Visit.id)).all()
+    return [{"store": code, "started_at": v.started_at.isoformat(),
+             "last_seen_at": v.last_seen_at.isoformat(),
+             "ended_at": v.ended_at.isoformat() if v.ended_at else None,
+             "flag": v.flag} for v, code in rows]

@@ -1,7 +1,7 @@
 """scans: products, store assortments, scan campaigns, scan rate windows
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-23 02:52:38.647978
 """
 
@@ -11,7 +11,7 @@ import rewards_api.db
 
 
 revision = '0003'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 

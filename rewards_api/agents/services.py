@@ -1,0 +1,131 @@
+"""Agents: provisioning, signed-request checks (PROTOCOLS.md section 3), heartbeats.
+
+An agent's secret is needed in clear to check an HMAC, so it cannot be stored as a
+digest like staff keys. It is stored encrypted with Fernet under a key derived (HKDF)
+from ``REWARDS_SECRET_KEY``: a copy of the database alone does not let anyone sign as
+an agent. Changing ``REWARDS_SECRET_KEY`` therefore means provisioning agents again.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import secrets
+from typing import Any
+
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import Flask, current_app
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from rewards_api.agents.models import Agent, AgentNonce
+from rewards_api.db import insert_ignoring_conflicts
+from rewards_api.errors import ApiError
+from rewards_protocol import signing
+
+SECRET_BYTES = 32
+
+
+def init_app(app: Flask) -> None:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+               info=b"rewards agent secrets").derive(app.config["SECRET_KEY"].encode())
+    app.extensions["agent_secret_box"] = Fernet(base64.urlsafe_b64encode(key))
+
+
+def secret_box() -> Fernet:
+    box: Fernet = current_app.extensions["agent_secret_box"]
+    return box
+
+
+def provision(s: Session, store_id: int, label: str) -> tuple[Agent, str]:
+    """A new agent for the store and its secret (hex); the secret is shown only now."""
+    secret = secrets.token_bytes(SECRET_BYTES)
+    agent = Agent(store_id=store_id, label=label,
+                  secret_encrypted=secret_box().encrypt(secret).decode())
+    s.add(agent)
+    s.flush()
+    return agent, secret.hex()
+
+
+def authenticate(s: Session, headers: Any, method: str, path: str, body: bytes,
+                 now: dt.datetime) -> Agent:
+    """The agent that signed this request, or an ApiError with a distinct code.
+
+    Order: who (``unknown_agent``), proof (``bad_signature``), then freshness
+    (``timestamp_out_of_window``), ``agent_disabled`` and replay (``nonce_reused``),
+    so that only the holder of the secret learns anything beyond "unknown".
+    The nonce is recorded in the caller's transaction.
+    """
+    agent_id = headers.get(signing.HEADER_AGENT, "")
+    timestamp = headers.get(signing.HEADER_TIMESTAMP, "")
+    nonce = headers.get(signing.HEADER_NONCE, "")
+    given = headers.get(signing.HEADER_SIGNATURE, "")
+    agent = s.get(Agent, int(agent_id)) if agent_id.isdigit() and len(agent_id) < 19 else None
+    if agent is None:
+        raise ApiError("unknown_agent")
+    secret = secret_box().decrypt(agent.secret_encrypted.encode())
+    if not (timestamp and nonce and given) or not signing.signature_matches(
+            secret, method, path, timestamp, nonce, body, given):
+        raise ApiError("bad_signature")
+    if not signing.timestamp_fresh(timestamp, now.timestamp()):
+        raise ApiError("timestamp_out_of_window")
+    if agent.disabled_at is not None:
+        raise ApiError("agent_disabled")
+    if not signing.nonce_well_formed(nonce):
+        raise ApiError("bad_signature", "X-Nonce must be 16 to 64 random bytes, hex-encoded.")
+    # A request stays acceptable until its timestamp is MAX_CLOCK_SKEW old: keep the
+    # nonce that long, then it can go (the timestamp check refuses the replay).
+    expires = dt.datetime.fromtimestamp(int(timestamp) + signing.MAX_CLOCK_SKEW_SECONDS, dt.UTC)
+    claimed = insert_ignoring_conflicts(
+        s, AgentNonce, [{"agent_id": agent.id, "nonce": nonce.lower(), "expires_at": expires}],
+        ["agent_id", "nonce"], AgentNonce.nonce)
+    if not claimed:
+        raise ApiError("nonce_reused")
+    s.execute(delete(AgentNonce).where(AgentNonce.agent_id == agent.id,
+                                       AgentNonce.expires_at < now))
+    return agent
+
+
+def agent_config(agent: Agent) -> dict[str, Any]:
+    """What ``GET /v1/agents/config`` answers: the agent's centrally tuned settings."""
+    return {
+        "agent_id": str(agent.id), "store": agent.store.code,
+        "company_id": current_app.config["BLE_COMPANY_ID"],
+        "rssi_offset": agent.rssi_offset, "enter_rssi": agent.enter_rssi,
+        "dwell_seconds": agent.dwell_seconds, "exit_after_seconds": agent.exit_after_seconds,
+        "max_batch_events": 500,
+    }
+
+
+def record_heartbeat(agent: Agent, beat: dict[str, Any], now: dt.datetime) -> None:
+    agent.last_seen_at = now
+    agent.queue_depth = beat["queue_depth"]
+    agent.software_version = beat["software_version"]
+    agent.adverts_per_second = beat["adverts_per_second"]
+    agent.scanner_state = beat["scanner_state"]
+
+
+def agents_of(s: Session, store_id: int | None) -> list[Agent]:
+    query = select(Agent).order_by(Agent.id)
+    if store_id is not None:
+        query = query.where(Agent.store_id == store_id)
+    return list(s.scalars(query))
+
+
+def agent_view(agent: Agent) -> dict[str, Any]:
+    return {
+        "agent_id": str(agent.id), "store": agent.store.code, "label": agent.label,
+        "disabled": agent.disabled_at is not None,
+        "last_seen_at": agent.last_seen_at.isoformat() if agent.last_seen_at else None,
+        "queue_depth": agent.queue_depth, "software_version": agent.software_version,
+        "adverts_per_second": agent.adverts_per_second, "scanner_state": agent.scanner_state,
+        "rssi_offset": agent.rssi_offset, "enter_rssi": agent.enter_rssi,
+        "dwell_seconds": agent.dwell_seconds, "exit_after_seconds": agent.exit_after_seconds,
+    }
+
+
+def purge_nonces(s: Session, now: dt.datetime) -> int:
+    """Nonces whose requests could no longer be accepted anyway (``rewards-api purge``)."""
+    return int(s.execute(delete(AgentNonce).where(AgentNonce.expires_at < now)).rowcount or 0)

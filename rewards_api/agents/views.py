@@ -1,0 +1,112 @@
+"""Agent endpoints (signed, PROTOCOLS.md section 3) and the managers' view of agents.
+
+Agents do not send Idempotency-Key: a sighting is idempotent by its ``event_id``, a
+heartbeat and a config read are harmless to repeat. These views commit themselves.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from apiflask import APIBlueprint
+from apiflask.fields import Float, Integer, String
+from apiflask.validators import Length, Range
+from flask import g, request
+from sqlalchemy import select
+
+from rewards_api import clock, db
+from rewards_api.agents import services
+from rewards_api.agents.auth import agent_required
+from rewards_api.auth import staff_required, staff_store_allowed
+from rewards_api.errors import ApiError
+from rewards_api.schemas import StrictSchema
+from rewards_api.staff.models import MANAGER
+from rewards_api.stores.models import Store
+from rewards_api.walkins import services as walkins
+from rewards_protocol.events import (
+    ACCEPTED,
+    CONFIG_PATH,
+    DUPLICATE,
+    HEARTBEAT_PATH,
+    MAX_BATCH_EVENTS,
+    REJECTED,
+    SIGHTINGS_PATH,
+)
+
+bp = APIBlueprint("agents", __name__, tag="Agents")
+
+_SIGNED = {"description": "Signed with X-Agent-Id, X-Timestamp, X-Nonce, X-Signature "
+                          "(PROTOCOLS.md section 3). 401 codes: unknown_agent, bad_signature, "
+                          "timestamp_out_of_window, nonce_reused, agent_disabled."}
+
+
+class HeartbeatIn(StrictSchema):
+    queue_depth = Integer(required=True, validate=Range(min=0))
+    software_version = String(required=True, validate=Length(min=1, max=40))
+    adverts_per_second = Float(required=True, validate=Range(min=0))
+    scanner_state = String(required=True, validate=Length(min=1, max=40))
+
+
+class AgentsQuery(StrictSchema):
+    store = String(load_default=None, metadata={"description": "Store code; default: your store"})
+
+
+@bp.get(CONFIG_PATH)
+@agent_required
+@bp.doc(description=_SIGNED["description"])
+def config() -> dict[str, Any]:
+    """The agent's settings (RSSI offset and thresholds, BLE company id), tuned centrally."""
+    return services.agent_config(g.agent)
+
+
+@bp.post(HEARTBEAT_PATH)
+@agent_required
+@bp.input(HeartbeatIn)
+@bp.doc(description=_SIGNED["description"])
+def heartbeat(json_data: dict[str, Any]) -> dict[str, Any]:
+    """Record that the agent is alive, with its outbox depth and scanner state."""
+    services.record_heartbeat(g.agent, json_data, clock.now())
+    db.session().commit()
+    return {"recorded": True}
+
+
+@bp.post(SIGHTINGS_PATH)
+@agent_required
+@bp.doc(description=_SIGNED["description"] + " Body: {\"events\": [...]} with at most "
+        f"{MAX_BATCH_EVENTS} events (413 batch_too_large). Answer: one result per event, in "
+        "order: {\"event_id\", \"status\": accepted|duplicate|rejected, \"reason\"}.")
+def sightings() -> dict[str, Any]:
+    """Take a batch of presence events; each is answered on its own."""
+    try:
+        body = json.loads(request.get_data(cache=True))
+    except ValueError as exc:
+        raise ApiError("malformed_json") from exc
+    if not isinstance(body, dict) or set(body) != {"events"} or not isinstance(body["events"], list):
+        raise ApiError("invalid_request", 'The body is {"events": [...]} and nothing else.')
+    if len(body["events"]) > MAX_BATCH_EVENTS:
+        raise ApiError("batch_too_large")
+    s = db.session()
+    results = walkins.ingest(s, g.agent, body["events"], clock.now())
+    s.commit()
+    counts = {status: sum(r["status"] == status for r in results)
+              for status in (ACCEPTED, DUPLICATE, REJECTED)}
+    return {"results": results, **counts}
+
+
+@bp.get("/v1/admin/agents")
+@staff_required(MANAGER)
+@bp.input(AgentsQuery, location="query")
+@bp.doc(security="BearerAuth")
+def list_agents(query_data: dict[str, Any]) -> dict[str, Any]:
+    """A store's agents with their last heartbeat (managers: their store; admins: any,
+    or all without ``store``)."""
+    s = db.session()
+    store_id = g.staff.store_id
+    if query_data["store"] is not None:
+        store = s.scalars(select(Store).where(Store.code == query_data["store"])).first()
+        if store is None:
+            raise ApiError("store_not_found")
+        staff_store_allowed(g.staff, store.id)
+        store_id = store.id
+    return {"agents": [services.agent_view(a) for a in services.agents_of(s, store_id)]}

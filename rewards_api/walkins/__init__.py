@@ -1,0 +1,1 @@
+"""Walk-ins: presence tokens, sighting ingest, visits and walk-in points."""

@@ -1,0 +1,253 @@
+"""Sighting ingest (PROTOCOLS.md section 3) and walk-in points.
+
+A batch costs a fixed handful of round trips however many events it holds: tokens
+are opened in memory, shoppers fetched (and row-locked) in one query, events claimed
+by ``event_id`` in one ``INSERT ... ON CONFLICT DO NOTHING``, visits read in one query.
+Only a new visit that earns points writes ledger entries.
+
+Exactly-once awards: the ledger's unique (program, idempotency_key) with the key
+``walk_in:<store>:<shopper>:<store-local day>`` makes a second award impossible; the
+shopper row lock (PostgreSQL ``FOR NO KEY UPDATE``, SQLite's write lock) makes two
+agents' concurrent reports of one stay merge into one visit instead of two.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from rewards_api.agents.models import Agent
+from rewards_api.db import insert_ignoring_conflicts
+from rewards_api.ledger.models import WALK_IN, LedgerEntry, Program
+from rewards_api.ledger.services import post_entry
+from rewards_api.observability import REJECTIONS
+from rewards_api.shoppers.models import Shopper
+from rewards_api.shoppers.services import account_for
+from rewards_api.stores.models import Store
+from rewards_api.visits.models import Visit
+from rewards_api.visits.services import Presence, record_presences
+from rewards_api.walkins import presence
+from rewards_api.walkins.models import ACCEPTED, REJECTED, Sighting, WalkInRule
+from rewards_protocol.events import DUPLICATE, EXIT, EventError, PresenceEvent, parse_event
+from rewards_protocol.presence import window_of
+from rewards_protocol.signing import MAX_CLOCK_SKEW_SECONDS
+
+# Per-event rejection reasons (besides the schema's malformed_event, malformed_token,
+# unsupported_frame_version).
+STORE_DISABLED = "store_disabled"
+UNKNOWN_TOKEN = "unknown_token"
+TOKEN_WINDOW_MISMATCH = "token_window_mismatch"
+EVENT_IN_FUTURE = "event_in_future"
+EVENT_TOO_OLD = "event_too_old"
+
+
+def _at(unix: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(unix, dt.UTC)
+
+
+def _result(event_id: Any, status: str, reason: str | None = None) -> dict[str, Any]:
+    return {"event_id": event_id if isinstance(event_id, str) else None,
+            "status": status, "reason": reason}
+
+
+def _check_event(event: PresenceEvent, now: dt.datetime) -> tuple[int | None, str | None]:
+    """``(shopper_ref, None)`` for a token ours, made for the time it was seen;
+    ``(None, reason)`` otherwise."""
+    if event.last_seen > now.timestamp() + MAX_CLOCK_SKEW_SECONDS:
+        return None, EVENT_IN_FUTURE
+    max_age = current_app.config["SIGHTING_MAX_AGE_HOURS"] * 3600
+    if event.first_seen < now.timestamp() - max_age:
+        return None, EVENT_TOO_OLD
+    opened = presence.keys().open(event.key_id, bytes.fromhex(event.token))
+    if opened is None:
+        return None, UNKNOWN_TOKEN
+    shopper_ref, window = opened
+    # The phone's clock may be a little off: one window either side is accepted.
+    if any(abs(window - window_of(t)) > 1 for t in (event.first_seen, event.last_seen)):
+        return None, TOKEN_WINDOW_MISMATCH
+    return shopper_ref, None
+
+
+def ingest(s: Session, agent: Agent, raw_events: list[Any], now: dt.datetime
+           ) -> list[dict[str, Any]]:
+    """Take one batch from ``agent``; the outcome of each event, in order:
+    ``{"event_id", "status": accepted|duplicate|rejected, "reason": code or null}``.
+    Flushes; the caller commits."""
+    store = agent.store
+    results: list[dict[str, Any] | None] = [None] * len(raw_events)
+    checked: list[tuple[int, PresenceEvent, int | None, str | None]] = []
+    in_batch: set[str] = set()
+    for index, raw in enumerate(raw_events):
+        try:
+            event = parse_event(raw)
+        except EventError as error:
+            results[index] = _result(raw.get("event_id") if isinstance(raw, dict) else None,
+                                     REJECTED, error.reason)
+            continue
+        if event.event_id in in_batch:
+            results[index] = _result(event.event_id, DUPLICATE)
+            continue
+        in_batch.add(event.event_id)
+        if not store.active:
+            checked.append((index, event, None, STORE_DISABLED))
+        else:
+            checked.append((index, event, *_check_event(event, now)))
+
+    refs = {ref for _, _, ref, _ in checked if ref is not None}
+    shoppers: dict[int, Shopper] = {}
+    if refs:
+        # Locked in id order, so concurrent batches about the same shoppers queue
+        # instead of deadlocking; NO KEY UPDATE leaves foreign-key checks unblocked.
+        shoppers = {sh.shopper_ref: sh for sh in s.scalars(
+            select(Shopper).where(Shopper.shopper_ref.in_(refs), Shopper.erased_at.is_(None))
+            .order_by(Shopper.id).with_for_update(key_share=True))}
+
+    rows = []
+    for position, (index, event, ref, reason) in enumerate(checked):
+        shopper = shoppers.get(ref) if ref is not None else None
+        if ref is not None and shopper is None:
+            reason = UNKNOWN_TOKEN
+            checked[position] = (index, event, None, reason)
+        rows.append({
+            "event_id": event.event_id, "agent_id": agent.id, "store_id": store.id,
+            "shopper_id": shopper.id if shopper else None, "kind": event.kind,
+            "key_id": event.key_id, "token": event.token,
+            "first_seen_at": _at(event.first_seen), "last_seen_at": _at(event.last_seen),
+            "rssi_max": event.rssi_max, "rssi_median": event.rssi_median,
+            "count": event.count, "status": REJECTED if reason else ACCEPTED,
+            "reason": reason, "received_at": now,
+        })
+    new_ids = insert_ignoring_conflicts(s, Sighting, rows, ["event_id"], Sighting.event_id)
+
+    fresh: list[tuple[int, PresenceEvent, Shopper]] = []
+    for index, event, ref, reason in checked:
+        if event.event_id not in new_ids:
+            results[index] = _result(event.event_id, DUPLICATE)
+        elif reason is not None:
+            results[index] = _result(event.event_id, REJECTED, reason)
+        else:
+            assert ref is not None
+            fresh.append((index, event, shoppers[ref]))
+            results[index] = _result(event.event_id, ACCEPTED)
+
+    if fresh:
+        _visits_and_walk_ins(s, agent, store, fresh, results)
+    _count_rejections(results)
+    return [r for r in results if r is not None]
+
+
+def _visits_and_walk_ins(s: Session, agent: Agent, store: Store,
+                         fresh: list[tuple[int, PresenceEvent, Shopper]],
+                         results: list[dict[str, Any] | None]) -> None:
+    config = current_app.config
+    presences = [Presence(shopper_id=shopper.id, agent_id=agent.id, exited=event.kind == EXIT,
+                          first_seen=_at(event.first_seen), last_seen=_at(event.last_seen),
+                          rssi_max=event.rssi_max, rssi_median=event.rssi_median,
+                          count=event.count) for _, event, shopper in fresh]
+    visits, new_visits = record_presences(
+        s, store, presences, idle_gap=dt.timedelta(minutes=config["VISIT_IDLE_MINUTES"]),
+        max_travel_kmh=config["MAX_TRAVEL_KMH"])
+    flagged: dict[str, list[str]] = {}
+    for (index, event, _), visit in zip(fresh, visits, strict=True):
+        if visit.flag is not None:
+            results[index] = _result(event.event_id, REJECTED, visit.flag)
+            flagged.setdefault(visit.flag, []).append(event.event_id)
+    for flag, event_ids in flagged.items():
+        s.execute(update(Sighting).where(Sighting.event_id.in_(event_ids))
+                  .values(status=REJECTED, reason=flag)
+                  .execution_options(synchronize_session=False))
+    shoppers = {shopper.id: shopper for _, _, shopper in fresh}
+    award_walk_ins(s, store, [v for v in new_visits if v.flag is None], shoppers,
+                   actor=f"agent:{agent.id}")
+
+
+def _count_rejections(results: list[dict[str, Any] | None]) -> None:
+    counts = Counter(r["reason"] for r in results if r is not None and r["status"] == REJECTED)
+    for reason, n in counts.items():
+        REJECTIONS.labels("sightings", reason).inc(n)
+
+
+def walk_in_key(store_id: int, shopper_id: int, day: dt.date) -> str:
+    """The ledger idempotency key of a walk-in: once per shopper, store and local day."""
+    return f"walk_in:{store_id}:{shopper_id}:{day.isoformat()}"
+
+
+def _local_day_bounds(store: Store, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    zone = ZoneInfo(store.timezone)
+    start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+def rules_on(rules: list[WalkInRule], day: dt.date) -> list[WalkInRule]:
+    """The rule of each program that applies on ``day`` (the newest, if several)."""
+    chosen: dict[int, WalkInRule] = {}
+    for rule in sorted(rules, key=lambda r: r.id):
+        if rule.starts_on <= day and (rule.ends_on is None or day <= rule.ends_on):
+            chosen[rule.program_id] = rule
+    return list(chosen.values())
+
+
+def award_walk_ins(s: Session, store: Store, visits: list[Visit], shoppers: dict[int, Shopper],
+                   *, actor: str) -> list[LedgerEntry]:
+    """Walk-in points for new visits: one entry per applicable program (the store's own
+    and the partner program can both apply), at most once per shopper, store and
+    store-local day, within the rule's daily budget. Returns the entries written."""
+    if not visits:
+        return []
+    rules = list(s.scalars(select(WalkInRule).where(WalkInRule.store_id == store.id)))
+    if not rules:
+        return []
+    programs = {p.id: p for p in s.scalars(
+        select(Program).where(Program.id.in_({r.program_id for r in rules})))}
+    wanted = [(visit, rule, walk_in_key(store.id, visit.shopper_id,
+                                        store.local_date(visit.started_at)))
+              for visit in visits for rule in rules_on(rules, store.local_date(visit.started_at))]
+    if not wanted:
+        return []
+    done: set[tuple[int, str]] = set(s.execute(select(LedgerEntry.program_id, LedgerEntry.idempotency_key).where(
+        LedgerEntry.idempotency_key.in_({key for _, _, key in wanted}))).all())
+    spent: dict[tuple[int, dt.date], int] = {}
+    written = []
+    for visit, rule, key in wanted:
+        if (rule.program_id, key) in done:
+            continue
+        day = store.local_date(visit.started_at)
+        if rule.daily_budget is not None:
+            if (rule.id, day) not in spent:
+                spent[(rule.id, day)] = _spent_today(s, store, rule, day)
+            if spent[(rule.id, day)] + rule.points > rule.daily_budget:
+                continue
+        account = account_for(s, shoppers[visit.shopper_id], programs[rule.program_id])
+        entry, created = post_entry(s, account, WALK_IN, rule.points, reference=f"visit:{visit.id}",
+                                    actor=actor, idempotency_key=key, store_id=store.id,
+                                    at=visit.started_at)
+        done.add((rule.program_id, key))
+        if created:
+            written.append(entry)
+            if rule.daily_budget is not None:
+                spent[(rule.id, day)] += rule.points
+    return written
+
+
+def _spent_today(s: Session, store: Store, rule: WalkInRule, day: dt.date) -> int:
+    # The rule's row lock queues concurrent awards against the same budget.
+    s.execute(select(WalkInRule.id).where(WalkInRule.id == rule.id).with_for_update())
+    start, end = _local_day_bounds(store, day)
+    return int(s.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
+        LedgerEntry.store_id == store.id, LedgerEntry.program_id == rule.program_id,
+        LedgerEntry.kind == WALK_IN, LedgerEntry.created_at >= start,
+        LedgerEntry.created_at < end)) or 0)
+
+
+def purge_sightings(s: Session, now: dt.datetime) -> int:
+    """Raw sightings older than ``REWARDS_SIGHTING_RETENTION_DAYS`` (visits and the
+    ledger stay): the ``rewards-api purge`` step."""
+    cutoff = now - dt.timedelta(days=current_app.config["SIGHTING_RETENTION_DAYS"])
+    return int(s.execute(delete(Sighting).where(Sighting.received_at < cutoff)).rowcount or 0)
