@@ -1,13 +1,18 @@
-"""A store with products, scan campaigns and shoppers in it, for scan tests and benchmarks."""
+"""A store with products, scan campaigns and shoppers in it, and HTTP helpers to scan
+there, for scan tests and benchmarks."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 
 from rewards_api import db
+from rewards_api.ledger import services as ledger
+from rewards_api.ledger.models import Account
 from rewards_api.products.services import AssortmentRow, carry, product_by_gtin
 from rewards_api.scans import services as scans
 from rewards_api.shoppers.models import Shopper
@@ -81,3 +86,40 @@ def walk_in(shopper: int, store_id: int, at: dt.datetime) -> None:
     """A visit that started a few minutes before ``at`` and is still going on."""
     db.session().add(Visit(shopper_id=shopper, store_id=store_id,
                            started_at=at - dt.timedelta(minutes=5), last_seen_at=at))
+
+
+def shopper_at(api: Any, app: Any, clock: Any, store_id: int | None, name: str = "Sam") -> dict[str, Any]:
+    """A registered shopper, with a visit going on at ``store_id`` (None: nowhere)."""
+    shopper = api.register(name)
+    with app.app_context():
+        shopper["id"] = shopper_id(shopper["public_id"])
+        if store_id is not None:
+            walk_in(shopper["id"], store_id, clock.now)
+        db.session().commit()
+    return shopper
+
+
+def scan_code(api: Any, shopper: dict[str, Any], store_id: int, code: str,
+              symbology: str = "ean13", **kwargs: Any) -> Any:
+    return api.post("/v1/me/scans", auth=shopper["token"],
+                    json={"store_id": store_id, "code": code, "symbology": symbology}, **kwargs)
+
+
+def scan_photo(api: Any, shopper: dict[str, Any], store_id: int, image: bytes,
+               filename: str = "photo.jpg", mimetype: str = "image/jpeg") -> Any:
+    return api.post("/v1/me/scans", auth=shopper["token"],
+                    data={"store_id": str(store_id), "photo": (io.BytesIO(image), filename, mimetype)},
+                    content_type="multipart/form-data")
+
+
+def error_code(response: Any) -> str:
+    return str(response.get_json()["error"]["code"])
+
+
+def balances(app: Any, shopper: dict[str, Any]) -> dict[str, int]:
+    with app.app_context():
+        s = db.session()
+        accounts = s.scalars(select(Account).where(Account.shopper_id == shopper["id"])).all()
+        for account in accounts:  # the cached balance always equals the ledger's sum
+            assert account.balance == ledger.ledger_sum(s, account.id)
+        return {a.program.code: a.balance for a in accounts}

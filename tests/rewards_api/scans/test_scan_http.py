@@ -3,55 +3,25 @@ with its own code."""
 
 from __future__ import annotations
 
-import io
-from typing import Any
-
 from sqlalchemy import func, select
 
 from rewards_api import db
-from rewards_api.ledger import services as ledger
-from rewards_api.ledger.models import SCAN, Account, LedgerEntry
+from rewards_api.ledger.models import SCAN, LedgerEntry
 from rewards_api.scans import decoder
 from rewards_api.scans.models import ScanCampaign
 from tests.support.barcodes import Conditions, blank_photo, photo, render
-from tests.support.shop import COFFEE, GUM, SODA_UPCA, TEA, shopper_id, walk_in
-
-
-def shopper_at(api: Any, app: Any, clock: Any, store_id: int | None, name: str = "Sam") -> dict[str, Any]:
-    """A registered shopper, with a visit going on at ``store_id`` (None: nowhere)."""
-    shopper = api.register(name)
-    with app.app_context():
-        shopper["id"] = shopper_id(shopper["public_id"])
-        if store_id is not None:
-            walk_in(shopper["id"], store_id, clock.now)
-        db.session().commit()
-    return shopper
-
-
-def scan_code(api: Any, shopper: dict[str, Any], store_id: int, code: str,
-              symbology: str = "ean13", **kwargs: Any) -> Any:
-    return api.post("/v1/me/scans", auth=shopper["token"],
-                    json={"store_id": store_id, "code": code, "symbology": symbology}, **kwargs)
-
-
-def scan_photo(api: Any, shopper: dict[str, Any], store_id: int, image: bytes,
-               filename: str = "photo.jpg", mimetype: str = "image/jpeg") -> Any:
-    return api.post("/v1/me/scans", auth=shopper["token"],
-                    data={"store_id": str(store_id), "photo": (io.BytesIO(image), filename, mimetype)},
-                    content_type="multipart/form-data")
-
-
-def error_code(response: Any) -> str:
-    return str(response.get_json()["error"]["code"])
-
-
-def balances(app: Any, shopper: dict[str, Any]) -> dict[str, int]:
-    with app.app_context():
-        s = db.session()
-        accounts = s.scalars(select(Account).where(Account.shopper_id == shopper["id"])).all()
-        for account in accounts:  # the cached balance always equals the ledger's sum
-            assert account.balance == ledger.ledger_sum(s, account.id)
-        return {a.program.code: a.balance for a in accounts}
+from tests.support.shop import (
+    COFFEE,
+    GUM,
+    SODA_UPCA,
+    TEA,
+    balances,
+    error_code,
+    scan_code,
+    scan_photo,
+    shopper_at,
+    walk_in,
+)
 
 
 def test_scan_by_code_then_photo_earns_once_per_campaign(api, app, shop, clock):
