@@ -102,15 +102,18 @@ def create_campaign(s: Session, *, code: str, name: str, program: Program, point
     return campaign
 
 
-def campaigns_for(s: Session, store: Store, product: Product, at: dt.datetime
-                  ) -> list[ScanCampaign]:
-    """Campaigns running at ``store`` at ``at`` that include ``product``, by id."""
-    return list(s.scalars(
-        select(ScanCampaign)
-        .join(ScanCampaignProduct, ScanCampaignProduct.campaign_id == ScanCampaign.id)
-        .where(ScanCampaignProduct.product_id == product.id, *_running_at_store(store, at))
+def campaigns_for(s: Session, store: Store, gtin14: str, at: dt.datetime
+                  ) -> tuple[Product | None, list[ScanCampaign]]:
+    """The product with this GTIN and the campaigns running at ``store`` at ``at`` that
+    include it, by id (one query: this is on every scan's path)."""
+    rows = s.execute(
+        select(Product, ScanCampaign)
+        .join(ScanCampaignProduct, ScanCampaignProduct.product_id == Product.id)
+        .join(ScanCampaign, ScanCampaign.id == ScanCampaignProduct.campaign_id)
+        .where(Product.gtin == gtin14, *_running_at_store(store, at))
         .order_by(ScanCampaign.id)
-    ))
+    ).all()
+    return (rows[0][0] if rows else None), [campaign for _, campaign in rows]
 
 
 def award_key(campaign: ScanCampaign, shopper_id: int, store: Store, at: dt.datetime) -> str:
@@ -133,8 +136,7 @@ def scan(s: Session, shopper: Shopper, store: Store, gtins: list[str], *, at: dt
         raise ApiError("not_in_store")
     product, campaigns = None, []
     for code in gtins:
-        product = s.scalars(select(Product).where(Product.gtin == code)).first()
-        campaigns = campaigns_for(s, store, product, at) if product else []
+        product, campaigns = campaigns_for(s, store, code, at)
         if campaigns:
             break
     if product is None or not campaigns:
@@ -153,7 +155,9 @@ def scan(s: Session, shopper: Shopper, store: Store, gtins: list[str], *, at: dt
 
 def _award(s: Session, shopper: Shopper, store: Store, product: Product,
            campaign: ScanCampaign, at: dt.datetime) -> Award:
-    account = shoppers.account_for(s, shopper, campaign.program)
+    # The sign-in already loaded the shopper's accounts; open one only on first use.
+    account = next((a for a in shopper.accounts if a.program_id == campaign.program_id), None) \
+        or shoppers.account_for(s, shopper, campaign.program)
     key = award_key(campaign, shopper.id, store, at)
     with s.begin_nested():
         # The entry first: its unique key settles a race between two scans of one
@@ -176,20 +180,21 @@ def _award(s: Session, shopper: Shopper, store: Store, product: Product,
     return Award(campaign, entry, account.balance)
 
 
-def count_scan(s: Session, shopper_id: int, at: dt.datetime, per_minute: int) -> None:
-    """Count one scan request in the shopper's current minute; ``rate_limited`` past
-    ``per_minute``. The caller commits this on its own, so refused scans count too."""
-    window = at.replace(second=0, microsecond=0)
+def count_scan(s: Session, shopper_id: int, at: dt.datetime) -> int:
+    """Count one scan request in the shopper's minute; returns the minute's count so far.
+    One upsert, so concurrent requests in any web process add up exactly."""
     insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = (
-        insert(ScanRateWindow).values(shopper_id=shopper_id, window_start=window, scans=1)
+        insert(ScanRateWindow).values(shopper_id=shopper_id, window_start=rate_window(at), scans=1)
         .on_conflict_do_update(index_elements=["shopper_id", "window_start"],
                                set_={"scans": ScanRateWindow.scans + 1})
         .returning(ScanRateWindow.scans)
     )
-    if s.execute(statement).scalar_one() > per_minute:
-        wait = int((window + RATE_WINDOW - at).total_seconds()) + 1
-        raise ApiError("rate_limited", details={"retry_after_seconds": wait})
+    return int(s.execute(statement).scalar_one())
+
+
+def rate_window(at: dt.datetime) -> dt.datetime:
+    return at.replace(second=0, microsecond=0)
 
 
 def purge_rate_windows(s: Session, now: dt.datetime) -> int:

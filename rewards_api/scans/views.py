@@ -107,20 +107,30 @@ def _product_view(product: Any) -> dict[str, Any]:
 
 
 def rate_limited(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Count the scan before anything else and commit the count on its own, so that
-    refused scans (whose transaction is rolled back) count too."""
+    """Count every scan request per shopper and minute in the database.
+
+    The count rides in the request's own transaction, so an award costs no extra
+    commit; a refused request's transaction is rolled back, so its count is written
+    again on its own afterwards: refused scans count too.
+    """
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        s = db.session()
+        s, at = db.session(), now()
         try:
-            services.count_scan(s, g.shopper.id, now(), current_app.config["SCAN_RATE_PER_MINUTE"])
-            s.commit()
+            if services.count_scan(s, g.shopper.id, at) > current_app.config["SCAN_RATE_PER_MINUTE"]:
+                s.commit()  # the refused attempt counts as well
+                wait = services.rate_window(at) + services.RATE_WINDOW - at
+                raise ApiError("rate_limited",
+                               details={"retry_after_seconds": int(wait.total_seconds()) + 1})
+            return view(*args, **kwargs)
         except ApiError as refusal:
-            s.commit()  # the refused attempt counts as well
             REJECTIONS.labels("scans", refusal.code).inc()
+            if refusal.code != "rate_limited":  # its transaction was rolled back: count again
+                s.rollback()
+                services.count_scan(s, g.shopper.id, at)
+                s.commit()
             raise
-        return view(*args, **kwargs)
 
     return wrapper
 
@@ -194,14 +204,10 @@ def scan() -> dict[str, Any]:
     a visit at that store, for a product of a running campaign, once per the
     campaign's limit and while its budget lasts; each refusal has its own code.
     """
-    try:
-        store_id, codes, read = _scan_input()
-        store = _store(store_id)
-        within = dt.timedelta(seconds=current_app.config["SCAN_VISIT_WITHIN_SECONDS"])
-        result = services.scan(db.session(), g.shopper, store, codes, at=now(), within=within)
-    except ApiError as refusal:
-        REJECTIONS.labels("scans", refusal.code).inc()
-        raise
+    store_id, codes, read = _scan_input()
+    store = _store(store_id)
+    within = dt.timedelta(seconds=current_app.config["SCAN_VISIT_WITHIN_SECONDS"])
+    result = services.scan(db.session(), g.shopper, store, codes, at=now(), within=within)
     return {
         "store_id": store.id,
         "product": _product_view(result.product),
