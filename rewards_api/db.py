@@ -13,7 +13,19 @@ from contextlib import contextmanager
 from typing import Annotated, Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, String, create_engine, event
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    bindparam,
+    cast,
+    create_engine,
+    event,
+    func,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
@@ -154,14 +166,30 @@ def append_only_triggers(table: str, dialect: str) -> list[str]:
 
 
 def insert_ignoring_conflicts(s: Session, model: Any, rows: list[dict[str, Any]],
-                              unique: list[str], returned: Any) -> set[Any]:
+                              unique: list[str], *returning: Any) -> list[Any]:
     """``INSERT ... ON CONFLICT DO NOTHING RETURNING`` on both backends: insert ``rows``
-    in one round trip, skipping those that clash on the ``unique`` columns, and return
-    the ``returned`` column's values of the rows actually inserted. On PostgreSQL a
-    clash with a concurrent, uncommitted insert waits for it to finish."""
+    (dicts with the same keys, column names) in one round trip, skipping those that
+    clash on the ``unique`` columns, and return the ``returning`` columns of the rows
+    actually inserted. Columns left out get their server default or NULL. On
+    PostgreSQL a clash with a concurrent, uncommitted insert waits for it to finish.
+
+    PostgreSQL gets one array per column (``INSERT ... SELECT unnest(...)``): a few
+    parameters instead of one per value, which keeps the driver's per-parameter work
+    off the hot path of bulk ingest.
+    """
     if not rows:
-        return set()
-    dialect = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (dialect.insert(model).on_conflict_do_nothing(index_elements=unique)
-                 .returning(returned))
-    return set(s.execute(statement, rows).scalars())
+        return []
+    table = model.__table__
+    names = list(rows[0])
+    if s.get_bind().dialect.name == "postgresql":
+        columns = [
+            func.unnest(cast(bindparam(f"unnest_{name}", [row[name] for row in rows],
+                                       type_=postgresql.ARRAY(table.c[name].type)),
+                             postgresql.ARRAY(table.c[name].type)))
+            for name in names]
+        statement = postgresql.insert(table).from_select(names, select(*columns),
+                                                         include_defaults=False)
+    else:
+        statement = sqlite.insert(table).values(rows)
+    statement = statement.on_conflict_do_nothing(index_elements=unique).returning(*returning)
+    return list(s.execute(statement).all())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from dataclasses import asdict, dataclass
@@ -21,6 +22,12 @@ DUPLICATE = "duplicate"
 REJECTED = "rejected"
 
 _TOKEN_HEX = re.compile(r"^[0-9a-f]{32}$")
+# event_id is compared as a string, so only one spelling of a UUID is accepted:
+# lowercase with hyphens, as str(uuid.uuid4()) writes it.
+_EVENT_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+# Bounds that keep values meaningful (and inside the API's integer columns).
+MAX_COUNT = 1_000_000
+MAX_UNIX_TIME = 2**32
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +69,8 @@ def parse_event(raw: Any) -> PresenceEvent:
     if unknown or missing:
         raise EventError("malformed_event",
                          f"unknown fields {sorted(unknown)}, missing fields {sorted(missing)}")
-    try:
-        uuid.UUID(str(raw["event_id"]))
-    except ValueError as exc:
-        raise EventError("malformed_event", "event_id is not a UUID") from exc
+    if not isinstance(raw["event_id"], str) or not _EVENT_ID.match(raw["event_id"]):
+        raise EventError("malformed_event", "event_id is a lowercase UUID with hyphens")
     if raw["kind"] not in KINDS:
         raise EventError("malformed_event", "kind is enter or exit")
     if raw["frame_version"] != 1:
@@ -78,10 +83,11 @@ def parse_event(raw: Any) -> PresenceEvent:
     if not isinstance(raw["token"], str) or not _TOKEN_HEX.match(raw["token"]):
         raise EventError("malformed_token", "token is 32 lowercase hex characters")
     times = (raw["first_seen"], raw["last_seen"])
-    if any(not isinstance(t, int | float) or isinstance(t, bool) for t in times):
+    if any(not isinstance(t, int | float) or isinstance(t, bool) or not math.isfinite(t)
+           or not 0 <= t < MAX_UNIX_TIME for t in times):
         raise EventError("malformed_event", "first_seen and last_seen are unix seconds")
-    if raw["first_seen"] > raw["last_seen"] or raw["count"] < 1:
-        raise EventError("malformed_event", "first_seen <= last_seen and count >= 1")
+    if raw["first_seen"] > raw["last_seen"] or not 1 <= raw["count"] <= MAX_COUNT:
+        raise EventError("malformed_event", "first_seen <= last_seen and 1 <= count <= 1000000")
     if not -127 <= raw["rssi_median"] <= raw["rssi_max"] <= 20:
         raise EventError("malformed_event", "RSSI values are dBm with median <= max")
     return PresenceEvent(**{k: raw[k] for k in fields})

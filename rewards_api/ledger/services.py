@@ -8,12 +8,14 @@ SQLite (the database write lock), and backed by CHECK constraints.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from rewards_api.db import utcnow
+from rewards_api.db import insert_ignoring_conflicts, utcnow
 from rewards_api.errors import ApiError
 from rewards_api.ledger.models import (
     ADJUSTMENT,
@@ -182,3 +184,42 @@ def ledger_sum(s: Session, account_id: int) -> int:
 def held_sum(s: Session, account_id: int) -> int:
     return s.scalar(select(func.coalesce(func.sum(Hold.amount), 0))
                     .where(Hold.account_id == account_id, Hold.status == HELD)) or 0
+
+
+@dataclass(frozen=True)
+class Credit:
+    """One award for ``post_credits``."""
+
+    account_id: int
+    program_id: int
+    kind: str
+    amount: int
+    reference: str
+    actor: str
+    idempotency_key: str
+    store_id: int | None
+    at: dt.datetime
+
+
+def post_credits(s: Session, credits: list[Credit]) -> list[int]:
+    """Write many awards in two statements (for bulk ingest), each exactly once: a credit
+    whose idempotency key is already used in its program is skipped, also against a
+    concurrent transaction (PostgreSQL waits for it, then skips). Cached balances move
+    in the same transaction. Returns the ids of the entries written."""
+    if any(c.amount <= 0 for c in credits):
+        raise ValueError("post_credits only credits; debits go through post_entry")
+    rows = [{"account_id": c.account_id, "program_id": c.program_id, "kind": c.kind,
+             "amount": c.amount, "reference": c.reference, "idempotency_key": c.idempotency_key,
+             "store_id": c.store_id, "actor": c.actor, "created_at": c.at} for c in credits]
+    written = insert_ignoring_conflicts(s, LedgerEntry, rows, ["program_id", "idempotency_key"],
+                                        LedgerEntry.id, LedgerEntry.account_id,
+                                        LedgerEntry.amount)
+    moved: dict[int, int] = defaultdict(int)
+    for row in written:
+        moved[row.account_id] += row.amount
+    if moved:
+        accounts = Account.__table__
+        s.execute(update(accounts).where(accounts.c.id == bindparam("moved_account"))
+                  .values(balance=accounts.c.balance + bindparam("moved_amount")),
+                  [{"moved_account": a, "moved_amount": n} for a, n in moved.items()])
+    return [row.id for row in written]

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from rewards_api.auth import digest, new_shopper_token
-from rewards_api.db import utcnow
+from rewards_api.db import insert_ignoring_conflicts, utcnow
 from rewards_api.errors import ApiError
 from rewards_api.ledger.models import PARTNER_PROGRAM, Account, LedgerEntry, Program
 from rewards_api.shoppers.models import Shopper, ShopperToken
@@ -110,6 +110,25 @@ def account_for(s: Session, shopper: Shopper, program: Program) -> Account:
     except IntegrityError:  # opened by a concurrent request
         account = s.scalars(query).one()
     return account
+
+
+def account_ids_for(s: Session, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """Account ids by ``(shopper_id, program_id)``, opening missing accounts: the bulk
+    form of ``account_for``, in two or three statements however many pairs."""
+    def existing() -> dict[tuple[int, int], int]:
+        shopper_ids = {shopper_id for shopper_id, _ in pairs}
+        rows = s.execute(select(Account.shopper_id, Account.program_id, Account.id)
+                         .where(Account.shopper_id.in_(shopper_ids)))
+        return {(a, p): i for a, p, i in rows if (a, p) in pairs}
+
+    found = existing()
+    now = utcnow()
+    missing = [{"shopper_id": a, "program_id": p, "balance": 0, "held": 0, "created_at": now}
+               for a, p in sorted(pairs - set(found))]
+    if missing:
+        insert_ignoring_conflicts(s, Account, missing, ["shopper_id", "program_id"], Account.id)
+        found = existing()  # includes accounts a concurrent transaction just opened
+    return found
 
 
 def link_membership(s: Session, shopper: Shopper, program: Program, number: str) -> Account:

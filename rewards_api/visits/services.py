@@ -79,8 +79,9 @@ def record_presences(s: Session, store: Store, presences: list[Presence], *,
             .order_by(Visit.last_seen_at)):
         by_shopper[visit.shopper_id].append(visit)
     other_ids = {v.store_id for visits in by_shopper.values() for v in visits} - {store.id}
-    stores = {o.id: o for o in s.scalars(select(Store).where(Store.id.in_(other_ids)))}
-    stores[store.id] = store
+    stores = {store.id: store}
+    if other_ids:
+        stores.update((o.id, o) for o in s.scalars(select(Store).where(Store.id.in_(other_ids))))
 
     visit_of: dict[int, Visit] = {}
     new_visits: list[Visit] = []

@@ -16,17 +16,21 @@ REJECTED = "rejected"
 
 class Sighting(Base):
     """One presence event as an agent sent it. ``event_id`` is unique: a batch sent
-    again finds its events here and changes nothing."""
+    again finds its events here and changes nothing.
+
+    A high-volume log that is purged after a few days: no foreign keys (each would
+    cost a lookup per inserted row on the ingest path), ids copied from rows that exist.
+    """
 
     __tablename__ = "sightings"
     __table_args__ = (Index("ix_sightings_received_at", "received_at"),)
 
     id: Mapped[intpk]
     event_id: Mapped[str] = mapped_column(String(36), unique=True)
-    agent_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("agents.id"))
-    store_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("stores.id"))
+    agent_id: Mapped[int] = mapped_column(BigIntId)
+    store_id: Mapped[int] = mapped_column(BigIntId)
     # Who the token belonged to, when it resolved.
-    shopper_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("shoppers.id"))
+    shopper_id: Mapped[int | None] = mapped_column(BigIntId)
     kind: Mapped[str] = mapped_column(String(10))
     key_id: Mapped[int]
     token: Mapped[str] = mapped_column(String(32))

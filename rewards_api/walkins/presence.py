@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 
 from rewards_api.settings import SettingsError
-from rewards_protocol.presence import MAX_KEY_ID, open_token, seal_token
+from rewards_protocol.presence import MAX_KEY_ID, open_tokens, seal_token
 
 
 @dataclass(frozen=True)
@@ -46,11 +46,20 @@ class PresenceKeys:
         """``(key_id, token)`` for the shopper in that window, with the newest key."""
         return self.newest, seal_token(self.keys[self.newest], shopper_ref, window)
 
-    def open(self, key_id: int, token: bytes) -> tuple[int, int] | None:
-        """``(shopper_ref, window)``, or None if no key of ours made this token.
-        One AES block decryption: the cost does not depend on the number of shoppers."""
-        key = self.keys.get(key_id)
-        return None if key is None else open_token(key, token)
+    def open(self, tokens: list[tuple[int, bytes]]) -> list[tuple[int, int] | None]:
+        """``(shopper_ref, window)`` of each ``(key_id, token)``, or None where no key of
+        ours made the token. One AES block decryption per token: the cost does not
+        depend on the number of shoppers."""
+        opened: list[tuple[int, int] | None] = [None] * len(tokens)
+        by_key: dict[int, list[int]] = {}
+        for index, (key_id, _) in enumerate(tokens):
+            by_key.setdefault(key_id, []).append(index)
+        for key_id, indexes in by_key.items():
+            if key_id in self.keys:
+                found = open_tokens(self.keys[key_id], [tokens[i][1] for i in indexes])
+                for index, result in zip(indexes, found, strict=True):
+                    opened[index] = result
+        return opened
 
 
 def init_app(app: Flask) -> None:

@@ -24,11 +24,11 @@ from sqlalchemy.orm import Session
 
 from rewards_api.agents.models import Agent
 from rewards_api.db import insert_ignoring_conflicts
-from rewards_api.ledger.models import WALK_IN, LedgerEntry, Program
-from rewards_api.ledger.services import post_entry
+from rewards_api.ledger.models import WALK_IN, LedgerEntry
+from rewards_api.ledger.services import Credit, post_credits
 from rewards_api.observability import REJECTIONS
 from rewards_api.shoppers.models import Shopper
-from rewards_api.shoppers.services import account_for
+from rewards_api.shoppers.services import account_ids_for
 from rewards_api.stores.models import Store
 from rewards_api.visits.models import Visit
 from rewards_api.visits.services import Presence, record_presences
@@ -56,22 +56,40 @@ def _result(event_id: Any, status: str, reason: str | None = None) -> dict[str, 
             "status": status, "reason": reason}
 
 
-def _check_event(event: PresenceEvent, now: dt.datetime) -> tuple[int | None, str | None]:
-    """``(shopper_ref, None)`` for a token ours, made for the time it was seen;
-    ``(None, reason)`` otherwise."""
-    if event.last_seen > now.timestamp() + MAX_CLOCK_SKEW_SECONDS:
-        return None, EVENT_IN_FUTURE
-    max_age = current_app.config["SIGHTING_MAX_AGE_HOURS"] * 3600
-    if event.first_seen < now.timestamp() - max_age:
-        return None, EVENT_TOO_OLD
-    opened = presence.keys().open(event.key_id, bytes.fromhex(event.token))
-    if opened is None:
-        return None, UNKNOWN_TOKEN
-    shopper_ref, window = opened
-    # The phone's clock may be a little off: one window either side is accepted.
-    if any(abs(window - window_of(t)) > 1 for t in (event.first_seen, event.last_seen)):
-        return None, TOKEN_WINDOW_MISMATCH
-    return shopper_ref, None
+def resolve_tokens(events: list[PresenceEvent], now: dt.datetime
+                   ) -> list[tuple[int | None, str | None]]:
+    """For each event ``(shopper_ref, None)`` if its token is ours and was made for the
+    time it was seen, else ``(None, reason)``. No database work."""
+    opened = presence.keys().open([(e.key_id, bytes.fromhex(e.token)) for e in events])
+    latest = now.timestamp() + MAX_CLOCK_SKEW_SECONDS
+    earliest = now.timestamp() - current_app.config["SIGHTING_MAX_AGE_HOURS"] * 3600
+    resolved: list[tuple[int | None, str | None]] = []
+    for event, found in zip(events, opened, strict=True):
+        if event.last_seen > latest:
+            resolved.append((None, EVENT_IN_FUTURE))
+        elif event.first_seen < earliest:
+            resolved.append((None, EVENT_TOO_OLD))
+        elif found is None:
+            resolved.append((None, UNKNOWN_TOKEN))
+        # The phone's clock may be a little off: one window either side is accepted.
+        elif any(abs(found[1] - window_of(t)) > 1 for t in (event.first_seen, event.last_seen)):
+            resolved.append((None, TOKEN_WINDOW_MISMATCH))
+        else:
+            resolved.append((found[0], None))
+    return resolved
+
+
+def lock_shoppers(s: Session, refs: set[int]) -> dict[int, int]:
+    """Ids of the shoppers (not erased) with these presence references, by reference:
+    one indexed query, row-locked in id order so that concurrent batches about the same
+    shoppers queue instead of deadlocking (NO KEY UPDATE leaves foreign-key checks of
+    other transactions unblocked)."""
+    if not refs:
+        return {}
+    return {ref: shopper_id for shopper_id, ref in s.execute(
+        select(Shopper.id, Shopper.shopper_ref)
+        .where(Shopper.shopper_ref.in_(refs), Shopper.erased_at.is_(None))
+        .order_by(Shopper.id).with_for_update(key_share=True))}
 
 
 def ingest(s: Session, agent: Agent, raw_events: list[Any], now: dt.datetime
@@ -81,7 +99,7 @@ def ingest(s: Session, agent: Agent, raw_events: list[Any], now: dt.datetime
     Flushes; the caller commits."""
     store = agent.store
     results: list[dict[str, Any] | None] = [None] * len(raw_events)
-    checked: list[tuple[int, PresenceEvent, int | None, str | None]] = []
+    parsed: list[tuple[int, PresenceEvent]] = []
     in_batch: set[str] = set()
     for index, raw in enumerate(raw_events):
         try:
@@ -94,46 +112,40 @@ def ingest(s: Session, agent: Agent, raw_events: list[Any], now: dt.datetime
             results[index] = _result(event.event_id, DUPLICATE)
             continue
         in_batch.add(event.event_id)
-        if not store.active:
-            checked.append((index, event, None, STORE_DISABLED))
-        else:
-            checked.append((index, event, *_check_event(event, now)))
+        parsed.append((index, event))
+    if store.active:
+        resolved = resolve_tokens([event for _, event in parsed], now)
+    else:
+        resolved = [(None, STORE_DISABLED)] * len(parsed)
+    shoppers = lock_shoppers(s, {ref for ref, _ in resolved if ref is not None})
 
-    refs = {ref for _, _, ref, _ in checked if ref is not None}
-    shoppers: dict[int, Shopper] = {}
-    if refs:
-        # Locked in id order, so concurrent batches about the same shoppers queue
-        # instead of deadlocking; NO KEY UPDATE leaves foreign-key checks unblocked.
-        shoppers = {sh.shopper_ref: sh for sh in s.scalars(
-            select(Shopper).where(Shopper.shopper_ref.in_(refs), Shopper.erased_at.is_(None))
-            .order_by(Shopper.id).with_for_update(key_share=True))}
-
+    checked: list[tuple[int, PresenceEvent, int | None, str | None]] = []
     rows = []
-    for position, (index, event, ref, reason) in enumerate(checked):
-        shopper = shoppers.get(ref) if ref is not None else None
-        if ref is not None and shopper is None:
+    for (index, event), (ref, reason) in zip(parsed, resolved, strict=True):
+        shopper_id = shoppers.get(ref) if ref is not None else None
+        if ref is not None and shopper_id is None:
             reason = UNKNOWN_TOKEN
-            checked[position] = (index, event, None, reason)
+        checked.append((index, event, shopper_id, reason))
         rows.append({
             "event_id": event.event_id, "agent_id": agent.id, "store_id": store.id,
-            "shopper_id": shopper.id if shopper else None, "kind": event.kind,
+            "shopper_id": shopper_id, "kind": event.kind,
             "key_id": event.key_id, "token": event.token,
             "first_seen_at": _at(event.first_seen), "last_seen_at": _at(event.last_seen),
             "rssi_max": event.rssi_max, "rssi_median": event.rssi_median,
             "count": event.count, "status": REJECTED if reason else ACCEPTED,
             "reason": reason, "received_at": now,
         })
-    new_ids = insert_ignoring_conflicts(s, Sighting, rows, ["event_id"], Sighting.event_id)
+    new_ids = {row.event_id for row in insert_ignoring_conflicts(
+        s, Sighting, rows, ["event_id"], Sighting.event_id)}
 
-    fresh: list[tuple[int, PresenceEvent, Shopper]] = []
-    for index, event, ref, reason in checked:
+    fresh: list[tuple[int, PresenceEvent, int]] = []
+    for index, event, shopper_id, reason in checked:
         if event.event_id not in new_ids:
             results[index] = _result(event.event_id, DUPLICATE)
-        elif reason is not None:
+        elif reason is not None or shopper_id is None:
             results[index] = _result(event.event_id, REJECTED, reason)
         else:
-            assert ref is not None
-            fresh.append((index, event, shoppers[ref]))
+            fresh.append((index, event, shopper_id))
             results[index] = _result(event.event_id, ACCEPTED)
 
     if fresh:
@@ -143,13 +155,13 @@ def ingest(s: Session, agent: Agent, raw_events: list[Any], now: dt.datetime
 
 
 def _visits_and_walk_ins(s: Session, agent: Agent, store: Store,
-                         fresh: list[tuple[int, PresenceEvent, Shopper]],
+                         fresh: list[tuple[int, PresenceEvent, int]],
                          results: list[dict[str, Any] | None]) -> None:
     config = current_app.config
-    presences = [Presence(shopper_id=shopper.id, agent_id=agent.id, exited=event.kind == EXIT,
+    presences = [Presence(shopper_id=shopper_id, agent_id=agent.id, exited=event.kind == EXIT,
                           first_seen=_at(event.first_seen), last_seen=_at(event.last_seen),
                           rssi_max=event.rssi_max, rssi_median=event.rssi_median,
-                          count=event.count) for _, event, shopper in fresh]
+                          count=event.count) for _, event, shopper_id in fresh]
     visits, new_visits = record_presences(
         s, store, presences, idle_gap=dt.timedelta(minutes=config["VISIT_IDLE_MINUTES"]),
         max_travel_kmh=config["MAX_TRAVEL_KMH"])
@@ -162,8 +174,7 @@ def _visits_and_walk_ins(s: Session, agent: Agent, store: Store,
         s.execute(update(Sighting).where(Sighting.event_id.in_(event_ids))
                   .values(status=REJECTED, reason=flag)
                   .execution_options(synchronize_session=False))
-    shoppers = {shopper.id: shopper for _, _, shopper in fresh}
-    award_walk_ins(s, store, [v for v in new_visits if v.flag is None], shoppers,
+    award_walk_ins(s, store, [v for v in new_visits if v.flag is None],
                    actor=f"agent:{agent.id}")
 
 
@@ -194,46 +205,44 @@ def rules_on(rules: list[WalkInRule], day: dt.date) -> list[WalkInRule]:
     return list(chosen.values())
 
 
-def award_walk_ins(s: Session, store: Store, visits: list[Visit], shoppers: dict[int, Shopper],
-                   *, actor: str) -> list[LedgerEntry]:
+def award_walk_ins(s: Session, store: Store, visits: list[Visit], *, actor: str) -> list[int]:
     """Walk-in points for new visits: one entry per applicable program (the store's own
     and the partner program can both apply), at most once per shopper, store and
-    store-local day, within the rule's daily budget. Returns the entries written."""
+    store-local day, within the rule's daily budget. Returns the ids of the entries
+    written; a handful of statements however many visits."""
     if not visits:
         return []
     rules = list(s.scalars(select(WalkInRule).where(WalkInRule.store_id == store.id)))
-    if not rules:
-        return []
-    programs = {p.id: p for p in s.scalars(
-        select(Program).where(Program.id.in_({r.program_id for r in rules})))}
     wanted = [(visit, rule, walk_in_key(store.id, visit.shopper_id,
                                         store.local_date(visit.started_at)))
               for visit in visits for rule in rules_on(rules, store.local_date(visit.started_at))]
     if not wanted:
         return []
-    done: set[tuple[int, str]] = set(s.execute(select(LedgerEntry.program_id, LedgerEntry.idempotency_key).where(
-        LedgerEntry.idempotency_key.in_({key for _, _, key in wanted}))).all())
+    done: set[tuple[int, str]] = set(s.execute(
+        select(LedgerEntry.program_id, LedgerEntry.idempotency_key).where(
+            LedgerEntry.idempotency_key.in_({key for _, _, key in wanted}))).all())
     spent: dict[tuple[int, dt.date], int] = {}
-    written = []
+    chosen = []
     for visit, rule, key in wanted:
         if (rule.program_id, key) in done:
             continue
+        done.add((rule.program_id, key))
         day = store.local_date(visit.started_at)
         if rule.daily_budget is not None:
             if (rule.id, day) not in spent:
                 spent[(rule.id, day)] = _spent_today(s, store, rule, day)
             if spent[(rule.id, day)] + rule.points > rule.daily_budget:
                 continue
-        account = account_for(s, shoppers[visit.shopper_id], programs[rule.program_id])
-        entry, created = post_entry(s, account, WALK_IN, rule.points, reference=f"visit:{visit.id}",
-                                    actor=actor, idempotency_key=key, store_id=store.id,
-                                    at=visit.started_at)
-        done.add((rule.program_id, key))
-        if created:
-            written.append(entry)
-            if rule.daily_budget is not None:
-                spent[(rule.id, day)] += rule.points
-    return written
+            spent[(rule.id, day)] += rule.points
+        chosen.append((visit, rule, key))
+    accounts = account_ids_for(s, {(visit.shopper_id, rule.program_id)
+                                   for visit, rule, _ in chosen})
+    return post_credits(s, [
+        Credit(account_id=accounts[(visit.shopper_id, rule.program_id)],
+               program_id=rule.program_id, kind=WALK_IN, amount=rule.points,
+               reference=f"visit:{visit.id}", actor=actor, idempotency_key=key,
+               store_id=store.id, at=visit.started_at)
+        for visit, rule, key in chosen])
 
 
 def _spent_today(s: Session, store: Store, rule: WalkInRule, day: dt.date) -> int:

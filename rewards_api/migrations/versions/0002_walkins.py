@@ -87,9 +87,6 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('reason', sa.String(length=40), nullable=True),
     sa.Column('received_at', rewards_api.db.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], name=op.f('fk_sightings_agent_id_agents')),
-    sa.ForeignKeyConstraint(['shopper_id'], ['shoppers.id'], name=op.f('fk_sightings_shopper_id_shoppers')),
-    sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_sightings_store_id_stores')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sightings')),
     sa.UniqueConstraint('event_id', name=op.f('uq_sightings_event_id'))
     )

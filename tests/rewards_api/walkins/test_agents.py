@@ -123,3 +123,15 @@ def test_walk_in_rules_from_the_command_line(app, world):
     zero = runner.invoke(args=["walkins", "rule", "create", "--program", "partner-plus",
                                "--store", "munich-1", "--points", "0"])
     assert zero.exit_code != 0
+
+
+def test_expired_nonces_are_cleared_along_the_way(app, walkins, clock):
+    door = walkins.agents["berlin-door"]
+    assert door.sightings([], nonce="f" * 32).status_code == 200
+    clock.set(T0 + dt.timedelta(minutes=11))  # the first request's timestamp is too old now
+    assert door.sightings([], nonce="e" * 32).status_code == 200
+    with app.app_context():
+        assert db.session().scalar(select(func.count()).select_from(AgentNonce)) == 2
+    assert door.sightings([], nonce="0" * 32).status_code == 200  # clears as it goes
+    with app.app_context():
+        assert set(db.session().scalars(select(AgentNonce.nonce))) == {"e" * 32, "0" * 32}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import uuid
 from typing import Any
 
 from sqlalchemy import func, select
@@ -163,19 +165,24 @@ def test_each_event_is_answered_on_its_own(app, api, walkins):
     unknown_key = dict(seen(tokens, T0), key_id=9)
     bad = dict(seen(tokens, T0), rssi_median=-20, rssi_max=-90)
     not_hex = dict(seen(tokens, T0), token="zz" * 16)
+    odd_id = dict(seen(tokens, T0), event_id="urn:uuid:" + str(uuid.uuid4()))
+    endless = dict(seen(tokens, T0), last_seen=float("inf"))
+    huge = dict(seen(tokens, T0), count=10**20)
     future = seen(tokens, T0)
     future["first_seen"] += 3600
     future["last_seen"] += 3600
     garbage = "not an event"
 
     response = walkins.agents["berlin-door"].sightings(
-        [good, forged, unknown_key, bad, not_hex, future, garbage, good])
+        [good, forged, unknown_key, bad, not_hex, future, garbage, good, odd_id, endless, huge])
 
     assert response.status_code == 200
     assert statuses(response) == [
         ("accepted", None), ("rejected", "unknown_token"), ("rejected", "unknown_token"),
         ("rejected", "malformed_event"), ("rejected", "malformed_token"),
-        ("rejected", "event_in_future"), ("rejected", "malformed_event"), ("duplicate", None)]
+        ("rejected", "event_in_future"), ("rejected", "malformed_event"), ("duplicate", None),
+        ("rejected", "malformed_event"), ("rejected", "malformed_event"),
+        ("rejected", "malformed_event")]
     assert len(walk_in_entries(app)) == 2
 
 
@@ -288,3 +295,19 @@ def test_impossible_travel_is_flagged_and_not_awarded(app, api, walkins, clock):
     assert statuses(later) == [("accepted", None)]
     assert [code for code, _, _ in walk_in_entries(app)] == [
         "corner-points", "corner-points", "partner-plus"]
+
+
+def test_json_with_nan_is_answered_not_crashed(app, api, walkins, client):
+    shopper = api.register("Rosa")
+    event = seen(download_tokens(api, shopper, T0), T0)
+    body = json.dumps({"events": [event]}).replace(str(event["last_seen"]), "NaN").encode()
+    door = walkins.agents["berlin-door"]
+    response = client.post(events.SIGHTINGS_PATH, data=body,
+                           headers=door.headers("POST", events.SIGHTINGS_PATH, body))
+    assert response.status_code == 200
+    assert statuses(response) == [("rejected", "malformed_event")]
+    garbled = b'{"events": [}'
+    response = client.post(events.SIGHTINGS_PATH, data=garbled,
+                           headers=door.headers("POST", events.SIGHTINGS_PATH, garbled))
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "malformed_json"
