@@ -33,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     from rewards_api.agents import services as agents
     from rewards_api.agents.views import bp as agents_bp
     from rewards_api.pos.views import bp as pos_bp
+    from rewards_api.scans.views import bp as scans_bp
     from rewards_api.shoppers.views import bp as shoppers_bp
     from rewards_api.walkins import presence
     from rewards_api.walkins.views import bp as walkins_bp
@@ -46,5 +47,6 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     app.register_blueprint(pos_bp)
     app.register_blueprint(agents_bp)
     app.register_blueprint(walkins_bp)
+    app.register_blueprint(scans_bp)
     cli.init_app(app)
     return app

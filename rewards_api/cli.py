@@ -24,6 +24,9 @@ from rewards_api.db import utcnow
 from rewards_api.ledger import services as ledger
 from rewards_api.ledger.models import PARTNER_PROGRAM, STORE_PROGRAM, Program
 from rewards_api.pos.cli import earn_rules_group, rewards_group
+from rewards_api.products.cli import products_group
+from rewards_api.scans import services as scans
+from rewards_api.scans.cli import campaigns_group, codes_group
 from rewards_api.staff.models import ROLE_RANK, StaffKey
 from rewards_api.stores.models import Chain, Store
 from rewards_api.walkins import services as walkins
@@ -33,6 +36,7 @@ from rewards_api.walkins.cli import walkins_group
 PURGERS: dict[str, Callable[[Any, dt.datetime], int]] = {
     "raw sightings": walkins.purge_sightings,
     "agent nonces": agents.purge_nonces,
+    "scan rate windows": scans.purge_rate_windows,
 }
 
 
@@ -199,7 +203,7 @@ def seed_demo() -> None:
 
 COMMANDS = [db_group, chains_group, stores_group, programs_group, staff_group, purge,
             holds_group, seed_demo, rewards_group, earn_rules_group, agents_group,
-            walkins_group]
+            walkins_group, products_group, campaigns_group, codes_group]
 
 
 def init_app(app: Flask) -> None:

@@ -79,6 +79,14 @@ REGISTRY: dict[str, ErrorCode] = {
         ErrorCode("nonce_reused", 401, "This X-Nonce was already used; sign every request with a fresh random nonce.", (AGENT, ENGINEER)),
         ErrorCode("agent_disabled", 401, "This agent was disabled; ask head office to provision a new one.", (AGENT, MANAGER, ENGINEER)),
         ErrorCode("batch_too_large", 413, "Too many events in one batch; send at most 500 per request.", (AGENT, ENGINEER)),
+        # --- scans (products, scan campaigns, photos) -----------------------------------
+        ErrorCode("not_in_store", 409, "Scans count only while you are in the store: open the app inside the store, wait until it shows your visit, then scan again.", (SHOPPER, CASHIER)),
+        ErrorCode("not_a_campaign_product", 422, "This product earns no scan points here today; the app lists the products that do.", (SHOPPER, CASHIER)),
+        ErrorCode("already_scanned", 409, "You already earned the points for this offer (once per store and day); try another product on the list.", (SHOPPER, CASHIER)),
+        ErrorCode("campaign_budget_exhausted", 409, "This offer has given out all its points and has ended early.", (SHOPPER, CASHIER)),
+        ErrorCode("unreadable_image", 422, "No barcode could be read in the photo: hold the phone steady, fill the frame with the code and try again, or scan the shelf tag's QR code.", (SHOPPER, CASHIER)),
+        ErrorCode("invalid_check_digit", 422, "That code's last digit does not match the others, so it was misread or mistyped; scan it again.", (SHOPPER, CASHIER)),
+        ErrorCode("rate_limited", 429, "Too many scans in a short time; wait a minute, then scan again.", (SHOPPER, CASHIER)),
     ]
 }
 

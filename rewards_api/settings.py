@@ -32,6 +32,10 @@ DEFAULTS: dict[str, Any] = {
     "VISIT_IDLE_MINUTES": 30,
     # Faster than a fast train between two stores is a relayed token, not a shopper.
     "MAX_TRAVEL_KMH": 250,
+    # A scan counts if the shopper's visit was seen at most this long before it.
+    "SCAN_VISIT_WITHIN_SECONDS": 900,
+    # Scans one shopper may send per minute (counted in the database, across workers).
+    "SCAN_RATE_PER_MINUTE": 30,
 }
 
 # Secrets: name -> how to make a development value.
@@ -45,7 +49,8 @@ SECRETS: dict[str, Any] = {
 INT_SETTINGS = {"MAX_CONTENT_LENGTH", "SHOPPER_TOKEN_TTL_DAYS", "IDEMPOTENCY_TTL_HOURS",
                 "HOLD_TTL_SECONDS", "BLE_COMPANY_ID", "AGENT_MAX_BODY_BYTES",
                 "SIGHTING_RETENTION_DAYS", "SIGHTING_MAX_AGE_HOURS", "VISIT_IDLE_MINUTES",
-                "MAX_TRAVEL_KMH"}
+                "MAX_TRAVEL_KMH", "SCAN_VISIT_WITHIN_SECONDS",
+                "SCAN_RATE_PER_MINUTE"}
 BOOL_SETTINGS = {"LOG_JSON"}
 
 

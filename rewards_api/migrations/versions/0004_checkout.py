@@ -11,7 +11,7 @@ import rewards_api.db
 
 
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,252 @@
+"""Scan benchmarks.
+
+1. Decoding phone photos: a generated set of 1280x960 JPEGs of EAN-13, UPC-A, EAN-8 and
+   QR codes, each rotated, tilted, blurred, noisy, washed out and JPEG-compressed at
+   random (seeded). Prints the share decoded, misreads (a read that is not the code in
+   the photo; must be zero) and p50/p95 decode time. Targets: >= 97 %, 0, p95 <= 50 ms.
+2. ``POST /v1/me/scans`` (code path) under gunicorn on PostgreSQL, many shoppers in
+   parallel (every request is a different shopper's first scan, so each one awards
+   points and raises the campaign's budget row: one contended UPDATE per request),
+   against a bare Flask endpoint on the same gunicorn config, with wrk. Prints both
+   rates and their ratio. Target: >= 12 %.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from flask import Flask, jsonify
+from sqlalchemy import func, insert, select
+
+from rewards_api import create_app, db, schema_migrations
+from rewards_api.auth import digest, new_shopper_token
+from rewards_api.ledger.models import SCAN, Account, LedgerEntry, Program
+from rewards_api.products.gtin import check_digit, normalize
+from rewards_api.scans import decoder
+from rewards_api.scans.models import ScanCampaign
+from rewards_api.shoppers.models import Shopper, ShopperToken
+from rewards_api.visits.models import Visit
+from tests.support import postgres
+from tests.support.barcodes import Conditions, photo, render
+from tests.support.scan_shop import COFFEE, open_campaigns
+from tests.support.world import build_world
+
+PHOTOS = 240
+SHOPPERS = 15_000
+WRK_SECONDS = 10
+WRK_CONNECTIONS = 32
+WORKERS = 4
+
+WRK_SCRIPT = """
+-- Each request is a different shopper (tokens file, one per line) scanning a product.
+local next_thread = 0
+function setup(thread)
+  thread:set("tid", next_thread)
+  next_thread = next_thread + 1
+end
+function init(args)
+  tokens = {}
+  for line in io.lines(args[1]) do tokens[#tokens + 1] = line end
+  threads, path, store, sent = tonumber(args[2]), args[3], args[4], 0
+  body = '{"store_id": ' .. store .. ', "code": "%(code)s", "symbology": "ean13"}'
+end
+function request()
+  local i = sent * threads + tid
+  sent = sent + 1
+  local headers = {["Authorization"] = "Bearer " .. tokens[(i %% #tokens) + 1],
+                   ["Content-Type"] = "application/json",
+                   ["Idempotency-Key"] = "bench-" .. tid .. "-" .. sent}
+  return wrk.format("POST", path, headers, body)
+end
+"""
+
+
+def bare_app() -> Flask:
+    """The baseline: a Flask endpoint that reads the JSON body and answers, nothing else."""
+    app = Flask("bare")
+
+    @app.post("/bare")
+    def bare():  # type: ignore[no-untyped-def]
+        from flask import request
+
+        return jsonify({"received": request.get_json()["code"]}), 201
+
+    @app.get("/healthz")
+    def healthz():  # type: ignore[no-untyped-def]
+        return {"status": "ok"}
+
+    return app
+
+
+def _random_code(rng: random.Random, symbology: str) -> str:
+    digits = {"ean13": 12, "upca": 11, "ean8": 7, "qr": 12}[symbology]
+    body = "".join(rng.choice("0123456789") for _ in range(digits))
+    if symbology == "ean13" and body[0] == "0":
+        body = "4" + body[1:]  # with a leading 0 it is a UPC-A code, counted below
+    return body + str(check_digit(body))
+
+
+def _conditions(rng: random.Random, symbology: str, seed: int) -> Conditions:
+    upright = rng.random() < 0.5
+    return Conditions(
+        width=rng.uniform(0.18, 0.35) if symbology == "qr" else rng.uniform(0.3, 0.6),
+        angle=rng.uniform(-20, 20) if upright else rng.uniform(-180, 180),
+        tilt=rng.choice([0, 0, 0.06, 0.12]), blur=rng.choice([0, 0, 0.8, 1.5]),
+        noise=rng.choice([0, 0, 6, 12]), contrast=rng.choice([1, 1, 0.6, 0.4]),
+        jpeg_quality=rng.choice([90, 70, 40, 25]), seed=seed)
+
+
+def bench_decode() -> None:
+    rng = random.Random(20261123)
+    photos = []
+    for n in range(PHOTOS):
+        symbology = rng.choice(["ean13", "upca", "ean8", "qr"])
+        code = _random_code(rng, symbology)
+        photos.append((symbology, code, photo(render(symbology, code), _conditions(rng, symbology, n))))
+    decoded = misread = 0
+    times = []
+    for _symbology, code, data in photos:
+        started = time.perf_counter()
+        reads = decoder.decode(data)
+        times.append(time.perf_counter() - started)
+        values = {normalize(r.value) for r in reads}
+        if values == {code.zfill(14)}:
+            decoded += 1
+        elif values:
+            misread += 1
+    times.sort()
+    p50, p95 = times[len(times) // 2] * 1000, times[int(len(times) * 0.95)] * 1000
+    print(f"decode: {PHOTOS} phone photos 1280x960 JPEG, degraded at random")
+    print(f"  decoded {decoded}/{PHOTOS} = {decoded / PHOTOS:.1%} (target >= 97%)   "
+          f"misreads {misread} (target 0)")
+    print(f"  time per photo: p50 {p50:.1f} ms, p95 {p95:.1f} ms (target p95 <= 50 ms), "
+          f"max {times[-1] * 1000:.1f} ms")
+
+
+def _seed(url: str) -> tuple[int, Path]:
+    """The world, its campaigns and SHOPPERS shoppers in a visit at Berlin; returns the
+    store id and a file of their tokens."""
+    app = create_app({"DATABASE_URL": url, "ENV": "test", "SECRET_KEY": "bench", "LOG_JSON": False})
+    now = dt.datetime.now(dt.UTC)
+    tokens = [new_shopper_token() for _ in range(SHOPPERS)]
+    with app.app_context():
+        s = db.session()
+        world = build_world()
+        shop = open_campaigns(world, soda_budget=None)
+        campaign = s.get(ScanCampaign, shop.campaigns["coffee-week"])
+        campaign.starts_at, campaign.ends_at = now - dt.timedelta(days=1), now + dt.timedelta(days=1)
+        campaign.budget = 10**9  # a budget to check on every award
+        first_id = (s.scalar(select(func.max(Shopper.id))) or 0) + 1
+        ids = range(first_id, first_id + SHOPPERS)
+        s.execute(insert(Shopper), [
+            {"id": i, "public_id": f"B{i:09d}", "checkout_secret": "A" * 32,
+             "shopper_ref": secrets.randbits(63), "display_name": f"Bench {i}"} for i in ids])
+        s.execute(insert(ShopperToken), [
+            {"shopper_id": i, "token_hash": digest(t), "expires_at": now + dt.timedelta(days=1)}
+            for i, t in zip(ids, tokens, strict=True)])
+        # Returning shoppers: their accounts in both programs exist already.
+        s.execute(insert(Account), [{"shopper_id": i, "program_id": p.id} for i in ids
+                                    for p in s.scalars(select(Program))])
+        s.execute(insert(Visit), [
+            {"shopper_id": i, "store_id": shop.berlin, "started_at": now - dt.timedelta(minutes=5),
+             "last_seen_at": now} for i in ids])
+        s.commit()
+    app.extensions["rewards_db"].kw["bind"].dispose()
+    path = Path(tempfile.mkdtemp(prefix="bench-scans-")) / "tokens.txt"
+    path.write_text("\n".join(tokens) + "\n")
+    return shop.berlin, path
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _gunicorn(target: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    full_env = {**os.environ, **env, "REWARDS_BIND": f"127.0.0.1:{port}",
+                "REWARDS_WORKERS": str(WORKERS), "REWARDS_LOG_JSON": "false"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "rewards_api/gunicorn_conf.py", target],
+        env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # bounded wait for the workers to answer
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return process, base
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None:
+            break
+        time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"gunicorn {target} did not start")
+
+
+def _wrk(base: str, path: str, script: Path, tokens: Path, store_id: int) -> tuple[float, int, str]:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{WRK_CONNECTIONS}", f"-d{WRK_SECONDS}s", "--latency", "-s", str(script),
+         base, "--", str(tokens), "2", path, str(store_id)],
+        capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    p99 = re.search(r"99%\s+(\S+)", out)
+    return rate, int(non2xx.group(1)) if non2xx else 0, p99.group(1) if p99 else "?"
+
+
+def bench_throughput() -> None:
+    if shutil.which("wrk") is None:
+        raise RuntimeError("wrk is not installed: run make system-deps")
+    with postgres.test_database() as url:
+        schema_migrations.upgrade(url)
+        store_id, tokens = _seed(url)
+        script = tokens.parent / "scan.lua"
+        script.write_text(WRK_SCRIPT % {"code": COFFEE})
+        env = {"REWARDS_DATABASE_URL": url, "REWARDS_SCAN_VISIT_WITHIN_SECONDS": "3600",
+               "REWARDS_SCAN_RATE_PER_MINUTE": "100"}
+        results = {}
+        for name, target, path in [("bare Flask", "bench.bench_scans:bare_app()", "/bare"),
+                                   ("POST /v1/me/scans", "rewards_api:create_app()", "/v1/me/scans")]:
+            process, base = _gunicorn(target, env)
+            try:
+                results[name] = _wrk(base, path, script, tokens, store_id)
+            finally:
+                process.terminate()
+                process.wait(timeout=30)
+        app = create_app({"DATABASE_URL": url, "ENV": "test", "SECRET_KEY": "bench", "LOG_JSON": False})
+        with app.app_context():
+            awards = db.session().scalar(select(func.count()).select_from(LedgerEntry)
+                                         .where(LedgerEntry.kind == SCAN))
+        app.extensions["rewards_db"].kw["bind"].dispose()
+        shutil.rmtree(tokens.parent, ignore_errors=True)
+    print(f"throughput: gunicorn {WORKERS} sync workers, wrk -t2 -c{WRK_CONNECTIONS} "
+          f"-d{WRK_SECONDS}s, PostgreSQL, {SHOPPERS} shoppers each in a visit")
+    for name, (rate, non2xx, p99) in results.items():
+        print(f"  {name:18s} {rate:8.1f} req/s   non-2xx {non2xx}   p99 {p99}")
+    scan_rate, bare_rate = results["POST /v1/me/scans"][0], results["bare Flask"][0]
+    print(f"  scan awards written: {awards} (every 2xx is one award)")
+    print(f"  ratio scan / bare: {scan_rate / bare_rate:.1%} (target >= 12%)")
+
+
+def main() -> None:
+    bench_decode()
+    bench_throughput()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Products (by GTIN) and each store's assortment: what it carries and where."""

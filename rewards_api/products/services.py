@@ -1,0 +1,124 @@
+"""Products and assortments: looking products up and importing a store's assortment.
+
+Assortment import is all or nothing: every row of the file is checked first, and if
+any row is wrong the report names each bad line and nothing is written. A store
+manager fixes the file and imports it again; a half-imported assortment would leave
+shelves and campaigns out of step with no way to tell which half went in.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rewards_api.products import gtin
+from rewards_api.products.models import Product, StoreProduct
+
+CSV_COLUMNS = ("gtin", "name", "aisle", "picture_url")
+REQUIRED_COLUMNS = ("gtin", "name")
+
+
+@dataclass(frozen=True)
+class AssortmentRow:
+    line: int
+    gtin: str  # 14 digits
+    name: str
+    aisle: str | None
+    picture_url: str | None
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    message: str
+
+
+def product_by_gtin(s: Session, gtin14: str) -> Product | None:
+    return s.scalars(select(Product).where(Product.gtin == gtin14)).first()
+
+
+def parse_assortment(lines: Iterable[str]) -> tuple[list[AssortmentRow], list[RowError]]:
+    """Read an assortment CSV (header ``gtin,name[,aisle][,picture_url]``).
+
+    Returns the good rows and one error per bad line (line numbers as an editor shows
+    them, the header being line 1). A GTIN may appear once per file.
+    """
+    reader = csv.DictReader(lines)
+    header = reader.fieldnames or []
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    unknown = [c for c in header if c not in CSV_COLUMNS]
+    if missing or unknown:
+        problems = ([f"missing column(s) {', '.join(missing)}"] if missing else []) + \
+                   ([f"unknown column(s) {', '.join(unknown)}"] if unknown else [])
+        return [], [RowError(1, f"{'; '.join(problems)}; the header is "
+                                f"{','.join(CSV_COLUMNS)} (aisle and picture_url optional)")]
+    rows: list[AssortmentRow] = []
+    errors: list[RowError] = []
+    first_line: dict[str, int] = {}
+    for record in reader:
+        line = reader.line_num
+        if None in record:  # more fields than the header has
+            errors.append(RowError(line, f"too many fields; expected {len(header)}"))
+            continue
+        try:
+            row = _row(line, record)
+        except ValueError as exc:
+            errors.append(RowError(line, str(exc)))
+            continue
+        if row.gtin in first_line:
+            errors.append(RowError(line, f"GTIN {gtin.display(row.gtin)} is already on line "
+                                         f"{first_line[row.gtin]}"))
+            continue
+        first_line[row.gtin] = line
+        rows.append(row)
+    return rows, errors
+
+
+def _row(line: int, record: dict[str, str | None]) -> AssortmentRow:
+    raw_code = (record.get("gtin") or "").strip()
+    try:
+        code = gtin.normalize(raw_code)
+    except gtin.BadCheckDigit as exc:
+        raise ValueError(f"GTIN {raw_code!r} has a wrong check digit") from exc
+    except gtin.NotAGtin as exc:
+        raise ValueError(f"{raw_code!r} is not a GTIN (8, 12, 13 or 14 digits)") from exc
+    name = (record.get("name") or "").strip()
+    if not name:
+        raise ValueError("the name is empty")
+    if len(name) > 200:
+        raise ValueError("the name is longer than 200 characters")
+    aisle = (record.get("aisle") or "").strip() or None
+    if aisle and len(aisle) > 100:
+        raise ValueError("the aisle is longer than 100 characters")
+    picture_url = (record.get("picture_url") or "").strip() or None
+    if picture_url:
+        parts = urlsplit(picture_url)
+        if parts.scheme != "https" or not parts.netloc or len(picture_url) > 500:
+            raise ValueError("picture_url must be an https:// address of at most 500 characters")
+    return AssortmentRow(line, code, name, aisle, picture_url)
+
+
+def carry(s: Session, store_id: int, row: AssortmentRow) -> StoreProduct:
+    """Make the product exist (name and picture as in ``row``) and be carried by the
+    store at ``row.aisle``. Flushes."""
+    product = product_by_gtin(s, row.gtin)
+    if product is None:
+        product = Product(gtin=row.gtin, name=row.name, picture_url=row.picture_url)
+        s.add(product)
+        s.flush()
+    else:
+        product.name = row.name
+        product.picture_url = row.picture_url or product.picture_url
+    placed = s.scalars(select(StoreProduct).where(StoreProduct.store_id == store_id,
+                                                  StoreProduct.product_id == product.id)).first()
+    if placed is None:
+        placed = StoreProduct(store_id=store_id, product_id=product.id)
+        s.add(placed)
+    placed.aisle = row.aisle
+    s.flush()
+    return placed

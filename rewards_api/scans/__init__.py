@@ -1,0 +1,1 @@
+"""Scan points: campaigns that reward scanning chosen products during a visit."""

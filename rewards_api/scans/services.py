@@ -1,0 +1,237 @@
+"""Scanning products for points.
+
+A scan earns a campaign's points only if all of these hold, checked in this order,
+each failure with its own error code:
+
+1. the shopper has an active visit at the store (seen by the store's agent within
+   ``SCAN_VISIT_WITHIN_SECONDS``): ``not_in_store``. A photo of a barcode or shelf tag
+   shared online is worth nothing from home;
+2. the code is a product of a campaign running at that store now: ``not_a_campaign_product``;
+3. the shopper has not earned that campaign's points yet in its period (once per store
+   and store-local day, or once per campaign): ``already_scanned``. The ledger's unique
+   idempotency key is the lock, so two racing scans award once;
+4. the campaign's budget has room: ``campaign_budget_exhausted``. One conditional UPDATE
+   (``points_awarded + points <= budget``) in the award's transaction, so concurrent
+   scans never overspend it.
+
+A product in several running campaigns (e.g. the store's own and a brand's through
+the partner program) earns each of them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from rewards_api.errors import ApiError
+from rewards_api.ledger import services as ledger
+from rewards_api.ledger.models import SCAN, STORE_PROGRAM, Account, LedgerEntry, Program
+from rewards_api.products.models import Product, StoreProduct
+from rewards_api.scans.models import (
+    PER_DAY,
+    PER_SHOPPER_LIMITS,
+    ScanCampaign,
+    ScanCampaignProduct,
+    ScanCampaignStore,
+    ScanRateWindow,
+)
+from rewards_api.shoppers import services as shoppers
+from rewards_api.shoppers.models import Shopper
+from rewards_api.stores.models import Chain, Store
+from rewards_api.visits.services import active_visit
+
+RATE_WINDOW = dt.timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Award:
+    campaign: ScanCampaign
+    entry: LedgerEntry
+    balance: int
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    product: Product
+    awards: list[Award]
+
+
+def _running_at_store(store: Store, at: dt.datetime) -> tuple[ColumnElement[bool], ...]:
+    """The WHERE clause of campaigns running at ``store`` at ``at``."""
+    listed = select(ScanCampaignStore.campaign_id).where(ScanCampaignStore.store_id == store.id)
+    return (ScanCampaign.starts_at <= at, ScanCampaign.ends_at > at,
+            or_(ScanCampaign.chain_id == store.chain_id, ScanCampaign.id.in_(listed)))
+
+
+def create_campaign(s: Session, *, code: str, name: str, program: Program, points: int,
+                    starts_at: dt.datetime, ends_at: dt.datetime, products: list[Product],
+                    stores: list[Store], chain: Chain | None, per_shopper: str = PER_DAY,
+                    budget: int | None = None) -> ScanCampaign:
+    """A campaign in the listed ``stores``, or in every store of ``chain``.
+
+    A chain's store program pays only in that chain's stores; the partner program
+    (brand co-funding) anywhere. Raises ``ValueError`` with a sentence on bad input.
+    """
+    if (chain is None) == (not stores):
+        raise ValueError("name either stores or a whole chain")
+    if not products:
+        raise ValueError("a campaign names at least one product")
+    if points <= 0 or (budget is not None and budget < points):
+        raise ValueError("points must be positive and a budget must cover one award")
+    if ends_at <= starts_at:
+        raise ValueError("the campaign must end after it starts")
+    if per_shopper not in PER_SHOPPER_LIMITS:
+        raise ValueError(f"per_shopper is one of {', '.join(PER_SHOPPER_LIMITS)}")
+    chain_ids = {chain.id} if chain else {store.chain_id for store in stores}
+    if program.kind == STORE_PROGRAM and chain_ids != {program.chain_id}:
+        raise ValueError(f"program {program.code} pays only in its own chain's stores")
+    campaign = ScanCampaign(code=code, name=name, program_id=program.id, points=points,
+                            starts_at=starts_at, ends_at=ends_at, per_shopper=per_shopper,
+                            budget=budget, chain_id=chain.id if chain else None)
+    s.add(campaign)
+    s.flush()
+    s.add_all([ScanCampaignStore(campaign_id=campaign.id, store_id=store.id) for store in stores])
+    s.add_all([ScanCampaignProduct(campaign_id=campaign.id, product_id=product.id)
+               for product in {p.id: p for p in products}.values()])
+    s.flush()
+    s.refresh(campaign)
+    return campaign
+
+
+def campaigns_for(s: Session, store: Store, gtin14: str, at: dt.datetime
+                  ) -> tuple[Product | None, list[ScanCampaign]]:
+    """The product with this GTIN and the campaigns running at ``store`` at ``at`` that
+    include it, by id (one query: this is on every scan's path)."""
+    rows = s.execute(
+        select(Product, ScanCampaign)
+        .join(ScanCampaignProduct, ScanCampaignProduct.product_id == Product.id)
+        .join(ScanCampaign, ScanCampaign.id == ScanCampaignProduct.campaign_id)
+        .where(Product.gtin == gtin14, *_running_at_store(store, at))
+        .order_by(ScanCampaign.id)
+    ).all()
+    return (rows[0][0] if rows else None), [campaign for _, campaign in rows]
+
+
+def award_key(campaign: ScanCampaign, shopper_id: int, store: Store, at: dt.datetime) -> str:
+    """The ledger idempotency key that makes the per-shopper limit hold."""
+    if campaign.per_shopper == PER_DAY:
+        return f"scan:{campaign.id}:{shopper_id}:{store.id}:{store.local_date(at).isoformat()}"
+    return f"scan:{campaign.id}:{shopper_id}"
+
+
+def scan(s: Session, shopper: Shopper, store: Store, gtins: list[str], *, at: dt.datetime,
+         within: dt.timedelta) -> ScanResult:
+    """Award the points for scanning one product (see the module docstring).
+
+    ``gtins`` are the 14-digit codes read from the scan, best first (a photo may hold
+    more than one); the first that is a campaign product here is the one scanned.
+    Flushes; raises ``ApiError`` with the refusal's code.
+    """
+    visit = active_visit(s, shopper.id, store.id, at, within)
+    if visit is None or visit.flag is not None:  # a flagged visit (a relayed token) earns nothing
+        raise ApiError("not_in_store")
+    product, campaigns = None, []
+    for code in gtins:
+        product, campaigns = campaigns_for(s, store, code, at)
+        if campaigns:
+            break
+    if product is None or not campaigns:
+        raise ApiError("not_a_campaign_product")
+    awards, refusals = [], []
+    for campaign in campaigns:
+        try:
+            awards.append(_award(s, shopper, store, product, campaign, at))
+        except ApiError as refusal:
+            refusals.append(refusal)
+    if not awards:
+        # Having scanned it already says more to the shopper than an empty budget.
+        raise next((r for r in refusals if r.code == "already_scanned"), refusals[0])
+    return ScanResult(product, awards)
+
+
+def _award(s: Session, shopper: Shopper, store: Store, product: Product,
+           campaign: ScanCampaign, at: dt.datetime) -> Award:
+    # The sign-in already loaded the shopper's accounts; open one only on first use.
+    account = next((a for a in shopper.accounts if a.program_id == campaign.program_id), None) \
+        or shoppers.account_for(s, shopper, campaign.program)
+    key = award_key(campaign, shopper.id, store, at)
+    with s.begin_nested():
+        # The entry first: its unique key settles a race between two scans of one
+        # shopper before either touches the campaign's row.
+        entry, created = ledger.post_entry(
+            s, account, SCAN, campaign.points, reference=f"scan:{campaign.code}:{product.gtin}"[:80],
+            actor=f"shopper:{shopper.id}", idempotency_key=key, store_id=store.id, at=at)
+        if not created:
+            raise ApiError("already_scanned")
+        spent = s.execute(
+            update(ScanCampaign)
+            .where(ScanCampaign.id == campaign.id,
+                   or_(ScanCampaign.budget.is_(None),
+                       ScanCampaign.points_awarded + campaign.points <= ScanCampaign.budget))
+            .values(points_awarded=ScanCampaign.points_awarded + campaign.points)
+            .execution_options(synchronize_session=False)
+        )
+        if spent.rowcount != 1:
+            raise ApiError("campaign_budget_exhausted")  # rolls the entry back with the savepoint
+    return Award(campaign, entry, account.balance)
+
+
+def count_scan(s: Session, shopper_id: int, at: dt.datetime) -> int:
+    """Count one scan request in the shopper's minute; returns the minute's count so far.
+    One upsert, so concurrent requests in any web process add up exactly."""
+    insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(ScanRateWindow).values(shopper_id=shopper_id, window_start=rate_window(at), scans=1)
+        .on_conflict_do_update(index_elements=["shopper_id", "window_start"],
+                               set_={"scans": ScanRateWindow.scans + 1})
+        .returning(ScanRateWindow.scans)
+    )
+    return int(s.execute(statement).scalar_one())
+
+
+def rate_window(at: dt.datetime) -> dt.datetime:
+    return at.replace(second=0, microsecond=0)
+
+
+def purge_rate_windows(s: Session, now: dt.datetime) -> int:
+    """Forget rate counts of minutes that are over (``rewards-api purge``)."""
+    result = s.execute(delete(ScanRateWindow).where(ScanRateWindow.window_start < now - RATE_WINDOW))
+    return int(result.rowcount or 0)
+
+
+@dataclass(frozen=True)
+class ScanProduct:
+    campaign: ScanCampaign
+    product: Product
+    aisle: str | None
+    already_scanned: bool | None
+
+
+def scan_products(s: Session, store: Store, at: dt.datetime, shopper: Shopper | None
+                  ) -> list[ScanProduct]:
+    """What earns scan points at ``store`` now, one item per campaign and product, with
+    where to find it; for a shopper also whether they already earned it."""
+    rows = s.execute(
+        select(ScanCampaign, Product, StoreProduct.aisle)
+        .join(ScanCampaignProduct, ScanCampaignProduct.campaign_id == ScanCampaign.id)
+        .join(Product, Product.id == ScanCampaignProduct.product_id)
+        .outerjoin(StoreProduct, (StoreProduct.product_id == Product.id)
+                   & (StoreProduct.store_id == store.id))
+        .where(*_running_at_store(store, at))
+        .order_by(StoreProduct.aisle, Product.name, ScanCampaign.id)
+    ).all()
+    earned: set[str] = set()
+    if shopper is not None and rows:
+        keys = {award_key(c, shopper.id, store, at) for c, _, _ in rows}
+        earned = set(s.scalars(
+            select(LedgerEntry.idempotency_key)
+            .join(Account, Account.id == LedgerEntry.account_id)
+            .where(Account.shopper_id == shopper.id, LedgerEntry.idempotency_key.in_(keys))
+        ))
+    return [ScanProduct(c, p, aisle,
+                        award_key(c, shopper.id, store, at) in earned if shopper else None)
+            for c, p, aisle in rows]

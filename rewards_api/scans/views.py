@@ -1,0 +1,271 @@
+"""Scan endpoints: scanning a product, what to scan in a store, printable shelf tags."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from apiflask import APIBlueprint
+from apiflask.fields import Boolean, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf, Range
+from flask import Response, current_app, g, request
+from marshmallow import ValidationError
+
+from rewards_api import db
+from rewards_api.auth import optional_shopper, shopper_required, staff_required, staff_store_allowed
+from rewards_api.clock import now
+from rewards_api.errors import ApiError
+from rewards_api.idempotency import idempotent
+from rewards_api.observability import REJECTIONS
+from rewards_api.products import gtin
+from rewards_api.scans import decoder, services, shelf_tags
+from rewards_api.schemas import StrictSchema
+from rewards_api.staff.models import CASHIER, MANAGER
+from rewards_api.stores.models import Store
+
+bp = APIBlueprint("scans", __name__, tag="Scans")
+
+PHOTO_TYPES = {"image/jpeg", "image/png"}
+
+
+class ScanCodeIn(StrictSchema):
+    store_id = Integer(required=True, validate=Range(min=1))
+    code = String(required=True, validate=Length(min=1, max=200),
+                  metadata={"description": "The code as the phone read it"})
+    symbology = String(required=True, validate=OneOf(list(gtin.SYMBOLOGY_LENGTHS)),
+                       metadata={"description": "ean13, upca, ean8, or qr (a shelf tag)"})
+
+
+class ScanPhotoForm(StrictSchema):
+    store_id = Integer(required=True, validate=Range(min=1))
+
+
+class ProductOut(StrictSchema):
+    gtin = String(metadata={"description": "14-digit GTIN"})
+    code = String(metadata={"description": "The code as printed (EAN-13, or EAN-8)"})
+    name = String()
+    picture_url = String(allow_none=True)
+
+
+class AwardOut(StrictSchema):
+    campaign = String()
+    program = String()
+    points = Integer()
+    balance = Integer(metadata={"description": "The shopper's balance in that program after it"})
+    entry_id = Integer()
+
+
+class ReadOut(StrictSchema):
+    symbology = String()
+    value = String()
+
+
+class ScanOut(StrictSchema):
+    store_id = Integer()
+    product = Nested(ProductOut)
+    points = Integer(metadata={"description": "All points this scan earned"})
+    awards = List(Nested(AwardOut))
+    read = Nested(ReadOut, allow_none=True,
+                  metadata={"description": "What the server read in the photo (photo scans)"})
+
+
+class ScanProductOut(StrictSchema):
+    campaign = String()
+    campaign_name = String()
+    program = String()
+    points = Integer()
+    ends_at = String()
+    product = Nested(ProductOut)
+    aisle = String(allow_none=True)
+    already_scanned = Boolean(allow_none=True,
+                              metadata={"description": "Null when staff ask"})
+
+
+class ScanProductsOut(StrictSchema):
+    store_id = Integer()
+    local_date = String()
+    products = List(Nested(ScanProductOut))
+
+
+class ShelfTagsQuery(StrictSchema):
+    format = String(load_default="pdf", validate=OneOf(["pdf", "png"]))
+    page = Integer(load_default=1, validate=Range(min=1))
+
+
+def _store(store_id: int) -> Store:
+    store = db.session().get(Store, store_id)
+    if store is None or not store.active:
+        raise ApiError("store_not_found")
+    return store
+
+
+def _product_view(product: Any) -> dict[str, Any]:
+    return {"gtin": product.gtin, "code": gtin.display(product.gtin), "name": product.name,
+            "picture_url": product.picture_url}
+
+
+def rate_limited(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Count every scan request per shopper and minute in the database.
+
+    The count rides in the request's own transaction, so an award costs no extra
+    commit; a refused request's transaction is rolled back, so its count is written
+    again on its own afterwards: refused scans count too.
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        s, at = db.session(), now()
+        try:
+            if services.count_scan(s, g.shopper.id, at) > current_app.config["SCAN_RATE_PER_MINUTE"]:
+                s.commit()  # the refused attempt counts as well
+                wait = services.rate_window(at) + services.RATE_WINDOW - at
+                raise ApiError("rate_limited",
+                               details={"retry_after_seconds": int(wait.total_seconds()) + 1})
+            return view(*args, **kwargs)
+        except ApiError as refusal:
+            REJECTIONS.labels("scans", refusal.code).inc()
+            if refusal.code != "rate_limited":  # its transaction was rolled back: count again
+                s.rollback()
+                services.count_scan(s, g.shopper.id, at)
+                s.commit()
+            raise
+
+    return wrapper
+
+
+def _scan_input() -> tuple[int, list[str], dict[str, str] | None]:
+    """The store and candidate GTINs from a JSON code or a multipart photo."""
+    try:
+        if request.mimetype == "multipart/form-data":
+            form = ScanPhotoForm().load(request.form.to_dict())
+            photo = request.files.get("photo")
+            if photo is None:
+                raise ApiError("invalid_request", "Attach the photo as the form field 'photo'.",
+                               details={"photo": ["missing"]})
+            if photo.mimetype not in PHOTO_TYPES:
+                raise ApiError("unreadable_image", "Send the photo as JPEG or PNG.")
+            try:
+                reads = decoder.decode(photo.read())
+            except decoder.UnreadableImage as exc:
+                raise ApiError("unreadable_image", f"The photo could not be opened: {exc}.") from exc
+            codes = []
+            for read in reads:
+                try:
+                    codes.append(gtin.normalize(read.value, read.symbology))
+                except ValueError:
+                    continue  # another code in the picture (a QR with a web address, say)
+            if not reads:
+                raise ApiError("unreadable_image")
+            if not codes:
+                raise ApiError("not_a_campaign_product", "The code in the photo is not a product code.")
+            first = {"symbology": reads[0].symbology, "value": reads[0].value}
+            return form["store_id"], codes, first
+        if not request.is_json:
+            raise ApiError("unsupported_media_type",
+                           "Send the code as application/json, or a photo as multipart/form-data.")
+        payload = request.get_json(silent=True)
+        if payload is None:
+            raise ApiError("malformed_json")
+        body = ScanCodeIn().load(payload)
+    except ValidationError as exc:
+        names = ", ".join(sorted(str(k) for k in exc.messages))
+        raise ApiError("invalid_request", f"These fields are missing or wrong: {names}.",
+                       details=exc.messages) from exc
+    try:
+        code = gtin.normalize(body["code"], body["symbology"])
+    except gtin.BadCheckDigit as exc:
+        raise ApiError("invalid_check_digit") from exc
+    except gtin.NotAGtin as exc:
+        if body["symbology"] == gtin.QR:
+            raise ApiError("not_a_campaign_product", "This QR code is not a product code.") from exc
+        raise ApiError("invalid_request", f"The code does not fit: {exc}.",
+                       details={"code": [str(exc)]}) from exc
+    return body["store_id"], [code], None
+
+
+@bp.post("/v1/me/scans")
+@shopper_required
+@rate_limited
+@idempotent
+@bp.output(ScanOut, status_code=201)
+@bp.doc(security="BearerAuth", responses={409: "Refused: not_in_store, already_scanned, "
+                                               "campaign_budget_exhausted",
+                                          422: "Refused: not_a_campaign_product, "
+                                               "unreadable_image, invalid_check_digit",
+                                          429: "rate_limited"})
+def scan() -> dict[str, Any]:
+    """Scan a product in the store for points.
+
+    Either JSON ``{"store_id": 1, "code": "4006381333931", "symbology": "ean13"}`` (the
+    phone read the code; ``qr`` for a shelf tag), or ``multipart/form-data`` with
+    ``store_id`` and ``photo`` (JPEG or PNG) for the server to read. Points only during
+    a visit at that store, for a product of a running campaign, once per the
+    campaign's limit and while its budget lasts; each refusal has its own code.
+    """
+    store_id, codes, read = _scan_input()
+    store = _store(store_id)
+    within = dt.timedelta(seconds=current_app.config["SCAN_VISIT_WITHIN_SECONDS"])
+    result = services.scan(db.session(), g.shopper, store, codes, at=now(), within=within)
+    return {
+        "store_id": store.id,
+        "product": _product_view(result.product),
+        "points": sum(a.entry.amount for a in result.awards),
+        "awards": [{"campaign": a.campaign.code, "program": a.campaign.program.code,
+                    "points": a.entry.amount, "balance": a.balance, "entry_id": a.entry.id}
+                   for a in result.awards],
+        "read": read,
+    }
+
+
+@bp.get("/v1/stores/<int:store_id>/scan-products")
+@bp.output(ScanProductsOut)
+@bp.doc(security="BearerAuth")
+def scan_products(store_id: int) -> dict[str, Any]:
+    """What earns scan points in this store today: product, points, aisle, picture,
+    and for a shopper whether they already earned it. Shoppers and staff may ask."""
+    shopper = optional_shopper()
+    if shopper is None:
+        staff_required(CASHIER)(lambda: None)()  # not a shopper: must be staff
+        staff_store_allowed(g.staff, store_id)
+    store = _store(store_id)
+    at = now()
+    items = services.scan_products(db.session(), store, at, shopper)
+    return {
+        "store_id": store.id,
+        "local_date": store.local_date(at).isoformat(),
+        "products": [{"campaign": i.campaign.code, "campaign_name": i.campaign.name,
+                      "program": i.campaign.program.code, "points": i.campaign.points,
+                      "ends_at": i.campaign.ends_at.isoformat(),
+                      "product": _product_view(i.product), "aisle": i.aisle,
+                      "already_scanned": i.already_scanned} for i in items],
+    }
+
+
+@bp.get("/v1/stores/<int:store_id>/shelf-tags")
+@staff_required(MANAGER)
+@bp.input(ShelfTagsQuery, location="query")
+@bp.doc(security="BearerAuth", responses={200: "application/pdf, or image/png with X-Page-Count"})
+def shelf_tags_sheet(store_id: int, query_data: dict[str, Any]) -> Response:
+    """Printable shelf tags for today's campaign products (managers): a PDF of every
+    page, or one page as PNG (``format=png&page=N``; ``X-Page-Count`` says how many)."""
+    staff_store_allowed(g.staff, store_id)
+    store = _store(store_id)
+    tags: dict[str, shelf_tags.Tag] = {}
+    for item in services.scan_products(db.session(), store, now(), None):
+        # One tag per product, showing all the points a scan of it earns.
+        seen = tags.get(item.product.gtin)
+        points = item.campaign.points + (seen.points if seen else 0)
+        tags[item.product.gtin] = shelf_tags.Tag(item.product.name, item.product.gtin, points,
+                                                 item.aisle)
+    if query_data["format"] == "pdf":
+        return Response(shelf_tags.pdf(list(tags.values())), mimetype="application/pdf",
+                        headers={"Content-Disposition":
+                                 f'inline; filename="shelf-tags-{store.code}.pdf"'})
+    try:
+        page, count = shelf_tags.png(list(tags.values()), query_data["page"])
+    except IndexError as exc:
+        raise ApiError("invalid_request", "There is no such page.",
+                       details={"page": ["past the last page"]}) from exc
+    return Response(page, mimetype="image/png", headers={"X-Page-Count": str(count)})

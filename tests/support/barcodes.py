@@ -1,0 +1,135 @@
+"""Barcodes and phone-like photos of them, made with real libraries, for decoder tests
+and the decode benchmark.
+
+``render`` draws a clean code with python-barcode (EAN-13, UPC-A, EAN-8) or qrcode
+(QR); ``photo`` puts it on a 1280x960 scene the way a phone would see it: rotated,
+tilted in perspective, blurred, noisy, with low contrast and JPEG artefacts.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from dataclasses import dataclass
+
+import barcode
+import qrcode
+from barcode.writer import ImageWriter
+from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageOps
+
+PHONE_SIZE = (1280, 960)
+
+
+def render(symbology: str, value: str) -> Image.Image:
+    """A clean, upright code carrying ``value`` (digits without the check digit are
+    completed by python-barcode; pass full codes to be sure what is drawn)."""
+    if symbology == "qr":
+        qr = qrcode.QRCode(border=4, box_size=10, error_correction=qrcode.constants.ERROR_CORRECT_M)
+        qr.add_data(value)
+        return qr.make_image().get_image().convert("L")
+    name = {"ean13": "ean13", "upca": "upca", "ean8": "ean8"}[symbology]
+    code = barcode.get(name, value[:-1], writer=ImageWriter())
+    if code.get_fullcode() != value:
+        raise ValueError(f"{value} has a wrong check digit")
+    # 0.254 mm modules at 300 dpi are exactly 3 pixels: every bar keeps its true width.
+    return code.render({"module_width": 0.254, "module_height": 15, "quiet_zone": 3,
+                        "font_size": 8, "text_distance": 3, "dpi": 300}).convert("L")
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """How the photo is degraded. ``width`` is the code's width as a share of the photo."""
+
+    width: float = 0.45
+    angle: float = 0.0
+    tilt: float = 0.0  # perspective: how much the far edge shrinks (0 = flat)
+    blur: float = 0.0
+    noise: float = 0.0  # standard deviation of added grey noise
+    contrast: float = 1.0  # below 1 washes the code out
+    jpeg_quality: int = 90
+    seed: int = 0
+
+
+def _scene(rng: random.Random) -> Image.Image:
+    """A plain shelf-like background with a soft brightness gradient."""
+    w, h = PHONE_SIZE
+    base = rng.randint(150, 210)
+    gradient = Image.linear_gradient("L").rotate(rng.choice([0, 90, 180, 270]))
+    return gradient.resize((w, h)).point(lambda v: base + (v - 128) // 6)
+
+
+def _tilt(image: Image.Image, tilt: float) -> Image.Image:
+    if not tilt:
+        return image
+    w, h = image.size
+    shrink = tilt * h / 2
+    # Map the output quad back onto the input: the right edge is farther away.
+    coeffs = _perspective_coeffs([(0, 0), (w, shrink), (w, h - shrink), (0, h)],
+                                 [(0, 0), (w, 0), (w, h), (0, h)])
+    return image.transform((w, h), Image.Transform.PERSPECTIVE, coeffs,
+                           Image.Resampling.BICUBIC, fillcolor=255)
+
+
+def _perspective_coeffs(dst: list[tuple[float, float]], src: list[tuple[float, float]]
+                        ) -> list[float]:
+    # Solve the 8 unknowns of the projective map dst -> src (Pillow's convention).
+    rows, rhs = [], []
+    for (x, y), (u, v) in zip(dst, src, strict=True):
+        rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
+        rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
+        rhs.extend([u, v])
+    return _solve(rows, rhs)
+
+
+def _solve(a: list[list[float]], b: list[float]) -> list[float]:
+    n = len(b)
+    m = [row[:] + [b[i]] for i, row in enumerate(a)]
+    for col in range(n):
+        pivot = max(range(col, n), key=lambda r: abs(m[r][col]))
+        m[col], m[pivot] = m[pivot], m[col]
+        for r in range(n):
+            if r != col:
+                factor = m[r][col] / m[col][col]
+                m[r] = [x - factor * y for x, y in zip(m[r], m[col], strict=True)]
+    return [m[i][n] / m[i][i] for i in range(n)]
+
+
+def photo(code: Image.Image, conditions: Conditions = Conditions(), fmt: str = "JPEG") -> bytes:
+    """A phone-sized photo of ``code`` under ``conditions``, encoded as JPEG or PNG."""
+    c = conditions
+    rng = random.Random(c.seed)
+    scene = _scene(rng)
+    w, h = PHONE_SIZE
+    target_w = int(w * c.width)
+    scaled = code.resize((target_w, max(1, round(code.height * target_w / code.width))),
+                         Image.Resampling.BICUBIC)
+    scaled = _tilt(ImageOps.expand(scaled, border=8, fill=255), c.tilt)
+    # A white label with the code on it, rotated as held in the hand.
+    label = scaled.rotate(c.angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    mask = Image.new("L", scaled.size, 255).rotate(c.angle, expand=True)
+    x = rng.randint(0, max(0, w - label.width))
+    y = rng.randint(0, max(0, h - label.height))
+    scene.paste(label, (x, y), mask)
+    if c.contrast != 1.0:
+        scene = ImageEnhance.Contrast(scene).enhance(c.contrast)
+    if c.blur:
+        scene = scene.filter(ImageFilter.GaussianBlur(c.blur))
+    if c.noise:
+        # Gaussian noise centred on 128, added around zero (sensor grain).
+        scene = ImageChops.add(scene, Image.effect_noise(PHONE_SIZE, c.noise), 1.0, -128)
+    out = io.BytesIO()
+    rgb = scene.convert("RGB")
+    if fmt == "JPEG":
+        rgb.save(out, "JPEG", quality=c.jpeg_quality)
+    else:
+        rgb.save(out, fmt)
+    return out.getvalue()
+
+
+def blank_photo() -> bytes:
+    """A photo with no code in it (a shelf edge)."""
+    image = Image.new("RGB", PHONE_SIZE, (180, 170, 160))
+    ImageDraw.Draw(image).rectangle((100, 400, 1180, 460), fill=(90, 80, 70))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
