@@ -82,13 +82,18 @@
     renderMe();
   }
 
+  function programName(code) {
+    const account = me && me.accounts.find((a) => a.program === code);
+    return account ? account.program_name : code;
+  }
+
   function entryItem(entry) {
     const when = new Date(entry.created_at).toLocaleString();
     const sign = entry.amount > 0 ? "+" : "";
     return el("li", {},
       el("span", { class: "kind", text: KIND_NAMES[entry.kind] || entry.kind }),
       el("span", { class: entry.amount > 0 ? "plus" : "minus", text: `${sign}${entry.amount}` }),
-      el("span", { class: "hint", text: `${entry.program} · ${when}` }));
+      el("span", { class: "hint", text: `${programName(entry.program)} · ${when}` }));
   }
 
   async function loadHistory(more = false) {
