@@ -6,7 +6,7 @@ from typing import Any
 
 from apiflask import APIFlask
 
-from rewards_api import db, http_errors, observability, settings
+from rewards_api import api_docs, db, http_errors, observability, settings
 
 
 def create_app(config: dict[str, Any] | None = None) -> APIFlask:
@@ -26,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     db.init_app(app)
     http_errors.init_app(app)
     observability.init_app(app)
+    api_docs.init_app(app)
 
     from rewards_api import cli, health
     from rewards_api.admin.views import bp as admin_bp

@@ -105,6 +105,10 @@ class MembershipIn(StrictSchema):
     membership_number = String(required=True, validate=Regexp(r"^[A-Za-z0-9-]{4,40}$"))
 
 
+class MembershipOut(AccountOut):
+    """The account the card was linked to (its own name: apispec wants one per use)."""
+
+
 class ErasedOut(StrictSchema):
     erased = Boolean()
 
@@ -189,7 +193,7 @@ def history(query_data: dict[str, Any]) -> dict[str, Any]:
 @shopper_required
 @idempotent
 @bp.input(MembershipIn)
-@bp.output(AccountOut)
+@bp.output(MembershipOut)
 @bp.doc(security="BearerAuth")
 def link_membership(json_data: dict[str, Any]) -> dict[str, Any]:
     """Link the number of an existing store-program card to this shopper."""
