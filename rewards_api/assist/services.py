@@ -1,10 +1,14 @@
 """Help requests: asking, the staff's list of who is waiting, marking them helped.
 
 The signal is explicit: a shopper who turned on the assist opt-in (off by default)
-presses "I need help" in the app while checked in (an active visit at the store).
-Staff see the request only while all three still hold: the opt-in is on, the visit
-is going on and the request is younger than ``HELP_REQUEST_TTL``; refused scans alone
-never put anyone on the list (the shopper decides whether staff come over).
+presses "I need help" in the app while checked in (an active visit at the store, by
+the same rule as scanning). Staff see the request only while all of these still hold:
+the opt-in is on, the visit has not ended and was seen recently, and the request is
+younger than ``HELP_REQUEST_TTL``. Scans alone never put anyone on the list: the
+shopper decides whether staff come over.
+
+With each shopper staff see the campaign products scanned during the visit, from the
+ledger's scan entries (their reference is ``scan:<campaign code>:<gtin>``).
 """
 
 from __future__ import annotations
@@ -19,7 +23,10 @@ from rewards_api.assist.models import HelpRequest
 from rewards_api.errors import ApiError
 from rewards_api.shoppers.models import Shopper
 from rewards_api.stores.models import Store
+from rewards_api.ledger.models import SCAN, Account, LedgerEntry
+from rewards_api.products.models import Product, StoreProduct
 from rewards_api.visits.models import Visit
+from rewards_api.visits.services import active_visit
 
 # A request nobody answered within an hour is stale: the shopper has probably found
 # their way or given up, and can ask again.
@@ -33,27 +40,16 @@ def active_store(s: Session, store_id: int) -> Store:
     return store
 
 
-def current_visit(s: Session, shopper_id: int, store_id: int, now: dt.datetime,
-                  idle_gap: dt.timedelta) -> Visit | None:
-    """The shopper's visit at the store that is going on now: not ended, seen within
-    the idle gap."""
-    return s.scalars(
-        select(Visit).where(Visit.shopper_id == shopper_id, Visit.store_id == store_id,
-                            Visit.ended_at.is_(None), Visit.started_at <= now,
-                            Visit.last_seen_at >= now - idle_gap)
-        .order_by(Visit.last_seen_at.desc()).limit(1)).first()
-
-
 def ask_for_help(s: Session, shopper: Shopper, store_id: int, now: dt.datetime,
-                 idle_gap: dt.timedelta) -> HelpRequest:
+                 within: dt.timedelta) -> HelpRequest:
     """Open a help request, or return the one already open for this visit."""
     store = active_store(s, store_id)
     if not shopper.assist_opt_in:
         raise ApiError("assist_not_opted_in")
     # Serialise a shopper's requests (a double tap must not ask twice).
     s.execute(select(Shopper.id).where(Shopper.id == shopper.id).with_for_update())
-    visit = current_visit(s, shopper.id, store.id, now, idle_gap)
-    if visit is None:
+    visit = active_visit(s, shopper.id, store.id, now, within)
+    if visit is None or visit.ended_at is not None:
         raise ApiError("not_in_store")
     existing = s.scalars(
         select(HelpRequest).where(HelpRequest.visit_id == visit.id,
@@ -69,7 +65,7 @@ def ask_for_help(s: Session, shopper: Shopper, store_id: int, now: dt.datetime,
     return request
 
 
-def waiting(s: Session, store: Store, now: dt.datetime, idle_gap: dt.timedelta
+def waiting(s: Session, store: Store, now: dt.datetime, within: dt.timedelta
             ) -> list[tuple[HelpRequest, Shopper, Visit]]:
     """Open requests staff should answer, oldest first, one per shopper."""
     rows = s.execute(
@@ -79,7 +75,7 @@ def waiting(s: Session, store: Store, now: dt.datetime, idle_gap: dt.timedelta
         .where(HelpRequest.store_id == store.id, HelpRequest.helped_at.is_(None),
                HelpRequest.created_at >= now - HELP_REQUEST_TTL,
                Shopper.assist_opt_in.is_(True), Shopper.erased_at.is_(None),
-               Visit.ended_at.is_(None), Visit.last_seen_at >= now - idle_gap)
+               Visit.ended_at.is_(None), Visit.last_seen_at >= now - within)
         .order_by(HelpRequest.created_at, HelpRequest.id)).tuples().all()
     seen: set[int] = set()
     result = []
@@ -88,6 +84,40 @@ def waiting(s: Session, store: Store, now: dt.datetime, idle_gap: dt.timedelta
             seen.add(shopper.id)
             result.append((request, shopper, visit))
     return result
+
+
+def visit_scans(s: Session, visit: Visit) -> list[dict[str, Any]]:
+    """Campaign products the shopper scanned for points during ``visit``, newest first,
+    with their aisle in the store (one line per product and campaign)."""
+    rows = s.execute(
+        select(LedgerEntry.reference, LedgerEntry.amount, LedgerEntry.created_at)
+        .join(Account, Account.id == LedgerEntry.account_id)
+        .where(Account.shopper_id == visit.shopper_id, LedgerEntry.store_id == visit.store_id,
+               LedgerEntry.kind == SCAN, LedgerEntry.amount > 0,
+               LedgerEntry.created_at >= visit.started_at)
+        .order_by(LedgerEntry.id.desc())).all()
+    gtins = {reference.rsplit(":", 1)[-1] for reference, _, _ in rows}
+    products = {product.gtin: (product.name, aisle) for product, aisle in s.execute(
+        select(Product, StoreProduct.aisle)
+        .outerjoin(StoreProduct, (StoreProduct.product_id == Product.id)
+                   & (StoreProduct.store_id == visit.store_id))
+        .where(Product.gtin.in_(gtins))).tuples()}
+    result = []
+    for reference, amount, created_at in rows:
+        gtin = reference.rsplit(":", 1)[-1]
+        name, aisle = products.get(gtin, (gtin, None))
+        result.append({"product": name, "gtin": gtin, "aisle": aisle, "points": amount,
+                       "at": created_at.isoformat()})
+    return result
+
+
+def waiting_view(s: Session, request: HelpRequest, shopper: Shopper, visit: Visit,
+                 now: dt.datetime) -> dict[str, Any]:
+    return {"help_request_id": request.id, "display_name": shopper.display_name,
+            "asked_at": request.created_at.isoformat(),
+            "waiting_minutes": int((now - request.created_at).total_seconds() // 60),
+            "in_store_since": visit.started_at.isoformat(),
+            "scans": visit_scans(s, visit)}
 
 
 def mark_helped(s: Session, store: Store, request_id: int, actor: str,

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from apiflask import APIBlueprint
-from apiflask.fields import Boolean, DateTime, Integer, List, Nested, String
+from apiflask.fields import DateTime, Integer, List, Nested, String
 from flask import current_app, g
 
 from rewards_api import db
@@ -20,8 +20,9 @@ from rewards_api.staff.models import CASHIER
 bp = APIBlueprint("assist", __name__, tag="Assist")
 
 
-def _idle_gap() -> dt.timedelta:
-    return dt.timedelta(minutes=current_app.config["VISIT_IDLE_MINUTES"])
+def _checked_in_within() -> dt.timedelta:
+    """Checked in = seen at the store this recently: the same rule as for scanning."""
+    return dt.timedelta(seconds=current_app.config["SCAN_VISIT_WITHIN_SECONDS"])
 
 
 class HelpRequestIn(StrictSchema):
@@ -35,13 +36,11 @@ class HelpRequestOut(StrictSchema):
     helped_at = String(allow_none=True)
 
 
-class TriedScanOut(StrictSchema):
+class VisitScanOut(StrictSchema):
     product = String()
-    gtin = String(allow_none=True)
+    gtin = String()
     aisle = String(allow_none=True)
-    points = Integer(allow_none=True)
-    accepted = Boolean()
-    reason = String(allow_none=True, metadata={"description": "Error code of a refused scan"})
+    points = Integer()
     at = String()
 
 
@@ -51,7 +50,7 @@ class WaitingShopperOut(StrictSchema):
     asked_at = String()
     waiting_minutes = Integer()
     in_store_since = String()
-    scans = List(Nested(TriedScanOut), metadata={"description": "Campaign products tried this visit, newest first"})
+    scans = List(Nested(VisitScanOut), metadata={"description": "Campaign products scanned this visit, newest first"})
 
 
 class AssistOut(StrictSchema):
@@ -71,7 +70,7 @@ def ask_for_help(json_data: dict[str, Any]) -> dict[str, Any]:
     """I need help in this store. Needs the assist opt-in on and a check-in (an active
     visit) at the store; asking again during the same visit returns the open request."""
     request = services.ask_for_help(db.session(), g.shopper, json_data["store_id"], utcnow(),
-                                    _idle_gap())
+                                    _checked_in_within())
     return services.request_view(request)
 
 
@@ -89,7 +88,7 @@ def waiting_shoppers(store_id: int) -> dict[str, Any]:
     return {"store_id": store.id, "store_name": store.name, "as_of": now,
             "shoppers": [services.waiting_view(s, request, shopper, visit, now)
                          for request, shopper, visit in services.waiting(s, store, now,
-                                                                         _idle_gap())]}
+                                                                         _checked_in_within())]}
 
 
 @bp.post("/v1/stores/<int:store_id>/assist/<int:request_id>/helped")

@@ -91,5 +91,46 @@ const Api = (() => {
       ? `${error.message} (${error.code})` : error.message;
   }
 
-  return { call, newKey, ApiError, el, svgNode, say, describe };
+  /* Staff pages: the key lives in sessionStorage (this tab only), the chosen store
+     beside it. ``show(key, storeId)`` draws the page; it runs on submit and, when the
+     tab already has a key, on load. */
+  async function staffAccess(show) {
+    const KEY = "rewards.staff-key";
+    const STORE = "rewards.staff-store";
+    const form = document.getElementById("access-form");
+    const keyInput = document.getElementById("staff-key");
+    const select = document.getElementById("store-select");
+    const { stores } = await call("GET", "/v1/stores");
+    const remembered = Number(sessionStorage.getItem(STORE));
+    select.replaceChildren(...stores.map((store) =>
+      el("option", { value: store.id, selected: store.id === remembered, text: store.name })));
+    const run = async () => {
+      try {
+        await show(keyInput.value.trim(), Number(select.value));
+        sessionStorage.setItem(KEY, keyInput.value.trim());
+        sessionStorage.setItem(STORE, select.value);
+        say("");
+      } catch (error) {
+        say(describe(error), "error");
+      }
+    };
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      run();
+    });
+    const forget = document.getElementById("forget-key");
+    if (forget) {
+      forget.addEventListener("click", () => {
+        sessionStorage.removeItem(KEY);
+        keyInput.value = "";
+        say("The key is forgotten in this tab.");
+      });
+    }
+    if (sessionStorage.getItem(KEY)) {
+      keyInput.value = sessionStorage.getItem(KEY);
+      await run();
+    }
+  }
+
+  return { call, newKey, ApiError, el, svgNode, say, describe, staffAccess };
 })();

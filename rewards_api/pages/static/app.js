@@ -6,6 +6,8 @@
   const { call, el, svgNode, say, describe } = Api;
   const SAVED = "rewards.shopper";
   const STORE = "rewards.store";
+  // The number under a barcode: 13 digits EAN-13, 12 UPC-A, 8 EAN-8.
+  const SYMBOLOGY_BY_LENGTH = { 13: "ean13", 12: "upca", 8: "ean8" };
   const KIND_NAMES = { walk_in: "Walk-in", scan: "Product scan", purchase: "Purchase",
     redemption: "Reward", return: "Return", adjustment: "Correction" };
   const $ = (id) => document.getElementById(id);
@@ -183,28 +185,37 @@
     localStorage.setItem(STORE, store.id);
     try {
       const answer = await signedIn(`/v1/stores/${store.id}/scan-products`);
-      const products = answer.products || [];
-      list.replaceChildren(...products.map((product) => el("li", { class: "product" },
-        el("span", { class: "name", text: product.name }),
-        el("span", { class: "points", text: `+${product.points} ${product.program_name || product.program || ""}`.trim() }),
-        el("span", { class: "hint", text: product.aisle ? `Aisle ${product.aisle}` : "" }),
-        product.scanned_today ? el("span", { class: "done", text: "Scanned today" }) : null)));
-      if (products.length === 0) list.append(el("li", { class: "hint", text: "No scan offers in this store today." }));
+      const items = answer.products.map((item) => el("li", { class: "product" },
+        el("span", { class: "name", text: item.product.name }),
+        el("span", { class: "points", text: `+${item.points} ${programName(item.program)}` }),
+        el("span", { class: "hint", text: item.aisle ? `Aisle ${item.aisle}` : "Ask staff where to find it" }),
+        item.already_scanned ? el("span", { class: "done", text: "Scanned today" }) : null));
+      list.replaceChildren(...items);
+      if (items.length === 0) list.append(el("li", { class: "hint", text: "No scan offers in this store today." }));
     } catch (error) {
       list.replaceChildren(el("li", { class: "hint", text: describe(error) }));
     }
   }
 
-  async function scan(form) {
+  /* A photo goes to the server to be read; a typed number is sent as the code. */
+  async function scan(photo, code) {
     const store = chosenStore();
     const result = $("scan-result");
     if (!store) return;
-    form.append("store_id", String(store.id));
+    const request = { method: "POST" };
+    if (photo) {
+      request.form = new FormData();
+      request.form.append("store_id", String(store.id));
+      request.form.append("photo", photo);
+    } else {
+      request.json = { store_id: store.id, code, symbology: SYMBOLOGY_BY_LENGTH[code.length] || "ean13" };
+    }
     result.textContent = "Scanning…";
+    result.dataset.kind = "";
     try {
-      const answer = await signedIn("/v1/me/scans", { method: "POST", form });
-      const points = (answer.awards || []).map((a) => `+${a.points} ${a.program_name || a.program}`);
-      result.textContent = `${answer.product ? answer.product.name : "Product"}: ${points.join(", ") || "scanned"}.`;
+      const answer = await signedIn("/v1/me/scans", request);
+      const points = answer.awards.map((a) => `+${a.points} ${programName(a.program)}`);
+      result.textContent = `${answer.product.name}: ${points.join(", ")}.`;
       result.dataset.kind = "ok";
       await Promise.all([loadMe(), loadHistory(), loadScanProducts()]);
     } catch (error) {
@@ -309,16 +320,11 @@
   $("store-select").addEventListener("change", loadScanProducts);
   $("scan-photo").addEventListener("change", (event) => {
     const file = event.target.files[0];
-    if (!file) return;
-    const form = new FormData();
-    form.append("photo", file);
-    scan(form).finally(() => { event.target.value = ""; });
+    if (file) scan(file, null).finally(() => { event.target.value = ""; });
   });
   $("scan-code-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    const form = new FormData();
-    form.append("code", $("scan-code").value.replace(/\s/g, ""));
-    scan(form);
+    scan(null, $("scan-code").value.replace(/\s/g, ""));
   });
   $("assist-opt-in").addEventListener("change", setOptIn);
   $("help-button").addEventListener("click", askForHelp);
