@@ -31,7 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     from rewards_api import cli, health
     from rewards_api.admin.views import bp as admin_bp
     from rewards_api.assist.views import bp as assist_bp
-    # TEMP from rewards_api.dashboard.views import bp as dashboard_bp
+    from rewards_api.dashboard.views import bp as dashboard_bp
     from rewards_api.pages.views import bp as pages_bp
     from rewards_api.shoppers.views import bp as shoppers_bp
     from rewards_api.stores.views import bp as stores_bp
@@ -41,7 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(stores_bp)
     app.register_blueprint(assist_bp)
-    # TEMP app.register_blueprint(dashboard_bp)
+    app.register_blueprint(dashboard_bp)
     app.register_blueprint(pages_bp)
     cli.init_app(app)
     return app

@@ -61,7 +61,6 @@ REGISTRY: dict[str, ErrorCode] = {
         ErrorCode("shopper_erased", 410, "This shopper deleted their account.", (CASHIER,)),
         # --- shopper app, staff assist, store dashboard ----------------------------------
         ErrorCode("assist_not_opted_in", 409, "Turn on \"Staff may help me\" in the app first; then ask for help again.", (SHOPPER,)),
-        ErrorCode("not_in_store", 409, "Your phone hasn't checked in at this store yet: turn on Bluetooth, keep the app open for a minute, then try again.", (SHOPPER,)),
         ErrorCode("help_request_not_found", 404, "That help request is not in this store's list any more; reload the list.", (CASHIER, MANAGER)),
     ]
 }

@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 
 from rewards_api.assist.models import HelpRequest
 from rewards_api.errors import ApiError
-from rewards_api.shoppers.models import Shopper
-from rewards_api.stores.models import Store
 from rewards_api.ledger.models import SCAN, Account, LedgerEntry
 from rewards_api.products.models import Product, StoreProduct
+from rewards_api.shoppers.models import Shopper
+from rewards_api.stores.models import Store
 from rewards_api.visits.models import Visit
 from rewards_api.visits.services import active_visit
 
@@ -76,7 +76,7 @@ def waiting(s: Session, store: Store, now: dt.datetime, within: dt.timedelta
                HelpRequest.created_at >= now - HELP_REQUEST_TTL,
                Shopper.assist_opt_in.is_(True), Shopper.erased_at.is_(None),
                Visit.ended_at.is_(None), Visit.last_seen_at >= now - within)
-        .order_by(HelpRequest.created_at, HelpRequest.id)).tuples().all()
+        .order_by(HelpRequest.created_at, HelpRequest.id)).all()
     seen: set[int] = set()
     result = []
     for request, shopper, visit in rows:
@@ -101,7 +101,7 @@ def visit_scans(s: Session, visit: Visit) -> list[dict[str, Any]]:
         select(Product, StoreProduct.aisle)
         .outerjoin(StoreProduct, (StoreProduct.product_id == Product.id)
                    & (StoreProduct.store_id == visit.store_id))
-        .where(Product.gtin.in_(gtins))).tuples()}
+        .where(Product.gtin.in_(gtins)))}
     result = []
     for reference, amount, created_at in rows:
         gtin = reference.rsplit(":", 1)[-1]

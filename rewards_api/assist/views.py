@@ -9,10 +9,9 @@ from apiflask import APIBlueprint
 from apiflask.fields import DateTime, Integer, List, Nested, String
 from flask import current_app, g
 
-from rewards_api import db
+from rewards_api import clock, db
 from rewards_api.assist import services
 from rewards_api.auth import shopper_required, staff_required, staff_store_allowed
-from rewards_api.db import utcnow
 from rewards_api.idempotency import idempotent
 from rewards_api.schemas import StrictSchema
 from rewards_api.staff.models import CASHIER
@@ -69,7 +68,7 @@ class AssistOut(StrictSchema):
 def ask_for_help(json_data: dict[str, Any]) -> dict[str, Any]:
     """I need help in this store. Needs the assist opt-in on and a check-in (an active
     visit) at the store; asking again during the same visit returns the open request."""
-    request = services.ask_for_help(db.session(), g.shopper, json_data["store_id"], utcnow(),
+    request = services.ask_for_help(db.session(), g.shopper, json_data["store_id"], clock.now(),
                                     _checked_in_within())
     return services.request_view(request)
 
@@ -80,14 +79,14 @@ def ask_for_help(json_data: dict[str, Any]) -> dict[str, Any]:
 @bp.doc(security="BearerAuth")
 def waiting_shoppers(store_id: int) -> dict[str, Any]:
     """Checked-in shoppers of this store who opted in and asked for help, oldest first,
-    with the campaign products they tried to scan during this visit (staff of the store)."""
+    with the campaign products they scanned during this visit (staff of the store)."""
     s = db.session()
     store = services.active_store(s, store_id)
     staff_store_allowed(g.staff, store.id)
-    now = utcnow()
-    return {"store_id": store.id, "store_name": store.name, "as_of": now,
-            "shoppers": [services.waiting_view(s, request, shopper, visit, now)
-                         for request, shopper, visit in services.waiting(s, store, now,
+    at = clock.now()
+    return {"store_id": store.id, "store_name": store.name, "as_of": at,
+            "shoppers": [services.waiting_view(s, request, shopper, visit, at)
+                         for request, shopper, visit in services.waiting(s, store, at,
                                                                          _checked_in_within())]}
 
 
@@ -102,4 +101,4 @@ def mark_helped(store_id: int, request_id: int) -> dict[str, Any]:
     store = services.active_store(s, store_id)
     staff_store_allowed(g.staff, store.id)
     return services.request_view(services.mark_helped(s, store, request_id, g.principal,
-                                                      utcnow()))
+                                                      clock.now()))

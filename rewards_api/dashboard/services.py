@@ -89,12 +89,12 @@ def walk_ins(s: Session, store: Store, p: Period) -> dict[str, Any]:
 
 def points(s: Session, store: Store, p: Period) -> dict[str, Any]:
     """Points issued (walk-ins, scans, purchases) and redeemed at the store, per program
-    and per local day; and the accepted scans (each scan is one ``scan`` reference,
-    whatever the number of programs it paid in)."""
+    and per local day; and the scans that earned points (one scan may pay in several
+    campaigns: its entries share the shopper and the instant)."""
     zone = ZoneInfo(store.timezone)
     rows = s.execute(
         select(Program.code, Program.name, LedgerEntry.kind, LedgerEntry.amount,
-               LedgerEntry.reference, LedgerEntry.created_at)
+               LedgerEntry.actor, LedgerEntry.created_at)
         .join(Program, Program.id == LedgerEntry.program_id)
         .where(LedgerEntry.store_id == store.id, LedgerEntry.created_at >= p.start,
                LedgerEntry.created_at < p.end)).all()
@@ -103,8 +103,8 @@ def points(s: Session, store: Store, p: Period) -> dict[str, Any]:
     issued_per_day: dict[str, Counter[dt.date]] = defaultdict(Counter)
     redeemed: Counter[str] = Counter()
     redemptions: Counter[str] = Counter()
-    scans: set[str] = set()
-    for code, name, kind, amount, reference, created_at in rows:
+    scans: set[tuple[str, dt.datetime]] = set()
+    for code, name, kind, amount, actor, created_at in rows:
         names[code] = name
         if kind in EARNING_KINDS and amount > 0:
             issued[code] += amount
@@ -113,7 +113,7 @@ def points(s: Session, store: Store, p: Period) -> dict[str, Any]:
             redeemed[code] -= amount
             redemptions[code] += 1
         if kind == SCAN and amount > 0:
-            scans.add(reference)
+            scans.add((actor, created_at))
     return {
         "programs": [
             {"program": code, "program_name": names[code], "points_issued": issued[code],

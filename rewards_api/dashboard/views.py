@@ -10,10 +10,9 @@ from apiflask.fields import Integer
 from apiflask.validators import Range
 from flask import Response, g
 
-from rewards_api import db
+from rewards_api import clock, db
 from rewards_api.auth import staff_required, staff_store_allowed
 from rewards_api.dashboard import charts, services
-from rewards_api.db import utcnow
 from rewards_api.errors import ApiError
 from rewards_api.schemas import StrictSchema
 from rewards_api.staff.models import MANAGER
@@ -44,7 +43,7 @@ def dashboard(store_id: int, query_data: dict[str, Any]) -> dict[str, Any]:
     redeemed per program, partner settlement, cashier adoption per register and
     cashier; and the store's agents' health."""
     store = _store(store_id)
-    return services.dashboard(db.session(), store, utcnow(), query_data["days"])
+    return services.dashboard(db.session(), store, clock.now(), query_data["days"])
 
 
 @bp.get("/v1/admin/stores/<int:store_id>/charts/<chart>.svg")
@@ -57,5 +56,5 @@ def chart(store_id: int, chart: str, query_data: dict[str, Any]) -> Response:
     if chart not in charts.CHARTS:
         raise ApiError("not_found", f"Charts: {', '.join(charts.CHARTS)}.")
     store = _store(store_id)
-    figures = services.dashboard(db.session(), store, utcnow(), query_data["days"])
+    figures = services.dashboard(db.session(), store, clock.now(), query_data["days"])
     return Response(charts.CHARTS[chart](figures), mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})

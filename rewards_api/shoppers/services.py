@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from rewards_api.assist.services import export_help_requests
 from rewards_api.auth import Balance, digest, new_shopper_token
 from rewards_api.db import utcnow
 from rewards_api.errors import ApiError
@@ -205,7 +206,7 @@ def export(s: Session, shopper: Shopper) -> dict[str, Any]:
     return data
 
 
-EXPORTERS: dict[str, Any] = {}
+EXPORTERS: dict[str, Any] = {"help_requests": export_help_requests}
 
 
 def erase(s: Session, shopper: Shopper) -> None:

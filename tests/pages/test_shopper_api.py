@@ -3,7 +3,6 @@ checkout code, and the public list of stores."""
 
 from __future__ import annotations
 
-import io
 import re
 
 import pyotp

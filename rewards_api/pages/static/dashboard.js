@@ -57,7 +57,7 @@
     const days = Number($("days-select").value);
     const board = await call("GET", `/v1/admin/stores/${storeId}/dashboard?days=${days}`, { auth: key });
     const { today, last_days: period } = board;
-    $("as-of").textContent = `${board.store.name} · figures as of ${new Date(board.as_of).toLocaleString()} (store time zone ${board.store.timezone})`;
+    $("as-of").textContent = `${board.store.name} · figures as of ${new Date(board.as_of).toLocaleString(undefined, { timeZone: board.store.timezone })} store time (${board.store.timezone})`;
     $("period-title").textContent = `Last ${days} days (${period.first_day} to ${period.last_day})`;
     $("today-figures").replaceChildren(...figuresOf(today));
     $("period-figures").replaceChildren(...figuresOf(period));
