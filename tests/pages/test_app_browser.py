@@ -6,6 +6,7 @@ Screenshots land in staff_guide/docs/img/app-*.png for the guide.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -13,6 +14,8 @@ import pyotp
 import pytest
 from PIL import Image
 from pyzbar.pyzbar import decode
+
+from tests.pages.conftest import GUIDE_IMAGES
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -124,3 +127,51 @@ def test_link_a_card_switch_assist_export_and_delete(phone, live_url, api, world
     page.locator("#signup").wait_for()
     assert page.evaluate("localStorage.getItem('rewards.shopper')") is None
     assert api.get("/v1/me", auth=token).status_code == 401
+
+
+def test_what_to_scan_here_and_scan_by_number(phone, live_url, app, world):
+    from sqlalchemy import select
+
+    from rewards_api import db
+    from rewards_api.products.services import AssortmentRow, carry, product_by_gtin
+    from rewards_api.scans import services as scans
+    from rewards_api.shoppers.models import Shopper
+    from rewards_api.shoppers.services import program_by_code
+    from rewards_api.stores.models import Store
+    from rewards_api.visits.models import Visit
+    from tests.pages.store_day import COFFEE, NOW
+
+    app.config["CLOCK"] = lambda: NOW
+    with app.app_context():
+        s = db.session()
+        berlin = s.get(Store, world.store_ids[0])
+        carry(s, berlin.id, AssortmentRow(0, COFFEE, "Filter coffee 500 g", "Aisle 4", None))
+        scans.create_campaign(
+            s, code="coffee-week", name="Coffee week", program=program_by_code(s, "corner-points"),
+            points=50, starts_at=NOW - dt.timedelta(days=1), ends_at=NOW + dt.timedelta(days=6),
+            products=[product_by_gtin(s, COFFEE)], stores=[berlin], chain=None)
+        s.commit()
+    page = _sign_up(phone.new_page(), live_url, "Wim")
+    page.get_by_role("button", name="Sign up").click()
+    item = page.locator("#scan-products li.product")
+    item.wait_for()
+    assert "Filter coffee 500 g" in item.inner_text() and "Aisle 4" in item.inner_text()
+    assert "+50 Corner Points" in item.inner_text()
+
+    # Not checked in yet: the refusal's sentence and code are shown.
+    page.get_by_label("…or type the number under the barcode").fill("4006381333931")
+    page.get_by_role("button", name="Scan", exact=True).click()
+    page.locator("#scan-result[data-kind=error]", has_text="not_in_store").wait_for()
+
+    with app.app_context():
+        s = db.session()
+        shopper_id = s.scalars(select(Shopper.id).where(
+            Shopper.public_id == _saved(page)["public_id"])).one()
+        s.add(Visit(shopper_id=shopper_id, store_id=world.store_ids[0],
+                    started_at=NOW - dt.timedelta(minutes=3), last_seen_at=NOW))
+        s.commit()
+    page.get_by_role("button", name="Scan", exact=True).click()
+    page.locator("#scan-result[data-kind=ok]", has_text="+50 Corner Points").wait_for()
+    page.locator("#scan-products .done", has_text="Scanned today").wait_for()
+    page.locator(".balance", has_text="50 points").wait_for()
+    page.locator("#store").screenshot(path=GUIDE_IMAGES / "app-scan.png")

@@ -86,7 +86,8 @@
 
   function programName(code) {
     const account = me && me.accounts.find((a) => a.program === code);
-    return account ? account.program_name : code;
+    const store = stores.find((st) => st.program === code);
+    return account ? account.program_name : store ? store.program_name : code;
   }
 
   function entryItem(entry) {
@@ -188,7 +189,7 @@
       const items = answer.products.map((item) => el("li", { class: "product" },
         el("span", { class: "name", text: item.product.name }),
         el("span", { class: "points", text: `+${item.points} ${programName(item.program)}` }),
-        el("span", { class: "hint", text: item.aisle ? `Aisle ${item.aisle}` : "Ask staff where to find it" }),
+        el("span", { class: "hint", text: item.aisle || "Ask staff where to find it" }),
         item.already_scanned ? el("span", { class: "done", text: "Scanned today" }) : null));
       list.replaceChildren(...items);
       if (items.length === 0) list.append(el("li", { class: "hint", text: "No scan offers in this store today." }));

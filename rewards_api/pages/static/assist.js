@@ -14,7 +14,7 @@
   function person(shopper, key, storeId) {
     const tried = shopper.scans.map((scan) => el("li", {},
       el("span", { text: scan.product }),
-      el("span", { class: "hint", text: `+${scan.points}${scan.aisle ? ` · aisle ${scan.aisle}` : ""}` })));
+      el("span", { class: "hint", text: `+${scan.points}${scan.aisle ? ` · ${scan.aisle}` : ""}` })));
     const helped = el("button", { type: "button", text: "Helped" });
     helped.addEventListener("click", async () => {
       try {
