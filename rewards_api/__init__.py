@@ -32,9 +32,13 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     from rewards_api.admin.views import bp as admin_bp
     from rewards_api.agents import services as agents
     from rewards_api.agents.views import bp as agents_bp
+    from rewards_api.assist.views import bp as assist_bp
+    from rewards_api.dashboard.views import bp as dashboard_bp
+    from rewards_api.pages.views import bp as pages_bp
     from rewards_api.pos.views import bp as pos_bp
     from rewards_api.scans.views import bp as scans_bp
     from rewards_api.shoppers.views import bp as shoppers_bp
+    from rewards_api.stores.views import bp as stores_bp
     from rewards_api.walkins import presence
     from rewards_api.walkins.views import bp as walkins_bp
 
@@ -48,5 +52,9 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     app.register_blueprint(agents_bp)
     app.register_blueprint(walkins_bp)
     app.register_blueprint(scans_bp)
+    app.register_blueprint(stores_bp)
+    app.register_blueprint(assist_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(pages_bp)
     cli.init_app(app)
     return app

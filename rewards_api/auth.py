@@ -71,6 +71,7 @@ class SignedIn:
     token_id: int
     public_id: str
     display_name: str
+    assist_opt_in: bool
     balances: tuple[Balance, ...]
 
 
@@ -80,7 +81,7 @@ class SignedIn:
 _SIGNED_IN = (
     select(ShopperToken.id, ShopperToken.expires_at, ShopperToken.revoked_at,
            Shopper.id, Shopper.public_id, Shopper.display_name, Shopper.erased_at,
-           Program.code, Program.name, Program.kind, Account.balance, Account.held,
+           Shopper.assist_opt_in, Program.code, Program.name, Program.kind, Account.balance, Account.held,
            Account.membership_number)
     .join(Shopper, Shopper.id == ShopperToken.shopper_id)
     .outerjoin(Account, Account.shopper_id == Shopper.id)
@@ -94,11 +95,11 @@ def _signed_in(token: str) -> SignedIn:
     rows = db.session().connection().execute(_SIGNED_IN, {"token_hash": digest(token)}).all()
     if not rows or rows[0][2] is not None or rows[0][6] is not None:
         raise ApiError("unauthenticated")
-    token_id, expires_at, _, shopper_id, public_id, display_name = rows[0][:6]
+    token_id, expires_at, _, shopper_id, public_id, display_name, _, assist_opt_in = rows[0][:8]
     if expires_at <= utcnow():
         raise ApiError("token_expired")
-    balances = tuple(Balance(*row[7:]) for row in rows if row[7] is not None)
-    return SignedIn(shopper_id, token_id, public_id, display_name, balances)
+    balances = tuple(Balance(*row[8:]) for row in rows if row[8] is not None)
+    return SignedIn(shopper_id, token_id, public_id, display_name, assist_opt_in, balances)
 
 
 def _staff_from_key(key: str) -> StaffKey:

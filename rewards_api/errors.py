@@ -87,6 +87,9 @@ REGISTRY: dict[str, ErrorCode] = {
         ErrorCode("unreadable_image", 422, "No barcode could be read in the photo: hold the phone steady, fill the frame with the code and try again, or scan the shelf tag's QR code.", (SHOPPER, CASHIER)),
         ErrorCode("invalid_check_digit", 422, "That code's last digit does not match the others, so it was misread or mistyped; scan it again.", (SHOPPER, CASHIER)),
         ErrorCode("rate_limited", 429, "Too many scans in a short time; wait a minute, then scan again.", (SHOPPER, CASHIER)),
+        # --- shopper app, staff assist, store dashboard ----------------------------------
+        ErrorCode("assist_not_opted_in", 409, "Turn on \"Staff may help me\" in the app first; then ask for help again.", (SHOPPER,)),
+        ErrorCode("help_request_not_found", 404, "That help request is not in this store's list any more; reload the list.", (CASHIER, MANAGER)),
     ]
 }
 

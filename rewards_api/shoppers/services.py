@@ -9,16 +9,20 @@ import secrets
 from typing import Any
 
 import pyotp
+import qrcode
+import qrcode.image.svg
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from rewards_api.assist.services import export_help_requests
 from rewards_api.auth import Balance, digest, new_shopper_token
 from rewards_api.db import insert_ignoring_conflicts, utcnow
 from rewards_api.errors import ApiError
 from rewards_api.ledger.models import PARTNER_PROGRAM, Account, LedgerEntry, Program
 from rewards_api.shoppers.models import Shopper, ShopperToken
 from rewards_api.visits.services import export_visits
+from rewards_protocol.checkout_code import CheckoutCode
 
 _BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 CHECKOUT_STEP_SECONDS = 30
@@ -69,6 +73,34 @@ def checkout_totp(shopper: Shopper) -> pyotp.TOTP:
     """The shopper's checkout code generator (PROTOCOLS.md section 4)."""
     return pyotp.TOTP(shopper.checkout_secret, digits=CHECKOUT_DIGITS,
                       interval=CHECKOUT_STEP_SECONDS)
+
+
+def checkout_code(shopper: Shopper, at: dt.datetime) -> dict[str, Any]:
+    """The checkout code at ``at`` as the phone would show it: the code, its QR
+    (``RWD1:<public_id>:<code>``, an SVG made by ``qrcode``) and the seconds it has left.
+    For phones that cannot compute the code themselves (no WebCrypto)."""
+    unix = int(at.timestamp())
+    code = checkout_totp(shopper).at(unix)
+    content = str(CheckoutCode(shopper.public_id, code))
+    image = qrcode.make(content, image_factory=qrcode.image.svg.SvgPathFillImage,
+                        error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+    return {"code": code, "content": content,
+            "qr_svg": image.to_string(encoding="unicode"),
+            "expires_in": CHECKOUT_STEP_SECONDS - unix % CHECKOUT_STEP_SECONDS}
+
+
+def update_profile(s: Session, shopper: Shopper, *, display_name: str | None,
+                   assist_opt_in: bool | None) -> Shopper:
+    """Change what the shopper may change about themselves; fields left None stay."""
+    if display_name is not None:
+        if not display_name.strip():
+            raise ApiError("invalid_request", "Write a name of at least one letter.",
+                           details={"display_name": ["empty"]})
+        shopper.display_name = display_name.strip()
+    if assist_opt_in is not None:
+        shopper.assist_opt_in = assist_opt_in
+    s.flush()
+    return shopper
 
 
 def login(s: Session, public_id: str, code: str, ttl: dt.timedelta) -> tuple[Shopper, str]:
@@ -194,7 +226,7 @@ def export(s: Session, shopper: Shopper) -> dict[str, Any]:
     return data
 
 
-EXPORTERS: dict[str, Any] = {"visits": export_visits}
+EXPORTERS: dict[str, Any] = {"visits": export_visits, "help_requests": export_help_requests}
 
 
 def erase(s: Session, shopper: Shopper) -> None:

@@ -9,9 +9,11 @@ from apiflask import APIBlueprint
 from apiflask.fields import Boolean, Integer, List, Nested, String
 from apiflask.validators import Length, Regexp
 from flask import current_app, g
+from marshmallow import ValidationError, validates_schema
 
 from rewards_api import db
 from rewards_api.auth import shopper_required
+from rewards_api.db import utcnow
 from rewards_api.idempotency import idempotent
 from rewards_api.schemas import Paging, StrictSchema
 from rewards_api.shoppers import services
@@ -57,7 +59,25 @@ class AccountOut(StrictSchema):
 class MeOut(StrictSchema):
     public_id = String()
     display_name = String()
+    assist_opt_in = Boolean(metadata={"description": "Staff on the floor may see that I asked for help"})
     accounts = List(Nested(AccountOut))
+
+
+class ProfileIn(StrictSchema):
+    display_name = String(validate=Length(min=1, max=100))
+    assist_opt_in = Boolean()
+
+    @validates_schema
+    def _something(self, data: dict[str, Any], **_: Any) -> None:
+        if not data:
+            raise ValidationError("Send display_name, assist_opt_in or both.")
+
+
+class CheckoutCodeOut(StrictSchema):
+    code = String(metadata={"description": "The current 8-digit TOTP code"})
+    content = String(metadata={"description": "What the QR holds: RWD1:<public_id>:<code>"})
+    qr_svg = String(metadata={"description": "The QR as an SVG document"})
+    expires_in = Integer(metadata={"description": "Seconds until the next code"})
 
 
 class HistoryQuery(Paging):
@@ -125,7 +145,35 @@ def me() -> dict[str, Any]:
     """The signed-in shopper and their balance in every program they belong to."""
     me = g.signed_in
     return {"public_id": me.public_id, "display_name": me.display_name,
+            "assist_opt_in": me.assist_opt_in,
             "accounts": [services.balance_view(b) for b in me.balances]}
+
+
+@bp.patch("/v1/me")
+@shopper_required
+@idempotent
+@bp.input(ProfileIn)
+@bp.output(MeOut)
+@bp.doc(security="BearerAuth")
+def update_me(json_data: dict[str, Any]) -> dict[str, Any]:
+    """Change my display name or my assist opt-in (off by default: only when it is on
+    can store staff see that I asked for help). Sending the same values again is harmless."""
+    shopper = services.update_profile(db.session(), g.shopper,
+                                      display_name=json_data.get("display_name"),
+                                      assist_opt_in=json_data.get("assist_opt_in"))
+    return {"public_id": shopper.public_id, "display_name": shopper.display_name,
+            "assist_opt_in": shopper.assist_opt_in,
+            "accounts": [services.account_view(a) for a in shopper.accounts]}
+
+
+@bp.get("/v1/me/checkout-code")
+@shopper_required
+@bp.output(CheckoutCodeOut)
+@bp.doc(security="BearerAuth")
+def checkout_code() -> dict[str, Any]:
+    """My checkout code and its QR right now, for phones that cannot compute the code
+    themselves. The app computes it on the phone when it can (it works without signal)."""
+    return services.checkout_code(g.shopper, utcnow())
 
 
 @bp.get("/v1/me/history")

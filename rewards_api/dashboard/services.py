@@ -1,0 +1,212 @@
+"""The figures of the store dashboard, for today and for the last N days.
+
+Days and hours are the store's own (its timezone). The queries only select rows in a
+time range and the grouping by local day and hour happens here, in Python, so they
+read the same on SQLite and PostgreSQL (whose date functions differ).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from rewards_api.agents.models import Agent
+from rewards_api.ledger.models import PURCHASE, REDEMPTION, SCAN, WALK_IN, LedgerEntry, Program
+from rewards_api.pos.models import COMMITTED, Checkout, SettlementRecord
+from rewards_api.staff.models import StaffKey
+from rewards_api.stores.models import Store
+from rewards_api.visits.models import Visit
+
+MAX_DAYS = 31
+# Points a shopper earns (not corrections or give-backs): what "points issued" counts.
+EARNING_KINDS = (WALK_IN, SCAN, PURCHASE)
+# An agent sends a heartbeat every minute; five missed ones mean it needs a look.
+AGENT_STALE_AFTER = dt.timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole store-local days ``first_day`` to ``last_day``, as a UTC range [start, end)."""
+
+    first_day: dt.date
+    last_day: dt.date
+    start: dt.datetime
+    end: dt.datetime
+
+    @property
+    def days(self) -> list[dt.date]:
+        count = (self.last_day - self.first_day).days + 1
+        return [self.first_day + dt.timedelta(days=n) for n in range(count)]
+
+
+def period(store: Store, now: dt.datetime, days: int) -> Period:
+    """The last ``days`` local days of the store, today included (up to ``now``)."""
+    zone = ZoneInfo(store.timezone)
+    today = now.astimezone(zone).date()
+    first = today - dt.timedelta(days=days - 1)
+    start = dt.datetime.combine(first, dt.time(), zone).astimezone(dt.UTC)
+    return Period(first, today, start, now)
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 3) if whole else None
+
+
+def walk_ins(s: Session, store: Store, p: Period) -> dict[str, Any]:
+    """Visits that started in the period (fraud-flagged ones apart): per local hour of
+    the day, per local day, and their median dwell."""
+    zone = ZoneInfo(store.timezone)
+    rows = s.execute(select(Visit.started_at, Visit.last_seen_at, Visit.ended_at, Visit.flag)
+                     .where(Visit.store_id == store.id, Visit.started_at >= p.start,
+                            Visit.started_at < p.end)).all()
+    per_hour = [0] * 24
+    per_day: Counter[dt.date] = Counter()
+    dwell_minutes = []
+    flagged = 0
+    for started_at, last_seen_at, ended_at, flag in rows:
+        if flag is not None:
+            flagged += 1
+            continue
+        local = started_at.astimezone(zone)
+        per_hour[local.hour] += 1
+        per_day[local.date()] += 1
+        dwell_minutes.append(((ended_at or last_seen_at) - started_at).total_seconds() / 60)
+    return {
+        "walk_ins": sum(per_hour),
+        "flagged_visits": flagged,
+        "per_hour": per_hour,
+        "per_day": [{"day": day.isoformat(), "walk_ins": per_day[day]} for day in p.days],
+        "median_dwell_minutes": round(statistics.median(dwell_minutes), 1) if dwell_minutes else None,
+    }
+
+
+def points(s: Session, store: Store, p: Period) -> dict[str, Any]:
+    """Points issued (walk-ins, scans, purchases) and redeemed at the store, per program
+    and per local day; and the scans that earned points (one scan may pay in several
+    campaigns: its entries share the shopper and the instant)."""
+    zone = ZoneInfo(store.timezone)
+    rows = s.execute(
+        select(Program.code, Program.name, LedgerEntry.kind, LedgerEntry.amount,
+               LedgerEntry.actor, LedgerEntry.created_at)
+        .join(Program, Program.id == LedgerEntry.program_id)
+        .where(LedgerEntry.store_id == store.id, LedgerEntry.created_at >= p.start,
+               LedgerEntry.created_at < p.end)).all()
+    names: dict[str, str] = {}
+    issued: Counter[str] = Counter()
+    issued_per_day: dict[str, Counter[dt.date]] = defaultdict(Counter)
+    redeemed: Counter[str] = Counter()
+    redemptions: Counter[str] = Counter()
+    scans: set[tuple[str, dt.datetime]] = set()
+    for code, name, kind, amount, actor, created_at in rows:
+        names[code] = name
+        if kind in EARNING_KINDS and amount > 0:
+            issued[code] += amount
+            issued_per_day[code][created_at.astimezone(zone).date()] += amount
+        elif kind == REDEMPTION:
+            redeemed[code] -= amount
+            redemptions[code] += 1
+        if kind == SCAN and amount > 0:
+            scans.add((actor, created_at))
+    return {
+        "programs": [
+            {"program": code, "program_name": names[code], "points_issued": issued[code],
+             "redemptions": redemptions[code], "points_redeemed": redeemed[code],
+             "per_day": [{"day": day.isoformat(), "points_issued": issued_per_day[code][day]}
+                         for day in p.days]}
+            for code in sorted(names)],
+        "scans": len(scans),
+    }
+
+
+def settlement(s: Session, store: Store, p: Period) -> list[dict[str, Any]]:
+    """What the partner program and the store owe each other, per currency."""
+    rows = s.execute(
+        select(SettlementRecord.currency,
+               func.sum(SettlementRecord.points_redeemed), func.sum(SettlementRecord.points_issued),
+               func.sum(SettlementRecord.owed_to_store_minor),
+               func.sum(SettlementRecord.owed_to_partner_minor))
+        .where(SettlementRecord.store_id == store.id, SettlementRecord.created_at >= p.start,
+               SettlementRecord.created_at < p.end)
+        .group_by(SettlementRecord.currency).order_by(SettlementRecord.currency)).all()
+    return [{"currency": currency, "points_redeemed": int(redeemed), "points_issued": int(issued),
+             "owed_to_store_minor": int(to_store), "owed_to_partner_minor": int(to_partner),
+             # Positive: the partner pays the store; negative: the store pays the partner.
+             "net_to_store_minor": int(to_store) - int(to_partner)}
+            for currency, redeemed, issued, to_store, to_partner in rows]
+
+
+def adoption(s: Session, store: Store, p: Period) -> dict[str, Any]:
+    """Cashier adoption: of the committed sales (training apart) where the shopper was
+    identified and had a reward within reach, the share where the cashier applied
+    rewards; per register (its terminal key) and per cashier (as the POS names them)."""
+    rows = s.execute(
+        select(StaffKey.label, Checkout.cashier, Checkout.rewards_offered,
+               Checkout.rewards_applied)
+        .join(StaffKey, StaffKey.id == Checkout.staff_key_id)
+        .where(Checkout.store_id == store.id, Checkout.status == COMMITTED,
+               Checkout.training.is_(False), Checkout.committed_at >= p.start,
+               Checkout.committed_at < p.end)).all()
+
+    def tally(index: int) -> list[dict[str, Any]]:
+        counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for row in rows:
+            tallied = counts[row[index]]
+            tallied[0] += 1
+            tallied[1] += bool(row.rewards_offered)
+            tallied[2] += bool(row.rewards_offered and row.rewards_applied)
+        return [{"name": name, "identified": identified, "rewards_offered": offered,
+                 "rewards_applied": applied, "share": _share(applied, offered)}
+                for name, (identified, offered, applied) in sorted(counts.items())]
+
+    offered = sum(bool(r.rewards_offered) for r in rows)
+    applied = sum(bool(r.rewards_offered and r.rewards_applied) for r in rows)
+    return {"identified": len(rows), "rewards_offered": offered, "rewards_applied": applied,
+            "share": _share(applied, offered), "registers": tally(0), "cashiers": tally(1)}
+
+
+def agent_health(s: Session, store: Store, now: dt.datetime) -> list[dict[str, Any]]:
+    """Each active agent of the store with its last heartbeat, outbox queue depth and
+    radio rate; ``healthy`` is false when heartbeats stopped."""
+    result = []
+    for agent in s.scalars(select(Agent).where(Agent.store_id == store.id,
+                                               Agent.disabled_at.is_(None)).order_by(Agent.id)):
+        seen = agent.last_seen_at
+        result.append({
+            "agent_id": agent.id, "label": agent.label,
+            "last_heartbeat_at": seen.isoformat() if seen else None,
+            "seconds_since_heartbeat": int((now - seen).total_seconds()) if seen else None,
+            "queue_depth": agent.queue_depth, "adverts_per_second": agent.adverts_per_second,
+            "scanner_state": agent.scanner_state,
+            "healthy": seen is not None and now - seen <= AGENT_STALE_AFTER,
+        })
+    return result
+
+
+def figures(s: Session, store: Store, p: Period) -> dict[str, Any]:
+    visits = walk_ins(s, store, p)
+    earned = points(s, store, p)
+    return {"first_day": p.first_day.isoformat(), "last_day": p.last_day.isoformat(),
+            **visits,
+            "scans": earned["scans"],
+            "scans_per_visit": (round(earned["scans"] / visits["walk_ins"], 2)
+                                if visits["walk_ins"] else None),
+            "programs": earned["programs"],
+            "settlement": settlement(s, store, p),
+            "adoption": adoption(s, store, p)}
+
+
+def dashboard(s: Session, store: Store, now: dt.datetime, days: int) -> dict[str, Any]:
+    """Today and the last ``days`` days of one store, and its agents' health."""
+    return {"store": {"id": store.id, "code": store.code, "name": store.name,
+                      "timezone": store.timezone},
+            "as_of": now.isoformat(), "days": days,
+            "today": figures(s, store, period(store, now, 1)),
+            "last_days": figures(s, store, period(store, now, days)),
+            "agents": agent_health(s, store, now)}

@@ -1,0 +1,1 @@
+"""Web pages served by the API: the shopper app, the store dashboard, the staff assist view."""

@@ -1,0 +1,136 @@
+/* Shared by the pages: calls to the rewards API and small DOM helpers.
+   Every call that changes something carries an Idempotency-Key (the API requires it);
+   a call that failed on the network is sent once more with the same key, so a
+   retry never counts twice. */
+"use strict";
+
+const Api = (() => {
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  class ApiError extends Error {
+    constructor(status, code, message, details) {
+      super(message);
+      this.status = status;
+      this.code = code;
+      this.details = details;
+    }
+  }
+
+  async function send(method, path, headers, body) {
+    try {
+      return await fetch(path, { method, headers, body, credentials: "omit" });
+    } catch (_) {
+      return null;
+    }
+  }
+
+  /** Call the API; resolves to the JSON answer or rejects with an ApiError. */
+  async function call(method, path, { json, form, auth, key } = {}) {
+    const headers = { Accept: "application/json" };
+    if (auth) headers.Authorization = "Bearer " + auth;
+    if (method !== "GET") headers["Idempotency-Key"] = key || newKey();
+    let body;
+    if (form) {
+      body = form;
+    } else if (json !== undefined) {
+      headers["Content-Type"] = "application/json";
+      body = JSON.stringify(json);
+    }
+    let response = await send(method, path, headers, body);
+    if (response === null && method !== "GET") response = await send(method, path, headers, body);
+    if (response === null) {
+      throw new ApiError(0, "offline", "No connection to the rewards service. Try again in a moment.");
+    }
+    const type = response.headers.get("Content-Type") || "";
+    const answer = type.includes("json") ? await response.json() : await response.text();
+    if (!response.ok) {
+      const error = (answer && answer.error) || {};
+      throw new ApiError(response.status, error.code || "internal_error",
+        error.message || "Something went wrong; try again in a moment.", error.details);
+    }
+    return answer;
+  }
+
+  /** Build an element; children are nodes or text (never parsed as HTML). */
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs)) {
+      if (value === null || value === undefined || value === false) continue;
+      if (name === "text") node.textContent = value;
+      else node.setAttribute(name, value === true ? "" : value);
+    }
+    for (const child of children) {
+      if (child !== null && child !== undefined) node.append(child);
+    }
+    return node;
+  }
+
+  /** Parse a server-made or locally made SVG document into a node for the page. */
+  function svgNode(svgText, label) {
+    const doc = new DOMParser().parseFromString(svgText, "image/svg+xml");
+    const svg = document.importNode(doc.documentElement, true);
+    svg.querySelectorAll("script").forEach((s) => s.remove());
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", label);
+    svg.removeAttribute("aria-labelledby");
+    return svg;
+  }
+
+  function say(text, kind = "info") {
+    const status = document.getElementById("status");
+    status.textContent = text;
+    status.dataset.kind = kind;
+  }
+
+  function describe(error) {
+    return error.code && error.code !== "offline" && error.code !== "internal_error"
+      ? `${error.message} (${error.code})` : error.message;
+  }
+
+  /* Staff pages: the key lives in sessionStorage (this tab only), the chosen store
+     beside it. ``show(key, storeId)`` draws the page; it runs on submit and, when the
+     tab already has a key, on load. */
+  async function staffAccess(show) {
+    const KEY = "rewards.staff-key";
+    const STORE = "rewards.staff-store";
+    const form = document.getElementById("access-form");
+    const keyInput = document.getElementById("staff-key");
+    const select = document.getElementById("store-select");
+    const { stores } = await call("GET", "/v1/stores");
+    const remembered = Number(sessionStorage.getItem(STORE));
+    select.replaceChildren(...stores.map((store) =>
+      el("option", { value: store.id, selected: store.id === remembered, text: store.name })));
+    const run = async () => {
+      try {
+        await show(keyInput.value.trim(), Number(select.value));
+        sessionStorage.setItem(KEY, keyInput.value.trim());
+        sessionStorage.setItem(STORE, select.value);
+        say("");
+      } catch (error) {
+        say(describe(error), "error");
+      }
+    };
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      run();
+    });
+    const forget = document.getElementById("forget-key");
+    if (forget) {
+      forget.addEventListener("click", () => {
+        sessionStorage.removeItem(KEY);
+        keyInput.value = "";
+        say("The key is forgotten in this tab.");
+      });
+    }
+    if (sessionStorage.getItem(KEY)) {
+      keyInput.value = sessionStorage.getItem(KEY);
+      await run();
+    }
+  }
+
+  return { call, newKey, ApiError, el, svgNode, say, describe, staffAccess };
+})();

@@ -1,0 +1,337 @@
+/* The shopper app. The phone keeps its token, public id and checkout secret in
+   localStorage (the secret lets it show the checkout code without signal). */
+"use strict";
+
+(() => {
+  const { call, el, svgNode, say, describe } = Api;
+  const SAVED = "rewards.shopper";
+  const STORE = "rewards.store";
+  // The number under a barcode: 13 digits EAN-13, 12 UPC-A, 8 EAN-8.
+  const SYMBOLOGY_BY_LENGTH = { 13: "ean13", 12: "upca", 8: "ean8" };
+  const KIND_NAMES = { walk_in: "Walk-in", scan: "Product scan", purchase: "Purchase",
+    redemption: "Reward", return: "Return", adjustment: "Correction" };
+  const $ = (id) => document.getElementById(id);
+  let me = null;
+  let stores = [];
+  let historyBefore = null;
+  let qrTimer = null;
+
+  const saved = () => JSON.parse(localStorage.getItem(SAVED) || "null");
+  const token = () => (saved() || {}).token;
+
+  async function signedIn(path, options = {}) {
+    try {
+      return await call(options.method || "GET", path, { ...options, auth: token() });
+    } catch (error) {
+      if (error.status !== 401 || !(await signInAgain())) throw error;
+      return call(options.method || "GET", path, { ...options, auth: token() });
+    }
+  }
+
+  /* An expired token: this phone holds the checkout secret, so its current code
+     signs it in again. */
+  async function signInAgain() {
+    const shopper = saved();
+    if (!shopper || !Totp.available()) return false;
+    try {
+      const code = await Totp.code(shopper.checkout_secret, Date.now() / 1000);
+      const answer = await call("POST", "/v1/shoppers/login",
+        { json: { public_id: shopper.public_id, code } });
+      localStorage.setItem(SAVED, JSON.stringify({ ...shopper, token: answer.token }));
+      return true;
+    } catch (_) {
+      return false;
+    }
+  }
+
+  function showSignUp(message) {
+    clearTimeout(qrTimer);
+    $("signed-in").hidden = true;
+    $("signup").hidden = false;
+    if (message) say(message);
+  }
+
+  async function signUp(event) {
+    event.preventDefault();
+    const form = event.target;
+    const phone = form.phone.value.trim();
+    try {
+      const answer = await call("POST", "/v1/shoppers",
+        { json: { display_name: form.display_name.value.trim(), phone: phone || null } });
+      localStorage.setItem(SAVED, JSON.stringify(answer));
+      form.reset();
+      await start();
+      say("Welcome! Your checkout code is ready.");
+    } catch (error) {
+      say(describe(error), "error");
+    }
+  }
+
+  function renderMe() {
+    $("me-name").textContent = me.display_name;
+    $("assist-opt-in").checked = me.assist_opt_in;
+    const list = $("balances");
+    list.replaceChildren(...me.accounts.map((account) => el("li", { class: "balance" },
+      el("span", { class: "program", text: account.program_name }),
+      el("span", { class: "points", text: `${account.available} points` }),
+      account.held ? el("span", { class: "hint", text: `${account.held} reserved at a register` }) : null,
+      account.membership_number ? el("span", { class: "hint", text: `Card ${account.membership_number}` }) : null)));
+    updateHelpButton();
+  }
+
+  async function loadMe() {
+    me = await signedIn("/v1/me");
+    renderMe();
+  }
+
+  function programName(code) {
+    const account = me && me.accounts.find((a) => a.program === code);
+    const store = stores.find((st) => st.program === code);
+    return account ? account.program_name : store ? store.program_name : code;
+  }
+
+  function entryItem(entry) {
+    const when = new Date(entry.created_at).toLocaleString();
+    const sign = entry.amount > 0 ? "+" : "";
+    return el("li", {},
+      el("span", { class: "kind", text: KIND_NAMES[entry.kind] || entry.kind }),
+      el("span", { class: entry.amount > 0 ? "plus" : "minus", text: `${sign}${entry.amount}` }),
+      el("span", { class: "hint", text: `${programName(entry.program)} · ${when}` }));
+  }
+
+  async function loadHistory(more = false) {
+    const query = more && historyBefore ? `?limit=20&before=${historyBefore}` : "?limit=20";
+    const answer = await signedIn("/v1/me/history" + query);
+    const items = answer.entries.map(entryItem);
+    if (more) $("history").append(...items);
+    else $("history").replaceChildren(...items);
+    if (!more && items.length === 0) $("history").append(el("li", { class: "hint", text: "No points yet: walk into a partner store or scan a product." }));
+    historyBefore = answer.next_before;
+    $("history-more").hidden = historyBefore === null;
+  }
+
+  /* ---- checkout code -------------------------------------------------------- */
+
+  async function currentCode() {
+    const shopper = saved();
+    const now = Date.now() / 1000;
+    if (Totp.available()) {
+      const code = await Totp.code(shopper.checkout_secret, now);
+      const qr = qrcode(0, "M");
+      qr.addData(`RWD1:${shopper.public_id}:${code}`);
+      qr.make();
+      return { code, svg: qr.createSvgTag({ cellSize: 8, margin: 32, scalable: true }),
+        expiresIn: Totp.STEP_SECONDS - Math.floor(now % Totp.STEP_SECONDS), source: "phone" };
+    }
+    const answer = await signedIn("/v1/me/checkout-code");
+    return { code: answer.code, svg: answer.qr_svg, expiresIn: answer.expires_in, source: "server" };
+  }
+
+  async function refreshCode() {
+    clearTimeout(qrTimer);
+    let next = 5;
+    try {
+      const current = await currentCode();
+      const figure = $("qr");
+      figure.replaceChildren(svgNode(current.svg, "Checkout QR code"));
+      figure.dataset.source = current.source;
+      $("qr-code").textContent = current.code.replace(/(\d{4})(\d{4})/, "$1 $2");
+      $("qr-source").textContent = current.source === "phone"
+        ? "Made on this phone: works without signal." : "Made by the rewards service.";
+      next = current.expiresIn;
+      countdown(Date.now() + next * 1000);
+    } catch (error) {
+      say(describe(error), "error");
+    }
+    qrTimer = setTimeout(refreshCode, next * 1000);
+  }
+
+  let countdownTimer = null;
+  function countdown(until) {
+    clearInterval(countdownTimer);
+    const tick = () => {
+      const left = Math.max(0, Math.round((until - Date.now()) / 1000));
+      $("qr-countdown").textContent = `New code in ${left} s.`;
+    };
+    tick();
+    countdownTimer = setInterval(tick, 1000);
+  }
+
+  /* ---- the store: what to scan, scanning, help --------------------------------- */
+
+  function chosenStore() {
+    const id = Number($("store-select").value);
+    return stores.find((store) => store.id === id) || null;
+  }
+
+  async function loadStores() {
+    stores = (await call("GET", "/v1/stores")).stores;
+    const remembered = Number(localStorage.getItem(STORE));
+    $("store-select").replaceChildren(...stores.map((store) => el("option",
+      { value: store.id, selected: store.id === remembered, text: store.name })));
+    const programs = new Map(stores.filter((s) => s.program).map((s) => [s.program, s.program_name]));
+    $("card-program").replaceChildren(...[...programs].map(([code, name]) =>
+      el("option", { value: code, text: name })));
+    await loadScanProducts();
+  }
+
+  async function loadScanProducts() {
+    const store = chosenStore();
+    const list = $("scan-products");
+    updateHelpButton();
+    if (!store) {
+      list.replaceChildren(el("li", { class: "hint", text: "No store is open yet." }));
+      return;
+    }
+    localStorage.setItem(STORE, store.id);
+    try {
+      const answer = await signedIn(`/v1/stores/${store.id}/scan-products`);
+      const items = answer.products.map((item) => el("li", { class: "product" },
+        el("span", { class: "name", text: item.product.name }),
+        el("span", { class: "points", text: `+${item.points} ${programName(item.program)}` }),
+        el("span", { class: "hint", text: item.aisle || "Ask staff where to find it" }),
+        item.already_scanned ? el("span", { class: "done", text: "Scanned today" }) : null));
+      list.replaceChildren(...items);
+      if (items.length === 0) list.append(el("li", { class: "hint", text: "No scan offers in this store today." }));
+    } catch (error) {
+      list.replaceChildren(el("li", { class: "hint", text: describe(error) }));
+    }
+  }
+
+  /* A photo goes to the server to be read; a typed number is sent as the code. */
+  async function scan(photo, code) {
+    const store = chosenStore();
+    const result = $("scan-result");
+    if (!store) return;
+    const request = { method: "POST" };
+    if (photo) {
+      request.form = new FormData();
+      request.form.append("store_id", String(store.id));
+      request.form.append("photo", photo);
+    } else {
+      request.json = { store_id: store.id, code, symbology: SYMBOLOGY_BY_LENGTH[code.length] || "ean13" };
+    }
+    result.textContent = "Scanning…";
+    result.dataset.kind = "";
+    try {
+      const answer = await signedIn("/v1/me/scans", request);
+      const points = answer.awards.map((a) => `+${a.points} ${programName(a.program)}`);
+      result.textContent = `${answer.product.name}: ${points.join(", ")}.`;
+      result.dataset.kind = "ok";
+      await Promise.all([loadMe(), loadHistory(), loadScanProducts()]);
+    } catch (error) {
+      result.textContent = describe(error);
+      result.dataset.kind = "error";
+    }
+  }
+
+  function updateHelpButton() {
+    $("help-button").disabled = !(me && me.assist_opt_in && chosenStore());
+  }
+
+  async function setOptIn(event) {
+    const wanted = event.target.checked;
+    try {
+      me = await signedIn("/v1/me", { method: "PATCH", json: { assist_opt_in: wanted } });
+      renderMe();
+      say(wanted ? "Staff can now see when you ask for help." : "Staff will not see you in their help list.");
+    } catch (error) {
+      event.target.checked = !wanted;
+      say(describe(error), "error");
+    }
+  }
+
+  async function askForHelp() {
+    const result = $("help-result");
+    try {
+      await signedIn("/v1/me/help-requests", { method: "POST", json: { store_id: chosenStore().id } });
+      result.textContent = "Staff have been told. Someone will come to you.";
+      result.dataset.kind = "ok";
+    } catch (error) {
+      result.textContent = describe(error);
+      result.dataset.kind = "error";
+    }
+  }
+
+  /* ---- card, export, delete ---------------------------------------------------- */
+
+  async function linkCard(event) {
+    event.preventDefault();
+    const result = $("card-result");
+    try {
+      const account = await signedIn("/v1/me/memberships", { method: "POST",
+        json: { program: $("card-program").value, membership_number: $("card-number").value.trim() } });
+      result.textContent = `Card linked to ${account.program_name}.`;
+      result.dataset.kind = "ok";
+      await loadMe();
+    } catch (error) {
+      result.textContent = describe(error);
+      result.dataset.kind = "error";
+    }
+  }
+
+  async function exportData() {
+    try {
+      const data = await signedIn("/v1/me/export");
+      const link = $("export-link");
+      URL.revokeObjectURL(link.href);
+      link.href = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }));
+      link.hidden = false;
+      link.click();
+    } catch (error) {
+      say(describe(error), "error");
+    }
+  }
+
+  async function confirmDelete() {
+    if ($("delete-dialog").returnValue !== "delete") return;
+    try {
+      await signedIn("/v1/me", { method: "DELETE" });
+      localStorage.removeItem(SAVED);
+      showSignUp("Your data was deleted. Thank you for shopping with us.");
+    } catch (error) {
+      say(describe(error), "error");
+    }
+  }
+
+  async function start() {
+    if (!saved()) {
+      showSignUp();
+      return;
+    }
+    try {
+      await loadMe();
+    } catch (error) {
+      if (error.status === 401) {
+        localStorage.removeItem(SAVED);
+        showSignUp("This phone is no longer signed in; sign up again.");
+        return;
+      }
+      say(describe(error), "error");
+      return;
+    }
+    $("signup").hidden = true;
+    $("signed-in").hidden = false;
+    refreshCode();
+    await Promise.all([loadHistory(), loadStores()]);
+  }
+
+  $("signup-form").addEventListener("submit", signUp);
+  $("history-more").addEventListener("click", () => loadHistory(true));
+  $("store-select").addEventListener("change", loadScanProducts);
+  $("scan-photo").addEventListener("change", (event) => {
+    const file = event.target.files[0];
+    if (file) scan(file, null).finally(() => { event.target.value = ""; });
+  });
+  $("scan-code-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    scan(null, $("scan-code").value.replace(/\s/g, ""));
+  });
+  $("assist-opt-in").addEventListener("change", setOptIn);
+  $("help-button").addEventListener("click", askForHelp);
+  $("card-form").addEventListener("submit", linkCard);
+  $("export-button").addEventListener("click", exportData);
+  $("delete-button").addEventListener("click", () => $("delete-dialog").showModal());
+  $("delete-dialog").addEventListener("close", confirmDelete);
+  start();
+})();

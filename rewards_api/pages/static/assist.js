@@ -1,0 +1,51 @@
+/* Staff assist view: shoppers who opted in and asked for help while checked in, with
+   the campaign products they scanned during this visit. */
+"use strict";
+
+(() => {
+  const { call, el, say, describe, staffAccess } = Api;
+  const $ = (id) => document.getElementById(id);
+  let current = null;
+
+  function minutes(n) {
+    return n < 1 ? "just now" : `${n} min ago`;
+  }
+
+  function person(shopper, key, storeId) {
+    const tried = shopper.scans.map((scan) => el("li", {},
+      el("span", { text: scan.product }),
+      el("span", { class: "hint", text: `+${scan.points}${scan.aisle ? ` · ${scan.aisle}` : ""}` })));
+    const helped = el("button", { type: "button", text: "Helped" });
+    helped.addEventListener("click", async () => {
+      try {
+        await call("POST", `/v1/stores/${storeId}/assist/${shopper.help_request_id}/helped`, { auth: key });
+        say(`${shopper.display_name} is off the list.`);
+        await show(key, storeId);
+      } catch (error) {
+        say(describe(error), "error");
+      }
+    });
+    return el("li", { "data-help-request": shopper.help_request_id },
+      el("span", { class: "name", text: shopper.display_name }),
+      el("span", { class: "hint", text: `asked ${minutes(shopper.waiting_minutes)}` }),
+      el("div", { class: "hint" },
+        tried.length ? "Scanned this visit:" : "No products scanned yet this visit."),
+      tried.length ? el("ul", { class: "tried" }, ...tried) : null,
+      helped);
+  }
+
+  async function show(key, storeId) {
+    const answer = await call("GET", `/v1/stores/${storeId}/assist`, { auth: key });
+    current = { key, storeId };
+    $("waiting").hidden = false;
+    $("waiting-title").textContent = `Waiting for help in ${answer.store_name}`;
+    $("people").replaceChildren(...answer.shoppers.map((s) => person(s, key, storeId)));
+    if (answer.shoppers.length === 0) {
+      $("people").append(el("li", { class: "hint", text: "Nobody is asking for help right now." }));
+    }
+    $("as-of").textContent = `As of ${new Date(answer.as_of).toLocaleTimeString()}`;
+  }
+
+  $("reload").addEventListener("click", () => current && show(current.key, current.storeId).catch((e) => say(describe(e), "error")));
+  staffAccess(show);
+})();

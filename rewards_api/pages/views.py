@@ -1,0 +1,42 @@
+"""The pages: plain HTML, CSS and a little JavaScript, all served from here (no CDN, no
+build step: a store's network may be offline from the internet). The pages hold no
+data themselves; their scripts call the JSON API with the visitor's own token or key."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template
+
+bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/assets")
+
+# Scripts and styles only from this server; the API is the only thing they talk to.
+# Inline styles are allowed because the server-rendered SVG charts carry their own.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; "
+                           "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+
+def _page(template: str) -> Response:
+    response = Response(render_template(template))
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/app")
+def shopper_app() -> Response:
+    """The shopper web app (mobile first)."""
+    return _page("app.html")
+
+
+@bp.get("/dashboard")
+def dashboard() -> Response:
+    """The store dashboard (managers; the page asks for the manager key)."""
+    return _page("dashboard.html")
+
+
+@bp.get("/assist")
+def assist() -> Response:
+    """The staff assist view for the shop floor (cashier or manager key)."""
+    return _page("assist.html")

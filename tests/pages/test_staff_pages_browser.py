@@ -1,0 +1,88 @@
+"""The store dashboard and the staff assist view in a real headless Chromium.
+Screenshots land in staff_guide/docs/img/dashboard-*.png for the guide."""
+
+from __future__ import annotations
+
+import pytest
+
+from rewards_api import db
+from tests.pages import store_day
+from tests.pages.store_day import NOW
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+def day(app, world):
+    app.config["CLOCK"] = lambda: NOW
+    with app.app_context():
+        built = store_day.build(world)
+        db.session().commit()
+        return built
+
+
+def _open(page, url, key, store="Berlin Mitte"):
+    page.goto(url)
+    page.get_by_label("Store", exact=True).select_option(label=store)
+    page.locator("#staff-key").fill(key)
+    page.locator("#access-form button[type=submit]").click()
+
+
+def test_dashboard_draws_figures_and_charts(browser, live_url, world, day, guide_images):
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    _open(page, live_url + "/dashboard", world.keys["manager"])
+    page.locator("#chart-adoption svg").wait_for()
+    today = page.locator("#today-figures").inner_text()
+    assert "3\nwalk-ins" in today and "20 min" in today and "67 %" in today
+    for chart, bars in [("walk-ins", 6), ("points", 3), ("adoption", 2)]:
+        svg = page.locator(f"#chart-{chart} svg")
+        assert svg.get_attribute("role") == "img"
+        box = svg.bounding_box()
+        assert box["width"] > 300 and box["height"] > 100
+        drawn = page.locator(f"#chart-{chart} svg rect.rect").evaluate_all(
+            "bars => bars.filter(b => b.getBBox().width > 0 && b.getBBox().height > 0).length")
+        assert drawn == bars
+    assert "Register 1" in page.locator("#adoption-registers").inner_text()
+    agents = page.locator("#agents-table").inner_text()
+    assert "Front door" in agents and "No heartbeat" in agents
+    assert "0.70 EUR" in page.locator("#settlement-table").inner_text()
+    page.screenshot(path=guide_images / "dashboard-overview.png", full_page=True)
+    page.locator("#chart-walk-ins").screenshot(path=guide_images / "dashboard-walk-ins.png")
+    page.locator("#adoption-title").locator("..").screenshot(path=guide_images / "dashboard-adoption.png")
+    # The key stays in this tab: a reload shows the dashboard again without asking.
+    page.reload()
+    page.locator("#chart-walk-ins svg").wait_for()
+    context.close()
+
+
+def test_dashboard_refuses_a_key_of_another_store_and_fits_a_phone(phone, live_url, world, day):
+    page = phone.new_page()
+    _open(page, live_url + "/dashboard", world.keys["other_manager"])
+    page.locator("#status", has_text="another store").wait_for()
+    assert page.locator("#board").is_hidden()
+    page.locator("#staff-key").fill(world.keys["manager"])
+    page.locator("#access-form button[type=submit]").click()
+    page.locator("#chart-points svg").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_assist_view_lists_who_asked_and_clears_them(browser, live_url, api, world, day,
+                                                     guide_images):
+    assert api.call("PATCH", "/v1/me", json={"assist_opt_in": True},
+                    auth=day.tokens["Cem"]).status_code == 200
+    assert api.post("/v1/me/help-requests", json={"store_id": world.store_ids[0]},
+                    auth=day.tokens["Cem"]).status_code == 201
+    context = browser.new_context(viewport={"width": 400, "height": 800}, device_scale_factor=2)
+    page = context.new_page()
+    _open(page, live_url + "/assist", world.keys["cashier"])
+    person = page.locator("#people li[data-help-request]")
+    person.wait_for()
+    text = person.inner_text()
+    assert "Cem" in text and "Filter coffee 500 g" in text and "Aisle 4, top shelf" in text
+    page.screenshot(path=guide_images / "dashboard-assist.png", full_page=True)
+    person.get_by_role("button", name="Helped").click()
+    page.locator("#people", has_text="Nobody is asking for help").wait_for()
+    assert api.get(f"/v1/stores/{world.store_ids[0]}/assist",
+                   auth=world.keys["cashier"]).get_json()["shoppers"] == []
+    context.close()
