@@ -57,6 +57,8 @@ class Balance:
     balance: int
     held: int
     membership_number: str | None
+    account_id: int
+    program_id: int
 
     @property
     def available(self) -> int:
@@ -82,7 +84,7 @@ _SIGNED_IN = (
     select(ShopperToken.id, ShopperToken.expires_at, ShopperToken.revoked_at,
            Shopper.id, Shopper.public_id, Shopper.display_name, Shopper.erased_at,
            Shopper.assist_opt_in, Program.code, Program.name, Program.kind, Account.balance, Account.held,
-           Account.membership_number)
+           Account.membership_number, Account.id, Account.program_id)
     .join(Shopper, Shopper.id == ShopperToken.shopper_id)
     .outerjoin(Account, Account.shopper_id == Shopper.id)
     .outerjoin(Program, Program.id == Account.program_id)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response, g, make_response, request
-from sqlalchemy import String, Text, delete
+from sqlalchemy import String, Text, bindparam, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -38,6 +38,13 @@ class IdempotencyRecord(Base):
     body: Mapped[str | None] = mapped_column(Text)
     content_type: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+# Built once: every mutating request runs both.
+_RECORDS = IdempotencyRecord.__table__
+_CLAIM = _RECORDS.insert().values(scope=bindparam("claim_scope"), key=bindparam("claim_key"))
+_ANSWER = _RECORDS.update().where(_RECORDS.c.scope == bindparam("claim_scope"),
+                                  _RECORDS.c.key == bindparam("claim_key"))
 
 
 def _request_hash() -> str:
@@ -74,10 +81,10 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
         request_hash = _request_hash()
         s = db.session()
         # Claim first, look second: a new key (the common case) costs one INSERT.
-        record = IdempotencyRecord(scope=scope, key=key, request_hash=request_hash)
+        names = {"claim_scope": scope, "claim_key": key}
         try:
-            s.add(record)
-            s.flush()
+            s.connection().execute(_CLAIM, {**names, "request_hash": request_hash,
+                                            "created_at": utcnow()})
         except IntegrityError:
             s.rollback()
             existing = s.get(IdempotencyRecord, (scope, key))
@@ -89,9 +96,9 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
             if response.status_code >= 400:
                 s.rollback()
                 return response
-            record.status = response.status_code
-            record.body = response.get_data(as_text=True)
-            record.content_type = response.content_type
+            s.connection().execute(_ANSWER, {**names, "status": response.status_code,
+                                             "body": response.get_data(as_text=True),
+                                             "content_type": response.content_type})
             s.commit()
         except BaseException:
             s.rollback()

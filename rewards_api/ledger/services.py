@@ -11,7 +11,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Integer, bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -76,6 +77,40 @@ def post_entry(
         assert existing is not None
         return existing, False
     return entry, True
+
+
+# The statements of ``credit_once``, built once (building costs more than running).
+_ACCOUNTS = Account.__table__
+_CREDIT = (update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("account_id"))
+           .values(balance=_ACCOUNTS.c.balance + bindparam("amount", type_=Integer))
+           .returning(_ACCOUNTS.c.balance))
+_ENTRY_ONCE = {
+    dialect.dialect.name: dialect.insert(LedgerEntry.__table__)
+    .on_conflict_do_nothing(index_elements=["program_id", "idempotency_key"])
+    .returning(LedgerEntry.__table__.c.id)
+    for dialect in (postgresql, sqlite)
+}
+
+
+def credit_once(s: Session, account_id: int, program_id: int, kind: str, amount: int, *,
+                reference: str, actor: str, idempotency_key: str, store_id: int | None,
+                at: dt.datetime) -> tuple[int, int] | None:
+    """``post_entry`` for a credit on a hot path that has the account's ids but no
+    loaded ``Account``: the same two statements, no ORM objects. Returns
+    ``(entry id, new balance)``, or None when the key is used already in the program
+    (then nothing is written, and the existing entry is not looked up)."""
+    if amount <= 0:
+        raise ValueError("credit_once only credits")
+    connection = s.connection()
+    balance = connection.execute(_CREDIT, {"account_id": account_id, "amount": amount}).scalar_one()
+    entry_id = connection.execute(_ENTRY_ONCE[connection.dialect.name], {
+        "account_id": account_id, "program_id": program_id, "kind": kind, "amount": amount,
+        "reference": reference, "idempotency_key": idempotency_key, "store_id": store_id,
+        "actor": actor, "reason": None, "created_at": at}).scalar()
+    if entry_id is None:  # the key was used already: give the points back
+        connection.execute(_CREDIT, {"account_id": account_id, "amount": -amount})
+        return None
+    return int(entry_id), int(balance)
 
 
 def _move_balance(s: Session, account: Account, amount: int, *, check: bool = True) -> int:

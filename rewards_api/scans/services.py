@@ -14,6 +14,10 @@ each failure with its own error code:
    (``points_awarded + points <= budget``) in the award's transaction, so concurrent
    scans never overspend it.
 
+The budget UPDATE runs before the entry is written, so that a refusal has nothing to
+undo (no savepoint); a scan then refused as ``already_scanned`` gives the budget back
+in the same transaction.
+
 A product in several running campaigns (e.g. the store's own and a brand's through
 the partner program) earns each of them.
 """
@@ -23,10 +27,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, delete, or_, select, update
+from sqlalchemy import ColumnElement, Integer, bindparam, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from rewards_api.auth import SignedIn
 from rewards_api.errors import ApiError
 from rewards_api.ledger import services as ledger
 from rewards_api.ledger.models import SCAN, STORE_PROGRAM, Account, LedgerEntry, Program
@@ -47,16 +52,36 @@ from rewards_api.visits.services import active_visit
 RATE_WINDOW = dt.timedelta(minutes=1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class ScannedProduct:
+    id: int
+    gtin: str
+    name: str
+    picture_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RunningCampaign:
+    """What a scan needs of a campaign (read with Core: this is on every scan's path)."""
+
+    id: int
+    code: str
+    points: int
+    per_shopper: str
+    program_id: int
+    program: str
+
+
+@dataclass(frozen=True, slots=True)
 class Award:
-    campaign: ScanCampaign
-    entry: LedgerEntry
+    campaign: RunningCampaign
+    entry_id: int
     balance: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ScanResult:
-    product: Product
+    product: ScannedProduct
     awards: list[Award]
 
 
@@ -102,36 +127,66 @@ def create_campaign(s: Session, *, code: str, name: str, program: Program, point
     return campaign
 
 
+# The scan path's statements, built once: building one costs more than running it.
+_CAMPAIGNS_FOR = (
+    select(Product.id, Product.gtin, Product.name, Product.picture_url,
+           ScanCampaign.id, ScanCampaign.code, ScanCampaign.points, ScanCampaign.per_shopper,
+           ScanCampaign.program_id, Program.code)
+    .join(ScanCampaignProduct, ScanCampaignProduct.product_id == Product.id)
+    .join(ScanCampaign, ScanCampaign.id == ScanCampaignProduct.campaign_id)
+    .join(Program, Program.id == ScanCampaign.program_id)
+    .where(Product.gtin == bindparam("gtin"), ScanCampaign.starts_at <= bindparam("at"),
+           ScanCampaign.ends_at > bindparam("at"),
+           or_(ScanCampaign.chain_id == bindparam("chain_id"),
+               ScanCampaign.id.in_(select(ScanCampaignStore.campaign_id)
+                                   .where(ScanCampaignStore.store_id == bindparam("store_id")))))
+    .order_by(ScanCampaign.id)
+)
+_CAMPAIGNS = ScanCampaign.__table__
+_SPEND_BUDGET = (
+    update(_CAMPAIGNS)
+    .where(_CAMPAIGNS.c.id == bindparam("campaign_id"),
+           or_(_CAMPAIGNS.c.budget.is_(None),
+               _CAMPAIGNS.c.points_awarded + bindparam("award_points", type_=Integer)
+               <= _CAMPAIGNS.c.budget))
+    .values(points_awarded=_CAMPAIGNS.c.points_awarded + bindparam("award_points", type_=Integer))
+)
+_EARNED = select(LedgerEntry.id).where(LedgerEntry.program_id == bindparam("program_id"),
+                                       LedgerEntry.idempotency_key == bindparam("key"))
+_GIVE_BACK_BUDGET = (
+    update(_CAMPAIGNS).where(_CAMPAIGNS.c.id == bindparam("campaign_id"))
+    .values(points_awarded=_CAMPAIGNS.c.points_awarded - bindparam("award_points", type_=Integer))
+)
+
+
 def campaigns_for(s: Session, store: Store, gtin14: str, at: dt.datetime
-                  ) -> tuple[Product | None, list[ScanCampaign]]:
+                  ) -> tuple[ScannedProduct | None, list[RunningCampaign]]:
     """The product with this GTIN and the campaigns running at ``store`` at ``at`` that
     include it, by id (one query: this is on every scan's path)."""
-    rows = s.execute(
-        select(Product, ScanCampaign)
-        .join(ScanCampaignProduct, ScanCampaignProduct.product_id == Product.id)
-        .join(ScanCampaign, ScanCampaign.id == ScanCampaignProduct.campaign_id)
-        .where(Product.gtin == gtin14, *_running_at_store(store, at))
-        .order_by(ScanCampaign.id)
-    ).all()
-    return (rows[0][0] if rows else None), [campaign for _, campaign in rows]
+    rows = s.connection().execute(_CAMPAIGNS_FOR, {
+        "gtin": gtin14, "at": at, "chain_id": store.chain_id, "store_id": store.id}).all()
+    if not rows:
+        return None, []
+    return ScannedProduct(*rows[0][:4]), [RunningCampaign(*row[4:]) for row in rows]
 
 
-def award_key(campaign: ScanCampaign, shopper_id: int, store: Store, at: dt.datetime) -> str:
+def award_key(campaign_id: int, per_shopper: str, shopper_id: int, store: Store,
+              at: dt.datetime) -> str:
     """The ledger idempotency key that makes the per-shopper limit hold."""
-    if campaign.per_shopper == PER_DAY:
-        return f"scan:{campaign.id}:{shopper_id}:{store.id}:{store.local_date(at).isoformat()}"
-    return f"scan:{campaign.id}:{shopper_id}"
+    if per_shopper == PER_DAY:
+        return f"scan:{campaign_id}:{shopper_id}:{store.id}:{store.local_date(at).isoformat()}"
+    return f"scan:{campaign_id}:{shopper_id}"
 
 
-def scan(s: Session, shopper: Shopper, store: Store, gtins: list[str], *, at: dt.datetime,
+def scan(s: Session, shopper: SignedIn, store: Store, gtins: list[str], *, at: dt.datetime,
          within: dt.timedelta) -> ScanResult:
     """Award the points for scanning one product (see the module docstring).
 
     ``gtins`` are the 14-digit codes read from the scan, best first (a photo may hold
     more than one); the first that is a campaign product here is the one scanned.
-    Flushes; raises ``ApiError`` with the refusal's code.
+    Raises ``ApiError`` with the refusal's code.
     """
-    visit = active_visit(s, shopper.id, store.id, at, within)
+    visit = active_visit(s, shopper.shopper_id, store.id, at, within)
     if visit is None or visit.flag is not None:  # a flagged visit (a relayed token) earns nothing
         raise ApiError("not_in_store")
     product, campaigns = None, []
@@ -153,44 +208,51 @@ def scan(s: Session, shopper: Shopper, store: Store, gtins: list[str], *, at: dt
     return ScanResult(product, awards)
 
 
-def _award(s: Session, shopper: Shopper, store: Store, product: Product,
-           campaign: ScanCampaign, at: dt.datetime) -> Award:
-    # The sign-in already loaded the shopper's accounts; open one only on first use.
-    account = next((a for a in shopper.accounts if a.program_id == campaign.program_id), None) \
-        or shoppers.account_for(s, shopper, campaign.program)
-    key = award_key(campaign, shopper.id, store, at)
-    with s.begin_nested():
-        # The entry first: its unique key settles a race between two scans of one
-        # shopper before either touches the campaign's row.
-        entry, created = ledger.post_entry(
-            s, account, SCAN, campaign.points, reference=f"scan:{campaign.code}:{product.gtin}"[:80],
-            actor=f"shopper:{shopper.id}", idempotency_key=key, store_id=store.id, at=at)
-        if not created:
-            raise ApiError("already_scanned")
-        spent = s.execute(
-            update(ScanCampaign)
-            .where(ScanCampaign.id == campaign.id,
-                   or_(ScanCampaign.budget.is_(None),
-                       ScanCampaign.points_awarded + campaign.points <= ScanCampaign.budget))
-            .values(points_awarded=ScanCampaign.points_awarded + campaign.points)
-            .execution_options(synchronize_session=False)
-        )
-        if spent.rowcount != 1:
-            raise ApiError("campaign_budget_exhausted")  # rolls the entry back with the savepoint
-    return Award(campaign, entry, account.balance)
+def _award(s: Session, shopper: SignedIn, store: Store, product: ScannedProduct,
+           campaign: RunningCampaign, at: dt.datetime) -> Award:
+    connection = s.connection()
+    # The budget first: a refusal then has nothing to undo. The campaign's row stays
+    # locked to the end of the transaction, so concurrent scans never overspend it.
+    key = award_key(campaign.id, campaign.per_shopper, shopper.shopper_id, store, at)
+    budget = {"campaign_id": campaign.id, "award_points": campaign.points}
+    if connection.execute(_SPEND_BUDGET, budget).rowcount != 1:
+        earned = connection.execute(_EARNED, {"program_id": campaign.program_id, "key": key})
+        raise ApiError("already_scanned" if earned.first() else "campaign_budget_exhausted")
+    # The sign-in read the shopper's accounts; open one only on first use.
+    account = next((b for b in shopper.balances if b.program_id == campaign.program_id), None)
+    account_id = account.account_id if account else shoppers.account_for(
+        s, s.get(Shopper, shopper.shopper_id), s.get(Program, campaign.program_id)).id
+    # The entry's unique key settles a race between two scans of one shopper: the
+    # second one gives the budget back and is refused.
+    written = ledger.credit_once(
+        s, account_id, campaign.program_id, SCAN, campaign.points,
+        reference=f"scan:{campaign.code}:{product.gtin}"[:80],
+        actor=f"shopper:{shopper.shopper_id}",
+        idempotency_key=key,
+        store_id=store.id, at=at)
+    if written is None:
+        connection.execute(_GIVE_BACK_BUDGET, budget)
+        raise ApiError("already_scanned")
+    entry_id, balance = written
+    return Award(campaign, entry_id, balance)
+
+
+_COUNT_SCAN = {
+    dialect.dialect.name: dialect.insert(ScanRateWindow.__table__)
+    .values(shopper_id=bindparam("shopper_id"), window_start=bindparam("window_start"), scans=1)
+    .on_conflict_do_update(index_elements=["shopper_id", "window_start"],
+                           set_={"scans": ScanRateWindow.__table__.c.scans + 1})
+    .returning(ScanRateWindow.__table__.c.scans)
+    for dialect in (postgresql, sqlite)
+}
 
 
 def count_scan(s: Session, shopper_id: int, at: dt.datetime) -> int:
     """Count one scan request in the shopper's minute; returns the minute's count so far.
     One upsert, so concurrent requests in any web process add up exactly."""
-    insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(ScanRateWindow).values(shopper_id=shopper_id, window_start=rate_window(at), scans=1)
-        .on_conflict_do_update(index_elements=["shopper_id", "window_start"],
-                               set_={"scans": ScanRateWindow.scans + 1})
-        .returning(ScanRateWindow.scans)
-    )
-    return int(s.execute(statement).scalar_one())
+    connection = s.connection()
+    return int(connection.execute(_COUNT_SCAN[connection.dialect.name], {
+        "shopper_id": shopper_id, "window_start": rate_window(at)}).scalar_one())
 
 
 def rate_window(at: dt.datetime) -> dt.datetime:
@@ -226,12 +288,13 @@ def scan_products(s: Session, store: Store, at: dt.datetime, shopper: Shopper | 
     ).all()
     earned: set[str] = set()
     if shopper is not None and rows:
-        keys = {award_key(c, shopper.id, store, at) for c, _, _ in rows}
+        keys = {award_key(c.id, c.per_shopper, shopper.id, store, at) for c, _, _ in rows}
         earned = set(s.scalars(
             select(LedgerEntry.idempotency_key)
             .join(Account, Account.id == LedgerEntry.account_id)
             .where(Account.shopper_id == shopper.id, LedgerEntry.idempotency_key.in_(keys))
         ))
     return [ScanProduct(c, p, aisle,
-                        award_key(c, shopper.id, store, at) in earned if shopper else None)
+                        award_key(c.id, c.per_shopper, shopper.id, store, at) in earned
+                        if shopper else None)
             for c, p, aisle in rows]

@@ -118,7 +118,7 @@ def rate_limited(view: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         s, at = db.session(), now()
         try:
-            if services.count_scan(s, g.shopper.id, at) > current_app.config["SCAN_RATE_PER_MINUTE"]:
+            if services.count_scan(s, g.signed_in.shopper_id, at) > current_app.config["SCAN_RATE_PER_MINUTE"]:
                 s.commit()  # the refused attempt counts as well
                 wait = services.rate_window(at) + services.RATE_WINDOW - at
                 raise ApiError("rate_limited",
@@ -128,7 +128,7 @@ def rate_limited(view: Callable[..., Any]) -> Callable[..., Any]:
             REJECTIONS.labels("scans", refusal.code).inc()
             if refusal.code != "rate_limited":  # its transaction was rolled back: count again
                 s.rollback()
-                services.count_scan(s, g.shopper.id, at)
+                services.count_scan(s, g.signed_in.shopper_id, at)
                 s.commit()
             raise
 
@@ -207,13 +207,13 @@ def scan() -> dict[str, Any]:
     store_id, codes, read = _scan_input()
     store = _store(store_id)
     within = dt.timedelta(seconds=current_app.config["SCAN_VISIT_WITHIN_SECONDS"])
-    result = services.scan(db.session(), g.shopper, store, codes, at=now(), within=within)
+    result = services.scan(db.session(), g.signed_in, store, codes, at=now(), within=within)
     return {
         "store_id": store.id,
         "product": _product_view(result.product),
-        "points": sum(a.entry.amount for a in result.awards),
-        "awards": [{"campaign": a.campaign.code, "program": a.campaign.program.code,
-                    "points": a.entry.amount, "balance": a.balance, "entry_id": a.entry.id}
+        "points": sum(a.campaign.points for a in result.awards),
+        "awards": [{"campaign": a.campaign.code, "program": a.campaign.program,
+                    "points": a.campaign.points, "balance": a.balance, "entry_id": a.entry_id}
                    for a in result.awards],
         "read": read,
     }

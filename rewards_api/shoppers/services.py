@@ -187,7 +187,7 @@ def balance_view(b: Balance) -> dict[str, Any]:
 def account_view(account: Account) -> dict[str, Any]:
     return balance_view(Balance(account.program.code, account.program.name,
                                 account.program.kind, account.balance, account.held,
-                                account.membership_number))
+                                account.membership_number, account.id, account.program_id))
 
 
 def entry_view(entry: LedgerEntry) -> dict[str, Any]:

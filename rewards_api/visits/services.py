@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from rewards_api.stores.models import Store
@@ -36,17 +36,22 @@ class Presence:
     count: int
 
 
+# Built once: it runs on every scan.
+_ACTIVE_VISIT = (
+    select(Visit)
+    .where(Visit.shopper_id == bindparam("shopper_id"), Visit.store_id == bindparam("store_id"),
+           Visit.started_at <= bindparam("at"), Visit.last_seen_at >= bindparam("since"))
+    .order_by(Visit.last_seen_at.desc())
+    .limit(1)
+)
+
+
 def active_visit(s: Session, shopper_id: int, store_id: int, at: dt.datetime,
                  within: dt.timedelta) -> Visit | None:
     """The shopper's visit at the store that was still going on at most ``within``
     before ``at`` (last seen recently and not ended before then), if any."""
-    return s.scalars(
-        select(Visit)
-        .where(Visit.shopper_id == shopper_id, Visit.store_id == store_id,
-               Visit.started_at <= at, Visit.last_seen_at >= at - within)
-        .order_by(Visit.last_seen_at.desc())
-        .limit(1)
-    ).first()
+    return s.scalars(_ACTIVE_VISIT, {"shopper_id": shopper_id, "store_id": store_id,
+                                     "at": at, "since": at - within}).first()
 
 
 def distance_km(a: Store, b: Store) -> float | None:
