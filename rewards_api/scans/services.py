@@ -46,8 +46,8 @@ from rewards_api.scans.models import (
 )
 from rewards_api.shoppers import services as shoppers
 from rewards_api.shoppers.models import Shopper
-from rewards_api.stores.models import Chain, Store
-from rewards_api.visits.services import active_visit
+from rewards_api.stores.models import Chain, Store, local_date
+from rewards_api.visits.models import Visit
 
 RATE_WINDOW = dt.timedelta(minutes=1)
 
@@ -58,6 +58,16 @@ class ScannedProduct:
     gtin: str
     name: str
     picture_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ScanPlace:
+    """The store of a scan, with the scanning shopper's visit there."""
+
+    store_id: int
+    chain_id: int
+    timezone: str
+    in_store: bool  # an active, unflagged visit
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +138,15 @@ def create_campaign(s: Session, *, code: str, name: str, program: Program, point
 
 
 # The scan path's statements, built once: building one costs more than running it.
+# The store, and whether the shopper's latest visit there that is still going on
+# (within ``since``) is unflagged: NULL when there is no such visit.
+_PLACE = select(
+    Store.chain_id, Store.timezone, Store.active,
+    select(Visit.flag.is_(None))
+    .where(Visit.shopper_id == bindparam("shopper_id"), Visit.store_id == Store.id,
+           Visit.started_at <= bindparam("at"), Visit.last_seen_at >= bindparam("since"))
+    .order_by(Visit.last_seen_at.desc()).limit(1).scalar_subquery(),
+).where(Store.id == bindparam("store_id"))
 _CAMPAIGNS_FOR = (
     select(Product.id, Product.gtin, Product.name, Product.picture_url,
            ScanCampaign.id, ScanCampaign.code, ScanCampaign.points, ScanCampaign.per_shopper,
@@ -159,39 +178,52 @@ _GIVE_BACK_BUDGET = (
 )
 
 
-def campaigns_for(s: Session, store: Store, gtin14: str, at: dt.datetime
+def campaigns_for(s: Session, place: ScanPlace, gtin14: str, at: dt.datetime
                   ) -> tuple[ScannedProduct | None, list[RunningCampaign]]:
-    """The product with this GTIN and the campaigns running at ``store`` at ``at`` that
+    """The product with this GTIN and the campaigns running at the store at ``at`` that
     include it, by id (one query: this is on every scan's path)."""
     rows = s.connection().execute(_CAMPAIGNS_FOR, {
-        "gtin": gtin14, "at": at, "chain_id": store.chain_id, "store_id": store.id}).all()
+        "gtin": gtin14, "at": at, "chain_id": place.chain_id, "store_id": place.store_id}).all()
     if not rows:
         return None, []
     return ScannedProduct(*rows[0][:4]), [RunningCampaign(*row[4:]) for row in rows]
 
 
-def award_key(campaign_id: int, per_shopper: str, shopper_id: int, store: Store,
-              at: dt.datetime) -> str:
-    """The ledger idempotency key that makes the per-shopper limit hold."""
+def award_key(campaign_id: int, per_shopper: str, shopper_id: int, store_id: int,
+              local_date: dt.date) -> str:
+    """The ledger idempotency key that makes the per-shopper limit hold (``local_date``:
+    the store's calendar day of the scan)."""
     if per_shopper == PER_DAY:
-        return f"scan:{campaign_id}:{shopper_id}:{store.id}:{store.local_date(at).isoformat()}"
+        return f"scan:{campaign_id}:{shopper_id}:{store_id}:{local_date.isoformat()}"
     return f"scan:{campaign_id}:{shopper_id}"
 
 
-def scan(s: Session, shopper: SignedIn, store: Store, gtins: list[str], *, at: dt.datetime,
+def scan_place(s: Session, shopper_id: int, store_id: int, at: dt.datetime,
+               within: dt.timedelta) -> ScanPlace:
+    """The active store ``store_id`` (else ``store_not_found``) and whether the shopper
+    is in it: a visit still going on at most ``within`` before ``at``, not flagged
+    (a flagged visit, e.g. a relayed token, earns nothing). One query."""
+    row = s.connection().execute(_PLACE, {"store_id": store_id, "shopper_id": shopper_id,
+                                          "at": at, "since": at - within}).first()
+    if row is None or not row.active:
+        raise ApiError("store_not_found")
+    return ScanPlace(store_id, row.chain_id, row.timezone, bool(row[3]))
+
+
+def scan(s: Session, shopper: SignedIn, store_id: int, gtins: list[str], *, at: dt.datetime,
          within: dt.timedelta) -> ScanResult:
     """Award the points for scanning one product (see the module docstring).
 
     ``gtins`` are the 14-digit codes read from the scan, best first (a photo may hold
     more than one); the first that is a campaign product here is the one scanned.
-    Raises ``ApiError`` with the refusal's code.
+    Raises ``ApiError`` with the refusal's code (``store_not_found`` first).
     """
-    visit = active_visit(s, shopper.shopper_id, store.id, at, within)
-    if visit is None or visit.flag is not None:  # a flagged visit (a relayed token) earns nothing
+    place = scan_place(s, shopper.shopper_id, store_id, at, within)
+    if not place.in_store:
         raise ApiError("not_in_store")
     product, campaigns = None, []
     for code in gtins:
-        product, campaigns = campaigns_for(s, store, code, at)
+        product, campaigns = campaigns_for(s, place, code, at)
         if campaigns:
             break
     if product is None or not campaigns:
@@ -199,7 +231,7 @@ def scan(s: Session, shopper: SignedIn, store: Store, gtins: list[str], *, at: d
     awards, refusals = [], []
     for campaign in campaigns:
         try:
-            awards.append(_award(s, shopper, store, product, campaign, at))
+            awards.append(_award(s, shopper, place, product, campaign, at))
         except ApiError as refusal:
             refusals.append(refusal)
     if not awards:
@@ -208,12 +240,13 @@ def scan(s: Session, shopper: SignedIn, store: Store, gtins: list[str], *, at: d
     return ScanResult(product, awards)
 
 
-def _award(s: Session, shopper: SignedIn, store: Store, product: ScannedProduct,
+def _award(s: Session, shopper: SignedIn, place: ScanPlace, product: ScannedProduct,
            campaign: RunningCampaign, at: dt.datetime) -> Award:
     connection = s.connection()
     # The budget first: a refusal then has nothing to undo. The campaign's row stays
     # locked to the end of the transaction, so concurrent scans never overspend it.
-    key = award_key(campaign.id, campaign.per_shopper, shopper.shopper_id, store, at)
+    key = award_key(campaign.id, campaign.per_shopper, shopper.shopper_id, place.store_id,
+                    local_date(place.timezone, at))
     budget = {"campaign_id": campaign.id, "award_points": campaign.points}
     if connection.execute(_SPEND_BUDGET, budget).rowcount != 1:
         earned = connection.execute(_EARNED, {"program_id": campaign.program_id, "key": key})
@@ -229,7 +262,7 @@ def _award(s: Session, shopper: SignedIn, store: Store, product: ScannedProduct,
         reference=f"scan:{campaign.code}:{product.gtin}"[:80],
         actor=f"shopper:{shopper.shopper_id}",
         idempotency_key=key,
-        store_id=store.id, at=at)
+        store_id=place.store_id, at=at)
     if written is None:
         connection.execute(_GIVE_BACK_BUDGET, budget)
         raise ApiError("already_scanned")
@@ -288,13 +321,15 @@ def scan_products(s: Session, store: Store, at: dt.datetime, shopper: Shopper | 
     ).all()
     earned: set[str] = set()
     if shopper is not None and rows:
-        keys = {award_key(c.id, c.per_shopper, shopper.id, store, at) for c, _, _ in rows}
+        day = store.local_date(at)
+        keys = {award_key(c.id, c.per_shopper, shopper.id, store.id, day) for c, _, _ in rows}
         earned = set(s.scalars(
             select(LedgerEntry.idempotency_key)
             .join(Account, Account.id == LedgerEntry.account_id)
             .where(Account.shopper_id == shopper.id, LedgerEntry.idempotency_key.in_(keys))
         ))
+    day = store.local_date(at)
     return [ScanProduct(c, p, aisle,
-                        award_key(c.id, c.per_shopper, shopper.id, store, at) in earned
+                        award_key(c.id, c.per_shopper, shopper.id, store.id, day) in earned
                         if shopper else None)
             for c, p, aisle in rows]

@@ -205,11 +205,10 @@ def scan() -> dict[str, Any]:
     campaign's limit and while its budget lasts; each refusal has its own code.
     """
     store_id, codes, read = _scan_input()
-    store = _store(store_id)
     within = dt.timedelta(seconds=current_app.config["SCAN_VISIT_WITHIN_SECONDS"])
-    result = services.scan(db.session(), g.signed_in, store, codes, at=now(), within=within)
+    result = services.scan(db.session(), g.signed_in, store_id, codes, at=now(), within=within)
     return {
-        "store_id": store.id,
+        "store_id": store_id,
         "product": _product_view(result.product),
         "points": sum(a.campaign.points for a in result.awards),
         "awards": [{"campaign": a.campaign.code, "program": a.campaign.program,

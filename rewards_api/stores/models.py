@@ -40,4 +40,9 @@ class Store(Base):
 
     def local_date(self, at: dt.datetime) -> dt.date:
         """The calendar day in the store's own timezone at instant ``at``."""
-        return at.astimezone(ZoneInfo(self.timezone)).date()
+        return local_date(self.timezone, at)
+
+
+def local_date(timezone: str, at: dt.datetime) -> dt.date:
+    """The calendar day in ``timezone`` at instant ``at``."""
+    return at.astimezone(ZoneInfo(timezone)).date()
