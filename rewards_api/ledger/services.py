@@ -11,10 +11,11 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, bindparam, func, select, update
+from sqlalchemy import Integer, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from rewards_api.db import dialect_insert, insert_ignoring_conflicts, utcnow
 from rewards_api.errors import ApiError
@@ -153,24 +154,27 @@ def reserve(s: Session, account: Account, amount: int, *, reference: str, ttl: d
         raise ValueError("a hold reserves at least one point")
     now = now or utcnow()
     expire_due(s, now, account_id=account.id)
-    moved = s.execute(
+    held = s.execute(
         update(Account)
         .where(Account.id == account.id, Account.balance - Account.held >= amount)
         .values(held=Account.held + amount)
+        .returning(Account.held)
         .execution_options(synchronize_session=False)
-    )
-    if moved.rowcount != 1:
+    ).scalar()
+    if held is None:
         raise ApiError("insufficient_points")
+    set_committed_value(account, "held", held)
     hold = Hold(account_id=account.id, amount=amount, status=HELD, reference=reference,
                 store_id=store_id, expires_at=now + ttl, created_at=now)
     s.add(hold)
     s.flush()
-    s.refresh(account)
     return hold
 
 
-def _settle(s: Session, hold: Hold, status: str, now: dt.datetime) -> bool:
-    """Move a hold out of ``held``; False if another transaction already did."""
+def _settle(s: Session, hold: Hold, status: str, now: dt.datetime, *, spend: bool = False
+            ) -> bool:
+    """Move a hold out of ``held``; False if another transaction already did. With
+    ``spend`` the held points leave the balance too (capture), in the same UPDATE."""
     changed = s.execute(
         update(Hold).where(Hold.id == hold.id, Hold.status == HELD)
         .values(status=status, settled_at=now)
@@ -179,27 +183,41 @@ def _settle(s: Session, hold: Hold, status: str, now: dt.datetime) -> bool:
     if changed.rowcount != 1:
         s.refresh(hold)
         return False
-    s.execute(
-        update(Account).where(Account.id == hold.account_id)
-        .values(held=Account.held - hold.amount)
+    set_committed_value(hold, "status", status)
+    set_committed_value(hold, "settled_at", now)
+    values = {"held": Account.held - hold.amount}
+    if spend:
+        values["balance"] = Account.balance - hold.amount
+    balance, held = s.execute(
+        update(Account).where(Account.id == hold.account_id).values(values)
+        .returning(Account.balance, Account.held)
         .execution_options(synchronize_session=False)
-    )
-    s.refresh(hold)
+    ).one()
+    # Keep a loaded account in step, without loading one.
+    account = s.identity_map.get(identity_key(Account, hold.account_id))
+    if account is not None:
+        set_committed_value(account, "balance", balance)
+        set_committed_value(account, "held", held)
     return True
 
 
 def capture(s: Session, hold: Hold, *, kind: str = REDEMPTION, actor: str,
-            idempotency_key: str | None = None, now: dt.datetime | None = None) -> LedgerEntry:
+            now: dt.datetime | None = None) -> LedgerEntry:
     """Spend held points: the hold becomes ``captured`` and a debit entry is written.
-    A hold can be captured once; an expired or released hold raises ``hold_not_active``."""
+    A hold can be captured once; an expired or released hold raises ``hold_not_active``.
+
+    Three statements: the hold's conditional UPDATE (only one capture can win it), one
+    UPDATE of the account moving the points out of ``held`` and the balance, the entry
+    (its key ``hold:<id>`` is unique, so the entry is written once)."""
     now = now or utcnow()
     if hold.status == HELD and hold.expires_at <= now:
         _settle(s, hold, EXPIRED, now)
-    if not _settle(s, hold, CAPTURED, now):
+    if not _settle(s, hold, CAPTURED, now, spend=True):
         raise ApiError("hold_not_active")
-    entry, _ = post_entry(s, hold.account, kind, -hold.amount, reference=f"hold:{hold.id}",
-                          actor=actor, store_id=hold.store_id,
-                          idempotency_key=idempotency_key or f"hold:{hold.id}", at=now)
+    entry = s.scalars(insert(LedgerEntry).values(
+        account_id=hold.account_id, program_id=hold.account.program_id, kind=kind,
+        amount=-hold.amount, reference=f"hold:{hold.id}", idempotency_key=f"hold:{hold.id}",
+        store_id=hold.store_id, actor=actor, created_at=now).returning(LedgerEntry)).one()
     hold.entry_id = entry.id
     s.flush()
     return entry

@@ -14,10 +14,11 @@ import hmac
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from rewards_api.db import dialect_insert
 from rewards_api.errors import ApiError
 from rewards_api.ledger import services as ledger
 from rewards_api.ledger.models import (
@@ -159,9 +160,12 @@ def store_program(s: Session, store: Store) -> Program | None:
 def checkout_programs(s: Session, store: Store) -> list[Program]:
     """The programs a purchase in ``store`` takes part in: the chain's own, the partner's."""
     def load() -> list[Program]:
-        partner = s.scalars(select(Program).where(Program.kind == PARTNER_PROGRAM)
-                            .order_by(Program.id)).first()
-        return [p for p in (store_program(s, store), partner) if p is not None]
+        found = s.scalars(select(Program).where(or_(
+            (Program.kind == STORE_PROGRAM) & (Program.chain_id == store.chain_id),
+            Program.kind == PARTNER_PROGRAM)).order_by(Program.id)).all()
+        own = next((p for p in found if p.kind == STORE_PROGRAM), None)
+        partner = next((p for p in found if p.kind == PARTNER_PROGRAM), None)
+        return [p for p in (own, partner) if p is not None]
     return list(_request_cached(s, ("programs", store.chain_id), load))
 
 
@@ -187,13 +191,20 @@ def catalog(s: Session, programs: Sequence[Program], training: bool) -> list[pri
     return list(_request_cached(s, ("catalog", *(p.id for p in programs)), load))
 
 
-def earn_rates(s: Session, program: Program) -> pricing.EarnRates:
-    def load() -> pricing.EarnRates:
-        rules = s.scalars(select(EarnRule).where(EarnRule.program_id == program.id)).all()
-        base = next((r.points_per_unit for r in rules if r.gtin is None), 0)
-        return pricing.EarnRates(base, {r.gtin: r.multiplier for r in rules
-                                        if r.gtin is not None})
-    rates: pricing.EarnRates = _request_cached(s, ("earn", program.id), load)
+def earn_rates(s: Session, programs: Sequence[Program]) -> dict[str, pricing.EarnRates]:
+    """The earn rates of ``programs`` by program code (one query)."""
+    def load() -> dict[str, pricing.EarnRates]:
+        rules = s.scalars(select(EarnRule).where(
+            EarnRule.program_id.in_([p.id for p in programs]))).all()
+        rates = {}
+        for program in programs:
+            own = [r for r in rules if r.program_id == program.id]
+            base = next((r.points_per_unit for r in own if r.gtin is None), 0)
+            rates[program.code] = pricing.EarnRates(
+                base, {r.gtin: r.multiplier for r in own if r.gtin is not None})
+        return rates
+    rates: dict[str, pricing.EarnRates] = _request_cached(
+        s, ("earn", *(p.id for p in programs)), load)
     return rates
 
 
@@ -246,16 +257,18 @@ def _accounts(s: Session, checkout: Checkout) -> dict[int, Account]:
 
 
 def _shopper(s: Session, checkout: Checkout) -> Shopper:
-    shopper = s.get(Shopper, checkout.shopper_id)
+    """The checkout's shopper, read once per request."""
+    shopper: Shopper | None = _request_cached(s, ("shopper", checkout.shopper_id),
+                                              lambda: s.get(Shopper, checkout.shopper_id))
     assert shopper is not None, "only practice checkouts have no shopper"
     return shopper
 
 
-def _budgets(s: Session, checkout: Checkout, programs: Sequence[Program]) -> dict[str, int]:
+def _budgets(checkout: Checkout, programs: Sequence[Program], accounts: dict[int, Account]
+             ) -> dict[str, int]:
     """Points each program can spend on this checkout: what is available plus what this
     checkout already holds (re-applying swaps holds, it does not stack them)."""
     budgets = {}
-    accounts = _accounts(s, checkout)
     for program in programs:
         if checkout.training:
             budgets[program.code] = PRACTICE_BALANCES[program.kind]
@@ -271,6 +284,8 @@ def open_checkout(s: Session, staff: StaffKey, *, ident: dict[str, Any], basket:
     """Identify the shopper for a basket at the register of ``staff``."""
     store = _register_store(staff)
     shopper, how, step = identify(s, store, ident, training=training, now=now)
+    if shopper is not None:
+        _request_cached(s, ("shopper", shopper.id), lambda: shopper)
     checkout = Checkout(
         store_id=store.id, staff_key_id=staff.id, cashier=cashier.strip(),
         shopper_id=shopper.id if shopper else None, identified_by=how, code_step=step,
@@ -281,7 +296,8 @@ def open_checkout(s: Session, staff: StaffKey, *, ident: dict[str, Any], basket:
     programs = checkout_programs(s, store)
     _check_currency(programs, checkout.currency)
     checkout.rewards_offered = bool(pricing.suggest(
-        _lines(checkout), catalog(s, programs, training), _budgets(s, checkout, programs)))
+        _lines(checkout), catalog(s, programs, training),
+        _budgets(checkout, programs, _accounts(s, checkout))))
     s.add(checkout)
     s.flush()
     return checkout
@@ -343,7 +359,8 @@ def apply_rewards(s: Session, checkout_id: int, staff: StaffKey, refs: list[str]
     _require_open(checkout)
     programs = checkout_programs(s, checkout.store)
     offers = {o.ref: o for o in catalog(s, programs, checkout.training)}
-    budgets = _budgets(s, checkout, programs)
+    accounts = _accounts(s, checkout)
+    budgets = _budgets(checkout, programs, accounts)
     _release_holds(s, checkout, now)
     lines = _lines(checkout)
     if refs is None:
@@ -367,8 +384,10 @@ def apply_rewards(s: Session, checkout_id: int, staff: StaffKey, refs: list[str]
         if not checkout.training:
             if offer.points > budgets[offer.program]:
                 raise ApiError("insufficient_points")
-            account = shoppers.account_for(s, _shopper(s, checkout),
-                                           by_code[offer.program])
+            program = by_code[offer.program]
+            account = accounts.get(program.id) or shoppers.account_for(
+                s, _shopper(s, checkout), program)
+            accounts[program.id] = account
             hold = ledger.reserve(s, account, offer.points, ttl=ttl, now=now,
                                   reference=f"checkout:{checkout.id}", store_id=checkout.store_id)
             hold_id = hold.id
@@ -409,19 +428,19 @@ def commit(s: Session, checkout_id: int, staff: StaffKey, now: dt.datetime) -> C
 def _complete(s: Session, checkout: Checkout, staff: StaffKey, now: dt.datetime) -> None:
     actor = f"staff:{staff.id}"
     if checkout.code_step is not None:
-        try:
-            with s.begin_nested():
-                s.add(CheckoutCodeUse(shopper_id=checkout.shopper_id, step=checkout.code_step,
-                                      checkout_id=checkout.id))
-                s.flush()
-        except IntegrityError as exc:
-            raise ApiError("checkout_code_used") from exc
+        used = s.execute(
+            dialect_insert(s, CheckoutCodeUse)
+            .values(shopper_id=checkout.shopper_id, step=checkout.code_step,
+                    checkout_id=checkout.id)
+            .on_conflict_do_nothing(index_elements=["shopper_id", "step"])
+            .returning(CheckoutCodeUse.step)).first()
+        if used is None:
+            raise ApiError("checkout_code_used")
     programs = checkout_programs(s, checkout.store)
     lines = _lines(checkout)
     line_discounts = [line["discount_minor"] for line in checkout.basket]
     accounts: dict[str, Account] = {}
     if not checkout.training:
-        shopper = _shopper(s, checkout)
         # Lock the accounts in id order: two commits for one shopper never deadlock.
         locked = {a.program_id: a for a in s.scalars(
             select(Account).where(Account.shopper_id == checkout.shopper_id)
@@ -429,7 +448,7 @@ def _complete(s: Session, checkout: Checkout, staff: StaffKey, now: dt.datetime)
             .execution_options(populate_existing=True))}
         for program in programs:
             accounts[program.code] = (locked.get(program.id)
-                                      or shoppers.account_for(s, shopper, program))
+                                      or shoppers.account_for(s, _shopper(s, checkout), program))
         holds = {h.id: h for h in s.scalars(select(Hold).where(
             Hold.id.in_([a["hold_id"] for a in checkout.applied])))}
         for applied in checkout.applied:
@@ -437,7 +456,7 @@ def _complete(s: Session, checkout: Checkout, staff: StaffKey, now: dt.datetime)
     earned: dict[str, int] = {}
     line_points: list[dict[str, int]] = [{} for _ in lines]
     for program in programs:
-        per_line = pricing.earn(lines, line_discounts, earn_rates(s, program))
+        per_line = pricing.earn(lines, line_discounts, earn_rates(s, programs)[program.code])
         for points_of_line, points in zip(line_points, per_line, strict=True):
             points_of_line[program.code] = points
         earned[program.code] = sum(per_line)
@@ -610,12 +629,12 @@ def checkout_view(s: Session, checkout: Checkout) -> dict[str, Any]:
     programs = checkout_programs(s, checkout.store)
     lines = _lines(checkout)
     offers = catalog(s, programs, checkout.training)
-    budgets = _budgets(s, checkout, programs)
+    accounts = _accounts(s, checkout)
+    budgets = _budgets(checkout, programs, accounts)
     suggested = pricing.suggest(lines, offers, budgets) if checkout.status in OPEN_STATES else []
     line_discounts = [line["discount_minor"] for line in checkout.basket]
-    shopper = s.get(Shopper, checkout.shopper_id) if checkout.shopper_id else None
+    shopper = _shopper(s, checkout) if checkout.shopper_id else None
     program_views = []
-    accounts = _accounts(s, checkout)
     for program in programs:
         account = accounts.get(program.id)
         balance = (PRACTICE_BALANCES[program.kind] if checkout.training
@@ -633,7 +652,8 @@ def checkout_view(s: Session, checkout: Checkout) -> dict[str, Any]:
         program_views.append({
             "program": program.code, "name": program.name, "kind": program.kind,
             "balance": balance, "available": budgets[program.code], "rewards": rewards,
-            "earn_preview": sum(pricing.earn(lines, line_discounts, earn_rates(s, program))),
+            "earn_preview": sum(pricing.earn(lines, line_discounts,
+                                             earn_rates(s, programs)[program.code])),
         })
     hold_ids = [a["hold_id"] for a in checkout.applied if a["hold_id"] is not None]
     holds = list(s.scalars(select(Hold).where(Hold.id.in_(hold_ids)))) if hold_ids else []

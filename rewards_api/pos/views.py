@@ -248,9 +248,9 @@ def show_checkout(checkout_id: int) -> dict[str, Any]:
 def apply_rewards(checkout_id: int, json_data: dict[str, Any]) -> dict[str, Any]:
     """Apply rewards of both programs in one step: the suggested combination (no
     ``rewards``) or the listed ones. Each places a hold that expires in a few minutes."""
-    services.apply_rewards(db.session(), checkout_id, g.staff, json_data["rewards"],
-                           ttl=_hold_ttl(), now=utcnow())
-    return _view(checkout_id)
+    s = db.session()
+    return services.checkout_view(s, services.apply_rewards(
+        s, checkout_id, g.staff, json_data["rewards"], ttl=_hold_ttl(), now=utcnow()))
 
 
 @bp.post("/v1/pos/checkouts/<int:checkout_id>/commit")
@@ -261,8 +261,8 @@ def apply_rewards(checkout_id: int, json_data: dict[str, Any]) -> dict[str, Any]
 def commit_checkout(checkout_id: int) -> dict[str, Any]:
     """At tender: capture the holds, earn in both programs, answer the receipt. Retry
     with the same Idempotency-Key after a lost answer: same receipt, nothing twice."""
-    services.commit(db.session(), checkout_id, g.staff, utcnow())
-    return _view(checkout_id)
+    s = db.session()
+    return services.checkout_view(s, services.commit(s, checkout_id, g.staff, utcnow()))
 
 
 @bp.post("/v1/pos/checkouts/<int:checkout_id>/void")
@@ -272,8 +272,8 @@ def commit_checkout(checkout_id: int) -> dict[str, Any]:
 @bp.doc(security="BearerAuth")
 def void_checkout(checkout_id: int) -> dict[str, Any]:
     """Cancel the checkout; held points go back to the shopper."""
-    services.void(db.session(), checkout_id, g.staff, utcnow())
-    return _view(checkout_id)
+    s = db.session()
+    return services.checkout_view(s, services.void(s, checkout_id, g.staff, utcnow()))
 
 
 @bp.post("/v1/pos/checkouts/<int:checkout_id>/returns")
