@@ -104,10 +104,11 @@ def _signed_in(token: str) -> SignedIn:
     return SignedIn(shopper_id, token_id, public_id, display_name, assist_opt_in, balances)
 
 
+_STAFF_KEY = select(StaffKey).where(StaffKey.key_hash == bindparam("key_hash"))
+
+
 def _staff_from_key(key: str) -> StaffKey:
-    staff = db.session().scalars(
-        select(StaffKey).where(StaffKey.key_hash == digest(key))
-    ).first()
+    staff = db.session().scalars(_STAFF_KEY, {"key_hash": digest(key)}).first()
     if staff is None or staff.revoked_at is not None:
         raise ApiError("unauthenticated")
     return staff

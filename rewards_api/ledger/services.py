@@ -147,6 +147,32 @@ def adjust(s: Session, account: Account, amount: int, *, reason: str, actor: str
     return entry
 
 
+# Holds: the statements of reserve, settle and capture, built once.
+_HOLDS = Hold.__table__
+_RESERVE = (update(_ACCOUNTS)
+            .where(_ACCOUNTS.c.id == bindparam("account_id"),
+                   _ACCOUNTS.c.balance - _ACCOUNTS.c.held >= bindparam("reserved", type_=Integer))
+            .values(held=_ACCOUNTS.c.held + bindparam("reserved", type_=Integer))
+            .returning(_ACCOUNTS.c.held))
+_SETTLE = (update(_HOLDS)
+           .where(_HOLDS.c.id == bindparam("hold_id"), _HOLDS.c.status == HELD)
+           .values(status=bindparam("new_status"), settled_at=bindparam("settled")))
+_UNHOLD = {
+    # The points go back to available (release, expiry) or leave the balance (capture).
+    spend: update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("account_id"))
+    .values(held=_ACCOUNTS.c.held - bindparam("settled_amount", type_=Integer),
+            **({"balance": _ACCOUNTS.c.balance - bindparam("settled_amount", type_=Integer)}
+               if spend else {}))
+    .returning(_ACCOUNTS.c.balance, _ACCOUNTS.c.held)
+    for spend in (False, True)
+}
+_CAPTURE_ENTRY = insert(LedgerEntry).returning(LedgerEntry)
+_LINK_ENTRY = (update(_HOLDS).where(_HOLDS.c.id == bindparam("hold_id"))
+               .values(entry_id=bindparam("linked_entry")))
+_DUE = select(Hold).where(Hold.status == HELD, Hold.expires_at <= bindparam("now"))
+_DUE_OF_ACCOUNT = _DUE.where(Hold.account_id == bindparam("account_id"))
+
+
 def reserve(s: Session, account: Account, amount: int, *, reference: str, ttl: dt.timedelta,
             store_id: int | None = None, now: dt.datetime | None = None) -> Hold:
     """Put ``amount`` points on hold until ``now + ttl``; they stop being available."""
@@ -154,13 +180,7 @@ def reserve(s: Session, account: Account, amount: int, *, reference: str, ttl: d
         raise ValueError("a hold reserves at least one point")
     now = now or utcnow()
     expire_due(s, now, account_id=account.id)
-    held = s.execute(
-        update(Account)
-        .where(Account.id == account.id, Account.balance - Account.held >= amount)
-        .values(held=Account.held + amount)
-        .returning(Account.held)
-        .execution_options(synchronize_session=False)
-    ).scalar()
+    held = s.connection().execute(_RESERVE, {"account_id": account.id, "reserved": amount}).scalar()
     if held is None:
         raise ApiError("insufficient_points")
     set_committed_value(account, "held", held)
@@ -175,24 +195,16 @@ def _settle(s: Session, hold: Hold, status: str, now: dt.datetime, *, spend: boo
             ) -> bool:
     """Move a hold out of ``held``; False if another transaction already did. With
     ``spend`` the held points leave the balance too (capture), in the same UPDATE."""
-    changed = s.execute(
-        update(Hold).where(Hold.id == hold.id, Hold.status == HELD)
-        .values(status=status, settled_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    connection = s.connection()
+    changed = connection.execute(_SETTLE, {"hold_id": hold.id, "new_status": status,
+                                           "settled": now})
     if changed.rowcount != 1:
         s.refresh(hold)
         return False
     set_committed_value(hold, "status", status)
     set_committed_value(hold, "settled_at", now)
-    values = {"held": Account.held - hold.amount}
-    if spend:
-        values["balance"] = Account.balance - hold.amount
-    balance, held = s.execute(
-        update(Account).where(Account.id == hold.account_id).values(values)
-        .returning(Account.balance, Account.held)
-        .execution_options(synchronize_session=False)
-    ).one()
+    balance, held = connection.execute(_UNHOLD[spend], {"account_id": hold.account_id,
+                                                        "settled_amount": hold.amount}).one()
     # Keep a loaded account in step, without loading one.
     account = s.identity_map.get(identity_key(Account, hold.account_id))
     if account is not None:
@@ -206,20 +218,21 @@ def capture(s: Session, hold: Hold, *, kind: str = REDEMPTION, actor: str,
     """Spend held points: the hold becomes ``captured`` and a debit entry is written.
     A hold can be captured once; an expired or released hold raises ``hold_not_active``.
 
-    Three statements: the hold's conditional UPDATE (only one capture can win it), one
-    UPDATE of the account moving the points out of ``held`` and the balance, the entry
-    (its key ``hold:<id>`` is unique, so the entry is written once)."""
+    The hold's conditional UPDATE (only one capture can win it), one UPDATE of the
+    account moving the points out of ``held`` and the balance, the entry (its key
+    ``hold:<id>`` is unique), and the hold's link to it."""
     now = now or utcnow()
     if hold.status == HELD and hold.expires_at <= now:
         _settle(s, hold, EXPIRED, now)
     if not _settle(s, hold, CAPTURED, now, spend=True):
         raise ApiError("hold_not_active")
-    entry = s.scalars(insert(LedgerEntry).values(
-        account_id=hold.account_id, program_id=hold.account.program_id, kind=kind,
-        amount=-hold.amount, reference=f"hold:{hold.id}", idempotency_key=f"hold:{hold.id}",
-        store_id=hold.store_id, actor=actor, created_at=now).returning(LedgerEntry)).one()
-    hold.entry_id = entry.id
-    s.flush()
+    entry = s.scalars(_CAPTURE_ENTRY, [{
+        "account_id": hold.account_id, "program_id": hold.account.program_id, "kind": kind,
+        "amount": -hold.amount, "reference": f"hold:{hold.id}", "reason": None,
+        "idempotency_key": f"hold:{hold.id}", "store_id": hold.store_id, "actor": actor,
+        "created_at": now}]).one()
+    s.connection().execute(_LINK_ENTRY, {"hold_id": hold.id, "linked_entry": entry.id})
+    set_committed_value(hold, "entry_id", entry.id)
     return entry
 
 
@@ -230,10 +243,9 @@ def release(s: Session, hold: Hold, *, now: dt.datetime | None = None) -> bool:
 
 def expire_due(s: Session, now: dt.datetime, *, account_id: int | None = None) -> int:
     """Release every hold whose expiry has passed; returns how many."""
-    query = select(Hold).where(Hold.status == HELD, Hold.expires_at <= now)
-    if account_id is not None:
-        query = query.where(Hold.account_id == account_id)
-    return sum(_settle(s, hold, EXPIRED, now) for hold in s.scalars(query).all())
+    due = (s.scalars(_DUE, {"now": now}) if account_id is None
+           else s.scalars(_DUE_OF_ACCOUNT, {"now": now, "account_id": account_id}))
+    return sum(_settle(s, hold, EXPIRED, now) for hold in due.all())
 
 
 def ledger_sum(s: Session, account_id: int) -> int:

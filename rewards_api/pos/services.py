@@ -14,7 +14,7 @@ import hmac
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -248,12 +248,20 @@ def _lines(checkout: Checkout) -> list[pricing.Line]:
     return [pricing.Line(x["gtin"], x["quantity"], x["unit_price_minor"]) for x in checkout.basket]
 
 
+# Statements every checkout request runs, built once (building costs more than running).
+_ACCOUNTS_OF = select(Account).where(Account.shopper_id == bindparam("shopper_id"))
+_LOCKED_ACCOUNTS_OF = (_ACCOUNTS_OF.order_by(Account.id).with_for_update(of=Account)
+                       .execution_options(populate_existing=True))
+_LOCKED_CHECKOUT = (select(Checkout).where(Checkout.id == bindparam("checkout_id"))
+                    .with_for_update(of=Checkout).execution_options(populate_existing=True))
+_HOLDS_BY_ID = select(Hold).where(Hold.id.in_(bindparam("hold_ids", expanding=True)))
+
+
 def _accounts(s: Session, checkout: Checkout) -> dict[int, Account]:
     """The shopper's accounts by program id (none for a practice checkout)."""
     if checkout.shopper_id is None:
         return {}
-    return {a.program_id: a for a in s.scalars(select(Account).where(
-        Account.shopper_id == checkout.shopper_id))}
+    return {a.program_id: a for a in s.scalars(_ACCOUNTS_OF, {"shopper_id": checkout.shopper_id})}
 
 
 def _shopper(s: Session, checkout: Checkout) -> Shopper:
@@ -319,9 +327,7 @@ def _check_currency(programs: Sequence[Program], currency: str) -> None:
 
 def locked_checkout(s: Session, checkout_id: int, staff: StaffKey) -> Checkout:
     """The checkout, row-locked for the rest of the transaction; staff of its store only."""
-    checkout = s.scalars(select(Checkout).where(Checkout.id == checkout_id)
-                         .with_for_update(of=Checkout)
-                         .execution_options(populate_existing=True)).first()
+    checkout = s.scalars(_LOCKED_CHECKOUT, {"checkout_id": checkout_id}).first()
     if checkout is None or (staff.store_id is not None and staff.store_id != checkout.store_id):
         raise ApiError("checkout_not_found")
     return checkout
@@ -443,14 +449,12 @@ def _complete(s: Session, checkout: Checkout, staff: StaffKey, now: dt.datetime)
     if not checkout.training:
         # Lock the accounts in id order: two commits for one shopper never deadlock.
         locked = {a.program_id: a for a in s.scalars(
-            select(Account).where(Account.shopper_id == checkout.shopper_id)
-            .order_by(Account.id).with_for_update(of=Account)
-            .execution_options(populate_existing=True))}
+            _LOCKED_ACCOUNTS_OF, {"shopper_id": checkout.shopper_id})}
         for program in programs:
             accounts[program.code] = (locked.get(program.id)
                                       or shoppers.account_for(s, _shopper(s, checkout), program))
-        holds = {h.id: h for h in s.scalars(select(Hold).where(
-            Hold.id.in_([a["hold_id"] for a in checkout.applied])))}
+        holds = {h.id: h for h in s.scalars(
+            _HOLDS_BY_ID, {"hold_ids": [a["hold_id"] for a in checkout.applied]})}
         for applied in checkout.applied:
             ledger.capture(s, holds[applied["hold_id"]], actor=actor, now=now)
     earned: dict[str, int] = {}
@@ -656,7 +660,7 @@ def checkout_view(s: Session, checkout: Checkout) -> dict[str, Any]:
                                              earn_rates(s, programs)[program.code])),
         })
     hold_ids = [a["hold_id"] for a in checkout.applied if a["hold_id"] is not None]
-    holds = list(s.scalars(select(Hold).where(Hold.id.in_(hold_ids)))) if hold_ids else []
+    holds = list(s.scalars(_HOLDS_BY_ID, {"hold_ids": hold_ids})) if hold_ids else []
     gross = sum(line.total_minor for line in lines)
     discount = sum(a["discount_minor"] for a in checkout.applied)
     return {
