@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, bindparam, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -54,7 +55,6 @@ RATE_WINDOW = dt.timedelta(minutes=1)
 
 @dataclass(frozen=True, slots=True)
 class ScannedProduct:
-    id: int
     gtin: str
     name: str
     picture_url: str | None
@@ -95,11 +95,12 @@ class ScanResult:
     awards: list[Award]
 
 
-def _running_at_store(store: Store, at: dt.datetime) -> tuple[ColumnElement[bool], ...]:
-    """The WHERE clause of campaigns running at ``store`` at ``at``."""
-    listed = select(ScanCampaignStore.campaign_id).where(ScanCampaignStore.store_id == store.id)
+def _running_at_store(store_id: Any, chain_id: Any, at: Any) -> tuple[ColumnElement[bool], ...]:
+    """The WHERE clause of campaigns running at the store at ``at`` (values, or
+    bindparams in a statement built once)."""
+    listed = select(ScanCampaignStore.campaign_id).where(ScanCampaignStore.store_id == store_id)
     return (ScanCampaign.starts_at <= at, ScanCampaign.ends_at > at,
-            or_(ScanCampaign.chain_id == store.chain_id, ScanCampaign.id.in_(listed)))
+            or_(ScanCampaign.chain_id == chain_id, ScanCampaign.id.in_(listed)))
 
 
 def create_campaign(s: Session, *, code: str, name: str, program: Program, points: int,
@@ -148,17 +149,13 @@ _PLACE = select(
     .order_by(Visit.last_seen_at.desc()).limit(1).scalar_subquery(),
 ).where(Store.id == bindparam("store_id"))
 _CAMPAIGNS_FOR = (
-    select(Product.id, Product.gtin, Product.name, Product.picture_url,
-           ScanCampaign.id, ScanCampaign.code, ScanCampaign.points, ScanCampaign.per_shopper,
+    select(Product.gtin, Product.name, Product.picture_url, ScanCampaign.id, ScanCampaign.code, ScanCampaign.points, ScanCampaign.per_shopper,
            ScanCampaign.program_id, Program.code)
     .join(ScanCampaignProduct, ScanCampaignProduct.product_id == Product.id)
     .join(ScanCampaign, ScanCampaign.id == ScanCampaignProduct.campaign_id)
     .join(Program, Program.id == ScanCampaign.program_id)
-    .where(Product.gtin == bindparam("gtin"), ScanCampaign.starts_at <= bindparam("at"),
-           ScanCampaign.ends_at > bindparam("at"),
-           or_(ScanCampaign.chain_id == bindparam("chain_id"),
-               ScanCampaign.id.in_(select(ScanCampaignStore.campaign_id)
-                                   .where(ScanCampaignStore.store_id == bindparam("store_id")))))
+    .where(Product.gtin == bindparam("gtin"),
+           *_running_at_store(bindparam("store_id"), bindparam("chain_id"), bindparam("at")))
     .order_by(ScanCampaign.id)
 )
 _CAMPAIGNS = ScanCampaign.__table__
@@ -186,7 +183,7 @@ def campaigns_for(s: Session, place: ScanPlace, gtin14: str, at: dt.datetime
         "gtin": gtin14, "at": at, "chain_id": place.chain_id, "store_id": place.store_id}).all()
     if not rows:
         return None, []
-    return ScannedProduct(*rows[0][:4]), [RunningCampaign(*row[4:]) for row in rows]
+    return ScannedProduct(*rows[0][:3]), [RunningCampaign(*row[3:]) for row in rows]
 
 
 def award_key(campaign_id: int, per_shopper: str, shopper_id: int, store_id: int,
@@ -316,7 +313,7 @@ def scan_products(s: Session, store: Store, at: dt.datetime, shopper: Shopper | 
         .join(Product, Product.id == ScanCampaignProduct.product_id)
         .outerjoin(StoreProduct, (StoreProduct.product_id == Product.id)
                    & (StoreProduct.store_id == store.id))
-        .where(*_running_at_store(store, at))
+        .where(*_running_at_store(store.id, store.chain_id, at))
         .order_by(StoreProduct.aisle, Product.name, ScanCampaign.id)
     ).all()
     earned: set[str] = set()
