@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Integer, bindparam, func, insert, select, update
@@ -95,21 +96,35 @@ _ENTRY_ONCE = {
 
 def credit_once(s: Session, account_id: int, program_id: int, kind: str, amount: int, *,
                 reference: str, actor: str, idempotency_key: str, store_id: int | None,
-                at: dt.datetime) -> tuple[int, int] | None:
+                at: dt.datetime, guard: Callable[[], None] | None = None
+                ) -> tuple[int, int] | None:
     """``post_entry`` for a credit on a hot path that has the account's ids but no
     loaded ``Account``: the same two statements, no ORM objects. Returns
     ``(entry id, new balance)``, or None when the key is used already in the program
-    (then nothing is written, and the existing entry is not looked up)."""
+    (then nothing is written, and the existing entry is not looked up).
+
+    ``guard`` runs between the balance move and the entry: a check that raises
+    ``ApiError`` to refuse the credit (the move is then undone, nothing is written).
+    A guard that locks a contended row (a campaign's budget) holds that lock for one
+    statement less than it would before the credit."""
     if amount <= 0:
         raise ValueError("credit_once only credits")
     connection = s.connection()
-    balance = connection.execute(_CREDIT, {"account_id": account_id, "amount": amount}).scalar_one()
+    move = {"account_id": account_id, "amount": amount}
+    undo = {"account_id": account_id, "amount": -amount}
+    balance = connection.execute(_CREDIT, move).scalar_one()
+    if guard is not None:
+        try:
+            guard()
+        except ApiError:
+            connection.execute(_CREDIT, undo)
+            raise
     entry_id = connection.execute(_ENTRY_ONCE[connection.dialect.name], {
         "account_id": account_id, "program_id": program_id, "kind": kind, "amount": amount,
         "reference": reference, "idempotency_key": idempotency_key, "store_id": store_id,
         "actor": actor, "reason": None, "created_at": at}).scalar()
     if entry_id is None:  # the key was used already: give the points back
-        connection.execute(_CREDIT, {"account_id": account_id, "amount": -amount})
+        connection.execute(_CREDIT, undo)
         return None
     return int(entry_id), int(balance)
 

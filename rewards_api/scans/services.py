@@ -14,9 +14,10 @@ each failure with its own error code:
    (``points_awarded + points <= budget``) in the award's transaction, so concurrent
    scans never overspend it.
 
-The budget UPDATE runs before the entry is written, so that a refusal has nothing to
-undo (no savepoint); a scan then refused as ``already_scanned`` gives the budget back
-in the same transaction.
+No savepoint: the budget UPDATE runs before the entry is written (after the balance
+moved, so the campaign's contended row is locked as briefly as can be), so a refusal
+for the budget only undoes the balance move, and a scan refused as ``already_scanned``
+by the entry's key gives the budget back, in the same transaction.
 
 A product in several running campaigns (e.g. the store's own and a brand's through
 the partner program) earns each of them.
@@ -240,27 +241,29 @@ def scan(s: Session, shopper: SignedIn, store_id: int, gtins: list[str], *, at: 
 def _award(s: Session, shopper: SignedIn, place: ScanPlace, product: ScannedProduct,
            campaign: RunningCampaign, at: dt.datetime) -> Award:
     connection = s.connection()
-    # The budget first: a refusal then has nothing to undo. The campaign's row stays
-    # locked to the end of the transaction, so concurrent scans never overspend it.
     key = award_key(campaign.id, campaign.per_shopper, shopper.shopper_id, place.store_id,
                     local_date(place.timezone, at))
     budget = {"campaign_id": campaign.id, "award_points": campaign.points}
-    if connection.execute(_SPEND_BUDGET, budget).rowcount != 1:
-        earned = connection.execute(_EARNED, {"program_id": campaign.program_id, "key": key})
-        raise ApiError("already_scanned" if earned.first() else "campaign_budget_exhausted")
+
+    def spend_budget() -> None:
+        # The campaign's row stays locked to the end of the transaction, so concurrent
+        # scans never overspend it; the ledger runs this as late as it can.
+        if connection.execute(_SPEND_BUDGET, budget).rowcount != 1:
+            earned = connection.execute(_EARNED, {"program_id": campaign.program_id, "key": key})
+            raise ApiError("already_scanned" if earned.first() else "campaign_budget_exhausted")
+
     # The sign-in read the shopper's accounts; open one only on first use.
     account = next((b for b in shopper.balances if b.program_id == campaign.program_id), None)
     account_id = account.account_id if account else shoppers.account_for(
         s, s.get(Shopper, shopper.shopper_id), s.get(Program, campaign.program_id)).id
-    # The entry's unique key settles a race between two scans of one shopper: the
-    # second one gives the budget back and is refused.
     written = ledger.credit_once(
         s, account_id, campaign.program_id, SCAN, campaign.points,
         reference=f"scan:{campaign.code}:{product.gtin}"[:80],
-        actor=f"shopper:{shopper.shopper_id}",
-        idempotency_key=key,
-        store_id=place.store_id, at=at)
+        actor=f"shopper:{shopper.shopper_id}", idempotency_key=key, store_id=place.store_id,
+        at=at, guard=spend_budget)
     if written is None:
+        # The entry's unique key settles a race between two scans of one shopper: the
+        # second one gives the budget back and is refused.
         connection.execute(_GIVE_BACK_BUDGET, budget)
         raise ApiError("already_scanned")
     entry_id, balance = written

@@ -7,8 +7,13 @@ from sqlalchemy import func, select
 
 from rewards_api import db
 from rewards_api.ledger.models import SCAN, LedgerEntry
+from rewards_api.products.services import product_by_gtin
 from rewards_api.scans import decoder
+from rewards_api.scans import services as scans
 from rewards_api.scans.models import ScanCampaign
+from rewards_api.shoppers.models import Shopper
+from rewards_api.shoppers.services import account_for, program_by_code
+from rewards_api.stores.models import Store
 from tests.support.barcodes import Conditions, blank_photo, photo, render
 from tests.support.scan_shop import (
     COFFEE,
@@ -129,17 +134,47 @@ def test_budget_runs_out(api, app, shop, clock):
         campaign = db.session().get(ScanCampaign, shop.campaigns["cola-brand"])
         campaign.budget = 60  # two awards of 30
         db.session().commit()
-    answers = []
+    answers, shoppers = [], []
     for n in range(3):
-        shopper = shopper_at(api, app, clock, shop.munich, f"S{n}")
-        answers.append(scan_code(api, shopper, shop.munich, SODA_UPCA, "upca"))
+        shoppers.append(shopper_at(api, app, clock, shop.munich, f"S{n}"))
+        answers.append(scan_code(api, shoppers[-1], shop.munich, SODA_UPCA, "upca"))
     assert [r.status_code for r in answers] == [201, 201, 409]
     assert error_code(answers[2]) == "campaign_budget_exhausted"
+    # The refusal moved no points; having scanned already is still the answer to give.
+    assert balances(app, shoppers[2]).get("partner-plus", 0) == 0
+    assert error_code(scan_code(api, shoppers[0], shop.munich, SODA_UPCA, "upca")) == "already_scanned"
+    assert balances(app, shoppers[0])["partner-plus"] == 30
     with app.app_context():
         s = db.session()
         assert s.get(ScanCampaign, shop.campaigns["cola-brand"]).points_awarded == 60
         assert s.scalar(select(func.count()).select_from(LedgerEntry)
                         .where(LedgerEntry.kind == SCAN)) == 2
+
+
+def test_a_product_in_two_campaigns_earns_the_one_with_budget_left(api, app, shop, clock):
+    with app.app_context():
+        s = db.session()
+        cola = s.get(ScanCampaign, shop.campaigns["cola-brand"])
+        cola.budget = 30  # one award
+        scans.create_campaign(
+            s, code="soda-store", name="Soda days", program=program_by_code(s, "corner-points"),
+            points=20, starts_at=cola.starts_at, ends_at=cola.ends_at,
+            products=[product_by_gtin(s, SODA_UPCA.zfill(14))], stores=[s.get(Store, shop.munich)],
+            chain=None)
+        s.commit()
+    first = shopper_at(api, app, clock, shop.munich, "First")
+    assert scan_code(api, first, shop.munich, SODA_UPCA, "upca").get_json()["points"] == 50
+    second = shopper_at(api, app, clock, shop.munich, "Second")
+    with app.app_context():  # an account in the brand's program already: its balance is moved
+        s = db.session()
+        account_for(s, s.get(Shopper, second["id"]), program_by_code(s, "partner-plus"))
+        s.commit()
+    answer = scan_code(api, second, shop.munich, SODA_UPCA, "upca")
+    assert answer.status_code == 201, answer.get_json()
+    assert [(a["campaign"], a["points"]) for a in answer.get_json()["awards"]] == [("soda-store", 20)]
+    assert balances(app, second) == {"corner-points": 20, "partner-plus": 0}
+    with app.app_context():
+        assert db.session().get(ScanCampaign, shop.campaigns["cola-brand"]).points_awarded == 30
 
 
 def test_rate_limit_counts_every_attempt_across_requests(api, app, shop, clock):
