@@ -1,0 +1,43 @@
+"""Troubleshooting covers every error code a cashier or shopper can meet, and no other name."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rewards_api.errors import CASHIER, REGISTRY, SHOPPER
+from tests.staff_guide import guide
+
+
+def codes_for_staff_and_shoppers() -> set[str]:
+    return {e.code for e in REGISTRY.values() if {CASHIER, SHOPPER} & set(e.audience)}
+
+
+def test_every_code_a_cashier_or_shopper_meets_has_an_entry() -> None:
+    missing = codes_for_staff_and_shoppers() - set(guide.troubleshooting_entries())
+    assert not missing, f"troubleshooting.md has no entry for: {sorted(missing)}"
+
+
+def test_every_entry_names_a_registered_code() -> None:
+    unknown = set(guide.troubleshooting_entries()) - set(REGISTRY)
+    assert not unknown, f"troubleshooting.md documents codes that do not exist: {sorted(unknown)}"
+
+
+def test_entries_are_for_cashiers_and_shoppers_and_appear_once() -> None:
+    entries = guide.troubleshooting_entries()
+    assert [c for c, n in Counter(entries).items() if n > 1] == []
+    others = set(entries) & set(REGISTRY) - codes_for_staff_and_shoppers()
+    assert not others, f"not met by a cashier or shopper, document them elsewhere: {others}"
+
+
+def test_every_entry_says_what_it_means_and_what_to_do() -> None:
+    for code, body in guide.entry_bodies().items():
+        for part in ("**Meaning:**", "**What to do:**"):
+            assert part in body, f"{code}: missing {part}"
+            sentence = body.split(part, 1)[1].strip().split("\n", 1)[0]
+            assert len(sentence.split()) >= 3, f"{code}: {part} says too little"
+
+
+def test_codes_named_anywhere_in_the_guide_exist() -> None:
+    unknown = {code: pages for code, pages in guide.code_like_mentions().items()
+               if code not in REGISTRY}
+    assert not unknown, f"the guide names codes that do not exist: {unknown}"
