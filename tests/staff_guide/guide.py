@@ -65,12 +65,7 @@ def quoted_labels() -> dict[str, set[str]]:
 
 def code_like_mentions() -> dict[str, set[str]]:
     """snake_case words in inline code anywhere in the guide: word -> pages."""
-    found: dict[str, set[str]] = {}
-    for name, text in pages().items():
-        for word in INLINE_CODE.findall(_without_fences(text)):
-            if CODE_LIKE.match(word):
-                found.setdefault(word, set()).add(name)
-    return found
+    return {span: names for span, names in inline_codes().items() if CODE_LIKE.match(span)}
 
 
 def images() -> dict[str, set[str]]:
@@ -90,7 +85,8 @@ class Command:
 
     @property
     def argv(self) -> list[str]:
-        return shlex.split(self.line)
+        words = shlex.split(self.line)
+        return words[1:] if words[:1] == ["sudo"] else words
 
     @property
     def path(self) -> list[str]:
@@ -138,3 +134,31 @@ def console_scripts() -> set[str]:
     parser.read(ROOT / "setup.cfg")
     entries = parser["options.entry_points"]["console_scripts"]
     return {line.split("=")[0].strip() for line in entries.splitlines() if line.strip()}
+
+
+PANEL_JS = ROOT / "pos_plugin" / "static" / "panel.js"
+PANEL_HTML = ROOT / "pos_plugin" / "templates" / "panel.html"
+
+
+def register_codes() -> set[str]:
+    """Codes the cashier panel shows on its own (not from the API's registry): the
+    plugin's local errors and those the page's script makes up itself."""
+    from pos_plugin.errors import LOCAL_ERRORS
+
+    return set(LOCAL_ERRORS) | set(re.findall(r'code:\s*"([a-z_]+)"', PANEL_JS.read_text()))
+
+
+def panel_label_keys_shown() -> set[str]:
+    """Keys of ``pos_plugin.labels.LABELS`` that the panel page puts on screen: used as
+    ``labels.KEY`` in its template or ``L.KEY`` in its script."""
+    used = set(re.findall(r"\blabels\.(\w+)", PANEL_HTML.read_text()))
+    return used | set(re.findall(r"\bL\.(\w+)", PANEL_JS.read_text()))
+
+
+def inline_codes() -> dict[str, set[str]]:
+    """Every inline code span in the guide: text -> pages."""
+    found: dict[str, set[str]] = {}
+    for name, text in pages().items():
+        for span in INLINE_CODE.findall(_without_fences(text)):
+            found.setdefault(span, set()).add(name)
+    return found

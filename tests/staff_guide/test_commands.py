@@ -15,23 +15,49 @@ from tests.staff_guide import guide
 COMMANDS = guide.commands()
 
 
+def run_help(command: guide.Command, workdir: Path) -> subprocess.CompletedProcess[str]:
+    program, *words = command.path
+    executable = shutil.which(program, path=str(Path(sys.executable).parent))
+    assert executable, f"{program} is not installed in this environment"
+    # The API's CLI loads the app to list its commands: give it a throwaway database
+    # and working directory so nothing of the developer's is touched.
+    env = dict(os.environ, REWARDS_DATABASE_URL=f"sqlite:///{workdir / 'help.db'}")
+    return subprocess.run([executable, *words, "--help"], capture_output=True, text=True,
+                          cwd=workdir, env=env, timeout=60, check=False)
+
+
+@pytest.fixture(scope="module")
+def helps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.CompletedProcess[str]]:
+    """``<command> --help`` of every command in the guide, run once."""
+    workdir = tmp_path_factory.mktemp("cli")
+    return {c.line: run_help(c, workdir) for c in COMMANDS
+            if c.path[0] in guide.console_scripts()}
+
+
 def test_the_guide_has_commands_for_managers() -> None:
     assert {"managers.md"} <= {c.page for c in COMMANDS}
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=[c.line for c in COMMANDS])
-def test_command_exists(command: guide.Command, tmp_path: Path) -> None:
-    program, *words = command.path
-    assert program in guide.console_scripts(), (
+def test_command_exists(command: guide.Command,
+                        helps: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    assert command.path[0] in guide.console_scripts(), (
         f"{command.page}: {command.line!r} is not one of the project's commands; "
         "put other shell lines in a ```text block")
-    executable = shutil.which(program, path=str(Path(sys.executable).parent))
-    assert executable, f"{program} is not installed in this environment"
-    # The API's CLI loads the app to list its commands: give it a throwaway database
-    # and working directory so nothing of the developer's is touched.
-    env = dict(os.environ, REWARDS_DATABASE_URL=f"sqlite:///{tmp_path / 'help.db'}")
-    result = subprocess.run([executable, *words, "--help"], capture_output=True, text=True,
-                            cwd=tmp_path, env=env, timeout=60, check=False)
+    result = helps[command.line]
     assert result.returncode == 0, f"{command.line!r}:\n{result.stdout}\n{result.stderr}"
     missing = [o for o in command.options if o not in result.stdout]
     assert not missing, f"{command.line!r}: --help does not offer {missing}"
+
+
+def test_options_named_in_the_text_belong_to_a_command_on_that_page(
+        helps: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    """`--daily-budget` in a sentence must be an option of a command the page shows."""
+    for span, pages in guide.inline_codes().items():
+        if not span.startswith("--"):
+            continue
+        option = span.split()[0]
+        for page in pages:
+            page_helps = [helps[c.line].stdout for c in COMMANDS if c.page == page]
+            assert any(option in text for text in page_helps), (
+                f"{page}: {option} is not an option of any command on the page")
