@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from rewards_api.errors import CASHIER, REGISTRY, SHOPPER
+from rewards_api.errors import CASHIER, MANAGER, REGISTRY, SHOPPER
 from tests.staff_guide import guide
 
 
@@ -53,3 +53,12 @@ def test_codes_named_anywhere_in_the_guide_exist() -> None:
     unknown = {code: pages for code, pages in guide.code_like_mentions().items()
                if code not in known}
     assert not unknown, f"the guide names codes that do not exist: {unknown}"
+
+
+def test_every_code_a_manager_meets_is_in_the_guide() -> None:
+    """Codes for managers only are in the managers' page; the rest in troubleshooting."""
+    managers_page = {span for span, pages in guide.inline_codes().items()
+                     if "managers.md" in pages}
+    documented = set(guide.troubleshooting_entries()) | managers_page
+    missing = {e.code for e in REGISTRY.values() if MANAGER in e.audience} - documented
+    assert not missing, f"neither troubleshooting.md nor managers.md explains: {sorted(missing)}"
