@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -34,7 +35,7 @@ def test_guide_builds_in_strict_mode(tmp_path: Path) -> None:
 def test_strict_build_fails_on_a_broken_link(tmp_path: Path) -> None:
     """Guards the guard: a link to a missing anchor must fail the build."""
     copy = tmp_path / "guide"
-    subprocess.run(["cp", "-r", str(CONFIG.parent), str(copy)], check=True)
+    shutil.copytree(CONFIG.parent, copy)
     page = copy / "docs" / "index.md"
     page.write_text(page.read_text() + "\nSee [nowhere](register.md#no-such-section).\n")
     args = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(copy / "mkdocs.yml"),
