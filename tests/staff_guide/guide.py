@@ -162,3 +162,13 @@ def inline_codes() -> dict[str, set[str]]:
         for span in INLINE_CODE.findall(_without_fences(text)):
             found.setdefault(span, set()).add(name)
     return found
+
+
+PAGES = ROOT / "rewards_api" / "pages"
+
+
+def web_page_text() -> str:
+    """Everything the API's own pages can put on screen (shopper app, dashboard, staff
+    help page): their templates and scripts, whitespace collapsed."""
+    files = [*(PAGES / "templates").glob("*.html"), *(PAGES / "static").glob("*.js")]
+    return " ".join(" ".join(f.read_text().split()) for f in sorted(files))

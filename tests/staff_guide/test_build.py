@@ -1,4 +1,5 @@
-"""The guide builds with ``mkdocs build --strict`` and its register card prints on one page."""
+"""The guide builds with ``mkdocs build --strict`` and its register card prints on one page
+(in the session's shared headless Chromium, the ``browser`` fixture of tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,12 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from tests.staff_guide.guide import CONFIG
-
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def build(site: Path, *, strict: bool) -> subprocess.CompletedProcess[str]:
@@ -52,15 +49,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = build(path, strict=False)
     assert result.returncode == 0, result.stderr
     return path
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                             args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
 
 
 def pdf_pages(pdf: bytes) -> int:
