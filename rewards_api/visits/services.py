@@ -7,9 +7,9 @@ import datetime as dt
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from rewards_api.stores.models import Store
@@ -51,7 +51,7 @@ def active_visit(s: Session, shopper_id: int, store_id: int, at: dt.datetime,
 
 def distance_km(a: Store, b: Store) -> float | None:
     """Great-circle distance between two stores, None if one has no coordinates."""
-    if None in (a.latitude, a.longitude, b.latitude, b.longitude):
+    if a.latitude is None or a.longitude is None or b.latitude is None or b.longitude is None:
         return None
     lat1, lon1, lat2, lon2 = map(math.radians, (a.latitude, a.longitude, b.latitude, b.longitude))
     h = (math.sin((lat2 - lat1) / 2) ** 2
@@ -145,7 +145,7 @@ def _write(s: Session, new: list[VisitState], changed: list[VisitState]) -> None
         for visit, visit_id in zip(new, ids, strict=True):
             visit.id = visit_id
     if changed:
-        visits = Visit.__table__
+        visits = cast(Table, Visit.__table__)
         s.execute(update(visits).where(visits.c.id == bindparam("visit_id"))
                   .values({f: bindparam(f"new_{f}") for f in _CHANGING_FIELDS}),
                   [{"visit_id": v.id, **{f"new_{f}": getattr(v, f) for f in _CHANGING_FIELDS}}

@@ -217,9 +217,10 @@ def award_walk_ins(s: Session, store: Store, visits: list[VisitState], *, actor:
               for visit in visits for rule in rules_on(rules, store.local_date(visit.started_at))]
     if not wanted:
         return []
-    done: set[tuple[int, str]] = set(s.execute(
-        select(LedgerEntry.program_id, LedgerEntry.idempotency_key).where(
-            LedgerEntry.idempotency_key.in_({key for _, _, key in wanted}))).all())
+    done: set[tuple[int, str | None]] = {
+        (row.program_id, row.idempotency_key) for row in s.execute(
+            select(LedgerEntry.program_id, LedgerEntry.idempotency_key).where(
+                LedgerEntry.idempotency_key.in_({key for _, _, key in wanted})))}
     spent: dict[tuple[int, dt.date], int] = {}
     chosen = []
     for visit, rule, key in wanted:
