@@ -196,6 +196,19 @@ def agent_process(base_url: str, path: str, agent: tuple[int, str], first_shoppe
     results.put((accepted, batches, failures))
 
 
+def workers_cpu_seconds(master: int) -> float:
+    """CPU time (user + system) the gunicorn master's worker processes used so far."""
+    total = 0.0
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    for pid in children:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -223,9 +236,10 @@ def gunicorn(app_spec: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes
     raise RuntimeError("gunicorn did not answer within 30 s")
 
 
-def drive(base: str, agents: list[tuple[int, str]], first_shopper: int) -> tuple[float, int, int]:
-    """Events accepted per second, batches, failed batches. The clock starts once every
-    agent process is up and connected."""
+def drive(base: str, agents: list[tuple[int, str]], first_shopper: int, master: int
+          ) -> tuple[float, int, int, float]:
+    """Events accepted per second, batches, failed batches, and the web workers' CPU
+    seconds per 1,000 events. The clock starts once every agent process is connected."""
     context = multiprocessing.get_context("spawn")
     results, go, stop_at = context.Queue(), context.Event(), context.Value("d", 0.0)
     processes = [context.Process(target=agent_process, args=(
@@ -235,17 +249,17 @@ def drive(base: str, agents: list[tuple[int, str]], first_shopper: int) -> tuple
         process.start()
     for _ in processes:
         assert results.get(timeout=120) == "ready"
-    started = time.time()
+    started, cpu_before = time.time(), workers_cpu_seconds(master)
     stop_at.value = started + DURATION_SECONDS
     go.set()
     totals = [results.get(timeout=DURATION_SECONDS + 120) for _ in processes]
-    elapsed = time.time() - started
+    elapsed, cpu = time.time() - started, workers_cpu_seconds(master) - cpu_before
     for process in processes:
         process.join(timeout=10)
     accepted, batches, failures = (sum(t[i] for t in totals) for i in range(3))
     if accepted != (batches - failures) * BATCH:
         raise RuntimeError(f"only {accepted} of {(batches - failures) * BATCH} events accepted")
-    return accepted / elapsed, batches, failures
+    return accepted / elapsed, batches, failures, cpu / max(accepted, 1) * 1000
 
 
 def bare_app() -> Flask:
@@ -277,14 +291,15 @@ def bench_ingest(url: str) -> None:
                        ("bare Flask", "bench.bench_walkins:bare_app()")):
         process, base = gunicorn(spec, env)
         try:
-            rate, batches, failures = drive(base, agents, first_shopper=0)
+            rate, batches, failures, cpu_per_1000 = drive(base, agents, 0, process.pid)
         finally:
             process.terminate()
             process.wait(timeout=30)
         rates[name] = rate
         print(f"ingest, {name:12}: {rate:8.0f} events/s accepted "
               f"({batches} batches of {BATCH} from {AGENT_PROCESSES} agents, "
-              f"{failures} failed)")
+              f"{failures} failed); web workers' CPU {cpu_per_1000 * 1000:.0f} ms per "
+              f"1,000 events = {1000 / cpu_per_1000:.0f} events per worker-CPU-second")
     print(f"ratio rewards API / bare Flask: {rates['rewards API'] / rates['bare Flask']:.2f} "
           f"(target >= 5,000 events/s; a 1,000-store chain at peak needs about 1,000)")
 

@@ -195,6 +195,7 @@ def insert_ignoring_conflicts(s: Session, model: Any, rows: list[dict[str, Any]]
         return []
     table = model.__table__
     names = list(rows[0])
+    statement: Any
     if s.get_bind().dialect.name == "postgresql":
         columns = [
             func.unnest(cast(bindparam(f"unnest_{name}", [row[name] for row in rows],

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -226,7 +227,7 @@ def post_credits(s: Session, credits: list[Credit]) -> list[int]:
     for row in written:
         moved[row.account_id] += row.amount
     if moved:
-        accounts = Account.__table__
+        accounts = cast(Table, Account.__table__)
         s.execute(update(accounts).where(accounts.c.id == bindparam("moved_account"))
                   .values(balance=accounts.c.balance + bindparam("moved_amount")),
                   [{"moved_account": a, "moved_amount": n} for a, n in moved.items()])
