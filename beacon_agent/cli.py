@@ -38,7 +38,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     cfg = _load(args)
     if args.simulated_radio:
-        clock = SpeedClock(args.speed)
+        clock = SpeedClock(args.speed, origin=args.clock_origin)
         service = AgentService(cfg, lambda on_advert: SimulatedRadio(args.simulated_radio,
                                                                      on_advert, clock),
                                clock=clock)
@@ -167,6 +167,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--speed", type=float, default=1.0,
                      help="play the simulated radio (and run the engine's clock) this many "
                           "times faster than real time")
+    run.add_argument("--clock-origin", type=float, default=None, metavar="UNIX",
+                     help="with --speed: the wall time at which the sped-up clock read real "
+                          "time (default: the start); processes given the same one agree")
     run.set_defaults(func=cmd_run)
 
     rp = sub.add_parser("replay", help="a trace through the engine, as fast as it goes")
