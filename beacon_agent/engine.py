@@ -56,6 +56,13 @@ class EngineSettings:
         return replace(self, **known)
 
 
+# The settings of a second agent deeper in the store (reasons in ``constants``): an
+# absolute level held for a dwell, no rise asked.
+DEEP_AGENT = EngineSettings(
+    enter_dbm=constants.DEEP_ENTER_DBM, rise_db=0.0, enter_dwell_s=constants.DEEP_ENTER_DWELL_S,
+    enter_sightings=constants.DEEP_ENTER_SIGHTINGS, long_dwell_s=constants.DEEP_LONG_DWELL_S)
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
     """A presence event and the moment (engine clock) it was decided."""

@@ -227,7 +227,8 @@ def simulate(s: Scenario, tokens: dict[str, list[dict[str, Any]]] | None = None,
     rng = random.Random(s.seed)
     source = _Tokens(tokens)
     people = _people(s, rng, source.labels())
-    streams = [_adverts(p, s, random.Random(f"{s.seed}/{p.label}"), source, company_id)
+    # Each agent hears its own noise and losses: the radio draws depend on the agent too.
+    streams = [_adverts(p, s, random.Random(f"{s.seed}/{s.agent}/{p.label}"), source, company_id)
                for p in people]
     header = trace.TraceHeader(start=s.start, agent={"name": s.agent, "position":
                                                      list(AGENT_POSITIONS[s.agent])})

@@ -16,17 +16,25 @@ import tempfile
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from beacon_agent import simulator
-from beacon_agent.engine import PresenceEngine
+from beacon_agent.engine import DEEP_AGENT, PresenceEngine
 from beacon_agent.replay import replay
+from rewards_protocol.events import ENTER
 from rewards_protocol.presence import frame_from_manufacturer_data
 
-SEEDS = (1, 2, 3)
+# Fresh seeds: the entrance constants were tuned on seeds 1-3, the deep agent's on 11-12.
+SEEDS = (101, 102, 103)
 CONDITIONS = ((2.0, 0.0), (4.0, 0.25), (6.0, 0.5))  # (RSSI noise sigma dB, packet loss)
 CROWD = {"walk_ins": 40, "window_shoppers": 40, "passers_by": 80, "minutes": 60.0}
+NOTE = ("ours vs naive: a fixed threshold cannot tell a strong phone behind the glass from a "
+        "weak one inside (phones differ by 20 dB), so naive lets window shoppers and passers-by "
+        "in; ours asks the entrance agent for a rise of 28 dB within 20 s (the walk through "
+        "the door, the same for weak and strong phones) and a dwell after it, and the deep "
+        "agent for a level no one outside can reach there, held for 20 s.")
 MATCH_SLACK_S = 30.0  # an enter this long before the door crossing still counts as that visit
 
 
@@ -58,21 +66,20 @@ class NaiveEngine:
 
 
 def _score(enters: list[tuple[float, str]], truth: dict[str, Any]) -> dict[str, Any]:
-    """Visit-level scores: a visit is found when one of its shopper's tokens entered
-    during it; an enter outside every visit of its shopper is a false check-in."""
-    owner = {token: s for s in truth["shoppers"] for token in s["tokens"]}
+    """Visit-level scores from ``(t, shopper label)`` check-ins: a visit is found when its
+    shopper checked in during it (the first check-in gives the latency); a check-in
+    outside every visit of its shopper is a false one."""
+    shoppers = {s["label"]: s for s in truth["shoppers"]}
     found: dict[tuple[str, int], float] = {}
     false_roles: list[str] = []
-    for t, token in enters:
-        shopper = owner[token]
+    for t, label in sorted(enters):
+        shopper = shoppers[label]
         hits = [i for i, v in enumerate(shopper["visits"])
                 if v["entered"] - MATCH_SLACK_S <= t <= v["left"] + 120.0]
         if not hits:
             false_roles.append(shopper["role"])
             continue
-        key = (shopper["label"], hits[0])
-        if key not in found:
-            found[key] = t - shopper["visits"][hits[0]]["entered"]
+        found.setdefault((label, hits[0]), t - shopper["visits"][hits[0]]["entered"])
     visits = sum(len(s["visits"]) for s in truth["shoppers"])
     return {"found": len(found), "false": len(false_roles), "visits": visits,
             "latencies": list(found.values()),
@@ -80,27 +87,43 @@ def _score(enters: list[tuple[float, str]], truth: dict[str, Any]) -> dict[str, 
             "windows": false_roles.count(simulator.WINDOW_SHOPPER)}
 
 
-def _run(scenario: simulator.Scenario) -> dict[str, dict[str, Any]]:
+def _check_ins(scenario: simulator.Scenario,
+               engines: dict[str, PresenceEngine | NaiveEngine]) -> dict[str, list[tuple[float, str]]]:
+    """Replays one agent's trace through each engine: ``(t, shopper label)`` of every enter."""
     simulation = simulator.simulate(scenario)
-    ours = PresenceEngine()
-    naive = {"naive -72 dBm": NaiveEngine(-72.0), "naive -66 dBm": NaiveEngine(-66.0)}
-    enters: dict[str, list[tuple[float, str]]] = {"ours": [], **{k: [] for k in naive}}
+    enters: dict[str, list[tuple[float, bytes]]] = {name: [] for name in engines}
     last_tick = 0.0
     for advert in simulation.adverts:
         frame = frame_from_manufacturer_data(advert.manufacturer_data)
         assert frame is not None
         t = scenario.start + advert.t
-        for d in ours.sighting(t, advert.rssi, frame):
-            if d.event.kind == "enter":
-                enters["ours"].append((advert.t, d.event.token))
-        if t - last_tick >= 1.0:
-            ours.tick(t)
-            last_tick = t
-        for name, engine in naive.items():
-            if engine.sighting(advert.t, advert.rssi, frame.token):
-                enters[name].append((advert.t, frame.token_hex))
-    truth = simulation.truth()
-    return {name: _score(found, truth) for name, found in enters.items()}
+        tick = t - last_tick >= 1.0
+        last_tick = t if tick else last_tick
+        for name, engine in engines.items():
+            if isinstance(engine, NaiveEngine):
+                if engine.sighting(advert.t, advert.rssi, frame.token):
+                    enters[name].append((advert.t, frame.token))
+                continue
+            enters[name] += [(advert.t, frame.token) for d in engine.sighting(t, advert.rssi, frame)
+                             if d.event.kind == ENTER]
+            if tick:
+                engine.tick(t)
+    owner = {bytes.fromhex(token): shopper["label"] for shopper in simulation.truth()["shoppers"]
+             for token in shopper["tokens"]}
+    return {name: [(t, owner[token]) for t, token in found] for name, found in enters.items()}
+
+
+def _run(scenario: simulator.Scenario) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Scores of every engine on one scenario, heard by the entrance and the deep agent."""
+    at_entrance = _check_ins(scenario, {
+        "entrance": PresenceEngine(), "naive -72 dBm": NaiveEngine(-72.0),
+        "naive -66 dBm": NaiveEngine(-66.0)})
+    deep = replace(scenario, agent="deep")
+    at_deep = _check_ins(deep, {"deep": PresenceEngine(DEEP_AGENT)})
+    truth = simulator.simulate(deep).truth()  # people and visits do not depend on the agent
+    found = {"entrance": at_entrance.pop("entrance"), "deep": at_deep["deep"]}
+    found["both"] = found["entrance"] + found["deep"]  # the API merges the two agents' visits
+    return {name: _score(enters, truth) for name, enters in {**found, **at_entrance}.items()}, truth
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -109,9 +132,11 @@ def _percentile(values: list[float], share: float) -> float:
 
 
 def accuracy() -> None:
-    print(f"\nPresence accuracy: entrance agent, {len(SEEDS)} seeds per row, each seed "
-          f"{CROWD['walk_ins']} walk-ins, {CROWD['window_shoppers']} window shoppers (up to "
-          f"3 min), {CROWD['passers_by']} passers-by; phones ±10 dB")
+    print(f"\nPresence accuracy: {len(SEEDS)} seeds per row (seeds {SEEDS}, none used for "
+          f"tuning), each seed {CROWD['walk_ins']} walk-ins, {CROWD['window_shoppers']} window "
+          f"shoppers (up to 3 min), {CROWD['passers_by']} passers-by; phones ±10 dB. "
+          f"entrance = agent 2.5 m inside the door, deep = agent on the ceiling mid-floor "
+          f"(9 m in), both = a visit found by either (first check-in of either)")
     header = (f"{'engine':<14} {'noise':>5} {'loss':>5} {'precision':>9} {'recall':>7} "
               f"{'p50 s':>6} {'p95 s':>6} {'passers in':>10} {'windows in':>10}")
     print(header)
@@ -121,7 +146,7 @@ def accuracy() -> None:
     for noise, loss in CONDITIONS:
         for seed in SEEDS:
             scenario = simulator.Scenario(seed=seed, noise_db=noise, loss=loss, **CROWD)
-            for name, score in _run(scenario).items():
+            for name, score in _run(scenario)[0].items():
                 rows.setdefault((name, noise, loss), []).append(score)
                 totals.setdefault(name, []).append(score)
 
@@ -138,6 +163,7 @@ def accuracy() -> None:
         for noise, loss in CONDITIONS:
             print(line(name, f"{noise:.0f}", f"{loss:.2f}", rows[(name, noise, loss)]))
         print(line(name, "all", "all", totals[name]))
+    print(NOTE)
 
 
 def throughput() -> None:

@@ -27,8 +27,9 @@ from rewards_api.ledger import services as ledger
 from rewards_api.pos import services as pos
 from rewards_api.shoppers import services as shoppers
 from rewards_api.staff.models import StaffKey
+from tests.support.browser import launch
 from tests.support.live import serve
-from tests.support.panel_flow import apply_both_programs, launch
+from tests.support.panel_flow import apply_both_programs
 from tests.support.postgres import test_database
 from tests.support.shop import BASKET, CATALOG, EARN_RULES
 from tests.support.world import build_world

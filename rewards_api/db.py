@@ -173,6 +173,12 @@ def append_only_triggers(table: str, dialect: str) -> list[str]:
     ]
 
 
+def dialect_insert(s: Session, model: Any) -> Any:
+    """The backend's own INSERT construct (it has ``on_conflict_do_nothing``)."""
+    dialect = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)
+
+
 def insert_ignoring_conflicts(s: Session, model: Any, rows: list[dict[str, Any]],
                               unique: list[str], *returning: Any) -> list[Any]:
     """``INSERT ... ON CONFLICT DO NOTHING RETURNING`` on both backends: insert ``rows``

@@ -142,3 +142,17 @@ def live_url(app: Any) -> Iterator[str]:
 
     with serve(app) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for every page test of the session (Playwright's sync API
+    allows one driver per thread)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.support.browser import launch
+
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()

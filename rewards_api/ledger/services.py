@@ -12,10 +12,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from rewards_api.db import insert_ignoring_conflicts, utcnow
+from rewards_api.db import dialect_insert, insert_ignoring_conflicts, utcnow
 from rewards_api.errors import ApiError
 from rewards_api.ledger.models import (
     ADJUSTMENT,
@@ -47,43 +47,51 @@ def post_entry(
 
     Returns ``(entry, created)``. With an ``idempotency_key`` already used in the
     program, nothing is written and the existing entry is returned with
-    ``created=False`` (also when two transactions race: the loser's savepoint is
-    rolled back). A debit larger than the available points raises
-    ``insufficient_points``.
+    ``created=False`` (also when two transactions race: the account's row lock makes
+    the second wait, its insert then meets the first's key and gives the points back).
+    A debit larger than the available points raises ``insufficient_points``.
+
+    Two round trips in the common case (UPDATE ... RETURNING, INSERT ... ON CONFLICT
+    DO NOTHING RETURNING): this sits on the hot path of every award.
     """
     if amount == 0:
         raise ValueError("a ledger entry moves at least one point")
-    if idempotency_key is not None:
+    if idempotency_key is not None and amount < 0:
+        # A re-sent debit must find its entry even if the balance has moved since.
         existing = _entry_by_key(s, account.program_id, idempotency_key)
         if existing is not None:
             return existing, False
-    try:
-        with s.begin_nested():
-            condition = [Account.id == account.id]
-            if amount < 0:
-                condition.append(Account.balance - Account.held >= -amount)
-            moved = s.execute(
-                update(Account).where(*condition).values(balance=Account.balance + amount)
-                .execution_options(synchronize_session=False)
-            )
-            if moved.rowcount != 1:
-                raise ApiError("insufficient_points")
-            entry = LedgerEntry(
-                account_id=account.id, program_id=account.program_id, kind=kind,
-                amount=amount, reference=reference, idempotency_key=idempotency_key,
-                store_id=store_id, actor=actor, reason=reason, created_at=at or utcnow(),
-            )
-            s.add(entry)
-            s.flush()
-    except IntegrityError:
-        if idempotency_key is None:
-            raise
-        existing = _entry_by_key(s, account.program_id, idempotency_key)
-        if existing is None:
-            raise
+    _move_balance(s, account, amount)
+    row = {"account_id": account.id, "program_id": account.program_id, "kind": kind,
+           "amount": amount, "reference": reference, "idempotency_key": idempotency_key,
+           "store_id": store_id, "actor": actor, "reason": reason,
+           "created_at": at or utcnow()}
+    insert = dialect_insert(s, LedgerEntry).values(**row)
+    if idempotency_key is not None:
+        insert = insert.on_conflict_do_nothing(index_elements=["program_id", "idempotency_key"])
+    entry = s.scalars(insert.returning(LedgerEntry)).first()
+    if entry is None:  # the key was used already: undo the move, answer with that entry
+        _move_balance(s, account, -amount, check=False)
+        existing = _entry_by_key(s, account.program_id, idempotency_key or "")
+        assert existing is not None
         return existing, False
-    s.refresh(account)
     return entry, True
+
+
+def _move_balance(s: Session, account: Account, amount: int, *, check: bool = True) -> int:
+    """Add ``amount`` to the cached balance (a debit only if the points are available)
+    and keep the loaded ``account`` in step without another query."""
+    condition = [Account.id == account.id]
+    if amount < 0 and check:
+        condition.append(Account.balance - Account.held >= -amount)
+    balance = s.execute(
+        update(Account).where(*condition).values(balance=Account.balance + amount)
+        .returning(Account.balance).execution_options(synchronize_session=False)
+    ).scalar()
+    if balance is None:
+        raise ApiError("insufficient_points")
+    set_committed_value(account, "balance", balance)
+    return int(balance)
 
 
 def _entry_by_key(s: Session, program_id: int, key: str) -> LedgerEntry | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 from beacon_agent import constants
-from beacon_agent.engine import Decision, EngineSettings, PresenceEngine
+from beacon_agent.engine import DEEP_AGENT, Decision, EngineSettings, PresenceEngine
 from rewards_protocol.events import ENTER, EXIT, parse_event
 from rewards_protocol.presence import WINDOW_SECONDS, Frame
 
@@ -151,3 +151,30 @@ def test_settings_update_ignores_unknown_keys_and_casts() -> None:
                                          "from_a_newer_api": 1})
     assert settings.enter_dbm == -80.0 and settings.enter_sightings == 6
     assert settings.rise_db == constants.RISE_DB
+
+
+def deep_agent() -> PresenceEngine:
+    counter = itertools.count()
+    return PresenceEngine(DEEP_AGENT, new_id=lambda: f"00000000-0000-4000-8000-{next(counter):012d}")
+
+
+def test_deep_agent_enters_a_phone_held_near_it_without_any_rise() -> None:
+    # A rotation mid-browse: the new token is first heard already near the deep agent.
+    phone = Phone(deep_agent(), frame(11), MID_WINDOW).hold(-70, 30)
+    assert phone.kinds() == [ENTER]
+    decided = phone.decisions[0].t - MID_WINDOW
+    assert constants.DEEP_ENTER_DWELL_S <= decided <= constants.DEEP_ENTER_DWELL_S + 3
+
+
+def test_deep_agent_ignores_a_strong_phone_at_the_window_for_ten_minutes() -> None:
+    # The strongest phone outside reads about -76 dBm at the deep agent, for minutes.
+    phone = Phone(deep_agent(), frame(12), MID_WINDOW).ramp(-95, -77, 20).hold(-77, 600)
+    assert phone.kinds() == []
+
+
+def test_deep_agent_needs_the_whole_dwell_above_its_level() -> None:
+    # Noise lifting a window shopper over -74 dBm for a few seconds at a time is not enough.
+    phone = Phone(deep_agent(), frame(13), MID_WINDOW)
+    for _ in range(20):
+        phone.hold(-70, constants.DEEP_ENTER_DWELL_S / 2).hold(-80, 6)
+    assert phone.kinds() == []

@@ -11,7 +11,6 @@ from typing import Any
 import httpx
 import pytest
 import qrcode
-from playwright.sync_api import sync_playwright
 
 from pos_plugin import EarnQueue, RewardsClient
 from pos_plugin.labels import LABELS
@@ -20,7 +19,7 @@ from pos_plugin.server import create_app
 from rewards_api.ledger.models import PURCHASE, REDEMPTION
 from rewards_protocol.checkout_code import PRACTICE_CODE
 from tests.support.live import serve
-from tests.support.panel_flow import SHOTS, apply_both_programs, launch, shoot
+from tests.support.panel_flow import SHOTS, apply_both_programs, shoot
 from tests.support.shop import BASKET
 
 
@@ -34,12 +33,10 @@ def panel(shop, tmp_path) -> Iterator[str]:
 
 
 @pytest.fixture
-def browser_page() -> Iterator[Any]:
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        page = browser.new_page(viewport={"width": 1100, "height": 800})
-        yield page
-        browser.close()
+def browser_page(browser) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1100, "height": 800})
+    yield context.new_page()
+    context.close()
 
 
 def test_scan_apply_both_programs_and_commit_in_the_browser(shop, panel, browser_page):

@@ -9,16 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from pos_plugin.labels import LABELS
+from tests.support.browser import GUIDE_IMAGES
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-SHOTS = Path(__file__).resolve().parents[2] / "staff_guide" / "docs" / "img"
-
-
-def launch(playwright: Any) -> Any:
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                      headless=True)
+SHOTS = GUIDE_IMAGES
 
 
 @dataclass
