@@ -239,7 +239,12 @@ class Crowd:
         for advert in adverts:
             if not self.wait_until(start + advert.t):
                 return
-            self.write(fd, start, advert)
+            try:
+                self.write(fd, start, advert)
+            except OSError as exc:  # the agent went away
+                log.error("a radio closed: %s", exc)
+                self.stop.set()
+                return
 
     def write(self, fd: int, start: float, advert: trace.Advertisement) -> None:
         record = advert.to_json()

@@ -106,9 +106,19 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
     try:
         yield running
     finally:
-        if process.poll() is None:  # the test failed before its own SIGINT
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        if process.poll() is None:  # the test failed before its own SIGINT: stop it all
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            leaders = var / "demo-processes.json"
+            for pid in json.loads(leaders.read_text()).values() if leaders.exists() else []:
+                try:  # each child leads its own process group
+                    os.killpg(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
         running.engine.dispose()
         out.close()
 
