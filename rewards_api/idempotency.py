@@ -73,9 +73,7 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
         scope = getattr(g, "principal", None) or "anonymous"
         request_hash = _request_hash()
         s = db.session()
-        existing = s.get(IdempotencyRecord, (scope, key))
-        if existing is not None:
-            return _replay(existing, request_hash)
+        # Claim first, look second: a new key (the common case) costs one INSERT.
         record = IdempotencyRecord(scope=scope, key=key, request_hash=request_hash)
         try:
             s.add(record)
