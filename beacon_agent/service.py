@@ -44,7 +44,7 @@ class AgentService:
         self.config = config
         self._clock = clock
         self._make_api = api or (lambda: AgentApi(config.api_url, config.agent_id,
-                                                  config.secret(), clock=clock))
+                                                  config.secret()))
         self.outbox = Outbox(config.outbox_path)
         self.engine = PresenceEngine(config.presence)
         self.pipeline = Pipeline(self.engine, self._store, config.company_id)
