@@ -260,9 +260,9 @@ def print_urls(demo: dict[str, Any], api_url: str, panel_port: int, guide_url: s
     print(f"""
 The demo store is open: two stores (berlin-1, lisbon-1), {crowd}.
 
-  Shopper app        {api_url}/app        (open this first, on a phone-sized window)
+  Store dashboard    {api_url}/dashboard  (open this first; manager key of berlin-1: {berlin['manager_key']})
+  Shopper app        {api_url}/app        (use a phone-sized window)
   Cashier panel      http://127.0.0.1:{panel_port}/   (Berlin, register 2; a basket is rung up)
-  Store dashboard    {api_url}/dashboard  (manager key of berlin-1: {berlin['manager_key']})
   Assist view        {api_url}/assist     (same manager key)
   Staff guide        {guide_url or 'not built: staff_guide/mkdocs.yml is missing'}
   API docs           {api_url}/docs
