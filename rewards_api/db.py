@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
+from typing import cast as cast_type
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import (
@@ -27,7 +28,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -171,6 +172,12 @@ def append_only_triggers(table: str, dialect: str) -> list[str]:
         f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {table} "
         f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_refuse_change()",
     ]
+
+
+def rows_changed(result: Any) -> int:
+    """How many rows an UPDATE or DELETE changed (``Session.execute`` is typed as a
+    plain ``Result``; DML gives a ``CursorResult``)."""
+    return int(cast_type(CursorResult[Any], result).rowcount or 0)
 
 
 def dialect_insert(s: Session, model: Any) -> Any:

@@ -126,15 +126,15 @@ def _build(s: Any) -> dict[str, Any]:
         }
     info["admin_key"] = _staff_key(s, "admin", None, "Head office")
 
-    product = {gtin: product_by_gtin(s, gtin) for gtin, _, _ in PRODUCTS}
-    campaign_span = {"starts_at": now - dt.timedelta(days=1),
-                     "ends_at": now + dt.timedelta(days=365)}
+    product = {gtin: found for gtin, _, _ in PRODUCTS
+               if (found := product_by_gtin(s, gtin)) is not None}
+    starts_at, ends_at = now - dt.timedelta(days=1), now + dt.timedelta(days=365)
     scans.create_campaign(s, code="coffee-week", name="Coffee week", program=own, points=40,
                           products=[product[COFFEE], product[GUM]], stores=stores, chain=None,
-                          **campaign_span)
+                          starts_at=starts_at, ends_at=ends_at)
     scans.create_campaign(s, code="cola-brand", name="Cola brand days", program=partner,
                           points=30, products=[product[COLA]], stores=[], chain=chain,
-                          **campaign_span)
+                          starts_at=starts_at, ends_at=ends_at)
     for code, fields in CATALOG:
         pos.create_reward(s, programs[code], fields)
     pos.set_earn_rule(s, own, gtin=None, points_per_unit=1, multiplier=1)

@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from rewards_api.agents.models import Agent
-from rewards_api.db import insert_ignoring_conflicts
+from rewards_api.db import insert_ignoring_conflicts, rows_changed
 from rewards_api.ledger.models import WALK_IN, LedgerEntry
 from rewards_api.ledger.services import Credit, post_credits
 from rewards_api.observability import REJECTIONS
@@ -259,4 +259,4 @@ def purge_sightings(s: Session, now: dt.datetime) -> int:
     """Raw sightings older than ``REWARDS_SIGHTING_RETENTION_DAYS`` (visits and the
     ledger stay): the ``rewards-api purge`` step."""
     cutoff = now - dt.timedelta(days=current_app.config["SIGHTING_RETENTION_DAYS"])
-    return int(s.execute(delete(Sighting).where(Sighting.received_at < cutoff)).rowcount or 0)
+    return rows_changed(s.execute(delete(Sighting).where(Sighting.received_at < cutoff)))
