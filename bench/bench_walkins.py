@@ -18,9 +18,6 @@ import json
 import multiprocessing
 import os
 import random
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -29,6 +26,7 @@ from typing import Any
 import httpx
 from flask import Flask, request
 
+from bench.support import gunicorn
 from rewards_api import create_app, db, schema_migrations
 from rewards_protocol import events, presence, signing
 from tests.support.postgres import test_database
@@ -209,33 +207,6 @@ def workers_cpu_seconds(master: int) -> float:
     return total
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def gunicorn(app_spec: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "rewards_api/gunicorn_conf.py"),
-         app_spec], cwd=ROOT, env={**os.environ, **env, "REWARDS_BIND": f"127.0.0.1:{port}"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                return process, base
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None:
-            raise RuntimeError("gunicorn exited at start-up")
-        time.sleep(0.2)  # polling a starting server, bounded by the deadline
-    process.terminate()
-    raise RuntimeError("gunicorn did not answer within 30 s")
-
-
 def drive(base: str, agents: list[tuple[int, str]], first_shopper: int, master: int
           ) -> tuple[float, int, int, float]:
     """Events accepted per second, batches, failed batches, and the web workers' CPU
@@ -289,12 +260,8 @@ def bench_ingest(url: str) -> None:
     rates = {}
     for name, spec in (("rewards API", "rewards_api:create_app()"),
                        ("bare Flask", "bench.bench_walkins:bare_app()")):
-        process, base = gunicorn(spec, env)
-        try:
-            rate, batches, failures, cpu_per_1000 = drive(base, agents, 0, process.pid)
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+        with gunicorn(spec, env=env) as server:
+            rate, batches, failures, cpu_per_1000 = drive(server.url, agents, 0, server.pid)
         rates[name] = rate
         print(f"ingest, {name:12}: {rate:8.0f} events/s accepted "
               f"({batches} batches of {BATCH} from {AGENT_PROCESSES} agents, "
