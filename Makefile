@@ -14,18 +14,18 @@ system-deps:
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[api,agent,pos,test]'
+	$(BIN)/pip install -q -e '.[api,agent,pos,demo,test]'
 	touch $(STAMP)
 
+# The whole store in one terminal (demo/__main__.py). SPEED=10: the simulated day runs
+# ten times faster; CROWD=0: no simulated shoppers, the stores wait for you; PORT: the
+# API's port (the cashier panel and the staff guide take the next two).
+PORT ?= 8000
 demo: system-deps $(STAMP)
-	mkdir -p var
-	$(BIN)/rewards-api db upgrade
-	$(BIN)/rewards-api seed-demo
-	@echo "API: http://127.0.0.1:8000/docs  (keys: var/demo.json)"
-	$(BIN)/gunicorn -c rewards_api/gunicorn_conf.py 'rewards_api:create_app()'
+	$(BIN)/python -m demo --var var --speed $(SPEED) --crowd $(CROWD) --ports-from $(PORT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check rewards_protocol rewards_api beacon_agent pos_plugin tests bench
+	$(BIN)/ruff check rewards_protocol rewards_api beacon_agent pos_plugin demo tests bench
 
 test: system-deps $(STAMP) lint
 	$(BIN)/python -m pytest

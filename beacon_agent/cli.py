@@ -35,12 +35,17 @@ def _load(args: argparse.Namespace) -> agent_config.AgentConfig:
 def cmd_run(args: argparse.Namespace) -> int:
     from beacon_agent.radio import BlueZRadio, ScannerFailed, SimulatedRadio, SpeedClock
     from beacon_agent.service import AgentService
+    from beacon_agent.upload import AgentApi
 
     cfg = _load(args)
     if args.simulated_radio:
-        clock = SpeedClock(args.speed)
+        clock = SpeedClock(args.speed, origin=args.clock_origin)
+        # Requests are stamped on the simulated clock too: the API of a simulated store
+        # (the demo's) runs on the same one.
         service = AgentService(cfg, lambda on_advert: SimulatedRadio(args.simulated_radio,
                                                                      on_advert, clock),
+                               api=lambda: AgentApi(cfg.api_url, cfg.agent_id, cfg.secret(),
+                                                    clock=clock),
                                clock=clock)
     else:
         service = AgentService(cfg, lambda on_advert: BlueZRadio(cfg.adapter, on_advert))
@@ -167,6 +172,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--speed", type=float, default=1.0,
                      help="play the simulated radio (and run the engine's clock) this many "
                           "times faster than real time")
+    run.add_argument("--clock-origin", type=float, default=None, metavar="UNIX",
+                     help="with --speed: the wall time at which the sped-up clock read real "
+                          "time (default: the start); processes given the same one agree")
     run.set_defaults(func=cmd_run)
 
     rp = sub.add_parser("replay", help="a trace through the engine, as fast as it goes")

@@ -175,12 +175,14 @@ class BlueZRadio:
 class SpeedClock:
     """Unix time running ``speed`` times faster from the moment it was made: the clock of
     a simulated radio and of the engine listening to it, so that a trace played fast is
-    decided exactly as it would be in real time."""
+    decided exactly as it would be in real time. Processes given the same ``origin``
+    (the wall time at which the clock read real time) agree on the time."""
 
-    def __init__(self, speed: float = 1.0, wall: Callable[[], float] = time.time) -> None:
+    def __init__(self, speed: float = 1.0, wall: Callable[[], float] = time.time,
+                 origin: float | None = None) -> None:
         self.speed = speed
         self._wall = wall
-        self._origin = wall()
+        self._origin = wall() if origin is None else origin
 
     def __call__(self) -> float:
         return self._origin + (self._wall() - self._origin) * self.speed

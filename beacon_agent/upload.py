@@ -42,13 +42,17 @@ class ApiUnavailable(Exception):
 
 
 class AgentApi:
-    """The three agent endpoints, every request signed with the agent's secret."""
+    """The three agent endpoints, every request signed with the agent's secret and
+    stamped with ``clock`` (the clock the agent decides on, so that a simulated store
+    played faster talks to an API running on the same simulated clock)."""
 
     def __init__(self, base_url: str, agent_id: str, secret: bytes, *,
                  timeout: float = constants.HTTP_TIMEOUT_S,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self._agent_id = agent_id
         self._secret = secret
+        self._clock = clock
         self._http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout,
                                   transport=transport,
                                   headers={"User-Agent": "beacon-agent"})
@@ -59,7 +63,8 @@ class AgentApi:
     def _request(self, method: str, path: str, payload: Any = None) -> Any:
         body = b"" if payload is None else json.dumps(payload, separators=(",", ":")).encode()
         url = self._http.base_url.join(path)  # the signature covers the full path
-        headers = sign_headers(self._agent_id, self._secret, method, url.path, body)
+        headers = sign_headers(self._agent_id, self._secret, method, url.path, body,
+                               now=self._clock())
         if payload is not None:
             headers["Content-Type"] = "application/json"
         try:

@@ -136,7 +136,8 @@ def main() -> None:
     with test_database() as url:
         keys, people = seed(url, needed)
         with gunicorn("rewards_api:create_app()", workers=WORKERS,
-                      env={"REWARDS_DATABASE_URL": url, "REWARDS_SECRET_KEY": "bench"}) as api:
+                      env={"REWARDS_DATABASE_URL": url, "REWARDS_SECRET_KEY": "bench"}) as server:
+            api = server.url
             client = RewardsClient(api, keys[0])
             for person in people[:5]:  # warm-up: connections, imports, caches
                 sale(client, person)

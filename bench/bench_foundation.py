@@ -70,15 +70,15 @@ def main() -> None:
 
         print(f"\nHTTP under gunicorn ({WORKERS} sync workers), wrk 2 threads x 16 connections, 10 s each;")
         print("the bare endpoint runs before and after (A-B-A) and ratios use their mean")
-        with gunicorn("bench.bare_app:app", workers=WORKERS, ready_path="/hello") as bare_url:
-            bare_before = wrk(bare_url + "/hello")
+        with gunicorn("bench.bare_app:app", workers=WORKERS, ready_path="/hello") as bare_server:
+            bare_before = wrk(bare_server.url + "/hello")
             results = {}
             for name, url in backends.items():
                 env = {"REWARDS_DATABASE_URL": url, "REWARDS_SECRET_KEY": "bench"}
-                with gunicorn("rewards_api:create_app()", workers=WORKERS, env=env) as api_url:
-                    results[name] = wrk(api_url + "/v1/me",
+                with gunicorn("rewards_api:create_app()", workers=WORKERS, env=env) as api:
+                    results[name] = wrk(api.url + "/v1/me",
                                         headers={"Authorization": f"Bearer {tokens[name]}"})
-            bare_after = wrk(bare_url + "/hello")
+            bare_after = wrk(bare_server.url + "/hello")
         bare_rate = (bare_before.requests_per_second + bare_after.requests_per_second) / 2
         print("  " + bare_before.row("bare Flask /hello (before)"))
         print("  " + bare_after.row("bare Flask /hello (after)"))

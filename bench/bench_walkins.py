@@ -18,9 +18,6 @@ import json
 import multiprocessing
 import os
 import random
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -29,6 +26,7 @@ from typing import Any
 import httpx
 from flask import Flask, request
 
+from bench.support import gunicorn
 from rewards_api import create_app, db, schema_migrations
 from rewards_protocol import events, presence, signing
 from tests.support.postgres import test_database
@@ -196,36 +194,23 @@ def agent_process(base_url: str, path: str, agent: tuple[int, str], first_shoppe
     results.put((accepted, batches, failures))
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def gunicorn(app_spec: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "rewards_api/gunicorn_conf.py"),
-         app_spec], cwd=ROOT, env={**os.environ, **env, "REWARDS_BIND": f"127.0.0.1:{port}"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+def workers_cpu_seconds(master: int) -> float:
+    """CPU time (user + system) the gunicorn master's worker processes used so far."""
+    total = 0.0
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    for pid in children:
         try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                return process, base
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None:
-            raise RuntimeError("gunicorn exited at start-up")
-        time.sleep(0.2)  # polling a starting server, bounded by the deadline
-    process.terminate()
-    raise RuntimeError("gunicorn did not answer within 30 s")
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
-def drive(base: str, agents: list[tuple[int, str]], first_shopper: int) -> tuple[float, int, int]:
-    """Events accepted per second, batches, failed batches. The clock starts once every
-    agent process is up and connected."""
+def drive(base: str, agents: list[tuple[int, str]], first_shopper: int, master: int
+          ) -> tuple[float, int, int, float]:
+    """Events accepted per second, batches, failed batches, and the web workers' CPU
+    seconds per 1,000 events. The clock starts once every agent process is connected."""
     context = multiprocessing.get_context("spawn")
     results, go, stop_at = context.Queue(), context.Event(), context.Value("d", 0.0)
     processes = [context.Process(target=agent_process, args=(
@@ -235,17 +220,17 @@ def drive(base: str, agents: list[tuple[int, str]], first_shopper: int) -> tuple
         process.start()
     for _ in processes:
         assert results.get(timeout=120) == "ready"
-    started = time.time()
+    started, cpu_before = time.time(), workers_cpu_seconds(master)
     stop_at.value = started + DURATION_SECONDS
     go.set()
     totals = [results.get(timeout=DURATION_SECONDS + 120) for _ in processes]
-    elapsed = time.time() - started
+    elapsed, cpu = time.time() - started, workers_cpu_seconds(master) - cpu_before
     for process in processes:
         process.join(timeout=10)
     accepted, batches, failures = (sum(t[i] for t in totals) for i in range(3))
     if accepted != (batches - failures) * BATCH:
         raise RuntimeError(f"only {accepted} of {(batches - failures) * BATCH} events accepted")
-    return accepted / elapsed, batches, failures
+    return accepted / elapsed, batches, failures, cpu / max(accepted, 1) * 1000
 
 
 def bare_app() -> Flask:
@@ -275,16 +260,13 @@ def bench_ingest(url: str) -> None:
     rates = {}
     for name, spec in (("rewards API", "rewards_api:create_app()"),
                        ("bare Flask", "bench.bench_walkins:bare_app()")):
-        process, base = gunicorn(spec, env)
-        try:
-            rate, batches, failures = drive(base, agents, first_shopper=0)
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+        with gunicorn(spec, env=env) as server:
+            rate, batches, failures, cpu_per_1000 = drive(server.url, agents, 0, server.pid)
         rates[name] = rate
         print(f"ingest, {name:12}: {rate:8.0f} events/s accepted "
               f"({batches} batches of {BATCH} from {AGENT_PROCESSES} agents, "
-              f"{failures} failed)")
+              f"{failures} failed); web workers' CPU {cpu_per_1000 * 1000:.0f} ms per "
+              f"1,000 events = {1000 / cpu_per_1000:.0f} events per worker-CPU-second")
     print(f"ratio rewards API / bare Flask: {rates['rewards API'] / rates['bare Flask']:.2f} "
           f"(target >= 5,000 events/s; a 1,000-store chain at peak needs about 1,000)")
 

@@ -27,9 +27,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Server:
+    url: str
+    pid: int  # the gunicorn master's
+
+
 @contextmanager
 def gunicorn(app_spec: str, *, workers: int = 4, env: dict[str, str] | None = None,
-             ready_path: str = "/healthz") -> Iterator[str]:
+             ready_path: str = "/healthz") -> Iterator[Server]:
     """Serve ``app_spec`` (e.g. ``'rewards_api:create_app()'``) with our gunicorn config."""
     port = free_port()
     full_env = {**os.environ, "REWARDS_BIND": f"127.0.0.1:{port}",
@@ -54,7 +60,7 @@ def gunicorn(app_spec: str, *, workers: int = 4, env: dict[str, str] | None = No
             if time.monotonic() > deadline:
                 raise RuntimeError(f"gunicorn did not answer within 60 s; see {log.name}")
             time.sleep(0.2)  # polling a server we started; benchmarks only, never tests
-        yield url
+        yield Server(url, process.pid)
     finally:
         process.terminate()
         process.wait(timeout=30)

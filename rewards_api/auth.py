@@ -100,7 +100,9 @@ def _signed_in(token: str) -> SignedIn:
     token_id, expires_at, _, shopper_id, public_id, display_name, _, assist_opt_in = rows[0][:8]
     if expires_at <= utcnow():
         raise ApiError("token_expired")
-    balances = tuple(Balance(*row[8:]) for row in rows if row[8] is not None)
+    balances = tuple(Balance(program, name, kind, balance, held, number, account_id, program_id)
+                     for program, name, kind, balance, held, number, account_id, program_id
+                     in (row[8:] for row in rows) if program is not None)
     return SignedIn(shopper_id, token_id, public_id, display_name, assist_opt_in, balances)
 
 

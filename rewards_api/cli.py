@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -193,12 +194,19 @@ def holds_expire() -> None:
         click.echo(f"{ledger.expire_due(s, utcnow())} holds released")
 
 
-@click.command("seed-demo", help="Fill an empty database with the demo chain.")
+@click.command("seed-demo", help="Fill an empty database with the demo chain (again: "
+               "nothing changes).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              default="var/demo.json", show_default=True,
+              help="Where the keys and secrets go (mode 0600)")
 @with_appcontext
-def seed_demo() -> None:
+def seed_demo(out: Path) -> None:
     from rewards_api import demo_seed
 
-    click.echo(demo_seed.seed())
+    try:
+        click.echo(demo_seed.seed(out))
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 COMMANDS = [db_group, chains_group, stores_group, programs_group, staff_group, purge,

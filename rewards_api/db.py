@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
+from typing import cast as cast_type
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import (
@@ -27,7 +28,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -173,6 +174,12 @@ def append_only_triggers(table: str, dialect: str) -> list[str]:
     ]
 
 
+def rows_changed(result: Any) -> int:
+    """How many rows an UPDATE or DELETE changed (``Session.execute`` is typed as a
+    plain ``Result``; DML gives a ``CursorResult``)."""
+    return int(cast_type(CursorResult[Any], result).rowcount or 0)
+
+
 def dialect_insert(s: Session, model: Any) -> Any:
     """The backend's own INSERT construct (it has ``on_conflict_do_nothing``)."""
     dialect = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
@@ -195,6 +202,7 @@ def insert_ignoring_conflicts(s: Session, model: Any, rows: list[dict[str, Any]]
         return []
     table = model.__table__
     names = list(rows[0])
+    statement: Any
     if s.get_bind().dialect.name == "postgresql":
         columns = [
             func.unnest(cast(bindparam(f"unnest_{name}", [row[name] for row in rows],

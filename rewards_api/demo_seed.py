@@ -1,59 +1,150 @@
 """The demo chain: what ``make demo`` puts into an empty database.
 
-Keys and the demo shopper's secrets are written to ``var/demo.json`` (the demo is a
-development setup; production keys are made with ``rewards-api staff create``).
+Corner Market with two stores in two time zones, its own program and the partner
+network's, walk-in rules and scan campaigns of both, products on aisles, a rewards
+catalog and earn rules in both programs, staff keys (a cashier key per register, a
+manager per store, head office), one provisioned beacon agent per store and a demo
+shopper with points. Everything goes through the same services the API and the
+back-office commands use.
+
+Keys, agent secrets and the demo shopper's secrets are written to ``var/demo.json``
+(mode 0600; the demo is a development set-up: production keys come from
+``rewards-api staff create`` and ``rewards-api agents provision``). Seeding again
+reuses what is there.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
 from rewards_api import db
+from rewards_api.agents import services as agents
 from rewards_api.auth import digest, new_staff_key
+from rewards_api.ledger import services as ledger
 from rewards_api.ledger.models import PARTNER_PROGRAM, STORE_PROGRAM, Program
+from rewards_api.pos import services as pos
+from rewards_api.products.services import AssortmentRow, carry, product_by_gtin
+from rewards_api.scans import services as scans
 from rewards_api.shoppers import services as shoppers
 from rewards_api.staff.models import StaffKey
 from rewards_api.stores.models import Chain, Store
+from rewards_api.walkins.models import WalkInRule
 
 DEMO_FILE = Path("var/demo.json")
+CHAIN = "corner"
+STORE_PROGRAM_CODE, PARTNER_PROGRAM_CODE = "corner-points", "partner-plus"
+STORES = [  # code, name, time zone, latitude, longitude
+    ("berlin-1", "Corner Market Berlin Mitte", "Europe/Berlin", 52.5200, 13.4050),
+    ("lisbon-1", "Corner Market Lisboa Baixa", "Europe/Lisbon", 38.7107, -9.1365),
+]
+REGISTERS = ("Register 1", "Register 2")
+# gtin, name, aisle. Coffee and gum pay in the chain's own campaign, cola in the
+# brand's (partner) campaign; bread pays only at the till.
+COFFEE, GUM, COLA, BREAD = "04006381333931", "00000096385074", "00036000291452", "04000000000017"
+PRODUCTS = [(COFFEE, "Morning Coffee 500 g", "Aisle 3, top shelf"),
+            (GUM, "Mint Gum", "At the registers"),
+            (COLA, "Cola Classic 1 l", "Aisle 7, drinks"),
+            (BREAD, "Farmhouse Bread", "Bakery")]
+WALK_IN_POINTS = {STORE_PROGRAM_CODE: 20, PARTNER_PROGRAM_CODE: 10}
+CATALOG = [
+    (STORE_PROGRAM_CODE, {"code": "1-off", "name": "1.00 off your shop", "kind": "amount_off",
+                          "points_cost": 50, "amount_off_minor": 100}),
+    (STORE_PROGRAM_CODE, {"code": "10-percent", "name": "10% off (max 3.00)",
+                          "kind": "percent_off", "points_cost": 200, "percent_off": 10,
+                          "cap_minor": 300}),
+    (PARTNER_PROGRAM_CODE, {"code": "cola-50c", "name": "0.50 off cola", "kind": "amount_off",
+                            "points_cost": 30, "amount_off_minor": 50,
+                            "eligible_gtins": [COLA]}),
+    (PARTNER_PROGRAM_CODE, {"code": "free-coffee", "name": "Free coffee",
+                            "kind": "free_product", "points_cost": 250, "product_gtin": COFFEE}),
+]
+DEMO_SHOPPER_POINTS = {STORE_PROGRAM_CODE: 300, PARTNER_PROGRAM_CODE: 200}
 
 
 def seed(path: Path = DEMO_FILE) -> str:
+    """Seed an empty database and write ``path``; with the demo chain already there,
+    leave both as they are."""
     s = db.session()
-    if s.scalars(select(Chain).where(Chain.code == "demo")).first() is not None:
+    if s.scalars(select(Chain).where(Chain.code == CHAIN)).first() is not None:
+        if not path.exists():
+            raise RuntimeError(f"the demo chain is in the database but {path} is missing; "
+                               "delete the database (or the whole var directory) to start over")
         return f"demo chain already there; keys in {path}"
-    chain = Chain(code="demo", name="Corner Market")
+    info = _build(s)
+    s.commit()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump(info, out, indent=2)
+    return f"demo chain seeded; keys in {path}"
+
+
+def _staff_key(s: Any, role: str, store: Store | None, label: str) -> str:
+    key = new_staff_key()
+    s.add(StaffKey(role=role, store_id=store.id if store else None, label=label,
+                   key_hash=digest(key)))
+    return key
+
+
+def _build(s: Any) -> dict[str, Any]:
+    now = db.utcnow()
+    chain = Chain(code=CHAIN, name="Corner Market")
     s.add(chain)
     s.flush()
-    store = Store(code="corner-1", chain_id=chain.id, name="Corner Market Main Street",
-                  timezone="Europe/Berlin", latitude=52.5200, longitude=13.4050)
-    s.add_all([
-        store,
-        Program(code="corner-points", name="Corner Points", kind=STORE_PROGRAM,
-                chain_id=chain.id, point_value_minor=1),
-        Program(code="partner-plus", name="Partner Plus", kind=PARTNER_PROGRAM,
-                point_value_minor=1),
-    ])
+    stores = [Store(code=code, chain_id=chain.id, name=name, timezone=zone, latitude=lat,
+                    longitude=lon) for code, name, zone, lat, lon in STORES]
+    own = Program(code=STORE_PROGRAM_CODE, name="Corner Points", kind=STORE_PROGRAM,
+                  chain_id=chain.id, point_value_minor=1)
+    partner = Program(code=PARTNER_PROGRAM_CODE, name="Partner Plus", kind=PARTNER_PROGRAM,
+                      point_value_minor=1)
+    s.add_all([*stores, own, partner])
     s.flush()
-    keys: dict[str, Any] = {}
-    for role, label in [("cashier", "Register 1"), ("manager", "Store manager"),
-                        ("admin", "Head office")]:
-        key = new_staff_key()
-        s.add(StaffKey(role=role, store_id=None if role == "admin" else store.id, label=label,
-                       key_hash=digest(key)))
-        keys[role] = key
-    shopper, token = shoppers.register(s, "Alex Demo", "+4915100000001",
-                                       dt.timedelta(days=365))
-    s.commit()
-    info = {"store": store.code, "staff_keys": keys,
-            "shopper": {"public_id": shopper.public_id, "token": token,
-                        "checkout_secret": shopper.checkout_secret}}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(info, indent=2))
-    path.chmod(0o600)
-    return f"demo chain seeded; keys in {path}"
+    programs = {own.code: own, partner.code: partner}
+
+    info: dict[str, Any] = {"chain": CHAIN, "stores": {}}
+    for store in stores:
+        # From yesterday (store-local): a demo clock running fast starts in the future.
+        first_day = store.local_date(now) - dt.timedelta(days=1)
+        s.add_all([WalkInRule(program_id=programs[code].id, store_id=store.id, points=points,
+                              starts_on=first_day, ends_on=None, daily_budget=None)
+                   for code, points in WALK_IN_POINTS.items()])
+        for line, (gtin, name, aisle) in enumerate(PRODUCTS, start=1):
+            carry(s, store.id, AssortmentRow(line, gtin, name, aisle, None))
+        agent, secret = agents.provision(s, store.id, "Front door")
+        info["stores"][store.code] = {
+            "id": store.id, "name": store.name, "timezone": store.timezone,
+            "agent": {"agent_id": str(agent.id), "secret": secret},
+            "registers": {label: _staff_key(s, "cashier", store, f"{store.code} {label}")
+                          for label in REGISTERS},
+            "manager_key": _staff_key(s, "manager", store, f"{store.code} manager"),
+        }
+    info["admin_key"] = _staff_key(s, "admin", None, "Head office")
+
+    product = {gtin: found for gtin, _, _ in PRODUCTS
+               if (found := product_by_gtin(s, gtin)) is not None}
+    starts_at, ends_at = now - dt.timedelta(days=1), now + dt.timedelta(days=365)
+    scans.create_campaign(s, code="coffee-week", name="Coffee week", program=own, points=40,
+                          products=[product[COFFEE], product[GUM]], stores=stores, chain=None,
+                          starts_at=starts_at, ends_at=ends_at)
+    scans.create_campaign(s, code="cola-brand", name="Cola brand days", program=partner,
+                          points=30, products=[product[COLA]], stores=[], chain=chain,
+                          starts_at=starts_at, ends_at=ends_at)
+    for code, fields in CATALOG:
+        pos.create_reward(s, programs[code], fields)
+    pos.set_earn_rule(s, own, gtin=None, points_per_unit=1, multiplier=1)
+    pos.set_earn_rule(s, own, gtin=COFFEE, points_per_unit=0, multiplier=2)
+    pos.set_earn_rule(s, partner, gtin=None, points_per_unit=2, multiplier=1)
+
+    shopper, token = shoppers.register(s, "Alex Demo", "+4915100000001", dt.timedelta(days=365))
+    for code, points in DEMO_SHOPPER_POINTS.items():
+        ledger.adjust(s, shoppers.account_for(s, shopper, programs[code]), points,
+                      reason="demo: welcome points", actor="demo-seed")
+    info["shopper"] = {"display_name": shopper.display_name, "public_id": shopper.public_id,
+                       "token": token, "checkout_secret": shopper.checkout_secret}
+    return info

@@ -13,10 +13,10 @@ import datetime as dt
 import functools
 import hashlib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from flask import Response, g, make_response, request
-from sqlalchemy import String, Text, bindparam, delete
+from sqlalchemy import String, Table, Text, bindparam, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -41,7 +41,7 @@ class IdempotencyRecord(Base):
 
 
 # Built once: every mutating request runs both.
-_RECORDS = IdempotencyRecord.__table__
+_RECORDS = cast(Table, IdempotencyRecord.__table__)
 _CLAIM = _RECORDS.insert().values(scope=bindparam("claim_scope"), key=bindparam("claim_key"))
 _ANSWER = _RECORDS.update().where(_RECORDS.c.scope == bindparam("claim_scope"),
                                   _RECORDS.c.key == bindparam("claim_key"))

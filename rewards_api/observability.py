@@ -12,7 +12,8 @@ import os
 import sys
 import time
 
-from flask import Flask, Response, g, request
+from apiflask import APIFlask
+from flask import Response, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -43,7 +44,7 @@ def configure_logging(json_logs: bool) -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: APIFlask) -> None:
     configure_logging(app.config["LOG_JSON"])
 
     @app.before_request

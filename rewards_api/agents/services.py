@@ -21,7 +21,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from rewards_api.agents.models import Agent, AgentNonce
-from rewards_api.db import insert_ignoring_conflicts
+from rewards_api.db import insert_ignoring_conflicts, rows_changed
 from rewards_api.errors import ApiError
 from rewards_protocol import signing
 
@@ -135,4 +135,4 @@ def agent_view(agent: Agent) -> dict[str, Any]:
 
 def purge_nonces(s: Session, now: dt.datetime) -> int:
     """Nonces whose requests could no longer be accepted anyway (``rewards-api purge``)."""
-    return int(s.execute(delete(AgentNonce).where(AgentNonce.expires_at < now)).rowcount or 0)
+    return rows_changed(s.execute(delete(AgentNonce).where(AgentNonce.expires_at < now)))

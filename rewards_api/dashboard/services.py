@@ -157,7 +157,7 @@ def adoption(s: Session, store: Store, p: Period) -> dict[str, Any]:
     def tally(index: int) -> list[dict[str, Any]]:
         counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
         for row in rows:
-            tallied = counts[row[index]]
+            tallied = counts[str(row[index])]
             tallied[0] += 1
             tallied[1] += bool(row.rewards_offered)
             tallied[2] += bool(row.rewards_offered and row.rewards_applied)

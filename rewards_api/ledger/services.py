@@ -11,8 +11,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import Integer, bindparam, func, insert, select, update
+from sqlalchemy import Integer, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -82,7 +83,7 @@ def post_entry(
 
 
 # The statements of ``credit_once``, built once (building costs more than running).
-_ACCOUNTS = Account.__table__
+_ACCOUNTS = cast(Table, Account.__table__)
 _CREDIT = (update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("account_id"))
            .values(balance=_ACCOUNTS.c.balance + bindparam("amount", type_=Integer))
            .returning(_ACCOUNTS.c.balance))
@@ -163,7 +164,7 @@ def adjust(s: Session, account: Account, amount: int, *, reason: str, actor: str
 
 
 # Holds: the statements of reserve, settle and capture, built once.
-_HOLDS = Hold.__table__
+_HOLDS = cast(Table, Hold.__table__)
 _RESERVE = (update(_ACCOUNTS)
             .where(_ACCOUNTS.c.id == bindparam("account_id"),
                    _ACCOUNTS.c.balance - _ACCOUNTS.c.held >= bindparam("reserved", type_=Integer))
@@ -306,7 +307,7 @@ def post_credits(s: Session, credits: list[Credit]) -> list[int]:
     for row in written:
         moved[row.account_id] += row.amount
     if moved:
-        accounts = Account.__table__
+        accounts = cast(Table, Account.__table__)
         s.execute(update(accounts).where(accounts.c.id == bindparam("moved_account"))
                   .values(balance=accounts.c.balance + bindparam("moved_amount")),
                   [{"moved_account": a, "moved_amount": n} for a, n in moved.items()])

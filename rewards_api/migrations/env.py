@@ -9,7 +9,7 @@ from rewards_api import models  # noqa: F401  (registers every table on Base.met
 from rewards_api.db import Base, make_engine
 
 config = context.config
-url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
+url = str(config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url"))
 
 
 def run_migrations() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TextIO
+
 import click
 from flask.cli import with_appcontext
 
@@ -18,7 +20,7 @@ def products_group() -> None:
 @click.argument("file", type=click.File("r", encoding="utf-8-sig"))
 @click.option("--store", "store_code", required=True, help="The store that carries them")
 @with_appcontext
-def products_import(file: click.utils.LazyFile, store_code: str) -> None:
+def products_import(file: TextIO, store_code: str) -> None:
     """Import a store's assortment from a CSV file with the header
     ``gtin,name,aisle,picture_url`` (aisle and picture_url optional).
 

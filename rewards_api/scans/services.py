@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Integer, bindparam, delete, or_, select, update
+from sqlalchemy import ColumnElement, Integer, Table, bindparam, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from rewards_api.auth import SignedIn
+from rewards_api.db import rows_changed
 from rewards_api.errors import ApiError
 from rewards_api.ledger import services as ledger
 from rewards_api.ledger.models import SCAN, STORE_PROGRAM, Account, LedgerEntry, Program
@@ -159,7 +160,7 @@ _CAMPAIGNS_FOR = (
            *_running_at_store(bindparam("store_id"), bindparam("chain_id"), bindparam("at")))
     .order_by(ScanCampaign.id)
 )
-_CAMPAIGNS = ScanCampaign.__table__
+_CAMPAIGNS = cast(Table, ScanCampaign.__table__)
 _SPEND_BUDGET = (
     update(_CAMPAIGNS)
     .where(_CAMPAIGNS.c.id == bindparam("campaign_id"),
@@ -219,7 +220,8 @@ def scan(s: Session, shopper: SignedIn, store_id: int, gtins: list[str], *, at: 
     place = scan_place(s, shopper.shopper_id, store_id, at, within)
     if not place.in_store:
         raise ApiError("not_in_store")
-    product, campaigns = None, []
+    product: ScannedProduct | None = None
+    campaigns: list[RunningCampaign] = []
     for code in gtins:
         product, campaigns = campaigns_for(s, place, code, at)
         if campaigns:
@@ -248,14 +250,14 @@ def _award(s: Session, shopper: SignedIn, place: ScanPlace, product: ScannedProd
     def spend_budget() -> None:
         # The campaign's row stays locked to the end of the transaction, so concurrent
         # scans never overspend it; the ledger runs this as late as it can.
-        if connection.execute(_SPEND_BUDGET, budget).rowcount != 1:
+        if rows_changed(connection.execute(_SPEND_BUDGET, budget)) != 1:
             earned = connection.execute(_EARNED, {"program_id": campaign.program_id, "key": key})
             raise ApiError("already_scanned" if earned.first() else "campaign_budget_exhausted")
 
     # The sign-in read the shopper's accounts; open one only on first use.
     account = next((b for b in shopper.balances if b.program_id == campaign.program_id), None)
     account_id = account.account_id if account else shoppers.account_for(
-        s, s.get(Shopper, shopper.shopper_id), s.get(Program, campaign.program_id)).id
+        s, s.get_one(Shopper, shopper.shopper_id), s.get_one(Program, campaign.program_id)).id
     written = ledger.credit_once(
         s, account_id, campaign.program_id, SCAN, campaign.points,
         reference=f"scan:{campaign.code}:{product.gtin}"[:80],
@@ -294,8 +296,8 @@ def rate_window(at: dt.datetime) -> dt.datetime:
 
 def purge_rate_windows(s: Session, now: dt.datetime) -> int:
     """Forget rate counts of minutes that are over (``rewards-api purge``)."""
-    result = s.execute(delete(ScanRateWindow).where(ScanRateWindow.window_start < now - RATE_WINDOW))
-    return int(result.rowcount or 0)
+    return rows_changed(s.execute(delete(ScanRateWindow)
+                                  .where(ScanRateWindow.window_start < now - RATE_WINDOW)))
 
 
 @dataclass(frozen=True)

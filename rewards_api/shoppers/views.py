@@ -211,7 +211,7 @@ def link_membership(json_data: dict[str, Any]) -> dict[str, Any]:
 def rotate_token() -> dict[str, Any]:
     """Swap the current token for a new one; the old one stops working."""
     s = db.session()
-    return {"token": services.rotate_token(s, s.get(ShopperToken, g.signed_in.token_id),
+    return {"token": services.rotate_token(s, s.get_one(ShopperToken, g.signed_in.token_id),
                                            _token_ttl())}
 
 

@@ -7,9 +7,9 @@ import datetime as dt
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from rewards_api.stores.models import Store
@@ -51,7 +51,7 @@ def active_visit(s: Session, shopper_id: int, store_id: int, at: dt.datetime,
 
 def distance_km(a: Store, b: Store) -> float | None:
     """Great-circle distance between two stores, None if one has no coordinates."""
-    if None in (a.latitude, a.longitude, b.latitude, b.longitude):
+    if a.latitude is None or a.longitude is None or b.latitude is None or b.longitude is None:
         return None
     lat1, lon1, lat2, lon2 = map(math.radians, (a.latitude, a.longitude, b.latitude, b.longitude))
     h = (math.sin((lat2 - lat1) / 2) ** 2
@@ -59,32 +59,57 @@ def distance_km(a: Store, b: Store) -> float | None:
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
 
 
+@dataclass
+class VisitState:
+    """A visit as ingest works on it: plain values instead of ORM objects (a batch
+    touches hundreds of visits), written back in bulk by ``record_presences``."""
+
+    id: int | None
+    shopper_id: int
+    store_id: int
+    started_at: dt.datetime
+    last_seen_at: dt.datetime
+    ended_at: dt.datetime | None
+    rssi_max: int | None
+    rssi_median: int | None
+    adverts: int
+    agent_ids: list[int]
+    flag: str | None
+    changed: bool = False
+
+
+_VISIT_FIELDS = ("shopper_id", "store_id", "started_at", "last_seen_at", "ended_at", "rssi_max",
+                 "rssi_median", "adverts", "agent_ids", "flag")
+_CHANGING_FIELDS = ("started_at", "last_seen_at", "ended_at", "rssi_max", "rssi_median",
+                    "adverts", "agent_ids")
+
+
 def record_presences(s: Session, store: Store, presences: list[Presence], *,
                      idle_gap: dt.timedelta, max_travel_kmh: float
-                     ) -> tuple[list[Visit], list[Visit]]:
+                     ) -> tuple[list[VisitState], list[VisitState]]:
     """Merge presences into the shoppers' visits at ``store``.
 
     A presence within ``idle_gap`` of a visit of the same shopper at the same store
     joins it (tokens rotate, agents differ: the server links them); otherwise it opens
     a new visit, flagged ``impossible_travel`` when the shopper's latest visit at
     another store is too far away for the time between them. The caller holds the
-    shoppers' row locks. Returns ``(visit of each presence, new visits)``.
+    shoppers' row locks. Returns ``(visit of each presence, new visits)``, written:
+    one query, one bulk insert and one bulk update however many presences.
     """
     earliest = min(p.first_seen for p in presences)
-    shopper_ids = {p.shopper_id for p in presences}
-    by_shopper: dict[int, list[Visit]] = defaultdict(list)
-    for visit in s.scalars(select(Visit).where(
-            Visit.shopper_id.in_(shopper_ids),
+    by_shopper: dict[int, list[VisitState]] = defaultdict(list)
+    for row in s.execute(select(Visit.id, *(getattr(Visit, f) for f in _VISIT_FIELDS)).where(
+            Visit.shopper_id.in_({p.shopper_id for p in presences}),
             Visit.last_seen_at >= earliest - max(idle_gap, TRAVEL_LOOKBACK))
             .order_by(Visit.last_seen_at)):
-        by_shopper[visit.shopper_id].append(visit)
+        by_shopper[row.shopper_id].append(VisitState(**row._asdict()))
     other_ids = {v.store_id for visits in by_shopper.values() for v in visits} - {store.id}
     stores = {store.id: store}
     if other_ids:
         stores.update((o.id, o) for o in s.scalars(select(Store).where(Store.id.in_(other_ids))))
 
-    visit_of: dict[int, Visit] = {}
-    new_visits: list[Visit] = []
+    visit_of: dict[int, VisitState] = {}
+    new_visits: list[VisitState] = []
     for index in sorted(range(len(presences)), key=lambda i: presences[i].first_seen):
         p = presences[index]
         visits = by_shopper[p.shopper_id]
@@ -97,22 +122,37 @@ def record_presences(s: Session, store: Store, presences: list[Presence], *,
         else:
             for earlier in visits:
                 if earlier.store_id == store.id and earlier.ended_at is None:
-                    earlier.ended_at = earlier.last_seen_at
-            visit = Visit(shopper_id=p.shopper_id, store_id=store.id, started_at=p.first_seen,
-                          last_seen_at=p.last_seen, rssi_max=p.rssi_max,
-                          rssi_median=p.rssi_median, adverts=p.count, agent_ids=[p.agent_id],
-                          ended_at=p.last_seen if p.exited else None)
-            if _impossible_travel(p, visits, stores, store, max_travel_kmh):
-                visit.flag = IMPOSSIBLE_TRAVEL
-            s.add(visit)
+                    earlier.ended_at, earlier.changed = earlier.last_seen_at, True
+            visit = VisitState(
+                id=None, shopper_id=p.shopper_id, store_id=store.id, started_at=p.first_seen,
+                last_seen_at=p.last_seen, ended_at=p.last_seen if p.exited else None,
+                rssi_max=p.rssi_max, rssi_median=p.rssi_median, adverts=p.count,
+                agent_ids=[p.agent_id],
+                flag=IMPOSSIBLE_TRAVEL if _impossible_travel(p, visits, stores, store,
+                                                             max_travel_kmh) else None)
             visits.append(visit)
             new_visits.append(visit)
         visit_of[index] = visit
-    s.flush()
+    _write(s, new_visits, [v for vs in by_shopper.values() for v in vs
+                           if v.changed and v.id is not None])
     return [visit_of[i] for i in range(len(presences))], new_visits
 
 
-def _merge(visit: Visit, p: Presence) -> None:
+def _write(s: Session, new: list[VisitState], changed: list[VisitState]) -> None:
+    if new:
+        ids = s.execute(insert(Visit).returning(Visit.id, sort_by_parameter_order=True),
+                        [{f: getattr(v, f) for f in _VISIT_FIELDS} for v in new]).scalars()
+        for visit, visit_id in zip(new, ids, strict=True):
+            visit.id = visit_id
+    if changed:
+        visits = cast(Table, Visit.__table__)
+        s.execute(update(visits).where(visits.c.id == bindparam("visit_id"))
+                  .values({f: bindparam(f"new_{f}") for f in _CHANGING_FIELDS}),
+                  [{"visit_id": v.id, **{f"new_{f}": getattr(v, f) for f in _CHANGING_FIELDS}}
+                   for v in changed])
+
+
+def _merge(visit: VisitState, p: Presence) -> None:
     total = visit.adverts + p.count
     before = p.rssi_median if visit.rssi_median is None else visit.rssi_median
     visit.rssi_median = round((before * visit.adverts + p.rssi_median * p.count) / total)
@@ -121,14 +161,15 @@ def _merge(visit: Visit, p: Presence) -> None:
     visit.started_at = min(visit.started_at, p.first_seen)
     visit.last_seen_at = max(visit.last_seen_at, p.last_seen)
     if p.agent_id not in visit.agent_ids:
-        visit.agent_ids = [*visit.agent_ids, p.agent_id]  # a new list: JSON change tracking
+        visit.agent_ids = [*visit.agent_ids, p.agent_id]
     if p.exited:
         visit.ended_at = visit.last_seen_at
     elif visit.ended_at is not None and p.last_seen > visit.ended_at:
         visit.ended_at = None  # seen again after an exit: still in the store
+    visit.changed = True
 
 
-def _impossible_travel(p: Presence, visits: list[Visit], stores: dict[int, Store],
+def _impossible_travel(p: Presence, visits: list[VisitState], stores: dict[int, Store],
                        here: Store, max_travel_kmh: float) -> bool:
     for other in visits:
         if (other.store_id == here.id or other.flag is not None

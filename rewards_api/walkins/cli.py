@@ -71,7 +71,7 @@ def end(rule_id: int, last_day: dt.datetime | None) -> None:
         rule = s.get(WalkInRule, rule_id)
         if rule is None:
             raise click.ClickException(f"no walk-in rule {rule_id}")
-        yesterday = s.get(Store, rule.store_id).local_date(db.utcnow()) - dt.timedelta(days=1)
+        yesterday = s.get_one(Store, rule.store_id).local_date(db.utcnow()) - dt.timedelta(days=1)
         rule.ends_on = last_day.date() if last_day else yesterday
     click.echo(f"walk-in rule {rule_id} ends after {rule.ends_on}")
 

@@ -23,15 +23,14 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from rewards_api.agents.models import Agent
-from rewards_api.db import insert_ignoring_conflicts
+from rewards_api.db import insert_ignoring_conflicts, rows_changed
 from rewards_api.ledger.models import WALK_IN, LedgerEntry
 from rewards_api.ledger.services import Credit, post_credits
 from rewards_api.observability import REJECTIONS
 from rewards_api.shoppers.models import Shopper
 from rewards_api.shoppers.services import account_ids_for
 from rewards_api.stores.models import Store
-from rewards_api.visits.models import Visit
-from rewards_api.visits.services import Presence, record_presences
+from rewards_api.visits.services import Presence, VisitState, record_presences
 from rewards_api.walkins import presence
 from rewards_api.walkins.models import ACCEPTED, REJECTED, Sighting, WalkInRule
 from rewards_protocol.events import DUPLICATE, EXIT, EventError, PresenceEvent, parse_event
@@ -205,7 +204,7 @@ def rules_on(rules: list[WalkInRule], day: dt.date) -> list[WalkInRule]:
     return list(chosen.values())
 
 
-def award_walk_ins(s: Session, store: Store, visits: list[Visit], *, actor: str) -> list[int]:
+def award_walk_ins(s: Session, store: Store, visits: list[VisitState], *, actor: str) -> list[int]:
     """Walk-in points for new visits: one entry per applicable program (the store's own
     and the partner program can both apply), at most once per shopper, store and
     store-local day, within the rule's daily budget. Returns the ids of the entries
@@ -218,9 +217,10 @@ def award_walk_ins(s: Session, store: Store, visits: list[Visit], *, actor: str)
               for visit in visits for rule in rules_on(rules, store.local_date(visit.started_at))]
     if not wanted:
         return []
-    done: set[tuple[int, str]] = set(s.execute(
-        select(LedgerEntry.program_id, LedgerEntry.idempotency_key).where(
-            LedgerEntry.idempotency_key.in_({key for _, _, key in wanted}))).all())
+    done: set[tuple[int, str | None]] = {
+        (row.program_id, row.idempotency_key) for row in s.execute(
+            select(LedgerEntry.program_id, LedgerEntry.idempotency_key).where(
+                LedgerEntry.idempotency_key.in_({key for _, _, key in wanted})))}
     spent: dict[tuple[int, dt.date], int] = {}
     chosen = []
     for visit, rule, key in wanted:
@@ -259,4 +259,4 @@ def purge_sightings(s: Session, now: dt.datetime) -> int:
     """Raw sightings older than ``REWARDS_SIGHTING_RETENTION_DAYS`` (visits and the
     ledger stay): the ``rewards-api purge`` step."""
     cutoff = now - dt.timedelta(days=current_app.config["SIGHTING_RETENTION_DAYS"])
-    return int(s.execute(delete(Sighting).where(Sighting.received_at < cutoff)).rowcount or 0)
+    return rows_changed(s.execute(delete(Sighting).where(Sighting.received_at < cutoff)))

@@ -50,6 +50,11 @@ def test_dashboard_draws_figures_and_charts(browser, live_url, world, day, guide
     page.screenshot(path=guide_images / "dashboard-overview.png", full_page=True)
     page.locator("#chart-walk-ins").screenshot(path=guide_images / "dashboard-walk-ins.png")
     page.locator("#adoption-title").locator("..").screenshot(path=guide_images / "dashboard-adoption.png")
+    # Shelf tags: the PDF is fetched with the manager key and opened in a new tab.
+    with page.expect_response(lambda r: "/shelf-tags" in r.url) as tags:
+        page.get_by_role("button", name="Print shelf tags").click()
+    assert tags.value.status == 200
+    assert tags.value.headers["content-type"] == "application/pdf"
     # The key stays in this tab: a reload shows the dashboard again without asking.
     page.reload()
     page.locator("#chart-walk-ins svg").wait_for()
@@ -85,4 +90,30 @@ def test_assist_view_lists_who_asked_and_clears_them(browser, live_url, api, wor
     page.locator("#people", has_text="Nobody is asking for help").wait_for()
     assert api.get(f"/v1/stores/{world.store_ids[0]}/assist",
                    auth=world.keys["cashier"]).get_json()["shoppers"] == []
+    context.close()
+
+
+def test_assist_view_shows_todays_scan_products_with_aisles(browser, live_url, app, world, day):
+    from sqlalchemy import select
+
+    from rewards_api.products.models import Product
+    from rewards_api.scans import services as scans
+    from rewards_api.shoppers.services import program_by_code
+    from rewards_api.stores.models import Store
+
+    with app.app_context():
+        s = db.session()
+        coffee = s.scalars(select(Product).where(Product.name == "Filter coffee 500 g")).one()
+        scans.create_campaign(
+            s, code="coffee-days", name="Coffee days", program=program_by_code(s, "corner-points"),
+            points=40, starts_at=NOW.replace(hour=0), ends_at=NOW.replace(hour=23),
+            products=[coffee], stores=[s.get(Store, world.store_ids[0])], chain=None)
+        s.commit()
+    context = browser.new_context(viewport={"width": 400, "height": 800})
+    page = context.new_page()
+    _open(page, live_url + "/assist", world.keys["cashier"])
+    row = page.locator("#today-products tbody tr", has_text="Filter coffee 500 g")
+    row.wait_for()
+    assert "+40 corner-points" in row.inner_text()
+    assert "Aisle 4, top shelf" in row.inner_text()
     context.close()

@@ -71,8 +71,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_agent_nonces_expires_at', ['expires_at'], unique=False)
 
     op.create_table('sightings',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
-    sa.Column('event_id', sa.String(length=36), nullable=False),
+    sa.Column('event_id', sa.Uuid(as_uuid=False), nullable=False),
     sa.Column('agent_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('store_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('shopper_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
@@ -87,8 +86,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('reason', sa.String(length=40), nullable=True),
     sa.Column('received_at', rewards_api.db.UTCDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_sightings')),
-    sa.UniqueConstraint('event_id', name=op.f('uq_sightings_event_id'))
+    sa.PrimaryKeyConstraint('event_id', name=op.f('pk_sightings'))
     )
     with op.batch_alter_table('sightings', schema=None) as batch_op:
         batch_op.create_index('ix_sightings_received_at', ['received_at'], unique=False)

@@ -44,6 +44,21 @@
       $("people").append(el("li", { class: "hint", text: "Nobody is asking for help right now." }));
     }
     $("as-of").textContent = `As of ${new Date(answer.as_of).toLocaleTimeString()}`;
+    await showScanProducts(key, storeId);
+  }
+
+  /* The staff view of "what to scan": today's campaign products with their aisles. */
+  async function showScanProducts(key, storeId) {
+    const answer = await call("GET", `/v1/stores/${storeId}/scan-products`, { auth: key });
+    const rows = answer.products.map((item) => el("tr", {},
+      el("td", { text: item.product.name }),
+      el("td", { text: `+${item.points} ${item.program}` }),
+      el("td", { text: item.aisle || "ask the manager" })));
+    if (rows.length === 0) {
+      rows.push(el("tr", {}, el("td", { colspan: "3", text: "No scan offers here today." })));
+    }
+    $("today-products").tBodies[0].replaceChildren(...rows);
+    $("today").hidden = false;
   }
 
   $("reload").addEventListener("click", () => current && show(current.key, current.storeId).catch((e) => say(describe(e), "error")));

@@ -53,7 +53,21 @@
     node.replaceChildren(svgNode(svg, `Chart: ${title}`));
   }
 
+  /* Shelf tags are a PDF that needs the manager key, so it is fetched, not linked. */
+  async function printShelfTags(key, storeId) {
+    const response = await fetch(`/v1/stores/${storeId}/shelf-tags`,
+      { headers: { Authorization: "Bearer " + key }, credentials: "omit" });
+    if (!response.ok) {
+      const answer = await response.json().catch(() => ({}));
+      throw new Error((answer.error && answer.error.message) || "The shelf tags could not be made.");
+    }
+    window.open(URL.createObjectURL(await response.blob()), "_blank");
+  }
+
   async function show(key, storeId) {
+    const button = $("shelf-tags");
+    button.hidden = false;
+    button.onclick = () => printShelfTags(key, storeId).catch((e) => Api.say(e.message, "error"));
     const days = Number($("days-select").value);
     const board = await call("GET", `/v1/admin/stores/${storeId}/dashboard?days=${days}`, { auth: key });
     const { today, last_days: period } = board;

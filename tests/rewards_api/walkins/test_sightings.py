@@ -287,7 +287,7 @@ def test_impossible_travel_is_flagged_and_not_awarded(app, api, walkins, clock):
     assert [code for code, _, _ in walk_in_entries(app)] == ["corner-points"]  # Munich's
     assert _rejections(api, "impossible_travel") == before + 1
     with app.app_context():
-        reasons = db.session().scalars(select(Sighting.reason).order_by(Sighting.id)).all()
+        reasons = db.session().scalars(select(Sighting.reason).order_by(Sighting.first_seen_at)).all()
     assert reasons == [None, "impossible_travel"]
 
     clock.set(T0 + dt.timedelta(hours=5))  # time enough for the train
