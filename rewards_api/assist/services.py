@@ -22,7 +22,9 @@ from sqlalchemy.orm import Session
 from rewards_api.assist.models import HelpRequest
 from rewards_api.errors import ApiError
 from rewards_api.ledger.models import SCAN, Account, LedgerEntry
+from rewards_api.products.gtin import display
 from rewards_api.products.models import Product, StoreProduct
+from rewards_api.scans.models import RefusedScan
 from rewards_api.shoppers.models import Shopper
 from rewards_api.stores.models import Store
 from rewards_api.visits.models import Visit
@@ -87,8 +89,9 @@ def waiting(s: Session, store: Store, now: dt.datetime, within: dt.timedelta
 
 
 def visit_scans(s: Session, visit: Visit) -> list[dict[str, Any]]:
-    """Campaign products the shopper scanned for points during ``visit``, newest first,
-    with their aisle in the store (one line per product and campaign)."""
+    """What the shopper tried to scan during ``visit``, newest first, with the product's
+    aisle in the store: scans that earned points (one line per product and campaign)
+    and scans that were refused (``refused`` says why; kept only with the opt-in)."""
     rows = s.execute(
         select(LedgerEntry.reference, LedgerEntry.amount, LedgerEntry.created_at)
         .join(Account, Account.id == LedgerEntry.account_id)
@@ -96,7 +99,13 @@ def visit_scans(s: Session, visit: Visit) -> list[dict[str, Any]]:
                LedgerEntry.kind == SCAN, LedgerEntry.amount > 0,
                LedgerEntry.created_at >= visit.started_at)
         .order_by(LedgerEntry.id.desc())).all()
+    refused = s.execute(
+        select(RefusedScan.gtin, RefusedScan.reason, RefusedScan.at)
+        .where(RefusedScan.shopper_id == visit.shopper_id,
+               RefusedScan.store_id == visit.store_id, RefusedScan.at >= visit.started_at)
+    ).all()
     gtins = {reference.rsplit(":", 1)[-1] for reference, _, _ in rows}
+    gtins |= {gtin for gtin, _, _ in refused if gtin}
     products = {product.gtin: (product.name, aisle) for product, aisle in s.execute(
         select(Product, StoreProduct.aisle)
         .outerjoin(StoreProduct, (StoreProduct.product_id == Product.id)
@@ -107,8 +116,12 @@ def visit_scans(s: Session, visit: Visit) -> list[dict[str, Any]]:
         gtin = reference.rsplit(":", 1)[-1]
         name, aisle = products.get(gtin, (gtin, None))
         result.append({"product": name, "gtin": gtin, "aisle": aisle, "points": amount,
-                       "at": created_at.isoformat()})
-    return result
+                       "refused": None, "at": created_at.isoformat()})
+    for gtin, reason, at in refused:
+        name, aisle = products.get(gtin, (display(gtin) if gtin else "an unreadable code", None))
+        result.append({"product": name, "gtin": gtin, "aisle": aisle, "points": 0,
+                       "refused": reason, "at": at.isoformat()})
+    return sorted(result, key=lambda scan: scan["at"], reverse=True)
 
 
 def waiting_view(s: Session, request: HelpRequest, shopper: Shopper, visit: Visit,

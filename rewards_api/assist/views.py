@@ -37,9 +37,10 @@ class HelpRequestOut(StrictSchema):
 
 class VisitScanOut(StrictSchema):
     product = String()
-    gtin = String()
+    gtin = String(allow_none=True)
     aisle = String(allow_none=True)
     points = Integer()
+    refused = String(allow_none=True, metadata={"description": "Why it earned nothing (an error code), or null"})
     at = String()
 
 
@@ -49,7 +50,7 @@ class WaitingShopperOut(StrictSchema):
     asked_at = String()
     waiting_minutes = Integer()
     in_store_since = String()
-    scans = List(Nested(VisitScanOut), metadata={"description": "Campaign products scanned this visit, newest first"})
+    scans = List(Nested(VisitScanOut), metadata={"description": "What the shopper tried to scan this visit, newest first"})
 
 
 class AssistOut(StrictSchema):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rewards_api.db import Base, BigIntId, intpk, utcnow
@@ -76,3 +76,19 @@ class ScanRateWindow(Base):
     shopper_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("shoppers.id"), primary_key=True)
     window_start: Mapped[dt.datetime] = mapped_column(primary_key=True, index=True)
     scans: Mapped[int] = mapped_column(default=0)
+
+
+class RefusedScan(Base):
+    """A scan the API refused, kept only for shoppers who allowed staff to help them
+    (assist opt-in) and only for a day: the staff assist view shows what they have been
+    trying to scan. Awarded scans need no such record: they are ledger entries."""
+
+    __tablename__ = "refused_scans"
+    __table_args__ = (Index("ix_refused_scans_shopper_id_store_id_at", "shopper_id", "store_id", "at"),)
+
+    id: Mapped[intpk]
+    shopper_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("shoppers.id"))
+    store_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("stores.id"))
+    gtin: Mapped[str | None] = mapped_column(String(14))  # None: nothing readable
+    reason: Mapped[str] = mapped_column(String(40))
+    at: Mapped[dt.datetime]

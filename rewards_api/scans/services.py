@@ -42,6 +42,7 @@ from rewards_api.products.models import Product, StoreProduct
 from rewards_api.scans.models import (
     PER_DAY,
     PER_SHOPPER_LIMITS,
+    RefusedScan,
     ScanCampaign,
     ScanCampaignProduct,
     ScanCampaignStore,
@@ -229,7 +230,9 @@ def scan(s: Session, shopper: SignedIn, store_id: int, gtins: list[str], *, at: 
     if product is None or not campaigns:
         raise ApiError("not_a_campaign_product")
     awards, refusals = [], []
-    for campaign in campaigns:
+    # Awards lock the shopper's account of each program: take them in program order, so
+    # two scans of one shopper (products in campaigns of both programs) never deadlock.
+    for campaign in sorted(campaigns, key=lambda c: (c.program_id, c.id)):
         try:
             awards.append(_award(s, shopper, place, product, campaign, at))
         except ApiError as refusal:
@@ -294,6 +297,36 @@ def rate_window(at: dt.datetime) -> dt.datetime:
     return at.replace(second=0, microsecond=0)
 
 
+# Refusals worth showing to staff who help the shopper (the others say nothing about
+# what the shopper is looking for, or happen before the store is known).
+HELPFUL_REFUSALS = frozenset({"not_a_campaign_product", "already_scanned",
+                              "campaign_budget_exhausted", "unreadable_image",
+                              "invalid_check_digit"})
+REFUSED_SCAN_RETENTION = dt.timedelta(days=1)
+
+
+def record_refusal(s: Session, shopper_id: int, store_id: int, gtin14: str | None,
+                   reason: str, at: dt.datetime) -> None:
+    """Keep a refused scan for the staff assist view (the caller checks the opt-in).
+    Some refusals come before the store is checked: only a real store's are kept."""
+    if reason in HELPFUL_REFUSALS and s.get(Store, store_id) is not None:
+        s.add(RefusedScan(shopper_id=shopper_id, store_id=store_id, gtin=gtin14,
+                          reason=reason, at=at))
+
+
+def purge_refused_scans(s: Session, now: dt.datetime) -> int:
+    """Refused scans are kept for a day (``rewards-api purge``)."""
+    return rows_changed(s.execute(delete(RefusedScan)
+                                  .where(RefusedScan.at < now - REFUSED_SCAN_RETENTION)))
+
+
+def export_refused_scans(s: Session, shopper: Any) -> list[dict[str, Any]]:
+    return [{"store_id": r.store_id, "gtin": r.gtin, "reason": r.reason,
+             "at": r.at.isoformat()}
+            for r in s.scalars(select(RefusedScan).where(RefusedScan.shopper_id == shopper.id)
+                               .order_by(RefusedScan.id))]
+
+
 def purge_rate_windows(s: Session, now: dt.datetime) -> int:
     """Forget rate counts of minutes that are over (``rewards-api purge``)."""
     return rows_changed(s.execute(delete(ScanRateWindow)
@@ -335,3 +368,6 @@ def scan_products(s: Session, store: Store, at: dt.datetime, shopper: Shopper | 
                         award_key(c.id, c.per_shopper, shopper.id, store.id, day) in earned
                         if shopper else None)
             for c, p, aisle in rows]
+
+
+shoppers.EXPORTERS["refused_scans"] = export_refused_scans

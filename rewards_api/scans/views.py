@@ -134,6 +134,9 @@ def rate_limited(view: Callable[..., Any]) -> Callable[..., Any]:
             if refusal.code != "rate_limited":  # its transaction was rolled back: count again
                 s.rollback()
                 services.count_scan(s, g.signed_in.shopper_id, at)
+                target = g.get("scan_target")
+                if g.signed_in.assist_opt_in and target is not None:
+                    services.record_refusal(s, g.signed_in.shopper_id, *target, refusal.code, at)
                 s.commit()
             raise
 
@@ -149,6 +152,7 @@ def _scan_input() -> tuple[int, list[str], dict[str, str] | None]:
             if photo is None:
                 raise ApiError("invalid_request", "Attach the photo as the form field 'photo'.",
                                details={"photo": ["missing"]})
+            g.scan_target = (form["store_id"], None)
             if photo.mimetype not in PHOTO_TYPES:
                 raise ApiError("unreadable_image", "Send the photo as JPEG or PNG.")
             try:
@@ -166,6 +170,7 @@ def _scan_input() -> tuple[int, list[str], dict[str, str] | None]:
             if not codes:
                 raise ApiError("not_a_campaign_product", "The code in the photo is not a product code.")
             first = {"symbology": reads[0].symbology, "value": reads[0].value}
+            g.scan_target = (form["store_id"], codes[0])
             return form["store_id"], codes, first
         if not request.is_json:
             raise ApiError("unsupported_media_type",
@@ -178,6 +183,7 @@ def _scan_input() -> tuple[int, list[str], dict[str, str] | None]:
         names = ", ".join(sorted(str(k) for k in exc.messages))
         raise ApiError("invalid_request", f"These fields are missing or wrong: {names}.",
                        details=exc.messages) from exc
+    g.scan_target = (body["store_id"], None)
     try:
         code = gtin.normalize(body["code"], body["symbology"])
     except gtin.BadCheckDigit as exc:
@@ -187,6 +193,7 @@ def _scan_input() -> tuple[int, list[str], dict[str, str] | None]:
             raise ApiError("not_a_campaign_product", "This QR code is not a product code.") from exc
         raise ApiError("invalid_request", f"The code does not fit: {exc}.",
                        details={"code": [str(exc)]}) from exc
+    g.scan_target = (body["store_id"], code)
     return body["store_id"], [code], None
 
 

@@ -135,3 +135,37 @@ def test_shoppers_cannot_read_the_assist_list(api, world, day):
     path = f"/v1/stores/{world.store_ids[0]}/assist"
     assert api.get(path, auth=day.tokens["Cem"]).status_code == 403
     assert api.get(path).status_code == 401
+
+
+def _scan(api, token, store_id, code, symbology="ean13"):
+    return api.post("/v1/me/scans", json={"store_id": store_id, "code": code,
+                                          "symbology": symbology}, auth=token)
+
+
+def test_refused_scans_show_what_an_opted_in_shopper_tried(api, app, world, day):
+    from rewards_api.scans.models import RefusedScan
+
+    tea = "5000112000764"  # a real product code, in no campaign
+    # Before the opt-in nothing about refused scans is kept.
+    assert _scan(api, day.tokens["Cem"], world.store_ids[0], tea).status_code == 422
+    _opt_in(api, day.tokens["Cem"])
+    refused = _scan(api, day.tokens["Cem"], world.store_ids[0], tea)
+    assert refused.get_json()["error"]["code"] == "not_a_campaign_product"
+    assert _scan(api, day.tokens["Cem"], world.store_ids[0], "4006381333932").status_code == 422
+    # A refusal naming a store that does not exist is not kept (and is no server error).
+    assert _scan(api, day.tokens["Cem"], 9999, "4006381333932").status_code == 422
+    assert _ask(api, day.tokens["Cem"], world.store_ids[0]).status_code == 201
+    [cem] = _waiting(api, world).get_json()["shoppers"]
+    tried = [(s["product"], s["points"], s["refused"]) for s in cem["scans"]]
+    assert (tea, 0, "not_a_campaign_product") in tried
+    assert ("an unreadable code", 0, "invalid_check_digit") in tried
+    assert ("Filter coffee 500 g", 25, None) in tried
+    with app.app_context():
+        assert len(db.session().query(RefusedScan).all()) == 2
+    # They are the shopper's data: in the export, gone after a day.
+    export = api.get("/v1/me/export", auth=day.tokens["Cem"]).get_json()
+    assert {r["reason"] for r in export["refused_scans"]} == {"not_a_campaign_product",
+                                                             "invalid_check_digit"}
+    app.config["CLOCK"] = lambda: NOW + dt.timedelta(days=2)
+    result = app.test_cli_runner().invoke(args=["purge"])
+    assert "refused scans: 2 removed" in result.output

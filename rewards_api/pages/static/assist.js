@@ -14,7 +14,7 @@
   function person(shopper, key, storeId) {
     const tried = shopper.scans.map((scan) => el("li", {},
       el("span", { text: scan.product }),
-      el("span", { class: "hint", text: `+${scan.points}${scan.aisle ? ` · ${scan.aisle}` : ""}` })));
+      el("span", { class: "hint", text: `${scan.refused ? `refused: ${scan.refused.replaceAll("_", " ")}` : `+${scan.points}`}${scan.aisle ? ` · ${scan.aisle}` : ""}` })));
     const helped = el("button", { type: "button", text: "Helped" });
     helped.addEventListener("click", async () => {
       try {
@@ -29,7 +29,7 @@
       el("span", { class: "name", text: shopper.display_name }),
       el("span", { class: "hint", text: `asked ${minutes(shopper.waiting_minutes)}` }),
       el("div", { class: "hint" },
-        tried.length ? "Scanned this visit:" : "No products scanned yet this visit."),
+        tried.length ? "Tried to scan this visit:" : "No products scanned yet this visit."),
       tried.length ? el("ul", { class: "tried" }, ...tried) : null,
       helped);
   }
