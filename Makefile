@@ -26,6 +26,7 @@ demo: system-deps $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check rewards_protocol rewards_api beacon_agent pos_plugin demo tests bench
+	$(BIN)/mypy
 
 test: system-deps $(STAMP) lint
 	$(BIN)/python -m pytest

@@ -117,9 +117,10 @@ def visit_scans(s: Session, visit: Visit) -> list[dict[str, Any]]:
         name, aisle = products.get(gtin, (gtin, None))
         result.append({"product": name, "gtin": gtin, "aisle": aisle, "points": amount,
                        "refused": None, "at": created_at.isoformat()})
-    for gtin, reason, at in refused:
-        name, aisle = products.get(gtin, (display(gtin) if gtin else "an unreadable code", None))
-        result.append({"product": name, "gtin": gtin, "aisle": aisle, "points": 0,
+    for tried, reason, at in refused:
+        name, aisle = (products.get(tried, (display(tried), None)) if tried
+                       else ("an unreadable code", None))
+        result.append({"product": name, "gtin": tried, "aisle": aisle, "points": 0,
                        "refused": reason, "at": at.isoformat()})
     return sorted(result, key=lambda scan: scan["at"], reverse=True)
 

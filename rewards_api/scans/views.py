@@ -136,7 +136,9 @@ def rate_limited(view: Callable[..., Any]) -> Callable[..., Any]:
                 services.count_scan(s, g.signed_in.shopper_id, at)
                 target = g.get("scan_target")
                 if g.signed_in.assist_opt_in and target is not None:
-                    services.record_refusal(s, g.signed_in.shopper_id, *target, refusal.code, at)
+                    store_id, code = target
+                    services.record_refusal(s, g.signed_in.shopper_id, store_id, code,
+                                            refusal.code, at)
                 s.commit()
             raise
 
