@@ -1,6 +1,9 @@
 """Where advertisements come from: the Bluetooth adapter through bleak and BlueZ, or a
 simulated radio playing a trace. Both call ``on_advert(address, rssi,
-manufacturer_data)`` for every advertisement; the service does the rest the same way.
+manufacturer_data, at)`` for every advertisement; the service does the rest the same way.
+``at`` is None from the adapter (the advert is in the air now); the simulated radio
+gives the advert's own moment on the service clock, so a starved process that plays
+its trace late still shows the engine each phone's real timing.
 
 BlueZ discovery filter (``DISCOVERY_FILTER``), from reading bleak's BlueZ backend
 (``bleak/backends/bluezdbus/scanner.py`` and ``manager.py``): bleak always sends
@@ -38,7 +41,7 @@ from rewards_protocol import trace
 
 log = logging.getLogger(__name__)
 
-OnAdvert = Callable[[str, int, dict[int, bytes]], None]
+OnAdvert = Callable[[str, int, dict[int, bytes], float | None], None]
 
 DISCOVERY_FILTER: BlueZDiscoveryFilters = {"DuplicateData": True, "RSSI": -120}
 
@@ -87,7 +90,7 @@ class BlueZRadio:
 
     def _detected(self, device: Any, advertisement: Any) -> None:
         self._last_advert = self._clock()
-        self._on_advert(device.address, advertisement.rssi, advertisement.manufacturer_data)
+        self._on_advert(device.address, advertisement.rssi, advertisement.manufacturer_data, None)
 
     async def _start(self) -> None:
         from bleak import BleakScanner
@@ -221,5 +224,6 @@ class SimulatedRadio:
                         await asyncio.wait_for(stop.wait(), due)
                     except TimeoutError:
                         pass
-                self._on_advert(advert.address, advert.rssi, advert.manufacturer_data)
+                self._on_advert(advert.address, advert.rssi, advert.manufacturer_data,
+                                advert.t + offset)
         self.state = FINISHED

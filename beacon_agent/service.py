@@ -48,7 +48,8 @@ class AgentService:
         self.outbox = Outbox(config.outbox_path)
         self.engine = PresenceEngine(config.presence)
         self.pipeline = Pipeline(self.engine, self._store, config.company_id)
-        self.radio = radio(lambda address, rssi, data: self.pipeline.advert(clock(), rssi, data))
+        self.radio = radio(lambda address, rssi, data, at: self.pipeline.advert(
+            clock() if at is None else at, rssi, data))
         self._api = self._make_api()
         self._adverts_per_second = 0.0
 

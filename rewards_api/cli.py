@@ -17,7 +17,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
-from rewards_api import clock, db, idempotency, schema_migrations
+from rewards_api import db, idempotency, schema_migrations
 from rewards_api.agents import services as agents
 from rewards_api.agents.cli import agents_group
 from rewards_api.auth import digest, new_staff_key
@@ -175,7 +175,7 @@ def staff_revoke(staff_id: int) -> None:
 @click.command("purge", help="Remove data past its keeping time (idempotency keys, ...).")
 @with_appcontext
 def purge() -> None:
-    now = clock.now()
+    now = utcnow()
     with db.transaction() as s:
         ttl = dt.timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"])
         click.echo(f"idempotency keys: {idempotency.purge(s, ttl, now)} removed")

@@ -84,7 +84,8 @@ def test_scanner_delivers_our_frames_to_the_engine(bluez: Any) -> None:
     pipeline = Pipeline(engine, lambda decisions: None)
     heard: list[tuple[str, int]] = []
 
-    def on_advert(address: str, rssi: int, data: dict[int, bytes]) -> None:
+    def on_advert(address: str, rssi: int, data: dict[int, bytes], at: float | None) -> None:
+        assert at is None  # the adapter's adverts are in the air now
         heard.append((address, rssi))
         pipeline.advert(1_763_800_300.0 + len(heard), rssi, data)
 

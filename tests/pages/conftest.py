@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 
+from rewards_api import db
+from tests.pages import store_day
+from tests.pages.store_day import NOW
 from tests.support.browser import GUIDE_IMAGES
 
 PHONE = {"width": 360, "height": 740}
@@ -28,3 +31,13 @@ def phone(browser: Any) -> Iterator[Any]:
 def guide_images() -> Path:
     GUIDE_IMAGES.mkdir(parents=True, exist_ok=True)
     return GUIDE_IMAGES
+
+
+@pytest.fixture
+def day(app, world):
+    """The store day of store_day.py in the database, with the app's clock at its NOW."""
+    app.config["CLOCK"] = lambda: NOW
+    with app.app_context():
+        built = store_day.build(world)
+        db.session().commit()
+        return built

@@ -5,21 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 from rewards_api import db
 from rewards_api.visits.models import Visit
-from tests.pages import store_day
 from tests.pages.store_day import NOW
-
-
-@pytest.fixture
-def day(app, world):
-    app.config["CLOCK"] = lambda: NOW
-    with app.app_context():
-        built = store_day.build(world)
-        db.session().commit()
-        return built
 
 
 def _opt_in(api, token, on=True):
@@ -166,6 +154,10 @@ def test_refused_scans_show_what_an_opted_in_shopper_tried(api, app, world, day)
     export = api.get("/v1/me/export", auth=day.tokens["Cem"]).get_json()
     assert {r["reason"] for r in export["refused_scans"]} == {"not_a_campaign_product",
                                                              "invalid_check_digit"}
-    app.config["CLOCK"] = lambda: NOW + dt.timedelta(days=2)
+    with app.app_context():
+        s = db.session()
+        for row in s.query(RefusedScan):
+            row.at = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
+        s.commit()
     result = app.test_cli_runner().invoke(args=["purge"])
     assert "refused scans: 2 removed" in result.output

@@ -6,20 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from rewards_api import db
-from tests.pages import store_day
-from tests.pages.store_day import NOW
-
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-@pytest.fixture
-def day(app, world):
-    app.config["CLOCK"] = lambda: NOW
-    with app.app_context():
-        built = store_day.build(world)
-        db.session().commit()
-        return built
 
 
 def _dashboard(api, world, key="manager", store=0, days=7):

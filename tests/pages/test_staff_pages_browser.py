@@ -6,19 +6,9 @@ from __future__ import annotations
 import pytest
 
 from rewards_api import db
-from tests.pages import store_day
 from tests.pages.store_day import NOW
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-
-@pytest.fixture
-def day(app, world):
-    app.config["CLOCK"] = lambda: NOW
-    with app.app_context():
-        built = store_day.build(world)
-        db.session().commit()
-        return built
 
 
 def _open(page, url, key, store="Berlin Mitte"):
