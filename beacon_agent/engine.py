@@ -3,12 +3,16 @@ decisions. Pure: no I/O, no clock of its own (every call carries the time), so t
 engine runs live, in replay on a trace's clock and in tests on hand-made sequences.
 
 Per token (a phone during one 10-minute window) it keeps a short window of RSSI samples
-and smooths them with a median (one lost or reflected packet cannot move it), adds the
-agent's calibration offset, and decides (thresholds and their reasons in ``constants``):
+(``smoothing_s``, stretched to ``smoothing_samples`` samples up to ``smoothing_max_s`` for
+sparse phones) and smooths them with a median (one lost or reflected packet cannot move
+it), adds the agent's calibration offset, and decides (thresholds and their reasons in
+``constants``):
 
-- ``enter`` once the smoothed RSSI, at or above the ``enter_dbm`` gate, has *risen* by
-  ``rise_db`` within ``rise_lookback_s`` (someone came through the door: relative, so
-  it holds for weak and strong phones alike) and then stayed above the gate for
+- ``enter`` once the smoothed RSSI, at or above the ``enter_dbm`` gate, has *risen*
+  within ``rise_lookback_s`` by ``rise_db`` plus ``rise_noise_k`` times how far the
+  token's own noise can move its median (someone came through the door: relative, so
+  it holds for weak and strong phones alike; noise-aware, so a clean phone is decided
+  in seconds and a noisy, sparse one must show more) and then stayed above the gate for
   ``enter_dwell_s`` with ``enter_sightings`` sightings; or once it has stayed above the
   gate for ``long_dwell_s``, longer than anyone stands at the window;
 - ``exit`` once, after an enter, it has stayed below ``exit_dbm`` (lower than the gate:
@@ -37,6 +41,7 @@ class EngineSettings:
 
     enter_dbm: float = constants.ENTER_DBM
     rise_db: float = constants.RISE_DB
+    rise_noise_k: float = constants.RISE_NOISE_K
     rise_lookback_s: float = constants.RISE_LOOKBACK_S
     enter_dwell_s: float = constants.ENTER_DWELL_S
     enter_sightings: int = constants.ENTER_SIGHTINGS
@@ -45,6 +50,8 @@ class EngineSettings:
     exit_dwell_s: float = constants.EXIT_DWELL_S
     away_timeout_s: float = constants.AWAY_TIMEOUT_S
     smoothing_s: float = constants.SMOOTHING_S
+    smoothing_samples: int = constants.SMOOTHING_SAMPLES
+    smoothing_max_s: float = constants.SMOOTHING_MAX_S
     rotation_margin_s: float = constants.ROTATION_MARGIN_S
     calibration_db: float = 0.0
 
@@ -59,7 +66,8 @@ class EngineSettings:
 # The settings of a second agent deeper in the store (reasons in ``constants``): an
 # absolute level held for a dwell, no rise asked.
 DEEP_AGENT = EngineSettings(
-    enter_dbm=constants.DEEP_ENTER_DBM, rise_db=0.0, enter_dwell_s=constants.DEEP_ENTER_DWELL_S,
+    enter_dbm=constants.DEEP_ENTER_DBM, rise_db=0.0, rise_noise_k=0.0, smoothing_samples=1,
+    smoothing_max_s=constants.SMOOTHING_S, enter_dwell_s=constants.DEEP_ENTER_DWELL_S,
     enter_sightings=constants.DEEP_ENTER_SIGHTINGS, long_dwell_s=constants.DEEP_LONG_DWELL_S)
 
 
@@ -86,6 +94,8 @@ class _Token:
     since: float | None = None  # when the smoothed RSSI crossed the threshold that matters now
     count_at_since: int = 0
     rose: bool = False  # the rise of a walk-in through the door was seen in this stretch
+    last_rssi: int | None = None
+    jitter: float = constants.JITTER_PRIOR_DB  # running mean of |rssi - previous rssi|
 
     def median(self) -> int:
         half, seen = (self.count + 1) // 2, 0
@@ -123,10 +133,14 @@ class PresenceEngine:
         token.count += 1
         token.rssi_max = max(token.rssi_max, rssi)
         token.histogram[rssi] = token.histogram.get(rssi, 0) + 1
+        if token.last_rssi is not None:
+            token.jitter += (abs(rssi - token.last_rssi) - token.jitter) * constants.JITTER_WEIGHT
+        token.last_rssi = rssi
         recent = token.recent
         recent.append((t, rssi))
-        horizon = t - self.settings.smoothing_s
-        while recent[0][0] < horizon:
+        s = self.settings
+        horizon, limit = t - s.smoothing_s, t - s.smoothing_max_s
+        while recent[0][0] < limit or (recent[0][0] < horizon and len(recent) > s.smoothing_samples):
             recent.popleft()
         return self._decide(token, t)
 
@@ -159,6 +173,15 @@ class PresenceEngine:
                 baseline = min(baseline, constants.RECEIVER_FLOOR_DBM)
         return baseline
 
+    def _rise_needed(self, token: _Token) -> float:
+        """The rise that counts as a walk-in for this token: the base plus a margin for
+        how far noise alone can move its median. Successive samples of a phone standing
+        still differ by 1.13 sigma on average, and a median of n samples wanders by about
+        1.25 sigma / sqrt(n): a clean, chatty phone is decided on the base, a noisy or
+        sparse one must rise further."""
+        sigma = token.jitter / 1.128
+        return self.settings.rise_db + self.settings.rise_noise_k * sigma / len(token.recent) ** 0.5
+
     def _decide(self, token: _Token, t: float) -> list[Decision]:
         s = self.settings
         if t - token.evaluated < constants.EVALUATE_EVERY_S:
@@ -176,7 +199,7 @@ class PresenceEngine:
                 return []
             if token.since is None:
                 token.since, token.count_at_since = t, token.count
-            token.rose = token.rose or smoothed - self._baseline(token, t) >= s.rise_db
+            token.rose = token.rose or smoothed - self._baseline(token, t) >= self._rise_needed(token)
             dwelt = t - token.since
             if ((token.rose and dwelt >= s.enter_dwell_s
                  and token.count - token.count_at_since >= s.enter_sightings)

@@ -32,8 +32,9 @@ CONDITIONS = ((2.0, 0.0), (4.0, 0.25), (6.0, 0.5))  # (RSSI noise sigma dB, pack
 CROWD = {"walk_ins": 40, "window_shoppers": 40, "passers_by": 80, "minutes": 60.0}
 NOTE = ("ours vs naive: a fixed threshold cannot tell a strong phone behind the glass from a "
         "weak one inside (phones differ by 20 dB), so naive lets window shoppers and passers-by "
-        "in; ours asks the entrance agent for a rise of 28 dB within 20 s (the walk through "
-        "the door, the same for weak and strong phones) and a dwell after it, and the deep "
+        "in; ours asks the entrance agent for a rise within 20 s (the walk through the door, "
+        "the same for weak and strong phones) of 22 dB plus twice the noise of the phone's "
+        "own median (so noisy, sparse phones cannot fake it) and a dwell after it, and the deep "
         "agent for a level no one outside can reach there, held for 20 s.")
 MATCH_SLACK_S = 30.0  # an enter this long before the door crossing still counts as that visit
 

@@ -73,12 +73,48 @@ def test_enter_event_follows_the_protocol() -> None:
 
 
 def test_window_shopper_behind_glass_does_not_enter_within_three_minutes() -> None:
-    # A strong phone: she walks up slowly (the rise is spread over half a minute) and
-    # stands at -66 dBm, stronger than many walk-ins, for three minutes.
-    phone = Phone(engine(), frame(2), MID_WINDOW).ramp(-90, -66, 30).hold(-66, 180)
+    # A strong phone: heard down the street, she walks up slowly (the rise is spread over
+    # half a minute) and stands at -66 dBm, stronger than many walk-ins, for three minutes.
+    phone = Phone(engine(), frame(2), MID_WINDOW).hold(-88, 20).ramp(-88, -66, 30).hold(-66, 180)
     assert phone.kinds() == []
     phone.hold(-66, constants.LONG_DWELL_S)  # still there after four minutes: inside after all
     assert phone.kinds() == [ENTER]
+
+
+class NoisyPhone(Phone):
+    """A phone whose samples scatter ``spread`` dB around the level (+, -, 0, 0, ...:
+    the median of any nine or more of them is the level itself)."""
+
+    def __init__(self, engine: PresenceEngine, token: Frame, t: float, spread: float,
+                 step: float) -> None:
+        super().__init__(engine, token, t)
+        self.step, self.noise = step, itertools.cycle((spread, -spread, 0.0, 0.0))
+
+    def hold(self, rssi: float, seconds: float) -> Phone:
+        for _ in range(int(seconds / self.step)):
+            self.decisions += self.engine.sighting(self.t, int(rssi + next(self.noise)),
+                                                   self.token)
+            self.decisions += self.engine.tick(self.t)
+            self.t += self.step
+        return self
+
+
+def test_a_clean_phone_enters_on_the_base_rise() -> None:
+    # Heard on the street, then 24 dB stronger: above the base rise, and a clean phone
+    # advertising twice a second leaves no room for doubt.
+    phone = Phone(engine(), frame(14), MID_WINDOW).hold(-90, 30).hold(-66, 20)
+    assert constants.RISE_DB < 24 and phone.kinds() == [ENTER]
+
+
+def test_a_noisy_sparse_phone_needs_a_bigger_rise() -> None:
+    # The same 24 dB, from a phone heard once every 1.5 s whose samples scatter by ±12 dB:
+    # its median could move that far by chance, so it must rise further.
+    quiet = NoisyPhone(engine(), frame(15), MID_WINDOW, spread=12, step=1.5)
+    quiet.hold(-90, 60).hold(-66, 30)
+    assert quiet.kinds() == []
+    louder = NoisyPhone(engine(), frame(16), MID_WINDOW, spread=12, step=1.5)
+    louder.hold(-90, 60).hold(-58, 30)
+    assert louder.kinds() == [ENTER]
 
 
 def test_passer_by_swinging_past_the_door_never_enters_and_is_forgotten() -> None:
