@@ -14,21 +14,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 import re
 import secrets
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
 from flask import Flask, jsonify
 from sqlalchemy import func, insert, select
 
+from bench.support import gunicorn
 from rewards_api import create_app, db, schema_migrations
 from rewards_api.auth import digest, new_shopper_token
 from rewards_api.ledger.models import SCAN, Account, LedgerEntry, Program
@@ -168,36 +166,6 @@ def _seed(url: str) -> tuple[int, Path]:
     return shop.berlin, path
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _gunicorn(target: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    full_env = {**os.environ, **env, "REWARDS_BIND": f"127.0.0.1:{port}",
-                "REWARDS_WORKERS": str(WORKERS), "REWARDS_LOG_JSON": "false"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "rewards_api/gunicorn_conf.py", target],
-        env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:  # bounded wait for the workers to answer
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                return process, base
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None:
-            break
-        time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(f"gunicorn {target} did not start")
-
-
 def _wrk(base: str, path: str, script: Path, tokens: Path, store_id: int) -> tuple[float, int, str]:
     out = subprocess.run(
         ["wrk", "-t2", f"-c{WRK_CONNECTIONS}", f"-d{WRK_SECONDS}s", "--latency", "-s", str(script),
@@ -222,12 +190,8 @@ def bench_throughput() -> None:
         results = {}
         for name, target, path in [("bare Flask", "bench.bench_scans:bare_app()", "/bare"),
                                    ("POST /v1/me/scans", "rewards_api:create_app()", "/v1/me/scans")]:
-            process, base = _gunicorn(target, env)
-            try:
-                results[name] = _wrk(base, path, script, tokens, store_id)
-            finally:
-                process.terminate()
-                process.wait(timeout=30)
+            with gunicorn(target, workers=WORKERS, env=env) as server:
+                results[name] = _wrk(server.url, path, script, tokens, store_id)
         app = create_app({"DATABASE_URL": url, "ENV": "test", "SECRET_KEY": "bench", "LOG_JSON": False})
         with app.app_context():
             awards = db.session().scalar(select(func.count()).select_from(LedgerEntry)
