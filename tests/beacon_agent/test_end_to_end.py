@@ -4,15 +4,11 @@ HTTP (werkzeug in a thread) → visits and walk-in points, with tokens the API i
 from __future__ import annotations
 
 import json
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from beacon_agent import cli
 from beacon_agent import config as agent_config
@@ -27,18 +23,8 @@ from tests.rewards_api.walkins.conftest import add_rule
 SHOPPERS = {"rosa": "walk_in", "li": "walk_in", "noor": "window_shopper", "ben": "passer_by"}
 
 
-@pytest.fixture
-def served(app: Any) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(10)
-
-
 def test_simulated_entrance_becomes_visits_and_walk_in_points(
-        app: Any, api: Any, world: Any, served: str, tmp_path: Path) -> None:
+        app: Any, api: Any, world: Any, live_url: str, tmp_path: Path) -> None:
     berlin = world.store_ids[0]
     add_rule(app, "corner-points", berlin, 10)
     add_rule(app, "partner-plus", berlin, 5)
@@ -47,7 +33,7 @@ def test_simulated_entrance_becomes_visits_and_walk_in_points(
         db.session().commit()
         agent_id = str(agent.id)
     config_path = tmp_path / "agent.toml"
-    agent_config.write(config_path, served, agent_id, secret, state_dir=tmp_path / "state")
+    agent_config.write(config_path, live_url, agent_id, secret, state_dir=tmp_path / "state")
 
     # The trace starts at the previous window, so that it ends before now.
     start = float((window_of(time.time()) - 1) * WINDOW_SECONDS)
@@ -87,7 +73,7 @@ def test_simulated_entrance_becomes_visits_and_walk_in_points(
         assert all(v.ended_at is not None for v in visits)  # the exits arrived too
 
     # The same events again, last first: the API takes order and repeats in its stride.
-    api_client = AgentApi(served, agent_id, bytes.fromhex(secret))
+    api_client = AgentApi(live_url, agent_id, bytes.fromhex(secret))
     results = api_client.send_sightings([{k: v for k, v in e.items() if k != "t"}
                                          for e in reversed(decided)])
     api_client.close()

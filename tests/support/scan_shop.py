@@ -28,19 +28,6 @@ GUM = "96385074"  # EAN-8
 TEA = "5000112000764"  # carried, but in no campaign
 
 
-class Clock:
-    """The app's clock (``app.config["CLOCK"]``); tests move it by hand."""
-
-    def __init__(self, now: dt.datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += dt.timedelta(**delta)
-
-
 @dataclass
 class Shop:
     berlin: int

@@ -7,12 +7,13 @@ from typing import Any
 import pytest
 
 from rewards_api import db
-from tests.support.scan_shop import Clock, Shop, open_campaigns
+from tests.support.clock import Clock
+from tests.support.scan_shop import NOW, Shop, open_campaigns
 
 
 @pytest.fixture
 def clock(app: Any) -> Clock:
-    clock = Clock()
+    clock = Clock(NOW)
     app.config["CLOCK"] = clock
     return clock
 

@@ -9,11 +9,11 @@ from collections import Counter
 
 import httpx
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from rewards_api import db
 from rewards_api.ledger.models import SCAN, LedgerEntry
 from rewards_api.scans.models import ScanCampaign
+from tests.support.live import serve
 from tests.support.scan_shop import SODA_UPCA, shopper_id, walk_in
 
 SHOPPERS = 12
@@ -32,10 +32,6 @@ def test_concurrent_scans_never_overspend_the_budget(app, api, shop, clock):
             db.session().commit()
         tokens.append(shopper["token"])
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    serving = threading.Thread(target=server.serve_forever, daemon=True)
-    serving.start()
-    base = f"http://127.0.0.1:{server.server_port}"
     start = threading.Barrier(SHOPPERS)
     answers: list[tuple[int, str | None]] = []
     lock = threading.Lock()
@@ -52,14 +48,11 @@ def test_concurrent_scans_never_overspend_the_budget(app, api, shop, clock):
                 answers.append((response.status_code, error))
 
     threads = [threading.Thread(target=scan, args=(t,)) for t in tokens]
-    try:
+    with serve(app) as base:
         for t in threads:
             t.start()
         for t in threads:
             t.join(timeout=90)
-    finally:
-        server.shutdown()
-        serving.join(timeout=10)
     assert Counter(answers) == Counter({(201, None): AWARDS_IN_BUDGET,
                                         (409, "campaign_budget_exhausted"): SHOPPERS - AWARDS_IN_BUDGET})
     with app.app_context():

@@ -17,24 +17,14 @@ from rewards_api.agents import services as agents
 from rewards_api.ledger.models import Program
 from rewards_api.walkins.models import WalkInRule
 from rewards_protocol import events, presence, signing
+from tests.support.clock import Clock
 
 T0 = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)  # 11:00 in Berlin
 
 
-@dataclass
-class Clock:
-    now: dt.datetime = T0
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def set(self, at: dt.datetime) -> None:
-        self.now = at
-
-
 @pytest.fixture
 def clock(app: Any) -> Clock:
-    the_clock = Clock()
+    the_clock = Clock(T0)
     app.config["CLOCK"] = the_clock
     return the_clock
 
