@@ -134,7 +134,10 @@ def wait_for(condition: Any, what: str, demo: Demo, deadline: float) -> Any:
             result = None
         if result:
             return result
-        time.sleep(0.5)  # a bounded poll of a condition, not a wait for time to pass
+        try:  # between polls, wait on the demo itself: its death ends the wait at once
+            demo.process.wait(timeout=0.5)
+        except subprocess.TimeoutExpired:
+            pass
     pytest.fail(f"timed out waiting for {what}:\n{demo.log()}")
 
 
