@@ -7,6 +7,7 @@ from typing import Any
 from apiflask import APIFlask
 
 from rewards_api import api_docs, db, http_errors, observability, settings
+from rewards_api.schemas import ErrorResponse
 
 
 def create_app(config: dict[str, Any] | None = None) -> APIFlask:
@@ -16,6 +17,8 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     app.config.update(settings.load(overrides=config))
     app.config["SPEC_FORMAT"] = "json"
     app.config["VALIDATION_ERROR_STATUS_CODE"] = 400
+    # Document the error shape http_errors really answers with, not APIFlask's own.
+    app.config["HTTP_ERROR_SCHEMA"] = app.config["VALIDATION_ERROR_SCHEMA"] = ErrorResponse
     app.config["AUTO_404_RESPONSE"] = True
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.security_schemes = {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from apiflask import Schema
 from apiflask.fields import Dict, Integer, Nested, String
-from apiflask.validators import Length
 
 
 class StrictSchema(Schema):
@@ -21,6 +20,8 @@ class ErrorBody(Schema):
 
 
 class ErrorResponse(Schema):
+    """Every error answer; the OpenAPI document uses it for every 4xx/5xx response."""
+
     error = Nested(ErrorBody, required=True)
 
 
@@ -28,5 +29,3 @@ class Paging(StrictSchema):
     before = Integer(load_default=None, metadata={"description": "Show entries older than this id"})
     limit = Integer(load_default=50, validate=lambda n: 1 <= n <= 200)
 
-
-NonEmpty = Length(min=1, max=200)

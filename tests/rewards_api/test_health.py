@@ -17,6 +17,10 @@ def test_openapi_document_is_generated_from_the_code(client):
     assert "/v1/shoppers" in spec["paths"]
     register = spec["paths"]["/v1/shoppers"]["post"]
     assert "requestBody" in register
+    # Errors are documented in the shape the API really answers with.
+    refused = register["responses"]["400"]["content"]["application/json"]["schema"]["$ref"]
+    error = spec["components"]["schemas"][refused.rsplit("/", 1)[-1]]
+    assert set(error["properties"]) == {"error"}
 
 
 def test_docs_page_loads_its_assets_locally(client):
