@@ -140,21 +140,30 @@ def shopper_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def require_staff(role: str) -> StaffKey:
+    """The caller must hold a staff key of ``role`` or a higher one; sets ``g.staff``
+    and ``g.principal``. For views open to shoppers and staff alike; others use the
+    ``staff_required`` decorator."""
+    key = _bearer()
+    if not key.startswith(STAFF_KEY_PREFIX):
+        raise ApiError("forbidden", "This is for store staff; use a staff key.")
+    staff = _staff_from_key(key)
+    if ROLE_RANK[staff.role] < ROLE_RANK[role]:
+        raise ApiError("forbidden", f"Only a {role} or above may do this.")
+    g.staff = staff
+    g.principal = f"staff:{staff.id}"
+    return staff
+
+
 def staff_required(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """The caller must hold a staff key of ``role`` or a higher one; ``g.staff`` is set."""
-    needed = ROLE_RANK[role]
+    if role not in ROLE_RANK:  # fail when the view is defined, not when it is called
+        raise ValueError(f"unknown role {role!r}")
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            key = _bearer()
-            if not key.startswith(STAFF_KEY_PREFIX):
-                raise ApiError("forbidden", "This is for store staff; use a staff key.")
-            staff = _staff_from_key(key)
-            if ROLE_RANK[staff.role] < needed:
-                raise ApiError("forbidden", f"Only a {role} or above may do this.")
-            g.staff = staff
-            g.principal = f"staff:{staff.id}"
+            require_staff(role)
             return view(*args, **kwargs)
 
         return wrapper

@@ -14,7 +14,13 @@ from flask import Response, current_app, g, request
 from marshmallow import ValidationError
 
 from rewards_api import db
-from rewards_api.auth import optional_shopper, shopper_required, staff_required, staff_store_allowed
+from rewards_api.auth import (
+    optional_shopper,
+    require_staff,
+    shopper_required,
+    staff_required,
+    staff_store_allowed,
+)
 from rewards_api.clock import now
 from rewards_api.errors import ApiError
 from rewards_api.idempotency import idempotent
@@ -240,8 +246,7 @@ def scan_products(store_id: int) -> dict[str, Any]:
     and for a shopper whether they already earned it. Shoppers and staff may ask."""
     shopper = optional_shopper()
     if shopper is None:
-        staff_required(CASHIER)(lambda: None)()  # not a shopper: must be staff
-        staff_store_allowed(g.staff, store_id)
+        staff_store_allowed(require_staff(CASHIER), store_id)  # not a shopper: must be staff
     store = _store(store_id)
     at = now()
     items = services.scan_products(db.session(), store, at, shopper)
