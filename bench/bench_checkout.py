@@ -22,11 +22,10 @@ from pos_plugin import EarnQueue, RewardsClient
 from pos_plugin.register import Register
 from pos_plugin.server import create_app as create_panel
 from rewards_api import create_app, db, schema_migrations
-from rewards_api.auth import digest, new_staff_key
 from rewards_api.ledger import services as ledger
 from rewards_api.pos import services as pos
 from rewards_api.shoppers import services as shoppers
-from rewards_api.staff.models import StaffKey
+from rewards_api.staff.services import issue_key
 from tests.support.browser import launch
 from tests.support.live import serve
 from tests.support.panel_flow import apply_both_programs
@@ -60,10 +59,7 @@ def seed(url: str, shoppers_needed: int) -> tuple[list[str], list[tuple[str, str
                               multiplier=rule.get("multiplier", 1))
         keys = []
         for number in range(PARALLEL_REGISTERS):
-            key = new_staff_key()
-            s.add(StaffKey(role="cashier", store_id=world.store_ids[0],
-                           label=f"Bench register {number}", key_hash=digest(key)))
-            keys.append(key)
+            keys.append(issue_key(s, "cashier", world.store_ids[0], f"Bench register {number}"))
         people = []
         for number in range(shoppers_needed):
             shopper, _ = shoppers.register(s, f"Bench {number}", None, dt.timedelta(days=1))

@@ -20,7 +20,6 @@ from sqlalchemy import select
 from rewards_api import db, idempotency, schema_migrations
 from rewards_api.agents import services as agents
 from rewards_api.agents.cli import agents_group
-from rewards_api.auth import digest, new_staff_key
 from rewards_api.db import utcnow
 from rewards_api.ledger import services as ledger
 from rewards_api.ledger.models import PARTNER_PROGRAM, STORE_PROGRAM, Program
@@ -29,6 +28,7 @@ from rewards_api.products.cli import products_group
 from rewards_api.scans import services as scans
 from rewards_api.scans.cli import campaigns_group, codes_group
 from rewards_api.staff.models import ROLE_RANK, StaffKey
+from rewards_api.staff.services import issue_key
 from rewards_api.stores.models import Chain, Store
 from rewards_api.walkins import services as walkins
 from rewards_api.walkins.cli import walkins_group
@@ -149,15 +149,9 @@ def staff_group() -> None:
 def staff_create(role: str, store_code: str | None, label: str) -> None:
     if role != "admin" and store_code is None:
         raise click.ClickException(f"a {role} key belongs to a store: pass --store")
-    click.echo(create_staff_key(role, store_code, label))
-
-
-def create_staff_key(role: str, store_code: str | None, label: str) -> str:
-    key = new_staff_key()
     with db.transaction() as s:
-        store_id = store_by_code(store_code).id if store_code else None
-        s.add(StaffKey(role=role, store_id=store_id, label=label, key_hash=digest(key)))
-    return key
+        key = issue_key(s, role, store_by_code(store_code).id if store_code else None, label)
+    click.echo(key)
 
 
 @staff_group.command("revoke")

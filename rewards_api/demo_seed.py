@@ -25,14 +25,13 @@ from sqlalchemy import select
 
 from rewards_api import db
 from rewards_api.agents import services as agents
-from rewards_api.auth import digest, new_staff_key
 from rewards_api.ledger import services as ledger
 from rewards_api.ledger.models import PARTNER_PROGRAM, STORE_PROGRAM, Program
 from rewards_api.pos import services as pos
 from rewards_api.products.services import AssortmentRow, carry, product_by_gtin
 from rewards_api.scans import services as scans
 from rewards_api.shoppers import services as shoppers
-from rewards_api.staff.models import StaffKey
+from rewards_api.staff.services import issue_key
 from rewards_api.stores.models import Chain, Store
 from rewards_api.walkins.models import WalkInRule
 
@@ -86,10 +85,7 @@ def seed(path: Path = DEMO_FILE) -> str:
 
 
 def _staff_key(s: Any, role: str, store: Store | None, label: str) -> str:
-    key = new_staff_key()
-    s.add(StaffKey(role=role, store_id=store.id if store else None, label=label,
-                   key_hash=digest(key)))
-    return key
+    return issue_key(s, role, store.id if store else None, label)
 
 
 def _build(s: Any) -> dict[str, Any]:

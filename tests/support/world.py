@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rewards_api import db
-from rewards_api.auth import digest, new_staff_key
 from rewards_api.ledger.models import PARTNER_PROGRAM, STORE_PROGRAM, Program
-from rewards_api.staff.models import StaffKey
+from rewards_api.staff.services import issue_key
 from rewards_api.stores.models import Chain, Store
 
 
@@ -21,9 +20,7 @@ class World:
 
 
 def staff_key(role: str, store_id: int | None, label: str) -> str:
-    key = new_staff_key()
-    db.session().add(StaffKey(role=role, store_id=store_id, label=label, key_hash=digest(key)))
-    return key
+    return issue_key(db.session(), role, store_id, label)
 
 
 def build_world() -> World:
