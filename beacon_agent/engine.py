@@ -12,9 +12,10 @@ it), adds the agent's calibration offset, and decides (thresholds and their reas
   within ``rise_lookback_s`` by ``rise_db`` plus ``rise_noise_k`` times how far the
   token's own noise can move its median (someone came through the door: relative, so
   it holds for weak and strong phones alike; noise-aware, so a clean phone is decided
-  in seconds and a noisy, sparse one must show more) and then stayed above the gate for
-  ``enter_dwell_s`` with ``enter_sightings`` sightings; or once it has stayed above the
-  gate for ``long_dwell_s``, longer than anyone stands at the window;
+  in seconds and a noisy, sparse one must show more) and then, for ``enter_dwell_s``
+  with ``enter_sightings`` sightings, stayed within ``rise_hold_db`` of the level it
+  rose to (someone walking past the door falls back as they walk on); or once it has
+  stayed above the gate for ``long_dwell_s``, longer than anyone stands at the window;
 - ``exit`` once, after an enter, it has stayed below ``exit_dbm`` (lower than the gate:
   hysteresis, so a phone hovering at the threshold does not flap) for ``exit_dwell_s``,
   or the token has not been seen for ``away_timeout_s``.
@@ -53,6 +54,7 @@ class EngineSettings:
     smoothing_samples: int = constants.SMOOTHING_SAMPLES
     smoothing_max_s: float = constants.SMOOTHING_MAX_S
     rotation_margin_s: float = constants.ROTATION_MARGIN_S
+    rise_hold_db: float = constants.RISE_HOLD_DB
     calibration_db: float = 0.0
 
     def updated(self, changes: dict[str, Any]) -> EngineSettings:
@@ -68,7 +70,8 @@ class EngineSettings:
 DEEP_AGENT = EngineSettings(
     enter_dbm=constants.DEEP_ENTER_DBM, rise_db=0.0, rise_noise_k=0.0, smoothing_samples=1,
     smoothing_max_s=constants.SMOOTHING_S, enter_dwell_s=constants.DEEP_ENTER_DWELL_S,
-    enter_sightings=constants.DEEP_ENTER_SIGHTINGS, long_dwell_s=constants.DEEP_LONG_DWELL_S)
+    enter_sightings=constants.DEEP_ENTER_SIGHTINGS, long_dwell_s=constants.DEEP_LONG_DWELL_S,
+    rise_hold_db=float("inf"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +95,9 @@ class _Token:
     evaluated: float = float("-inf")
     inside: bool = False
     since: float | None = None  # when the smoothed RSSI crossed the threshold that matters now
-    count_at_since: int = 0
-    rose: bool = False  # the rise of a walk-in through the door was seen in this stretch
+    rose_at: float | None = None  # when the rise of a walk-in through the door was seen
+    rose_to: float = 0.0  # the smoothed RSSI it rose to
+    count_at_rise: int = 0
     last_rssi: int | None = None
     jitter: float = constants.JITTER_PRIOR_DB  # running mean of |rssi - previous rssi|
 
@@ -195,16 +199,18 @@ class PresenceEngine:
             history.popleft()
         if not token.inside:
             if smoothed < s.enter_dbm:
-                token.since, token.rose = None, False
+                token.since = token.rose_at = None
                 return []
             if token.since is None:
-                token.since, token.count_at_since = t, token.count
-            token.rose = token.rose or smoothed - self._baseline(token, t) >= self._rise_needed(token)
-            dwelt = t - token.since
-            if ((token.rose and dwelt >= s.enter_dwell_s
-                 and token.count - token.count_at_since >= s.enter_sightings)
-                    or dwelt >= s.long_dwell_s):
-                token.inside, token.since = True, None
+                token.since = t
+            if token.rose_at is not None and smoothed < token.rose_to - s.rise_hold_db:
+                token.rose_at = None  # fell back: walking past the door, not in
+            if token.rose_at is None and smoothed - self._baseline(token, t) >= self._rise_needed(token):
+                token.rose_at, token.rose_to, token.count_at_rise = t, smoothed, token.count
+            if ((token.rose_at is not None and t - token.rose_at >= s.enter_dwell_s
+                 and token.count - token.count_at_rise >= s.enter_sightings)
+                    or t - token.since >= s.long_dwell_s):
+                token.inside, token.since, token.rose_at = True, None, None
                 return [self._decision(token, ENTER, t)]
             return []
         if smoothed >= s.exit_dbm:

@@ -3,8 +3,9 @@ ground truth of who walked in when.
 
 The floor plan, in metres: the glass shop front runs along ``y = 0`` (inside is
 ``y > 0``) with the door at ``0.5 <= x <= 2.0``; the pavement is 2-4 m outside the glass;
-the store floor is ``-8 <= x <= 8``, ``1 <= y <= 16``. The entrance agent hangs 2.5 m
-inside, over the entrance zone where shoppers take a basket; a second agent may hang deeper in the store.
+the store floor is ``-8 <= x <= 8``, ``1 <= y <= 16``. The entrance agent hangs 3.5 m
+inside, over the entrance zone where shoppers take a basket (``-2 <= x <= 3``,
+``1.5 <= y <= 4``); a second agent may hang deeper in the store.
 
 Radio: log-distance path loss (exponent 2.2, a furnished room) from each phone's RSSI at
 1 m (-59 dBm plus the phone's own offset, ±10 dB: phones, cases and pockets differ), minus
@@ -32,7 +33,7 @@ PAVEMENT_Y = (-4.0, -2.0)
 STORE_X = (-8.0, 8.0)
 STORE_Y = (1.0, 16.0)
 STREET_END_X = 40.0  # where a walk along the pavement starts and ends
-AGENT_POSITIONS = {"entrance": (0.0, 2.5), "deep": (0.0, 9.0)}
+AGENT_POSITIONS = {"entrance": (0.5, 3.5), "deep": (0.0, 9.0)}
 ENTRANCE_PAUSE_S = (3.0, 40.0)
 
 RSSI_AT_1M = -59.0

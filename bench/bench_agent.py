@@ -26,16 +26,19 @@ from beacon_agent.replay import replay
 from rewards_protocol.events import ENTER
 from rewards_protocol.presence import frame_from_manufacturer_data
 
-# Fresh seeds: the entrance constants were tuned on seeds 1-3, the deep agent's on 11-12.
-SEEDS = (101, 102, 103)
+# Seeds never tuned on: the constants were tuned with this scoring on seeds 1-20. Six
+# seeds (101-103, then 104-106 added before the current constants were first scored
+# here) so that one lucky or unlucky seed moves the table less.
+SEEDS = (101, 102, 103, 104, 105, 106)
 CONDITIONS = ((2.0, 0.0), (4.0, 0.25), (6.0, 0.5))  # (RSSI noise sigma dB, packet loss)
 CROWD = {"walk_ins": 40, "window_shoppers": 40, "passers_by": 80, "minutes": 60.0}
 NOTE = ("ours vs naive: a fixed threshold cannot tell a strong phone behind the glass from a "
         "weak one inside (phones differ by 20 dB), so naive lets window shoppers and passers-by "
         "in; ours asks the entrance agent for a rise within 20 s (the walk through the door, "
-        "the same for weak and strong phones) of 22 dB plus twice the noise of the phone's "
-        "own median (so noisy, sparse phones cannot fake it) and a dwell after it, and the deep "
-        "agent for a level no one outside can reach there, held for 20 s.")
+        "the same for weak and strong phones) of 20 dB plus twice the noise of the phone's "
+        "own median (so noisy, sparse phones cannot fake it), then 8 s within 8 dB of the "
+        "level it rose to (a passer-by seen through the open door walks on and falls back), "
+        "and the deep agent for a level no one outside can reach there, held for 20 s.")
 MATCH_SLACK_S = 30.0  # an enter this long before the door crossing still counts as that visit
 
 
@@ -136,7 +139,7 @@ def accuracy() -> None:
     print(f"\nPresence accuracy: {len(SEEDS)} seeds per row (seeds {SEEDS}, none used for "
           f"tuning), each seed {CROWD['walk_ins']} walk-ins, {CROWD['window_shoppers']} window "
           f"shoppers (up to 3 min), {CROWD['passers_by']} passers-by; phones ±10 dB. "
-          f"entrance = agent 2.5 m inside the door, deep = agent on the ceiling mid-floor "
+          f"entrance = agent 3.5 m inside, over the basket stand beside the door, deep = agent on the ceiling mid-floor "
           f"(9 m in), both = a visit found by either (first check-in of either)")
     header = (f"{'engine':<14} {'noise':>5} {'loss':>5} {'precision':>9} {'recall':>7} "
               f"{'p50 s':>6} {'p95 s':>6} {'passers in':>10} {'windows in':>10}")

@@ -1,5 +1,5 @@
 """Analysis (not a benchmark): how well the entrance agent's *rise* separates walk-ins from
-the people outside, on TUNING seeds (1-3; the benchmark scores seeds 101-103).
+the people outside, on TUNING seeds (1-3; the benchmark scores seeds 101-106).
 
 For each token track it computes the largest rise of the smoothed RSSI (a median over
 ``top`` seconds) above the lowest smoothed RSSI (median over ``bottom`` seconds) of the
