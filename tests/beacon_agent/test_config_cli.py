@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
 
 from beacon_agent import cli, simulator
 from beacon_agent import config as agent_config
+from beacon_agent.engine import DEEP_AGENT
 from beacon_agent.outbox import Outbox
 from rewards_protocol import trace
 from rewards_protocol.events import parse_event
@@ -42,6 +44,17 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
                                            "BEACON_AGENT_PRESENCE_ENTER_DBM": "-70"})
     assert cfg.adapter == "hci2"
     assert cfg.presence.enter_dbm == -70.0 and cfg.presence.rise_db == 25.0
+
+
+def test_the_readmes_deep_profile_is_the_deep_agent(tmp_path: Path) -> None:
+    # What an installer copies from the README into agent.toml for the second agent.
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    profile = re.search(r"set to the deep profile \((.*?);\s*`engine.DEEP_AGENT`", readme, re.S)
+    assert profile is not None
+    path = provisioned(tmp_path)
+    with path.open("a") as out:
+        out.write("[presence]\n" + "\n".join(re.findall(r"`([a-z_]+ = [^`]+)`", profile[1])) + "\n")
+    assert agent_config.load(path, environ={}).presence == DEEP_AGENT
 
 
 def test_remote_settings_override_local_ones(tmp_path: Path) -> None:
