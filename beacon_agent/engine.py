@@ -12,13 +12,20 @@ it), adds the agent's calibration offset, and decides (thresholds and their reas
   within ``rise_lookback_s`` by ``rise_db`` plus ``rise_noise_k`` times how far the
   token's own noise can move its median (someone came through the door: relative, so
   it holds for weak and strong phones alike; noise-aware, so a clean phone is decided
-  in seconds and a noisy, sparse one must show more) and then, for ``enter_dwell_s``
-  with ``enter_sightings`` sightings, stayed within ``rise_hold_db`` of the level it
-  rose to (someone walking past the door falls back as they walk on); or once it has
-  stayed above the gate for ``long_dwell_s``, longer than anyone stands at the window;
+  in seconds and a noisy, sparse one must show more) and then stayed within
+  ``rise_hold_db`` of the level it rose to, with ``enter_sightings`` sightings, for
+  ``enter_dwell_s`` after a rise of ``sure_rise_db`` or more, or for the longer
+  ``modest_rise_dwell_s`` after a smaller one (someone walking past the door falls back
+  as they walk on; the ones who rise at all rise modestly and need the longer look); or
+  once it has stayed above the gate for ``long_dwell_s``, longer than anyone stands at
+  the window;
 - ``exit`` once, after an enter, it has stayed below ``exit_dbm`` (lower than the gate:
   hysteresis, so a phone hovering at the threshold does not flap) for ``exit_dwell_s``,
   or the token has not been seen for ``away_timeout_s``.
+
+The rise is measured from the lowest smoothed RSSI of the look-back, counting only
+medians of at least ``baseline_samples`` samples: the median of a new token's
+first one or two sightings is a single noisy reading, too low as often as too high.
 
 A token that is never entered is forgotten silently after the away timeout.
 """
@@ -33,7 +40,7 @@ from typing import Any
 
 from beacon_agent import constants
 from rewards_protocol.events import ENTER, EXIT, PresenceEvent
-from rewards_protocol.presence import WINDOW_SECONDS, Frame
+from rewards_protocol.presence import Frame
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +60,10 @@ class EngineSettings:
     smoothing_s: float = constants.SMOOTHING_S
     smoothing_samples: int = constants.SMOOTHING_SAMPLES
     smoothing_max_s: float = constants.SMOOTHING_MAX_S
-    rotation_margin_s: float = constants.ROTATION_MARGIN_S
     rise_hold_db: float = constants.RISE_HOLD_DB
+    sure_rise_db: float = constants.SURE_RISE_DB
+    modest_rise_dwell_s: float = constants.MODEST_RISE_DWELL_S
+    baseline_samples: int = constants.BASELINE_SAMPLES
     calibration_db: float = 0.0
 
     def updated(self, changes: dict[str, Any]) -> EngineSettings:
@@ -69,9 +78,10 @@ class EngineSettings:
 # absolute level held for a dwell, no rise asked.
 DEEP_AGENT = EngineSettings(
     enter_dbm=constants.DEEP_ENTER_DBM, rise_db=0.0, rise_noise_k=0.0, smoothing_samples=1,
-    smoothing_max_s=constants.SMOOTHING_S, enter_dwell_s=constants.DEEP_ENTER_DWELL_S,
+    smoothing_s=constants.DEEP_SMOOTHING_S, smoothing_max_s=constants.DEEP_SMOOTHING_S,
+    enter_dwell_s=constants.DEEP_ENTER_DWELL_S, modest_rise_dwell_s=constants.DEEP_ENTER_DWELL_S,
     enter_sightings=constants.DEEP_ENTER_SIGHTINGS, long_dwell_s=constants.DEEP_LONG_DWELL_S,
-    rise_hold_db=float("inf"))
+    rise_hold_db=float("inf"), baseline_samples=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,12 +101,14 @@ class _Token:
     rssi_max: int = -128
     histogram: dict[int, int] = field(default_factory=dict)  # rssi -> sightings, for the median
     recent: deque[tuple[float, int]] = field(default_factory=deque)
-    history: deque[tuple[float, float]] = field(default_factory=deque)  # (t, smoothed)
+    history: deque[tuple[float, float]] = field(default_factory=deque)  # (t, smoothed): baselines
     evaluated: float = float("-inf")
     inside: bool = False
     since: float | None = None  # when the smoothed RSSI crossed the threshold that matters now
     rose_at: float | None = None  # when the rise of a walk-in through the door was seen
+    rose_from: float = 0.0  # the baseline it rose from
     rose_to: float = 0.0  # the smoothed RSSI it rose to
+    rose_by: float = 0.0  # the largest rise since, net of the noise margin
     count_at_rise: int = 0
     last_rssi: int | None = None
     jitter: float = constants.JITTER_PRIOR_DB  # running mean of |rssi - previous rssi|
@@ -164,19 +176,6 @@ class PresenceEngine:
         median = values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
         return median + self.settings.calibration_db
 
-    def _baseline(self, token: _Token, t: float) -> float:
-        """The lowest smoothed RSSI of the look-back. A token that appeared within it, away
-        from a window boundary, is a phone that just came into range (or whose app just
-        opened): it rose from below the receiver's floor. One that appeared at a boundary
-        is a rotation of a phone that was already here, so it gets no such credit."""
-        s = self.settings
-        baseline = min(value for _, value in token.history)
-        if token.first_seen > t - s.rise_lookback_s:
-            offset = token.first_seen % WINDOW_SECONDS
-            if s.rotation_margin_s <= offset <= WINDOW_SECONDS - s.rotation_margin_s:
-                baseline = min(baseline, constants.RECEIVER_FLOOR_DBM)
-        return baseline
-
     def _rise_needed(self, token: _Token) -> float:
         """The rise that counts as a walk-in for this token: the base plus a margin for
         how far noise alone can move its median. Successive samples of a phone standing
@@ -193,9 +192,10 @@ class PresenceEngine:
         token.evaluated = t
         smoothed = self._smoothed(token)
         history = token.history
-        history.append((t, smoothed))
+        if len(token.recent) >= s.baseline_samples:
+            history.append((t, smoothed))
         horizon = t - s.rise_lookback_s
-        while history[0][0] < horizon:
+        while history and history[0][0] < horizon:
             history.popleft()
         if not token.inside:
             if smoothed < s.enter_dbm:
@@ -205,11 +205,19 @@ class PresenceEngine:
                 token.since = t
             if token.rose_at is not None and smoothed < token.rose_to - s.rise_hold_db:
                 token.rose_at = None  # fell back: walking past the door, not in
-            if token.rose_at is None and smoothed - self._baseline(token, t) >= self._rise_needed(token):
-                token.rose_at, token.rose_to, token.count_at_rise = t, smoothed, token.count
-            if ((token.rose_at is not None and t - token.rose_at >= s.enter_dwell_s
-                 and token.count - token.count_at_rise >= s.enter_sightings)
-                    or t - token.since >= s.long_dwell_s):
+            margin = self._rise_needed(token) - s.rise_db
+            if token.rose_at is None and history:
+                baseline = min(value for _, value in history)
+                if smoothed - baseline >= s.rise_db + margin:
+                    token.rose_at, token.count_at_rise = t, token.count
+                    token.rose_from, token.rose_to, token.rose_by = baseline, smoothed, float("-inf")
+            entered = t - token.since >= s.long_dwell_s
+            if token.rose_at is not None:
+                token.rose_by = max(token.rose_by, smoothed - token.rose_from - margin)
+                dwell = s.enter_dwell_s if token.rose_by >= s.sure_rise_db else s.modest_rise_dwell_s
+                entered = entered or (t - token.rose_at >= dwell
+                                      and token.count - token.count_at_rise >= s.enter_sightings)
+            if entered:
                 token.inside, token.since, token.rose_at = True, None, None
                 return [self._decision(token, ENTER, t)]
             return []

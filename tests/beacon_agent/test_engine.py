@@ -180,10 +180,42 @@ def test_rotation_at_a_window_boundary_is_not_a_new_arrival() -> None:
     assert decisions[1].t >= boundary + constants.AWAY_TIMEOUT_S
 
 
-def test_phone_first_heard_close_mid_window_came_from_below_the_floor() -> None:
-    # An iPhone shopper opens the app inside the door: nothing heard before.
-    phone = Phone(engine(), frame(9), MID_WINDOW).hold(-64, 20)
+def test_phone_first_heard_close_enters_on_the_long_dwell() -> None:
+    # A shopper opens the app inside the door: no rise was heard, and nothing tells her
+    # from a strong phone first heard behind the glass until she has stayed longer than
+    # anyone stands at the window.
+    phone = Phone(engine(), frame(9), MID_WINDOW).hold(-64, constants.LONG_DWELL_S - 5)
+    assert phone.kinds() == []
+    phone.hold(-64, 10)
     assert phone.kinds() == [ENTER]
+
+
+def test_a_new_tokens_first_readings_are_no_baseline() -> None:
+    # Two readings at the floor, then a steady level 20 dB higher: a median of one or two
+    # samples is noise, not where the phone was, so there was no rise to speak of.
+    phone = Phone(engine(), frame(19), MID_WINDOW).hold(-100, 1).hold(-80, 60)
+    assert phone.kinds() == []
+    # Had it counted, the same readings would have made a walk-in.
+    counted = Phone(engine(baseline_samples=1), frame(20), MID_WINDOW).hold(-100, 1)
+    counted.hold(-80, 60)
+    assert counted.kinds() == [ENTER]
+
+
+def test_a_modest_rise_must_hold_longer_than_a_sure_one() -> None:
+    # Both rise and stay 14 s, then fall 12 dB (walked on behind the glass). A rise of
+    # 26 dB is more than any passer-by shows and enters after the short hold; one of
+    # 20 dB is what a passer-by can show on the way to the door, and must hold longer.
+    assert constants.RISE_DB < 20 < constants.SURE_RISE_DB < 26
+    assert constants.ENTER_DWELL_S + 5 < 14 < constants.MODEST_RISE_DWELL_S
+    sure = Phone(engine(), frame(21), MID_WINDOW).hold(-92, 30).hold(-66, 14).hold(-78, 30)
+    assert sure.kinds() == [ENTER]
+    modest = Phone(engine(), frame(22), MID_WINDOW).hold(-86, 30).hold(-66, 14).hold(-78, 30)
+    assert modest.kinds() == []
+    stays = Phone(engine(), frame(23), MID_WINDOW).hold(-86, 30)
+    at_door = stays.t
+    stays.hold(-66, 30)
+    assert stays.kinds() == [ENTER]
+    assert stays.decisions[0].t - at_door >= constants.MODEST_RISE_DWELL_S
 
 
 def test_calibration_offset_is_added_before_deciding() -> None:
