@@ -36,7 +36,7 @@ ENTER_DBM = -88.0
 # behind glass to 1-3 m with none; a window shopper from ~25 m to 4-8 m, glass both
 # times. With few, noisy samples a median wanders and fakes a rise, so the rise asked of a
 # token is RISE_DB plus RISE_NOISE_K times the wander of its own median (its noise over
-# the square root of its sample count, see engine._rise_needed): a clean, chatty phone
+# the square root of its sample count, see engine._noise_margin): a clean, chatty phone
 # enters on 18 dB in seconds, a noisy, sparse one must rise ~21-24. 18 dB, with the longer
 # look at modest rises below, found 98.1 % of walk-ins and let no passer-by in. 17 dB,
 # tried with an earlier form of the longer look, let 3 passers-by and three times the

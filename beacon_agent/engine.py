@@ -24,8 +24,8 @@ it), adds the agent's calibration offset, and decides (thresholds and their reas
   or the token has not been seen for ``away_timeout_s``.
 
 The rise is measured from the lowest smoothed RSSI of the look-back, counting only
-medians of at least ``baseline_samples`` samples: the median of a new token's
-first one or two sightings is a single noisy reading, too low as often as too high.
+medians of at least ``baseline_samples`` samples: the median of a new token's first
+few sightings is one or two noisy readings, too low as often as too high.
 
 A token that is never entered is forgotten silently after the away timeout.
 """
@@ -176,14 +176,14 @@ class PresenceEngine:
         median = values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
         return median + self.settings.calibration_db
 
-    def _rise_needed(self, token: _Token) -> float:
-        """The rise that counts as a walk-in for this token: the base plus a margin for
-        how far noise alone can move its median. Successive samples of a phone standing
+    def _noise_margin(self, token: _Token) -> float:
+        """What a walk-in's rise must add to ``rise_db`` for this token: how far noise
+        alone can move its median. Successive samples of a phone standing
         still differ by 1.13 sigma on average, and a median of n samples wanders by about
         1.25 sigma / sqrt(n): a clean, chatty phone is decided on the base, a noisy or
         sparse one must rise further."""
         sigma = token.jitter / 1.128
-        return self.settings.rise_db + self.settings.rise_noise_k * sigma / len(token.recent) ** 0.5
+        return self.settings.rise_noise_k * sigma / len(token.recent) ** 0.5
 
     def _decide(self, token: _Token, t: float) -> list[Decision]:
         s = self.settings
@@ -205,7 +205,7 @@ class PresenceEngine:
                 token.since = t
             if token.rose_at is not None and smoothed < token.rose_to - s.rise_hold_db:
                 token.rose_at = None  # fell back: walking past the door, not in
-            margin = self._rise_needed(token) - s.rise_db
+            margin = self._noise_margin(token)
             if token.rose_at is None and history:
                 baseline = min(value for _, value in history)
                 if smoothed - baseline >= s.rise_db + margin:
