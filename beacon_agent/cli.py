@@ -83,7 +83,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
             api.close()
         counters = outbox.counters()
         print(f"uploaded {sent} events: " + ", ".join(
-            f"{counters.get(k, 0)} {k}" for k in ("accepted", "duplicate", "rejected")))
+            f"{counters.get(k, 0)} {k}" for k in ("accepted", "duplicate", "rejected", "refused")))
     return 0
 
 
@@ -132,7 +132,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_provision(args: argparse.Namespace) -> int:
-    from beacon_agent.upload import AgentApi, ApiUnavailable
+    from beacon_agent.upload import AgentApi, AgentApiError
 
     secret = sys.stdin.readline().strip() if args.secret == "-" else args.secret
     path = args.config or agent_config.DEFAULT_PATH
@@ -147,7 +147,7 @@ def cmd_provision(args: argparse.Namespace) -> int:
     api = AgentApi(cfg.api_url, cfg.agent_id, cfg.secret())
     try:
         remote = api.fetch_config()
-    except ApiUnavailable as exc:
+    except AgentApiError as exc:
         print(f"the API did not accept this agent yet: {exc}", file=sys.stderr)
         return EXIT_UPLOAD_FAILED
     finally:

@@ -7,6 +7,10 @@ before anyone tries to upload it, and deleted only after the API answered for it
   ``constants.OUTBOX_MAX_EVENTS``). When full, the oldest events are dropped to make room
   (a fresh walk-in is worth more than one the API has not heard of for a week) and every
   dropped event is counted in ``dropped_full``, which ``beacon-agent status`` shows.
+- Refused events (the API refused them with a code, see ``upload``) move to ``refused``
+  with that code, counted in ``refused``, the last code in the status; an engineer can
+  read them there (``sqlite3 outbox.sqlite3 'SELECT * FROM refused'``). At most
+  ``max_events`` are kept, like the queue.
 - Also holds the agent's small status record (last upload, adverts/s, scanner state),
   so ``beacon-agent status`` reads one file.
 
@@ -33,6 +37,14 @@ CREATE TABLE IF NOT EXISTS outbox (
     event_id TEXT NOT NULL UNIQUE,
     decided_at REAL NOT NULL,
     event TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS refused (
+    seq INTEGER PRIMARY KEY,
+    event_id TEXT NOT NULL UNIQUE,
+    decided_at REAL NOT NULL,
+    event TEXT NOT NULL,
+    code TEXT NOT NULL,
+    refused_at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS status (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -89,6 +101,29 @@ class Outbox:
             self._db.executemany("DELETE FROM outbox WHERE seq = ?", [(s,) for s in seqs])
             for name, value in counts.items():
                 self._count(name, value)
+
+    def set_aside(self, seqs: Iterable[int], code: str, at: float) -> None:
+        """Move events the API refused for good out of the queue, with the API's code,
+        in one transaction; counted in ``refused``."""
+        seqs = list(seqs)
+        with self._transaction():
+            self._db.executemany(
+                "INSERT OR IGNORE INTO refused (seq, event_id, decided_at, event, code, "
+                "refused_at) SELECT seq, event_id, decided_at, event, ?, ? "
+                "FROM outbox WHERE seq = ?", [(code, at, s) for s in seqs])
+            self._db.executemany("DELETE FROM outbox WHERE seq = ?", [(s,) for s in seqs])
+            self._db.execute("DELETE FROM refused WHERE seq NOT IN "
+                             "(SELECT seq FROM refused ORDER BY seq DESC LIMIT ?)",
+                             (self.max_events,))
+            self._count("refused", len(seqs))
+            self._db.execute("INSERT OR REPLACE INTO status (name, value) VALUES (?, ?)",
+                             ("last_refusal_code", json.dumps(code)))
+
+    def refused(self, limit: int) -> list[tuple[str, dict[str, Any]]]:
+        """The newest ``limit`` refused events, as ``(code, event)``."""
+        rows = self._db.execute("SELECT code, event FROM refused ORDER BY seq DESC LIMIT ?",
+                                (limit,))
+        return [(code, json.loads(event)) for code, event in rows]
 
     def depth(self) -> int:
         return self._depth()

@@ -23,7 +23,7 @@ from beacon_agent.engine import Decision, PresenceEngine
 from beacon_agent.outbox import Outbox
 from beacon_agent.pipeline import Pipeline
 from beacon_agent.radio import OnAdvert
-from beacon_agent.upload import AgentApi, ApiUnavailable, Uploader
+from beacon_agent.upload import AgentApi, AgentApiError, ApiUnavailable, Uploader
 
 log = logging.getLogger(__name__)
 
@@ -65,18 +65,18 @@ class AgentService:
         the API cannot be reached."""
         try:
             remote = self._api.fetch_config()
-        except ApiUnavailable as exc:
+        except AgentApiError as exc:
             log.warning("remote settings unavailable, keeping the current ones: %s", exc)
             return
         self.config = self.config.with_remote(remote)
         self.engine.settings = self.config.presence
         self.pipeline.company_id = self.config.company_id
 
-    def _heartbeat(self, queue_depth: int) -> None:
+    def _heartbeat(self, queue_depth: int, refused: int, last_refusal_code: str | None) -> None:
         try:
             self._api.heartbeat(queue_depth, self._adverts_per_second, self.radio.state,
-                                __version__)
-        except ApiUnavailable as exc:
+                                __version__, refused, last_refusal_code)
+        except AgentApiError as exc:
             log.warning("heartbeat failed: %s", exc)
 
     async def _housekeeping(self, stop: asyncio.Event) -> None:
@@ -101,7 +101,9 @@ class AgentService:
             if now >= next_heartbeat:
                 next_heartbeat = now + constants.HEARTBEAT_EVERY_S
                 # The outbox connection belongs to this thread: read it here.
-                await asyncio.to_thread(self._heartbeat, self.outbox.depth())
+                await asyncio.to_thread(self._heartbeat, self.outbox.depth(),
+                                        self.outbox.counters().get("refused", 0),
+                                        self.outbox.status().get("last_refusal_code"))
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Run until ``stop`` is set, SIGTERM/SIGINT arrives or the radio ends (a finished

@@ -1,11 +1,22 @@
 """Signed requests to the rewards API (PROTOCOLS.md section 3) and the uploader that
 empties the outbox through them.
 
+Errors come in two types, as httpx tells a transport error from a status:
+
+- ``ApiUnavailable``: no useful answer yet (no network, a timeout, a 5xx, 429) or an
+  answer about the agent rather than the request (401/403 while its clock or secret is
+  wrong, 404 while its URL is wrong). The same request may succeed later: the uploader
+  keeps the batch and retries it with exponential backoff and full jitter, so a fleet
+  of agents coming back after an outage does not hit the API in step.
+- ``ApiRefused``: the API read the request and refused it with a code (400, 413, 422).
+  Sending the same bytes again gets the same answer, so the uploader splits the batch
+  in halves until it finds the events that are refused on their own, sets those aside
+  in the outbox with the code (counted, reported in the heartbeat and shown on the
+  dashboard) and goes on with the rest: one bad event never blocks a store's walk-ins.
+
 An event leaves the outbox only when the API answered for it (``accepted``,
-``duplicate`` or ``rejected``; a rejection is final, counted and logged). Anything else
-(no network, a timeout, a 5xx, a 401 while the clock is wrong) keeps the batch and
-retries it with exponential backoff and full jitter, so a fleet of agents coming back
-after an outage does not hit the API in step. ``event_id`` makes a re-sent event harmless.
+``duplicate`` or ``rejected``; a rejection is final, counted and logged) or refused it.
+``event_id`` makes a re-sent event harmless.
 """
 
 from __future__ import annotations
@@ -22,7 +33,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_never, wait_random_
 from tenacity.stop import StopBaseT
 
 from beacon_agent import constants
-from beacon_agent.outbox import Outbox
+from beacon_agent.outbox import Outbox, Pending
 from rewards_protocol.events import (
     ACCEPTED,
     CONFIG_PATH,
@@ -37,8 +48,42 @@ from rewards_protocol.signing import sign_headers
 log = logging.getLogger(__name__)
 
 
-class ApiUnavailable(Exception):
-    """The API did not answer usefully; the request may be retried as it is."""
+# Statuses that say the request itself will never be accepted: the same body gets the
+# same answer. Every other 4xx is about the agent (clock, secret, URL) and may pass later.
+_REFUSED_STATUSES = frozenset({400, 413, 422})
+
+
+class AgentApiError(Exception):
+    """A request did not get the answer it wanted: ApiUnavailable or ApiRefused."""
+
+
+class ApiUnavailable(AgentApiError):
+    """No useful answer yet; the request may be retried as it is. ``status`` and ``code``
+    are None when nothing answered at all."""
+
+    def __init__(self, message: str, status: int | None = None, code: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class ApiRefused(AgentApiError):
+    """The API refused the request with an error code; the same request never passes."""
+
+    def __init__(self, message: str, status: int, code: str):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+def _error_code(response: httpx.Response) -> str:
+    """The API's error code (``{"error": {"code": ...}}``), or ``http_<status>`` when the
+    answer is not in that shape (a proxy's page, say)."""
+    try:
+        code = response.json()["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        return f"http_{response.status_code}"
+    return code if isinstance(code, str) and code else f"http_{response.status_code}"
 
 
 class AgentApi:
@@ -72,8 +117,11 @@ class AgentApi:
         except httpx.HTTPError as exc:
             raise ApiUnavailable(f"{method} {path}: {exc!r}") from exc
         if response.status_code >= 300:
-            raise ApiUnavailable(f"{method} {path}: HTTP {response.status_code} "
-                                 f"{response.text[:300]}")
+            code = _error_code(response)
+            message = f"{method} {path}: HTTP {response.status_code} {code}"
+            if response.status_code in _REFUSED_STATUSES:
+                raise ApiRefused(message, response.status_code, code)
+            raise ApiUnavailable(message, response.status_code, code)
         try:
             return response.json()
         except ValueError as exc:
@@ -96,10 +144,12 @@ class AgentApi:
         return answer
 
     def heartbeat(self, queue_depth: int, adverts_per_second: float, scanner_state: str,
-                  software_version: str) -> None:
+                  software_version: str, refused: int = 0,
+                  last_refusal_code: str | None = None) -> None:
         self._request("POST", HEARTBEAT_PATH, {
             "queue_depth": queue_depth, "software_version": software_version,
-            "adverts_per_second": round(adverts_per_second, 2), "scanner_state": scanner_state})
+            "adverts_per_second": round(adverts_per_second, 2), "scanner_state": scanner_state,
+            "refused_events": refused, "last_refusal_code": last_refusal_code})
 
 
 class Uploader:
@@ -120,12 +170,26 @@ class Uploader:
         self._backoff_max_s = backoff_max_s
 
     def upload_batch(self) -> int:
-        """Send the oldest pending batch once; returns how many events were answered for.
-        Raises ApiUnavailable (nothing is deleted then)."""
+        """Send the oldest pending batch once; returns how many events were answered for
+        or set aside. Raises ApiUnavailable (nothing is deleted then)."""
         pending = self.outbox.pending(self.batch_size)
         if not pending:
             return 0
-        results = self.api.send_sightings([p.event for p in pending])
+        return self._send(pending)
+
+    def _send(self, pending: list[Pending]) -> int:
+        """Send ``pending``; a refused batch is halved until the refused events stand
+        alone, and those are set aside with the API's code."""
+        try:
+            results = self.api.send_sightings([p.event for p in pending])
+        except ApiRefused as refusal:
+            if len(pending) > 1:
+                half = len(pending) // 2
+                return self._send(pending[:half]) + self._send(pending[half:])
+            log.error("the API refused event %s for good (%s); set aside",
+                      pending[0].event["event_id"], refusal.code)
+            self.outbox.set_aside([pending[0].seq], refusal.code, self._now())
+            return 1
         answered = [p for p in pending if p.event["event_id"] in results]
         counts = {ACCEPTED: 0, DUPLICATE: 0, REJECTED: 0}
         for p in answered:

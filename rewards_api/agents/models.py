@@ -38,6 +38,9 @@ class Agent(Base):
     software_version: Mapped[str | None] = mapped_column(String(40))
     adverts_per_second: Mapped[float | None]
     scanner_state: Mapped[str | None] = mapped_column(String(40))
+    # Events the API refused for good and the agent set aside (see beacon_agent.upload).
+    refused_events: Mapped[int | None]
+    last_refusal_code: Mapped[str | None] = mapped_column(String(40))
 
     store: Mapped[Store] = relationship(lazy="joined")
 

@@ -112,6 +112,8 @@ def record_heartbeat(agent: Agent, beat: dict[str, Any], now: dt.datetime) -> No
     agent.software_version = beat["software_version"]
     agent.adverts_per_second = beat["adverts_per_second"]
     agent.scanner_state = beat["scanner_state"]
+    agent.refused_events = beat["refused_events"]
+    agent.last_refusal_code = beat["last_refusal_code"]
 
 
 def agents_of(s: Session, store_id: int | None) -> list[Agent]:
@@ -128,6 +130,7 @@ def agent_view(agent: Agent) -> dict[str, Any]:
         "last_seen_at": agent.last_seen_at.isoformat() if agent.last_seen_at else None,
         "queue_depth": agent.queue_depth, "software_version": agent.software_version,
         "adverts_per_second": agent.adverts_per_second, "scanner_state": agent.scanner_state,
+        "refused_events": agent.refused_events, "last_refusal_code": agent.last_refusal_code,
         "rssi_offset": agent.rssi_offset, "enter_rssi": agent.enter_rssi,
         "dwell_seconds": agent.dwell_seconds, "exit_after_seconds": agent.exit_after_seconds,
     }

@@ -46,6 +46,9 @@ class HeartbeatIn(StrictSchema):
     software_version = String(required=True, validate=Length(min=1, max=40))
     adverts_per_second = Float(required=True, validate=Range(min=0))
     scanner_state = String(required=True, validate=Length(min=1, max=40))
+    # Agents before these fields send neither.
+    refused_events = Integer(load_default=0, validate=Range(min=0))
+    last_refusal_code = String(load_default=None, allow_none=True, validate=Length(min=1, max=40))
 
 
 class AgentsQuery(StrictSchema):
@@ -65,7 +68,8 @@ def config() -> dict[str, Any]:
 @bp.input(HeartbeatIn)
 @bp.doc(description=_SIGNED["description"])
 def heartbeat(json_data: dict[str, Any]) -> dict[str, Any]:
-    """Record that the agent is alive, with its outbox depth and scanner state."""
+    """Record that the agent is alive, with its outbox depth, scanner state and the events
+    it set aside because the API refused them."""
     services.record_heartbeat(g.agent, json_data, clock.now())
     db.session().commit()
     return {"recorded": True}

@@ -172,8 +172,8 @@ def adoption(s: Session, store: Store, p: Period) -> dict[str, Any]:
 
 
 def agent_health(s: Session, store: Store, now: dt.datetime) -> list[dict[str, Any]]:
-    """Each active agent of the store with its last heartbeat, outbox queue depth and
-    radio rate; ``healthy`` is false when heartbeats stopped."""
+    """Each active agent of the store with its last heartbeat, outbox queue depth, radio
+    rate and refused events; ``healthy`` is false when heartbeats stopped."""
     result = []
     for agent in s.scalars(select(Agent).where(Agent.store_id == store.id,
                                                Agent.disabled_at.is_(None)).order_by(Agent.id)):
@@ -184,6 +184,8 @@ def agent_health(s: Session, store: Store, now: dt.datetime) -> list[dict[str, A
             "seconds_since_heartbeat": int((now - seen).total_seconds()) if seen else None,
             "queue_depth": agent.queue_depth, "adverts_per_second": agent.adverts_per_second,
             "scanner_state": agent.scanner_state,
+            "refused_events": agent.refused_events or 0,
+            "last_refusal_code": agent.last_refusal_code,
             "healthy": seen is not None and now - seen <= AGENT_STALE_AFTER,
         })
     return result

@@ -43,6 +43,7 @@ class StandInApi:
         "enter_rssi": None, "dwell_seconds": None, "exit_after_seconds": None,
         "max_batch_events": 500})
     fail_next: int = 0  # answer this many sighting batches with 503
+    refuse_tokens: set[str] = field(default_factory=set)  # a batch holding one gets 422
     hold: threading.Event | None = None  # when set, sighting requests wait for it, then 503
     accepted: list[dict[str, Any]] = field(default_factory=list)
     duplicates: int = 0
@@ -69,12 +70,14 @@ class StandInApi:
         self.requested.set()
         if self.hold is not None:
             self.hold.wait(30)
-            return 503, {"code": "unavailable"}
+            return 503, _error("unavailable")
         with self._lock:
             self.batches += 1
             if self.fail_next > 0:
                 self.fail_next -= 1
-                return 503, {"code": "unavailable"}
+                return 503, _error("unavailable")
+            if any(raw.get("token") in self.refuse_tokens for raw in body["events"]):
+                return 422, _error("invalid_request")
             results = []
             known = {e["event_id"] for e in self.accepted}
             for raw in body["events"]:
@@ -94,6 +97,11 @@ class StandInApi:
             return 200, {"results": results}
 
 
+def _error(code: str) -> dict[str, Any]:
+    """The API's error shape (rewards_api.errors)."""
+    return {"error": {"code": code, "message": f"stand-in: {code}"}}
+
+
 @pytest.fixture
 def stand_in_api() -> Iterator[StandInApi]:
     api = StandInApi()
@@ -111,7 +119,7 @@ def stand_in_api() -> Iterator[StandInApi]:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if not api.verified(method, self.path, self.headers, body):
                 api.unauthorized += 1
-                return self._answer(401, {"code": "bad_signature"})
+                return self._answer(401, _error("bad_signature"))
             if method == "GET" and self.path == CONFIG_PATH:
                 return self._answer(200, api.remote_config)
             if method == "POST" and self.path == HEARTBEAT_PATH:
@@ -119,7 +127,7 @@ def stand_in_api() -> Iterator[StandInApi]:
                 return self._answer(200, {"recorded": True})
             if method == "POST" and self.path == SIGHTINGS_PATH:
                 return self._answer(*api.sightings(json.loads(body)))
-            return self._answer(404, {"code": "not_found"})
+            return self._answer(404, _error("not_found"))
 
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             self._handle("GET")

@@ -13,10 +13,11 @@ from sqlalchemy import select
 from beacon_agent import cli
 from beacon_agent import config as agent_config
 from beacon_agent.outbox import Outbox
-from beacon_agent.upload import AgentApi
+from beacon_agent.upload import AgentApi, Uploader
 from rewards_api import db
 from rewards_api.agents import services as agents
 from rewards_api.visits.models import Visit
+from rewards_protocol.events import MAX_BATCH_EVENTS, PresenceEvent
 from rewards_protocol.presence import WINDOW_SECONDS, window_of
 from tests.rewards_api.walkins.conftest import add_rule
 
@@ -80,3 +81,26 @@ def test_simulated_entrance_becomes_visits_and_walk_in_points(
     assert {r["status"] for r in results.values()} == {"duplicate"}
     with app.app_context():
         assert len(db.session().scalars(select(Visit)).all()) == 2
+
+
+def test_a_batch_the_api_refuses_as_too_large_is_split_not_lost(
+        app: Any, world: Any, live_url: str, tmp_path: Path) -> None:
+    with app.app_context():
+        agent, secret = agents.provision(db.session(), world.store_ids[0], "entrance")
+        db.session().commit()
+        agent_id = str(agent.id)
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    count = MAX_BATCH_EVENTS + 100
+    now = time.time()
+    outbox.put((now, PresenceEvent(
+        event_id=PresenceEvent.new_id(), kind="enter", frame_version=1, key_id=0,
+        token=f"{n:032x}", first_seen=now - 30, last_seen=now, rssi_max=-60, rssi_median=-66,
+        count=30)) for n in range(count))
+    api_client = AgentApi(live_url, agent_id, bytes.fromhex(secret))
+    # A misconfigured batch size: the API answers 413 batch_too_large for the whole batch.
+    uploader = Uploader(outbox, api_client, batch_size=count, sleep=lambda _: None)
+    assert uploader.drain() == count
+    api_client.close()
+    # Each half was answered event by event (tokens nobody was given: rejected, not refused).
+    assert outbox.depth() == 0
+    assert outbox.counters() == {"rejected": count}

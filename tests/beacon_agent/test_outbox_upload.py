@@ -86,9 +86,44 @@ def test_bad_signature_keeps_the_events(tmp_path: Path, stand_in_api: StandInApi
     outbox = Outbox(tmp_path / "outbox.sqlite3")
     outbox.put([(0.0, event(1))])
     uploader = Uploader(outbox, api_for(stand_in_api, secret=b"x" * 32), sleep=lambda _: None)
-    with pytest.raises(ApiUnavailable, match="401"):
+    with pytest.raises(ApiUnavailable, match="401") as failure:
         uploader.drain(stop=stop_after_attempt(2))
+    # An answer about the agent, not the events: kept and retried, the code read.
+    assert (failure.value.status, failure.value.code) == (401, "bad_signature")
     assert stand_in_api.unauthorized == 2 and outbox.depth() == 1
+    assert "refused" not in outbox.counters()
+
+
+def test_no_answer_has_no_code(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    outbox.put([(0.0, event(1))])
+    api = AgentApi("http://127.0.0.1:9", "7", b"x" * 32)  # nothing listens on port 9
+    with pytest.raises(ApiUnavailable) as failure:
+        Uploader(outbox, api, sleep=lambda _: None).drain(stop=stop_after_attempt(1))
+    assert (failure.value.status, failure.value.code) == (None, None)
+    assert outbox.depth() == 1
+
+
+def test_a_refused_event_is_set_aside_and_the_others_go_on(
+        tmp_path: Path, stand_in_api: StandInApi) -> None:
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    events = [event(n) for n in range(9)]
+    poison = events[5]
+    stand_in_api.refuse_tokens = {poison.token}
+    outbox.put((float(n), e) for n, e in enumerate(events))
+    waits: list[float] = []
+    uploader = Uploader(outbox, api_for(stand_in_api), batch_size=8, sleep=waits.append,
+                        now=lambda: 1234.5)
+    assert uploader.drain(stop=stop_after_attempt(3)) == 9
+    assert waits == []  # a refusal is not retried as it is
+    assert sorted(e["event_id"] for e in stand_in_api.accepted) == sorted(
+        e.event_id for e in events if e is not poison)
+    assert outbox.depth() == 0
+    assert outbox.counters() == {"accepted": 8, "refused": 1}
+    assert outbox.refused(10) == [("invalid_request", poison.to_json())]
+    assert outbox.status()["last_refusal_code"] == "invalid_request"
+    # Halving finds it: 8 -> 4 -> 2 -> 1 refused, 4 + 2 + 1 accepted, then the ninth.
+    assert stand_in_api.batches == 8
 
 
 def test_rejected_events_leave_the_outbox_and_are_counted(
@@ -137,5 +172,6 @@ def test_heartbeat_and_remote_config_are_signed_requests(stand_in_api: StandInAp
                   software_version="0.1.0")
     wait_until(lambda: stand_in_api.heartbeats)
     assert stand_in_api.heartbeats == [{"queue_depth": 3, "software_version": "0.1.0",
+                                        "refused_events": 0, "last_refusal_code": None,
                                         "adverts_per_second": 12.35,
                                         "scanner_state": "scanning"}]

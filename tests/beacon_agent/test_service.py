@@ -39,4 +39,6 @@ def test_run_on_a_simulated_radio_uploads_and_beats(
     assert service.outbox.path.exists()
     beat = stand_in_api.heartbeats[0]
     assert beat["software_version"] == __version__ and beat["queue_depth"] >= 0
-    assert set(beat) == {"queue_depth", "software_version", "adverts_per_second", "scanner_state"}
+    assert set(beat) == {"queue_depth", "software_version", "adverts_per_second", "scanner_state",
+                         "refused_events", "last_refusal_code"}
+    assert (beat["refused_events"], beat["last_refusal_code"]) == (0, None)

@@ -122,10 +122,12 @@ def build(world: World) -> StoreDay:
     door, _ = agents.provision(s, berlin, "Front door")
     back, _ = agents.provision(s, berlin, "Back door")
     agents.record_heartbeat(door, {"queue_depth": 3, "software_version": "1.0",
-                                   "adverts_per_second": 12.5, "scanner_state": "scanning"},
+                                   "adverts_per_second": 12.5, "scanner_state": "scanning",
+                                   "refused_events": 0, "last_refusal_code": None},
                             NOW - dt.timedelta(seconds=40))
     agents.record_heartbeat(back, {"queue_depth": 250, "software_version": "1.0",
-                                   "adverts_per_second": 0.0, "scanner_state": "restarting"},
+                                   "adverts_per_second": 0.0, "scanner_state": "restarting",
+                                   "refused_events": 3, "last_refusal_code": "invalid_request"},
                             NOW - dt.timedelta(hours=2))
     s.commit()
     return StoreDay({n: p.id for n, p in people.items()}, tokens,

@@ -66,6 +66,9 @@ def test_agent_health(api, world, day):
     assert (agents["Front door"]["queue_depth"], agents["Front door"]["adverts_per_second"]) == (3, 12.5)
     assert agents["Back door"]["healthy"] is False
     assert agents["Back door"]["queue_depth"] == 250
+    assert (agents["Front door"]["refused_events"], agents["Front door"]["last_refusal_code"]) == (0, None)
+    assert (agents["Back door"]["refused_events"], agents["Back door"]["last_refusal_code"]) == (
+        3, "invalid_request")
 
 
 def test_another_store_sees_none_of_it(api, world, day):

@@ -36,6 +36,7 @@ def test_dashboard_draws_figures_and_charts(browser, live_url, world, day, guide
     assert "Register 1" in page.locator("#adoption-registers").inner_text()
     agents = page.locator("#agents-table").inner_text()
     assert "Front door" in agents and "No heartbeat" in agents
+    assert "3 (invalid_request)" in agents  # the back door's refused events, with their code
     assert "0.70 EUR" in page.locator("#settlement-table").inner_text()
     page.screenshot(path=guide_images / "dashboard-overview.png", full_page=True)
     page.locator("#chart-walk-ins").screenshot(path=guide_images / "dashboard-walk-ins.png")

@@ -89,11 +89,12 @@
     $("adoption-registers").replaceChildren(adoptionTable("Register", period.adoption.registers));
     $("adoption-cashiers").replaceChildren(adoptionTable("Cashier", period.adoption.cashiers));
     $("agents-table").replaceChildren(table("Beacon agents",
-      ["Agent", "State", "Last heartbeat", "Queue#", "Adverts/s#"],
+      ["Agent", "State", "Last heartbeat", "Queue#", "Adverts/s#", "Refused"],
       board.agents.map((a) => [a.label,
         { text: a.healthy ? "OK" : "No heartbeat", class: a.healthy ? "good" : "bad" },
         a.last_heartbeat_at ? `${a.seconds_since_heartbeat} s ago` : "never",
-        number(a.queue_depth), number(a.adverts_per_second)])));
+        number(a.queue_depth), number(a.adverts_per_second),
+        a.refused_events ? { text: `${a.refused_events} (${a.last_refusal_code})`, class: "bad" } : "none"])));
     $("board").hidden = false;
     await Promise.all([...document.querySelectorAll("[data-chart]")].map((node) => showChart(node, key, storeId, days)));
   }

@@ -58,7 +58,15 @@ def test_heartbeat_is_visible_to_the_stores_manager_only(app, api, walkins, worl
     assert beat["last_seen_at"] == clock.now.isoformat()
     assert (beat["queue_depth"], beat["software_version"], beat["adverts_per_second"],
             beat["scanner_state"]) == (3, "1.2.0", 41.5, "scanning")
+    assert (beat["refused_events"], beat["last_refusal_code"]) == (0, None)  # an older agent
     assert by_id[str(walkins.agents["berlin-back"].agent_id)]["last_seen_at"] is None
+
+    refusing = door.post(events.HEARTBEAT_PATH,
+                         dict(HEARTBEAT, refused_events=2, last_refusal_code="invalid_request"))
+    assert refusing.status_code == 200, refusing.get_json()
+    listing = api.get("/v1/admin/agents", auth=world.keys["manager"]).get_json()["agents"]
+    beat = next(a for a in listing if a["agent_id"] == str(door.agent_id))
+    assert (beat["refused_events"], beat["last_refusal_code"]) == (2, "invalid_request")
 
     other = api.get("/v1/admin/agents?store=berlin-1", auth=world.keys["other_manager"])
     assert other.status_code == 403
