@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import httpx
-import pyotp
 from playwright.sync_api import sync_playwright
 
 from bench.support import gunicorn
@@ -25,6 +24,7 @@ from rewards_api import create_app, db, schema_migrations
 from rewards_api.ledger import services as ledger
 from rewards_api.pos import services as pos
 from rewards_api.shoppers import services as shoppers
+from rewards_api.shoppers.services import checkout_totp
 from rewards_api.staff.services import issue_key
 from tests.support.browser import launch
 from tests.support.live import serve
@@ -73,7 +73,7 @@ def seed(url: str, shoppers_needed: int) -> tuple[list[str], list[tuple[str, str
 
 
 def code_of(person: tuple[str, str]) -> str:
-    return f"RWD1:{person[0]}:{pyotp.TOTP(person[1], digits=8, interval=30).now()}"
+    return f"RWD1:{person[0]}:{checkout_totp(person[1]).now()}"
 
 
 def sale(client: RewardsClient, person: tuple[str, str]) -> list[float]:

@@ -8,8 +8,7 @@ import argparse
 import json
 from pathlib import Path
 
-import pyotp
-
+from rewards_api.shoppers.services import checkout_totp
 from rewards_protocol import checkout_code
 
 
@@ -17,7 +16,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m demo.code", description=__doc__)
     parser.add_argument("--var", type=Path, default=Path("var"))
     shopper = json.loads((parser.parse_args().var / "demo.json").read_text())["shopper"]
-    totp = pyotp.TOTP(shopper["checkout_secret"], digits=8, interval=checkout_code.STEP_SECONDS)
+    totp = checkout_totp(shopper["checkout_secret"])
     print(f"{checkout_code.PREFIX}:{shopper['public_id']}:{totp.now()}")
 
 

@@ -37,13 +37,13 @@ from typing import Any
 
 import barcode
 import httpx
-import pyotp
 from barcode.writer import ImageWriter
 
 from beacon_agent import simulator
 from beacon_agent.radio import SpeedClock
 from pos_plugin import CheckoutSession, RewardsClient, RewardsError
 from rewards_api.demo_seed import BREAD, COFFEE, COLA
+from rewards_api.shoppers.services import checkout_totp
 from rewards_protocol import trace
 from rewards_protocol.presence import WINDOW_SECONDS
 
@@ -161,7 +161,7 @@ class Crowd:
         client = RewardsClient(self.args.api, store.register_key, timeout=HTTP_TIMEOUT_S)
         try:
             sale = CheckoutSession(client, BASKET, cashier=f"{store.code} cashier")
-            code = pyotp.TOTP(phone["checkout_secret"], digits=8, interval=30).now()
+            code = checkout_totp(phone["checkout_secret"]).now()
             sale.scan_and_apply(f"RWD1:{phone['public_id']}:{code}")
             if self.stop.is_set():
                 sale.void()  # no hold is left behind by a demo stopped mid-sale

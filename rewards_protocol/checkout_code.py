@@ -12,7 +12,7 @@ from dataclasses import dataclass
 PREFIX = "RWD1"
 STEP_SECONDS = 30
 DIGITS = 8
-_PATTERN = re.compile(r"^RWD1:([A-Z2-7]{10}):(\d{8})$")
+_PATTERN = re.compile(rf"^{PREFIX}:([A-Z2-7]{{10}}):(\d{{{DIGITS}}})$")
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,7 +93,7 @@ def verify_checkout_code(s: Session, text: str, now: dt.datetime) -> tuple[Shopp
     shopper = s.scalars(select(Shopper).where(Shopper.public_id == parsed.public_id)).first()
     if shopper is None or shopper.erased_at is not None:
         raise ApiError("checkout_code_wrong")
-    totp = shoppers.checkout_totp(shopper)
+    totp = shoppers.checkout_totp(shopper.checkout_secret)
     current = checkout_step(now)
 
     def matches(step: int) -> bool:

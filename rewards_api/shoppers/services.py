@@ -22,11 +22,10 @@ from rewards_api.errors import ApiError
 from rewards_api.ledger.models import PARTNER_PROGRAM, Account, LedgerEntry, Program
 from rewards_api.shoppers.models import Shopper, ShopperToken
 from rewards_api.visits.services import export_visits
+from rewards_protocol import checkout_code as code_format
 from rewards_protocol.checkout_code import CheckoutCode
 
 _BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-CHECKOUT_STEP_SECONDS = 30
-CHECKOUT_DIGITS = 8
 
 
 def normalize_phone(raw: str) -> str:
@@ -69,10 +68,11 @@ def register(s: Session, display_name: str, phone: str | None, ttl: dt.timedelta
     return shopper, token
 
 
-def checkout_totp(shopper: Shopper) -> pyotp.TOTP:
-    """The shopper's checkout code generator (PROTOCOLS.md section 4)."""
-    return pyotp.TOTP(shopper.checkout_secret, digits=CHECKOUT_DIGITS,
-                      interval=CHECKOUT_STEP_SECONDS)
+def checkout_totp(checkout_secret: str) -> pyotp.TOTP:
+    """The checkout code generator of a shopper's secret (PROTOCOLS.md section 4): the
+    one place its parameters meet pyotp, for the API, the demo, benchmarks and tests."""
+    return pyotp.TOTP(checkout_secret, digits=code_format.DIGITS,
+                      interval=code_format.STEP_SECONDS)
 
 
 def checkout_code(shopper: Shopper, at: dt.datetime) -> dict[str, Any]:
@@ -80,13 +80,13 @@ def checkout_code(shopper: Shopper, at: dt.datetime) -> dict[str, Any]:
     (``RWD1:<public_id>:<code>``, an SVG made by ``qrcode``) and the seconds it has left.
     For phones that cannot compute the code themselves (no WebCrypto)."""
     unix = int(at.timestamp())
-    code = checkout_totp(shopper).at(unix)
+    code = checkout_totp(shopper.checkout_secret).at(unix)
     content = str(CheckoutCode(shopper.public_id, code))
     image = qrcode.make(content, image_factory=qrcode.image.svg.SvgPathFillImage,
                         error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
     return {"code": code, "content": content,
             "qr_svg": image.to_string(encoding="unicode"),
-            "expires_in": CHECKOUT_STEP_SECONDS - unix % CHECKOUT_STEP_SECONDS}
+            "expires_in": code_format.STEP_SECONDS - unix % code_format.STEP_SECONDS}
 
 
 def update_profile(s: Session, shopper: Shopper, *, display_name: str | None,
@@ -108,7 +108,7 @@ def login(s: Session, public_id: str, code: str, ttl: dt.timedelta) -> tuple[Sho
     shopper = s.scalars(select(Shopper).where(Shopper.public_id == public_id.upper())).first()
     if shopper is None or shopper.erased_at is not None:
         raise ApiError("unauthenticated", "Unknown shopper id or wrong code.")
-    if not checkout_totp(shopper).verify(code, valid_window=1):
+    if not checkout_totp(shopper.checkout_secret).verify(code, valid_window=1):
         raise ApiError("unauthenticated", "Unknown shopper id or wrong code.")
     return shopper, _issue_token(s, shopper, ttl)
 

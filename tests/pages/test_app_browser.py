@@ -10,11 +10,11 @@ import datetime as dt
 import io
 import re
 
-import pyotp
 import pytest
 from PIL import Image
 from pyzbar.pyzbar import decode
 
+from rewards_api.shoppers.services import checkout_totp
 from tests.pages.conftest import GUIDE_IMAGES
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -41,7 +41,7 @@ def _qr_content(page):
 
 
 def _totp(secret):
-    return pyotp.TOTP(secret, digits=8, interval=30)
+    return checkout_totp(secret)
 
 
 def test_sign_up_shows_balances_and_a_scannable_checkout_code(phone, live_url, api, world,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import pyotp
+from rewards_api.shoppers.services import checkout_totp
 
 
 def test_register_then_me_shows_partner_account(api, world):
@@ -33,7 +33,7 @@ def test_same_phone_twice_is_refused(api, world):
 
 def test_login_with_checkout_code_and_token_rotation(api, world):
     shopper = api.register("Kim")
-    code = pyotp.TOTP(shopper["checkout_secret"], digits=8, interval=30).now()
+    code = checkout_totp(shopper["checkout_secret"]).now()
     login = api.post("/v1/shoppers/login", json={"public_id": shopper["public_id"], "code": code})
     assert login.status_code == 201
     new_token = login.get_json()["token"]

@@ -7,13 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import pyotp
 from sqlalchemy import select
 
 from rewards_api import db
 from rewards_api.ledger import services as ledger
 from rewards_api.ledger.models import Account, LedgerEntry, Program
 from rewards_api.shoppers.models import Shopper
+from rewards_api.shoppers.services import checkout_totp
 from tests.support.world import staff_key
 
 COFFEE, BREAD, CHOCOLATE = "4006381333931", "4000000000017", "4000000000024"
@@ -51,7 +51,7 @@ class Shop:
     registers: list[str]
 
     def code(self, at: float | None = None) -> str:
-        totp = pyotp.TOTP(self.shopper["checkout_secret"], digits=8, interval=30)
+        totp = checkout_totp(self.shopper["checkout_secret"])
         return f"RWD1:{self.shopper['public_id']}:{totp.at(at) if at else totp.now()}"
 
     def open(self, register: int = 0, **body: Any) -> Any:
