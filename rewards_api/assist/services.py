@@ -28,7 +28,7 @@ from rewards_api.scans.models import RefusedScan
 from rewards_api.shoppers.models import Shopper
 from rewards_api.stores.models import Store
 from rewards_api.visits.models import Visit
-from rewards_api.visits.services import active_visit
+from rewards_api.visits.services import active_visit, in_store
 
 # A request nobody answered within an hour is stale: the shopper has probably found
 # their way or given up, and can ask again.
@@ -51,7 +51,7 @@ def ask_for_help(s: Session, shopper: Shopper, store_id: int, now: dt.datetime,
     # Serialise a shopper's requests (a double tap must not ask twice).
     s.execute(select(Shopper.id).where(Shopper.id == shopper.id).with_for_update())
     visit = active_visit(s, shopper.id, store.id, now, within)
-    if visit is None or visit.ended_at is not None:
+    if visit is None:
         raise ApiError("not_in_store")
     existing = s.scalars(
         select(HelpRequest).where(HelpRequest.visit_id == visit.id,
@@ -77,7 +77,7 @@ def waiting(s: Session, store: Store, now: dt.datetime, within: dt.timedelta
         .where(HelpRequest.store_id == store.id, HelpRequest.helped_at.is_(None),
                HelpRequest.created_at >= now - HELP_REQUEST_TTL,
                Shopper.assist_opt_in.is_(True), Shopper.erased_at.is_(None),
-               Visit.ended_at.is_(None), Visit.last_seen_at >= now - within)
+               *in_store(HelpRequest.shopper_id, store.id, now, now - within))
         .order_by(HelpRequest.created_at, HelpRequest.id)).all()
     seen: set[int] = set()
     result = []

@@ -29,7 +29,17 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Integer, Table, bindparam, delete, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Table,
+    bindparam,
+    delete,
+    exists,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -51,7 +61,7 @@ from rewards_api.scans.models import (
 from rewards_api.shoppers import services as shoppers
 from rewards_api.shoppers.models import Shopper
 from rewards_api.stores.models import Chain, Store, local_date
-from rewards_api.visits.models import Visit
+from rewards_api.visits.services import in_store
 
 RATE_WINDOW = dt.timedelta(minutes=1)
 
@@ -142,14 +152,11 @@ def create_campaign(s: Session, *, code: str, name: str, program: Program, point
 
 
 # The scan path's statements, built once: building one costs more than running it.
-# The store, and whether the shopper's latest visit there that is still going on
-# (within ``since``) is unflagged: NULL when there is no such visit.
+# The store, and whether the shopper is in it (visits.services.in_store).
 _PLACE = select(
     Store.chain_id, Store.timezone, Store.active,
-    select(Visit.flag.is_(None))
-    .where(Visit.shopper_id == bindparam("shopper_id"), Visit.store_id == Store.id,
-           Visit.started_at <= bindparam("at"), Visit.last_seen_at >= bindparam("since"))
-    .order_by(Visit.last_seen_at.desc()).limit(1).scalar_subquery(),
+    exists().where(*in_store(bindparam("shopper_id"), Store.id, bindparam("at"),
+                             bindparam("since"))),
 ).where(Store.id == bindparam("store_id"))
 _CAMPAIGNS_FOR = (
     select(Product.gtin, Product.name, Product.picture_url, ScanCampaign.id, ScanCampaign.code, ScanCampaign.points, ScanCampaign.per_shopper,
@@ -201,8 +208,7 @@ def award_key(campaign_id: int, per_shopper: str, shopper_id: int, store_id: int
 def scan_place(s: Session, shopper_id: int, store_id: int, at: dt.datetime,
                within: dt.timedelta) -> ScanPlace:
     """The active store ``store_id`` (else ``store_not_found``) and whether the shopper
-    is in it: a visit still going on at most ``within`` before ``at``, not flagged
-    (a flagged visit, e.g. a relayed token, earns nothing). One query."""
+    is in it (``visits.services.in_store``). One query."""
     row = s.connection().execute(_PLACE, {"store_id": store_id, "shopper_id": shopper_id,
                                           "at": at, "since": at - within}).first()
     if row is None or not row.active:

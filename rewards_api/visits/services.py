@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from rewards_api.stores.models import Store
@@ -36,14 +36,24 @@ class Presence:
     count: int
 
 
+def in_store(shopper_id: Any, store_id: Any, at: Any, since: Any) -> list[ColumnElement[bool]]:
+    """The one rule for "the shopper is in the store at ``at``", as the conditions on a
+    visit: at that store, started by ``at``, seen since ``since`` (``at`` less the
+    presence window), not ended before ``at`` (an exit arrived) and not flagged (a visit
+    flagged as impossible travel, e.g. a relayed token, earns and asks nothing). The
+    arguments are values or bind parameters, so prepared statements use it too."""
+    return [Visit.shopper_id == shopper_id, Visit.store_id == store_id,
+            Visit.started_at <= at, Visit.last_seen_at >= since,
+            or_(Visit.ended_at.is_(None), Visit.ended_at > at), Visit.flag.is_(None)]
+
+
 def active_visit(s: Session, shopper_id: int, store_id: int, at: dt.datetime,
                  within: dt.timedelta) -> Visit | None:
-    """The shopper's visit at the store that was still going on at most ``within``
-    before ``at`` (last seen recently and not ended before then), if any."""
+    """The shopper's latest visit in which they are in the store at ``at`` (see
+    ``in_store``), if any."""
     return s.scalars(
         select(Visit)
-        .where(Visit.shopper_id == shopper_id, Visit.store_id == store_id,
-               Visit.started_at <= at, Visit.last_seen_at >= at - within)
+        .where(*in_store(shopper_id, store_id, at, at - within))
         .order_by(Visit.last_seen_at.desc())
         .limit(1)
     ).first()

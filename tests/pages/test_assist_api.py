@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from rewards_api import db
-from rewards_api.visits.models import Visit
+from rewards_api.visits.models import IMPOSSIBLE_TRAVEL, Visit
 from tests.pages.store_day import NOW
 
 
@@ -75,6 +75,20 @@ def test_opting_out_or_leaving_takes_the_shopper_off_the_list(api, world, day, a
         s.get(Visit, day.visit_ids["cem"]).ended_at = NOW - dt.timedelta(minutes=1)
         s.commit()
     assert _waiting(api, world).get_json()["shoppers"] == []
+
+
+def test_a_flagged_visit_cannot_ask_nor_stay_listed(api, world, day, app):
+    """A visit flagged as impossible travel (a relayed token) is not "in the store", as
+    for scans (visits.services.in_store)."""
+    _opt_in(api, day.tokens["Cem"])
+    assert _ask(api, day.tokens["Cem"], world.store_ids[0]).status_code == 201
+    with app.app_context():
+        s = db.session()
+        s.get(Visit, day.visit_ids["cem"]).flag = IMPOSSIBLE_TRAVEL
+        s.commit()
+    assert _waiting(api, world).get_json()["shoppers"] == []
+    refused = _ask(api, day.tokens["Cem"], world.store_ids[0], key="after-flag")
+    assert refused.get_json()["error"]["code"] == "not_in_store"
 
 
 def test_an_old_request_drops_off(api, world, day, app):

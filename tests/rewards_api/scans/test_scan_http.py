@@ -3,6 +3,8 @@ with its own code."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import func, select
 
 from rewards_api import db
@@ -14,6 +16,7 @@ from rewards_api.scans.models import ScanCampaign
 from rewards_api.shoppers.models import Shopper
 from rewards_api.shoppers.services import account_for, program_by_code
 from rewards_api.stores.models import Store
+from rewards_api.visits.models import IMPOSSIBLE_TRAVEL, Visit
 from tests.support.barcodes import Conditions, blank_photo, photo, render
 from tests.support.scan_shop import (
     COFFEE,
@@ -75,6 +78,22 @@ def test_no_points_without_a_visit_or_at_another_store(api, app, shop, clock):
     assert error_code(stale) == "not_in_store"
     assert balances(app, home) == {"partner-plus": 0}
     assert balances(app, in_berlin) == {"partner-plus": 0}
+
+
+def test_a_shopper_who_left_or_whose_visit_is_flagged_is_not_in_the_store(api, app, shop, clock):
+    """The rule the help requests use too (visits.services.in_store)."""
+    left = shopper_at(api, app, clock, shop.berlin, "Left")
+    relayed = shopper_at(api, app, clock, shop.berlin, "Relayed")
+    with app.app_context():
+        s = db.session()
+        visits = {v.shopper_id: v for v in s.scalars(select(Visit))}
+        visits[left["id"]].ended_at = clock.now - dt.timedelta(minutes=1)  # the exit arrived
+        visits[relayed["id"]].flag = IMPOSSIBLE_TRAVEL
+        s.commit()
+    for shopper in (left, relayed):
+        response = scan_code(api, shopper, shop.berlin, COFFEE)
+        assert (response.status_code, error_code(response)) == (409, "not_in_store")
+        assert balances(app, shopper) == {"partner-plus": 0}
 
 
 def test_upca_and_its_ean13_form_are_one_product(api, app, shop, clock):
