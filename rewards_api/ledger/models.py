@@ -51,6 +51,11 @@ class Program(Base):
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
+    def pays_in_chain(self, chain_id: int) -> bool:
+        """A chain's store program pays (walk-ins, scans) only in that chain's stores;
+        the partner program, co-funded by brands, in every store."""
+        return self.kind != STORE_PROGRAM or self.chain_id == chain_id
+
 
 class Account(Base):
     __tablename__ = "accounts"

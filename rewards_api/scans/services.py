@@ -47,7 +47,7 @@ from rewards_api.auth import SignedIn
 from rewards_api.db import rows_changed
 from rewards_api.errors import ApiError
 from rewards_api.ledger import services as ledger
-from rewards_api.ledger.models import SCAN, STORE_PROGRAM, Account, LedgerEntry, Program
+from rewards_api.ledger.models import SCAN, Account, LedgerEntry, Program
 from rewards_api.products.models import Product, StoreProduct
 from rewards_api.scans.models import (
     PER_DAY,
@@ -136,7 +136,7 @@ def create_campaign(s: Session, *, code: str, name: str, program: Program, point
     if per_shopper not in PER_SHOPPER_LIMITS:
         raise ValueError(f"per_shopper is one of {', '.join(PER_SHOPPER_LIMITS)}")
     chain_ids = {chain.id} if chain else {store.chain_id for store in stores}
-    if program.kind == STORE_PROGRAM and chain_ids != {program.chain_id}:
+    if not all(program.pays_in_chain(chain_id) for chain_id in chain_ids):
         raise ValueError(f"program {program.code} pays only in its own chain's stores")
     campaign = ScanCampaign(code=code, name=name, program_id=program.id, points=points,
                             starts_at=starts_at, ends_at=ends_at, per_shopper=per_shopper,

@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from rewards_api import db
-from rewards_api.ledger.models import STORE_PROGRAM, Program
+from rewards_api.ledger.models import Program
 from rewards_api.stores.models import Store
 from rewards_api.walkins.models import WalkInRule
 
@@ -49,7 +49,7 @@ def create(program_code: str, store_code: str, points: int, starts_on: dt.dateti
 
     with db.transaction() as s:
         program, store = _program(program_code), store_by_code(store_code)
-        if program.kind == STORE_PROGRAM and program.chain_id != store.chain_id:
+        if not program.pays_in_chain(store.chain_id):
             raise click.ClickException(f"{program.code} is the program of another chain")
         first = starts_on.date() if starts_on else store.local_date(db.utcnow())
         last = ends_on.date() if ends_on else None

@@ -133,6 +133,20 @@ def test_walk_in_rules_from_the_command_line(app, world):
     assert zero.exit_code != 0
 
 
+def test_a_chains_program_pays_walk_ins_only_in_its_own_stores(app, world):
+    runner = app.test_cli_runner()
+    for args in (["chains", "create", "kiosk", "--name", "Kiosk Co"],
+                 ["stores", "create", "kiosk-1", "--chain", "kiosk", "--name", "Kiosk 1",
+                  "--timezone", "Europe/Berlin"]):
+        assert runner.invoke(args=args).exit_code == 0
+    other = runner.invoke(args=["walkins", "rule", "create", "--program", "corner-points",
+                                "--store", "kiosk-1", "--points", "10"])
+    assert other.exit_code != 0 and "program of another chain" in other.output
+    partner = runner.invoke(args=["walkins", "rule", "create", "--program", "partner-plus",
+                                  "--store", "kiosk-1", "--points", "10"])
+    assert partner.exit_code == 0, partner.output
+
+
 def test_expired_nonces_are_cleared_along_the_way(app, walkins, clock):
     door = walkins.agents["berlin-door"]
     assert door.sightings([], nonce="f" * 32).status_code == 200
