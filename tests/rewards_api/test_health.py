@@ -5,7 +5,6 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 
-
 def test_healthz_and_metrics(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
     client.get("/v1/me")
