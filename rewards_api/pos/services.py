@@ -460,17 +460,26 @@ def _points_text(points: int, program_name: str) -> str:
     return f"{points} {unit}"
 
 
-def consent_view(s: Session, checkout: Checkout) -> dict[str, Any]:
-    """What the shopper's phone asks: "Use 50 Corner Points for 1.00 off?"."""
-    programs = checkout_programs(s, checkout.store)
+def _question(checkout: Checkout, programs: Sequence[Program]) -> str | None:
+    """What the shopper is asked, on the phone and by the cashier alike:
+    "Use 50 Corner Points for 1.00 off?"; None without rewards."""
+    if not checkout.applied:
+        return None
     spent = [(p, sum(a["points"] for a in checkout.applied if a["program"] == p.code))
              for p in programs]
     discount = sum(a["discount_minor"] for a in checkout.applied)
+    return (f"Use {' and '.join(_points_text(n, p.name) for p, n in spent if n)} for "
+            f"{discount / pricing.MINOR_PER_UNIT:.2f} off?")
+
+
+def consent_view(s: Session, checkout: Checkout) -> dict[str, Any]:
+    """What the shopper's phone shows of a checkout waiting for their answer."""
+    programs = checkout_programs(s, checkout.store)
     names = {p.code: p.name for p in programs}
-    question = (f"Use {' and '.join(_points_text(n, p.name) for p, n in spent if n)} for "
-                f"{discount / pricing.MINOR_PER_UNIT:.2f} off?")
     return {"id": checkout.id, "store": checkout.store.name, "currency": checkout.currency,
-            "question": question, "discount_minor": discount, "consent": _consent(checkout),
+            "question": _question(checkout, programs),
+            "discount_minor": sum(a["discount_minor"] for a in checkout.applied),
+            "consent": _consent(checkout),
             "rewards": [{"reward": a["reward"], "name": a["name"], "points": a["points"],
                          "program": names[a["program"]], "discount_minor": a["discount_minor"]}
                         for a in checkout.applied]}
@@ -763,6 +772,7 @@ def checkout_view(s: Session, checkout: Checkout) -> dict[str, Any]:
         "applied": [{k: a[k] for k in ("reward", "program", "name", "points", "discount_minor")}
                     for a in checkout.applied],
         "consent": _consent(checkout),
+        "question": _question(checkout, programs),
         "lines": [{k: line.get(k) for k in ("gtin", "description", "quantity",
                                             "unit_price_minor", "discount_minor")}
                   for line in checkout.basket],

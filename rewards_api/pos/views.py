@@ -156,6 +156,8 @@ class CheckoutOut(StrictSchema):
     applied = List(Nested(AppliedOut))
     consent = String(allow_none=True, metadata={
         "description": "null without rewards; pending, phone, cashier or declined"})
+    question = String(allow_none=True, metadata={
+        "description": "What the shopper is asked: Use 50 Corner Points for 1.00 off?"})
     lines = List(Nested(LineOut))
     holds_expire_at = String(allow_none=True)
     totals = Dict()
