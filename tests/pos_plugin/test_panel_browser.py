@@ -137,6 +137,7 @@ def test_the_shopper_agrees_on_their_phone_while_the_cashier_waits(shop, api_url
         phone.goto(f"{api_url}/app")
         expect(phone.locator("#consent-question")).to_have_text(
             "Use 400 Corner Points and 250 Partner Plus points for 8.50 off?", timeout=15_000)
+        phone.locator("#consent").screenshot(path=str(SHOTS / "app-consent.png"))
         phone.get_by_role("button", name="Agree").tap()
         expect(phone.locator("#consent-result")).to_contain_text("You agreed")
         # The cashier's panel learns it by itself; completing needs one more click.
