@@ -20,8 +20,12 @@ _LOCAL_STATUS = {"api_unreachable": 503, "offline_redeem_refused": 409, "no_bask
                  "no_code_in_image": 422, "wrong_step": 409}
 
 
-def _reward_refs(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(r, str) for r in value)
+def _reward_refs(data: dict[str, Any], field: str) -> list[str] | None:
+    """The optional list of reward refs in ``field``."""
+    refs = data.get(field)
+    if refs is not None and not (isinstance(refs, list) and all(isinstance(r, str) for r in refs)):
+        raise RewardsError("invalid_request", f"{field} is a list of reward refs.", 400)
+    return refs
 
 
 def _sale_number(value: Any) -> int:
@@ -92,17 +96,11 @@ def create_app(register: Register, *, panel: bool) -> Flask:
 
     @app.post("/api/apply")
     def apply() -> Any:
-        rewards = body().get("rewards")
-        if rewards is not None and not _reward_refs(rewards):
-            raise RewardsError("invalid_request", "rewards is a list of reward refs.", 400)
-        return register.apply(rewards)
+        return register.apply(_reward_refs(body(), "rewards"))
 
     @app.post("/api/commit")
     def commit() -> Any:
-        agreed = body().get("shopper_agreed")
-        if agreed is not None and not _reward_refs(agreed):
-            raise RewardsError("invalid_request", "shopper_agreed is a list of reward refs.", 400)
-        return register.commit(agreed)
+        return register.commit(_reward_refs(body(), "shopper_agreed"))
 
     @app.post("/api/return/find")
     def find_sale() -> Any:

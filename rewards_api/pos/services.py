@@ -474,15 +474,15 @@ def _question(checkout: Checkout, programs: Sequence[Program]) -> str | None:
 
 def consent_view(s: Session, checkout: Checkout) -> dict[str, Any]:
     """What the shopper's phone shows of a checkout waiting for their answer."""
-    programs = checkout_programs(s, checkout.store)
-    names = {p.code: p.name for p in programs}
     return {"id": checkout.id, "store": checkout.store.name, "currency": checkout.currency,
-            "question": _question(checkout, programs),
+            "question": _question(checkout, checkout_programs(s, checkout.store)),
             "discount_minor": sum(a["discount_minor"] for a in checkout.applied),
             "consent": _consent(checkout),
-            "rewards": [{"reward": a["reward"], "name": a["name"], "points": a["points"],
-                         "program": names[a["program"]], "discount_minor": a["discount_minor"]}
-                        for a in checkout.applied]}
+            "rewards": [_applied_view(a) for a in checkout.applied]}
+
+
+def _applied_view(applied: dict[str, Any]) -> dict[str, Any]:
+    return {k: applied[k] for k in ("reward", "program", "name", "points", "discount_minor")}
 
 
 def _consent(checkout: Checkout) -> str | None:
@@ -769,8 +769,7 @@ def checkout_view(s: Session, checkout: Checkout) -> dict[str, Any]:
         "programs": program_views,
         "suggested": [o.ref for o in suggested],
         "suggested_value_minor": pricing.price(lines, suggested).total_discount if suggested else 0,
-        "applied": [{k: a[k] for k in ("reward", "program", "name", "points", "discount_minor")}
-                    for a in checkout.applied],
+        "applied": [_applied_view(a) for a in checkout.applied],
         "consent": _consent(checkout),
         "question": _question(checkout, programs),
         "lines": [{k: line.get(k) for k in ("gtin", "description", "quantity",

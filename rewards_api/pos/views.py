@@ -164,14 +164,6 @@ class CheckoutOut(StrictSchema):
     receipt = Dict(allow_none=True)
 
 
-class ConsentRewardOut(StrictSchema):
-    reward = String()
-    name = String()
-    program = String()
-    points = Integer()
-    discount_minor = Integer()
-
-
 class AskingOut(StrictSchema):
     id = Integer()
     store = String()
@@ -179,7 +171,7 @@ class AskingOut(StrictSchema):
     question = String()
     discount_minor = Integer()
     consent = String()
-    rewards = List(Nested(ConsentRewardOut))
+    rewards = List(Nested(AppliedOut))
 
 
 class MyCheckoutOut(StrictSchema):

@@ -20,7 +20,7 @@
     if (!checkout) return;
     $("consent-question").textContent = checkout.question;
     $("consent-rewards").replaceChildren(...checkout.rewards.map((r) => el("li", {},
-      `${r.name} (${r.program}): ${r.points} points, −${money(r.discount_minor)} ${checkout.currency}`)));
+      `${r.name}: ${r.points} points, −${money(r.discount_minor)} ${checkout.currency}`)));
     const waiting = checkout.consent === "pending";
     $("consent-agree").hidden = $("consent-decline").hidden = !waiting;
     $("consent-result").textContent = {
