@@ -13,11 +13,14 @@ const AGREED = ["phone", "cashier"];
 const isField = (el) => !!el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA");
 let shown = null;  // the state on screen: its applied rewards are what the cashier asked about
 
-// A click with the mouse or a finger hands the focus back to the scanner's input; the
-// keyboard keeps it where the cashier put it. Characters typed while a button has the
-// focus (a scanner fired at the wrong moment) go to the scanner's input.
+// A click with the mouse or a finger hands the focus back to the scanner's input
+// (except in the returns form, which is typed into); the keyboard keeps it where the
+// cashier put it. Characters typed while a button has the focus (a scanner fired at
+// the wrong moment) go to the scanner's input.
 document.addEventListener("click", (event) => {
-  if (event.detail > 0 && !isField(event.target)) setTimeout(() => scan.focus(), 0);
+  if (event.detail > 0 && !isField(event.target) && !event.target.closest("#returns")) {
+    setTimeout(() => scan.focus(), 0);
+  }
 });
 document.addEventListener("keydown", (event) => {
   if (isField(event.target) || event.ctrlKey || event.metaKey || event.altKey) return;
