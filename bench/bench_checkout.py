@@ -1,7 +1,8 @@
-"""Checkout: identify → apply suggested → commit through the pos_plugin client against
+"""Checkout: identify → apply suggested → commit (shopper agreed) through the pos_plugin client against
 gunicorn on PostgreSQL (p50/p95 per sale and per call, beside GET /healthz on the same
-server as the bare baseline), and the cashier actions the panel needs to apply both
-programs (real headless Chromium)."""
+server as the bare baseline), and the cashier actions the panel needs for a whole
+checkout: scan, apply both programs, complete once the shopper agreed (real headless
+Chromium)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from rewards_api.shoppers.services import checkout_totp
 from rewards_api.staff.services import issue_key
 from tests.support.browser import launch
 from tests.support.live import serve
-from tests.support.panel_flow import apply_both_programs
+from tests.support.panel_flow import apply_both_programs, complete_after_asking
 from tests.support.postgres import test_database
 from tests.support.shop import BASKET, CATALOG, EARN_RULES
 from tests.support.world import build_world
@@ -38,7 +39,7 @@ PARALLEL_REGISTERS = 4
 PARALLEL_SALES = 40    # per register
 WORKERS = 4
 TARGET_P95_MS = 150.0
-TARGET_ACTIONS = 2
+TARGET_ACTIONS = 3
 
 
 def seed(url: str, shoppers_needed: int) -> tuple[list[str], list[tuple[str, str]]]:
@@ -87,7 +88,7 @@ def sale(client: RewardsClient, person: tuple[str, str]) -> list[float]:
     times.append(time.perf_counter() - started)
     assert len({a.program for a in applied.applied}) == 2, "both programs applied"
     started = time.perf_counter()
-    receipt = client.commit(view.id).receipt
+    receipt = client.commit(view.id, shopper_agreed=[a.reward for a in applied.applied]).receipt
     times.append(time.perf_counter() - started)
     assert receipt is not None and receipt.to_pay_minor == applied.to_pay_minor
     return times
@@ -122,6 +123,7 @@ def panel_actions(api: str, key: str, person: tuple[str, str]) -> int:
             browser = launch(playwright)
             try:
                 cashier = apply_both_programs(browser.new_page(), panel, code_of(person))
+                complete_after_asking(cashier)
             finally:
                 browser.close()
     return len(cashier.actions)
@@ -178,5 +180,5 @@ def main() -> None:
     print(row(f"whole sale, {PARALLEL_REGISTERS} registers at once", parallel_whole))
     print(f"{len(parallel)} sales in {parallel_seconds:.1f} s = "
           f"{len(parallel) / parallel_seconds:.1f} sales/s")
-    print(f"panel: cashier actions to apply both programs = {actions} (target {TARGET_ACTIONS}: "
+    print(f"panel: cashier actions for a checkout with both programs = {actions} (target {TARGET_ACTIONS}: "
           f"{'met' if actions <= TARGET_ACTIONS else 'NOT met'})")

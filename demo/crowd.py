@@ -11,7 +11,7 @@ radio FIFO that its ``beacon-agent run --simulated-radio`` listens to.
 A walk-in's phone waits until its walk-in points show (the agent saw it enter and
 uploaded), scans the coffee by number and photographs the cola's barcode, and before
 leaving checks out at register 1 through ``pos_plugin``: identified by the TOTP
-checkout code, suggested rewards of both programs applied, committed.
+checkout code, suggested rewards of both programs applied, agreed on the phone, committed.
 
 The ground truth (who had which role, when they entered and left) is appended to
 ``VAR/crowd/truth.jsonl``, one line per person, for the demo test to compare with
@@ -162,10 +162,15 @@ class Crowd:
         try:
             sale = CheckoutSession(client, BASKET, cashier=f"{store.code} cashier")
             code = checkout_totp(phone["checkout_secret"]).now()
-            sale.scan_and_apply(f"RWD1:{phone['public_id']}:{code}")
+            view = sale.scan_and_apply(f"RWD1:{phone['public_id']}:{code}")
             if self.stop.is_set():
                 sale.void()  # no hold is left behind by a demo stopped mid-sale
                 return
+            asked = self.call("GET", "/v1/me/checkout", phone["token"]).json()["checkout"]
+            if view is not None and asked is not None:  # the shopper agrees on the phone
+                self.call("POST", f"/v1/me/checkouts/{asked['id']}/consent", phone["token"],
+                          json={"rewards": [r["reward"] for r in asked["rewards"]],
+                                "agree": True}).raise_for_status()
             sale.commit()
         finally:
             client.close()

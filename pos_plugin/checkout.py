@@ -5,7 +5,9 @@
       └──────────────── void (from any state before committed) ───────▶ voided
 
 The one-step path is ``scan_and_apply(code)``: identify, then apply the suggested
-rewards of both programs; the cashier then only confirms (``commit``).
+rewards of both programs. Points are spent only once the shopper agreed: on their
+phone (``refresh`` shows it), or the cashier asked them and ``commit(shopper_agreed=
+[...])`` names the rewards they agreed to.
 
 Offline: if the API cannot be reached when identifying, the sale continues without
 rewards. ``commit`` then queues the purchase's earning on disk (``EarnQueue``) and
@@ -115,8 +117,16 @@ class CheckoutSession:
             return self.apply()
         return view
 
-    def commit(self) -> Receipt | None:
-        """Tender. Online: the receipt. Offline: the earning is queued; None."""
+    def refresh(self) -> CheckoutView | None:
+        """The checkout as the API has it now (e.g. the shopper agreed on their phone)."""
+        if self.view is not None and not self.offline and self.state in (IDENTIFIED,
+                                                                            REWARDS_APPLIED):
+            self.view = self.client.checkout(self.view.id)
+        return self.view
+
+    def commit(self, shopper_agreed: list[str] | None = None) -> Receipt | None:
+        """Tender. Online: the receipt. Offline: the earning is queued; None.
+        ``shopper_agreed``: the rewards the shopper agreed to when the cashier asked."""
         self._require(IDENTIFIED, REWARDS_APPLIED)
         if self.offline:
             assert self.queue is not None and self._ident is not None
@@ -127,7 +137,8 @@ class CheckoutSession:
             self.state = COMMITTED
             return None
         assert self.view is not None
-        self.view = self.client.commit(self.view.id, idempotency_key=self._key("commit"))
+        self.view = self.client.commit(self.view.id, shopper_agreed=shopper_agreed,
+                                       idempotency_key=self._key("commit"))
         self.state = COMMITTED
         return self.view.receipt
 

@@ -92,9 +92,13 @@ class RewardsClient:
         return CheckoutView.from_json(self.call("POST", f"/v1/pos/checkouts/{checkout_id}/rewards",
                                                 body, idempotency_key=idempotency_key))
 
-    def commit(self, checkout_id: int, *, idempotency_key: str | None = None) -> CheckoutView:
+    def commit(self, checkout_id: int, *, shopper_agreed: list[str] | None = None,
+               idempotency_key: str | None = None) -> CheckoutView:
+        """Tender. ``shopper_agreed``: the rewards the shopper agreed to when the cashier
+        asked (omit when they agreed on their phone)."""
+        body = {} if shopper_agreed is None else {"shopper_agreed": shopper_agreed}
         return CheckoutView.from_json(self.call("POST", f"/v1/pos/checkouts/{checkout_id}/commit",
-                                                {}, idempotency_key=idempotency_key))
+                                                body, idempotency_key=idempotency_key))
 
     def void(self, checkout_id: int, *, idempotency_key: str | None = None) -> CheckoutView:
         return CheckoutView.from_json(self.call("POST", f"/v1/pos/checkouts/{checkout_id}/void",

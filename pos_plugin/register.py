@@ -1,8 +1,10 @@
 """The register's current sale, shared by the cashier panel and the local bridge.
 
 One register serves one sale at a time: the POS (or the panel) sets the basket, the
-shopper is identified, rewards applied, the sale completed or cancelled. All methods
-are thread-safe and answer the whole state as JSON-ready data.
+shopper is identified, rewards applied, the shopper agrees (on their phone or to the
+cashier), the sale completed or cancelled. Goods come back by the sale number on the
+receipt (``find_sale``, ``return_items``). All methods are thread-safe and answer the
+whole state as JSON-ready data.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 from PIL import Image, UnidentifiedImageError
 from pyzbar import pyzbar
 
-from pos_plugin.checkout import COMMITTED, OPEN, VOIDED, CheckoutSession
+from pos_plugin.checkout import COMMITTED, OPEN, REWARDS_APPLIED, VOIDED, CheckoutSession
 from pos_plugin.client import RewardsClient
 from pos_plugin.errors import RewardsError
 from pos_plugin.offline import EarnQueue, SyncResult
@@ -53,6 +55,8 @@ class Register:
         self.basket: dict[str, Any] | None = None
         self.sale: CheckoutSession | None = None
         self.error: RewardsError | None = None
+        # A return in progress: the sale found by its number, and what the return did.
+        self.returning: dict[str, Any] | None = None
         self._lock = threading.RLock()
 
     def state(self) -> dict[str, Any]:
@@ -67,6 +71,7 @@ class Register:
                 "queued": self.queue.pending(),
                 "basket": sale.basket if sale else self.basket,
                 "checkout": view.raw if view else None,
+                "return": self.returning,
                 "error": self.error.as_dict() if self.error else None,
             }
 
@@ -91,6 +96,7 @@ class Register:
                 self.sale.void()
             self.basket = basket
             self.sale = None
+            self.returning = None
         return self._do(action)
 
     def set_training(self, on: bool) -> dict[str, Any]:
@@ -115,6 +121,7 @@ class Register:
                                    queue=self.queue)
             sale.identify(text)  # on an error the basket stays for the next scan
             self.sale = sale
+            self.returning = None
             self.basket = None  # this basket now belongs to the sale
         return self._do(action)
 
@@ -135,10 +142,51 @@ class Register:
     def apply(self, rewards: list[str] | None = None) -> dict[str, Any]:
         return self._do(lambda: self._in_sale("apply rewards").apply(rewards))
 
-    def commit(self) -> dict[str, Any]:
+    def commit(self, shopper_agreed: list[str] | None = None) -> dict[str, Any]:
+        """Complete the sale; ``shopper_agreed``: the rewards the shopper agreed to when
+        the cashier asked (None when they agreed on their phone)."""
         def action() -> None:
-            self._in_sale("complete the sale").commit()
+            self._in_sale("complete the sale").commit(shopper_agreed)
             self.sync()
+        return self._do(action)
+
+    def refresh(self) -> None:
+        """Fetch the checkout again while the shopper's answer is awaited on their phone;
+        an unreachable API leaves what was shown (the next refresh tries again)."""
+        with self._lock:
+            sale = self.sale
+            if sale is None or sale.state != REWARDS_APPLIED:
+                return
+            try:
+                sale.refresh()
+            except RewardsError:
+                pass
+
+    def find_sale(self, sale_number: int) -> dict[str, Any]:
+        """Start a return: the completed sale with this number (printed on the receipt)."""
+        def action() -> None:
+            sale = self.client.checkout(sale_number)
+            if sale.status != COMMITTED:
+                raise RewardsError("checkout_closed", "Only a completed sale can take "
+                                   "returns; check the sale number on the receipt.", 409)
+            self.returning = {"sale": sale.raw, "result": None}
+        return self._do(action)
+
+    def return_items(self, lines: list[dict[str, Any]], sale_number: int | None = None
+                     ) -> dict[str, Any]:
+        """Goods come back against the sale found (or ``sale_number``): the refund and the
+        points taken back, as the API decides them."""
+        def action() -> None:
+            if sale_number is not None:
+                self.find_sale(sale_number)
+            if self.returning is None:
+                raise RewardsError("wrong_step", "Enter the sale number from the receipt "
+                                   "first.", 409)
+            sale_id = self.returning["sale"]["id"]
+            done = self.client.return_items(sale_id, lines)
+            self.returning = {"sale": self.client.checkout(sale_id).raw,
+                              "result": {"id": done.id, "refund_minor": done.refund_minor,
+                                         "points": done.points}}
         return self._do(action)
 
     def void(self) -> dict[str, Any]:

@@ -76,6 +76,7 @@ class CheckoutView:
     suggested: tuple[str, ...]
     suggested_value_minor: int
     applied: tuple[AppliedReward, ...]
+    consent: str | None  # None without rewards; "pending", "phone", "cashier", "declined"
     to_pay_minor: int
     discount_minor: int
     holds_expire_at: str | None
@@ -94,6 +95,7 @@ class CheckoutView:
             currency=data["currency"], programs=programs, suggested=tuple(data["suggested"]),
             suggested_value_minor=data["suggested_value_minor"],
             applied=tuple(AppliedReward(**a) for a in data["applied"]),
+            consent=data["consent"],
             to_pay_minor=data["totals"]["to_pay_minor"],
             discount_minor=data["totals"]["discount_minor"],
             holds_expire_at=data["holds_expire_at"],

@@ -20,6 +20,23 @@ _LOCAL_STATUS = {"api_unreachable": 503, "offline_redeem_refused": 409, "no_bask
                  "no_code_in_image": 422, "wrong_step": 409}
 
 
+def _reward_refs(data: dict[str, Any], field: str) -> list[str] | None:
+    """The optional list of reward refs in ``field``."""
+    refs = data.get(field)
+    if refs is not None and not (isinstance(refs, list) and all(isinstance(r, str) for r in refs)):
+        raise RewardsError("invalid_request", f"{field} is a list of reward refs.", 400)
+    return refs
+
+
+def _sale_number(value: Any) -> int:
+    """The sale number printed on the receipt (a number, or its digits as text)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if type(value) is not int or not 0 < value < 2**53:
+        raise RewardsError("invalid_request", "Type the sale number printed on the receipt.", 400)
+    return value
+
+
 def create_app(register: Register, *, panel: bool) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 8 * 1024 * 1024  # a phone photo
@@ -52,6 +69,7 @@ def create_app(register: Register, *, panel: bool) -> Flask:
 
     @app.get("/api/state")
     def state() -> Any:
+        register.refresh()  # the shopper may have agreed on their phone meanwhile
         return register.state()
 
     @app.post("/api/basket")
@@ -78,16 +96,29 @@ def create_app(register: Register, *, panel: bool) -> Flask:
 
     @app.post("/api/apply")
     def apply() -> Any:
-        rewards = body().get("rewards")
-        if rewards is not None and not (isinstance(rewards, list)
-                                        and all(isinstance(r, str) for r in rewards)):
-            raise RewardsError("invalid_request", "rewards is a list of reward refs.", 400)
-        return register.apply(rewards)
+        return register.apply(_reward_refs(body(), "rewards"))
 
     @app.post("/api/commit")
     def commit() -> Any:
-        body()
-        return register.commit()
+        return register.commit(_reward_refs(body(), "shopper_agreed"))
+
+    @app.post("/api/return/find")
+    def find_sale() -> Any:
+        return register.find_sale(_sale_number(body().get("sale")))
+
+    @app.post("/api/return")
+    def return_items() -> Any:
+        data = body()
+        lines = data.get("lines")
+        if not (isinstance(lines, list) and lines and all(
+                isinstance(x, dict) and isinstance(x.get("gtin"), str)
+                and type(x.get("quantity")) is int and x["quantity"] > 0 for x in lines)):
+            raise RewardsError("invalid_request", "lines is a list of {\"gtin\", \"quantity\"} "
+                               "with a quantity of 1 or more.", 400)
+        sale = data.get("sale")
+        return register.return_items(
+            [{"gtin": x["gtin"], "quantity": x["quantity"]} for x in lines],
+            None if sale is None else _sale_number(sale))
 
     @app.post("/api/void")
     def void() -> Any:

@@ -1,5 +1,8 @@
 """The interactive API docs (/docs) from files shipped in a Python package, so they
-work on a machine without internet (APIFlask's default loads Swagger UI from a CDN)."""
+work on a machine without internet (APIFlask's default loads Swagger UI from a CDN).
+
+The document is OpenAPI 3.0: the packaged Swagger UI (4.x) shows a blank page for a
+3.1 document, and nothing in the API needs 3.1."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ def asset(filename: str) -> Response:
 
 def init_app(app: APIFlask) -> None:
     app.config.update(
+        OPENAPI_VERSION="3.0.3",
         SWAGGER_UI_CSS="/docs/assets/swagger-ui.css",
         SWAGGER_UI_BUNDLE_JS="/docs/assets/swagger-ui-bundle.js",
         SWAGGER_UI_STANDALONE_PRESET_JS="/docs/assets/swagger-ui-standalone-preset.js",

@@ -70,6 +70,8 @@ REGISTRY: dict[str, ErrorCode] = {
         ErrorCode("reward_not_eligible", 409, "That reward does not fit this basket (minimum amount or products); choose another reward.", (CASHIER,)),
         ErrorCode("reward_code_taken", 409, "The program already has a reward with this code; pick another code.", (MANAGER,)),
         ErrorCode("training_mismatch", 409, "Training mode and the code do not match: the practice code works only in training mode, real shoppers only with training off.", (CASHIER,)),
+        ErrorCode("consent_required", 409, "The shopper has not agreed to spend these points: ask them, then press «Shopper agreed: complete sale» (or wait until they agree on their phone), or remove the rewards.", (CASHIER,)),
+        ErrorCode("consent_out_of_date", 409, "The rewards changed since the shopper was asked; look at the rewards shown now and agree to those.", (CASHIER, SHOPPER)),
         ErrorCode("return_quantity_too_large", 422, "More items are being returned than were bought on this receipt (or were already returned); check the receipt.", (CASHIER,)),
         ErrorCode("offline_earning_too_old", 422, "This offline purchase is more than 7 days old; a manager must add its points by hand.", (CASHIER, MANAGER)),
         # --- beacon agents (walk-ins) --------------------------------------------------

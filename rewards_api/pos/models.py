@@ -30,6 +30,13 @@ COMMITTED = "committed"
 VOIDED = "voided"
 OPEN_STATES = (IDENTIFIED, REWARDS_APPLIED)
 
+# The shopper's consent to spend the applied rewards' points (``Checkout.consent``;
+# NULL: not asked yet, or the rewards changed since).
+AGREED_ON_PHONE = "phone"
+AGREED_TO_CASHIER = "cashier"
+DECLINED_ON_PHONE = "declined"
+AGREED = (AGREED_ON_PHONE, AGREED_TO_CASHIER)
+
 # How the shopper was identified.
 BY_CODE = "code"
 BY_PHONE = "phone"
@@ -111,6 +118,9 @@ class Checkout(Base):
     basket: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     # [{"reward", "program", "name", "points", "discount_minor", "hold_id"}]
     applied: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Did the shopper agree to spend the points of exactly these applied rewards (see
+    # AGREED); reset whenever the applied rewards change.
+    consent: Mapped[str | None] = mapped_column(String(20))
     # Adoption: were rewards on offer when identified, and did the cashier apply them.
     rewards_offered: Mapped[bool] = mapped_column(default=False)
     rewards_applied: Mapped[bool] = mapped_column(default=False)

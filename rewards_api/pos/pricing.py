@@ -127,16 +127,23 @@ def value_alone(lines: Sequence[Line], offer: Offer) -> tuple[int, str | None]:
         return 0, str(exc)
 
 
-def suggest(lines: Sequence[Line], offers: Sequence[Offer], budgets: dict[str, int]
-            ) -> list[Offer]:
-    """The combination worth most to the shopper (largest discount; on a tie, fewer
-    points spent, then fewer rewards) that no rule forbids and each program's
-    available points cover. Empty when nothing applies."""
+def suggest(lines: Sequence[Line], offers: Sequence[Offer], budgets: dict[str, int],
+            point_values: dict[str, int]) -> list[Offer]:
+    """The combination that is the best value for the shopper's points: the largest
+    gain, i.e. money off minus what the points spent are worth at their program's
+    point value (``point_values``, minor units per point), so 200 points are not spent
+    on 0.80 off when a point is worth a cent. On a tie fewer points, then fewer
+    rewards. Only combinations no rule forbids and each program's available points
+    cover; empty when no combination gains anything."""
+    def gain(discount: int, spent: dict[str, int]) -> int:
+        return discount - sum(points * point_values.get(program, 0)
+                              for program, points in spent.items())
+
     candidates = []
     for offer in offers:
         value, why = value_alone(lines, offer)
         if why is None and offer.points <= budgets.get(offer.program, 0):
-            candidates.append((value, offer))
+            candidates.append((gain(value, {offer.program: offer.points}), offer))
     candidates.sort(key=lambda c: (-c[0], c[1].points, c[1].ref))
     pool = [offer for _, offer in candidates[:MAX_CANDIDATES]]
     best: tuple[tuple[int, int, int], list[Offer]] = ((0, 0, 0), [])
@@ -151,7 +158,7 @@ def suggest(lines: Sequence[Line], offers: Sequence[Offer], budgets: dict[str, i
                 value = price(lines, combo).total_discount
             except NotEligible:
                 continue
-            key = (value, -sum(spent.values()), -size)
+            key = (gain(value, spent), -sum(spent.values()), -size)
             if key > best[0]:
                 best = (key, list(combo))
     return best[1]

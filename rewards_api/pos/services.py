@@ -32,11 +32,15 @@ from rewards_api.ledger.models import (
 )
 from rewards_api.pos import pricing
 from rewards_api.pos.models import (
+    AGREED,
+    AGREED_ON_PHONE,
+    AGREED_TO_CASHIER,
     BY_CODE,
     BY_MEMBERSHIP,
     BY_PHONE,
     BY_PRACTICE,
     COMMITTED,
+    DECLINED_ON_PHONE,
     IDENTIFIED,
     OPEN_STATES,
     REWARDS_APPLIED,
@@ -69,7 +73,7 @@ PRACTICE_BALANCES = {STORE_PROGRAM: 1500, PARTNER_PROGRAM: 900}
 def _practice_offers(program: Program) -> list[pricing.Offer]:
     if program.kind == STORE_PROGRAM:
         return [pricing.Offer(f"{program.code}:practice-2-off", program.code, "Practice: 2.00 off",
-                              "amount_off", 200, amount_off_minor=200, min_basket_minor=500),
+                              "amount_off", 150, amount_off_minor=200, min_basket_minor=500),
                 pricing.Offer(f"{program.code}:practice-10-percent", program.code,
                               "Practice: 10% off (max 3.00)", "percent_off", 300,
                               percent_off=10, cap_minor=300)]
@@ -167,6 +171,11 @@ def checkout_programs(s: Session, store: Store) -> list[Program]:
         partner = next((p for p in found if p.kind == PARTNER_PROGRAM), None)
         return [p for p in (own, partner) if p is not None]
     return list(_request_cached(s, ("programs", store.chain_id), load))
+
+
+def point_values(programs: Sequence[Program]) -> dict[str, int]:
+    """What a point of each program is worth (minor units), by program code."""
+    return {p.code: p.point_value_minor for p in programs}
 
 
 def offer_of(reward: Reward) -> pricing.Offer:
@@ -305,7 +314,7 @@ def open_checkout(s: Session, staff: StaffKey, *, ident: dict[str, Any], basket:
     _check_currency(programs, checkout.currency)
     checkout.rewards_offered = bool(pricing.suggest(
         _lines(checkout), catalog(s, programs, training),
-        _budgets(checkout, programs, _accounts(s, checkout))))
+        _budgets(checkout, programs, _accounts(s, checkout)), point_values(programs)))
     s.add(checkout)
     s.flush()
     return checkout
@@ -370,7 +379,7 @@ def apply_rewards(s: Session, checkout_id: int, staff: StaffKey, refs: list[str]
     _release_holds(s, checkout, now)
     lines = _lines(checkout)
     if refs is None:
-        chosen = pricing.suggest(lines, list(offers.values()), budgets)
+        chosen = pricing.suggest(lines, list(offers.values()), budgets, point_values(programs))
     else:
         if len(set(refs)) != len(refs):
             raise ApiError("invalid_request", "Each reward can be applied once per checkout.")
@@ -405,8 +414,82 @@ def apply_rewards(s: Session, checkout_id: int, staff: StaffKey, refs: list[str]
                        for line, d in zip(checkout.basket, priced.line_discounts, strict=True)]
     checkout.status = REWARDS_APPLIED if applied else IDENTIFIED
     checkout.rewards_applied = bool(applied)
+    checkout.consent = None  # these rewards have not been agreed to yet
     s.flush()
     return checkout
+
+
+def _require_same_rewards(checkout: Checkout, refs: Sequence[str]) -> None:
+    """Consent is to exactly the rewards applied now, not to an earlier choice."""
+    if sorted(refs) != sorted(a["reward"] for a in checkout.applied):
+        raise ApiError("consent_out_of_date", details={
+            "applied": [a["reward"] for a in checkout.applied]})
+
+
+# --- the shopper's consent on their phone ---------------------------------------------
+
+def asking_checkout(s: Session, shopper: Shopper, now: dt.datetime) -> Checkout | None:
+    """The shopper's open checkout whose rewards wait for their answer (or got it),
+    while its held points are still reserved."""
+    checkout = s.scalars(select(Checkout).where(
+        Checkout.shopper_id == shopper.id, Checkout.status == REWARDS_APPLIED)
+        .order_by(Checkout.id.desc()).limit(1)).first()
+    if checkout is None:
+        return None
+    holds = list(s.scalars(_HOLDS_BY_ID, {"hold_ids": [a["hold_id"] for a in checkout.applied]}))
+    if any(h.expires_at <= now for h in holds):
+        return None
+    return checkout
+
+
+def answer_consent(s: Session, shopper: Shopper, checkout_id: int, refs: list[str], *,
+                   agree: bool) -> Checkout:
+    """The shopper agrees (or declines) on their phone to the rewards ``refs``."""
+    checkout = s.scalars(_LOCKED_CHECKOUT, {"checkout_id": checkout_id}).first()
+    if checkout is None or checkout.shopper_id != shopper.id:
+        raise ApiError("checkout_not_found", "There is no such checkout of yours.")
+    _require_open(checkout)
+    _require_same_rewards(checkout, refs)
+    checkout.consent = AGREED_ON_PHONE if agree else DECLINED_ON_PHONE
+    s.flush()
+    return checkout
+
+
+def _points_text(points: int, program_name: str) -> str:
+    unit = program_name if program_name.lower().endswith("points") else f"{program_name} points"
+    return f"{points} {unit}"
+
+
+def _question(checkout: Checkout, programs: Sequence[Program]) -> str | None:
+    """What the shopper is asked, on the phone and by the cashier alike:
+    "Use 50 Corner Points for 1.00 off?"; None without rewards."""
+    if not checkout.applied:
+        return None
+    spent = [(p, sum(a["points"] for a in checkout.applied if a["program"] == p.code))
+             for p in programs]
+    discount = sum(a["discount_minor"] for a in checkout.applied)
+    return (f"Use {' and '.join(_points_text(n, p.name) for p, n in spent if n)} for "
+            f"{discount / pricing.MINOR_PER_UNIT:.2f} off?")
+
+
+def consent_view(s: Session, checkout: Checkout) -> dict[str, Any]:
+    """What the shopper's phone shows of a checkout waiting for their answer."""
+    return {"id": checkout.id, "store": checkout.store.name, "currency": checkout.currency,
+            "question": _question(checkout, checkout_programs(s, checkout.store)),
+            "discount_minor": sum(a["discount_minor"] for a in checkout.applied),
+            "consent": _consent(checkout),
+            "rewards": [_applied_view(a) for a in checkout.applied]}
+
+
+def _applied_view(applied: dict[str, Any]) -> dict[str, Any]:
+    return {k: applied[k] for k in ("reward", "program", "name", "points", "discount_minor")}
+
+
+def _consent(checkout: Checkout) -> str | None:
+    """None without rewards; "pending" until the shopper answers; else how they did."""
+    if not checkout.applied:
+        return None
+    return checkout.consent or "pending"
 
 
 def void(s: Session, checkout_id: int, staff: StaffKey, now: dt.datetime) -> Checkout:
@@ -422,11 +505,24 @@ def void(s: Session, checkout_id: int, staff: StaffKey, now: dt.datetime) -> Che
     return checkout
 
 
-def commit(s: Session, checkout_id: int, staff: StaffKey, now: dt.datetime) -> Checkout:
+def commit(s: Session, checkout_id: int, staff: StaffKey, now: dt.datetime, *,
+           shopper_agreed: list[str] | None = None) -> Checkout:
     """Tender: capture every hold, write the earning in both programs, the settlement
-    record and the receipt, all in the caller's one transaction."""
+    record and the receipt, all in the caller's one transaction.
+
+    Points are spent only with the shopper's consent: they agreed on their phone, or
+    the cashier asked them and sends the rewards they agreed to (``shopper_agreed``)."""
     checkout = locked_checkout(s, checkout_id, staff)
     _require_open(checkout)
+    if shopper_agreed is not None:
+        _require_same_rewards(checkout, shopper_agreed)
+        checkout.consent = AGREED_TO_CASHIER
+    if checkout.applied and checkout.consent not in AGREED:
+        if checkout.consent == DECLINED_ON_PHONE:
+            raise ApiError("consent_required", "The shopper declined these rewards on their "
+                           "phone: remove them, or ask again and press «Shopper agreed: "
+                           "complete sale» if they now agree.")
+        raise ApiError("consent_required")
     _complete(s, checkout, staff, now)
     return checkout
 
@@ -635,7 +731,8 @@ def checkout_view(s: Session, checkout: Checkout) -> dict[str, Any]:
     offers = catalog(s, programs, checkout.training)
     accounts = _accounts(s, checkout)
     budgets = _budgets(checkout, programs, accounts)
-    suggested = pricing.suggest(lines, offers, budgets) if checkout.status in OPEN_STATES else []
+    suggested = (pricing.suggest(lines, offers, budgets, point_values(programs))
+                 if checkout.status in OPEN_STATES else [])
     line_discounts = [line["discount_minor"] for line in checkout.basket]
     shopper = _shopper(s, checkout) if checkout.shopper_id else None
     program_views = []
@@ -672,8 +769,12 @@ def checkout_view(s: Session, checkout: Checkout) -> dict[str, Any]:
         "programs": program_views,
         "suggested": [o.ref for o in suggested],
         "suggested_value_minor": pricing.price(lines, suggested).total_discount if suggested else 0,
-        "applied": [{k: a[k] for k in ("reward", "program", "name", "points", "discount_minor")}
-                    for a in checkout.applied],
+        "applied": [_applied_view(a) for a in checkout.applied],
+        "consent": _consent(checkout),
+        "question": _question(checkout, programs),
+        "lines": [{k: line.get(k) for k in ("gtin", "description", "quantity",
+                                            "unit_price_minor", "discount_minor")}
+                  for line in checkout.basket],
         "holds_expire_at": min(h.expires_at for h in holds).isoformat() if holds else None,
         "totals": {"basket_minor": gross, "discount_minor": discount,
                    "to_pay_minor": gross - discount},

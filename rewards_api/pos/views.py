@@ -18,7 +18,7 @@ from flask import Response, current_app, g
 from marshmallow import ValidationError, validates_schema
 
 from rewards_api import db
-from rewards_api.auth import staff_required, staff_store_allowed
+from rewards_api.auth import shopper_required, staff_required, staff_store_allowed
 from rewards_api.db import utcnow
 from rewards_api.errors import ApiError
 from rewards_api.idempotency import idempotent
@@ -75,6 +75,20 @@ class ApplyIn(StrictSchema):
                                             "combination; [] removes all"})
 
 
+class CommitIn(StrictSchema):
+    shopper_agreed = List(String(validate=Length(max=90)), load_default=None,
+                          validate=Length(max=20),
+                          metadata={"description": "The rewards the cashier asked the shopper "
+                                                   "about and they agreed to (omit when they "
+                                                   "agreed on their phone)"})
+
+
+class ConsentIn(StrictSchema):
+    rewards = List(String(validate=Length(max=90)), required=True, validate=Length(max=20),
+                   metadata={"description": "The rewards the phone showed"})
+    agree = Boolean(required=True)
+
+
 class ReturnLineIn(StrictSchema):
     gtin = String(required=True, validate=GTIN)
     quantity = Integer(required=True, validate=Range(1, 999))
@@ -119,6 +133,14 @@ class AppliedOut(StrictSchema):
     discount_minor = Integer()
 
 
+class LineOut(StrictSchema):
+    gtin = String()
+    description = String(allow_none=True)
+    quantity = Integer()
+    unit_price_minor = Integer()
+    discount_minor = Integer()
+
+
 class CheckoutOut(StrictSchema):
     id = Integer()
     status = String()
@@ -132,9 +154,28 @@ class CheckoutOut(StrictSchema):
     suggested = List(String())
     suggested_value_minor = Integer()
     applied = List(Nested(AppliedOut))
+    consent = String(allow_none=True, metadata={
+        "description": "null without rewards; pending, phone, cashier or declined"})
+    question = String(allow_none=True, metadata={
+        "description": "What the shopper is asked: Use 50 Corner Points for 1.00 off?"})
+    lines = List(Nested(LineOut))
     holds_expire_at = String(allow_none=True)
     totals = Dict()
     receipt = Dict(allow_none=True)
+
+
+class AskingOut(StrictSchema):
+    id = Integer()
+    store = String()
+    currency = String()
+    question = String()
+    discount_minor = Integer()
+    consent = String()
+    rewards = List(Nested(AppliedOut))
+
+
+class MyCheckoutOut(StrictSchema):
+    checkout = Nested(AskingOut, allow_none=True)
 
 
 class ReturnOut(StrictSchema):
@@ -256,13 +297,44 @@ def apply_rewards(checkout_id: int, json_data: dict[str, Any]) -> dict[str, Any]
 @bp.post("/v1/pos/checkouts/<int:checkout_id>/commit")
 @staff_required(CASHIER)
 @idempotent
+@bp.input(CommitIn)
 @bp.output(CheckoutOut)
 @bp.doc(security="BearerAuth")
-def commit_checkout(checkout_id: int) -> dict[str, Any]:
-    """At tender: capture the holds, earn in both programs, answer the receipt. Retry
-    with the same Idempotency-Key after a lost answer: same receipt, nothing twice."""
+def commit_checkout(checkout_id: int, json_data: dict[str, Any]) -> dict[str, Any]:
+    """At tender: capture the holds, earn in both programs, answer the receipt. Points
+    are spent only once the shopper agreed: on their phone, or ``shopper_agreed`` lists
+    the rewards they agreed to when the cashier asked (else ``409 consent_required``).
+    Retry with the same Idempotency-Key after a lost answer: same receipt, nothing twice."""
     s = db.session()
-    return services.checkout_view(s, services.commit(s, checkout_id, g.staff, utcnow()))
+    return services.checkout_view(s, services.commit(
+        s, checkout_id, g.staff, utcnow(), shopper_agreed=json_data["shopper_agreed"]))
+
+
+@bp.get("/v1/me/checkout")
+@shopper_required
+@bp.output(MyCheckoutOut)
+@bp.doc(security="BearerAuth", tags=["Shoppers"])
+def my_checkout() -> dict[str, Any]:
+    """My checkout at a register whose rewards wait for my answer ("Use 50 Corner Points
+    for 1.00 off?"), or null. The app asks every few seconds while it is open."""
+    s = db.session()
+    checkout = services.asking_checkout(s, g.shopper, utcnow())
+    return {"checkout": services.consent_view(s, checkout) if checkout else None}
+
+
+@bp.post("/v1/me/checkouts/<int:checkout_id>/consent")
+@shopper_required
+@idempotent
+@bp.input(ConsentIn)
+@bp.output(MyCheckoutOut)
+@bp.doc(security="BearerAuth", tags=["Shoppers"])
+def answer_consent(checkout_id: int, json_data: dict[str, Any]) -> dict[str, Any]:
+    """Agree (or decline) to spend my points on exactly the rewards my phone showed;
+    ``409 consent_out_of_date`` when the cashier changed them meanwhile."""
+    s = db.session()
+    checkout = services.answer_consent(s, g.shopper, checkout_id, json_data["rewards"],
+                                       agree=json_data["agree"])
+    return {"checkout": services.consent_view(s, checkout)}
 
 
 @bp.post("/v1/pos/checkouts/<int:checkout_id>/void")

@@ -11,6 +11,7 @@ from tests.support.shop import BASKET_TOTAL, COFFEE
 
 ALL_FOUR = ["corner-points:10-percent", "corner-points:5-off",
             "partner-plus:chocolate-1-off", "partner-plus:free-coffee"]
+SUGGESTED = ["corner-points:5-off", "partner-plus:free-coffee"]
 
 
 def test_identify_shows_both_programs_and_suggests_the_best_combination(shop):
@@ -21,9 +22,12 @@ def test_identify_shows_both_programs_and_suggests_the_best_combination(shop):
     assert view["shopper"]["display_name"] == "Rosa"
     assert [(p["program"], p["kind"], p["balance"]) for p in view["programs"]] == [
         ("corner-points", "store", 1000), ("partner-plus", "partner", 600)]
-    assert sorted(view["suggested"]) == ALL_FOUR
-    # free coffee 350, then 10% of the rest (122), then 5.00 and 1.00 off chocolate
-    assert view["suggested_value_minor"] == 350 + 122 + 500 + 100
+    # The best value for the points (a point is worth a cent): free coffee (3.50 for
+    # 250) and 5.00 off (for 400); not 10% off (1.22 for 200 points) nor 1.00 off
+    # chocolate (1.00 for 100), though all four together would take more money off.
+    assert sorted(view["suggested"]) == SUGGESTED
+    assert view["suggested_value_minor"] == 350 + 500
+    assert view["consent"] is None
     assert view["applied"] == [] and view["totals"]["to_pay_minor"] == BASKET_TOTAL
     assert all(p["earn_preview"] > 0 for p in view["programs"])
     assert {a.program.code: a.held for a in shop.accounts().values()} == {
@@ -36,22 +40,24 @@ def test_apply_suggested_then_commit_captures_earns_and_settles(shop):
     assert applied.status_code == 200, applied.get_json()
     view = applied.get_json()
     assert view["status"] == "rewards_applied"
-    assert sorted(a["reward"] for a in view["applied"]) == ALL_FOUR
-    assert view["totals"]["to_pay_minor"] == BASKET_TOTAL - 1072
+    assert sorted(a["reward"] for a in view["applied"]) == SUGGESTED
+    assert view["totals"]["to_pay_minor"] == BASKET_TOTAL - 850
+    assert view["consent"] == "pending"
     held = shop.accounts()
-    assert (held["corner-points"].held, held["partner-plus"].held) == (600, 350)
+    assert (held["corner-points"].held, held["partner-plus"].held) == (400, 250)
 
-    committed = shop.post(f"/v1/pos/checkouts/{checkout['id']}/commit")
+    committed = shop.commit(checkout["id"])
     assert committed.status_code == 200, committed.get_json()
     receipt = committed.get_json()["receipt"]
     earned = {line["program"]: line["points"] for line in receipt["lines"] if line["kind"] == "earned"}
     assert set(earned) == {"corner-points", "partner-plus"} and all(earned.values())
     redeemed = [line for line in receipt["lines"] if line["kind"] == "redeemed"]
-    assert sorted(-line["points"] for line in redeemed) == [100, 200, 250, 400]
-    assert receipt["to_pay_minor"] == BASKET_TOTAL - 1072
+    assert sorted(-line["points"] for line in redeemed) == [250, 400]
+    assert receipt["to_pay_minor"] == BASKET_TOTAL - 850
+    assert committed.get_json()["consent"] == "cashier"
     after = shop.accounts()
-    assert after["corner-points"].balance == 1000 - 600 + earned["corner-points"]
-    assert after["partner-plus"].balance == 600 - 350 + earned["partner-plus"]
+    assert after["corner-points"].balance == 1000 - 400 + earned["corner-points"]
+    assert after["partner-plus"].balance == 600 - 250 + earned["partner-plus"]
     assert after["corner-points"].held == after["partner-plus"].held == 0
     balances = {line["program"]: line["points"] for line in receipt["lines"] if line["kind"] == "balance"}
     assert balances == {"corner-points": after["corner-points"].balance,
@@ -60,8 +66,8 @@ def test_apply_suggested_then_commit_captures_earns_and_settles(shop):
         s = db.session()
         assert {h.status for h in s.scalars(select(Hold))} == {CAPTURED}
         record = s.scalars(select(SettlementRecord)).one()
-        assert (record.points_redeemed, record.points_issued) == (350, earned["partner-plus"])
-        assert record.owed_to_store_minor == 350  # partner-plus points are worth 1 cent
+        assert (record.points_redeemed, record.points_issued) == (250, earned["partner-plus"])
+        assert record.owed_to_store_minor == 250  # partner-plus points are worth 1 cent
         row = s.get(Checkout, checkout["id"])
         assert (row.cashier, row.rewards_offered, row.rewards_applied) == ("Anna", True, True)
 
@@ -69,13 +75,13 @@ def test_apply_suggested_then_commit_captures_earns_and_settles(shop):
 def test_commit_retried_with_the_same_key_replays_the_same_receipt(shop):
     checkout = shop.open().get_json()
     shop.post(f"/v1/pos/checkouts/{checkout['id']}/rewards")
-    first = shop.post(f"/v1/pos/checkouts/{checkout['id']}/commit", key="commit-1")
-    again = shop.post(f"/v1/pos/checkouts/{checkout['id']}/commit", key="commit-1")
+    first = shop.commit(checkout["id"], key="commit-1")
+    again = shop.commit(checkout["id"], key="commit-1")
     assert first.status_code == again.status_code == 200
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.get_json()["receipt"] == first.get_json()["receipt"]
-    assert len(shop.entries(PURCHASE)) == 2 and len(shop.entries(REDEMPTION)) == 4
-    other_key = shop.post(f"/v1/pos/checkouts/{checkout['id']}/commit", key="commit-2")
+    assert len(shop.entries(PURCHASE)) == 2 and len(shop.entries(REDEMPTION)) == 2
+    other_key = shop.commit(checkout["id"], key="commit-2")
     assert other_key.status_code == 409
     assert other_key.get_json()["error"]["code"] == "checkout_closed"
     assert len(shop.entries(PURCHASE)) == 2
@@ -90,7 +96,7 @@ def test_void_releases_every_hold(shop):
     assert accounts["corner-points"].held == 0 and accounts["corner-points"].balance == 1000
     with shop.app.app_context():
         assert {h.status for h in db.session().scalars(select(Hold))} == {RELEASED}
-    late = shop.post(f"/v1/pos/checkouts/{checkout['id']}/commit")
+    late = shop.commit(checkout["id"])
     assert late.get_json()["error"]["code"] == "checkout_closed"
 
 
@@ -106,7 +112,7 @@ def test_reapplying_swaps_holds_instead_of_stacking_them(shop):
 
 def test_the_same_points_cannot_be_held_by_two_checkouts(shop):
     first = shop.open().get_json()
-    shop.post(f"/v1/pos/checkouts/{first['id']}/rewards")
+    shop.post(f"/v1/pos/checkouts/{first['id']}/rewards", json={"rewards": ALL_FOUR})
     second = shop.open(register=1).get_json()
     # 400 store points are left: 5.00 off (400) fits, 5.00 + 10% (600) does not.
     assert second["programs"][0]["available"] == 400
@@ -166,7 +172,7 @@ def test_training_checkout_goes_through_and_touches_no_balance(shop):
     assert {p["program"] for p in view["programs"]} == {"corner-points", "partner-plus"}
     assert len({r.split(":")[0] for r in view["suggested"]}) == 2
     shop.post(f"/v1/pos/checkouts/{view['id']}/rewards")
-    committed = shop.post(f"/v1/pos/checkouts/{view['id']}/commit").get_json()
+    committed = shop.commit(view["id"]).get_json()
     assert committed["status"] == "committed" and committed["receipt"]["training"] is True
     assert len(shop.entries()) == entries_before
     with shop.app.app_context():
@@ -200,7 +206,7 @@ def test_another_stores_register_cannot_touch_the_checkout(api, shop):
 
 def test_the_shoppers_export_includes_their_checkouts(api, shop):
     checkout = shop.open().get_json()
-    shop.post(f"/v1/pos/checkouts/{checkout['id']}/commit")
+    shop.commit(checkout["id"])
     exported = api.get("/v1/me/export", auth=shop.shopper["token"]).get_json()
     assert [c["id"] for c in exported["checkouts"]] == [checkout["id"]]
     assert exported["checkouts"][0]["receipt"]["checkout_id"] == checkout["id"]

@@ -47,7 +47,7 @@ def test_a_code_that_paid_once_is_never_accepted_again(shop):
     first = shop.open(code=code).get_json()
     # Until the checkout is committed the same code may open it again (e.g. after a void).
     assert shop.open(code=code).status_code == 201
-    assert shop.post(f"/v1/pos/checkouts/{first['id']}/commit").status_code == 200
+    assert shop.commit(first["id"]).status_code == 200
     reused = shop.open(code=code)
     assert reused.status_code == 409
     assert reused.get_json()["error"]["code"] == "checkout_code_used"
@@ -67,14 +67,16 @@ def test_commit_after_the_holds_expired_is_refused_and_releases_them(shop):
         s = db.session()
         staff = s.scalars(select(StaffKey).where(StaffKey.label == "Register 1")).one()
         now = dt.datetime.now(dt.UTC)
-        services.apply_rewards(s, checkout["id"], staff, None, ttl=dt.timedelta(minutes=5),
-                               now=now)
+        applied = services.apply_rewards(s, checkout["id"], staff, None,
+                                         ttl=dt.timedelta(minutes=5), now=now)
+        agreed = [a["reward"] for a in applied.applied]
         s.commit()
         with pytest.raises(ApiError) as caught:
-            services.commit(s, checkout["id"], staff, now + dt.timedelta(minutes=6))
+            services.commit(s, checkout["id"], staff, now + dt.timedelta(minutes=6),
+                            shopper_agreed=agreed)
         assert caught.value.code == "hold_not_active"
         s.rollback()
-        assert services.ledger.expire_due(s, now + dt.timedelta(minutes=6)) == 4
+        assert services.ledger.expire_due(s, now + dt.timedelta(minutes=6)) == 2
         s.commit()
         assert {h.status for h in s.scalars(select(Hold))} == {EXPIRED}
     assert shop.accounts()["corner-points"].held == 0
@@ -82,14 +84,15 @@ def test_commit_after_the_holds_expired_is_refused_and_releases_them(shop):
 
 def test_two_registers_commit_the_same_held_rewards_at_once_one_wins(shop):
     checkout = shop.open().get_json()
-    assert shop.post(f"/v1/pos/checkouts/{checkout['id']}/rewards").status_code == 200
+    applied = shop.post(f"/v1/pos/checkouts/{checkout['id']}/rewards")
+    agreed = [a["reward"] for a in applied.get_json()["applied"]]
     barrier = threading.Barrier(2)
     answers: list[httpx.Response] = []
 
     def register(key: str, base: str) -> None:
         with httpx.Client(base_url=base, timeout=30) as http:
             barrier.wait(timeout=30)
-            answers.append(http.post(f"/v1/pos/checkouts/{checkout['id']}/commit", json={},
+            answers.append(http.post(f"/v1/pos/checkouts/{checkout['id']}/commit", json={"shopper_agreed": agreed},
                                      headers={"Authorization": f"Bearer {key}",
                                               "Idempotency-Key": str(uuid.uuid4())}))
 
@@ -102,7 +105,7 @@ def test_two_registers_commit_the_same_held_rewards_at_once_one_wins(shop):
     assert sorted(a.status_code for a in answers) == [200, 409]
     loser = next(a for a in answers if a.status_code == 409)
     assert loser.json()["error"]["code"] == "checkout_closed"
-    assert len(shop.entries(REDEMPTION)) == 4 and len(shop.entries(PURCHASE)) == 2
+    assert len(shop.entries(REDEMPTION)) == 2 and len(shop.entries(PURCHASE)) == 2
     accounts = shop.accounts()
     assert accounts["corner-points"].held == 0
-    assert accounts["corner-points"].balance == 1000 - 600 + shop.entries(PURCHASE)[0].amount
+    assert accounts["corner-points"].balance == 1000 - 400 + shop.entries(PURCHASE)[0].amount

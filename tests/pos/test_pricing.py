@@ -51,11 +51,26 @@ def test_suggestion_respects_each_programs_points_and_prefers_fewer_points_on_a_
               off("partner", 50, 100, program="partner")]
     # 500 store points: "big" alone and "small"+"same" both take 6.00 off; the pair
     # costs 300 points instead of 500. 40 partner points buy nothing.
-    chosen = suggest(LINES, offers, {"store": 500, "partner": 40})
+    chosen = suggest(LINES, offers, {"store": 500, "partner": 40}, {})
     assert sorted(o.ref for o in chosen) == ["same", "small"]
     # 600 store points: "big"+"same" (9.00 off) is worth most.
-    assert sorted(o.ref for o in suggest(LINES, offers, {"store": 600})) == ["big", "same"]
-    assert suggest(LINES, offers, {"store": 99, "partner": 0}) == []
+    assert sorted(o.ref for o in suggest(LINES, offers, {"store": 600}, {})) == ["big", "same"]
+    assert suggest(LINES, offers, {"store": 99, "partner": 0}, {}) == []
+
+
+def test_suggestion_is_the_best_value_for_the_points_not_the_most_money():
+    # The demo shopper: 300 points worth a cent each, an 8.00 basket. 10 % off takes
+    # 0.80 for 200 points, "1.00 off" 1.00 for 50: only the second is worth its points.
+    basket = [Line("1111111111111", 1, 800)]
+    percent = Offer("10-percent", "store", "10% off", "percent_off", 200, percent_off=10)
+    one_off = off("1-off", 50, 100)
+    chosen = suggest(basket, [percent, one_off], {"store": 300}, {"store": 1})
+    assert [o.ref for o in chosen] == ["1-off"]
+    # Points worth nothing elsewhere: the most money off is the best value.
+    both = suggest(basket, [percent, one_off], {"store": 300}, {"store": 0})
+    assert sorted(o.ref for o in both) == ["1-off", "10-percent"]
+    # Nothing is worth its points: nothing is suggested (the cashier can still add one).
+    assert suggest(basket, [percent], {"store": 300}, {"store": 1}) == []
 
 
 def test_earning_is_on_what_is_paid_times_the_product_multiplier():

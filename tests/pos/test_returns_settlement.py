@@ -17,7 +17,7 @@ from tests.support.shop import BASKET, COFFEE
 def _committed(shop) -> dict:
     checkout = shop.open().get_json()
     shop.post(f"/v1/pos/checkouts/{checkout['id']}/rewards")
-    return shop.post(f"/v1/pos/checkouts/{checkout['id']}/commit").get_json()
+    return shop.commit(checkout["id"]).get_json()
 
 
 def _coffee_line(shop, checkout_id: int) -> dict:
@@ -78,9 +78,9 @@ def test_settlement_report_and_csv_per_store(api, shop):
                      auth=shop.world.keys["manager"])
     assert report.status_code == 200, report.get_json()
     assert report.get_json()["stores"] == [{
-        "store": "berlin-1", "currency": "EUR", "points_redeemed": 350, "points_issued": issued,
-        "owed_to_store_minor": 350, "owed_to_partner_minor": issued,
-        "net_to_store_minor": 350 - issued}]
+        "store": "berlin-1", "currency": "EUR", "points_redeemed": 250, "points_issued": issued,
+        "owed_to_store_minor": 250, "owed_to_partner_minor": issued,
+        "net_to_store_minor": 250 - issued}]
     everywhere = api.get(f"/v1/admin/settlement?from={today}&to={today}",
                          auth=shop.world.keys["admin"]).get_json()["stores"]
     assert [row["store"] for row in everywhere] == ["berlin-1", "munich-1"]

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A POS written in anything but Python: one whole checkout through the local bridge.
+# A POS written in anything but Python: one whole checkout through the local bridge,
+# then a return by the sale number on the receipt.
 #   usage: bridge_checkout.sh BRIDGE_URL CHECKOUT_CODE
 set -euo pipefail
 bridge="$1"
@@ -27,7 +28,17 @@ state="$(call apply '{}')"
 expect_state "$state" rewards_applied
 jq -e '[.checkout.applied[].program] | unique | length == 2' <<<"$state" >/dev/null
 
-state="$(call commit '{}')"
+# Points are spent only with the shopper's consent: the cashier asked, the shopper
+# said yes to exactly these rewards (on their phone, commit would send '{}').
+agreed="$(jq -c '{shopper_agreed: [.checkout.applied[].reward]}' <<<"$state")"
+state="$(call commit "$agreed")"
 expect_state "$state" committed
 jq -r '.checkout.receipt.lines[] | "\(.text): \(.points)"' <<<"$state"
 echo "to pay: $(jq -r .checkout.receipt.to_pay_minor <<<"$state")"
+sale="$(jq -r .checkout.receipt.checkout_id <<<"$state")"
+echo "sale number: $sale"
+
+# The shopper brings one coffee back: by the sale number on the receipt.
+state="$(call return "{\"sale\": $sale, \"lines\": [{\"gtin\": \"4006381333931\", \"quantity\": 1}]}")"
+echo "refund: $(jq -r .return.result.refund_minor <<<"$state")"
+jq -r '.return.result.points | to_entries[] | "\(.key): \(.value.clawed_back) points taken back"' <<<"$state"

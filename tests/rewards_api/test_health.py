@@ -1,6 +1,8 @@
-"""Health, metrics, the OpenAPI document and its interactive page."""
+"""Health, metrics, the OpenAPI document and its interactive page (in Chromium)."""
 
 from __future__ import annotations
+
+from playwright.sync_api import expect
 
 
 def test_healthz_and_metrics(client):
@@ -37,3 +39,12 @@ def test_unknown_address_is_a_coded_404(client):
     response = client.get("/v1/nothing-here")
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_docs_page_shows_the_operations_in_chromium(live_url, browser):
+    page = browser.new_page()
+    page.goto(f"{live_url}/docs")
+    operation = page.locator(".opblock-summary-path", has_text="/v1/pos/checkouts").first
+    expect(operation).to_be_visible(timeout=15_000)
+    assert page.locator(".errors-wrapper").count() == 0
+    page.close()

@@ -61,7 +61,7 @@ def test_register_card_prints_on_one_page(site: Path, browser: Browser, paper: s
     page.goto((site / "card.html").as_uri())
     page.emulate_media(media="print")
     assert page.locator(".quick-card").is_visible()
-    assert "scan, apply, complete" in page.locator(".quick-card h2").first.inner_text()
+    assert "scan, apply, ask, complete" in page.locator(".quick-card h2").first.inner_text()
     assert not page.locator(".navbar").is_visible()  # only the card goes on paper
     pdf = page.pdf(format=paper)
     assert pdf.startswith(b"%PDF")

@@ -1,6 +1,8 @@
 """The cashier's path through the panel in real headless Chromium (Debian's
 /usr/bin/chromium driven by Playwright), shared by the browser test and the checkout
-benchmark, which both report how many cashier actions applying both programs takes."""
+benchmark, which both report how many cashier actions a checkout takes: scan, apply
+the suggested rewards of both programs, and complete the sale once the shopper agreed
+(on their phone, or to the cashier: «Shopper agreed: complete sale»)."""
 
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ class Cashier:
 
     def click(self, label: str) -> None:
         self.actions.append(f"click {label!r}")
-        self.page.get_by_role("button", name=LABELS[label]).click()
+        self.page.get_by_role("button", name=LABELS[label], exact=True).click()
 
     def wait_for(self, state: str) -> None:
         self.page.wait_for_selector(f'body[data-state="{state}"]', timeout=15_000)
@@ -56,3 +58,9 @@ def apply_both_programs(page: Any, panel_url: str, code: str, shots: Path | None
     cashier.wait_for("rewards_applied")
     shoot(page, "panel-3-applied.png", shots)
     return cashier
+
+
+def complete_after_asking(cashier: Cashier) -> None:
+    """The cashier asked the shopper, who said yes: one click spends and completes."""
+    cashier.click("agreed_commit")
+    cashier.wait_for("committed")

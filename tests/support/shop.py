@@ -64,6 +64,15 @@ class Shop:
         kwargs.setdefault("json", {})
         return self.api.post(path, auth=self.registers[register], **kwargs)
 
+    def commit(self, checkout_id: int, register: int = 0, **kwargs: Any) -> Any:
+        """Tender after the cashier asked the shopper and they agreed to the rewards
+        applied now (the cashier's confirmation)."""
+        view = self.api.get(f"/v1/pos/checkouts/{checkout_id}",
+                            auth=self.registers[register]).get_json()
+        agreed = [a["reward"] for a in view["applied"]]
+        return self.post(f"/v1/pos/checkouts/{checkout_id}/commit", register,
+                         json={"shopper_agreed": agreed}, **kwargs)
+
     def accounts(self) -> dict[str, Account]:
         """Fresh account rows by program code, checked against the ledger sums."""
         with self.app.app_context():

@@ -1,0 +1,56 @@
+/* The shopper's say before points are spent: while a register waits with rewards for
+   this shopper, the app asks "Use 50 Corner Points for 1.00 off?" with Agree and
+   Decline. It asks the API every few seconds (GET /v1/me/checkout). */
+"use strict";
+
+(() => {
+  const { call, el, describe } = Api;
+  const SAVED = "rewards.shopper";  // where app.js keeps the phone's sign-in
+  const POLL_MS = 3000;
+  const $ = (id) => document.getElementById(id);
+  const money = (minor) => (minor / 100).toFixed(2);
+  let asked = null;  // the checkout on screen (its rewards are what the shopper answers)
+
+  const token = () => (JSON.parse(localStorage.getItem(SAVED) || "null") || {}).token;
+
+  function show(checkout) {
+    asked = checkout;
+    const section = $("consent");
+    section.hidden = !checkout;
+    if (!checkout) return;
+    $("consent-question").textContent = checkout.question;
+    $("consent-rewards").replaceChildren(...checkout.rewards.map((r) => el("li", {},
+      `${r.name}: ${r.points} points, −${money(r.discount_minor)} ${checkout.currency}`)));
+    const waiting = checkout.consent === "pending";
+    $("consent-agree").hidden = $("consent-decline").hidden = !waiting;
+    $("consent-result").textContent = {
+      phone: "You agreed: the cashier completes the sale.",
+      cashier: "You agreed: the cashier completes the sale.",
+      declined: "You declined: no points are used unless you tell the cashier otherwise.",
+    }[checkout.consent] || `At ${checkout.store}`;
+  }
+
+  async function poll() {
+    if (!token()) return;
+    try {
+      show((await call("GET", "/v1/me/checkout", { auth: token() })).checkout);
+    } catch (_) { /* the next poll asks again */ }
+  }
+
+  async function answer(agree) {
+    if (!asked) return;
+    try {
+      const rewards = asked.rewards.map((r) => r.reward);
+      show((await call("POST", `/v1/me/checkouts/${asked.id}/consent`,
+        { auth: token(), json: { rewards, agree } })).checkout);
+    } catch (error) {
+      $("consent-result").textContent = describe(error);
+      poll();
+    }
+  }
+
+  $("consent-agree").addEventListener("click", () => answer(true));
+  $("consent-decline").addEventListener("click", () => answer(false));
+  poll();
+  setInterval(poll, POLL_MS);
+})();
