@@ -2,6 +2,8 @@
 
 - Path parts: ``<int:...>`` is at most a 64-bit id and a string part holds no NUL,
   else the route does not match (404).
+- Header values hold no NUL and no lone surrogate (gunicorn refuses NUL itself; other
+  servers and test clients may pass them on), else ``malformed_http``.
 - A JSON body nests at most ``MAX_JSON_DEPTH`` levels; checked on the raw bytes before
   anything parses it (Python's parser recurses, so a deep body would exhaust the stack).
 
@@ -17,7 +19,7 @@ from flask import Flask, request
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from rewards_api.errors import ApiError
-from rewards_api.schemas import MAX_INT64
+from rewards_api.schemas import MAX_INT64, NOT_TEXT
 
 # The deepest request of the API (an offline earning's basket line) nests 4 levels.
 MAX_JSON_DEPTH = 32
@@ -54,7 +56,9 @@ def json_too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
     return False
 
 
-def _refuse_deep_json() -> None:
+def _refuse_hostile_request() -> None:
+    if any(NOT_TEXT.search(value) for value in request.headers.values()):
+        raise ApiError("malformed_http", "A header holds a NUL or an unpaired surrogate character.")
     if request.mimetype in FORM_TYPES or not request.content_length:
         return
     if json_too_deep(request.get_data(cache=True)):
@@ -65,4 +69,4 @@ def _refuse_deep_json() -> None:
 def init_app(app: Flask) -> None:
     """Call before any route is added (the converters apply to rules made afterwards)."""
     app.url_map.converters.update(int=IdConverter, default=TextConverter, string=TextConverter)
-    app.before_request(_refuse_deep_json)
+    app.before_request(_refuse_hostile_request)

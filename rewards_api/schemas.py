@@ -2,12 +2,14 @@
 
 Every schema of the API derives from ``StrictSchema``, which gives each of its fields
 the limits every value must keep whatever the field: an integer fits a 64-bit column,
-text holds no NUL and no lone surrogate (neither PostgreSQL nor UTF-8 can store them).
+text holds no NUL and no lone surrogate (neither PostgreSQL nor UTF-8 can store them),
+a date lies between 2000 and 2999.
 Fields add their own, tighter limits with marshmallow validators (``Range``, ``Length``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -26,8 +28,10 @@ MAX_UNIT_PRICE_MINOR = 10_000_000
 MAX_ADJUSTMENT_POINTS = 1_000_000
 # Ids, counts and amounts are BIGINT at most.
 MAX_INT64 = 2**63 - 1
+# Dates a shop's records can have (and date arithmetic around them cannot overflow).
+FIRST_DATE, LAST_DATE = dt.date(2000, 1, 1), dt.date(2999, 12, 31)
 
-_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
+NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 
 class PlainText(Validator):
@@ -36,7 +40,7 @@ class PlainText(Validator):
     error = "Text must not contain NUL or unpaired surrogate characters."
 
     def __call__(self, value: Any) -> Any:
-        if isinstance(value, str) and _NOT_TEXT.search(value):
+        if isinstance(value, str) and NOT_TEXT.search(value):
             raise ValidationError(self.error)
         return value
 
@@ -64,6 +68,8 @@ def _add_limits(field_obj: fields.Field) -> None:
         if not any(isinstance(v, Range) and v.min is not None and v.max is not None
                    for v in field_obj.validators):
             field_obj.validators.append(Range(-MAX_INT64, MAX_INT64))
+    elif isinstance(field_obj, fields.Date):
+        field_obj.validators.append(Range(FIRST_DATE, LAST_DATE))
     elif isinstance(field_obj, fields.String):
         field_obj.validators.append(PlainText())
 

@@ -181,3 +181,24 @@ def test_nul_in_paths_and_queries_is_refused(api, world, path):
     response = api.get(path, auth=world.keys["admin"])
     assert 400 <= response.status_code < 500
     _refused(response, response.status_code)
+
+
+@pytest.mark.parametrize("header", ["Idempotency-Key", "Authorization"])
+@pytest.mark.parametrize("text", BAD_TEXT)
+def test_headers_with_nul_or_a_lone_surrogate_are_refused(api, header, text):
+    response = api.client.post("/v1/shoppers", json={"display_name": "x"},
+                               headers={"Idempotency-Key": "k1", header: text})
+    assert _refused(response)["code"] == "malformed_http"
+
+
+@pytest.mark.parametrize(("first", "last", "status"), [
+    ("0001-01-01", "9999-12-31", 400), ("1999-12-31", "2026-01-01", 400),
+    ("2000-01-01", "2999-12-31", 200)])
+def test_report_dates_are_bounded(api, world, first, last, status):
+    for path in (f"/v1/admin/settlement?from={first}&to={last}",
+                 f"/v1/admin/settlement/berlin-1.csv?from={first}&to={last}"):
+        response = api.get(path, auth=world.keys["admin"])
+        if status == 200:
+            assert response.status_code == 200, response.get_data()[:300]
+        else:
+            assert "from" in _refused(response)["details"]
