@@ -32,17 +32,16 @@ COLUMNS = [
 ]
 
 
-def upgrade() -> None:
+def _resize(new: sa.types.TypeEngine, old: sa.types.TypeEngine) -> None:
     if op.get_bind().dialect.name == 'sqlite':
         return
     for table, column in COLUMNS:
-        op.alter_column(table, column, type_=sa.BigInteger(), existing_type=sa.Integer(),
-                        existing_nullable=False)
+        op.alter_column(table, column, type_=new, existing_type=old, existing_nullable=False)
+
+
+def upgrade() -> None:
+    _resize(sa.BigInteger(), sa.Integer())
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == 'sqlite':
-        return
-    for table, column in COLUMNS:
-        op.alter_column(table, column, type_=sa.Integer(), existing_type=sa.BigInteger(),
-                        existing_nullable=False)
+    _resize(sa.Integer(), sa.BigInteger())
