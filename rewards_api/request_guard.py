@@ -59,8 +59,8 @@ def json_too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
 def _refuse_hostile_request() -> None:
     if any(NOT_TEXT.search(value) for value in request.headers.values()):
         raise ApiError("malformed_http", "A header holds a NUL or an unpaired surrogate character.")
-    if request.mimetype in FORM_TYPES or not request.content_length:
-        return
+    if request.mimetype in FORM_TYPES:
+        return  # parsed by werkzeug's form parser, which does not recurse
     if json_too_deep(request.get_data(cache=True)):
         raise ApiError("malformed_json", f"The request body nests JSON more than "
                                          f"{MAX_JSON_DEPTH} levels deep; no request needs that.")

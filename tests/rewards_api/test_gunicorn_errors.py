@@ -63,6 +63,18 @@ def test_what_gunicorn_refuses_has_the_error_shape(server, name, raw, status, co
     assert error["message"] == REGISTRY[code].message
 
 
+def test_a_deep_json_body_sent_in_chunks_is_refused(server):
+    """No Content-Length: the depth limit still reads the body before anything parses it."""
+    body = b"[" * 1000 + b"]" * 1000
+    raw = (b"POST /v1/shoppers HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+           b"Content-Type: application/json\r\nIdempotency-Key: deep-chunked\r\n"
+           b"Transfer-Encoding: chunked\r\n\r\n"
+           + f"{len(body):x}".encode() + b"\r\n" + body + b"\r\n0\r\n\r\n")
+    status, _headers, answer = _exchange(server, raw)
+    assert status == 400, answer[:300]
+    assert json.loads(answer)["error"]["code"] == "malformed_json"
+
+
 def test_a_normal_request_still_gets_through(server):
     status, headers, body = _exchange(server, _request())
     assert status == 200, body
