@@ -25,6 +25,7 @@ from rewards_api import create_app
 from rewards_api.errors import REGISTRY
 from tests.rewards_api.walkins.conftest import T0, provision
 from tests.support.clock import Clock
+from tests.support.shop import build_shop
 
 EXAMPLES = 20
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -76,19 +77,34 @@ def _problem(response: Any) -> str | None:
 
 class Caller:
     """Sends a generated case as one identity would: bearer credentials, or the agent's
-    signature over the exact body; a fresh Idempotency-Key on every change."""
+    signature over the exact body; a fresh Idempotency-Key on every change. With
+    ``real_ids`` the ids in the path are ones that exist (the cashier's store, an open
+    checkout of a shopper with points, committed for returns), so that bodies reach
+    the checks behind the 404."""
 
-    def __init__(self, app: Any, api: Any, world: Any) -> None:
+    def __init__(self, app: Any, api: Any, world: Any, label: str) -> None:
+        self.client = app.test_client()
+        self.real_ids = {"store_id": world.store_ids[0]}
+        if "{checkout_id}" in label:
+            shop = build_shop(app, api, world)
+            checkout_id = shop.open().get_json()["id"]
+            if label.endswith("/returns"):  # only a committed sale takes returns
+                committed = shop.post(f"/v1/pos/checkouts/{checkout_id}/commit")
+                assert committed.status_code == 200, committed.get_json()
+            self.real_ids["checkout_id"] = checkout_id
         clock = Clock(T0)
         app.config["CLOCK"] = clock
-        self.client = app.test_client()
         self.agent = provision(app, self.client, clock, world.store_ids[0])
         shopper = api.register("Fuzzed Shopper")
         self.bearers = {"nobody": None, "shopper": shopper["token"],
                         "cashier": world.keys["cashier"], "manager": world.keys["manager"],
                         "admin": world.keys["admin"]}
 
-    def send(self, case: Any, who: str) -> Any:
+    def send(self, case: Any, who: str, real_ids: bool) -> Any:
+        if real_ids and case.path_parameters:
+            case.path_parameters = {**case.path_parameters,
+                                    **{k: v for k, v in self.real_ids.items()
+                                       if k in case.path_parameters}}
         headers = {k: v for k, v in (case.headers or {}).items() if k.lower() != "authorization"}
         body = b""
         if not isinstance(case.body, NotSet):
@@ -107,7 +123,7 @@ class Caller:
 
 @pytest.mark.parametrize("label", OPERATIONS)
 def test_fuzzed_operation_never_fails_and_refuses_in_the_error_shape(app, api, world, label):
-    caller = Caller(app, api, world)
+    caller = Caller(app, api, world, label)
     operation = schemathesis.openapi.from_wsgi("/openapi.json", app).find_operation_by_label(label)
     assert operation is not None
     failures: list[tuple[str, ...]] = []
@@ -116,11 +132,11 @@ def test_fuzzed_operation_never_fails_and_refuses_in_the_error_shape(app, api, w
 
     who = st.one_of(st.sampled_from(_intended(label)), st.sampled_from(IDENTITIES))
 
-    @given(case=cases, who=who)
+    @given(case=cases, who=who, real_ids=st.booleans())
     @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
               phases=[Phase.generate], suppress_health_check=list(HealthCheck))
-    def probe(case: Any, who: str) -> None:
-        response = caller.send(case, who)
+    def probe(case: Any, who: str, real_ids: bool) -> None:
+        response = caller.send(case, who, real_ids)
         problem = _problem(response)
         if problem:
             failures.append((problem, who, case.formatted_path, str(case.query)[:200],
