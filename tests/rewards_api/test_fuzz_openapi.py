@@ -4,8 +4,10 @@ signed beacon agent: no answer is a 5xx, every 4xx is in the error shape with a
 registered code and a sentence.
 
 Bounded and repeatable: examples are derandomized (the same ones every run),
-``EXAMPLES`` per operation and database, half fitting the schema and half not. Every
-failure of an operation is collected before the test fails, so one run shows them all.
+``EXAMPLES`` per operation and database, half fitting the schema and half not; in a
+third of them one path, query or body value (at any depth) is replaced by a value of a
+hostile family, so a field the schema leaves open meets them too. Every failure of an
+operation is collected before the test fails, so one run shows them all.
 """
 
 from __future__ import annotations
@@ -29,6 +31,11 @@ from tests.support.shop import build_shop
 
 EXAMPLES = 20
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+# One value per hostile family; URLs cannot carry unpaired surrogates, bodies can.
+HOSTILE_IN_URL = [2**64 + 1, -(2**63) - 1, 10**30, 0, -1, "1e308", "a\x00b", "", "9" * 40,
+                  "0001-01-01", "9999-12-31", "x" * 3000]
+HOSTILE = [*HOSTILE_IN_URL, 1e308, -1e308, "\ud800", "\udfff tail", None, True, [], {},
+           json.loads("[" * 40 + "]" * 40)]
 IDENTITIES = ["nobody", "shopper", "cashier", "manager", "admin", "agent"]
 # Who an operation is for, by path: half the examples go as one of them (so that they
 # get past sign-in and reach the checks behind it), half as anyone.
@@ -121,6 +128,38 @@ class Caller:
                                 query_string=case.query or None, data=body)
 
 
+def _body_places(value: Any, trail: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The key paths of every value inside a JSON body."""
+    inner = value.items() if isinstance(value, dict) else (
+        enumerate(value) if isinstance(value, list) else [])
+    places = []
+    for key, item in inner:
+        places.append((*trail, key))
+        places.extend(_body_places(item, (*trail, key)))
+    return places
+
+
+def _put(value: Any, trail: tuple[Any, ...], new: Any) -> None:
+    for key in trail[:-1]:
+        value = value[key]
+    value[trail[-1]] = new
+
+
+def _make_hostile(case: Any, data: st.DataObject) -> None:
+    places = [("path_parameters", key) for key in case.path_parameters or {}]
+    places += [("query", key) for key in case.query or {}]
+    if isinstance(case.body, (dict, list)):
+        places += [("body", *trail) for trail in _body_places(case.body)]
+    if not places:
+        return
+    where, *trail = data.draw(st.sampled_from(places))
+    new = data.draw(st.sampled_from(HOSTILE if where == "body" else HOSTILE_IN_URL))
+    if where == "body":
+        _put(case.body, tuple(trail), new)
+    else:
+        setattr(case, where, {**getattr(case, where), trail[0]: new})
+
+
 @pytest.mark.parametrize("label", OPERATIONS)
 def test_fuzzed_operation_never_fails_and_refuses_in_the_error_shape(app, api, world, label):
     caller = Caller(app, api, world, label)
@@ -132,10 +171,13 @@ def test_fuzzed_operation_never_fails_and_refuses_in_the_error_shape(app, api, w
 
     who = st.one_of(st.sampled_from(_intended(label)), st.sampled_from(IDENTITIES))
 
-    @given(case=cases, who=who, real_ids=st.booleans())
+    @given(case=cases, who=who, real_ids=st.booleans(), hostile=st.integers(0, 2),
+           data=st.data())
     @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
               phases=[Phase.generate], suppress_health_check=list(HealthCheck))
-    def probe(case: Any, who: str, real_ids: bool) -> None:
+    def probe(case: Any, who: str, real_ids: bool, hostile: int, data: st.DataObject) -> None:
+        if hostile == 0:
+            _make_hostile(case, data)
         response = caller.send(case, who, real_ids)
         problem = _problem(response)
         if problem:
