@@ -6,16 +6,33 @@ STAMP := $(VENV)/.installed
 SPEED ?= 1
 CROWD ?= 1
 
-.PHONY: demo test bench lint system-deps clean
+.PHONY: demo test bench lint lock system-deps clean
 
 system-deps:
 	@scripts/system-deps.sh
 
-$(STAMP): setup.cfg pyproject.toml
+EXTRAS := api,agent,pos,demo,test
+
+# Every Python package is installed at the version pinned in constraints.txt.
+$(STAMP): setup.cfg pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[api,agent,pos,demo,test]'
+	$(BIN)/pip install -q -c constraints.txt pip
+	$(BIN)/pip install -q -c constraints.txt -e '.[$(EXTRAS)]'
 	touch $(STAMP)
+
+# Re-resolve setup.cfg's version ranges to the newest releases in a scratch venv and
+# write the pins to constraints.txt (after adding or upgrading a dependency); then
+# `make test` and commit constraints.txt.
+LOCK_VENV := var/lock-venv
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install -q --upgrade pip
+	$(LOCK_VENV)/bin/pip install -q -e '.[$(EXTRAS)]'
+	( echo "# Pins for every Python package of .[$(EXTRAS)]; made by make lock, do not edit."; \
+	  $(LOCK_VENV)/bin/pip freeze --all --exclude-editable | grep -v '^setuptools==\|^wheel==' ) > constraints.txt
+	rm -rf $(LOCK_VENV)
+	rm -f $(STAMP)
 
 # The whole store in one terminal (demo/__main__.py). SPEED=10: the simulated day runs
 # ten times faster; CROWD=0: no simulated shoppers, the stores wait for you; PORT: the

@@ -17,6 +17,11 @@ Errors come in two types, as httpx tells a transport error from a status:
 An event leaves the outbox only when the API answered for it (``accepted``,
 ``duplicate`` or ``rejected``; a rejection is final, counted and logged) or refused it.
 ``event_id`` makes a re-sent event harmless.
+
+A Raspberry Pi has no real-time clock: until NTP sets it, it may sign with a time far
+from the API's. The API's ``timestamp_out_of_window`` answer carries its
+``server_time``; the agent then signs with its clock plus that offset, at once, and
+again whenever the API says so (after NTP moved the clock the offset goes back to ~0).
 """
 
 from __future__ import annotations
@@ -98,6 +103,7 @@ class AgentApi:
         self._agent_id = agent_id
         self._secret = secret
         self._clock = clock
+        self.clock_offset_s = 0.0
         self._http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout,
                                   transport=transport,
                                   headers={"User-Agent": "beacon-agent"})
@@ -107,15 +113,9 @@ class AgentApi:
 
     def _request(self, method: str, path: str, payload: Any = None) -> Any:
         body = b"" if payload is None else json.dumps(payload, separators=(",", ":")).encode()
-        url = self._http.base_url.join(path)  # the signature covers the full path
-        headers = sign_headers(self._agent_id, self._secret, method, url.path, body,
-                               now=self._clock())
-        if payload is not None:
-            headers["Content-Type"] = "application/json"
-        try:
-            response = self._http.request(method, url, content=body, headers=headers)
-        except httpx.HTTPError as exc:
-            raise ApiUnavailable(f"{method} {path}: {exc!r}") from exc
+        response = self._send(method, path, body)
+        if self._corrected_clock(response):
+            response = self._send(method, path, body)
         if response.status_code >= 300:
             code = _error_code(response)
             message = f"{method} {path}: HTTP {response.status_code} {code}"
@@ -126,6 +126,32 @@ class AgentApi:
             return response.json()
         except ValueError as exc:
             raise ApiUnavailable(f"{method} {path}: the answer is not JSON") from exc
+
+    def _send(self, method: str, path: str, body: bytes) -> httpx.Response:
+        url = self._http.base_url.join(path)  # the signature covers the full path
+        headers = sign_headers(self._agent_id, self._secret, method, url.path, body,
+                               now=self._clock() + self.clock_offset_s)
+        if body:
+            headers["Content-Type"] = "application/json"
+        try:
+            return self._http.request(method, url, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            raise ApiUnavailable(f"{method} {path}: {exc!r}") from exc
+
+    def _corrected_clock(self, response: httpx.Response) -> bool:
+        """Whether the API refused our time and told us its own (the offset is set)."""
+        if response.status_code != 401:
+            return False
+        try:
+            error = response.json()["error"]
+            server_time = float(error["details"]["server_time"])
+        except (ValueError, KeyError, TypeError):
+            return False
+        if error.get("code") != "timestamp_out_of_window":
+            return False
+        self.clock_offset_s = server_time - self._clock()
+        log.warning("the API's clock is %.0f s from ours; signing with its time", self.clock_offset_s)
+        return True
 
     def send_sightings(self, events: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         """``POST /v1/agents/sightings``; the per-event results by event_id."""

@@ -6,7 +6,7 @@ from typing import Any
 
 from apiflask import APIFlask
 
-from rewards_api import api_docs, db, http_errors, observability, settings
+from rewards_api import api_docs, db, http_errors, observability, request_guard, settings
 from rewards_api.schemas import ErrorResponse
 
 
@@ -26,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
                        "description": "Shopper token (st_...) or staff key (sk_...)"},
     }
 
+    request_guard.init_app(app)
     db.init_app(app)
     http_errors.init_app(app)
     observability.init_app(app)

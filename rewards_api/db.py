@@ -66,6 +66,9 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 # BIGINT on PostgreSQL, INTEGER on SQLite (so that SQLite's rowid aliasing still applies).
 BigIntId = BigInteger().with_variant(Integer(), "sqlite")
 
+# Points and money: a basket may reach 2 x 10^12 minor units (rewards_api.schemas), and
+# balances and totals add up over a chain's lifetime, so 64-bit (SQLite's INTEGER is).
+bigint = Annotated[int, mapped_column(BigIntId)]
 intpk = Annotated[int, mapped_column(BigIntId, primary_key=True, autoincrement=True)]
 utc_timestamp = Annotated[dt.datetime, mapped_column(UTCDateTime())]
 str40 = Annotated[str, mapped_column(String(40))]

@@ -6,11 +6,27 @@ import os
 import shutil
 import tempfile
 
+from gunicorn import util
+
+from rewards_api.http_errors import server_error_response
+
 bind = os.environ.get("REWARDS_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("REWARDS_WORKERS", multiprocessing.cpu_count() * 2))
 worker_class = "sync"
 timeout = 30
 graceful_timeout = 10
+# gunicorn refuses longer request lines and headers itself (414, 431); every worker
+# inherits this replacement of its HTML error page by the API's error shape.
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
+
+
+def _write_error(sock, status_int, reason, mesg):  # noqa: ARG001 (mesg: gunicorn's HTML text)
+    util.write_nonblock(sock, server_error_response(status_int, reason))
+
+
+util.write_error = _write_error
 accesslog = os.environ.get("REWARDS_ACCESS_LOG")  # off unless asked: the app logs JSON
 # /metrics adds up every worker through prometheus_client's multiprocess mode.
 _metrics_dir = os.environ.setdefault(

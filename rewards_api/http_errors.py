@@ -2,11 +2,14 @@
 
 Validation errors name the fields; HTTP errors from Flask (404, 405, 413, malformed
 JSON) get registered codes; anything unexpected is logged with its traceback and
-answered as ``internal_error`` without one.
+answered as ``internal_error`` without one. Requests gunicorn refuses before the app
+sees them (too long a URL, too many or too large headers, not HTTP) get the same shape
+through ``server_error_response`` (rewards_api/gunicorn_conf.py).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -23,6 +26,20 @@ log = logging.getLogger("rewards_api.errors")
 _HTTP_CODES = {400: "invalid_request", 401: "unauthenticated", 403: "forbidden",
                404: "not_found", 405: "method_not_allowed", 413: "body_too_large",
                415: "unsupported_media_type"}
+
+
+# Statuses gunicorn answers by itself, before the app sees the request.
+_SERVER_CODES = {414: "url_too_long", 431: "headers_too_large", 403: "forbidden",
+                 500: "internal_error"}
+
+
+def server_error_response(status: int, reason: str) -> bytes:
+    """A whole HTTP response in the error shape, for gunicorn to send instead of its page."""
+    error = ApiError(_SERVER_CODES.get(status, "malformed_http"), status=status)
+    body = json.dumps(error.body()).encode()
+    head = (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
+    return head.encode("latin-1") + body
 
 
 def _answer(error: ApiError) -> tuple[Response, int]:

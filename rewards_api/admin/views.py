@@ -15,7 +15,7 @@ from rewards_api.auth import staff_required, staff_store_allowed
 from rewards_api.errors import ApiError
 from rewards_api.idempotency import idempotent
 from rewards_api.ledger import services as ledger
-from rewards_api.schemas import StrictSchema
+from rewards_api.schemas import MAX_ADJUSTMENT_POINTS, StrictSchema, points_change
 from rewards_api.shoppers import services as shoppers
 from rewards_api.shoppers.models import Shopper
 from rewards_api.staff.models import MANAGER
@@ -27,7 +27,7 @@ bp = APIBlueprint("admin", __name__, tag="Admin")
 class AdjustmentIn(StrictSchema):
     public_id = String(required=True, validate=Length(equal=10))
     program = String(required=True, validate=Length(min=1, max=40))
-    amount = Integer(required=True, validate=lambda n: n != 0 and abs(n) <= 1_000_000)
+    amount = Integer(required=True, validate=points_change(MAX_ADJUSTMENT_POINTS))
     reason = String(required=True, validate=Length(max=500))
     store_id = Integer(load_default=None)
 

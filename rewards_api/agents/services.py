@@ -74,7 +74,9 @@ def authenticate(s: Session, headers: Any, method: str, path: str, body: bytes,
             secret, method, path, timestamp, nonce, body, given):
         raise ApiError("bad_signature")
     if not signing.timestamp_fresh(timestamp, now.timestamp()):
-        raise ApiError("timestamp_out_of_window")
+        # The agent proved its secret: tell it our time, so that an agent without a
+        # real-time clock (a Pi before NTP) can correct itself and sign again.
+        raise ApiError("timestamp_out_of_window", details={"server_time": int(now.timestamp())})
     if agent.disabled_at is not None:
         raise ApiError("agent_disabled")
     if not signing.nonce_well_formed(nonce):

@@ -42,7 +42,8 @@ _SIGNED = {"description": "Signed with X-Agent-Id, X-Timestamp, X-Nonce, X-Signa
 
 
 class HeartbeatIn(StrictSchema):
-    queue_depth = Integer(required=True, validate=Range(min=0))
+    # The outbox holds at most 200,000 events (beacon_agent/constants.py); room to grow.
+    queue_depth = Integer(required=True, validate=Range(0, 100_000_000))
     software_version = String(required=True, validate=Length(min=1, max=40))
     adverts_per_second = Float(required=True, validate=Range(min=0))
     scanner_state = String(required=True, validate=Length(min=1, max=40))

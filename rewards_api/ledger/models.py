@@ -15,7 +15,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from rewards_api.db import Base, BigIntId, intpk, utcnow
+from rewards_api.db import Base, BigIntId, bigint, intpk, utcnow
 
 STORE_PROGRAM = "store"
 PARTNER_PROGRAM = "partner"
@@ -70,8 +70,8 @@ class Account(Base):
     shopper_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("shoppers.id"), index=True)
     program_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("programs.id"))
     membership_number: Mapped[str | None] = mapped_column(String(40))
-    balance: Mapped[int] = mapped_column(default=0)
-    held: Mapped[int] = mapped_column(default=0)
+    balance: Mapped[bigint] = mapped_column(default=0)
+    held: Mapped[bigint] = mapped_column(default=0)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     program: Mapped[Program] = relationship(lazy="joined")
@@ -94,7 +94,7 @@ class LedgerEntry(Base):
     account_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("accounts.id"))
     program_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("programs.id"))
     kind: Mapped[str] = mapped_column(String(20))
-    amount: Mapped[int]
+    amount: Mapped[bigint]
     # What the entry is about, e.g. "visit:12", "checkout:9", "hold:4".
     reference: Mapped[str] = mapped_column(String(80))
     # Makes an award happen once: a second entry with the same key is refused.
@@ -117,7 +117,7 @@ class Hold(Base):
 
     id: Mapped[intpk]
     account_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("accounts.id"), index=True)
-    amount: Mapped[int]
+    amount: Mapped[bigint]
     status: Mapped[str] = mapped_column(String(10), default=HELD)
     reference: Mapped[str] = mapped_column(String(80))
     store_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("stores.id"))

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from rewards_api.db import Base, BigIntId, intpk, utcnow
+from rewards_api.db import Base, BigIntId, bigint, intpk, utcnow
 from rewards_api.ledger.models import Program
 from rewards_api.stores.models import Store
 
@@ -158,7 +158,7 @@ class CheckoutReturn(Base):
     # {program code: {"clawed_back", "shortfall"}}: the shortfall is what the balance
     # could not cover (it is recorded, never taken into a negative balance).
     points: Mapped[dict[str, Any]] = mapped_column(JSON)
-    refund_minor: Mapped[int]
+    refund_minor: Mapped[bigint]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -179,9 +179,9 @@ class SettlementRecord(Base):
     program_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("programs.id"))
     checkout_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("checkouts.id"))
     return_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("checkout_returns.id"))
-    points_redeemed: Mapped[int]
-    points_issued: Mapped[int]
-    owed_to_store_minor: Mapped[int]
-    owed_to_partner_minor: Mapped[int]
+    points_redeemed: Mapped[bigint]
+    points_issued: Mapped[bigint]
+    owed_to_store_minor: Mapped[bigint]
+    owed_to_partner_minor: Mapped[bigint]
     currency: Mapped[str] = mapped_column(String(3))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

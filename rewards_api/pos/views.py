@@ -25,7 +25,12 @@ from rewards_api.idempotency import idempotent
 from rewards_api.ledger.models import PARTNER_PROGRAM
 from rewards_api.pos import services, settlement
 from rewards_api.pos.models import REWARD_KINDS
-from rewards_api.schemas import StrictSchema
+from rewards_api.schemas import (
+    MAX_BASKET_LINES,
+    MAX_QUANTITY,
+    MAX_UNIT_PRICE_MINOR,
+    StrictSchema,
+)
 from rewards_api.shoppers.services import program_by_code
 from rewards_api.staff.models import ADMIN, CASHIER, MANAGER
 from rewards_api.stores.models import Store
@@ -38,14 +43,14 @@ IDENTIFIERS = ("code", "phone", "membership_number")
 
 class BasketLineIn(StrictSchema):
     gtin = String(required=True, validate=GTIN)
-    quantity = Integer(required=True, validate=Range(1, 999))
-    unit_price_minor = Integer(required=True, validate=Range(0, 10_000_000))
+    quantity = Integer(required=True, validate=Range(1, MAX_QUANTITY))
+    unit_price_minor = Integer(required=True, validate=Range(0, MAX_UNIT_PRICE_MINOR))
     description = String(load_default="", validate=Length(max=100))
 
 
 class BasketIn(StrictSchema):
     currency = String(required=True, validate=Regexp(r"^[A-Z]{3}$"))
-    lines = List(Nested(BasketLineIn), required=True, validate=Length(min=1, max=200))
+    lines = List(Nested(BasketLineIn), required=True, validate=Length(min=1, max=MAX_BASKET_LINES))
 
 
 class IdentifyIn(StrictSchema):
@@ -91,11 +96,11 @@ class ConsentIn(StrictSchema):
 
 class ReturnLineIn(StrictSchema):
     gtin = String(required=True, validate=GTIN)
-    quantity = Integer(required=True, validate=Range(1, 999))
+    quantity = Integer(required=True, validate=Range(1, MAX_QUANTITY))
 
 
 class ReturnIn(StrictSchema):
-    lines = List(Nested(ReturnLineIn), required=True, validate=Length(min=1, max=200))
+    lines = List(Nested(ReturnLineIn), required=True, validate=Length(min=1, max=MAX_BASKET_LINES))
 
 
 class OfflineEarningIn(IdentifyIn):

@@ -14,7 +14,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from rewards_api.db import Base, BigIntId, intpk, utcnow
+from rewards_api.db import Base, BigIntId, bigint, intpk, utcnow
 from rewards_api.ledger.models import Program
 
 # How often one shopper can earn a campaign's points.
@@ -43,7 +43,7 @@ class ScanCampaign(Base):
     ends_at: Mapped[dt.datetime]
     per_shopper: Mapped[str] = mapped_column(String(10), default=PER_DAY)
     budget: Mapped[int | None]
-    points_awarded: Mapped[int] = mapped_column(default=0)
+    points_awarded: Mapped[bigint] = mapped_column(default=0)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     program: Mapped[Program] = relationship(lazy="joined")
