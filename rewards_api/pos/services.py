@@ -50,6 +50,7 @@ from rewards_api.pos.models import (
 )
 from rewards_api.shoppers import services as shoppers
 from rewards_api.shoppers.models import Shopper
+from rewards_api.staff import scope
 from rewards_api.staff.models import StaffKey
 from rewards_api.stores.models import Store
 from rewards_protocol import checkout_code
@@ -328,14 +329,14 @@ def _check_currency(programs: Sequence[Program], currency: str) -> None:
 def locked_checkout(s: Session, checkout_id: int, staff: StaffKey) -> Checkout:
     """The checkout, row-locked for the rest of the transaction; staff of its store only."""
     checkout = s.scalars(_LOCKED_CHECKOUT, {"checkout_id": checkout_id}).first()
-    if checkout is None or (staff.store_id is not None and staff.store_id != checkout.store_id):
+    if checkout is None or not scope.may_act_in(staff, checkout.store):
         raise ApiError("checkout_not_found")
     return checkout
 
 
 def get_checkout(s: Session, checkout_id: int, staff: StaffKey) -> Checkout:
     checkout = s.get(Checkout, checkout_id)
-    if checkout is None or (staff.store_id is not None and staff.store_id != checkout.store_id):
+    if checkout is None or not scope.may_act_in(staff, checkout.store):
         raise ApiError("checkout_not_found")
     return checkout
 
