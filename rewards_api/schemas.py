@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from apiflask import Schema
 from apiflask.fields import Dict, Integer, Nested, String
+from marshmallow import ValidationError
+
+from rewards_api.products import gtin
 
 
 class StrictSchema(Schema):
@@ -11,6 +16,17 @@ class StrictSchema(Schema):
 
     class Meta:
         unknown = "raise"
+
+
+class Gtin(String):
+    """A product code as printed (EAN-8, UPC-A, EAN-13 or GTIN-14, with a right check
+    digit), loaded as the 14-digit GTIN every table and comparison uses."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        try:
+            return gtin.normalize(super()._deserialize(value, attr, data, **kwargs))
+        except (gtin.NotAGtin, gtin.BadCheckDigit) as exc:
+            raise ValidationError(f"Not a product code: {exc}.") from exc
 
 
 class ErrorBody(Schema):

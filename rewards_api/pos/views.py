@@ -23,7 +23,7 @@ from rewards_api.db import utcnow
 from rewards_api.idempotency import idempotent
 from rewards_api.pos import services, settlement
 from rewards_api.pos.models import REWARD_KINDS
-from rewards_api.schemas import StrictSchema
+from rewards_api.schemas import Gtin, StrictSchema
 from rewards_api.shoppers.services import program_by_code
 from rewards_api.staff import scope
 from rewards_api.staff.models import CASHIER, MANAGER
@@ -31,12 +31,11 @@ from rewards_api.stores.models import Store
 
 bp = APIBlueprint("pos", __name__, tag="Checkout")
 
-GTIN = Regexp(r"^\d{8,14}$", error="A GTIN is 8 to 14 digits.")
 IDENTIFIERS = ("code", "phone", "membership_number")
 
 
 class BasketLineIn(StrictSchema):
-    gtin = String(required=True, validate=GTIN)
+    gtin = Gtin(required=True)
     quantity = Integer(required=True, validate=Range(1, 999))
     unit_price_minor = Integer(required=True, validate=Range(0, 10_000_000))
     description = String(load_default="", validate=Length(max=100))
@@ -75,7 +74,7 @@ class ApplyIn(StrictSchema):
 
 
 class ReturnLineIn(StrictSchema):
-    gtin = String(required=True, validate=GTIN)
+    gtin = Gtin(required=True)
     quantity = Integer(required=True, validate=Range(1, 999))
 
 
@@ -152,9 +151,9 @@ class RewardIn(StrictSchema):
     amount_off_minor = Integer(load_default=None, validate=Range(1, 10_000_000))
     percent_off = Integer(load_default=None, validate=Range(1, 100))
     cap_minor = Integer(load_default=None, validate=Range(1, 10_000_000))
-    product_gtin = String(load_default=None, validate=GTIN)
+    product_gtin = Gtin(load_default=None)
     min_basket_minor = Integer(load_default=0, validate=Range(0, 10_000_000))
-    eligible_gtins = List(String(validate=GTIN), load_default=list, validate=Length(max=500))
+    eligible_gtins = List(Gtin(), load_default=list, validate=Length(max=500))
 
 
 class RewardOut(StrictSchema):
@@ -168,8 +167,8 @@ class RewardOut(StrictSchema):
 
 class EarnRuleIn(StrictSchema):
     program = String(required=True, validate=Length(min=1, max=40))
-    gtin = String(load_default=None, validate=GTIN,
-                  metadata={"description": "Omit for the program's base rate"})
+    gtin = Gtin(load_default=None,
+                metadata={"description": "Omit for the program's base rate"})
     points_per_unit = Integer(load_default=0, validate=Range(0, 1000))
     multiplier = Integer(load_default=1, validate=Range(1, 100))
 
