@@ -23,7 +23,7 @@ from rewards_api.dashboard.charts import CHARTS
 from rewards_protocol import signing
 from tests.support.clock import Clock
 from tests.support.shop import BASKET, COFFEE, Shop, build_shop
-from tests.support.world import OtherChain, build_other_chain
+from tests.support.world import OtherChain, build_other_chain, staff_key
 
 ANONYMOUS = "anonymous"
 SHOPPER, OTHER_SHOPPER = "shopper", "other shopper"
@@ -223,8 +223,6 @@ def scene(app: Any, api: Any, world: Any) -> Scene:
     with app.app_context():
         other = build_other_chain(world)
         agent, secret = agents.provision(db.session(), world.store_ids[0], "matrix")
-        from tests.support.world import staff_key
-
         world.keys["other_cashier"] = staff_key("cashier", world.store_ids[1], "Munich register")
         db.session().commit()
         agent_id = str(agent.id)
