@@ -1,0 +1,172 @@
+"""Money under concurrency: every pair of mutating paths (commit, void, return, redeem,
+adjustment, offline earning) runs at once on one shopper, over real HTTP; afterwards a
+Jepsen-style check: each balance is the sum of its entries, nothing is negative, and
+every acknowledged effect is in the ledger exactly once (and nothing else is)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from rewards_api import db
+from rewards_api.ledger.models import (
+    CAPTURED,
+    HELD,
+    PURCHASE,
+    REDEMPTION,
+    RELEASED,
+    RETURN,
+    Hold,
+    LedgerEntry,
+)
+from tests.support.live import serve
+from tests.support.shop import COFFEE, Shop, build_shop
+
+PATHS = ("commit", "void", "return", "redeem", "adjustment", "offline")
+ROUNDS = 2
+
+
+@dataclass
+class Acts:
+    """What was sent in the race and how each was answered, for the check afterwards."""
+
+    answers: list[tuple[str, int, Any, dict[str, Any]]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, path: str, target: Any, response: httpx.Response) -> None:
+        with self.lock:
+            self.answers.append((path, response.status_code, target, response.json()))
+
+
+def _card_checkout(shop: Shop, rewards: bool = False, paid: bool = False) -> int:
+    opened = shop.open(code=None, membership_number="CM-1001")
+    assert opened.status_code == 201, opened.get_json()
+    checkout_id = int(opened.get_json()["id"])
+    if rewards:
+        applied = shop.post(f"/v1/pos/checkouts/{checkout_id}/rewards")
+        assert applied.status_code == 200 and applied.get_json()["applied"], applied.get_json()
+    if paid:
+        assert shop.post(f"/v1/pos/checkouts/{checkout_id}/commit").status_code == 200
+    return checkout_id
+
+
+def _prepare(shop: Shop, path: str) -> tuple[Any, str, dict[str, Any]]:
+    """The target of one act, its URL and body; set up before the race."""
+    if path == "commit":
+        target = _card_checkout(shop, rewards=True)
+        return target, f"/v1/pos/checkouts/{target}/commit", {}
+    if path == "void":
+        target = _card_checkout(shop, rewards=True)
+        return target, f"/v1/pos/checkouts/{target}/void", {}
+    if path == "return":
+        target = _card_checkout(shop, paid=True)
+        return target, f"/v1/pos/checkouts/{target}/returns", {
+            "lines": [{"gtin": COFFEE, "quantity": 1}]}
+    if path == "redeem":
+        target = _card_checkout(shop)
+        return target, f"/v1/pos/checkouts/{target}/rewards", {}
+    reason = f"race {uuid.uuid4()}"
+    if path == "adjustment":
+        return reason, "/v1/admin/adjustments", {
+            "public_id": shop.shopper["public_id"], "program": "corner-points", "amount": -7,
+            "reason": reason}
+    return reason, "/v1/pos/offline-earnings", {
+        "membership_number": "CM-1001", "basket": {"currency": "EUR", "lines": [
+            {"gtin": COFFEE, "quantity": 1, "unit_price_minor": 350}]},
+        "cashier": "Anna", "offline_id": reason,
+        "purchased_at": dt.datetime.now(dt.UTC).isoformat()}
+
+
+def _race(shop: Shop, base: str, pair: tuple[str, str], acts: Acts) -> None:
+    prepared = [(path, *_prepare(shop, path)) for path in pair]
+    barrier = threading.Barrier(len(prepared))
+    keys = {"adjustment": shop.world.keys["manager"]}
+
+    def act(path: str, target: Any, url: str, body: dict[str, Any]) -> Callable[[], None]:
+        def run() -> None:
+            with httpx.Client(base_url=base, timeout=60) as http:
+                barrier.wait(timeout=30)
+                acts.record(path, target, http.post(url, json=body, headers={
+                    "Authorization": f"Bearer {keys.get(path, shop.registers[0])}",
+                    "Idempotency-Key": str(uuid.uuid4())}))
+        return run
+
+    threads = [threading.Thread(target=act(*p)) for p in prepared]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=90)
+
+
+def _check(shop: Shop, acts: Acts) -> list[str]:
+    """What is wrong with the ledger, given what was acknowledged."""
+    wrong = [f"{path} answered {status}: {answer}" for path, status, _, answer in acts.answers
+             if status >= 500]
+    shop.accounts()  # each balance and held amount equals the ledger's sums
+    with shop.app.app_context():
+        s = db.session()
+        entries = list(s.scalars(select(LedgerEntry)))
+        holds = list(s.scalars(select(Hold)))
+    returned: dict[int, int] = {}
+    for path, status, target, answer in acts.answers:
+        ok = status < 300
+        if path == "adjustment":
+            found = [e for e in entries if e.reason == target]
+            if len(found) != ok:
+                wrong.append(f"adjustment acknowledged={ok} written {len(found)} times")
+            continue
+        checkout = answer["id"] if path == "offline" and ok else target
+        ref = f"checkout:{checkout}"
+        earned = sum(e.amount for e in entries if e.kind == PURCHASE and e.reference == ref)
+        of_checkout = [h for h in holds if h.reference == ref]
+        if path in ("commit", "offline") and ok:
+            receipt = sum(line["points"] for line in answer["receipt"]["lines"]
+                          if line["kind"] == "earned")
+            captured = [h for h in of_checkout if h.status == CAPTURED]
+            redeemed = [e for e in entries if e.kind == REDEMPTION
+                        and e.reference in {f"hold:{h.id}" for h in captured}]
+            if earned != receipt or len(captured) != len(of_checkout) \
+                    or len(redeemed) != len(captured):
+                wrong.append(f"{path} {checkout}: earned {earned} of {receipt}, "
+                             f"{len(redeemed)} redemptions of {len(of_checkout)} holds")
+        if path == "commit" and not ok and earned:
+            wrong.append(f"refused commit {checkout} earned {earned}")
+        if path == "void" and ok and (earned or any(h.status != RELEASED for h in of_checkout)):
+            wrong.append(f"voided {checkout} kept its holds or earned")
+        if path == "redeem" and ok:
+            held = [h for h in of_checkout if h.status == HELD]
+            if len(held) != len(answer["applied"]):
+                wrong.append(f"redeem {checkout}: {len(held)} holds for {answer['applied']}")
+        if path == "return" and ok:
+            returned[checkout] = returned.get(checkout, 0) + sum(
+                p["clawed_back"] for p in answer["points"].values())
+    for checkout, clawed in returned.items():
+        taken = -sum(e.amount for e in entries if e.kind == RETURN
+                     and e.reference == f"checkout:{checkout}")
+        if taken != clawed:
+            wrong.append(f"returns of {checkout}: {taken} taken, {clawed} acknowledged")
+    return wrong
+
+
+@pytest.fixture
+def rich_shop(app: Any, api: Any, world: Any) -> Shop:
+    return build_shop(app, api, world, store_points=100_000, partner_points=100_000)
+
+
+def test_every_pair_of_mutating_paths_on_one_shopper_keeps_the_money_exact(rich_shop):
+    acts = Acts()
+    pairs = list(itertools.combinations_with_replacement(PATHS, 2))
+    with serve(rich_shop.app) as base:
+        for pair in pairs * ROUNDS:
+            _race(rich_shop, base, pair, acts)
+    assert len(acts.answers) == 2 * len(pairs) * ROUNDS
+    assert _check(rich_shop, acts) == []
