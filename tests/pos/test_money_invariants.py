@@ -1,5 +1,5 @@
 """Money under concurrency: every pair of mutating paths (commit, void, return, redeem,
-adjustment, offline earning) runs at once on one shopper, over real HTTP; afterwards a
+adjustment, offline earning, scan) runs at once on one shopper, over real HTTP; afterwards a
 Jepsen-style check: each balance is the sum of its entries, nothing is negative, and
 every acknowledged effect is in the ledger exactly once (and nothing else is)."""
 
@@ -25,14 +25,21 @@ from rewards_api.ledger.models import (
     REDEMPTION,
     RELEASED,
     RETURN,
+    SCAN,
     Hold,
     LedgerEntry,
 )
+from rewards_api.products.services import product_by_gtin
+from rewards_api.scans import services as scans
+from rewards_api.shoppers.services import program_by_code
+from rewards_api.stores.models import Store
+from tests.support.clock import Clock
 from tests.support.live import serve
+from tests.support.scan_shop import NOW, shopper_id, stock_products, walk_in
 from tests.support.shop import COFFEE, Shop, build_shop
 
-PATHS = ("commit", "void", "return", "redeem", "adjustment", "offline")
-ROUNDS = 2
+PATHS = ("commit", "void", "return", "redeem", "adjustment", "offline", "scan")
+ROUNDS = 1
 
 
 @dataclass
@@ -75,6 +82,10 @@ def _prepare(shop: Shop, path: str) -> tuple[Any, str, dict[str, Any]]:
         target = _card_checkout(shop)
         return target, f"/v1/pos/checkouts/{target}/rewards", {}
     reason = f"race {uuid.uuid4()}"
+    if path == "scan":
+        _new_coffee_campaign_and_visit(shop, reason)
+        return reason, "/v1/me/scans", {"store_id": shop.world.store_ids[0], "code": COFFEE,
+                                        "symbology": "ean13"}
     if path == "adjustment":
         return reason, "/v1/admin/adjustments", {
             "public_id": shop.shopper["public_id"], "program": "corner-points", "amount": -7,
@@ -86,10 +97,26 @@ def _prepare(shop: Shop, path: str) -> tuple[Any, str, dict[str, Any]]:
         "purchased_at": dt.datetime.now(dt.UTC).isoformat()}
 
 
+def _new_coffee_campaign_and_visit(shop: Shop, code: str) -> None:
+    """A campaign of its own for each scan, so that each may earn; the shopper is in
+    Berlin a minute later (one scan a minute stays under the rate limit)."""
+    clock: Clock = shop.app.config["CLOCK"]
+    clock.advance(minutes=1)
+    with shop.app.app_context():
+        s = db.session()
+        berlin = s.get_one(Store, shop.world.store_ids[0])
+        scans.create_campaign(
+            s, code=code[:40], name="Race", program=program_by_code(s, "corner-points"),
+            points=5, starts_at=NOW - dt.timedelta(days=1), ends_at=NOW + dt.timedelta(days=6),
+            products=[product_by_gtin(s, COFFEE.zfill(14))], stores=[berlin], chain=None)
+        walk_in(shopper_id(shop.shopper["public_id"]), berlin.id, clock.now)
+        s.commit()
+
+
 def _race(shop: Shop, base: str, pair: tuple[str, str], acts: Acts) -> None:
     prepared = [(path, *_prepare(shop, path)) for path in pair]
     barrier = threading.Barrier(len(prepared))
-    keys = {"adjustment": shop.world.keys["manager"]}
+    keys = {"adjustment": shop.world.keys["manager"], "scan": shop.shopper["token"]}
 
     def act(path: str, target: Any, url: str, body: dict[str, Any]) -> Callable[[], None]:
         def run() -> None:
@@ -117,8 +144,15 @@ def _check(shop: Shop, acts: Acts) -> list[str]:
         entries = list(s.scalars(select(LedgerEntry)))
         holds = list(s.scalars(select(Hold)))
     returned: dict[int, int] = {}
+    scanned = [a for path, status, _, answer in acts.answers if path == "scan" and status < 300
+               for a in answer["awards"]]
+    scan_entries = {e.id: e.amount for e in entries if e.kind == SCAN}
+    if scan_entries != {a["entry_id"]: a["points"] for a in scanned}:
+        wrong.append(f"scan entries {scan_entries} for acknowledged awards {scanned}")
     for path, status, target, answer in acts.answers:
         ok = status < 300
+        if path == "scan":
+            continue
         if path == "adjustment":
             found = [e for e in entries if e.reason == target]
             if len(found) != ok:
@@ -159,6 +193,10 @@ def _check(shop: Shop, acts: Acts) -> list[str]:
 
 @pytest.fixture
 def rich_shop(app: Any, api: Any, world: Any) -> Shop:
+    app.config["CLOCK"] = Clock(NOW)
+    with app.app_context():
+        stock_products(world.store_ids[0])
+        db.session().commit()
     return build_shop(app, api, world, store_points=100_000, partner_points=100_000)
 
 
@@ -169,4 +207,6 @@ def test_every_pair_of_mutating_paths_on_one_shopper_keeps_the_money_exact(rich_
         for pair in pairs * ROUNDS:
             _race(rich_shop, base, pair, acts)
     assert len(acts.answers) == 2 * len(pairs) * ROUNDS
+    # Each path did its thing at least once (a race of refusals would prove nothing).
+    assert {path for path, status, _, _ in acts.answers if status < 300} == set(PATHS)
     assert _check(rich_shop, acts) == []
