@@ -4,14 +4,10 @@ shopper's points at once queue instead of deadlocking (on PostgreSQL a deadlock 
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections.abc import Callable
 from typing import Any
 
-import httpx
-
-from tests.support.live import serve
+from tests.support.live import post_at_once, serve
 from tests.support.shop import COFFEE, Shop
 
 ROUNDS = 10
@@ -24,24 +20,8 @@ def _by_card(shop: Shop) -> Any:
     return opened.get_json()["id"]
 
 
-def _at_once(base: str, key: str, *calls: tuple[str, dict[str, Any]]) -> list[httpx.Response]:
-    barrier = threading.Barrier(len(calls))
-    answers: list[httpx.Response] = []
-
-    def send(path: str, body: dict[str, Any]) -> Callable[[], None]:
-        def run() -> None:
-            with httpx.Client(base_url=base, timeout=60) as http:
-                barrier.wait(timeout=30)
-                answers.append(http.post(path, json=body, headers={
-                    "Authorization": f"Bearer {key}", "Idempotency-Key": str(uuid.uuid4())}))
-        return run
-
-    threads = [threading.Thread(target=send(path, body)) for path, body in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=90)
-    return answers
+def _register(shop: Shop) -> dict[str, str]:
+    return {"Authorization": f"Bearer {shop.registers[0]}", "Idempotency-Key": str(uuid.uuid4())}
 
 
 def test_a_commit_and_a_return_for_one_shopper_at_once_both_succeed(shop):
@@ -53,11 +33,10 @@ def test_a_commit_and_a_return_for_one_shopper_at_once_both_succeed(shop):
     answers = []
     with serve(shop.app) as base:
         for earlier in bought:
-            answers += _at_once(
-                base, shop.registers[0],
-                (f"/v1/pos/checkouts/{_by_card(shop)}/commit", {}),
+            answers += post_at_once(base, [
+                (f"/v1/pos/checkouts/{_by_card(shop)}/commit", {}, _register(shop)),
                 (f"/v1/pos/checkouts/{earlier}/returns",
-                 {"lines": [{"gtin": COFFEE, "quantity": 1}]}))
+                 {"lines": [{"gtin": COFFEE, "quantity": 1}]}, _register(shop))])
     assert [a.status_code for a in answers if a.status_code not in (200, 201)] == [], \
         [a.json() for a in answers if a.status_code >= 300]
     assert len(answers) == 2 * ROUNDS

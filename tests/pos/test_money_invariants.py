@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import threading
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import select
 
@@ -34,7 +31,7 @@ from rewards_api.scans import services as scans
 from rewards_api.shoppers.services import program_by_code
 from rewards_api.stores.models import Store
 from tests.support.clock import Clock
-from tests.support.live import serve
+from tests.support.live import post_at_once, serve
 from tests.support.scan_shop import NOW, shopper_id, stock_products, walk_in
 from tests.support.shop import COFFEE, Shop, build_shop
 
@@ -47,11 +44,6 @@ class Acts:
     """What was sent in the race and how each was answered, for the check afterwards."""
 
     answers: list[tuple[str, int, Any, dict[str, Any]]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def record(self, path: str, target: Any, response: httpx.Response) -> None:
-        with self.lock:
-            self.answers.append((path, response.status_code, target, response.json()))
 
 
 def _card_checkout(shop: Shop, rewards: bool = False, paid: bool = False) -> int:
@@ -115,23 +107,13 @@ def _new_coffee_campaign_and_visit(shop: Shop, code: str) -> None:
 
 def _race(shop: Shop, base: str, pair: tuple[str, str], acts: Acts) -> None:
     prepared = [(path, *_prepare(shop, path)) for path in pair]
-    barrier = threading.Barrier(len(prepared))
     keys = {"adjustment": shop.world.keys["manager"], "scan": shop.shopper["token"]}
-
-    def act(path: str, target: Any, url: str, body: dict[str, Any]) -> Callable[[], None]:
-        def run() -> None:
-            with httpx.Client(base_url=base, timeout=60) as http:
-                barrier.wait(timeout=30)
-                acts.record(path, target, http.post(url, json=body, headers={
-                    "Authorization": f"Bearer {keys.get(path, shop.registers[0])}",
-                    "Idempotency-Key": str(uuid.uuid4())}))
-        return run
-
-    threads = [threading.Thread(target=act(*p)) for p in prepared]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=90)
+    answers = post_at_once(base, [
+        (url, body, {"Authorization": f"Bearer {keys.get(path, shop.registers[0])}",
+                     "Idempotency-Key": str(uuid.uuid4())})
+        for path, _, url, body in prepared])
+    for (path, target, _, _), response in zip(prepared, answers, strict=True):
+        acts.answers.append((path, response.status_code, target, response.json()))
 
 
 def _check(shop: Shop, acts: Acts) -> list[str]:

@@ -21,3 +21,24 @@ def serve(app: Any) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
+
+
+def post_at_once(base: str, calls: list[tuple[str, Any, dict[str, str]]]) -> list[Any]:
+    """POST ``(path, json body, headers)`` each from its own thread and connection,
+    released together by a barrier; the answers (``httpx.Response``) in call order."""
+    import httpx
+
+    barrier = threading.Barrier(len(calls))
+    answers: list[Any] = [None] * len(calls)
+
+    def send(i: int, path: str, body: Any, headers: dict[str, str]) -> None:
+        with httpx.Client(base_url=base, timeout=60) as http:
+            barrier.wait(timeout=30)
+            answers[i] = http.post(path, json=body, headers=headers)
+
+    threads = [threading.Thread(target=send, args=(i, *call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=90)
+    return answers
