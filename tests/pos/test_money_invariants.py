@@ -1,5 +1,5 @@
 """Money under concurrency: every pair of mutating paths (commit, void, return, redeem,
-adjustment, offline earning, scan) runs at once on one shopper, over real HTTP; afterwards a
+adjustment, offline earning, scan, walk-in) runs at once on one shopper, over real HTTP; afterwards a
 Jepsen-style check: each balance is the sum of its entries, nothing is negative, and
 every acknowledged effect is in the ledger exactly once (and nothing else is)."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from rewards_api import db
+from rewards_api.agents import services as agents
 from rewards_api.ledger.models import (
     CAPTURED,
     HELD,
@@ -23,6 +25,7 @@ from rewards_api.ledger.models import (
     RELEASED,
     RETURN,
     SCAN,
+    WALK_IN,
     Hold,
     LedgerEntry,
 )
@@ -30,12 +33,16 @@ from rewards_api.products.services import product_by_gtin
 from rewards_api.scans import services as scans
 from rewards_api.shoppers.services import program_by_code
 from rewards_api.stores.models import Store
+from rewards_api.walkins.models import WalkInRule
+from rewards_protocol import signing
+from rewards_protocol.events import SIGHTINGS_PATH
+from tests.rewards_api.walkins.conftest import download_tokens, seen
 from tests.support.clock import Clock
 from tests.support.live import post_at_once, serve
 from tests.support.scan_shop import NOW, shopper_id, stock_products, walk_in
 from tests.support.shop import COFFEE, Shop, build_shop
 
-PATHS = ("commit", "void", "return", "redeem", "adjustment", "offline", "scan")
+PATHS = ("commit", "void", "return", "redeem", "adjustment", "offline", "scan", "walk-in")
 ROUNDS = 1
 
 
@@ -58,8 +65,9 @@ def _card_checkout(shop: Shop, rewards: bool = False, paid: bool = False) -> int
     return checkout_id
 
 
-def _prepare(shop: Shop, path: str) -> tuple[Any, str, dict[str, Any]]:
-    """The target of one act, its URL and body; set up before the race."""
+def _prepare(shop: Shop, path: str) -> tuple[Any, ...]:
+    """The target of one act, its URL and body (and an agent's signed headers); set up
+    before the race."""
     if path == "commit":
         target = _card_checkout(shop, rewards=True)
         return target, f"/v1/pos/checkouts/{target}/commit", {}
@@ -74,6 +82,8 @@ def _prepare(shop: Shop, path: str) -> tuple[Any, str, dict[str, Any]]:
         target = _card_checkout(shop)
         return target, f"/v1/pos/checkouts/{target}/rewards", {}
     reason = f"race {uuid.uuid4()}"
+    if path == "walk-in":
+        return _walk_in_at_a_new_store(shop)
     if path == "scan":
         _new_coffee_campaign_and_visit(shop, reason)
         return reason, "/v1/me/scans", {"store_id": shop.world.store_ids[0], "code": COFFEE,
@@ -105,14 +115,39 @@ def _new_coffee_campaign_and_visit(shop: Shop, code: str) -> None:
         s.commit()
 
 
+def _walk_in_at_a_new_store(shop: Shop) -> tuple[Any, str, bytes, dict[str, str]]:
+    """A store of its own for each walk-in (one walk-in award per store and day), next
+    door to Berlin, with a rule and an agent; the act is the agent's signed batch."""
+    clock: Clock = shop.app.config["CLOCK"]
+    with shop.app.app_context():
+        s = db.session()
+        berlin = s.get_one(Store, shop.world.store_ids[0])
+        store = Store(code=f"next-{uuid.uuid4().hex[:8]}", chain_id=berlin.chain_id, name="Next",
+                      timezone=berlin.timezone, latitude=berlin.latitude,
+                      longitude=berlin.longitude)
+        s.add(store)
+        s.flush()
+        s.add(WalkInRule(program_id=program_by_code(s, "corner-points").id, store_id=store.id,
+                         points=10, starts_on=dt.date(2026, 1, 1)))
+        agent, secret = agents.provision(s, store.id, "door")
+        s.commit()
+        store_id, agent_id = store.id, str(agent.id)
+    tokens = download_tokens(shop.api, shop.shopper, clock.now, count=2)
+    body = json.dumps({"events": [seen(tokens, clock.now)]}).encode()
+    headers = signing.sign_headers(agent_id, bytes.fromhex(secret), "POST", SIGHTINGS_PATH,
+                                   body, now=clock.now.timestamp())
+    return store_id, SIGHTINGS_PATH, body, dict(headers, **{"Content-Type": "application/json"})
+
+
 def _race(shop: Shop, base: str, pair: tuple[str, str], acts: Acts) -> None:
     prepared = [(path, *_prepare(shop, path)) for path in pair]
     keys = {"adjustment": shop.world.keys["manager"], "scan": shop.shopper["token"]}
     answers = post_at_once(base, [
-        (url, body, {"Authorization": f"Bearer {keys.get(path, shop.registers[0])}",
-                     "Idempotency-Key": str(uuid.uuid4())})
-        for path, _, url, body in prepared])
-    for (path, target, _, _), response in zip(prepared, answers, strict=True):
+        (url, body, signed[0] if signed else {  # an agent signs; the others sign in
+            "Authorization": f"Bearer {keys.get(path, shop.registers[0])}",
+            "Idempotency-Key": str(uuid.uuid4())})
+        for path, _, url, body, *signed in prepared])
+    for (path, target, *_), response in zip(prepared, answers, strict=True):
         acts.answers.append((path, response.status_code, target, response.json()))
 
 
@@ -134,6 +169,11 @@ def _check(shop: Shop, acts: Acts) -> list[str]:
     for path, status, target, answer in acts.answers:
         ok = status < 300
         if path == "scan":
+            continue
+        if path == "walk-in":
+            walked = [e for e in entries if e.kind == WALK_IN and e.store_id == target]
+            if len(walked) != (ok and answer["accepted"] == 1):
+                wrong.append(f"walk-in acknowledged={ok} written {len(walked)} times")
             continue
         if path == "adjustment":
             found = [e for e in entries if e.reason == target]
@@ -190,5 +230,6 @@ def test_every_pair_of_mutating_paths_on_one_shopper_keeps_the_money_exact(rich_
             _race(rich_shop, base, pair, acts)
     assert len(acts.answers) == 2 * len(pairs) * ROUNDS
     # Each path did its thing at least once (a race of refusals would prove nothing).
-    assert {path for path, status, _, _ in acts.answers if status < 300} == set(PATHS)
+    assert {path for path, status, _, answer in acts.answers
+            if status < 300 and answer.get("accepted", 1) == 1} == set(PATHS)
     assert _check(rich_shop, acts) == []
