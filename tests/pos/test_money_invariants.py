@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -51,6 +52,8 @@ class Acts:
     """What was sent in the race and how each was answered, for the check afterwards."""
 
     answers: list[tuple[str, int, Any, dict[str, Any]]] = field(default_factory=list)
+    # (path, url, body, headers, status) of each act sent with an Idempotency-Key.
+    sent: list[tuple[str, str, Any, dict[str, str], int]] = field(default_factory=list)
 
 
 def _card_checkout(shop: Shop, rewards: bool = False, paid: bool = False) -> int:
@@ -142,13 +145,30 @@ def _walk_in_at_a_new_store(shop: Shop) -> tuple[Any, str, bytes, dict[str, str]
 def _race(shop: Shop, base: str, pair: tuple[str, str], acts: Acts) -> None:
     prepared = [(path, *_prepare(shop, path)) for path in pair]
     keys = {"adjustment": shop.world.keys["manager"], "scan": shop.shopper["token"]}
-    answers = post_at_once(base, [
-        (url, body, signed[0] if signed else {  # an agent signs; the others sign in
-            "Authorization": f"Bearer {keys.get(path, shop.registers[0])}",
-            "Idempotency-Key": str(uuid.uuid4())})
-        for path, _, url, body, *signed in prepared])
-    for (path, target, *_), response in zip(prepared, answers, strict=True):
+    calls = [(url, body, signed[0] if signed else {  # an agent signs; the others sign in
+        "Authorization": f"Bearer {keys.get(path, shop.registers[0])}",
+        "Idempotency-Key": str(uuid.uuid4())}) for path, _, url, body, *signed in prepared]
+    answers = post_at_once(base, calls)
+    for (path, target, *_), call, response in zip(prepared, calls, answers, strict=True):
         acts.answers.append((path, response.status_code, target, response.json()))
+        if path != "walk-in":  # an agent's resend is a new signed request: see walkins tests
+            acts.sent.append((path, *call, response.status_code))
+
+
+def _retry_all(base: str, acts: Acts) -> list[str]:
+    """Send every acknowledged act again with its Idempotency-Key: the stored answer
+    comes back and nothing new happens (refusals are not stored: a retry tries again)."""
+    wrong = []
+    with httpx.Client(base_url=base, timeout=60) as http:
+        for path, url, body, headers, status in acts.sent:
+            if status >= 300:
+                continue
+            again = http.post(url, json=body, headers=headers)
+            replayed = again.headers.get("Idempotent-Replayed") == "true"
+            if again.status_code != status or not replayed:
+                wrong.append(f"{path} retried: {again.status_code} (was {status}), "
+                             f"replayed={replayed}")
+    return wrong
 
 
 def _check(shop: Shop, acts: Acts) -> list[str]:
@@ -228,6 +248,7 @@ def test_every_pair_of_mutating_paths_on_one_shopper_keeps_the_money_exact(rich_
     with serve(rich_shop.app) as base:
         for pair in pairs * ROUNDS:
             _race(rich_shop, base, pair, acts)
+        assert _retry_all(base, acts) == []
     assert len(acts.answers) == 2 * len(pairs) * ROUNDS
     # Each path did its thing at least once (a race of refusals would prove nothing).
     assert {path for path, status, _, answer in acts.answers
