@@ -26,7 +26,7 @@ from rewards_protocol import checkout_code
 PRACTICE_BASKET: dict[str, Any] = {"currency": "EUR", "lines": [
     {"gtin": checkout_code.PRACTICE_PRODUCT_GTIN, "quantity": 1, "unit_price_minor": 350,
      "description": "Practice coffee"},
-    {"gtin": "4000000000017", "quantity": 2, "unit_price_minor": 280,
+    {"gtin": "4000000000013", "quantity": 2, "unit_price_minor": 280,
      "description": "Practice bread"},
 ]}
 

@@ -171,12 +171,6 @@ def staff_required(role: str) -> Callable[[Callable[..., Any]], Callable[..., An
     return decorator
 
 
-def staff_store_allowed(staff: StaffKey, store_id: int) -> None:
-    """Object-level check: staff of one store act only in their store; admins anywhere."""
-    if staff.store_id is not None and staff.store_id != store_id:
-        raise ApiError("forbidden", "Your key belongs to another store.")
-
-
 def optional_shopper() -> Shopper | None:
     """The signed-in shopper if the request carries a shopper token, else None."""
     header = request.headers.get("Authorization", "")

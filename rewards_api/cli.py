@@ -144,13 +144,18 @@ def staff_group() -> None:
 @staff_group.command("create", help="Make a key; it is printed once and stored hashed.")
 @click.option("--role", type=click.Choice(list(ROLE_RANK)), required=True)
 @click.option("--store", "store_code", help="The store (cashier and manager keys)")
+@click.option("--chain", "chain_code",
+              help="The chain of an admin key; without it the key is head office's")
 @click.option("--label", required=True, help='Who or what holds it, e.g. "Register 1"')
 @with_appcontext
-def staff_create(role: str, store_code: str | None, label: str) -> None:
+def staff_create(role: str, store_code: str | None, chain_code: str | None, label: str) -> None:
     if role != "admin" and store_code is None:
         raise click.ClickException(f"a {role} key belongs to a store: pass --store")
+    if role != "admin" and chain_code is not None:
+        raise click.ClickException(f"a {role} key belongs to its store's chain: leave out --chain")
     with db.transaction() as s:
-        key = issue_key(s, role, store_by_code(store_code).id if store_code else None, label)
+        key = issue_key(s, role, store_by_code(store_code).id if store_code else None, label,
+                        chain_id=_chain(chain_code).id if chain_code else None)
     click.echo(key)
 
 

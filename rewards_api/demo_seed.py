@@ -45,7 +45,7 @@ STORES = [  # code, name, time zone, latitude, longitude
 REGISTERS = ("Register 1", "Register 2")
 # gtin, name, aisle. Coffee and gum pay in the chain's own campaign, cola in the
 # brand's (partner) campaign; bread pays only at the till.
-COFFEE, GUM, COLA, BREAD = "04006381333931", "00000096385074", "00036000291452", "04000000000017"
+COFFEE, GUM, COLA, BREAD = "04006381333931", "00000096385074", "00036000291452", "04000000000013"
 PRODUCTS = [(COFFEE, "Morning Coffee 500 g", "Aisle 3, top shelf"),
             (GUM, "Mint Gum", "At the registers"),
             (COLA, "Cola Classic 1 l", "Aisle 7, drinks"),

@@ -46,6 +46,7 @@ REGISTRY: dict[str, ErrorCode] = {
         ErrorCode("service_unavailable", 503, "The rewards service is busy or its database is unreachable; try again in a moment.", _ALL),
         ErrorCode("idempotency_key_missing", 400, "Send an Idempotency-Key header with every request that changes something.", (ENGINEER,)),
         ErrorCode("idempotency_key_reused", 422, "This Idempotency-Key was already used for a different request; use a new key.", (ENGINEER,)),
+        ErrorCode("idempotency_answer_not_kept", 409, "This request was already done, and its answer is not kept (it carried a credential, or the caller was not signed in); send it again with a new Idempotency-Key.", (ENGINEER,)),
         # --- who is calling ------------------------------------------------------------
         ErrorCode("unauthenticated", 401, "Sign in first: this needs a valid token or key.", _ALL),
         ErrorCode("token_expired", 401, "Your session has expired; sign in again.", (SHOPPER,)),

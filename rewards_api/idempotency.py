@@ -5,6 +5,12 @@ transaction. A concurrent retry's insert waits on that row (PostgreSQL's unique 
 SQLite's write lock) and then fails, after which it reads the stored answer. So one
 key has one effect, and every retry gets the same status and body. Error answers are
 not stored: their transaction is rolled back, so they had no effect to protect.
+
+A stored answer is replayed only to the caller that caused it, so only a signed-in
+caller's answer is kept (scoped by ``g.principal``), and never one that carries a
+credential (a token, a secret): those are kept out of the database altogether. Such a
+key is still claimed, so the request has one effect; a retry is told
+``idempotency_answer_not_kept`` and does it again under a new key.
 """
 
 from __future__ import annotations
@@ -57,17 +63,20 @@ def _request_hash() -> str:
 def _replay(record: IdempotencyRecord, request_hash: str) -> Response:
     if record.request_hash != request_hash:
         raise ApiError("idempotency_key_reused")
+    if record.status is None:
+        raise ApiError("idempotency_answer_not_kept")
     response = make_response(record.body or "", record.status or 200)
     response.content_type = record.content_type or "application/json"
     response.headers["Idempotent-Replayed"] = "true"
     return response
 
 
-def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
+def idempotent(view: Callable[..., Any], *, answer_kept: bool = True) -> Callable[..., Any]:
     """Wrap a mutating view: claim the key, run the view, store its answer, commit.
 
     Put it below the route and auth decorators and above input/output decorators.
-    The caller's identity (``g.principal``) scopes the key.
+    The caller's identity (``g.principal``) scopes the key; without one, or with
+    ``answer_kept=False`` (see ``issues_credential``), the answer is not stored.
     """
 
     @functools.wraps(view)
@@ -77,7 +86,8 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
             raise ApiError("idempotency_key_missing")
         if len(key) > MAX_KEY_LENGTH:
             raise ApiError("invalid_request", f"Idempotency-Key is longer than {MAX_KEY_LENGTH} characters.")
-        scope = getattr(g, "principal", None) or "anonymous"
+        principal = getattr(g, "principal", None)
+        scope = principal or "anonymous"
         request_hash = _request_hash()
         s = db.session()
         # Claim first, look second: a new key (the common case) costs one INSERT.
@@ -96,9 +106,10 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
             if response.status_code >= 400:
                 s.rollback()
                 return response
-            s.connection().execute(_ANSWER, {**names, "status": response.status_code,
-                                             "body": response.get_data(as_text=True),
-                                             "content_type": response.content_type})
+            if answer_kept and principal:
+                s.connection().execute(_ANSWER, {**names, "status": response.status_code,
+                                                 "body": response.get_data(as_text=True),
+                                                 "content_type": response.content_type})
             s.commit()
         except BaseException:
             s.rollback()
@@ -106,6 +117,12 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
         return response
 
     return wrapper
+
+
+def issues_credential(view: Callable[..., Any]) -> Callable[..., Any]:
+    """``idempotent`` for a view whose answer carries a credential: one effect per key,
+    and the answer never stored (a retry gets ``idempotency_answer_not_kept``)."""
+    return idempotent(view, answer_kept=False)
 
 
 def purge(s: Any, older_than: dt.timedelta, now: dt.datetime | None = None) -> int:

@@ -49,6 +49,8 @@ def points_change(maximum: int) -> list[Validator]:
     """A change of points: not zero, at most ``maximum`` either way."""
     return [Range(-maximum, maximum), NoneOf([0], error="A change of 0 points changes nothing.")]
 
+from rewards_api.products import gtin
+
 
 class StrictSchema(Schema):
     """Unknown fields are an error, not silently dropped; every field keeps the limits
@@ -72,6 +74,17 @@ def _add_limits(field_obj: fields.Field) -> None:
         field_obj.validators.append(Range(FIRST_DATE, LAST_DATE))
     elif isinstance(field_obj, fields.String):
         field_obj.validators.append(PlainText())
+
+
+class Gtin(String):
+    """A product code as printed (EAN-8, UPC-A, EAN-13 or GTIN-14, with a right check
+    digit), loaded as the 14-digit GTIN every table and comparison uses."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        try:
+            return gtin.normalize(super()._deserialize(value, attr, data, **kwargs))
+        except (gtin.NotAGtin, gtin.BadCheckDigit) as exc:
+            raise ValidationError(f"Not a product code: {exc}.") from exc
 
 
 class ErrorBody(Schema):

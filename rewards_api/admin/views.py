@@ -11,13 +11,14 @@ from flask import g
 from sqlalchemy import select
 
 from rewards_api import db
-from rewards_api.auth import staff_required, staff_store_allowed
+from rewards_api.auth import staff_required
 from rewards_api.errors import ApiError
 from rewards_api.idempotency import idempotent
 from rewards_api.ledger import services as ledger
 from rewards_api.schemas import MAX_ADJUSTMENT_POINTS, StrictSchema, points_change
 from rewards_api.shoppers import services as shoppers
 from rewards_api.shoppers.models import Shopper
+from rewards_api.staff import scope
 from rewards_api.staff.models import MANAGER
 from rewards_api.stores.models import Store
 
@@ -47,17 +48,16 @@ class AdjustmentOut(StrictSchema):
 @bp.output(AdjustmentOut, status_code=201)
 @bp.doc(security="BearerAuth")
 def adjust_points(json_data: dict[str, Any]) -> dict[str, Any]:
-    """Correct a shopper's points (managers only). The reason is stored on the entry."""
+    """Correct a shopper's points (managers only, in their chain's own program; head
+    office also in the partner program). The reason is stored on the entry."""
     s = db.session()
+    program = scope.require_program(g.staff, shoppers.program_by_code(s, json_data["program"]))
     store_id = json_data["store_id"] or g.staff.store_id
     if store_id is not None:
-        if s.get(Store, store_id) is None:
-            raise ApiError("store_not_found")
-        staff_store_allowed(g.staff, store_id)
+        scope.require_store(g.staff, s.get(Store, store_id))
     shopper = s.scalars(select(Shopper).where(Shopper.public_id == json_data["public_id"])).first()
     if shopper is None:
         raise ApiError("shopper_not_found")
-    program = shoppers.program_by_code(s, json_data["program"])
     account = shoppers.account_for(s, shopper, program)
     entry = ledger.adjust(s, account, json_data["amount"], reason=json_data["reason"],
                           actor=g.principal, store_id=store_id)

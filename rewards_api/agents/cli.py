@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import true
 
 from rewards_api import db
 from rewards_api.agents import services
 from rewards_api.agents.models import Agent
 from rewards_api.db import utcnow
+from rewards_api.stores.models import Store
 
 
 @click.group("agents", help="Beacon agents (one per store entrance).")
@@ -67,7 +69,7 @@ def tune(agent_id: int, **settings: int | None) -> None:
 def list_agents(store_code: str | None) -> None:
     from rewards_api.cli import store_by_code
 
-    store_id = store_by_code(store_code).id if store_code else None
-    for agent in services.agents_of(db.session(), store_id):
+    stores = Store.id == store_by_code(store_code).id if store_code else true()
+    for agent in services.agents_of(db.session(), stores):
         view = services.agent_view(agent)
         click.echo(" ".join(f"{k}={v}" for k, v in view.items()))

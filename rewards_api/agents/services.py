@@ -17,12 +17,13 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Flask, current_app
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.orm import Session
 
 from rewards_api.agents.models import Agent, AgentNonce
 from rewards_api.db import insert_ignoring_conflicts, rows_changed
 from rewards_api.errors import ApiError
+from rewards_api.stores.models import Store
 from rewards_protocol import signing
 
 SECRET_BYTES = 32
@@ -118,11 +119,10 @@ def record_heartbeat(agent: Agent, beat: dict[str, Any], now: dt.datetime) -> No
     agent.last_refusal_code = beat["last_refusal_code"]
 
 
-def agents_of(s: Session, store_id: int | None) -> list[Agent]:
-    query = select(Agent).order_by(Agent.id)
-    if store_id is not None:
-        query = query.where(Agent.store_id == store_id)
-    return list(s.scalars(query))
+def agents_of(s: Session, stores: ColumnElement[bool]) -> list[Agent]:
+    """The agents of the stores that meet ``stores`` (a condition on ``Store``)."""
+    return list(s.scalars(select(Agent).join(Store, Store.id == Agent.store_id)
+                          .where(stores).order_by(Agent.id)))
 
 
 def agent_view(agent: Agent) -> dict[str, Any]:

@@ -18,9 +18,10 @@ from sqlalchemy import select
 from rewards_api import clock, db
 from rewards_api.agents import services
 from rewards_api.agents.auth import agent_required
-from rewards_api.auth import staff_required, staff_store_allowed
+from rewards_api.auth import staff_required
 from rewards_api.errors import ApiError
 from rewards_api.schemas import StrictSchema
+from rewards_api.staff import scope
 from rewards_api.staff.models import MANAGER
 from rewards_api.stores.models import Store
 from rewards_api.walkins import services as walkins
@@ -107,11 +108,9 @@ def list_agents(query_data: dict[str, Any]) -> dict[str, Any]:
     """A store's agents with their last heartbeat (managers: their store; admins: any,
     or all without ``store``)."""
     s = db.session()
-    store_id = g.staff.store_id
+    stores = scope.stores_in_scope(g.staff)
     if query_data["store"] is not None:
-        store = s.scalars(select(Store).where(Store.code == query_data["store"])).first()
-        if store is None:
-            raise ApiError("store_not_found")
-        staff_store_allowed(g.staff, store.id)
-        store_id = store.id
-    return {"agents": [services.agent_view(a) for a in services.agents_of(s, store_id)]}
+        store = scope.require_store(g.staff, s.scalars(
+            select(Store).where(Store.code == query_data["store"])).first())
+        stores = Store.id == store.id
+    return {"agents": [services.agent_view(a) for a in services.agents_of(s, stores)]}

@@ -11,9 +11,10 @@ from flask import current_app, g
 
 from rewards_api import clock, db
 from rewards_api.assist import services
-from rewards_api.auth import shopper_required, staff_required, staff_store_allowed
+from rewards_api.auth import shopper_required, staff_required
 from rewards_api.idempotency import idempotent
 from rewards_api.schemas import StrictSchema
+from rewards_api.staff import scope
 from rewards_api.staff.models import CASHIER
 
 bp = APIBlueprint("assist", __name__, tag="Assist")
@@ -82,8 +83,7 @@ def waiting_shoppers(store_id: int) -> dict[str, Any]:
     """Checked-in shoppers of this store who opted in and asked for help, oldest first,
     with the campaign products they scanned during this visit (staff of the store)."""
     s = db.session()
-    store = services.active_store(s, store_id)
-    staff_store_allowed(g.staff, store.id)
+    store = scope.require_store(g.staff, services.active_store(s, store_id))
     at = clock.now()
     return {"store_id": store.id, "store_name": store.name, "as_of": at,
             "shoppers": [services.waiting_view(s, request, shopper, visit, at)
@@ -99,7 +99,6 @@ def waiting_shoppers(store_id: int) -> dict[str, Any]:
 def mark_helped(store_id: int, request_id: int) -> dict[str, Any]:
     """I helped this shopper: they leave the list (staff of the store)."""
     s = db.session()
-    store = services.active_store(s, store_id)
-    staff_store_allowed(g.staff, store.id)
+    store = scope.require_store(g.staff, services.active_store(s, store_id))
     return services.request_view(services.mark_helped(s, store, request_id, g.principal,
                                                       clock.now()))

@@ -11,10 +11,11 @@ from apiflask.validators import Range
 from flask import Response, g
 
 from rewards_api import clock, db
-from rewards_api.auth import staff_required, staff_store_allowed
+from rewards_api.auth import staff_required
 from rewards_api.dashboard import charts, services
 from rewards_api.errors import ApiError
 from rewards_api.schemas import StrictSchema
+from rewards_api.staff import scope
 from rewards_api.staff.models import MANAGER
 from rewards_api.stores.models import Store
 
@@ -26,11 +27,7 @@ class DashboardQuery(StrictSchema):
 
 
 def _store(store_id: int) -> Store:
-    store = db.session().get(Store, store_id)
-    if store is None:
-        raise ApiError("store_not_found")
-    staff_store_allowed(g.staff, store.id)
-    return store
+    return scope.require_store(g.staff, db.session().get(Store, store_id))
 
 
 @bp.get("/v1/admin/stores/<int:store_id>/dashboard")

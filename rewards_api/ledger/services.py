@@ -3,13 +3,18 @@
 Balances never go negative: a debit is one conditional UPDATE
 (``... WHERE balance - held >= amount``), atomic on PostgreSQL (row lock) and on
 SQLite (the database write lock), and backed by CHECK constraints.
+
+One lock order, so that no two paths lock a shopper's accounts crosswise (a deadlock
+on PostgreSQL): a path that moves points or holds first locks every account it may
+touch with ``lock_accounts`` (one statement, in account id order), after its own
+checkout or visit rows and before any hold, entry or campaign row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import cast
 
@@ -32,6 +37,24 @@ from rewards_api.ledger.models import (
     Hold,
     LedgerEntry,
 )
+
+_LOCK_ACCOUNTS_OF_SHOPPERS = (
+    select(Account).where(Account.shopper_id.in_(bindparam("shopper_ids", expanding=True)))
+    .order_by(Account.id).with_for_update(of=Account).execution_options(populate_existing=True))
+_LOCK_ACCOUNTS_BY_ID = (
+    select(Account).where(Account.id.in_(bindparam("account_ids", expanding=True)))
+    .order_by(Account.id).with_for_update(of=Account).execution_options(populate_existing=True))
+
+
+def lock_accounts(s: Session, *, shoppers: Collection[int] = (), accounts: Collection[int] = ()
+                  ) -> list[Account]:
+    """Row-lock every account of ``shoppers`` (or the ``accounts`` by id), in id order, and
+    answer them fresh: the only way a path locks accounts (see the module's docstring)."""
+    if shoppers:
+        return list(s.scalars(_LOCK_ACCOUNTS_OF_SHOPPERS, {"shopper_ids": sorted(set(shoppers))}))
+    if accounts:
+        return list(s.scalars(_LOCK_ACCOUNTS_BY_ID, {"account_ids": sorted(set(accounts))}))
+    return []
 
 
 def post_entry(
@@ -158,6 +181,7 @@ def adjust(s: Session, account: Account, amount: int, *, reason: str, actor: str
     """A manager's correction. The reason is mandatory and stored on the entry."""
     if not reason or not reason.strip():
         raise ApiError("reason_required")
+    lock_accounts(s, shoppers=[account.shopper_id])
     entry, _ = post_entry(s, account, ADJUSTMENT, amount, reference=f"adjustment:{actor}",
                           actor=actor, store_id=store_id, reason=reason.strip())
     return entry
@@ -258,10 +282,14 @@ def release(s: Session, hold: Hold, *, now: dt.datetime | None = None) -> bool:
 
 
 def expire_due(s: Session, now: dt.datetime, *, account_id: int | None = None) -> int:
-    """Release every hold whose expiry has passed; returns how many."""
-    due = (s.scalars(_DUE, {"now": now}) if account_id is None
-           else s.scalars(_DUE_OF_ACCOUNT, {"now": now, "account_id": account_id}))
-    return sum(_settle(s, hold, EXPIRED, now) for hold in due.all())
+    """Release every hold whose expiry has passed; returns how many. With ``account_id``
+    the caller has locked that account already."""
+    if account_id is not None:
+        due = s.scalars(_DUE_OF_ACCOUNT, {"now": now, "account_id": account_id}).all()
+    else:
+        due = s.scalars(_DUE, {"now": now}).all()
+        lock_accounts(s, accounts={hold.account_id for hold in due})
+    return sum(_settle(s, hold, EXPIRED, now) for hold in due)
 
 
 def ledger_sum(s: Session, account_id: int) -> int:
@@ -297,6 +325,7 @@ def post_credits(s: Session, credits: list[Credit]) -> list[int]:
     in the same transaction. Returns the ids of the entries written."""
     if any(c.amount <= 0 for c in credits):
         raise ValueError("post_credits only credits; debits go through post_entry")
+    lock_accounts(s, accounts={c.account_id for c in credits})
     rows = [{"account_id": c.account_id, "program_id": c.program_id, "kind": c.kind,
              "amount": c.amount, "reference": c.reference, "idempotency_key": c.idempotency_key,
              "store_id": c.store_id, "actor": c.actor, "created_at": c.at} for c in credits]

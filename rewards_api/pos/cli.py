@@ -11,7 +11,21 @@ from rewards_api import db
 from rewards_api.errors import ApiError
 from rewards_api.pos import services
 from rewards_api.pos.models import REWARD_KINDS
+from rewards_api.products import gtin as gtins
 from rewards_api.shoppers.services import program_by_code
+
+
+class Gtin(click.ParamType):
+    """A product code as printed, taken as its 14-digit GTIN (like the API's ``Gtin``)."""
+
+    name = "gtin"
+
+    def convert(self, value: str, param: click.Parameter | None, ctx: click.Context | None
+                ) -> str:
+        try:
+            return gtins.normalize(value)
+        except (gtins.NotAGtin, gtins.BadCheckDigit) as exc:
+            self.fail(str(exc), param, ctx)
 
 
 @click.group("rewards", help="The rewards catalog of a program.")
@@ -29,9 +43,9 @@ def rewards_group() -> None:
               help="Minor units (cents) off")
 @click.option("--percent-off", type=click.IntRange(1, 100))
 @click.option("--cap", "cap_minor", type=click.IntRange(1), help="Largest percent discount, cents")
-@click.option("--product", "product_gtin", help="GTIN of the free product")
+@click.option("--product", "product_gtin", type=Gtin(), help="GTIN of the free product")
 @click.option("--min-basket", "min_basket_minor", type=click.IntRange(0), default=0)
-@click.option("--eligible", "eligible_gtins", multiple=True,
+@click.option("--eligible", "eligible_gtins", type=Gtin(), multiple=True,
               help="GTIN the discount applies to (repeat); none means the whole basket")
 @with_appcontext
 def rewards_create(code: str, program: str, eligible_gtins: tuple[str, ...], **fields: object
@@ -55,7 +69,7 @@ def earn_rules_group() -> None:
 @click.option("--program", required=True)
 @click.option("--points-per-unit", type=click.IntRange(0), default=0,
               help="Base rate: points per whole currency unit paid")
-@click.option("--gtin", help="A product; with --multiplier")
+@click.option("--gtin", type=Gtin(), help="A product; with --multiplier")
 @click.option("--multiplier", type=click.IntRange(1), default=1)
 @with_appcontext
 def earn_rules_set(program: str, points_per_unit: int, gtin: str | None, multiplier: int) -> None:

@@ -52,8 +52,10 @@ from rewards_api.pos.models import (
     Reward,
     SettlementRecord,
 )
+from rewards_api.products import gtin as gtins
 from rewards_api.shoppers import services as shoppers
 from rewards_api.shoppers.models import Shopper
+from rewards_api.staff import scope
 from rewards_api.staff.models import StaffKey
 from rewards_api.stores.models import Store
 from rewards_protocol import checkout_code
@@ -79,7 +81,7 @@ def _practice_offers(program: Program) -> list[pricing.Offer]:
                               percent_off=10, cap_minor=300)]
     return [pricing.Offer(f"{program.code}:practice-free-coffee", program.code,
                           "Practice: free coffee", "free_product", 250,
-                          product_gtin=checkout_code.PRACTICE_PRODUCT_GTIN)]
+                          product_gtin=gtins.normalize(checkout_code.PRACTICE_PRODUCT_GTIN))]
 
 
 # --- identification -------------------------------------------------------------------
@@ -259,8 +261,6 @@ def _lines(checkout: Checkout) -> list[pricing.Line]:
 
 # Statements every checkout request runs, built once (building costs more than running).
 _ACCOUNTS_OF = select(Account).where(Account.shopper_id == bindparam("shopper_id"))
-_LOCKED_ACCOUNTS_OF = (_ACCOUNTS_OF.order_by(Account.id).with_for_update(of=Account)
-                       .execution_options(populate_existing=True))
 _LOCKED_CHECKOUT = (select(Checkout).where(Checkout.id == bindparam("checkout_id"))
                     .with_for_update(of=Checkout).execution_options(populate_existing=True))
 _HOLDS_BY_ID = select(Hold).where(Hold.id.in_(bindparam("hold_ids", expanding=True)))
@@ -271,6 +271,14 @@ def _accounts(s: Session, checkout: Checkout) -> dict[int, Account]:
     if checkout.shopper_id is None:
         return {}
     return {a.program_id: a for a in s.scalars(_ACCOUNTS_OF, {"shopper_id": checkout.shopper_id})}
+
+
+def _locked_accounts(s: Session, checkout: Checkout) -> dict[int, Account]:
+    """``_accounts``, row-locked in the one lock order (ledger.lock_accounts); none for
+    a practice checkout."""
+    if checkout.shopper_id is None or checkout.training:
+        return {}
+    return {a.program_id: a for a in ledger.lock_accounts(s, shoppers=[checkout.shopper_id])}
 
 
 def _shopper(s: Session, checkout: Checkout) -> Shopper:
@@ -337,14 +345,14 @@ def _check_currency(programs: Sequence[Program], currency: str) -> None:
 def locked_checkout(s: Session, checkout_id: int, staff: StaffKey) -> Checkout:
     """The checkout, row-locked for the rest of the transaction; staff of its store only."""
     checkout = s.scalars(_LOCKED_CHECKOUT, {"checkout_id": checkout_id}).first()
-    if checkout is None or (staff.store_id is not None and staff.store_id != checkout.store_id):
+    if checkout is None or not scope.may_act_in(staff, checkout.store):
         raise ApiError("checkout_not_found")
     return checkout
 
 
 def get_checkout(s: Session, checkout_id: int, staff: StaffKey) -> Checkout:
     checkout = s.get(Checkout, checkout_id)
-    if checkout is None or (staff.store_id is not None and staff.store_id != checkout.store_id):
+    if checkout is None or not scope.may_act_in(staff, checkout.store):
         raise ApiError("checkout_not_found")
     return checkout
 
@@ -374,7 +382,7 @@ def apply_rewards(s: Session, checkout_id: int, staff: StaffKey, refs: list[str]
     _require_open(checkout)
     programs = checkout_programs(s, checkout.store)
     offers = {o.ref: o for o in catalog(s, programs, checkout.training)}
-    accounts = _accounts(s, checkout)
+    accounts = _locked_accounts(s, checkout)
     budgets = _budgets(checkout, programs, accounts)
     _release_holds(s, checkout, now)
     lines = _lines(checkout)
@@ -498,6 +506,7 @@ def void(s: Session, checkout_id: int, staff: StaffKey, now: dt.datetime) -> Che
     if checkout.status == VOIDED:
         return checkout
     _require_open(checkout)
+    _locked_accounts(s, checkout)
     _release_holds(s, checkout, now)
     checkout.status = VOIDED
     checkout.voided_at = now
@@ -543,9 +552,7 @@ def _complete(s: Session, checkout: Checkout, staff: StaffKey, now: dt.datetime)
     line_discounts = [line["discount_minor"] for line in checkout.basket]
     accounts: dict[str, Account] = {}
     if not checkout.training:
-        # Lock the accounts in id order: two commits for one shopper never deadlock.
-        locked = {a.program_id: a for a in s.scalars(
-            _LOCKED_ACCOUNTS_OF, {"shopper_id": checkout.shopper_id})}
+        locked = _locked_accounts(s, checkout)
         for program in programs:
             accounts[program.code] = (locked.get(program.id)
                                       or shoppers.account_for(s, _shopper(s, checkout), program))
@@ -656,6 +663,7 @@ def return_items(s: Session, checkout_id: int, staff: StaffKey, items: list[dict
                             for x in bought))
         for program in programs:
             clawback[program.code] += share(sum(x["points"][program.code] for x in bought))
+    _locked_accounts(s, checkout)
     record = CheckoutReturn(checkout_id=checkout.id, staff_key_id=staff.id, lines=items,
                             points={}, refund_minor=refund, created_at=now)
     s.add(record)
@@ -665,9 +673,6 @@ def return_items(s: Session, checkout_id: int, staff: StaffKey, items: list[dict
         taken = 0
         if not checkout.training and clawback[program.code] > 0:
             account = shoppers.account_for(s, _shopper(s, checkout), program)
-            s.scalars(select(Account).where(Account.id == account.id)
-                      .with_for_update(of=Account)
-                      .execution_options(populate_existing=True)).one()
             taken = min(clawback[program.code], max(account.available, 0))
             if taken:
                 ledger.post_entry(s, account, RETURN, -taken, reference=f"checkout:{checkout.id}",

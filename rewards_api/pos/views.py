@@ -18,31 +18,30 @@ from flask import Response, current_app, g
 from marshmallow import ValidationError, validates_schema
 
 from rewards_api import db
-from rewards_api.auth import shopper_required, staff_required, staff_store_allowed
+from rewards_api.auth import shopper_required, staff_required
 from rewards_api.db import utcnow
-from rewards_api.errors import ApiError
 from rewards_api.idempotency import idempotent
-from rewards_api.ledger.models import PARTNER_PROGRAM
 from rewards_api.pos import services, settlement
 from rewards_api.pos.models import REWARD_KINDS
 from rewards_api.schemas import (
     MAX_BASKET_LINES,
     MAX_QUANTITY,
     MAX_UNIT_PRICE_MINOR,
+    Gtin,
     StrictSchema,
 )
 from rewards_api.shoppers.services import program_by_code
-from rewards_api.staff.models import ADMIN, CASHIER, MANAGER
+from rewards_api.staff import scope
+from rewards_api.staff.models import CASHIER, MANAGER
 from rewards_api.stores.models import Store
 
 bp = APIBlueprint("pos", __name__, tag="Checkout")
 
-GTIN = Regexp(r"^\d{8,14}$", error="A GTIN is 8 to 14 digits.")
 IDENTIFIERS = ("code", "phone", "membership_number")
 
 
 class BasketLineIn(StrictSchema):
-    gtin = String(required=True, validate=GTIN)
+    gtin = Gtin(required=True)
     quantity = Integer(required=True, validate=Range(1, MAX_QUANTITY))
     unit_price_minor = Integer(required=True, validate=Range(0, MAX_UNIT_PRICE_MINOR))
     description = String(load_default="", validate=Length(max=100))
@@ -95,7 +94,7 @@ class ConsentIn(StrictSchema):
 
 
 class ReturnLineIn(StrictSchema):
-    gtin = String(required=True, validate=GTIN)
+    gtin = Gtin(required=True)
     quantity = Integer(required=True, validate=Range(1, MAX_QUANTITY))
 
 
@@ -199,9 +198,9 @@ class RewardIn(StrictSchema):
     amount_off_minor = Integer(load_default=None, validate=Range(1, 10_000_000))
     percent_off = Integer(load_default=None, validate=Range(1, 100))
     cap_minor = Integer(load_default=None, validate=Range(1, 10_000_000))
-    product_gtin = String(load_default=None, validate=GTIN)
+    product_gtin = Gtin(load_default=None)
     min_basket_minor = Integer(load_default=0, validate=Range(0, 10_000_000))
-    eligible_gtins = List(String(validate=GTIN), load_default=list, validate=Length(max=500))
+    eligible_gtins = List(Gtin(), load_default=list, validate=Length(max=500))
 
 
 class RewardOut(StrictSchema):
@@ -215,8 +214,8 @@ class RewardOut(StrictSchema):
 
 class EarnRuleIn(StrictSchema):
     program = String(required=True, validate=Length(min=1, max=40))
-    gtin = String(load_default=None, validate=GTIN,
-                  metadata={"description": "Omit for the program's base rate"})
+    gtin = Gtin(load_default=None,
+                metadata={"description": "Omit for the program's base rate"})
     points_per_unit = Integer(load_default=0, validate=Range(0, 1000))
     multiplier = Integer(load_default=1, validate=Range(1, 100))
 
@@ -388,17 +387,6 @@ def offline_earning(json_data: dict[str, Any]) -> dict[str, Any]:
 
 # --- back office ------------------------------------------------------------------------
 
-def _may_manage(program_code: str) -> Any:
-    """Managers edit their chain's program; only admins the partner network's."""
-    s = db.session()
-    program = program_by_code(s, program_code)
-    if g.staff.role != ADMIN:
-        own_chain = g.staff.store.chain_id if g.staff.store else None
-        if program.kind == PARTNER_PROGRAM or program.chain_id != own_chain:
-            raise ApiError("forbidden", "Only an admin may change this program.")
-    return program
-
-
 @bp.post("/v1/admin/rewards")
 @staff_required(MANAGER)
 @idempotent
@@ -407,7 +395,7 @@ def _may_manage(program_code: str) -> Any:
 @bp.doc(security="BearerAuth", tags=["Admin"])
 def create_reward(json_data: dict[str, Any]) -> dict[str, Any]:
     """Add a reward to a program's catalog."""
-    program = _may_manage(json_data.pop("program"))
+    program = scope.require_program(g.staff, program_by_code(db.session(), json_data.pop("program")))
     reward = services.create_reward(db.session(), program, json_data)
     return {"id": reward.id, "program": program.code, "code": reward.code,
             "name": reward.name, "kind": reward.kind, "points_cost": reward.points_cost}
@@ -421,7 +409,7 @@ def create_reward(json_data: dict[str, Any]) -> dict[str, Any]:
 @bp.doc(security="BearerAuth", tags=["Admin"])
 def set_earn_rule(json_data: dict[str, Any]) -> dict[str, Any]:
     """Set a program's base rate (points per currency unit) or a product multiplier."""
-    program = _may_manage(json_data["program"])
+    program = scope.require_program(g.staff, program_by_code(db.session(), json_data["program"]))
     rule = services.set_earn_rule(db.session(), program, gtin=json_data["gtin"],
                                   points_per_unit=json_data["points_per_unit"],
                                   multiplier=json_data["multiplier"])
@@ -432,14 +420,8 @@ def set_earn_rule(json_data: dict[str, Any]) -> dict[str, Any]:
 def _stores_for(store_code: str | None) -> list[Store]:
     s = db.session()
     if store_code is not None:
-        store = s.scalars(settlement.select_store(store_code)).first()
-        if store is None:
-            raise ApiError("store_not_found")
-        staff_store_allowed(g.staff, store.id)
-        return [store]
-    if g.staff.store_id is not None:
-        return [g.staff.store]
-    return list(s.scalars(settlement.select_store(None)))
+        return [scope.require_store(g.staff, s.scalars(settlement.select_store(store_code)).first())]
+    return list(s.scalars(settlement.select_store(None).where(scope.stores_in_scope(g.staff))))
 
 
 @bp.get("/v1/admin/settlement")

@@ -236,8 +236,7 @@ def scan(s: Session, shopper: SignedIn, store_id: int, gtins: list[str], *, at: 
     if product is None or not campaigns:
         raise ApiError("not_a_campaign_product")
     awards, refusals = [], []
-    # Awards lock the shopper's account of each program: take them in program order, so
-    # two scans of one shopper (products in campaigns of both programs) never deadlock.
+    ledger.lock_accounts(s, shoppers=[shopper.shopper_id])
     for campaign in sorted(campaigns, key=lambda c: (c.program_id, c.id)):
         try:
             awards.append(_award(s, shopper, place, product, campaign, at))

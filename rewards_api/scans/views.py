@@ -19,7 +19,6 @@ from rewards_api.auth import (
     require_staff,
     shopper_required,
     staff_required,
-    staff_store_allowed,
 )
 from rewards_api.clock import now
 from rewards_api.errors import ApiError
@@ -28,6 +27,7 @@ from rewards_api.observability import REJECTIONS
 from rewards_api.products import gtin
 from rewards_api.scans import decoder, services, shelf_tags
 from rewards_api.schemas import StrictSchema
+from rewards_api.staff import scope
 from rewards_api.staff.models import CASHIER, MANAGER
 from rewards_api.stores.models import Store
 
@@ -245,9 +245,9 @@ def scan_products(store_id: int) -> dict[str, Any]:
     """What earns scan points in this store today: product, points, aisle, picture,
     and for a shopper whether they already earned it. Shoppers and staff may ask."""
     shopper = optional_shopper()
-    if shopper is None:
-        staff_store_allowed(require_staff(CASHIER), store_id)  # not a shopper: must be staff
     store = _store(store_id)
+    if shopper is None:
+        scope.require_store(require_staff(CASHIER), store)  # not a shopper: must be staff
     at = now()
     items = services.scan_products(db.session(), store, at, shopper)
     return {
@@ -268,8 +268,7 @@ def scan_products(store_id: int) -> dict[str, Any]:
 def shelf_tags_sheet(store_id: int, query_data: dict[str, Any]) -> Response:
     """Printable shelf tags for today's campaign products (managers): a PDF of every
     page, or one page as PNG (``format=png&page=N``; ``X-Page-Count`` says how many)."""
-    staff_store_allowed(g.staff, store_id)
-    store = _store(store_id)
+    store = scope.require_store(g.staff, _store(store_id))
     tags: dict[str, shelf_tags.Tag] = {}
     for item in services.scan_products(db.session(), store, now(), None):
         # One tag per product, showing all the points a scan of it earns.

@@ -19,6 +19,7 @@ from rewards_api.assist.services import export_help_requests
 from rewards_api.auth import Balance, digest, new_shopper_token
 from rewards_api.db import insert_ignoring_conflicts, utcnow
 from rewards_api.errors import ApiError
+from rewards_api.ledger import services as ledger
 from rewards_api.ledger.models import PARTNER_PROGRAM, Account, LedgerEntry, Program
 from rewards_api.shoppers.models import Shopper, ShopperToken
 from rewards_api.visits.services import export_visits
@@ -166,6 +167,7 @@ def account_ids_for(s: Session, pairs: set[tuple[int, int]]) -> dict[tuple[int, 
 def link_membership(s: Session, shopper: Shopper, program: Program, number: str) -> Account:
     if program.kind == PARTNER_PROGRAM:
         raise ApiError("invalid_request", "Membership cards belong to a store program.")
+    ledger.lock_accounts(s, shoppers=[shopper.id])
     account = account_for(s, shopper, program)
     if account.membership_number == number:
         return account
@@ -240,7 +242,7 @@ def erase(s: Session, shopper: Shopper) -> None:
     shopper.checkout_secret = base64.b32encode(secrets.token_bytes(20)).decode()
     shopper.shopper_ref = secrets.randbits(63)
     shopper.erased_at = now
-    for account in shopper.accounts:
+    for account in ledger.lock_accounts(s, shoppers=[shopper.id]):
         account.membership_number = None
     for token in s.scalars(select(ShopperToken).where(ShopperToken.shopper_id == shopper.id,
                                                        ShopperToken.revoked_at.is_(None))):

@@ -14,7 +14,7 @@ from marshmallow import ValidationError, validates_schema
 from rewards_api import db
 from rewards_api.auth import shopper_required
 from rewards_api.db import utcnow
-from rewards_api.idempotency import idempotent
+from rewards_api.idempotency import idempotent, issues_credential
 from rewards_api.schemas import Paging, StrictSchema
 from rewards_api.shoppers import services
 from rewards_api.shoppers.models import ShopperToken
@@ -114,7 +114,7 @@ class ErasedOut(StrictSchema):
 
 
 @bp.post("/v1/shoppers")
-@idempotent
+@issues_credential
 @bp.input(RegisterIn)
 @bp.output(RegisterOut, status_code=201)
 def register(json_data: dict[str, Any]) -> dict[str, Any]:
@@ -127,7 +127,7 @@ def register(json_data: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.post("/v1/shoppers/login")
-@idempotent
+@issues_credential
 @bp.input(LoginIn)
 @bp.output(TokenOut, status_code=201)
 def login(json_data: dict[str, Any]) -> dict[str, Any]:
@@ -205,7 +205,7 @@ def link_membership(json_data: dict[str, Any]) -> dict[str, Any]:
 
 @bp.post("/v1/me/token")
 @shopper_required
-@idempotent
+@issues_credential
 @bp.output(TokenOut, status_code=201)
 @bp.doc(security="BearerAuth")
 def rotate_token() -> dict[str, Any]:

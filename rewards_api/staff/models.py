@@ -24,8 +24,10 @@ class StaffKey(Base):
     id: Mapped[intpk]
     role: Mapped[str] = mapped_column(String(10))
     # Cashier keys belong to one register terminal of one store; manager keys to a store;
-    # admin keys to no store (chain-wide).
+    # admin keys to no store: to one chain (``chain_id``), or to none (head office: every
+    # chain and the partner program). Who may act where: ``rewards_api.staff.scope``.
     store_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("stores.id"))
+    chain_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("chains.id"))
     label: Mapped[str] = mapped_column(String(100))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

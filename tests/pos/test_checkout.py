@@ -147,7 +147,7 @@ def test_bad_codes_have_their_own_error_codes(shop):
 
 def test_rewards_that_do_not_fit_are_refused_with_the_reason(shop):
     checkout = shop.open(basket={"currency": "EUR", "lines": [
-        {"gtin": "4000000000017", "quantity": 1, "unit_price_minor": 280}]}).get_json()
+        {"gtin": "4000000000013", "quantity": 1, "unit_price_minor": 280}]}).get_json()
     offers = {r["reward"]: r for p in checkout["programs"] for r in p["rewards"]}
     assert offers["partner-plus:free-coffee"]["eligible"] is False
     assert "not in the basket" in offers["partner-plus:free-coffee"]["why_not"]
@@ -164,7 +164,7 @@ def test_training_checkout_goes_through_and_touches_no_balance(shop):
     entries_before = len(shop.entries())
     basket = {"currency": "EUR", "lines": [
         {"gtin": COFFEE, "quantity": 1, "unit_price_minor": 350},
-        {"gtin": "4000000000017", "quantity": 2, "unit_price_minor": 280}]}
+        {"gtin": "4000000000013", "quantity": 2, "unit_price_minor": 280}]}
     opened = shop.open(code="RWD1:TRAINING22:00000000", training=True, basket=basket)
     assert opened.status_code == 201, opened.get_json()
     view = opened.get_json()

@@ -11,6 +11,7 @@ import uuid
 from rewards_api import db
 from rewards_api.ledger.models import PURCHASE, RETURN
 from rewards_api.pos.models import Checkout
+from rewards_api.products import gtin
 from tests.support.shop import BASKET, COFFEE
 
 
@@ -24,7 +25,7 @@ def _coffee_line(shop, checkout_id: int) -> dict:
     """The committed coffee line: its discount share and what it earned per program."""
     with shop.app.app_context():
         return next(x for x in db.session().get(Checkout, checkout_id).basket
-                    if x["gtin"] == COFFEE)
+                    if x["gtin"] == gtin.normalize(COFFEE))
 
 
 def test_return_claws_back_earned_points_pro_rata_and_refunds_what_was_paid(shop):

@@ -17,8 +17,8 @@ expect_state() {
 
 call basket '{"currency": "EUR", "lines": [
   {"gtin": "4006381333931", "quantity": 2, "unit_price_minor": 350},
-  {"gtin": "4000000000017", "quantity": 1, "unit_price_minor": 280},
-  {"gtin": "4000000000024", "quantity": 3, "unit_price_minor": 199}]}' >/dev/null
+  {"gtin": "4000000000013", "quantity": 1, "unit_price_minor": 280},
+  {"gtin": "4000000000020", "quantity": 3, "unit_price_minor": 199}]}' >/dev/null
 
 state="$(call scan "{\"text\": \"$code\"}")"
 expect_state "$state" identified

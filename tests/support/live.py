@@ -56,3 +56,26 @@ def gunicorn(database_url: str, *, workers: int = 1) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def post_at_once(base: str, calls: list[tuple[str, Any, dict[str, str]]]) -> list[Any]:
+    """POST ``(path, body, headers)`` each from its own thread and connection, released
+    together by a barrier; the answers (``httpx.Response``) in call order. A body of
+    bytes is sent as it is (a signed one), anything else as JSON."""
+    import httpx
+
+    barrier = threading.Barrier(len(calls))
+    answers: list[Any] = [None] * len(calls)
+
+    def send(i: int, path: str, body: Any, headers: dict[str, str]) -> None:
+        with httpx.Client(base_url=base, timeout=60) as http:
+            barrier.wait(timeout=30)
+            sent = {"content": body} if isinstance(body, bytes) else {"json": body}
+            answers[i] = http.post(path, headers=headers, **sent)
+
+    threads = [threading.Thread(target=send, args=(i, *call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=90)
+    return answers

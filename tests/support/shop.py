@@ -16,7 +16,7 @@ from rewards_api.shoppers.models import Shopper
 from rewards_api.shoppers.services import checkout_totp
 from tests.support.world import staff_key
 
-COFFEE, BREAD, CHOCOLATE = "4006381333931", "4000000000017", "4000000000024"
+COFFEE, BREAD, CHOCOLATE = "4006381333931", "4000000000013", "4000000000020"
 BASKET = {"currency": "EUR", "lines": [
     {"gtin": COFFEE, "quantity": 2, "unit_price_minor": 350, "description": "Coffee"},
     {"gtin": BREAD, "quantity": 1, "unit_price_minor": 280, "description": "Bread"},

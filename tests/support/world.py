@@ -19,8 +19,8 @@ class World:
     keys: dict[str, str] = field(default_factory=dict)
 
 
-def staff_key(role: str, store_id: int | None, label: str) -> str:
-    return issue_key(db.session(), role, store_id, label)
+def staff_key(role: str, store_id: int | None, label: str, chain_id: int | None = None) -> str:
+    return issue_key(db.session(), role, store_id, label, chain_id=chain_id)
 
 
 def build_world() -> World:
@@ -45,3 +45,34 @@ def build_world() -> World:
         "admin": staff_key("admin", None, "Head office"),
     }
     return world
+
+
+@dataclass
+class OtherChain:
+    """A second chain beside the world's: one store, its own program, its staff keys and
+    an admin key of the world's own chain (a chain admin, not head office)."""
+
+    chain_id: int
+    store_id: int
+    program: str = "fresh-points"
+    keys: dict[str, str] = field(default_factory=dict)
+
+
+def build_other_chain(world: World) -> OtherChain:
+    s = db.session()
+    chain = Chain(code="fresh", name="Fresh Foods")
+    s.add(chain)
+    s.flush()
+    store = Store(code="lisbon-1", chain_id=chain.id, name="Lisbon Baixa", timezone="Europe/Lisbon",
+                  latitude=38.71, longitude=-9.14)
+    s.add_all([store, Program(code="fresh-points", name="Fresh Points", kind=STORE_PROGRAM,
+                              chain_id=chain.id)])
+    s.flush()
+    other = OtherChain(chain_id=chain.id, store_id=store.id)
+    other.keys = {
+        "cashier": staff_key("cashier", store.id, "Lisbon register"),
+        "manager": staff_key("manager", store.id, "Lisbon manager"),
+        "admin": staff_key("admin", None, "Fresh Foods office", chain_id=chain.id),
+    }
+    world.keys["chain_admin"] = staff_key("admin", None, "Corner office", chain_id=world.chain_id)
+    return other
