@@ -26,7 +26,9 @@ _HTTP_CODES = {400: "invalid_request", 401: "unauthenticated", 403: "forbidden",
 
 
 def _answer(error: ApiError) -> tuple[Response, int]:
-    return jsonify(error.body()), error.status
+    response = jsonify(error.body())
+    response.headers.update(error.headers)
+    return response, error.status
 
 
 def _from_validation(error: HTTPError) -> ApiError:

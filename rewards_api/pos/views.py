@@ -9,6 +9,7 @@ whole checkout as the cashier sees it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from apiflask import APIBlueprint
@@ -27,8 +28,10 @@ from rewards_api.pos import services, settlement
 from rewards_api.pos.models import REWARD_KINDS
 from rewards_api.schemas import StrictSchema
 from rewards_api.shoppers.services import program_by_code
+from rewards_api.signin.throttle import throttled
 from rewards_api.staff.models import ADMIN, CASHIER, MANAGER
 from rewards_api.stores.models import Store
+from rewards_protocol import checkout_code
 
 bp = APIBlueprint("pos", __name__, tag="Checkout")
 
@@ -212,12 +215,24 @@ def _ident(data: dict[str, Any]) -> dict[str, Any]:
     return {k: data.get(k) for k in IDENTIFIERS}
 
 
+def _identified_account(data: dict[str, Any]) -> list[str]:
+    """The account a register tries to identify, for the sign-in throttle: a checkout
+    code counts against its shopper (as a login with it does)."""
+    if data.get("code") is not None:
+        parsed = checkout_code.parse(data["code"])
+        return [f"shopper:{parsed.public_id}"] if parsed else []
+    if data.get("phone") is not None:
+        return [f"phone:{re.sub(r'[^0-9]', '', data['phone'])}"]
+    return [f"membership:{data['membership_number']}"]
+
+
 @bp.post("/v1/pos/checkouts")
 @staff_required(CASHIER)
 @idempotent
 @bp.input(OpenIn)
 @bp.output(CheckoutOut, status_code=201)
 @bp.doc(security="BearerAuth")
+@throttled(_identified_account)
 def open_checkout(json_data: dict[str, Any]) -> dict[str, Any]:
     """Identify the shopper (checkout code, phone or membership number) for a basket.
 

@@ -11,7 +11,7 @@ from typing import Any
 import pyotp
 import qrcode
 import qrcode.image.svg
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,7 @@ from rewards_api.db import insert_ignoring_conflicts, utcnow
 from rewards_api.errors import ApiError
 from rewards_api.ledger.models import PARTNER_PROGRAM, Account, LedgerEntry, Program
 from rewards_api.shoppers.models import Shopper, ShopperToken
+from rewards_api.signin.models import Passkey
 from rewards_api.visits.services import export_visits
 from rewards_protocol.checkout_code import CheckoutCode
 
@@ -38,7 +39,7 @@ def normalize_phone(raw: str) -> str:
     return compact if compact.startswith("+") else "+" + compact
 
 
-def _issue_token(s: Session, shopper: Shopper, ttl: dt.timedelta) -> str:
+def issue_token(s: Session, shopper: Shopper, ttl: dt.timedelta) -> str:
     token = new_shopper_token()
     s.add(ShopperToken(shopper_id=shopper.id, token_hash=digest(token),
                        expires_at=utcnow() + ttl))
@@ -64,7 +65,7 @@ def register(s: Session, display_name: str, phone: str | None, ttl: dt.timedelta
     partner = s.scalars(select(Program).where(Program.kind == PARTNER_PROGRAM)).first()
     if partner is not None:
         s.add(Account(shopper_id=shopper.id, program_id=partner.id))
-    token = _issue_token(s, shopper, ttl)
+    token = issue_token(s, shopper, ttl)
     s.flush()
     return shopper, token
 
@@ -110,13 +111,13 @@ def login(s: Session, public_id: str, code: str, ttl: dt.timedelta) -> tuple[Sho
         raise ApiError("unauthenticated", "Unknown shopper id or wrong code.")
     if not checkout_totp(shopper).verify(code, valid_window=1):
         raise ApiError("unauthenticated", "Unknown shopper id or wrong code.")
-    return shopper, _issue_token(s, shopper, ttl)
+    return shopper, issue_token(s, shopper, ttl)
 
 
 def rotate_token(s: Session, current: ShopperToken, ttl: dt.timedelta) -> str:
     """A fresh token; the one used to ask stops working."""
     current.revoked_at = utcnow()
-    token = _issue_token(s, current.shopper, ttl)
+    token = issue_token(s, current.shopper, ttl)
     s.flush()
     return token
 
@@ -215,7 +216,8 @@ def export(s: Session, shopper: Shopper) -> dict[str, Any]:
     Other domains add their records through ``EXPORTERS`` (name -> function)."""
     data: dict[str, Any] = {
         "shopper": {"public_id": shopper.public_id, "display_name": shopper.display_name,
-                    "phone": shopper.phone, "assist_opt_in": shopper.assist_opt_in,
+                    "phone": shopper.phone, "email": shopper.email,
+                    "assist_opt_in": shopper.assist_opt_in,
                     "created_at": shopper.created_at.isoformat()},
         "accounts": [account_view(a) for a in shopper.accounts],
         "ledger": [entry_view(e) for e in history(s, shopper, program=None, before=None,
@@ -232,16 +234,19 @@ EXPORTERS: dict[str, Any] = {"visits": export_visits, "help_requests": export_he
 def erase(s: Session, shopper: Shopper) -> None:
     """Anonymise the shopper. Ledger entries stay (balances and reports stay
     consistent); nothing left links them to a person: name, phone, membership numbers,
-    the checkout secret and the presence reference are replaced, tokens revoked."""
+    e-mail, the checkout secret and the presence reference are replaced, tokens revoked,
+    passkeys deleted."""
     now = utcnow()
     shopper.display_name = "erased"
     shopper.phone = None
+    shopper.email = None
     shopper.assist_opt_in = False
     shopper.checkout_secret = base64.b32encode(secrets.token_bytes(20)).decode()
     shopper.shopper_ref = secrets.randbits(63)
     shopper.erased_at = now
     for account in shopper.accounts:
         account.membership_number = None
+    s.execute(delete(Passkey).where(Passkey.shopper_id == shopper.id))
     for token in s.scalars(select(ShopperToken).where(ShopperToken.shopper_id == shopper.id,
                                                        ShopperToken.revoked_at.is_(None))):
         token.revoked_at = now

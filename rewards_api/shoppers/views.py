@@ -18,11 +18,12 @@ from rewards_api.idempotency import idempotent
 from rewards_api.schemas import Paging, StrictSchema
 from rewards_api.shoppers import services
 from rewards_api.shoppers.models import ShopperToken
+from rewards_api.signin.throttle import throttled
 
 bp = APIBlueprint("shoppers", __name__, tag="Shoppers")
 
 
-def _token_ttl() -> dt.timedelta:
+def token_ttl() -> dt.timedelta:
     return dt.timedelta(days=current_app.config["SHOPPER_TOKEN_TTL_DAYS"])
 
 
@@ -121,7 +122,7 @@ def register(json_data: dict[str, Any]) -> dict[str, Any]:
     """Sign up. The checkout secret is returned once: the app keeps it to show the
     checkout code offline."""
     shopper, token = services.register(db.session(), json_data["display_name"],
-                                       json_data["phone"], _token_ttl())
+                                       json_data["phone"], token_ttl())
     return {"token": token, "public_id": shopper.public_id,
             "checkout_secret": shopper.checkout_secret}
 
@@ -130,10 +131,11 @@ def register(json_data: dict[str, Any]) -> dict[str, Any]:
 @idempotent
 @bp.input(LoginIn)
 @bp.output(TokenOut, status_code=201)
+@throttled(lambda data: [f"shopper:{data['public_id'].upper()}"])
 def login(json_data: dict[str, Any]) -> dict[str, Any]:
     """Sign in on a device that holds the checkout secret, with the current code."""
     _, token = services.login(db.session(), json_data["public_id"], json_data["code"],
-                              _token_ttl())
+                              token_ttl())
     return {"token": token}
 
 
@@ -212,7 +214,7 @@ def rotate_token() -> dict[str, Any]:
     """Swap the current token for a new one; the old one stops working."""
     s = db.session()
     return {"token": services.rotate_token(s, s.get_one(ShopperToken, g.signed_in.token_id),
-                                           _token_ttl())}
+                                           token_ttl())}
 
 
 @bp.get("/v1/me/export")
