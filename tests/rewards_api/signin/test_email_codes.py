@@ -123,3 +123,22 @@ def test_erasing_forgets_the_address(api, world, inbox, clock):
     assert api.delete("/v1/me", auth=rosa["token"]).status_code == 200
     api.post("/v1/shoppers/sign-in-code", json={"email": "rosa@example.com"})
     assert len(inbox.to("rosa@example.com")) == 1  # only the one that added it
+
+
+def test_a_mail_server_that_is_down_changes_nothing_in_the_answer(app, api, world, clock):
+    """Nobody learns from an error that an address has an account; adding an address
+    says plainly that the mail could not be sent."""
+    from tests.support.mail import smtp_sink
+
+    with smtp_sink() as sink:
+        app.config.update(SMTP_HOST=sink.host, SMTP_PORT=sink.port)
+        rosa = api.register("Rosa")
+        _add_email(api, rosa, sink)
+    # The sink is gone: nothing listens on its port any more.
+    known = api.post("/v1/shoppers/sign-in-code", json={"email": "rosa@example.com"})
+    unknown = api.post("/v1/shoppers/sign-in-code", json={"email": "nobody@example.com"})
+    assert known.status_code == unknown.status_code == 202
+    assert known.get_json() == unknown.get_json()
+    adding = api.post("/v1/me/email", auth=rosa["token"], json={"email": "new@example.com"})
+    assert adding.status_code == 503
+    assert adding.get_json()["error"]["code"] == "service_unavailable"
