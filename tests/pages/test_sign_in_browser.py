@@ -4,20 +4,9 @@ A "new phone" is a fresh browser context: empty localStorage, no checkout secret
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from tests.support.mail import Inbox, smtp_sink
-
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-
-@pytest.fixture
-def inbox(app) -> Iterator[Inbox]:
-    with smtp_sink() as sink:
-        app.config.update(SMTP_HOST=sink.host, SMTP_PORT=sink.port)
-        yield sink
 
 
 @pytest.fixture

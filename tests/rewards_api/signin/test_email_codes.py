@@ -18,6 +18,11 @@ def clock(app):
     return clock
 
 
+def _ask_for_code(api, inbox, address="rosa@example.com"):
+    api.post("/v1/shoppers/sign-in-code", json={"email": address})
+    return inbox.last_code(address)
+
+
 def _add_email(api, shopper, inbox, address="rosa@example.com"):
     sent = api.post("/v1/me/email", auth=shopper["token"], json={"email": address})
     assert sent.status_code == 202, sent.get_json()
@@ -64,10 +69,8 @@ def test_an_unknown_address_gets_the_same_answer_and_no_mail(api, world, inbox, 
 def test_codes_expire_and_only_the_newest_works(api, world, inbox, clock):
     rosa = api.register("Rosa")
     _add_email(api, rosa, inbox)
-    api.post("/v1/shoppers/sign-in-code", json={"email": "rosa@example.com"})
-    first = inbox.last_code("rosa@example.com")
-    api.post("/v1/shoppers/sign-in-code", json={"email": "rosa@example.com"})
-    second = inbox.last_code("rosa@example.com")
+    first = _ask_for_code(api, inbox)
+    second = _ask_for_code(api, inbox)
     if first != second:
         older = api.post("/v1/shoppers/sign-in", json={"email": "rosa@example.com",
                                                        "code": first})
@@ -105,8 +108,7 @@ def test_an_address_belongs_to_one_account(api, world, inbox, clock):
 def test_code_guesses_are_throttled_per_address(api, world, inbox, clock):
     rosa = api.register("Rosa")
     _add_email(api, rosa, inbox)
-    api.post("/v1/shoppers/sign-in-code", json={"email": "rosa@example.com"})
-    right = inbox.last_code("rosa@example.com")
+    right = _ask_for_code(api, inbox)
     statuses = [api.post("/v1/shoppers/sign-in", json={"email": "rosa@example.com",
                                                        "code": f"{(int(right) + n) % 10**6:06d}"},
                          environ_base={"REMOTE_ADDR": f"192.0.2.{n}"}).status_code
