@@ -114,3 +114,20 @@ def test_membership_numbers_guessed_at_one_account_are_stopped(api, world, clock
         environ_base={"REMOTE_ADDR": f"192.0.2.{n}"}).status_code for n in range(12)]
     assert statuses[:10] == [404] * 10
     assert set(statuses[10:]) == {429}
+
+
+def test_purge_forgets_windows_that_are_over(app, api, world, clock):
+    from sqlalchemy import func, select
+
+    from rewards_api import db
+    from rewards_api.signin.models import SignInAttempt
+    from rewards_api.signin.throttle import purge_attempts
+
+    victim = api.register("Victim")
+    _guess(api, victim["public_id"], 1)
+    with app.app_context():
+        s = db.session()
+        assert purge_attempts(s, clock.now + dt.timedelta(minutes=14)) == 0
+        assert purge_attempts(s, clock.now + dt.timedelta(minutes=16)) == 2
+        s.commit()
+        assert s.scalar(select(func.count()).select_from(SignInAttempt)) == 0
