@@ -94,6 +94,8 @@ class EntryOut(StrictSchema):
     store_id = Integer(allow_none=True)
     reason = String(allow_none=True)
     created_at = String()
+    what = String(metadata={"description": "What happened, e.g. 'Reward: 1.00 off'"})
+    where = String(allow_none=True, metadata={"description": "The store's name, if in a store"})
 
 
 class HistoryOut(StrictSchema):
@@ -188,7 +190,7 @@ def history(query_data: dict[str, Any]) -> dict[str, Any]:
     entries = services.history(db.session(), g.shopper, program=query_data["program"],
                                before=query_data["before"], limit=query_data["limit"])
     next_before = entries[-1].id if len(entries) == query_data["limit"] else None
-    return {"entries": [services.entry_view(e) for e in entries], "next_before": next_before}
+    return {"entries": services.entry_views(db.session(), entries), "next_before": next_before}
 
 
 @bp.post("/v1/me/memberships")

@@ -32,6 +32,10 @@ def _sign_up_with_points(browser, site, api, world):
     page.get_by_label("Your first name").fill("Rosa")
     page.get_by_role("button", name="Sign up").click()
     page.locator("#signed-in").wait_for()
+    # Both programs from sign-up, the store's own too before its first points.
+    page.locator(".balance", has_text="Corner Points").wait_for()
+    assert "0 points" in page.locator(".balance", has_text="Corner Points").inner_text()
+    assert "0 points" in page.locator(".balance", has_text="Partner Plus").inner_text()
     public_id = page.evaluate("JSON.parse(localStorage.getItem('rewards.shopper')).public_id")
     for program, amount in (("corner-points", 40), ("partner-plus", 15)):
         given = api.post("/v1/admin/adjustments", auth=world.keys["manager"],
@@ -46,6 +50,7 @@ def _balances_intact(page):
     balances = page.locator("#balances").inner_text()
     assert "40 points" in balances and "15 points" in balances
     assert page.locator("#me-name").inner_text() == "Rosa"
+    page.get_by_text("Correction: welcome bonus").first.wait_for()
     # No checkout secret on this phone: the rewards service makes the code.
     page.locator("#qr svg").wait_for()
     assert page.locator("#qr").get_attribute("data-source") == "server"

@@ -10,8 +10,6 @@
   const STORE = "rewards.store";
   // The number under a barcode: 13 digits EAN-13, 12 UPC-A, 8 EAN-8.
   const SYMBOLOGY_BY_LENGTH = { 13: "ean13", 12: "upca", 8: "ean8" };
-  const KIND_NAMES = { walk_in: "Walk-in", scan: "Product scan", purchase: "Purchase",
-    redemption: "Reward", return: "Return", adjustment: "Correction" };
   const $ = (id) => document.getElementById(id);
   let me = null;
   let stores = [];
@@ -170,11 +168,21 @@
     }
   }
 
+  /* Every program the shopper can collect in: their accounts, and the stores' own
+     programs they have not used yet (an account opens on the first points). */
+  function programsToShow() {
+    const codes = new Set(me.accounts.map((a) => a.program));
+    const unused = new Map(stores.filter((st) => st.program && !codes.has(st.program))
+      .map((st) => [st.program, { program: st.program, program_name: st.program_name,
+        available: 0, held: 0, membership_number: null }]));
+    return [...me.accounts, ...unused.values()];
+  }
+
   function renderMe() {
     $("me-name").textContent = me.display_name;
     $("assist-opt-in").checked = me.assist_opt_in;
     const list = $("balances");
-    list.replaceChildren(...me.accounts.map((account) => el("li", { class: "balance" },
+    list.replaceChildren(...programsToShow().map((account) => el("li", { class: "balance" },
       el("span", { class: "program", text: account.program_name }),
       el("span", { class: "points", text: `${account.available} points` }),
       account.held ? el("span", { class: "hint", text: `${account.held} reserved at a register` }) : null,
@@ -197,9 +205,10 @@
     const when = new Date(entry.created_at).toLocaleString();
     const sign = entry.amount > 0 ? "+" : "";
     return el("li", {},
-      el("span", { class: "kind", text: KIND_NAMES[entry.kind] || entry.kind }),
+      el("span", { class: "kind", text: entry.what }),
       el("span", { class: entry.amount > 0 ? "plus" : "minus", text: `${sign}${entry.amount}` }),
-      el("span", { class: "hint", text: `${programName(entry.program)} · ${when}` }));
+      el("span", { class: "hint", text: [programName(entry.program), entry.where, when]
+        .filter(Boolean).join(" · ") }));
   }
 
   async function loadHistory(more = false) {
@@ -275,6 +284,7 @@
     const programs = new Map(stores.filter((s) => s.program).map((s) => [s.program, s.program_name]));
     $("card-program").replaceChildren(...[...programs].map(([code, name]) =>
       el("option", { value: code, text: name })));
+    if (me) renderMe();
     await loadScanProducts();
   }
 
