@@ -9,7 +9,6 @@ whole checkout as the cashier sees it.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from apiflask import APIBlueprint
@@ -28,6 +27,7 @@ from rewards_api.pos import services, settlement
 from rewards_api.pos.models import REWARD_KINDS
 from rewards_api.schemas import StrictSchema
 from rewards_api.shoppers.services import program_by_code
+from rewards_api.shoppers.views import phone_target
 from rewards_api.signin.throttle import throttled
 from rewards_api.staff.models import ADMIN, CASHIER, MANAGER
 from rewards_api.stores.models import Store
@@ -222,7 +222,7 @@ def _identified_account(data: dict[str, Any]) -> list[str]:
         parsed = checkout_code.parse(data["code"])
         return [f"shopper:{parsed.public_id}"] if parsed else []
     if data.get("phone") is not None:
-        return [f"phone:{re.sub(r'[^0-9]', '', data['phone'])}"]
+        return [phone_target(data["phone"])]
     return [f"membership:{data['membership_number']}"]
 
 

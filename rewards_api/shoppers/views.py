@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from apiflask import APIBlueprint
@@ -21,6 +22,12 @@ from rewards_api.shoppers.models import ShopperToken
 from rewards_api.signin.throttle import throttled
 
 bp = APIBlueprint("shoppers", __name__, tag="Shoppers")
+
+
+def phone_target(phone: str) -> str:
+    """A phone number as the sign-in throttle counts it (sign-up answers phone_taken,
+    so trying numbers there is guessing too)."""
+    return "phone:" + re.sub(r"[^0-9]", "", phone)
 
 
 def token_ttl() -> dt.timedelta:
@@ -120,6 +127,7 @@ class ErasedOut(StrictSchema):
 @idempotent
 @bp.input(RegisterIn)
 @bp.output(RegisterOut, status_code=201)
+@throttled(lambda data: [phone_target(data["phone"])] if data.get("phone") else [])
 def register(json_data: dict[str, Any]) -> dict[str, Any]:
     """Sign up. The checkout secret is returned once: the app keeps it to show the
     checkout code offline."""

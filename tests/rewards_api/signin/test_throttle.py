@@ -131,3 +131,15 @@ def test_purge_forgets_windows_that_are_over(app, api, world, clock):
         assert purge_attempts(s, clock.now + dt.timedelta(minutes=16)) == 2
         s.commit()
         assert s.scalar(select(func.count()).select_from(SignInAttempt)) == 0
+
+
+def test_trying_phone_numbers_at_sign_up_is_stopped(api, second_api, world, clock):
+    """Sign-up tells that a phone is taken (so that its owner signs in instead): trying
+    numbers there is guessing too, and counts like it."""
+    for n in range(21):
+        api.register(f"Owner {n}", phone=f"+49151000002{n:02d}")
+    statuses = [(api if n % 2 else second_api).post(
+        "/v1/shoppers", json={"display_name": "Mallory", "phone": f"+49151000002{n:02d}"},
+        environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code for n in range(21)]
+    assert statuses[:20] == [409] * 20
+    assert statuses[20] == 429
