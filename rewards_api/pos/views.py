@@ -232,7 +232,7 @@ def _identified_account(data: dict[str, Any]) -> list[str]:
 @bp.input(OpenIn)
 @bp.output(CheckoutOut, status_code=201)
 @bp.doc(security="BearerAuth")
-@throttled(_identified_account)
+@throttled(_identified_account, failures=services.IDENTIFICATION_FAILURES)
 def open_checkout(json_data: dict[str, Any]) -> dict[str, Any]:
     """Identify the shopper (checkout code, phone or membership number) for a basket.
 

@@ -2,7 +2,7 @@
 (address, or the register's key) and per target account, in the database.
 
 One rule for every door into an account (checkout-code login, e-mailed codes, passkeys,
-identification at the register): past the limit of a window the answer is 429
+identification at the register, and sign-up, which tells that a phone is taken): past the limit of a window the answer is 429
 ``too_many_attempts`` with ``Retry-After``, so that codes, phone numbers and membership
 numbers cannot be guessed at full speed, from one web process or from many.
 """
@@ -99,10 +99,12 @@ def client() -> str:
 
 
 def throttled(targets: Callable[[dict[str, Any]], Iterable[str]], *,
-              successes_count: bool = False) -> Callable[..., Any]:
+              successes_count: bool = False,
+              failures: frozenset[str] | None = None) -> Callable[..., Any]:
     """Count the failed attempts of the wrapped view per client and per target account
     (``targets(json_data)`` names them, e.g. ``["shopper:ABC..."]``); with
-    ``successes_count`` every attempt counts (requests that send mail).
+    ``successes_count`` every attempt counts (requests that send mail). ``failures``
+    names the error codes that count as a failed attempt (None: every refusal).
 
     Each attempt is counted first, in the request's transaction (that is what makes
     concurrent guesses wait their turn), and taken back when it succeeds. A refused
@@ -124,10 +126,11 @@ def throttled(targets: Callable[[dict[str, Any]], Iterable[str]], *,
                 if not successes_count:
                     uncount_attempt(s, keys, at)
                 return answer
-            except ApiError:
+            except ApiError as refusal:
                 s.rollback()
-                count_attempt(s, keys, at)
-                s.commit()
+                if failures is None or refusal.code in failures | {"too_many_attempts"}:
+                    count_attempt(s, keys, at)
+                    s.commit()
                 raise
 
         return wrapper
