@@ -92,10 +92,11 @@ def uncount_attempt(s: Session, keys: Iterable[tuple[Limit, str]], at: dt.dateti
                                       for limit, what in _ordered(keys)])
 
 
-def client() -> str:
-    """Who is trying: the register's or shopper's key when signed in, else the address
-    the request came from."""
-    return getattr(g, "principal", None) or f"address:{request.remote_addr}"
+def clients() -> list[str]:
+    """Who is trying: the address the request came from and, when signed in, the
+    register's or shopper's key (several registers may share a store's address)."""
+    principal = getattr(g, "principal", None)
+    return [f"address:{request.remote_addr}"] + ([principal] if principal else [])
 
 
 def throttled(targets: Callable[[dict[str, Any]], Iterable[str]], *,
@@ -115,7 +116,7 @@ def throttled(targets: Callable[[dict[str, Any]], Iterable[str]], *,
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             s, at = db.session(), now()
-            keys = [(PER_CLIENT, client())]
+            keys = [(PER_CLIENT, who) for who in clients()]
             keys += [(PER_ACCOUNT, t) for t in targets(kwargs.get("json_data") or {})]
             try:
                 wait = count_attempt(s, keys, at)

@@ -86,13 +86,18 @@ def _me_target(_: dict[str, Any]) -> list[str]:
     return [f"shopper:{g.signed_in.public_id}"]
 
 
+def _adding_target(data: dict[str, Any]) -> list[str]:
+    """Mail to an address being added counts for the shopper and for the address."""
+    return _me_target(data) + _email_target(data)
+
+
 @bp.post("/v1/me/email")
 @shopper_required
 @idempotent
 @bp.input(EmailIn)
 @bp.output(EmailOut, status_code=202)
 @bp.doc(security="BearerAuth")
-@throttled(_me_target, successes_count=True)
+@throttled(_adding_target, successes_count=True)
 def add_email(json_data: dict[str, Any]) -> dict[str, Any]:
     """Add an e-mail address for signing in on a new phone: a 6-digit code is mailed to
     it; send it to ``/v1/me/email/confirm``."""
