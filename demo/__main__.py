@@ -6,7 +6,9 @@ Starts, each in its own process group with its log under ``VAR/logs/``:
 - per store, ``beacon-agent run`` on a simulated radio (a FIFO in ``VAR/agents/STORE/``);
 - the simulated crowd (``demo/crowd.py``) feeding those radios, scanning, checking out;
 - the cashier panel (``pos-plugin panel``) of register 2 in Berlin, for a person;
-- the staff guide, built with MkDocs and served by ``python -m http.server``.
+- the staff guide, built with MkDocs and served by ``python -m http.server``;
+- a mail sink (``demo/mailbox.py``, in this process): sign-in codes the API mails are
+  printed here and kept in ``VAR/mail/``.
 
 Prints the URLs, then a status line per store every ``--status-every`` seconds.
 Ctrl-C (or SIGTERM) stops the crowd first, then closes the radios so that the agents
@@ -31,6 +33,7 @@ from typing import Any
 import httpx
 
 import rewards_api
+from demo import mailbox
 from rewards_api.settings import dev_secrets
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -160,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     var = args.var.resolve()
     var.mkdir(parents=True, exist_ok=True)
     api_port, panel_port, guide_port = args.ports_from, args.ports_from + 1, args.ports_from + 2
+    mail_port = args.ports_from + 3
     api_url = f"http://127.0.0.1:{api_port}"
     origin = time.time()  # the simulated clock reads real time now, then runs at --speed
     secrets = dev_secrets(var / "dev-secrets.json")
@@ -168,6 +172,11 @@ def main(argv: list[str] | None = None) -> int:
            "REWARDS_SECRET_KEY": secrets["SECRET_KEY"],
            "REWARDS_PRESENCE_KEYS": secrets["PRESENCE_KEYS"],
            "REWARDS_BIND": f"127.0.0.1:{api_port}", "REWARDS_WORKERS": str(args.workers),
+           "REWARDS_SMTP_HOST": "127.0.0.1", "REWARDS_SMTP_PORT": str(mail_port),
+           "REWARDS_MAIL_FROM": "Corner Market rewards <rewards@corner.example>",
+           # Passkeys need a host name (not an IP address) in a secure context.
+           "REWARDS_WEBAUTHN_RP_ID": "localhost",
+           "REWARDS_WEBAUTHN_ORIGIN": f"http://localhost:{api_port}",
            "DEMO_SPEED": str(args.speed), "DEMO_CLOCK_ORIGIN": str(origin),
            "PYTHONUNBUFFERED": "1"}
     stack = Stack(var, env)
@@ -180,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
           .strip(), flush=True)
     demo = json.loads((var / "demo.json").read_text())
     radios: list[int] = []
+    mail = mailbox.start(var / "mail", mail_port)
     try:
         stack.start("api", [BIN / "gunicorn", "-c",
                             Path(rewards_api.__file__).parent / "gunicorn_conf.py",
@@ -222,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
                                   "--var", var, "--speed", args.speed, "--clock-origin", origin,
                                   "--crowd", args.crowd, "--minutes", args.minutes])
         till_basket(panel_port)
-        print_urls(demo, api_url, panel_port, guide_url, var, args)
+        print_urls(demo, api_url, panel_port, guide_url, var, args, mail_port)
 
         next_status = time.monotonic() + args.status_every
         while not stopping.wait(max(0.0, next_status - time.monotonic())):
@@ -235,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     finally:
         shut_down(stack, radios, db_path)
+        mail.stop()
 
 
 def till_basket(panel_port: int) -> None:
@@ -252,7 +263,7 @@ def till_basket(panel_port: int) -> None:
 
 
 def print_urls(demo: dict[str, Any], api_url: str, panel_port: int, guide_url: str | None,
-               var: Path, args: argparse.Namespace) -> None:
+               var: Path, args: argparse.Namespace, mail_port: int) -> None:
     berlin = demo["stores"][PANEL_STORE]
     shopper = demo["shopper"]
     crowd = (f"a simulated crowd of size {args.crowd} at {args.speed:g}x speed"
@@ -261,7 +272,8 @@ def print_urls(demo: dict[str, Any], api_url: str, panel_port: int, guide_url: s
 The demo store is open: two stores (berlin-1, lisbon-1), {crowd}.
 
   Store dashboard    {api_url}/dashboard  (open this first; manager key of berlin-1: {berlin['manager_key']})
-  Shopper app        {api_url}/app        (use a phone-sized window)
+  Shopper app        http://localhost:{api_url.rsplit(':', 1)[1]}/app  (use a phone-sized window; localhost, so that passkeys work)
+  Mail               sign-in codes are printed here and kept in {var / 'mail'} (SMTP sink on 127.0.0.1:{mail_port})
   Cashier panel      http://127.0.0.1:{panel_port}/   (Berlin, register 2; a basket is rung up)
   Assist view        {api_url}/assist     (same manager key)
   Staff guide        {guide_url or 'not built: staff_guide/mkdocs.yml is missing'}

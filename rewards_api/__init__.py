@@ -42,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     from rewards_api.pos.views import bp as pos_bp
     from rewards_api.scans.views import bp as scans_bp
     from rewards_api.shoppers.views import bp as shoppers_bp
+    from rewards_api.signin.views import bp as signin_bp
     from rewards_api.stores.views import bp as stores_bp
     from rewards_api.walkins import presence
     from rewards_api.walkins.views import bp as walkins_bp
@@ -51,6 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
 
     app.register_blueprint(health.bp)
     app.register_blueprint(shoppers_bp)
+    app.register_blueprint(signin_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(pos_bp)
     app.register_blueprint(agents_bp)

@@ -27,6 +27,8 @@ from rewards_api.pos.cli import earn_rules_group, rewards_group
 from rewards_api.products.cli import products_group
 from rewards_api.scans import services as scans
 from rewards_api.scans.cli import campaigns_group, codes_group
+from rewards_api.signin import services as signin
+from rewards_api.signin import throttle
 from rewards_api.staff.models import ROLE_RANK, StaffKey
 from rewards_api.staff.services import issue_key
 from rewards_api.stores.models import Chain, Store
@@ -39,6 +41,8 @@ PURGERS: dict[str, Callable[[Any, dt.datetime], int]] = {
     "agent nonces": agents.purge_nonces,
     "scan rate windows": scans.purge_rate_windows,
     "refused scans": scans.purge_refused_scans,
+    "sign-in attempt counts": throttle.purge_attempts,
+    "sign-in codes and passkey challenges": signin.purge_one_time_secrets,
 }
 
 

@@ -50,6 +50,9 @@ REGISTRY: dict[str, ErrorCode] = {
         # --- who is calling ------------------------------------------------------------
         ErrorCode("unauthenticated", 401, "Sign in first: this needs a valid token or key.", _ALL),
         ErrorCode("token_expired", 401, "Your session has expired; sign in again.", (SHOPPER,)),
+        ErrorCode("sign_in_code_wrong", 401, "That code is wrong or has expired; ask for a new code and type it as soon as it arrives.", (SHOPPER,)),
+        ErrorCode("passkey_not_recognized", 401, "This passkey does not belong to an account here; sign in with a code sent by e-mail instead.", (SHOPPER,)),
+        ErrorCode("too_many_attempts", 429, "Too many sign-in attempts; wait a few minutes (Retry-After says how long), then try again.", (SHOPPER, CASHIER)),
         ErrorCode("forbidden", 403, "Your role is not allowed to do this; ask a manager.", (CASHIER, SHOPPER, MANAGER)),
         ErrorCode("reason_required", 422, "Point adjustments need a reason; write why you are adjusting.", (MANAGER,)),
         # --- shoppers, programs, points ------------------------------------------------
@@ -61,6 +64,7 @@ REGISTRY: dict[str, ErrorCode] = {
         ErrorCode("insufficient_points", 409, "Not enough points for this; the shopper's balance is too low.", (CASHIER, SHOPPER, MANAGER)),
         ErrorCode("membership_number_taken", 409, "That membership number is already linked to another shopper.", (SHOPPER, CASHIER)),
         ErrorCode("phone_taken", 409, "That phone number already belongs to an account; sign in instead.", (SHOPPER,)),
+        ErrorCode("email_taken", 409, "That e-mail address already belongs to another account; sign in there, or use another address.", (SHOPPER,)),
         ErrorCode("hold_not_active", 409, "These points are no longer reserved (the hold expired or was voided); apply the rewards again.", (CASHIER,)),
         ErrorCode("shopper_erased", 410, "This shopper deleted their account.", (CASHIER,)),
         # --- checkout at the register (pos) ------------------------------------------
@@ -104,11 +108,12 @@ class ApiError(Exception):
     """An error the API answers with a registered code.
 
     ``message`` overrides the registry's sentence when a more specific one helps;
-    ``details`` carries machine-readable context (e.g. field errors).
+    ``details`` carries machine-readable context (e.g. field errors); ``headers`` go
+    on the answer (e.g. ``Retry-After``).
     """
 
     def __init__(self, code: str, message: str | None = None, *, details: Any = None,
-                 status: int | None = None) -> None:
+                 status: int | None = None, headers: dict[str, str] | None = None) -> None:
         if code not in REGISTRY:
             raise KeyError(f"unregistered error code {code!r}")
         entry = REGISTRY[code]
@@ -116,6 +121,7 @@ class ApiError(Exception):
         self.status = status or entry.status
         self.message = message or entry.message
         self.details = details
+        self.headers = headers or {}
         super().__init__(f"{code}: {self.message}")
 
     def body(self) -> dict[str, Any]:

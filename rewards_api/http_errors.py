@@ -43,7 +43,9 @@ def server_error_response(status: int, reason: str) -> bytes:
 
 
 def _answer(error: ApiError) -> tuple[Response, int]:
-    return jsonify(error.body()), error.status
+    response = jsonify(error.body())
+    response.headers.update(error.headers)
+    return response, error.status
 
 
 def _from_validation(error: HTTPError) -> ApiError:

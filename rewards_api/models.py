@@ -9,6 +9,7 @@ from rewards_api.pos import models as pos  # noqa: F401
 from rewards_api.products import models as products  # noqa: F401
 from rewards_api.scans import models as scans  # noqa: F401
 from rewards_api.shoppers import models as shoppers  # noqa: F401
+from rewards_api.signin import models as signin  # noqa: F401
 from rewards_api.staff import models as staff  # noqa: F401
 from rewards_api.stores import models as stores  # noqa: F401
 from rewards_api.visits import models as visits  # noqa: F401

@@ -36,6 +36,18 @@ DEFAULTS: dict[str, Any] = {
     "SCAN_VISIT_WITHIN_SECONDS": 900,
     # Scans one shopper may send per minute (counted in the database, across workers).
     "SCAN_RATE_PER_MINUTE": 30,
+    # Sign-in and identification attempts (counted in the database, across workers):
+    # per client (address, or register key) and minute, per target account and 15 minutes.
+    "SIGN_IN_ATTEMPTS_PER_CLIENT": 20,
+    "SIGN_IN_ATTEMPTS_PER_ACCOUNT": 10,
+    # E-mailed sign-in codes: the mail server, the sender, how long a code works.
+    "SMTP_HOST": "localhost",
+    "SMTP_PORT": 25,
+    "MAIL_FROM": "Proximity Rewards <rewards@localhost>",
+    "SIGN_IN_CODE_TTL_MINUTES": 10,
+    # Passkeys (WebAuthn): the site's domain and the exact origin the app is served from.
+    "WEBAUTHN_RP_ID": "localhost",
+    "WEBAUTHN_ORIGIN": "http://localhost:8000",
 }
 
 # Secrets: name -> how to make a development value.
@@ -50,7 +62,8 @@ INT_SETTINGS = {"MAX_CONTENT_LENGTH", "SHOPPER_TOKEN_TTL_DAYS", "IDEMPOTENCY_TTL
                 "HOLD_TTL_SECONDS", "BLE_COMPANY_ID", "AGENT_MAX_BODY_BYTES",
                 "SIGHTING_RETENTION_DAYS", "SIGHTING_MAX_AGE_HOURS", "VISIT_IDLE_MINUTES",
                 "MAX_TRAVEL_KMH", "SCAN_VISIT_WITHIN_SECONDS",
-                "SCAN_RATE_PER_MINUTE"}
+                "SCAN_RATE_PER_MINUTE", "SIGN_IN_ATTEMPTS_PER_CLIENT",
+                "SIGN_IN_ATTEMPTS_PER_ACCOUNT", "SMTP_PORT", "SIGN_IN_CODE_TTL_MINUTES"}
 BOOL_SETTINGS = {"LOG_JSON"}
 
 

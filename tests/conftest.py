@@ -144,6 +144,16 @@ def live_url(app: Any) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture
+def inbox(app: Any) -> Iterator[Any]:
+    """The app's mail goes to a real SMTP server on localhost (aiosmtpd); read it here."""
+    from tests.support.mail import smtp_sink
+
+    with smtp_sink() as sink:
+        app.config.update(SMTP_HOST=sink.host, SMTP_PORT=sink.port)
+        yield sink
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """One headless Chromium for every page test of the session (Playwright's sync API

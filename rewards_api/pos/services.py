@@ -115,6 +115,13 @@ def verify_checkout_code(s: Session, text: str, now: dt.datetime) -> tuple[Shopp
     return shopper, step
 
 
+# What ``identify`` answers when the code, phone or number finds nobody: the attempts
+# the sign-in throttle counts (a basket in the wrong currency is no guess).
+IDENTIFICATION_FAILURES = frozenset({
+    "checkout_code_invalid", "checkout_code_wrong", "checkout_code_expired",
+    "checkout_code_used", "shopper_not_found", "shopper_erased", "training_mismatch"})
+
+
 def identify(s: Session, store: Store, ident: dict[str, Any], *, training: bool,
              now: dt.datetime) -> tuple[Shopper | None, str, int | None]:
     """(shopper, how, code step) from exactly one of code / phone / membership_number;

@@ -31,9 +31,12 @@ from rewards_api.schemas import (
     StrictSchema,
 )
 from rewards_api.shoppers.services import program_by_code
+from rewards_api.shoppers.views import phone_target
+from rewards_api.signin.throttle import throttled
 from rewards_api.staff import scope
 from rewards_api.staff.models import CASHIER, MANAGER
 from rewards_api.stores.models import Store
+from rewards_protocol import checkout_code
 
 bp = APIBlueprint("pos", __name__, tag="Checkout")
 
@@ -257,12 +260,24 @@ def _ident(data: dict[str, Any]) -> dict[str, Any]:
     return {k: data.get(k) for k in IDENTIFIERS}
 
 
+def _identified_account(data: dict[str, Any]) -> list[str]:
+    """The account a register tries to identify, for the sign-in throttle: a checkout
+    code counts against its shopper (as a login with it does)."""
+    if data.get("code") is not None:
+        parsed = checkout_code.parse(data["code"])
+        return [f"shopper:{parsed.public_id}"] if parsed else []
+    if data.get("phone") is not None:
+        return [phone_target(data["phone"])]
+    return [f"membership:{data['membership_number']}"]
+
+
 @bp.post("/v1/pos/checkouts")
 @staff_required(CASHIER)
 @idempotent
 @bp.input(OpenIn)
 @bp.output(CheckoutOut, status_code=201)
 @bp.doc(security="BearerAuth")
+@throttled(_identified_account, failures=services.IDENTIFICATION_FAILURES)
 def open_checkout(json_data: dict[str, Any]) -> dict[str, Any]:
     """Identify the shopper (checkout code, phone or membership number) for a basket.
 

@@ -24,6 +24,8 @@ class Shopper(Base):
     shopper_ref: Mapped[int] = mapped_column(BigInteger, unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
     phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    # Verified by a code sent to it; signs the shopper in on a new phone. Lower case.
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
     # The staff assist view shows a shopper only if they asked for it (off by default).
     assist_opt_in: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from apiflask import APIBlueprint
@@ -18,11 +19,18 @@ from rewards_api.idempotency import idempotent, issues_credential
 from rewards_api.schemas import Paging, StrictSchema
 from rewards_api.shoppers import services
 from rewards_api.shoppers.models import ShopperToken
+from rewards_api.signin.throttle import throttled
 
 bp = APIBlueprint("shoppers", __name__, tag="Shoppers")
 
 
-def _token_ttl() -> dt.timedelta:
+def phone_target(phone: str) -> str:
+    """A phone number as the sign-in throttle counts it (sign-up answers phone_taken,
+    so trying numbers there is guessing too)."""
+    return "phone:" + re.sub(r"[^0-9]", "", phone)
+
+
+def token_ttl() -> dt.timedelta:
     return dt.timedelta(days=current_app.config["SHOPPER_TOKEN_TTL_DAYS"])
 
 
@@ -93,6 +101,8 @@ class EntryOut(StrictSchema):
     store_id = Integer(allow_none=True)
     reason = String(allow_none=True)
     created_at = String()
+    what = String(metadata={"description": "What happened, e.g. 'Reward: 1.00 off'"})
+    where = String(allow_none=True, metadata={"description": "The store's name, if in a store"})
 
 
 class HistoryOut(StrictSchema):
@@ -117,11 +127,12 @@ class ErasedOut(StrictSchema):
 @issues_credential
 @bp.input(RegisterIn)
 @bp.output(RegisterOut, status_code=201)
+@throttled(lambda data: [phone_target(data["phone"])] if data.get("phone") else [])
 def register(json_data: dict[str, Any]) -> dict[str, Any]:
     """Sign up. The checkout secret is returned once: the app keeps it to show the
     checkout code offline."""
     shopper, token = services.register(db.session(), json_data["display_name"],
-                                       json_data["phone"], _token_ttl())
+                                       json_data["phone"], token_ttl())
     return {"token": token, "public_id": shopper.public_id,
             "checkout_secret": shopper.checkout_secret}
 
@@ -130,10 +141,11 @@ def register(json_data: dict[str, Any]) -> dict[str, Any]:
 @issues_credential
 @bp.input(LoginIn)
 @bp.output(TokenOut, status_code=201)
+@throttled(lambda data: [f"shopper:{data['public_id'].upper()}"])
 def login(json_data: dict[str, Any]) -> dict[str, Any]:
     """Sign in on a device that holds the checkout secret, with the current code."""
     _, token = services.login(db.session(), json_data["public_id"], json_data["code"],
-                              _token_ttl())
+                              token_ttl())
     return {"token": token}
 
 
@@ -186,7 +198,7 @@ def history(query_data: dict[str, Any]) -> dict[str, Any]:
     entries = services.history(db.session(), g.shopper, program=query_data["program"],
                                before=query_data["before"], limit=query_data["limit"])
     next_before = entries[-1].id if len(entries) == query_data["limit"] else None
-    return {"entries": [services.entry_view(e) for e in entries], "next_before": next_before}
+    return {"entries": services.entry_views(db.session(), entries), "next_before": next_before}
 
 
 @bp.post("/v1/me/memberships")
@@ -212,7 +224,7 @@ def rotate_token() -> dict[str, Any]:
     """Swap the current token for a new one; the old one stops working."""
     s = db.session()
     return {"token": services.rotate_token(s, s.get_one(ShopperToken, g.signed_in.token_id),
-                                           _token_ttl())}
+                                           token_ttl())}
 
 
 @bp.get("/v1/me/export")

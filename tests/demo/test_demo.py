@@ -37,7 +37,7 @@ PEOPLE_PER_STORE = 7  # crowd 1: 3 walk-ins, 1 window shopper, 3 passers-by
 DEADLINE_S = 75.0
 
 
-def free_ports(count: int = 3) -> int:
+def free_ports(count: int = 4) -> int:
     """The first of ``count`` consecutive ports that are free on 127.0.0.1 now."""
     for _ in range(50):
         with socket.socket() as probe:

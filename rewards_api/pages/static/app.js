@@ -1,5 +1,7 @@
 /* The shopper app. The phone keeps its token, public id and checkout secret in
-   localStorage (the secret lets it show the checkout code without signal). */
+   localStorage (the secret lets it show the checkout code without signal). A phone
+   that signed in with an e-mailed code or a passkey has no secret: the rewards
+   service makes its checkout code. */
 "use strict";
 
 (() => {
@@ -8,8 +10,6 @@
   const STORE = "rewards.store";
   // The number under a barcode: 13 digits EAN-13, 12 UPC-A, 8 EAN-8.
   const SYMBOLOGY_BY_LENGTH = { 13: "ean13", 12: "upca", 8: "ean8" };
-  const KIND_NAMES = { walk_in: "Walk-in", scan: "Product scan", purchase: "Purchase",
-    redemption: "Reward", return: "Return", adjustment: "Correction" };
   const $ = (id) => document.getElementById(id);
   let me = null;
   let stores = [];
@@ -32,7 +32,7 @@
      signs it in again. */
   async function signInAgain() {
     const shopper = saved();
-    if (!shopper || !Totp.available()) return false;
+    if (!shopper || !shopper.checkout_secret || !Totp.available()) return false;
     try {
       const code = await Totp.code(shopper.checkout_secret, Date.now() / 1000);
       const answer = await call("POST", "/v1/shoppers/login",
@@ -47,8 +47,108 @@
   function showSignUp(message) {
     clearTimeout(qrTimer);
     $("signed-in").hidden = true;
+    $("signin").hidden = true;
     $("signup").hidden = false;
     if (message) say(message);
+  }
+
+  function showSignIn(message) {
+    clearTimeout(qrTimer);
+    $("signed-in").hidden = true;
+    $("signup").hidden = true;
+    $("signin").hidden = false;
+    $("passkey-signin").hidden = !Passkeys.available();
+    if (message) say(message);
+  }
+
+  /* ---- sign-in on a new phone: a code by e-mail or a passkey -------------------- */
+
+  async function signedInWith(answer) {
+    localStorage.setItem(SAVED, JSON.stringify({ token: answer.token }));
+    $("signin-email-form").reset();
+    $("signin-code-form").reset();
+    $("signin-code-form").hidden = true;
+    $("signin-result").textContent = "";
+    await start();
+    say("Welcome back! Your points are all here.");
+  }
+
+  function showResult(id, text, kind) {
+    $(id).textContent = text;
+    $(id).dataset.kind = kind;
+  }
+
+  async function askForSignInCode(event) {
+    event.preventDefault();
+    try {
+      const answer = await call("POST", "/v1/shoppers/sign-in-code",
+        { json: { email: $("signin-email").value.trim() } });
+      $("signin-code-form").hidden = false;
+      $("signin-code").focus();
+      showResult("signin-result", answer.message, "ok");
+    } catch (error) {
+      showResult("signin-result", describe(error), "error");
+    }
+  }
+
+  async function signInWithCode(event) {
+    event.preventDefault();
+    try {
+      await signedInWith(await call("POST", "/v1/shoppers/sign-in",
+        { json: { email: $("signin-email").value.trim(), code: $("signin-code").value.trim() } }));
+    } catch (error) {
+      showResult("signin-result", describe(error), "error");
+    }
+  }
+
+  async function signInWithPasskey() {
+    try {
+      const { options } = await call("POST", "/v1/shoppers/passkey-options");
+      const credential = await Passkeys.get(options);
+      await signedInWith(await call("POST", "/v1/shoppers/passkey-sign-in", { json: { credential } }));
+    } catch (error) {
+      showResult("signin-result", error.code ? describe(error)
+        : "No passkey was used. Try again, or sign in with a code sent by e-mail.", "error");
+    }
+  }
+
+  async function addEmail(event) {
+    event.preventDefault();
+    try {
+      const answer = await signedIn("/v1/me/email", { method: "POST",
+        json: { email: $("email-address").value.trim() } });
+      $("email-code-form").hidden = false;
+      $("email-code").focus();
+      showResult("recovery-result", `We sent a code to ${answer.email}; type it here.`, "ok");
+    } catch (error) {
+      showResult("recovery-result", describe(error), "error");
+    }
+  }
+
+  async function confirmEmail(event) {
+    event.preventDefault();
+    try {
+      const answer = await signedIn("/v1/me/email/confirm", { method: "POST",
+        json: { code: $("email-code").value.trim() } });
+      $("email-form").reset();
+      $("email-code-form").reset();
+      $("email-code-form").hidden = true;
+      showResult("recovery-result", `Added: a new phone can now sign in with ${answer.email}.`, "ok");
+    } catch (error) {
+      showResult("recovery-result", describe(error), "error");
+    }
+  }
+
+  async function addPasskey() {
+    try {
+      const { options } = await signedIn("/v1/me/passkeys/options", { method: "POST" });
+      const credential = await Passkeys.create(options);
+      await signedIn("/v1/me/passkeys", { method: "POST", json: { credential } });
+      showResult("recovery-result", "Passkey added: sign in with it on a new phone.", "ok");
+    } catch (error) {
+      showResult("recovery-result", error.code ? describe(error)
+        : "No passkey was made. Try again when your phone asks for your screen lock.", "error");
+    }
   }
 
   async function signUp(event) {
@@ -63,15 +163,26 @@
       await start();
       say("Welcome! Your checkout code is ready.");
     } catch (error) {
-      say(describe(error), "error");
+      if (error.code === "phone_taken") showSignIn(describe(error));
+      else say(describe(error), "error");
     }
+  }
+
+  /* Every program the shopper can collect in: their accounts, and the stores' own
+     programs they have not used yet (an account opens on the first points). */
+  function programsToShow() {
+    const codes = new Set(me.accounts.map((a) => a.program));
+    const unused = new Map(stores.filter((st) => st.program && !codes.has(st.program))
+      .map((st) => [st.program, { program: st.program, program_name: st.program_name,
+        available: 0, held: 0, membership_number: null }]));
+    return [...me.accounts, ...unused.values()];
   }
 
   function renderMe() {
     $("me-name").textContent = me.display_name;
     $("assist-opt-in").checked = me.assist_opt_in;
     const list = $("balances");
-    list.replaceChildren(...me.accounts.map((account) => el("li", { class: "balance" },
+    list.replaceChildren(...programsToShow().map((account) => el("li", { class: "balance" },
       el("span", { class: "program", text: account.program_name }),
       el("span", { class: "points", text: `${account.available} points` }),
       account.held ? el("span", { class: "hint", text: `${account.held} reserved at a register` }) : null,
@@ -94,9 +205,10 @@
     const when = new Date(entry.created_at).toLocaleString();
     const sign = entry.amount > 0 ? "+" : "";
     return el("li", {},
-      el("span", { class: "kind", text: KIND_NAMES[entry.kind] || entry.kind }),
+      el("span", { class: "kind", text: entry.what }),
       el("span", { class: entry.amount > 0 ? "plus" : "minus", text: `${sign}${entry.amount}` }),
-      el("span", { class: "hint", text: `${programName(entry.program)} · ${when}` }));
+      el("span", { class: "hint", text: [programName(entry.program), entry.where, when]
+        .filter(Boolean).join(" · ") }));
   }
 
   async function loadHistory(more = false) {
@@ -115,7 +227,7 @@
   async function currentCode() {
     const shopper = saved();
     const now = Date.now() / 1000;
-    if (Totp.available()) {
+    if (shopper.checkout_secret && Totp.available()) {
       const code = await Totp.code(shopper.checkout_secret, now);
       const qr = qrcode(0, "M");
       qr.addData(`RWD1:${shopper.public_id}:${code}`);
@@ -172,6 +284,7 @@
     const programs = new Map(stores.filter((s) => s.program).map((s) => [s.program, s.program_name]));
     $("card-program").replaceChildren(...[...programs].map(([code, name]) =>
       el("option", { value: code, text: name })));
+    if (me) renderMe();
     await loadScanProducts();
   }
 
@@ -304,19 +417,29 @@
     } catch (error) {
       if (error.status === 401) {
         localStorage.removeItem(SAVED);
-        showSignUp("This phone is no longer signed in; sign up again.");
+        showSignIn("This phone is no longer signed in; sign in again. Your points are safe.");
         return;
       }
       say(describe(error), "error");
       return;
     }
     $("signup").hidden = true;
+    $("signin").hidden = true;
     $("signed-in").hidden = false;
+    $("passkey-add").hidden = !Passkeys.available();
     refreshCode();
     await Promise.all([loadHistory(), loadStores()]);
   }
 
   $("signup-form").addEventListener("submit", signUp);
+  $("to-signin").addEventListener("click", () => showSignIn());
+  $("to-signup").addEventListener("click", () => showSignUp());
+  $("signin-email-form").addEventListener("submit", askForSignInCode);
+  $("signin-code-form").addEventListener("submit", signInWithCode);
+  $("passkey-signin").addEventListener("click", signInWithPasskey);
+  $("email-form").addEventListener("submit", addEmail);
+  $("email-code-form").addEventListener("submit", confirmEmail);
+  $("passkey-add").addEventListener("click", addPasskey);
   $("history-more").addEventListener("click", () => loadHistory(true));
   $("store-select").addEventListener("change", loadScanProducts);
   $("scan-photo").addEventListener("change", (event) => {

@@ -1,0 +1,27 @@
+"""The shopper's history says what happened and where (issue 15, point 7): "Reward: 1.00
+off chocolate" at "Berlin Mitte", not "Reward -100"."""
+
+from __future__ import annotations
+
+from tests.support.shop import build_shop
+
+
+def test_history_names_the_reward_the_purchase_and_the_store(app, api, world):
+    shop = build_shop(app, api, world)
+    opened = shop.open()
+    assert opened.status_code == 201, opened.get_json()
+    checkout = opened.get_json()["id"]
+    applied = shop.post(f"/v1/pos/checkouts/{checkout}/rewards",
+                        json={"rewards": ["partner-plus:chocolate-1-off"]})
+    assert applied.status_code == 200, applied.get_json()
+    assert shop.post(f"/v1/pos/checkouts/{checkout}/commit").status_code == 200
+
+    entries = api.get("/v1/me/history", auth=shop.shopper["token"]).get_json()["entries"]
+    by_kind = {e["kind"]: e for e in entries}
+    assert by_kind["redemption"]["what"] == "Reward: 1.00 off chocolate"
+    assert by_kind["redemption"]["amount"] == -100
+    assert by_kind["redemption"]["where"] == "Berlin Mitte"
+    assert by_kind["purchase"]["what"] == "Purchase"
+    assert by_kind["purchase"]["where"] == "Berlin Mitte"
+    assert by_kind["adjustment"]["what"] == "Correction: test grant"
+    assert by_kind["adjustment"]["where"] is None
