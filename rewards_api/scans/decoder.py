@@ -141,6 +141,8 @@ def open_image(data: bytes) -> Image.Image:
         if image.width * image.height > MAX_PIXELS:
             raise UnreadableImage("the photo has too many pixels; send a smaller one")
         image.draft("L", (WORK_SIDE, WORK_SIDE))  # JPEG: decode straight to a smaller grey
+        if image.mode == "P":  # a PNG palette may carry transparency: resolve it first
+            image = image.convert("RGBA")
         return _fit(ImageOps.exif_transpose(image).convert("L"), WORK_SIDE)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError) as exc:
         raise UnreadableImage("the upload is not a picture we can open") from exc
@@ -191,7 +193,7 @@ def read_zxing(picture: Image.Image, name: str, placing: Placing = Placing()) ->
     lies in the photo)."""
     found = []
     for code in zxingcpp.read_barcodes(picture, formats=_ZXING_FORMATS):
-        read = _read(str(code.format), code.text)
+        read = as_read(str(code.format), code.text)
         if read is not None:
             p = code.position
             corners = [(c.x, c.y) for c in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)]
@@ -203,7 +205,7 @@ def read_zbar(picture: Image.Image, name: str, placing: Placing = Placing()) -> 
     """zbar's reads of a grey picture (as ``read_zxing``)."""
     found = []
     for code in zbar_decode(picture, symbols=_ZBAR_SYMBOLS):
-        read = _read(code.type, code.data.decode("utf-8", "replace"))
+        read = as_read(code.type, code.data.decode("utf-8", "replace"))
         if read is not None:
             found.append(_sighting(read, ZBAR, name, [(c.x, c.y) for c in code.polygon],
                                    placing))
@@ -214,7 +216,7 @@ Reader = Callable[..., list[Sighting]]
 READERS: dict[str, Reader] = {ZXING: read_zxing, ZBAR: read_zbar}
 
 
-def _read(kind: str, text: str) -> Read | None:
+def as_read(kind: str, text: str) -> Read | None:
     """A reader's answer as a Read; ``None`` for a barcode whose check digit is wrong."""
     if kind in ("QR Code", "QRCODE"):
         return Read(QR, text)
