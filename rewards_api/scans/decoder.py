@@ -152,11 +152,12 @@ def open_image(data: bytes) -> Image.Image:
 def decode_image(image: Image.Image) -> list[Read]:
     """Read a grey picture step by step until a value is believed (module docstring)."""
     sightings: list[Sighting] = []
+    looked: set[tuple[str, str, Sighting]] = set()
     for reader, name in LOOKS:
         if (reader, name) in SPOT_ONLY:
             continue
-        sightings += READERS[reader](*_picture(image, name))
-        sightings += _second_looks(image, sightings)
+        sightings += READERS[reader](*picture(image, name))
+        sightings += _second_looks(image, sightings, looked)
         reads = believed(sightings, image.size)
         if reads:
             return reads
@@ -266,45 +267,52 @@ LOOKS = [(ZXING, PHOTO), (ZBAR, PHOTO), (ZXING, SHARPENED), (ZXING, TURNED), (ZB
 SPOT_ONLY = {(ZBAR, TURNED)}
 
 
-def _picture(photo: Image.Image, name: str,
-             box: tuple[int, int, int, int] | None = None) -> tuple[Image.Image, str, Placing]:
+def picture(photo: Image.Image, name: str,
+            box: tuple[int, int, int, int] | None = None) -> tuple[Image.Image, str, Placing]:
     """One of the genuinely different pictures of the photo (or of the part of it in
     ``box``), with the reader's arguments: the photo itself; a copy enlarged twice when
     the photo is small, and sharpened (blur and low resolution smear the edges between
     bars); a copy turned by ``TURN_DEGREES``."""
     box = box or (0, 0, photo.width, photo.height)
-    picture = photo.crop(box) if box != (0, 0, photo.width, photo.height) else photo
+    part = photo.crop(box) if box != (0, 0, photo.width, photo.height) else photo
     placing = Placing(offset=(box[0], box[1]))
     if name == SHARPENED:
+        # Sharpened before enlarging: a quarter of the pixels to filter, and as many reads.
+        part = part.filter(ImageFilter.UnsharpMask(radius=1, percent=200, threshold=0))
         if max(photo.size) < SMALL_SIDE:
-            picture = picture.resize((picture.width * 2, picture.height * 2),
-                                     Image.Resampling.BICUBIC)
+            part = part.resize((part.width * 2, part.height * 2), Image.Resampling.BICUBIC)
             placing = Placing(scale=2.0, offset=placing.offset)
-        picture = picture.filter(ImageFilter.UnsharpMask(radius=2, percent=200, threshold=0))
     elif name == TURNED:
-        turned = picture.rotate(TURN_DEGREES, resample=Image.Resampling.BILINEAR, expand=True,
-                                fillcolor=255)
+        turned = part.rotate(TURN_DEGREES, resample=Image.Resampling.BILINEAR, expand=True,
+                             fillcolor=255)
         placing = Placing(offset=placing.offset, degrees=TURN_DEGREES,
-                          centres=((picture.width / 2, picture.height / 2),
+                          centres=((part.width / 2, part.height / 2),
                                    (turned.width / 2, turned.height / 2)))
-        picture = turned
-    return picture, name, placing
+        part = turned
+    return part, name, placing
 
 
-def _second_looks(photo: Image.Image, sightings: list[Sighting]) -> list[Sighting]:
-    """A closer look at every spot where a barcode is not yet proven: the readers of
-    ``LOOKS`` that have not yet looked there read a crop around it, until it is proven.
-    Crops are small, so this is cheap, and it confirms (or contradicts) a first sighting."""
+def _second_looks(photo: Image.Image, sightings: list[Sighting],
+                  looked: set[tuple[str, str, Sighting]]) -> list[Sighting]:
+    """A closer look at every spot where a barcode is not yet proven: each of the
+    ``LOOKS`` that has not yet looked there reads a crop around it (once: ``looked``
+    remembers), until it is proven. Crops are small, so this is cheap, and it confirms
+    (or contradicts) a first sighting."""
     found: list[Sighting] = []
-    for spot in [s for s in sightings if s.read.symbology != QR]:
+    spots: list[Sighting] = []
+    for s in sightings:
+        if s.read.symbology != QR and not any(s.read == o.read and s.overlaps(o) for o in spots):
+            spots.append(s)
+    for spot in spots:
         left, top, right, bottom = spot.box
         margin = max(right - left, bottom - top) / 2
         box = (max(0, int(left - margin)), max(0, int(top - margin)),
                min(photo.width, int(right + margin) + 1), min(photo.height, int(bottom + margin) + 1))
         for reader, name in LOOKS:
             known = sightings + found
-            if _proven(spot, known) or any(s.reader == reader and s.picture == name
-                                           and s.overlaps(spot) for s in known):
+            if _proven(spot, known) or (reader, name, spot) in looked or any(
+                    s.reader == reader and s.picture == name and s.overlaps(spot) for s in known):
                 continue
-            found += READERS[reader](*_picture(photo, name, box))
+            looked.add((reader, name, spot))
+            found += READERS[reader](*picture(photo, name, box))
     return found
