@@ -238,7 +238,7 @@ def _bench_rules(photos: list[real_barcodes.RealPhoto]) -> None:
     """Every reader on every whole picture of every photo: which single reads were wrong,
     and which evidence rule would have believed them."""
     looks = [(reader, name) for reader in decoder.READERS
-             for name in (decoder.PHOTO, decoder.SHARPENED, decoder.TURNED)]
+             for name in (decoder.PHOTO, decoder.SHARPENED, decoder.ENLARGED, decoder.TURNED)]
     wrong_reads = {look: 0 for look in looks}
     reads = {look: 0 for look in looks}
     rules = {"one read (1D)": 0, "one read (QR)": 0, "two readers agree": 0,
