@@ -311,12 +311,13 @@ def _second_looks(photo: Image.Image, sightings: list[Sighting],
             spots.append(s)
     for spot in spots:
         left, top, right, bottom = spot.box
-        margin = max(right - left, bottom - top) / 2
+        margin = max(right - left, bottom - top) / 4  # wider than a barcode's quiet zone
         box = (max(0, int(left - margin)), max(0, int(top - margin)),
                min(photo.width, int(right + margin) + 1), min(photo.height, int(bottom + margin) + 1))
+        large = max(box[2] - box[0], box[3] - box[1]) >= SMALL_SIDE  # bars wide enough
         for reader, name in LOOKS:
             known = sightings + found
-            if _proven(spot, known) or (reader, name, spot) in looked or any(
+            if _proven(spot, known) or (reader, name, spot) in looked or (large and name == ENLARGED) or any(
                     s.reader == reader and s.picture == name and s.overlaps(spot) for s in known):
                 continue
             looked.add((reader, name, spot))
