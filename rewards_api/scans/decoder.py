@@ -152,11 +152,12 @@ def open_image(data: bytes) -> Image.Image:
 def decode_image(image: Image.Image) -> list[Read]:
     """Read a grey picture step by step until a value is believed (module docstring)."""
     sightings: list[Sighting] = []
-    looked: set[tuple[str, str, Sighting]] = set()
+    looked: set[tuple[str, str, Sighting | None]] = set()
     for reader, name in LOOKS:
         if (reader, name) in SPOT_ONLY:
             continue
         sightings += READERS[reader](*picture(image, name))
+        looked.add((reader, name, None))
         sightings += _second_looks(image, sightings, looked)
         reads = believed(sightings, image.size)
         if reads:
@@ -299,10 +300,10 @@ def picture(photo: Image.Image, name: str,
 
 
 def _second_looks(photo: Image.Image, sightings: list[Sighting],
-                  looked: set[tuple[str, str, Sighting]]) -> list[Sighting]:
+                  looked: set[tuple[str, str, Sighting | None]]) -> list[Sighting]:
     """A closer look at every spot where a barcode is not yet proven: each of the
     ``LOOKS`` that has not yet looked there reads a crop around it (once: ``looked``
-    remembers), until it is proven. Crops are small, so this is cheap, and it confirms
+    remembers; ``None`` there stands for the whole picture), until it is proven. Crops are small, so this is cheap, and it confirms
     (or contradicts) a first sighting."""
     found: list[Sighting] = []
     spots: list[Sighting] = []
@@ -317,8 +318,13 @@ def _second_looks(photo: Image.Image, sightings: list[Sighting],
         large = max(box[2] - box[0], box[3] - box[1]) >= SMALL_SIDE  # bars wide enough
         for reader, name in LOOKS:
             known = sightings + found
-            if _proven(spot, known) or (reader, name, spot) in looked or (large and name == ENLARGED) or any(
-                    s.reader == reader and s.picture == name and s.overlaps(spot) for s in known):
+            pointless = (
+                (reader, name, spot) in looked
+                or (large and name == ENLARGED)
+                # zbar reads scan line by scan line: a crop shows it nothing new
+                or (reader == ZBAR and (reader, name, None) in looked)
+                or any(s.reader == reader and s.picture == name and s.overlaps(spot) for s in known))
+            if pointless or _proven(spot, known):
                 continue
             looked.add((reader, name, spot))
             found += READERS[reader](*picture(photo, name, box))
