@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from rewards_api.scans import decoder
-from tests.support.barcodes import Conditions, blank_photo, photo, render
+from tests.support.barcodes import Conditions, blank_photo, photo, render, unclear_photo
 from tests.support.scan_shop import COFFEE, GUM, SODA_UPCA
 
 C = Conditions
@@ -61,6 +61,11 @@ def test_png_upload_and_exif_rotation():
     out = io.BytesIO()
     image.convert("RGB").save(out, "JPEG", exif=exif)
     assert [r.value for r in decoder.decode(out.getvalue())] == [COFFEE]
+
+
+def test_readers_disagreeing_about_a_barcode_is_unclear_not_a_guess():
+    with pytest.raises(decoder.UnclearBarcode, match="2315718146321"):
+        decoder.decode(unclear_photo())
 
 
 def test_a_photo_without_a_code_reads_nothing():
