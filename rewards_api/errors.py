@@ -95,6 +95,7 @@ REGISTRY: dict[str, ErrorCode] = {
         ErrorCode("already_scanned", 409, "You already earned the points for this offer (once per store and day); try another product on the list.", (SHOPPER, CASHIER)),
         ErrorCode("campaign_budget_exhausted", 409, "This offer has given out all its points and has ended early.", (SHOPPER, CASHIER)),
         ErrorCode("unreadable_image", 422, "No barcode could be read in the photo: hold the phone steady, fill the frame with the code and try again, or scan the shelf tag's QR code.", (SHOPPER, CASHIER)),
+        ErrorCode("barcode_unclear", 422, "The barcode in the photo could not be read for sure: hold the phone steady, fill the frame with the code and try again, or scan the shelf tag's QR code.", (SHOPPER, CASHIER)),
         ErrorCode("invalid_check_digit", 422, "That code's last digit does not match the others, so it was misread or mistyped; scan it again.", (SHOPPER, CASHIER)),
         ErrorCode("rate_limited", 429, "Too many scans in a short time; wait a minute, then scan again.", (SHOPPER, CASHIER)),
         # --- shopper app, staff assist, store dashboard ----------------------------------

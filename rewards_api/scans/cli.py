@@ -94,18 +94,22 @@ def codes_group() -> None:
 @click.argument("images", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 def codes_decode(images: tuple[Path, ...]) -> None:
     """Read codes with the scan endpoint's own decoder: one line per code found,
-    ``<file>\\t<symbology>\\t<value>``, or ``<file>\\tunreadable``. Exits 1 if any
-    picture gave nothing."""
+    ``<file>\\t<symbology>\\t<value>``, or ``<file>\\tunreadable``, or
+    ``<file>\\tunclear`` (readers disagreed about a barcode). Exits 1 if any picture
+    gave nothing."""
     failed = False
     for path in images:
+        verdict = "unreadable"
         try:
             reads = decoder.decode(path.read_bytes())
         except (OSError, decoder.UnreadableImage):
             reads = []
+        except decoder.UnclearBarcode:
+            reads, verdict = [], "unclear"
         for read in reads:
             click.echo(f"{path}\t{read.symbology}\t{read.value}")
         if not reads:
-            click.echo(f"{path}\tunreadable")
+            click.echo(f"{path}\t{verdict}")
             failed = True
     if failed:
         raise SystemExit(1)

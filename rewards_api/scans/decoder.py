@@ -1,92 +1,246 @@
 """Reading product codes from phone photos: the one decoder behind ``POST /v1/me/scans``
 and ``rewards-api codes decode``.
 
-zbar (through pyzbar) reads EAN-13, UPC-A, EAN-8 and QR codes. A phone photo is
-rotated, blurred, noisy or washed out, so one zbar call is not enough: the photo is
-read in several *passes*, each a differently prepared picture (downscaled, sharpened,
-thresholded against the local brightness, turned by 45 degrees, full size). A single zbar read of a damaged 1D barcode is
-sometimes wrong even though its check digit fits, and a wrong read would award
-points for another product, so a 1D value counts only once two different passes
-have read it. A QR read stands alone: its Reed-Solomon error correction makes a wrong
-read practically impossible.
+Two independent readers look at the photo: zxing-cpp and zbar (through pyzbar), both
+restricted to EAN-13, UPC-A, EAN-8 and QR. They fail on different photos (zxing-cpp on
+faint, low-resolution bars, zbar on small QR codes), so together they read more than
+either alone.
+
+A wrong product is worse than none (it awards points for another product), so a
+barcode is believed only on independent evidence:
+
+- its check digit fits (a misread digit breaks it nine times in ten);
+- and two readers read the same value, or one reader read it in two genuinely
+  different pictures of the photo (``LOOKS``: the photo itself, a sharpened copy, a
+  plainly enlarged copy, a copy turned by 45 degrees; a crop of a picture is the same
+  picture). A barcode seen once gets closer looks at just that spot, by the other
+  reader and in the other pictures, until it is proven.
+
+When readers see *different* values at the same spot of the photo, the decoder does
+not guess: it raises ``UnclearBarcode`` (the shopper is asked to hold the phone steady
+and fill the frame). A QR code stands on one read: its Reed-Solomon error correction
+makes a wrong read practically impossible. Its text is UTF-8 (zxing-cpp's reading of
+the code's own character set is preferred to zbar's guess).
+
+A photo of any size is turned upright by its EXIF orientation and downscaled once to
+at most ``WORK_SIDE`` pixels; reading stops at the first step that gives a believed
+value, so a clear photo costs one zxing-cpp call and one zbar call on a small crop.
+``make bench BENCH=scans`` measures all of this on the shared real photos.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from PIL import Image, ImageChops, ImageFilter, ImageOps, UnidentifiedImageError
+import zxingcpp
+from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 from pyzbar.pyzbar import ZBarSymbol
 from pyzbar.pyzbar import decode as zbar_decode
 
-from rewards_api.products.gtin import EAN8, EAN13, QR, UPCA
+from rewards_api.products.gtin import EAN8, EAN13, QR, UPCA, BadCheckDigit, NotAGtin, normalize
 
 ACCEPTED_FORMATS = {"JPEG", "PNG"}
 # Photos larger than this are refused before decoding (a decompression bomb in a
 # small file would otherwise eat the worker's memory); a 48 MP phone photo fits.
 MAX_PIXELS = 50_000_000
-# Passes work on pictures at most this wide: phone photos are 1280 px or more, and a
-# product code in them is large enough at half that size, where zbar is 4x faster and
-# the averaging of 2x2 pixels halves sensor noise.
-SMALL_SIDE = 640
-FULL_SIDE = 1600
+# The photo is read at most this large: a product code that fills a fifth of a phone
+# photo still has 2-3 pixels per bar here, and zbar's time grows with the pixels.
+WORK_SIDE = 1280
+# Photos smaller than this are also read enlarged twice (bars of one pixel become two,
+# which both readers need to tell a thin bar from a wide one).
+SMALL_SIDE = 800
 
-_SYMBOLS = [ZBarSymbol.EAN13, ZBarSymbol.UPCA, ZBarSymbol.EAN8, ZBarSymbol.QRCODE]
-_NAMES = {"EAN13": EAN13, "UPCA": UPCA, "EAN8": EAN8, "QRCODE": QR}
+ZXING = "zxing-cpp"
+ZBAR = "zbar"
+_ZXING_FORMATS = zxingcpp.barcode_formats_from_str("EAN13,UPCA,EAN8,QRCode")
+_ZBAR_SYMBOLS = [ZBarSymbol.EAN13, ZBarSymbol.UPCA, ZBarSymbol.EAN8, ZBarSymbol.QRCODE]
+# Order of results at equal distance from the photo's centre.
+_SYMBOLOGY_ORDER = {EAN13: 0, UPCA: 1, EAN8: 2, QR: 3}
 
 
 class UnreadableImage(ValueError):
     """The upload is not a JPEG or PNG picture we can open."""
 
 
+class UnclearBarcode(ValueError):
+    """Readers saw different values at the same spot: the photo is too blurred, tilted
+    or small to tell which is right, so nothing is read rather than a guess."""
+
+
 @dataclass(frozen=True)
 class Read:
-    """One code found in a picture: its symbology (ean13, upca, ean8, qr) and text."""
+    """One code found in a picture: its symbology (ean13, upca, ean8, qr) and text.
+
+    A UPC-A code (12 digits) and an EAN-13 code starting with 0 are the same bars:
+    they are always reported as ``upca`` with 12 digits.
+    """
 
     symbology: str
     value: str
 
 
+@dataclass(frozen=True)
+class Sighting:
+    """One reader's read of one code in one picture, with the code's outline (left, top,
+    right, bottom) in the coordinates of the working photo."""
+
+    read: Read
+    reader: str
+    picture: str
+    box: tuple[float, float, float, float]
+
+    def overlaps(self, other: Sighting) -> bool:
+        """The same spot: two reads of one code lie on one outline (two codes printed
+        side by side, like a book's ISBN and price code, do not overlap)."""
+        a, b = self.box, other.box
+        return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        return (self.box[0] + self.box[2]) / 2, (self.box[1] + self.box[3]) / 2
+
+
+@dataclass(frozen=True)
+class Placing:
+    """Where a picture lies in the working photo: enlarged ``scale`` times, cut at
+    ``offset``, or turned by ``degrees`` (counter-clockwise) about ``centres`` (the
+    centre before and after turning)."""
+
+    scale: float = 1.0
+    offset: tuple[int, int] = (0, 0)
+    degrees: float = 0.0
+    centres: tuple[tuple[float, float], tuple[float, float]] = ((0, 0), (0, 0))
+
+    def in_photo(self, x: float, y: float) -> tuple[float, float]:
+        if self.degrees:
+            (cx, cy), (tx, ty) = self.centres
+            a = math.radians(self.degrees)
+            dx, dy = x - tx, y - ty
+            x, y = cx + math.cos(a) * dx - math.sin(a) * dy, cy + math.sin(a) * dx + math.cos(a) * dy
+        return x / self.scale + self.offset[0], y / self.scale + self.offset[1]
+
+
 def decode(data: bytes) -> list[Read]:
-    """Every code read with confidence from a JPEG or PNG, in the order found.
+    """Every code read with confidence from a JPEG or PNG, nearest the photo's centre
+    first (the shopper aims at the product they mean), then EAN-13, UPC-A, EAN-8, QR,
+    then by value.
 
     An empty list means nothing could be read; ``UnreadableImage`` means the bytes are
-    not a picture we accept.
+    not a picture we accept; ``UnclearBarcode`` means readers disagreed about a code.
     """
     return decode_image(open_image(data))
 
 
 def open_image(data: bytes) -> Image.Image:
-    """The upload as an upright greyscale picture (phones store rotation in EXIF)."""
+    """The upload upright (phones store rotation in EXIF), grey, at most ``WORK_SIDE``."""
     try:
         image = Image.open(io.BytesIO(data))
         if image.format not in ACCEPTED_FORMATS:
             raise UnreadableImage(f"send a JPEG or PNG photo, not {image.format}")
         if image.width * image.height > MAX_PIXELS:
             raise UnreadableImage("the photo has too many pixels; send a smaller one")
-        image.draft("L", (FULL_SIDE, FULL_SIDE))  # JPEG: decode straight to a smaller grey
-        return ImageOps.exif_transpose(image).convert("L")
+        image.draft("L", (WORK_SIDE, WORK_SIDE))  # JPEG: decode straight to a smaller grey
+        upright = ImageOps.exif_transpose(image)
+        if upright.mode == "P":  # a PNG palette may carry transparency: resolve it first
+            upright = upright.convert("RGBA")
+        return _fit(upright.convert("L"), WORK_SIDE)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError) as exc:
         raise UnreadableImage("the upload is not a picture we can open") from exc
 
 
 def decode_image(image: Image.Image) -> list[Read]:
-    """Run the passes until a read is confirmed (see the module docstring)."""
-    votes: dict[Read, int] = {}
-    confirmed: list[Read] = []
-    for prepared in _passes(image):
-        seen = {Read(_NAMES[r.type], r.data.decode("ascii", "replace"))
-                for r in zbar_decode(prepared, symbols=_SYMBOLS)}
-        for read in seen:
-            votes[read] = votes.get(read, 0) + 1
-            needed = 1 if read.symbology == QR else 2
-            if votes[read] >= needed and read not in confirmed:
-                confirmed.append(read)
-        if confirmed:
-            return confirmed
+    """Read a grey picture step by step until a value is believed (module docstring)."""
+    sightings: list[Sighting] = []
+    looked: set[tuple[str, str, Sighting | None]] = set()
+    for reader, name in LOOKS:
+        if (reader, name) in SPOT_ONLY:
+            continue
+        sightings += READERS[reader](*picture(image, name))
+        looked.add((reader, name, None))
+        sightings += _second_looks(image, sightings, looked)
+        reads = believed(sightings, image.size)
+        if reads:
+            return reads
     return []
+
+
+def believed(sightings: list[Sighting], size: tuple[int, int]) -> list[Read]:
+    """The reads the sightings prove (module docstring), in the documented order.
+    Raises ``UnclearBarcode`` when two barcode values were seen at one spot."""
+    barcodes = [s for s in sightings if s.read.symbology != QR]
+    for a in barcodes:
+        for b in barcodes:
+            if a.read.value != b.read.value and a.overlaps(b):
+                raise UnclearBarcode(f"{a.read.value} and {b.read.value} at one spot")
+    proven: dict[Read, Sighting] = {}
+    for s in barcodes:
+        if _proven(s, barcodes):
+            proven.setdefault(s.read, s)
+    qr = [s for s in sightings if s.read.symbology == QR]
+    for s in sorted(qr, key=lambda s: s.reader != ZXING):  # zxing-cpp's text first
+        if not any(s.overlaps(o) for o in proven.values()):
+            proven[s.read] = s
+    centre = (size[0] / 2, size[1] / 2)
+    return sorted(proven, key=lambda r: (round(math.dist(centre, proven[r].centre)),
+                                         _SYMBOLOGY_ORDER[r.symbology], r.value))
+
+
+def _proven(s: Sighting, sightings: list[Sighting]) -> bool:
+    evidence = {(o.reader, o.picture) for o in sightings if o.read == s.read}
+    return len({reader for reader, _ in evidence}) > 1 or len({p for _, p in evidence}) > 1
+
+
+def read_zxing(picture: Image.Image, name: str, placing: Placing = Placing()) -> list[Sighting]:
+    """zxing-cpp's reads of a grey picture of the working photo (``placing``: where it
+    lies in the photo)."""
+    found = []
+    for code in zxingcpp.read_barcodes(picture, formats=_ZXING_FORMATS):
+        read = as_read(str(code.format), code.text)
+        if read is not None:
+            p = code.position
+            corners = [(c.x, c.y) for c in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)]
+            found.append(_sighting(read, ZXING, name, corners, placing))
+    return found
+
+
+def read_zbar(picture: Image.Image, name: str, placing: Placing = Placing()) -> list[Sighting]:
+    """zbar's reads of a grey picture (as ``read_zxing``)."""
+    found = []
+    for code in zbar_decode(picture, symbols=_ZBAR_SYMBOLS):
+        read = as_read(code.type, code.data.decode("utf-8", "replace"))
+        if read is not None:
+            found.append(_sighting(read, ZBAR, name, [(c.x, c.y) for c in code.polygon],
+                                   placing))
+    return found
+
+
+Reader = Callable[..., list[Sighting]]
+READERS: dict[str, Reader] = {ZXING: read_zxing, ZBAR: read_zbar}
+
+
+def as_read(kind: str, text: str) -> Read | None:
+    """A reader's answer as a Read; ``None`` for a barcode whose check digit is wrong."""
+    if kind in ("QR Code", "QRCODE"):
+        return Read(QR, text)
+    try:
+        normalize(text)
+    except (NotAGtin, BadCheckDigit):
+        return None
+    if len(text) == 8:
+        return Read(EAN8, text)
+    if len(text) == 13 and not text.startswith("0"):
+        return Read(EAN13, text)
+    return Read(UPCA, text[-12:])
+
+
+def _sighting(read: Read, reader: str, picture: str, corners: list[tuple[int, int]],
+              placing: Placing) -> Sighting:
+    points = [placing.in_photo(x, y) for x, y in corners]
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    return Sighting(read, reader, picture, (min(xs), min(ys), max(xs), max(ys)))
 
 
 def _fit(image: Image.Image, side: int) -> Image.Image:
@@ -102,35 +256,78 @@ def _fit(image: Image.Image, side: int) -> Image.Image:
     return image
 
 
-def _threshold(image: Image.Image, radius: int) -> Image.Image:
-    """Black and white against the local mean brightness: rescues washed-out and
-    unevenly lit codes where one global cut-off would lose half the code."""
-    local_mean = image.filter(ImageFilter.BoxBlur(radius))
-    return ImageChops.subtract(image, local_mean, 1.0, 128).point(lambda v: 255 if v >= 124 else 0)
+PHOTO = "photo"
+SHARPENED = "sharpened"
+ENLARGED = "enlarged"
+TURNED = "turned"
+# zxing-cpp reads bars upright or at 90 degrees only: a code held at 45 degrees is
+# brought near one of them by turning the photo.
+TURN_DEGREES = 45
+# Which reader reads which picture, in this order. zbar does not read the sharpened
+# picture: sharpening turns blur into false edges, and zbar then reads wrong digits
+# whose check digit still fits (see the benchmark's table of single reads); it reads a
+# plainly enlarged one instead. The looks of SPOT_ONLY are only second looks at a spot
+# another look found, never of the whole picture (too slow for what they add).
+LOOKS = [(ZXING, PHOTO), (ZBAR, PHOTO), (ZXING, SHARPENED), (ZBAR, ENLARGED),
+         (ZXING, TURNED), (ZBAR, TURNED)]
+SPOT_ONLY = {(ZBAR, ENLARGED), (ZBAR, TURNED)}
 
 
-def _turned(image: Image.Image, angle: float) -> Image.Image:
-    # zbar scans rows and columns, so a 1D code at about 45 degrees has no scan line
-    # across all its bars; turning the picture by 45 degrees brings it near upright.
-    return image.rotate(angle, resample=Image.Resampling.BILINEAR, expand=True, fillcolor=255)
+def picture(photo: Image.Image, name: str,
+            box: tuple[int, int, int, int] | None = None) -> tuple[Image.Image, str, Placing]:
+    """One of the genuinely different pictures of the photo (or of the part of it in
+    ``box``), with the reader's arguments: the photo itself; a sharpened copy, enlarged
+    twice when the photo is small (blur and low resolution smear the edges between
+    bars); a copy enlarged twice; a copy turned by ``TURN_DEGREES``."""
+    box = box or (0, 0, photo.width, photo.height)
+    part = photo.crop(box) if box != (0, 0, photo.width, photo.height) else photo
+    placing = Placing(offset=(box[0], box[1]))
+    if name == SHARPENED:
+        # Sharpened before enlarging: a quarter of the pixels to filter, and as many reads.
+        part = part.filter(ImageFilter.UnsharpMask(radius=1, percent=200, threshold=0))
+        if max(photo.size) < SMALL_SIDE:
+            part = part.resize((part.width * 2, part.height * 2), Image.Resampling.BICUBIC)
+            placing = Placing(scale=2.0, offset=placing.offset)
+    elif name == ENLARGED:
+        part = part.resize((part.width * 2, part.height * 2), Image.Resampling.BICUBIC)
+        placing = Placing(scale=2.0, offset=placing.offset)
+    elif name == TURNED:
+        turned = part.rotate(TURN_DEGREES, resample=Image.Resampling.BILINEAR, expand=True,
+                             fillcolor=255)
+        placing = Placing(offset=placing.offset, degrees=TURN_DEGREES,
+                          centres=((part.width / 2, part.height / 2),
+                                   (turned.width / 2, turned.height / 2)))
+        part = turned
+    return part, name, placing
 
 
-def _passes(image: Image.Image) -> Iterator[Image.Image]:
-    """Differently prepared pictures, cheapest and most likely first."""
-    small = _fit(image, SMALL_SIDE)
-    full = _fit(image, FULL_SIDE)
-    steps: list[Callable[[], Image.Image]] = [
-        lambda: small,
-        lambda: _fit(image, SMALL_SIDE * 2 // 3),
-        lambda: _threshold(small, 10),
-        lambda: small.filter(ImageFilter.UnsharpMask(radius=2, percent=200, threshold=0)),
-        lambda: _turned(small, 45),
-        lambda: _turned(small, -45),
-        lambda: _turned(_threshold(small, 10), 45),
-        lambda: _turned(_threshold(small, 10), -45),
-        lambda: full.filter(ImageFilter.GaussianBlur(1)),
-        lambda: _threshold(full.filter(ImageFilter.BoxBlur(1)), 20),
-        lambda: full,
-    ]
-    for step in steps:
-        yield step()
+def _second_looks(photo: Image.Image, sightings: list[Sighting],
+                  looked: set[tuple[str, str, Sighting | None]]) -> list[Sighting]:
+    """A closer look at every spot where a barcode is not yet proven: each of the
+    ``LOOKS`` that has not yet looked there reads a crop around it (once: ``looked``
+    remembers; ``None`` there stands for the whole picture), until it is proven. Crops are small, so this is cheap, and it confirms
+    (or contradicts) a first sighting."""
+    found: list[Sighting] = []
+    spots: list[Sighting] = []
+    for s in sightings:
+        if s.read.symbology != QR and not any(s.read == o.read and s.overlaps(o) for o in spots):
+            spots.append(s)
+    for spot in spots:
+        left, top, right, bottom = spot.box
+        margin = max(right - left, bottom - top) / 4  # wider than a barcode's quiet zone
+        box = (max(0, int(left - margin)), max(0, int(top - margin)),
+               min(photo.width, int(right + margin) + 1), min(photo.height, int(bottom + margin) + 1))
+        large = max(box[2] - box[0], box[3] - box[1]) >= SMALL_SIDE  # bars wide enough
+        for reader, name in LOOKS:
+            known = sightings + found
+            pointless = (
+                (reader, name, spot) in looked
+                or (large and name == ENLARGED)
+                # zbar reads scan line by scan line: a crop shows it nothing new
+                or (reader == ZBAR and (reader, name, None) in looked)
+                or any(s.reader == reader and s.picture == name and s.overlaps(spot) for s in known))
+            if pointless or _proven(spot, known):
+                continue
+            looked.add((reader, name, spot))
+            found += READERS[reader](*picture(photo, name, box))
+    return found

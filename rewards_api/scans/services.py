@@ -306,7 +306,7 @@ def rate_window(at: dt.datetime) -> dt.datetime:
 # what the shopper is looking for, or happen before the store is known).
 HELPFUL_REFUSALS = frozenset({"not_a_campaign_product", "already_scanned",
                               "campaign_budget_exhausted", "unreadable_image",
-                              "invalid_check_digit"})
+                              "barcode_unclear", "invalid_check_digit"})
 REFUSED_SCAN_RETENTION = dt.timedelta(days=1)
 
 

@@ -167,6 +167,8 @@ def _scan_input() -> tuple[int, list[str], dict[str, str] | None]:
                 reads = decoder.decode(photo.read())
             except decoder.UnreadableImage as exc:
                 raise ApiError("unreadable_image", f"The photo could not be opened: {exc}.") from exc
+            except decoder.UnclearBarcode as exc:
+                raise ApiError("barcode_unclear") from exc
             codes = []
             for read in reads:
                 try:
@@ -213,7 +215,8 @@ def _scan_input() -> tuple[int, list[str], dict[str, str] | None]:
 @bp.doc(security="BearerAuth", responses={409: "Refused: not_in_store, already_scanned, "
                                                "campaign_budget_exhausted",
                                           422: "Refused: not_a_campaign_product, "
-                                               "unreadable_image, invalid_check_digit",
+                                               "unreadable_image, barcode_unclear, "
+                                               "invalid_check_digit",
                                           429: "rate_limited"})
 def scan() -> dict[str, Any]:
     """Scan a product in the store for points.

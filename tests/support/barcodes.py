@@ -126,6 +126,19 @@ def photo(code: Image.Image, conditions: Conditions = Conditions(), fmt: str = "
     return out.getvalue()
 
 
+# A blurred, washed-out EAN-13 (no noise: Pillow's noise is not seeded): one reader
+# reads 2315718146321 (its check digit fits), the other the printed 7381718146321, at
+# the same spot.
+UNCLEAR_EAN13 = "7381718146321"
+UNCLEAR_CONDITIONS = Conditions(width=0.4671609231646086, angle=-0.6251748004275086, blur=1.5,
+                                contrast=0.4, jpeg_quality=70, seed=87)
+
+
+def unclear_photo() -> bytes:
+    """A photo on which the decoder's readers disagree (``barcode_unclear``)."""
+    return photo(render("ean13", UNCLEAR_EAN13), UNCLEAR_CONDITIONS)
+
+
 def blank_photo() -> bytes:
     """A photo with no code in it (a shelf edge)."""
     image = Image.new("RGB", PHONE_SIZE, (180, 170, 160))

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from rewards_api import db
 from rewards_api.products.models import Product, StoreProduct
 from rewards_api.scans.models import ScanCampaign
-from tests.support.barcodes import Conditions, blank_photo, photo, render
+from tests.support.barcodes import Conditions, blank_photo, photo, render, unclear_photo
 
 GOOD = """gtin,name,aisle,picture_url
 4006381333931,Morning Coffee 500 g,Aisle 3,https://img.example.com/coffee.jpg
@@ -102,8 +102,12 @@ def test_codes_decode_prints_one_line_per_picture(app, tmp_path: Path):
     tag.write_bytes(photo(render("qr", "96385074"), Conditions(width=0.25), fmt="PNG"))
     shelf = tmp_path / "shelf.jpg"
     shelf.write_bytes(blank_photo())
-    result = app.test_cli_runner().invoke(args=["codes", "decode", str(package), str(tag), str(shelf)])
+    blurred = tmp_path / "blurred.jpg"
+    blurred.write_bytes(unclear_photo())
+    result = app.test_cli_runner().invoke(args=["codes", "decode", str(package), str(tag), str(shelf),
+                                                str(blurred)])
     assert result.output.splitlines() == [f"{package}\tean13\t4006381333931",
                                           f"{tag}\tqr\t96385074",
-                                          f"{shelf}\tunreadable"]
+                                          f"{shelf}\tunreadable",
+                                          f"{blurred}\tunclear"]
     assert result.exit_code == 1

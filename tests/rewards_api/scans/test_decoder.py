@@ -4,12 +4,15 @@ read (None: nothing, never a wrong code)."""
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 
 import pytest
 from PIL import Image
 
 from rewards_api.scans import decoder
-from tests.support.barcodes import Conditions, blank_photo, photo, render
+from tests.support.barcodes import Conditions, blank_photo, photo, render, unclear_photo
 from tests.support.scan_shop import COFFEE, GUM, SODA_UPCA
 
 C = Conditions
@@ -60,6 +63,11 @@ def test_png_upload_and_exif_rotation():
     assert [r.value for r in decoder.decode(out.getvalue())] == [COFFEE]
 
 
+def test_readers_disagreeing_about_a_barcode_is_unclear_not_a_guess():
+    with pytest.raises(decoder.UnclearBarcode, match="2315718146321"):
+        decoder.decode(unclear_photo())
+
+
 def test_a_photo_without_a_code_reads_nothing():
     assert decoder.decode(blank_photo()) == []
 
@@ -68,3 +76,74 @@ def test_a_photo_without_a_code_reads_nothing():
 def test_not_a_jpeg_or_png_is_refused(data):
     with pytest.raises(decoder.UnreadableImage):
         decoder.decode(data)
+
+
+# --- the evidence rules, on sightings made by hand --------------------------------------
+
+S = decoder.Sighting
+R = decoder.Read
+EAN = R("ean13", COFFEE)
+OTHER = R("ean13", "4006381333948")
+
+
+def test_a_barcode_with_a_wrong_check_digit_is_no_read():
+    assert decoder.as_read("EAN-13", COFFEE) == EAN
+    assert decoder.as_read("EAN-13", COFFEE[:-1] + "2") is None
+    assert decoder.as_read("UPCA", "0" + SODA_UPCA) == R("upca", SODA_UPCA)
+    assert decoder.as_read("QR Code", "Grüße") == R("qr", "Grüße")
+
+
+def test_a_barcode_needs_two_readers_or_two_pictures():
+    box = (10, 10, 110, 60)
+    one = S(EAN, decoder.ZXING, decoder.PHOTO, box)
+    assert decoder.believed([one], (200, 100)) == []
+    assert decoder.believed([one, S(EAN, decoder.ZBAR, decoder.PHOTO, box)], (200, 100)) == [EAN]
+    assert decoder.believed([one, S(EAN, decoder.ZXING, decoder.SHARPENED, box)], (200, 100)) == [EAN]
+    # A QR code stands on one read (Reed-Solomon error correction).
+    qr = R("qr", COFFEE)
+    assert decoder.believed([S(qr, decoder.ZBAR, decoder.PHOTO, box)], (200, 100)) == [qr]
+
+
+def test_different_values_at_one_spot_are_unclear_and_apart_are_two_codes():
+    a = [S(EAN, decoder.ZXING, decoder.PHOTO, (10, 10, 110, 40)),
+         S(EAN, decoder.ZBAR, decoder.PHOTO, (12, 10, 108, 40))]
+    with pytest.raises(decoder.UnclearBarcode):
+        decoder.believed([*a, S(OTHER, decoder.ZBAR, decoder.PHOTO, (15, 30, 105, 50))], (200, 200))
+    # A second code printed below the first (a book's price code): both, nearest the
+    # photo's centre first.
+    b = [S(OTHER, decoder.ZXING, decoder.PHOTO, (50, 90, 150, 120)),
+         S(OTHER, decoder.ZBAR, decoder.PHOTO, (50, 92, 150, 118))]
+    assert decoder.believed(a + b, (200, 200)) == [OTHER, EAN]
+
+
+def _two_codes_photo() -> bytes:
+    scene = Image.new("L", (1280, 960), 255)
+    scene.paste(render("ean13", COFFEE).resize((560, 300)), (40, 300))
+    scene.paste(render("qr", "Grüße aus 東京").resize((400, 400)), (700, 280))
+    out = io.BytesIO()
+    scene.save(out, "PNG")
+    return out.getvalue()
+
+
+def test_two_codes_in_a_stable_order_whatever_the_hash_seed(tmp_path):
+    path = tmp_path / "two.png"
+    path.write_bytes(_two_codes_photo())
+    script = ("import sys; from rewards_api.scans import decoder; "
+              "print([(r.symbology, r.value) for r in decoder.decode(open(sys.argv[1], 'rb').read())])")
+    outputs = {subprocess.run([sys.executable, "-c", script, str(path)], check=True, text=True,
+                              capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed},
+                              encoding="utf-8").stdout for seed in ("1", "2")}
+    assert outputs == {str([("qr", "Grüße aus 東京"), ("ean13", COFFEE)]) + "\n"}
+
+
+def test_qr_text_is_utf8():
+    reads = decoder.decode(photo(render("qr", "Crème brûlée, 東京 ✓"), C(width=0.3)))
+    assert reads == [R("qr", "Crème brûlée, 東京 ✓")]
+
+
+def test_a_12_megapixel_photo_is_read():
+    scene = Image.new("RGB", (4032, 3024), (200, 190, 180))
+    scene.paste(render("ean13", COFFEE).resize((1400, 760)), (1300, 1100))
+    out = io.BytesIO()
+    scene.save(out, "JPEG", quality=85)
+    assert decoder.decode(out.getvalue()) == [EAN]

@@ -17,7 +17,7 @@ from rewards_api.shoppers.models import Shopper
 from rewards_api.shoppers.services import account_for, program_by_code
 from rewards_api.stores.models import Store
 from rewards_api.visits.models import IMPOSSIBLE_TRAVEL, Visit
-from tests.support.barcodes import Conditions, blank_photo, photo, render
+from tests.support.barcodes import Conditions, blank_photo, photo, render, unclear_photo
 from tests.support.scan_shop import (
     COFFEE,
     GUM,
@@ -114,6 +114,7 @@ def test_refusals_have_their_own_codes(api, app, shop, clock):
         (scan_code(api, sam, shop.berlin, COFFEE, "code39"), 400, "invalid_request"),
         (scan_code(api, sam, 9999, COFFEE), 404, "store_not_found"),
         (scan_photo(api, sam, shop.berlin, blank_photo()), 422, "unreadable_image"),
+        (scan_photo(api, sam, shop.berlin, unclear_photo()), 422, "barcode_unclear"),
         (scan_photo(api, sam, shop.berlin, b"not a picture at all"), 422, "unreadable_image"),
         (scan_photo(api, sam, shop.berlin, b"GIF89a....", "x.gif", "image/gif"), 422, "unreadable_image"),
         (api.post("/v1/me/scans", auth=sam["token"], data="code=1", content_type="text/plain"),
