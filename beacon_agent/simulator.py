@@ -341,7 +341,7 @@ def _headings(path: list[tuple[float, float, float]]) -> list[tuple[float, float
     """The direction a person faces on each leg: where they walk, or where they last
     walked while they stand."""
     headings, facing = [], (1.0, 0.0)
-    for (_, x0, y0), (_, x1, y1) in zip(path, path[1:]):
+    for (_, x0, y0), (_, x1, y1) in zip(path, path[1:], strict=False):
         if (x1, y1) != (x0, y0):
             facing = (x1 - x0, y1 - y0)
         headings.append(facing)

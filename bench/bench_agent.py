@@ -36,7 +36,7 @@ from rewards_protocol.presence import frame_from_manufacturer_data
 
 # Seeds never tuned on, chosen before anything was scored on them.
 SEEDS = (201, 202, 203)
-TUNING_SITES = "random-1 ... random-30"
+TUNING_SITES = "random-1 ... random-30 and basket-stand, seeds 1-2"
 MINUTES = 60.0  # an hour of each store's own traffic, as the agent will first meet it
 MATCH_SLACK_S = 30.0  # an enter this long before the door crossing still counts as that visit
 NAIVE_DBM = -72.0
