@@ -267,14 +267,14 @@ class PresenceEngine:
         if t - token.heard_since >= s.long_dwell_s and smoothed >= s.exit_dbm:
             return True
         history, start = token.history, t - s.enter_dwell_s
-        if not history or history[0][0] > start:
-            return False  # not heard for the whole dwell yet
+        if smoothed < s.enter_dbm or not history or history[0][0] > start:
+            return False  # below the gate now (so for the dwell too), or not heard for it yet
         held = [value for at, value in history if at >= start]
         if len(held) < s.enter_sightings:
             return False
         level = min(held)
-        before = [value for at, value in history if at < start]
-        rise = level - min(before, default=level) - self._noise_margin(token)
+        before = min((value for at, value in history if at < start), default=level)
+        rise = level - before - self._noise_margin(token)
         token.max_rise = max(token.max_rise, rise)
         rise_db = self.learned.rise_db(s.rise_db) if s.learn_from_traffic else s.rise_db
         return level >= s.enter_dbm and rise >= rise_db

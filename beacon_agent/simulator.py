@@ -102,7 +102,7 @@ SITE_RANGES: dict[str, tuple[float, float]] = {
     "front_loss_db": (0.0, 12.0), "door_width_m": (1.0, 8.0), "width_m": (8.0, 50.0),
     "depth_m": (8.0, 50.0), "path_loss_exponent": (2.0, 3.0), "pause_share": (0.0, 0.8),
     "pavement_near_m": (1.0, 8.0), "passers_by_per_hour": (30.0, 300.0),
-    "phone_spread_db": (10.0, 10.0), "interval_slow_ms": (300.0, 1000.0),
+    "interval_slow_ms": (300.0, 1000.0),
     "loss": (0.1, 0.5), "noise_db": (2.0, 6.0), "body_shadow_db": (0.0, 6.0),
 }
 
