@@ -113,7 +113,7 @@ class _Token:
     history: deque[tuple[float, float]] = field(default_factory=deque)  # (t, smoothed): baselines
     evaluated: float = float("-inf")
     inside: bool = False
-    since: float | None = None  # when the smoothed RSSI crossed the threshold that matters now
+    since: float | None = None  # inside: when the smoothed RSSI fell below the exit level
     heard_since: float = 0.0  # first heard, over the phone's earlier tokens linked to it
     max_rise: float = float("-inf")  # the largest held rise, net of the noise margin
     linked: bool = False  # a later token of the same phone carries its evidence on
@@ -155,9 +155,9 @@ class PresenceEngine:
         key = (frame.key_id, frame.token)
         token = self._tokens.get(key)
         if token is None:
-            token = self._tokens[key] = _Token(frame, first_seen=t, last_seen=t, heard_since=t, first_rssi=rssi,
-                                               rotated=_near_rotation(t),
-                                               unlinked=_near_rotation(t))
+            rotation = _near_rotation(t)
+            token = self._tokens[key] = _Token(frame, first_seen=t, last_seen=t, heard_since=t,
+                                               first_rssi=rssi, rotated=rotation, unlinked=rotation)
         token.last_seen = max(token.last_seen, t)
         token.count += 1
         token.rssi_max = max(token.rssi_max, rssi)
@@ -195,7 +195,8 @@ class PresenceEngine:
         the rotation cut in two is still one, and how long it has been heard)."""
         token.unlinked = False
         candidates = [old for old in self._tokens.values()
-                      if not (old.linked or old.inside or old.rotated or old.last_rssi is None)
+                      if not (old.linked or old.inside or old.last_rssi is None)
+                      and old.first_seen < token.first_seen - 2 * constants.ROTATION_SLACK_S
                       and token.first_seen - constants.LINK_GAP_S <= old.last_seen < token.first_seen
                       and abs(old.last_rssi - token.first_rssi) <= constants.LINK_DB]
         if len(candidates) != 1:
