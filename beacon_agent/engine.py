@@ -44,7 +44,7 @@ from typing import Any
 
 from beacon_agent import constants
 from rewards_protocol.events import ENTER, EXIT, PresenceEvent
-from rewards_protocol.presence import WINDOW_SECONDS, Frame
+from rewards_protocol.presence import WINDOW_SECONDS, Frame, window_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,11 +280,20 @@ class PresenceEngine:
         rise_db = self.learned.rise_db(s.rise_db) if s.learn_from_traffic else s.rise_db
         return level >= s.enter_dbm and rise >= rise_db
 
+    @staticmethod
+    def _first_heard(token: _Token) -> float:
+        """When the phone was first heard, over the earlier token linked to this one (a
+        visit starts out on the pavement, also when the phone rotated in the door), but
+        not before the window ahead of this token's: the API accepts a token only with
+        times within one window of its own."""
+        window = window_of(token.first_seen + constants.ROTATION_SLACK_S)
+        return max(token.heard_since, (window - 1) * WINDOW_SECONDS)
+
     def _decision(self, token: _Token, kind: str, t: float) -> Decision:
         event = PresenceEvent(
             event_id=self._new_id(), kind=kind, frame_version=token.frame.version,
             key_id=token.frame.key_id, token=token.frame.token_hex,
-            first_seen=round(token.first_seen, 3), last_seen=round(token.last_seen, 3),
+            first_seen=round(self._first_heard(token), 3), last_seen=round(token.last_seen, 3),
             rssi_max=token.rssi_max, rssi_median=token.median(), count=token.count)
         return Decision(t, event)
 

@@ -198,9 +198,23 @@ def test_rotation_during_the_door_crossing_keeps_the_walk_in() -> None:
     shopper = Phone(e, frame(25), boundary + 2).hold(-66, 40)
     assert shopper.kinds() == [ENTER]
     assert shopper.decisions[0].t - boundary <= constants.ENTER_DWELL_S + 10
+    # The visit starts where the phone was first heard: out on the pavement.
+    assert shopper.decisions[0].event.first_seen == boundary - 30
     # Without the street behind it, the same new token is only a phone first heard close.
     alone = Phone(engine(), frame(25), boundary + 2).hold(-66, 40)
     assert alone.kinds() == []
+
+
+def test_a_phone_linked_over_two_rotations_reports_no_time_the_api_refuses() -> None:
+    # Heard faintly for 15 minutes over three tokens, then it walks in: the visit starts
+    # no earlier than the window before the last token's (the API's window check).
+    first, second = (WINDOW + 1) * WINDOW_SECONDS, (WINDOW + 2) * WINDOW_SECONDS
+    e = engine()
+    Phone(e, frame(40), first - 300).hold(-97, 300)
+    Phone(e, frame(41), first + 1).hold(-97, WINDOW_SECONDS - 1)
+    walk_in = Phone(e, frame(42), second + 1).hold(-97, 30).hold(-66, 40)
+    assert walk_in.kinds() == [ENTER]
+    assert walk_in.decisions[0].event.first_seen == first
 
 
 def test_a_rotation_is_not_linked_when_two_phones_could_be_it() -> None:
