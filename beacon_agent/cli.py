@@ -11,6 +11,7 @@ import json
 import logging
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from beacon_agent import config as agent_config
@@ -97,17 +98,23 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     tokens = json.loads(Path(args.tokens).read_text()) if args.tokens else None
     start = args.start if args.start is not None else (time.time() if tokens else
                                                        simulator.Scenario.start)
+    try:
+        site = simulator.load_site(args.site_file) if args.site_file else simulator.site_named(args.site)
+    except (OSError, ValueError) as exc:
+        sys.exit(f"beacon-agent: {exc}")
+    radio = {"noise_db": args.noise_db, "loss": args.loss}
+    site = replace(site, **{k: v for k, v in radio.items() if v is not None})
     scenario = simulator.Scenario(
         seed=args.seed, minutes=args.minutes, walk_ins=args.walk_ins,
         window_shoppers=args.window_shoppers, passers_by=args.passers_by,
-        dwell_minutes=(args.dwell_minutes[0], args.dwell_minutes[1]), noise_db=args.noise_db,
-        loss=args.loss, agent=args.agent, start=start)
+        dwell_minutes=(args.dwell_minutes[0], args.dwell_minutes[1]), agent=args.agent,
+        start=start, site=site)
     with open(args.out, "w") as out, open(args.truth, "w") as truth:
         try:
             count = simulator.write(scenario, out, truth, tokens, args.company_id)
         except ValueError as exc:
             sys.exit(f"beacon-agent: {exc}")
-    print(f"{count} adverts -> {args.out}; ground truth -> {args.truth}")
+    print(f"{count} adverts at {site.name} -> {args.out}; ground truth -> {args.truth}")
     return 0
 
 
@@ -191,16 +198,21 @@ def parser() -> argparse.ArgumentParser:
     sim.add_argument("--out", type=Path, required=True)
     sim.add_argument("--truth", type=Path, required=True)
     d = simulator.Scenario()
+    sim.add_argument("--site", default=d.site.name,
+                     help=f"a site of the library ({', '.join(simulator.SITES)}) or random-N "
+                          "(a store drawn from the library's ranges)")
+    sim.add_argument("--site-file", type=Path,
+                     help="your own store: a JSON or TOML file of site settings (see README)")
     sim.add_argument("--seed", type=int, default=d.seed)
     sim.add_argument("--minutes", type=float, default=d.minutes)
-    sim.add_argument("--walk-ins", type=int, default=d.walk_ins)
-    sim.add_argument("--window-shoppers", type=int, default=d.window_shoppers)
-    sim.add_argument("--passers-by", type=int, default=d.passers_by)
+    sim.add_argument("--walk-ins", type=int, help="default: the site's hourly traffic")
+    sim.add_argument("--window-shoppers", type=int, help="default: the site's hourly traffic")
+    sim.add_argument("--passers-by", type=int, help="default: the site's hourly traffic")
     sim.add_argument("--dwell-minutes", type=float, nargs=2, default=d.dwell_minutes,
                      metavar=("MIN", "MAX"))
-    sim.add_argument("--noise-db", type=float, default=d.noise_db)
-    sim.add_argument("--loss", type=float, default=d.loss)
-    sim.add_argument("--agent", choices=sorted(simulator.AGENT_POSITIONS), default=d.agent)
+    sim.add_argument("--noise-db", type=float, help="default: the site's")
+    sim.add_argument("--loss", type=float, help="default: the site's")
+    sim.add_argument("--agent", choices=(simulator.ENTRANCE, simulator.DEEP), default=d.agent)
     sim.add_argument("--start", type=float, default=None,
                      help="unix time of t=0 (default: now with --tokens, else a fixed time)")
     sim.add_argument("--tokens", type=Path,

@@ -6,26 +6,30 @@ Per token (a phone during one 10-minute window) it keeps a short window of RSSI 
 (``smoothing_s``, stretched to ``smoothing_samples`` samples up to ``smoothing_max_s`` for
 sparse phones) and smooths them with a median (one lost or reflected packet cannot move
 it), adds the agent's calibration offset, and decides (thresholds and their reasons in
-``constants``):
+``constants``) that a phone walked in on either kind of evidence:
 
-- ``enter`` once the smoothed RSSI, at or above the ``enter_dbm`` gate, has *risen*
-  within ``rise_lookback_s`` by ``rise_db`` plus ``rise_noise_k`` times how far the
-  token's own noise can move its median (someone came through the door: relative, so
-  it holds for weak and strong phones alike; noise-aware, so a clean phone is decided
-  in seconds and a noisy, sparse one must show more) and then stayed within
-  ``rise_hold_db`` of the level it rose to, with ``enter_sightings`` sightings, for
-  ``enter_dwell_s`` after a rise of ``sure_rise_db`` or more, or for the longer
-  ``modest_rise_dwell_s`` after a smaller one (someone walking past the door falls back
-  as they walk on; the ones who rise at all rise modestly and need the longer look); or
-  once it has stayed above the gate for ``long_dwell_s``, longer than anyone stands at
-  the window;
-- ``exit`` once, after an enter, it has stayed below ``exit_dbm`` (lower than the gate:
-  hysteresis, so a phone hovering at the threshold does not flap) for ``exit_dwell_s``,
-  or the token has not been seen for ``away_timeout_s``.
+- the crossing: over the last ``enter_dwell_s`` (with ``enter_sightings``) the phone held
+  a level above the ``enter_dbm`` gate that is further above the lowest level of the
+  ``rise_lookback_s`` before than anyone outside rises *at this entrance* (plus
+  ``rise_noise_k`` times how far the phone's own noise can move its median). Someone
+  walking past rises as they near the door and falls back as they walk on; a window
+  shopper rises only as far as the glass; a walk-in holds what it gained, whether it
+  stops under the agent or walks on in. How far outsiders rise depends on the site
+  (where the agent hangs, the front, the pavement), so the engine learns it from the
+  store's own traffic (``SiteLearning``): every token heard for less than the long
+  dwell was outside. It only ever asks for more than ``rise_db``;
+- heard for ``long_dwell_s`` (across linked rotations) and still heard above
+  ``exit_dbm``: longer than anyone stays outside (a phone switched on inside).
 
-The rise is measured from the lowest smoothed RSSI of the look-back, counting only
-medians of at least ``baseline_samples`` samples: the median of a new token's first
-few sightings is one or two noisy readings, too low as often as too high.
+A token first heard at a window boundary is linked to the phone whose token fell
+silent there at the same level, when no other is: it carries that phone's walk through
+the door on (a rotation mid-door), and how long it has been heard.
+
+``exit`` once, after an enter, it has stayed below ``exit_dbm`` (lower than the gate:
+hysteresis, so a phone hovering at the threshold does not flap) for ``exit_dwell_s``,
+or the token has not been seen for ``away_timeout_s``. The baseline counts only medians
+of at least ``baseline_samples`` samples: the median of a new token's first few
+sightings is one or two noisy readings, too low as often as too high.
 
 A token that is never entered is forgotten silently after the away timeout.
 """
@@ -40,7 +44,7 @@ from typing import Any
 
 from beacon_agent import constants
 from rewards_protocol.events import ENTER, EXIT, PresenceEvent
-from rewards_protocol.presence import Frame
+from rewards_protocol.presence import WINDOW_SECONDS, Frame, window_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,18 +64,23 @@ class EngineSettings:
     smoothing_s: float = constants.SMOOTHING_S
     smoothing_samples: int = constants.SMOOTHING_SAMPLES
     smoothing_max_s: float = constants.SMOOTHING_MAX_S
-    rise_hold_db: float = constants.RISE_HOLD_DB
-    sure_rise_db: float = constants.SURE_RISE_DB
-    modest_rise_dwell_s: float = constants.MODEST_RISE_DWELL_S
     baseline_samples: int = constants.BASELINE_SAMPLES
+    learn_from_traffic: bool = True
     calibration_db: float = 0.0
 
     def updated(self, changes: dict[str, Any]) -> EngineSettings:
         """A copy with the known keys of ``changes`` applied (unknown keys are ignored, so
         a newer API can send settings an older agent does not have)."""
-        known = {k: type(getattr(self, k))(v) for k, v in changes.items()
+        known = {k: _cast(getattr(self, k), v) for k, v in changes.items()
                  if k in self.__dataclass_fields__}
         return replace(self, **known)
+
+
+def _cast(default: Any, value: Any) -> Any:
+    """``value`` (from TOML, the environment or the API) as the type of ``default``."""
+    if isinstance(default, bool) and isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return type(default)(value)
 
 
 # The settings of a second agent deeper in the store (reasons in ``constants``): an
@@ -79,9 +88,9 @@ class EngineSettings:
 DEEP_AGENT = EngineSettings(
     enter_dbm=constants.DEEP_ENTER_DBM, rise_db=0.0, rise_noise_k=0.0, smoothing_samples=1,
     smoothing_s=constants.DEEP_SMOOTHING_S, smoothing_max_s=constants.DEEP_SMOOTHING_S,
-    enter_dwell_s=constants.DEEP_ENTER_DWELL_S, modest_rise_dwell_s=constants.DEEP_ENTER_DWELL_S,
+    enter_dwell_s=constants.DEEP_ENTER_DWELL_S, learn_from_traffic=False,
     enter_sightings=constants.DEEP_ENTER_SIGHTINGS, long_dwell_s=constants.DEEP_LONG_DWELL_S,
-    rise_hold_db=float("inf"), baseline_samples=1)
+    baseline_samples=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,12 +113,13 @@ class _Token:
     history: deque[tuple[float, float]] = field(default_factory=deque)  # (t, smoothed): baselines
     evaluated: float = float("-inf")
     inside: bool = False
-    since: float | None = None  # when the smoothed RSSI crossed the threshold that matters now
-    rose_at: float | None = None  # when the rise of a walk-in through the door was seen
-    rose_from: float = 0.0  # the baseline it rose from
-    rose_to: float = 0.0  # the smoothed RSSI it rose to
-    rose_by: float = 0.0  # the largest rise since, net of the noise margin
-    count_at_rise: int = 0
+    since: float | None = None  # inside: when the smoothed RSSI fell below the exit level
+    heard_since: float = 0.0  # first heard, over the phone's earlier tokens linked to it
+    max_rise: float = float("-inf")  # the largest held rise, net of the noise margin
+    linked: bool = False  # a later token of the same phone carries its evidence on
+    rotated: bool = False  # first heard at a rotation: may be an earlier token's phone
+    unlinked: bool = False  # ... and not yet looked for it
+    first_rssi: int = 0
     last_rssi: int | None = None
     jitter: float = constants.JITTER_PRIOR_DB  # running mean of |rssi - previous rssi|
 
@@ -131,6 +141,7 @@ class PresenceEngine:
         self.settings = settings or EngineSettings()
         self._new_id = new_id
         self._tokens: dict[tuple[int, bytes], _Token] = {}
+        self.learned = SiteLearning()
 
     def __len__(self) -> int:
         return len(self._tokens)
@@ -144,7 +155,9 @@ class PresenceEngine:
         key = (frame.key_id, frame.token)
         token = self._tokens.get(key)
         if token is None:
-            token = self._tokens[key] = _Token(frame, first_seen=t, last_seen=t)
+            rotation = _near_rotation(t)
+            token = self._tokens[key] = _Token(frame, first_seen=t, last_seen=t, heard_since=t,
+                                               first_rssi=rssi, rotated=rotation, unlinked=rotation)
         token.last_seen = max(token.last_seen, t)
         token.count += 1
         token.rssi_max = max(token.rssi_max, rssi)
@@ -168,7 +181,36 @@ class PresenceEngine:
             token = self._tokens.pop(key)
             if token.inside:
                 decisions.append(self._decision(token, EXIT, t))
+            if (not token.rotated and not _near_rotation(token.last_seen)
+                    and token.last_seen - token.heard_since < self.settings.long_dwell_s):
+                self.learned.outside(token.max_rise)
         return decisions
+
+    def _link(self, token: _Token) -> None:
+        """A token first heard at a window boundary, a few seconds on, is the next token
+        of a phone whose token fell silent just before it was first heard, its last
+        reading close to the new token's first (a phone never sends its old and new token
+        together), when no other new token could be that phone's as well: it carries that
+        phone's evidence on (its samples and baseline, so a walk through the door that
+        the rotation cut in two is still one, and how long it has been heard)."""
+        token.unlinked = False
+        candidates = [old for old in self._tokens.values()
+                      if not (old.linked or old.inside or old.last_rssi is None)
+                      and old.first_seen < token.first_seen - 2 * constants.ROTATION_SLACK_S
+                      and token.first_seen - constants.LINK_GAP_S <= old.last_seen < token.first_seen
+                      and abs(old.last_rssi - token.first_rssi) <= constants.LINK_DB]
+        if len(candidates) != 1:
+            return
+        (old,) = candidates
+        if any(other.rotated and other is not token
+               and old.last_seen < other.first_seen <= old.last_seen + constants.LINK_GAP_S
+               and abs(other.first_rssi - old.last_rssi) <= constants.LINK_DB  # type: ignore[operator]
+               for other in self._tokens.values()):
+            return  # another phone's new token could be this one's: do not guess
+        old.linked = True
+        token.heard_since, token.max_rise, token.jitter = old.heard_since, old.max_rise, old.jitter
+        token.recent.extendleft(reversed(old.recent))
+        token.history.extendleft(reversed(old.history))
 
     def _smoothed(self, token: _Token) -> float:
         values = sorted(rssi for _, rssi in token.recent)
@@ -190,35 +232,19 @@ class PresenceEngine:
         if t - token.evaluated < constants.EVALUATE_EVERY_S:
             return []
         token.evaluated = t
+        if token.unlinked and t - token.first_seen >= constants.LINK_WAIT_S:
+            self._link(token)
         smoothed = self._smoothed(token)
         history = token.history
         if len(token.recent) >= s.baseline_samples:
             history.append((t, smoothed))
-        horizon = t - s.rise_lookback_s
+        horizon = t - s.rise_lookback_s - s.enter_dwell_s
         while history and history[0][0] < horizon:
             history.popleft()
         if not token.inside:
-            if smoothed < s.enter_dbm:
-                token.since = token.rose_at = None
-                return []
-            if token.since is None:
-                token.since = t
-            if token.rose_at is not None and smoothed < token.rose_to - s.rise_hold_db:
-                token.rose_at = None  # fell back: walking past the door, not in
-            margin = self._noise_margin(token)
-            if token.rose_at is None and history:
-                baseline = min(value for _, value in history)
-                if smoothed - baseline >= s.rise_db + margin:
-                    token.rose_at, token.count_at_rise = t, token.count
-                    token.rose_from, token.rose_to, token.rose_by = baseline, smoothed, float("-inf")
-            entered = t - token.since >= s.long_dwell_s
-            if token.rose_at is not None:
-                token.rose_by = max(token.rose_by, smoothed - token.rose_from - margin)
-                dwell = s.enter_dwell_s if token.rose_by >= s.sure_rise_db else s.modest_rise_dwell_s
-                entered = entered or (t - token.rose_at >= dwell
-                                      and token.count - token.count_at_rise >= s.enter_sightings)
-            if entered:
-                token.inside, token.since, token.rose_at = True, None, None
+            if self._entered(token, t, smoothed):
+                token.inside = True
+                token.since = None
                 return [self._decision(token, ENTER, t)]
             return []
         if smoothed >= s.exit_dbm:
@@ -231,10 +257,78 @@ class PresenceEngine:
             return [self._decision(token, EXIT, t)]
         return []
 
+    def _entered(self, token: _Token, t: float, smoothed: float) -> bool:
+        """Whether the evidence so far says the phone is inside: heard for longer than
+        anyone stays outside, or the crossing: over the last ``enter_dwell_s`` the phone
+        held a level (the lowest smoothed RSSI of that time) above the gate and further
+        above where it was in the ``rise_lookback_s`` before than anyone outside rises
+        here (relative, so it holds for weak and strong phones alike; net of how far
+        noise can move this phone's median)."""
+        s = self.settings
+        if t - token.heard_since >= s.long_dwell_s and smoothed >= s.exit_dbm:
+            return True
+        history, start = token.history, t - s.enter_dwell_s
+        if smoothed < s.enter_dbm or not history or history[0][0] > start:
+            return False  # below the gate now (so for the dwell too), or not heard for it yet
+        held = [value for at, value in history if at >= start]
+        if len(held) < s.enter_sightings:
+            return False
+        level = min(held)
+        before = min((value for at, value in history if at < start), default=level)
+        rise = level - before - self._noise_margin(token)
+        token.max_rise = max(token.max_rise, rise)
+        rise_db = self.learned.rise_db(s.rise_db) if s.learn_from_traffic else s.rise_db
+        return level >= s.enter_dbm and rise >= rise_db
+
+    @staticmethod
+    def _first_heard(token: _Token) -> float:
+        """When the phone was first heard, over the earlier token linked to this one (a
+        visit starts out on the pavement, also when the phone rotated in the door), but
+        not before the window ahead of this token's: the API accepts a token only with
+        times within one window of its own."""
+        window = window_of(token.first_seen + constants.ROTATION_SLACK_S)
+        return max(token.heard_since, (window - 1) * WINDOW_SECONDS)
+
     def _decision(self, token: _Token, kind: str, t: float) -> Decision:
         event = PresenceEvent(
             event_id=self._new_id(), kind=kind, frame_version=token.frame.version,
             key_id=token.frame.key_id, token=token.frame.token_hex,
-            first_seen=round(token.first_seen, 3), last_seen=round(token.last_seen, 3),
+            first_seen=round(self._first_heard(token), 3), last_seen=round(token.last_seen, 3),
             rssi_max=token.rssi_max, rssi_median=token.median(), count=token.count)
         return Decision(t, event)
+
+
+def _near_rotation(t: float) -> bool:
+    """Whether ``t`` is where phones rotate their tokens (by their own clocks)."""
+    phase = t % WINDOW_SECONDS
+    return phase <= constants.ROTATION_SLACK_S or phase >= WINDOW_SECONDS - constants.ROTATION_SLACK_S
+
+
+class SiteLearning:
+    """What the agent learns from its own store's traffic: how far the people outside
+    rise here. A token heard for less than the long dwell was someone passing or looking
+    in (a walk-in stays longer), also when the engine let it in; the largest of their
+    held rises is what a crossing must beat at this entrance. Learning only ever asks
+    for more than the default: a threshold learned down from the first few passers-by
+    would let in the window shopper who comes next."""
+
+    def __init__(self) -> None:
+        self._rises: deque[float] = deque(maxlen=constants.OUTSIDE_SAMPLES)
+        self.outside_rise_db: float | None = None
+
+    def outside(self, rise: float) -> None:
+        self._rises.append(rise)
+        if len(self._rises) >= constants.OUTSIDE_SAMPLES_NEEDED:
+            self.outside_rise_db = _quantile(self._rises, constants.OUTSIDE_QUANTILE)
+
+    def rise_db(self, default: float) -> float:
+        """The rise a crossing must show: beyond the outside's, within sane bounds."""
+        if self.outside_rise_db is None:
+            return default
+        return min(max(self.outside_rise_db + constants.RISE_MARGIN_DB, constants.RISE_MIN_DB),
+                   constants.RISE_MAX_DB)
+
+
+def _quantile(values: deque[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]

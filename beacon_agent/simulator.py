@@ -1,18 +1,21 @@
 """A simulated store entrance that writes trace files (PROTOCOLS.md section 5) and the
-ground truth of who walked in when.
+ground truth of who walked in when, for any store: the entrance is a ``Site``.
 
-The floor plan, in metres: the glass shop front runs along ``y = 0`` (inside is
-``y > 0``) with the door at ``0.5 <= x <= 2.0``; the pavement is 2-4 m outside the glass;
-the store floor is ``-8 <= x <= 8``, ``1 <= y <= 16``. The entrance agent hangs 3.5 m
-inside, over the entrance zone where shoppers take a basket (``-2 <= x <= 3``,
-``1.5 <= y <= 4``); a second agent may hang deeper in the store.
+The floor plan, in metres: the shop front runs along ``y = 0`` (inside is ``y > 0``) with
+the door centred on ``door_x``; the pavement runs ``pavement_m`` outside it; the store
+floor is ``width_m`` wide and ``depth_m`` deep. The entrance agent hangs
+``agent_depth_m`` behind the front at ``agent_height_m``; a site may have a second agent
+deeper in. ``SITES`` names stores that span what installers meet; ``random_site`` draws
+new ones from the same ranges (``SITE_RANGES``), for tuning and validation.
 
-Radio: log-distance path loss (exponent 2.2, a furnished room) from each phone's RSSI at
-1 m (-59 dBm plus the phone's own offset, ±10 dB: phones, cases and pockets differ), minus
-the glass (6 dB, laminated shop glass) when the line to the agent crosses the front beside
-the door, plus Gaussian noise; adverts below the receiver's sensitivity (-100 dBm) or
-lost (the configured rate) never reach the trace. Phones advertise every 100-1000 ms and
-change token and random address together at each 10-minute window.
+Radio: log-distance path loss (the site's exponent) in three dimensions (phones are held
+at 1.2 m) from each phone's RSSI at 1 m (-59 dBm plus the phone's own offset: phones,
+cases and pockets differ), minus the front's loss when the line to the agent crosses the
+front beside the door, minus the body's shadow when the carrier's back is to the agent,
+plus Gaussian noise; adverts below the receiver's sensitivity (-100 dBm) or lost (the
+site's rate) never reach the trace. Phones advertise every 100-1000 ms and change token
+and random address together at each 10-minute window, by their own clock (a few seconds
+off the agent's), wherever they are: also in the middle of the door.
 """
 
 from __future__ import annotations
@@ -21,24 +24,22 @@ import heapq
 import json
 import math
 import random
+import tomllib
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 from typing import Any, TextIO
 
 from rewards_protocol import presence, trace
 
-GLASS_Y = 0.0
-DOOR_X = (0.5, 2.0)
-PAVEMENT_Y = (-4.0, -2.0)
-STORE_X = (-8.0, 8.0)
-STORE_Y = (1.0, 16.0)
-STREET_END_X = 40.0  # where a walk along the pavement starts and ends
-AGENT_POSITIONS = {"entrance": (0.5, 3.5), "deep": (0.0, 9.0)}
-ENTRANCE_PAUSE_S = (3.0, 40.0)
+FRONT_Y = 0.0
+STORE_FRONT_Y = 1.0  # shelves start 1 m behind the front
+STREET_END_X = 40.0  # a walk along the pavement starts and ends this far beyond the store's side
+PHONE_HEIGHT_M = 1.2  # in a hand or a pocket
+ENTRANCE_PAUSE_S = (3.0, 40.0)  # a basket, a trolley, the first display
+PHONE_CLOCK_SKEW_S = 3.0  # phones' clocks (and so their rotations) are up to this far off
 
 RSSI_AT_1M = -59.0
-PATH_LOSS_EXPONENT = 2.2
-GLASS_LOSS_DB = 6.0
 SENSITIVITY_DBM = -100
 WALK_SPEED = (1.0, 1.5)  # m/s
 TEST_KEY = bytes(range(16))  # the simulator's own presence key when no API tokens are given
@@ -47,25 +48,202 @@ TEST_KEY_ID = 0
 WALK_IN = "walk_in"
 WINDOW_SHOPPER = "window_shopper"
 PASSER_BY = "passer_by"
+ENTRANCE = "entrance"
+DEEP = "deep"  # the second agent, where a site has one
+
+
+@dataclass(frozen=True)
+class Site:
+    """One store entrance: where the agents hang, what the radio goes through, who passes.
+    The defaults are the store the engine was first tuned in (``SITES['basket-stand']``)."""
+
+    name: str = "basket-stand"
+    agent_x: float = 0.5  # along the front; the door's centre is at door_x
+    agent_depth_m: float = 3.5  # behind the front
+    agent_height_m: float = PHONE_HEIGHT_M  # on a shelf at hand height, or up on the ceiling
+    front_loss_db: float = 6.0  # 0 an open mall front, 6 laminated glass, 12 coated double glazing
+    door_x: float = 1.25
+    door_width_m: float = 1.5
+    width_m: float = 16.0
+    depth_m: float = 16.0
+    path_loss_exponent: float = 2.2  # 2.0 an open hall, 3.0 full shelves and people
+    pause_share: float = 1.0  # walk-ins who stop near the entrance (basket, trolley) 3-40 s
+    pavement_m: tuple[float, float] = (2.0, 4.0)  # the walking lane, outside the front
+    walk_ins_per_hour: float = 20.0
+    window_shoppers_per_hour: float = 20.0
+    passers_by_per_hour: float = 60.0
+    phone_spread_db: float = 10.0  # phones' RSSI at 1 m differ by up to ± this
+    interval_ms: tuple[float, float] = (100.0, 1000.0)
+    loss: float = 0.2  # share of adverts the receiver misses
+    noise_db: float = 4.0  # RSSI noise sigma
+    body_shadow_db: float = 0.0  # lost when the carrier's back is to the agent
+    deep_agent: tuple[float, float] | None = (0.0, 9.0)  # (x, depth) of a second agent
+    deep_agent_height_m: float = PHONE_HEIGHT_M
+
+    def agent_position(self, agent: str) -> tuple[float, float, float]:
+        if agent == ENTRANCE:
+            return self.agent_x, self.agent_depth_m, self.agent_height_m
+        if agent == DEEP and self.deep_agent is not None:
+            return self.deep_agent[0], self.deep_agent[1], self.deep_agent_height_m
+        raise ValueError(f"the site {self.name} has no {agent} agent")
+
+    @property
+    def door(self) -> tuple[float, float]:
+        return self.door_x - self.door_width_m / 2, self.door_x + self.door_width_m / 2
+
+    @property
+    def agents(self) -> tuple[str, ...]:
+        return (ENTRANCE, DEEP) if self.deep_agent is not None else (ENTRANCE,)
+
+
+# What installers meet (issue 13): every named site and every random one lies within these.
+SITE_RANGES: dict[str, tuple[float, float]] = {
+    "agent_depth_m": (0.5, 5.0), "agent_height_m": (PHONE_HEIGHT_M, 4.5),
+    "front_loss_db": (0.0, 12.0), "door_width_m": (1.0, 8.0), "width_m": (8.0, 50.0),
+    "depth_m": (8.0, 50.0), "path_loss_exponent": (2.0, 3.0), "pause_share": (0.0, 0.8),
+    "pavement_near_m": (1.0, 8.0), "passers_by_per_hour": (30.0, 300.0),
+    "interval_slow_ms": (300.0, 1000.0),
+    "loss": (0.1, 0.5), "noise_db": (2.0, 6.0), "body_shadow_db": (0.0, 6.0),
+}
+
+SITES: dict[str, Site] = {site.name: site for site in (
+    Site(),  # every walk-in stops at the basket stand under the agent
+    Site(name="corner-shop", agent_x=-1.5, agent_depth_m=1.5, agent_height_m=2.4,
+         front_loss_db=6.0, door_x=0.0, door_width_m=1.0, width_m=8.0, depth_m=8.0,
+         path_loss_exponent=2.5, pause_share=0.2, pavement_m=(1.0, 2.5),
+         passers_by_per_hour=150.0, loss=0.3, noise_db=4.0, body_shadow_db=4.0,
+         deep_agent=None),
+    Site(name="supermarket", agent_x=3.0, agent_depth_m=3.5, agent_height_m=4.0,
+         front_loss_db=8.0, door_x=0.0, door_width_m=4.0, width_m=50.0, depth_m=45.0,
+         path_loss_exponent=2.0, pause_share=0.6, pavement_m=(5.0, 12.0),
+         walk_ins_per_hour=40.0, passers_by_per_hour=80.0, loss=0.25, noise_db=5.0,
+         body_shadow_db=5.0, deep_agent=(0.0, 15.0), deep_agent_height_m=4.0),
+    Site(name="boutique", agent_x=2.0, agent_depth_m=1.0, agent_height_m=2.8,
+         front_loss_db=12.0, door_x=0.0, door_width_m=1.2, width_m=10.0, depth_m=14.0,
+         path_loss_exponent=2.6, pause_share=0.1, pavement_m=(2.0, 5.0),
+         walk_ins_per_hour=12.0, window_shoppers_per_hour=30.0, passers_by_per_hour=120.0,
+         loss=0.2, noise_db=3.0, body_shadow_db=3.0, deep_agent=None),
+    Site(name="mall-open-front", agent_x=-2.0, agent_depth_m=2.0, agent_height_m=3.0,
+         front_loss_db=0.0, door_x=0.0, door_width_m=8.0, width_m=12.0, depth_m=20.0,
+         path_loss_exponent=2.8, pause_share=0.2, pavement_m=(2.0, 8.0),
+         passers_by_per_hour=250.0, loss=0.35, noise_db=5.0, body_shadow_db=4.0,
+         deep_agent=(0.0, 10.0), deep_agent_height_m=3.0),
+    Site(name="pharmacy", agent_x=1.0, agent_depth_m=5.0, agent_height_m=3.0,
+         front_loss_db=4.0, door_x=-3.0, door_width_m=1.8, width_m=14.0, depth_m=30.0,
+         path_loss_exponent=2.4, pause_share=0.0, pavement_m=(1.5, 4.0),
+         passers_by_per_hour=100.0, loss=0.15, noise_db=3.0, body_shadow_db=2.0,
+         deep_agent=None),
+    Site(name="bakery", agent_x=0.5, agent_depth_m=0.5, agent_height_m=2.5,
+         front_loss_db=3.0, door_x=0.0, door_width_m=1.0, width_m=8.0, depth_m=10.0,
+         path_loss_exponent=3.0, pause_share=0.8, pavement_m=(1.0, 3.0),
+         walk_ins_per_hour=40.0, passers_by_per_hour=120.0, loss=0.4, noise_db=6.0,
+         body_shadow_db=6.0, deep_agent=None),
+    Site(name="electronics", agent_x=-1.0, agent_depth_m=3.0, agent_height_m=3.5,
+         front_loss_db=10.0, door_x=2.0, door_width_m=2.5, width_m=24.0, depth_m=36.0,
+         path_loss_exponent=2.3, pause_share=0.4, pavement_m=(3.0, 6.0),
+         passers_by_per_hour=90.0, interval_ms=(200.0, 1000.0), loss=0.5, noise_db=4.0,
+         body_shadow_db=4.0, deep_agent=(0.0, 12.0), deep_agent_height_m=3.5),
+    Site(name="station-kiosk", agent_x=0.0, agent_depth_m=1.0, agent_height_m=2.2,
+         front_loss_db=2.0, door_x=0.0, door_width_m=3.0, width_m=8.0, depth_m=8.0,
+         path_loss_exponent=2.7, pause_share=0.5, pavement_m=(1.0, 6.0),
+         walk_ins_per_hour=30.0, passers_by_per_hour=300.0, loss=0.3, noise_db=5.0,
+         body_shadow_db=5.0, deep_agent=None),
+    Site(name="hardware-store", agent_x=4.0, agent_depth_m=4.5, agent_height_m=4.5,
+         front_loss_db=7.0, door_x=-5.0, door_width_m=3.0, width_m=40.0, depth_m=50.0,
+         path_loss_exponent=2.1, pause_share=0.3, pavement_m=(6.0, 8.0),
+         passers_by_per_hour=40.0, loss=0.1, noise_db=2.0, body_shadow_db=3.0,
+         deep_agent=None),
+)}
+
+
+def random_site(seed: int) -> Site:
+    """A store drawn from ``SITE_RANGES``: the door somewhere along the front, the agent
+    near it, a second agent in a third of them."""
+    rng = random.Random(f"site/{seed}")
+
+    def draw(name: str) -> float:
+        return round(rng.uniform(*SITE_RANGES[name]), 1)
+
+    width, depth = draw("width_m"), draw("depth_m")
+    door_width = min(draw("door_width_m"), width - 1.0)
+    door_x = round(rng.uniform(-(width - door_width) / 2, (width - door_width) / 2), 1)
+    agent_depth = min(draw("agent_depth_m"), depth - 1.0)
+    near = draw("pavement_near_m")
+    deep = (round(rng.uniform(-width / 4, width / 4), 1), round(min(depth - 2, rng.uniform(8.0, 15.0)), 1))
+    return Site(
+        name=f"random-{seed}", agent_x=round(door_x + rng.uniform(-3.0, 3.0), 1),
+        agent_depth_m=agent_depth, agent_height_m=draw("agent_height_m"),
+        front_loss_db=draw("front_loss_db"), door_x=door_x, door_width_m=door_width,
+        width_m=width, depth_m=depth, path_loss_exponent=round(rng.uniform(2.0, 3.0), 2),
+        pause_share=draw("pause_share"), pavement_m=(near, round(near + rng.uniform(1.5, 5.0), 1)),
+        walk_ins_per_hour=float(rng.randint(10, 40)),
+        window_shoppers_per_hour=float(rng.randint(10, 30)),
+        passers_by_per_hour=float(round(draw("passers_by_per_hour"))),
+        interval_ms=(100.0, draw("interval_slow_ms")), loss=round(draw("loss"), 2),
+        noise_db=draw("noise_db"), body_shadow_db=draw("body_shadow_db"),
+        deep_agent=deep if rng.random() < 1 / 3 else None,
+        deep_agent_height_m=draw("agent_height_m"))
+
+
+def site_named(name: str) -> Site:
+    """A site of the library, or ``random-N``: the N-th random site."""
+    if name in SITES:
+        return SITES[name]
+    prefix, _, number = name.partition("-")
+    if prefix == "random" and number.isdigit():
+        return random_site(int(number))
+    raise ValueError(f"no site named {name!r} (the library: {', '.join(SITES)}; or random-N)")
+
+
+def load_site(path: Path) -> Site:
+    """A site from a JSON or TOML file with ``Site``'s fields (any left out keep the
+    defaults); raises ``ValueError`` with what is wrong."""
+    text = path.read_text()
+    try:
+        raw = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path} is not valid {path.suffix.lstrip('.') or 'JSON'}: {exc}") from None
+    known = {f.name: f for f in fields(Site)}
+    unknown = sorted(set(raw) - set(known))
+    if unknown:
+        raise ValueError(f"{path}: unknown site settings {', '.join(unknown)} "
+                         f"(known: {', '.join(known)})")
+    values: dict[str, Any] = {"name": path.stem}
+    for name, value in raw.items():
+        default = getattr(Site(), name)
+        if isinstance(default, tuple) or name == "deep_agent":
+            values[name] = tuple(float(v) for v in value) if value is not None else None
+        elif isinstance(default, str):
+            values[name] = str(value)
+        else:
+            values[name] = float(value)
+    return Site(**values)
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """What happens at the entrance; every random choice comes from ``seed``."""
+    """What happens at the entrance; every random choice comes from ``seed``. Counts left
+    at ``None`` are the site's hourly traffic over ``minutes``."""
 
     seed: int = 1
     minutes: float = 60.0  # arrivals happen within this span; the trace ends when the last one leaves
-    walk_ins: int = 20
-    window_shoppers: int = 20
-    passers_by: int = 60
+    walk_ins: int | None = None
+    window_shoppers: int | None = None
+    passers_by: int | None = None
     dwell_minutes: tuple[float, float] = (3.0, 25.0)  # time a walk-in spends inside
     window_seconds: tuple[float, float] = (20.0, 180.0)  # time a window shopper stands outside
-    noise_db: float = 4.0  # RSSI noise sigma
-    loss: float = 0.2  # share of adverts the receiver misses
-    phone_spread_db: float = 10.0  # phones' RSSI at 1 m differ by up to ± this
-    interval_ms: tuple[float, float] = (100.0, 1000.0)
-    agent: str = "entrance"
+    agent: str = ENTRANCE
     start: float = 1_763_800_200.0  # unix time of t = 0 (a window boundary)
+    site: Site = field(default_factory=Site)
+
+    def crowd(self) -> tuple[int, int, int]:
+        """How many walk-ins, window shoppers and passers-by."""
+        hours = self.minutes / 60.0
+        s = self.site
+        return tuple(round(rate * hours) if given is None else given  # type: ignore[return-value]
+                     for given, rate in ((self.walk_ins, s.walk_ins_per_hour),
+                                         (self.window_shoppers, s.window_shoppers_per_hour),
+                                         (self.passers_by, s.passers_by_per_hour)))
 
 
 @dataclass
@@ -74,12 +252,13 @@ class Person:
     role: str
     phone_offset_db: float
     interval_s: float
+    clock_skew_s: float
     path: list[tuple[float, float, float]]  # (t, x, y) waypoints, linear in between
     visits: list[dict[str, float]] = field(default_factory=list)
 
 
-def _walk(rng: random.Random, path: list[tuple[float, float, float]], x: float, y: float,
-          speed: float, pause: float = 0.0) -> None:
+def _walk(path: list[tuple[float, float, float]], x: float, y: float, speed: float,
+          pause: float = 0.0) -> None:
     t, px, py = path[-1]
     t += pause
     if pause:
@@ -87,54 +266,86 @@ def _walk(rng: random.Random, path: list[tuple[float, float, float]], x: float, 
     path.append((t + math.hypot(x - px, y - py) / speed, x, y))
 
 
+def _inside(site: Site, rng: random.Random) -> tuple[float, float]:
+    half = site.width_m / 2
+    return rng.uniform(-half, half), rng.uniform(STORE_FRONT_Y, site.depth_m)
+
+
+def _window_spot(site: Site, rng: random.Random) -> tuple[float, float]:
+    """Where a window shopper stands: at the glass beside the door, or, where the front is
+    all door (a mall unit), in front of the opening looking in."""
+    half = site.width_m / 2 - 0.5
+    left, right = site.door
+    beside = [(-half, left - 0.3), (right + 0.3, half)]
+    beside = [(a, b) for a, b in beside if b - a > 0.5]
+    if not beside:
+        return rng.uniform(left, right), rng.uniform(-2.0, -0.8)
+    a, b = rng.choices(beside, weights=[b - a for a, b in beside])[0]
+    return rng.uniform(a, b), rng.uniform(-1.0, -0.3)
+
+
 def _people(s: Scenario, rng: random.Random, labels: list[str]) -> list[Person]:
-    roles = [WALK_IN] * s.walk_ins + [WINDOW_SHOPPER] * s.window_shoppers + [PASSER_BY] * s.passers_by
+    site = s.site
+    walk_ins, window_shoppers, passers_by = s.crowd()
+    roles = [WALK_IN] * walk_ins + [WINDOW_SHOPPER] * window_shoppers + [PASSER_BY] * passers_by
+    left, right = site.door
+    street_end = site.width_m / 2 + STREET_END_X
     people = []
     for number, role in enumerate(roles):
         label = labels[number] if number < len(labels) else f"{role}-{number:04d}"
         speed = rng.uniform(*WALK_SPEED)
         side = rng.choice((-1.0, 1.0))
-        lane = rng.uniform(*PAVEMENT_Y)
+        lane = -rng.uniform(*site.pavement_m)
         arrive = rng.uniform(0.0, s.minutes * 60.0)
-        path = [(arrive, side * STREET_END_X, lane)]
-        person = Person(label, role, rng.uniform(-s.phone_spread_db, s.phone_spread_db),
-                        rng.uniform(*s.interval_ms) / 1000.0, path)
+        path = [(arrive, side * street_end, lane)]
+        person = Person(label, role, rng.uniform(-site.phone_spread_db, site.phone_spread_db),
+                        rng.uniform(*site.interval_ms) / 1000.0,
+                        rng.uniform(-PHONE_CLOCK_SKEW_S, PHONE_CLOCK_SKEW_S), path)
         if role == WALK_IN:
-            door = rng.uniform(DOOR_X[0] + 0.2, DOOR_X[1] - 0.2)
-            _walk(rng, path, door, lane, speed)
-            _walk(rng, path, door, GLASS_Y, speed)
+            door = rng.uniform(left + 0.2, right - 0.2) if right - left > 0.4 else site.door_x
+            _walk(path, door, lane, speed)
+            _walk(path, door, FRONT_Y, speed)
             entered = path[-1][0]
-            # Inside the door most shoppers stop a moment: basket, trolley, first display.
-            _walk(rng, path, rng.uniform(-2.0, 3.0), rng.uniform(1.5, 4.0), speed * 0.7)
-            _walk(rng, path, path[-1][1], path[-1][2], speed, pause=rng.uniform(*ENTRANCE_PAUSE_S))
+            if rng.random() < site.pause_share:
+                # Inside the door: a basket, a trolley, the first display, near the agent.
+                x = min(max(site.agent_x + rng.uniform(-2.5, 2.5), -site.width_m / 2), site.width_m / 2)
+                _walk(path, x, rng.uniform(1.5, min(4.0, site.depth_m)), speed * 0.7)
+                _walk(path, path[-1][1], path[-1][2], speed, pause=rng.uniform(*ENTRANCE_PAUSE_S))
             dwell = rng.uniform(*s.dwell_minutes) * 60.0
             spots = rng.randint(1, 4)
             for spot in range(spots):  # browse: walk to a shelf, stay, walk to the next
-                _walk(rng, path, rng.uniform(*STORE_X), rng.uniform(*STORE_Y), speed * 0.7,
-                      pause=dwell / spots if spot else 0.0)
-            _walk(rng, path, door, 1.0, speed * 0.7, pause=dwell / spots)
-            _walk(rng, path, door, GLASS_Y, speed)
+                _walk(path, *_inside(site, rng), speed * 0.7, pause=dwell / spots if spot else 0.0)
+            _walk(path, door, STORE_FRONT_Y, speed * 0.7, pause=dwell / spots)
+            _walk(path, door, FRONT_Y, speed)
             person.visits.append({"entered": round(entered, 3), "left": round(path[-1][0], 3)})
-            _walk(rng, path, door, lane, speed)
+            _walk(path, door, lane, speed)
         elif role == WINDOW_SHOPPER:
-            while True:
-                spot_x = rng.uniform(-7.0, 7.0)
-                if not DOOR_X[0] - 0.3 <= spot_x <= DOOR_X[1] + 0.3:
-                    break
-            spot_y = rng.uniform(-1.0, -0.3)
-            _walk(rng, path, spot_x, lane, speed)
-            _walk(rng, path, spot_x, spot_y, speed * 0.7)
-            _walk(rng, path, spot_x, lane, speed * 0.7, pause=rng.uniform(*s.window_seconds))
-        _walk(rng, path, -side * STREET_END_X, lane, speed)
+            spot_x, spot_y = _window_spot(site, rng)
+            _walk(path, spot_x, lane, speed)
+            _walk(path, spot_x, spot_y, speed * 0.7)
+            _walk(path, spot_x, lane, speed * 0.7, pause=rng.uniform(*s.window_seconds))
+        _walk(path, -side * street_end, lane, speed)
         people.append(person)
     return people
 
 
-def _through_glass(x: float, y: float, ax: float, ay: float) -> bool:
-    if (y < GLASS_Y) == (ay < GLASS_Y):
+def _through_front(site: Site, x: float, y: float, ax: float, ay: float) -> bool:
+    if (y < FRONT_Y) == (ay < FRONT_Y):
         return False
-    crossing_x = x + (ax - x) * (GLASS_Y - y) / (ay - y)
-    return not DOOR_X[0] <= crossing_x <= DOOR_X[1]
+    crossing_x = x + (ax - x) * (FRONT_Y - y) / (ay - y)
+    left, right = site.door
+    return not left <= crossing_x <= right
+
+
+def _headings(path: list[tuple[float, float, float]]) -> list[tuple[float, float]]:
+    """The direction a person faces on each leg: where they walk, or where they last
+    walked while they stand."""
+    headings, facing = [], (1.0, 0.0)
+    for (_, x0, y0), (_, x1, y1) in zip(path, path[1:], strict=False):
+        if (x1, y1) != (x0, y0):
+            facing = (x1 - x0, y1 - y0)
+        headings.append(facing)
+    return headings + [facing]
 
 
 def _position(path: list[tuple[float, float, float]], t: float, leg: int) -> tuple[float, float, int]:
@@ -176,18 +387,23 @@ class _Tokens:
 
 def _adverts(person: Person, s: Scenario, rng: random.Random, tokens: _Tokens,
              company_id: int) -> Iterator[trace.Advertisement]:
-    ax, ay = AGENT_POSITIONS[s.agent]
+    site = s.site
+    ax, ay, height = site.agent_position(s.agent)
+    above = (height - PHONE_HEIGHT_M) ** 2
+    headings = _headings(person.path)
     t, end, leg = person.path[0][0], person.path[-1][0], 0
     frames: dict[int, tuple[str, dict[int, bytes]]] = {}
     while t < end:
         x, y, leg = _position(person.path, t, leg)
-        distance = max(math.hypot(x - ax, y - ay), 0.3)
+        distance = max(math.sqrt((x - ax) ** 2 + (y - ay) ** 2 + above), 0.3)
+        hx, hy = headings[leg]
         rssi = (RSSI_AT_1M + person.phone_offset_db
-                - 10.0 * PATH_LOSS_EXPONENT * math.log10(distance)
-                - (GLASS_LOSS_DB if _through_glass(x, y, ax, ay) else 0.0)
-                + rng.gauss(0.0, s.noise_db))
-        if rssi >= SENSITIVITY_DBM and rng.random() >= s.loss:
-            window = presence.window_of(s.start + t)
+                - 10.0 * site.path_loss_exponent * math.log10(distance)
+                - (site.front_loss_db if _through_front(site, x, y, ax, ay) else 0.0)
+                - (site.body_shadow_db if hx * (ax - x) + hy * (ay - y) < 0 else 0.0)
+                + rng.gauss(0.0, site.noise_db))
+        if rssi >= SENSITIVITY_DBM and rng.random() >= site.loss:
+            window = presence.window_of(s.start + t + person.clock_skew_s)
             if window not in frames:
                 key_id, token = tokens.frame(person.label, window)
                 address = "%02X:" % (0xC0 | rng.randrange(64)) + ":".join(
@@ -225,14 +441,15 @@ def simulate(s: Scenario, tokens: dict[str, list[dict[str, Any]]] | None = None,
 
     ``tokens`` maps a shopper label to the list ``GET /v1/me/presence-tokens`` returned;
     those labels are the first walk-ins (then window shoppers, then passers-by)."""
+    position = s.site.agent_position(s.agent)  # raises for an agent the site does not have
     rng = random.Random(s.seed)
     source = _Tokens(tokens)
     people = _people(s, rng, source.labels())
     # Each agent hears its own noise and losses: the radio draws depend on the agent too.
     streams = [_adverts(p, s, random.Random(f"{s.seed}/{s.agent}/{p.label}"), source, company_id)
                for p in people]
-    header = trace.TraceHeader(start=s.start, agent={"name": s.agent, "position":
-                                                     list(AGENT_POSITIONS[s.agent])})
+    header = trace.TraceHeader(start=s.start, agent={"name": s.agent, "site": s.site.name,
+                                                     "position": list(position)})
     return Simulation(header, people, heapq.merge(*streams, key=lambda a: a.t), source)
 
 

@@ -1,12 +1,17 @@
-"""Beacon agent: presence accuracy on simulated entrances (ours vs a naive engine),
-replay throughput, and peak memory of a replay with 1,000 phones at once.
+"""Beacon agent: presence accuracy in every store of the site library (ours vs a naive
+rule), replay throughput, and peak memory of a replay with 1,000 phones at once.
 
-Targets (issue 4): precision >= 0.99, recall >= 0.97, p95 check-in latency <= 60 s,
-no passer-by checked in; >= 50,000 adverts/s on one core; <= 60 MB peak RSS.
+Targets (issue 13), on every site of the library, on seeds no one tuned on: precision
+>= 0.99, recall >= 0.95, p95 check-in latency after the door <= 60 s with one agent
+(<= 20 s with a second), no passer-by checked in; >= 50,000 adverts/s on one core
+(<= 3x bare JSON parsing); <= 60 MB peak RSS at 1,000 phones.
 
-The accuracy table scores seeds no one tuned on (``SEEDS``). The engine's constants were
-tuned on seeds 1-60; ``AGENT_SEEDS=1-60 make bench BENCH=agent`` (or ``AGENT_SEEDS=1,5,9``)
-prints the table for other seeds.
+The engine was tuned on ``TUNING_SITES`` (``simulator.random_site``) with seeds 1-2; the
+library's sites and the seeds in ``SEEDS`` were held out (the library was scored once
+before the last change to the engine: learning from the outsiders it let in, and never
+lowering the rise asked); random sites 1001-1010 with seed 201 were scored only at the
+end. ``AGENT_SEEDS=1-3 make bench BENCH=agent`` (or ``AGENT_SEEDS=1,5,9``) scores other
+seeds, ``AGENT_SITES=random-1001,random-1002,bakery`` other sites.
 """
 
 from __future__ import annotations
@@ -31,55 +36,45 @@ from beacon_agent.replay import replay
 from rewards_protocol.events import ENTER
 from rewards_protocol.presence import frame_from_manufacturer_data
 
-# Seeds never tuned on: the constants were tuned with this scoring on seeds 1-60, and
-# 201-210 were chosen before the current constants were first scored on them (the seeds
-# of earlier versions, 101-106, had been looked at while tuning). Ten seeds, so that one
-# lucky or unlucky seed moves the table less.
-SEEDS = tuple(range(201, 211))
-CONDITIONS = ((2.0, 0.0), (4.0, 0.25), (6.0, 0.5))  # (RSSI noise sigma dB, packet loss)
-CROWD = {"walk_ins": 40, "window_shoppers": 40, "passers_by": 80, "minutes": 60.0}
-NOTE = ("ours vs naive: a fixed threshold cannot tell a strong phone behind the glass from a "
-        "weak one inside (phones differ by 20 dB), so naive lets window shoppers and passers-by "
-        "in; ours asks the entrance agent for a rise within 20 s (the walk through the door, "
-        "the same for weak and strong phones) of 18 dB plus twice the noise of the phone's "
-        "own median (so noisy, sparse phones cannot fake it), then a hold within 8 dB of the "
-        "level it rose to: 8 s after a rise of 23 dB or more, 16 s after a smaller one (a "
-        "passer-by seen through the open door walks on and falls back), and the deep agent "
-        "for a level no one outside can reach there, held for 20 s.")
+# Seeds never tuned on, chosen before anything was scored on them.
+SEEDS = (201, 202, 203)
+TUNING_SITES = "random-1 ... random-30 and basket-stand, seeds 1-2"
+MINUTES = 60.0  # an hour of each store's own traffic, as the agent will first meet it
 MATCH_SLACK_S = 30.0  # an enter this long before the door crossing still counts as that visit
+NAIVE_DBM = -72.0
 
 
 class NaiveEngine:
-    """The baseline: median RSSI of the last 5 s above a threshold for 5 s -> enter."""
+    """The naive rule: the median of a token's last 5 adverts at or above -72 dBm, then
+    still heard 30 s later -> enter."""
 
-    def __init__(self, threshold: float, seconds: float = 5.0) -> None:
-        self.threshold, self.seconds = threshold, seconds
-        self._recent: dict[bytes, deque[tuple[float, int]]] = {}
-        self._above: dict[bytes, float | None] = {}
+    SAMPLES, CONFIRM_S = 5, 30.0
+
+    def __init__(self) -> None:
+        self._recent: dict[bytes, deque[int]] = {}
+        self._candidate: dict[bytes, float] = {}
         self._entered: set[bytes] = set()
 
     def sighting(self, t: float, rssi: int, token: bytes) -> bool:
-        recent = self._recent.setdefault(token, deque())
-        recent.append((t, rssi))
-        while recent[0][0] < t - self.seconds:
-            recent.popleft()
         if token in self._entered:
             return False
-        if statistics.median(r for _, r in recent) < self.threshold:
-            self._above[token] = None
+        since = self._candidate.get(token)
+        if since is not None:
+            if t - since >= self.CONFIRM_S:
+                self._entered.add(token)
+                return True
             return False
-        since = self._above.get(token) or t
-        self._above[token] = since
-        if t - since >= self.seconds:
-            self._entered.add(token)
-            return True
+        recent = self._recent.setdefault(token, deque(maxlen=self.SAMPLES))
+        recent.append(rssi)
+        if len(recent) == self.SAMPLES and statistics.median(recent) >= NAIVE_DBM:
+            self._candidate[token] = t
         return False
 
 
 def _score(enters: list[tuple[float, str]], truth: dict[str, Any]) -> dict[str, Any]:
     """Visit-level scores from ``(t, shopper label)`` check-ins: a visit is found when its
-    shopper checked in during it (the first check-in gives the latency); a check-in
-    outside every visit of its shopper is a false one."""
+    shopper checked in during it (the first check-in gives the latency after the door);
+    a check-in outside every visit of its shopper is a false one."""
     shoppers = {s["label"]: s for s in truth["shoppers"]}
     found: dict[tuple[str, int], float] = {}
     false_roles: list[str] = []
@@ -124,17 +119,17 @@ def _check_ins(scenario: simulator.Scenario,
     return {name: [(t, owner[token]) for t, token in found] for name, found in enters.items()}
 
 
-def _run(scenario: simulator.Scenario) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
-    """Scores of every engine on one scenario, heard by the entrance and the deep agent."""
-    at_entrance = _check_ins(scenario, {
-        "entrance": PresenceEngine(), "naive -72 dBm": NaiveEngine(-72.0),
-        "naive -66 dBm": NaiveEngine(-66.0)})
-    deep = replace(scenario, agent="deep")
-    at_deep = _check_ins(deep, {"deep": PresenceEngine(DEEP_AGENT)})
-    truth = simulator.simulate(deep).truth()  # people and visits do not depend on the agent
-    found = {"entrance": at_entrance.pop("entrance"), "deep": at_deep["deep"]}
-    found["both"] = found["entrance"] + found["deep"]  # the API merges the two agents' visits
-    return {name: _score(enters, truth) for name, enters in {**found, **at_entrance}.items()}, truth
+def run_site(site: simulator.Site, seed: int) -> dict[str, dict[str, Any]]:
+    """Scores of every engine on an hour of one site: ours at the entrance, ours with the
+    second agent too (where the site has one: the API merges the two agents' visits),
+    and the naive rule."""
+    scenario = simulator.Scenario(seed=seed, minutes=MINUTES, site=site)
+    found = _check_ins(scenario, {"ours": PresenceEngine(), "naive": NaiveEngine()})
+    if site.deep_agent is not None:
+        deep = _check_ins(replace(scenario, agent=simulator.DEEP), {"deep": PresenceEngine(DEEP_AGENT)})
+        found["ours + 2nd agent"] = found["ours"] + deep["deep"]
+    truth = simulator.simulate(scenario).truth()  # people and visits do not depend on the agent
+    return {name: _score(enters, truth) for name, enters in found.items()}
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -142,54 +137,59 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
-def _seeds() -> tuple[int, ...]:
-    """``AGENT_SEEDS`` (``1-60`` or ``1,5,9``), or the seeds no one tuned on."""
-    given = os.environ.get("AGENT_SEEDS", "").strip()
+def _choice(variable: str, default: tuple[Any, ...], parse: Callable[[str], Any]) -> tuple[Any, ...]:
+    """A comma list (or for numbers ``first-last``) from the environment, or the default."""
+    given = os.environ.get(variable, "").strip()
     if not given:
-        return SEEDS
-    if "-" in given:
+        return default
+    if parse is int and "-" in given:
         first, last = given.split("-")
         return tuple(range(int(first), int(last) + 1))
-    return tuple(int(seed) for seed in given.split(","))
+    return tuple(parse(item) for item in given.split(","))
+
+
+def summary(scores: list[dict[str, Any]]) -> dict[str, float]:
+    found = sum(s["found"] for s in scores)
+    false = sum(s["false"] for s in scores)
+    latencies = [x for s in scores for x in s["latencies"]]
+    return {"precision": found / max(1, found + false),
+            "recall": found / max(1, sum(s["visits"] for s in scores)),
+            "p50": _percentile(latencies, 0.5), "p95": _percentile(latencies, 0.95),
+            "passers": sum(s["passers"] for s in scores), "windows": sum(s["windows"] for s in scores)}
 
 
 def accuracy() -> None:
-    seeds = _seeds()
-    kind = "none used for tuning" if seeds == SEEDS else "chosen with AGENT_SEEDS"
-    named = (f"{seeds[0]}-{seeds[-1]}" if seeds == tuple(range(seeds[0], seeds[-1] + 1))
-             else ", ".join(map(str, seeds)))
-    print(f"\nPresence accuracy: {len(seeds)} seeds per row (seeds {named}, {kind}), each seed "
-          f"{CROWD['walk_ins']} walk-ins, {CROWD['window_shoppers']} window shoppers (up to "
-          f"3 min), {CROWD['passers_by']} passers-by; phones ±10 dB. entrance = agent 3.5 m "
-          f"inside, over the basket stand beside the door, deep = agent on the ceiling "
-          f"mid-floor (9 m in), both = a visit found by either (first check-in of either)")
-    header = (f"{'engine':<14} {'noise':>5} {'loss':>5} {'precision':>9} {'recall':>7} "
+    seeds = _choice("AGENT_SEEDS", SEEDS, int)
+    sites = _choice("AGENT_SITES", tuple(simulator.SITES), str)
+    kind = "held out from tuning" if seeds == SEEDS else "chosen with AGENT_SEEDS"
+    print(f"\nPresence accuracy per site: {MINUTES:.0f} minutes of each site's own traffic, "
+          f"seeds {', '.join(map(str, seeds))} ({kind}); the engine was tuned on "
+          f"{TUNING_SITES}. ours = the default config learning from the hour's traffic; "
+          f"naive = median of 5 adverts >= {NAIVE_DBM:.0f} dBm, then still heard 30 s later; "
+          f"latency after the shopper crossed the door")
+    header = (f"{'site':<16} {'engine':<17} {'visits':>6} {'precision':>9} {'recall':>7} "
               f"{'p50 s':>6} {'p95 s':>6} {'passers in':>10} {'windows in':>10}")
     print(header)
     print("-" * len(header))
     totals: dict[str, list[dict[str, Any]]] = {}
-    rows: dict[tuple[str, float, float], list[dict[str, Any]]] = {}
-    for noise, loss in CONDITIONS:
+    for name in sites:
+        site = simulator.site_named(name)
+        rows: dict[str, list[dict[str, Any]]] = {}
         for seed in seeds:
-            scenario = simulator.Scenario(seed=seed, noise_db=noise, loss=loss, **CROWD)
-            for name, score in _run(scenario)[0].items():
-                rows.setdefault((name, noise, loss), []).append(score)
-                totals.setdefault(name, []).append(score)
+            for engine, score in run_site(site, seed).items():
+                rows.setdefault(engine, []).append(score)
+                totals.setdefault(engine, []).append(score)
+        for engine, scores in rows.items():
+            print(_line(name, engine, scores))
+    for engine, scores in totals.items():
+        print(_line("all sites", engine, scores))
 
-    def line(name: str, noise: str, loss: str, scores: list[dict[str, Any]]) -> str:
-        found = sum(s["found"] for s in scores)
-        false = sum(s["false"] for s in scores)
-        latencies = [x for s in scores for x in s["latencies"]]
-        return (f"{name:<14} {noise:>5} {loss:>5} {found / max(1, found + false):>9.3f} "
-                f"{found / sum(s['visits'] for s in scores):>7.3f} "
-                f"{_percentile(latencies, 0.5):>6.1f} {_percentile(latencies, 0.95):>6.1f} "
-                f"{sum(s['passers'] for s in scores):>10} {sum(s['windows'] for s in scores):>10}")
 
-    for name in totals:
-        for noise, loss in CONDITIONS:
-            print(line(name, f"{noise:.0f}", f"{loss:.2f}", rows[(name, noise, loss)]))
-        print(line(name, "all", "all", totals[name]))
-    print(NOTE)
+def _line(site: str, engine: str, scores: list[dict[str, Any]]) -> str:
+    m = summary(scores)
+    return (f"{site:<16} {engine:<17} {sum(s['visits'] for s in scores):>6} "
+            f"{m['precision']:>9.3f} {m['recall']:>7.3f} {m['p50']:>6.1f} {m['p95']:>6.1f} "
+            f"{m['passers']:>10} {m['windows']:>10}")
 
 
 def throughput() -> None:

@@ -1,0 +1,108 @@
+"""The simulator draws many stores: a library of named sites that spans what installers
+meet, random sites from the same ranges, and one's own store from a file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from beacon_agent import cli, simulator
+from rewards_protocol import trace
+from rewards_protocol.presence import WINDOW_SECONDS
+
+# The ranges of issue 13, each of which the library must reach at both ends.
+SPANS = {"agent_depth_m": (0.5, 5.0), "front_loss_db": (0.0, 12.0), "width_m": (8.0, 50.0),
+         "depth_m": (8.0, 50.0), "path_loss_exponent": (2.0, 3.0), "pause_share": (0.0, 0.8),
+         "loss": (0.1, 0.5), "noise_db": (2.0, 6.0)}
+
+
+@pytest.mark.parametrize("name, span", SPANS.items())
+def test_the_library_spans_every_range(name: str, span: tuple[float, float]) -> None:
+    values = [getattr(site, name) for site in simulator.SITES.values()]
+    assert min(values) <= span[0] and max(values) >= span[1]
+
+
+def test_random_sites_stay_within_the_ranges_and_differ() -> None:
+    sites = [simulator.random_site(n) for n in range(1, 41)]
+    for name, (low, high) in SPANS.items():
+        values = [getattr(site, name) for site in sites]
+        assert low <= min(values) and max(values) <= high
+        assert max(values) - min(values) > (high - low) / 2, name
+    assert any(site.deep_agent for site in sites) and not all(site.deep_agent for site in sites)
+    assert simulator.site_named("random-7") == simulator.random_site(7)
+
+
+def test_a_site_without_a_second_agent_has_no_trace_for_it() -> None:
+    with pytest.raises(ValueError, match="no deep agent"):
+        simulator.simulate(simulator.Scenario(site=simulator.SITES["bakery"], agent=simulator.DEEP))
+
+
+def _first_stop_s(person: simulator.Person) -> float:
+    """How long a walk-in first stands still after the door."""
+    after = [point for point in person.path if point[0] >= person.visits[0]["entered"]]
+    return next(t1 - t0 for (t0, *p0), (t1, *p1) in zip(after, after[1:], strict=False) if p0 == p1)
+
+
+@pytest.mark.parametrize("pause_share", [0.0, 1.0])
+def test_walk_ins_stop_at_the_entrance_only_where_they_pause(pause_share: float) -> None:
+    # The first stop is 3-40 s at the entrance, or minutes at a shelf (3-25 minutes over
+    # at most four shelves).
+    site = simulator.Site(pause_share=pause_share)
+    people = simulator.simulate(simulator.Scenario(seed=3, minutes=30, site=site)).people
+    stops = [_first_stop_s(p) for p in people if p.role == simulator.WALK_IN]
+    at_entrance = [s <= simulator.ENTRANCE_PAUSE_S[1] for s in stops]
+    assert stops and all(at_entrance) if pause_share else not any(at_entrance)
+
+
+def test_phones_rotate_at_the_boundary_by_their_own_clock_also_in_the_door() -> None:
+    simulation = simulator.simulate(simulator.Scenario(seed=5, minutes=60,
+                                                       site=simulator.SITES["corner-shop"]))
+    first_heard: dict[str, float] = {}
+    for advert in simulation.adverts:
+        first_heard.setdefault(advert.manufacturer_data[0xFFFF][2:].hex(), advert.t)
+    truth = simulation.truth()
+    offsets = []
+    for shopper in truth["shoppers"]:
+        for token in shopper["tokens"][1:]:  # every token after a phone's first
+            boundary = round(first_heard[token] / WINDOW_SECONDS) * WINDOW_SECONDS
+            offsets.append(first_heard[token] - boundary)
+    assert offsets and all(abs(o) <= simulator.PHONE_CLOCK_SKEW_S + 1.0 for o in offsets)
+    assert max(offsets) - min(offsets) > simulator.PHONE_CLOCK_SKEW_S  # clocks differ
+    in_the_door = [s for s in truth["shoppers"] if s["role"] == simulator.WALK_IN and any(
+        abs(s["visits"][0]["entered"] - first_heard[t]) < 10 for t in s["tokens"][1:])]
+    assert in_the_door, "some walk-in's phone rotates as it crosses the door"
+
+
+def test_simulate_a_named_site_and_ones_own_store(tmp_path: Path) -> None:
+    out, truth = tmp_path / "t.jsonl", tmp_path / "truth.json"
+    assert cli.main(["simulate", "--out", str(out), "--truth", str(truth), "--site",
+                     "boutique", "--minutes", "5"]) == 0
+    with out.open() as lines:
+        header, _ = trace.read(lines)
+    assert header is not None and header.agent["site"] == "boutique"
+    assert json.loads(truth.read_text())["scenario"]["site"]["front_loss_db"] == 12.0
+
+    own = tmp_path / "harbour-street.toml"
+    own.write_text('agent_depth_m = 2.0\nfront_loss_db = 9.0\npavement_m = [1.5, 3.0]\n'
+                   'deep_agent = [0.0, 10.0]\n')
+    assert cli.main(["simulate", "--out", str(out), "--truth", str(truth), "--site-file",
+                     str(own), "--minutes", "5", "--agent", "deep"]) == 0
+    scenario = json.loads(truth.read_text())["scenario"]
+    assert scenario["agent"] == "deep" and scenario["site"]["name"] == "harbour-street"
+    assert scenario["site"]["pavement_m"] == [1.5, 3.0]
+    as_json = tmp_path / "mall.json"
+    as_json.write_text(json.dumps({"front_loss_db": 0, "door_width_m": 8}))
+    assert simulator.load_site(as_json).door_width_m == 8.0
+
+
+def test_a_site_file_with_a_misspelt_setting_says_which(tmp_path: Path) -> None:
+    own = tmp_path / "shop.toml"
+    own.write_text("front_los_db = 9\n")
+    with pytest.raises(SystemExit, match="unknown site settings front_los_db"):
+        cli.main(["simulate", "--out", str(tmp_path / "t"), "--truth", str(tmp_path / "g"),
+                  "--site-file", str(own)])
+    with pytest.raises(SystemExit, match="no site named 'shoe-shop'"):
+        cli.main(["simulate", "--out", str(tmp_path / "t"), "--truth", str(tmp_path / "g"),
+                  "--site", "shoe-shop"])
