@@ -36,6 +36,8 @@ REGISTRY: dict[str, ErrorCode] = {
         ErrorCode("invalid_request", 400, "The request is not valid: fix the fields named in the details and send it again.", _ALL),
         ErrorCode("malformed_json", 400, "The request body is not valid JSON.", (ENGINEER,)),
         ErrorCode("body_too_large", 413, "The request is too large; send less data at once.", _ALL),
+        ErrorCode("url_too_long", 414, "The address is too long; send the data in the request body instead.", (ENGINEER,)),
+        ErrorCode("headers_too_large", 431, "The request headers are too large; send fewer or smaller headers (cookies).", (ENGINEER,)),
         ErrorCode("not_found", 404, "There is nothing at this address.", (ENGINEER,)),
         ErrorCode("method_not_allowed", 405, "This address does not accept that method.", (ENGINEER,)),
         ErrorCode("unsupported_media_type", 415, "Send the body as application/json.", (ENGINEER,)),
