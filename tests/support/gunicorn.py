@@ -4,6 +4,7 @@ as production: rewards_api/gunicorn_conf.py)."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -65,5 +66,5 @@ def gunicorn_host(env: dict[str, str], *, workers: int = 2,
             raise RuntimeError(f"gunicorn exited: {log_path.read_text()[-3000:]}")
         yield url
     finally:
-        process.terminate()
+        process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown: a test is over
         process.wait(timeout=30)
