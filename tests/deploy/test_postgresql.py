@@ -24,6 +24,11 @@ from tests.support import postgres
 from tests.support.shop import Shop, build_shop
 from tests.support.world import build_world
 
+# Starting PostgreSQL clusters, gunicorn hosts and nginx on a busy 2-core machine can take
+# a minute before the first test runs; the suite's 120 s per test is too tight for that.
+pytestmark = pytest.mark.timeout(300)
+
+
 SQL = Path(__file__).resolve().parents[2] / "deploy" / "postgresql"
 
 

@@ -20,6 +20,11 @@ from rewards_api.errors import REGISTRY
 from tests.support.gunicorn import free_port, gunicorn_host, wait_until
 from tests.support.proxy import SITE, STATIC, Proxy, nginx
 
+# Starting PostgreSQL clusters, gunicorn hosts and nginx on a busy 2-core machine can take
+# a minute before the first test runs; the suite's 120 s per test is too tight for that.
+pytestmark = pytest.mark.timeout(300)
+
+
 SECRETS = {"REWARDS_ENV": "production", "REWARDS_SECRET_KEY": "proxy-test-secret",
            "REWARDS_PRESENCE_KEYS": "0:" + "11" * 16, "REWARDS_PROXY_HOPS": "1"}
 

@@ -37,6 +37,11 @@ from tests.support.scan_shop import COFFEE, shopper_id, stock_products, walk_in
 from tests.support.shop import Shop, build_shop
 from tests.support.world import World, build_world
 
+# Starting PostgreSQL clusters, gunicorn hosts and nginx on a busy 2-core machine can take
+# a minute before the first test runs; the suite's 120 s per test is too tight for that.
+pytestmark = pytest.mark.timeout(300)
+
+
 SETTINGS = {"ENV": "production", "SECRET_KEY": "two-hosts-secret",
             "PRESENCE_KEYS": "3:" + "42" * 16, "PROXY_HOPS": 1}
 SCANNERS = 24  # shoppers in the scan burst
