@@ -123,9 +123,10 @@ def init_app(app: Flask) -> None:
     # Reports (dashboard, settlement) may read a streaming replica: seconds behind, and
     # their long scans stay off the primary that registers and agents write to.
     reports_url = app.config.get("REPORTS_DATABASE_URL")
-    reports_engine = make_engine(reports_url) if reports_url else engine
-    app.extensions["rewards_db_reports"] = sessionmaker(
-        bind=reports_engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+    if reports_url:
+        app.extensions["rewards_db_reports"] = sessionmaker(
+            bind=make_engine(reports_url).execution_options(isolation_level="AUTOCOMMIT"),
+            expire_on_commit=False)
     app.teardown_appcontext(_close_session)
 
 
@@ -146,7 +147,9 @@ def session() -> Session:
 
 def reports_session() -> Session:
     """A read-only session for reports: on ``REWARDS_REPORTS_DATABASE_URL`` when set (a
-    replica), else on the main database. Never write through it."""
+    replica), else the request's own session. Never write through it."""
+    if "rewards_db_reports" not in current_app.extensions:
+        return session()
     if "db_reports_session" not in g:
         g.db_reports_session = current_app.extensions["rewards_db_reports"]()
     return g.db_reports_session  # type: ignore[no-any-return]

@@ -27,7 +27,8 @@ def _app(primary: Path, reports: Path | None) -> Any:
 
 def _dispose(app: Any) -> None:
     for name in ("rewards_db", "rewards_db_reports"):
-        app.extensions[name].kw["bind"].dispose()
+        if name in app.extensions:
+            app.extensions[name].kw["bind"].dispose()
 
 
 @pytest.fixture
