@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import APIFlask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from rewards_api import api_docs, db, http_errors, observability, request_guard, settings
 from rewards_api.schemas import ErrorResponse
@@ -27,6 +28,9 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     }
 
     request_guard.init_app(app)
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     db.init_app(app)
     http_errors.init_app(app)
     observability.init_app(app)

@@ -123,6 +123,13 @@ def init_app(app: Flask) -> None:
     # ROLLBACK round trips (each statement sees committed data). A GET must not write.
     app.extensions["rewards_db_read"] = sessionmaker(
         bind=engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+    # Reports (dashboard, settlement) may read a streaming replica: seconds behind, and
+    # their long scans stay off the primary that registers and agents write to.
+    reports_url = app.config.get("REPORTS_DATABASE_URL")
+    if reports_url:
+        app.extensions["rewards_db_reports"] = sessionmaker(
+            bind=make_engine(reports_url).execution_options(isolation_level="AUTOCOMMIT"),
+            expire_on_commit=False)
     app.teardown_appcontext(_close_session)
 
 
@@ -141,10 +148,21 @@ def session() -> Session:
     return g.db_session  # type: ignore[no-any-return]
 
 
+def reports_session() -> Session:
+    """A read-only session for reports: on ``REWARDS_REPORTS_DATABASE_URL`` when set (a
+    replica), else the request's own session. Never write through it."""
+    if "rewards_db_reports" not in current_app.extensions:
+        return session()
+    if "db_reports_session" not in g:
+        g.db_reports_session = current_app.extensions["rewards_db_reports"]()
+    return g.db_reports_session  # type: ignore[no-any-return]
+
+
 def _close_session(_exc: BaseException | None) -> None:
-    s = g.pop("db_session", None)
-    if s is not None:
-        s.close()
+    for name in ("db_session", "db_reports_session"):
+        s = g.pop(name, None)
+        if s is not None:
+            s.close()
 
 
 @contextmanager

@@ -25,7 +25,7 @@ log = logging.getLogger("rewards_api.errors")
 
 _HTTP_CODES = {400: "invalid_request", 401: "unauthenticated", 403: "forbidden",
                404: "not_found", 405: "method_not_allowed", 413: "body_too_large",
-               415: "unsupported_media_type"}
+               414: "url_too_long", 415: "unsupported_media_type", 431: "headers_too_large"}
 
 
 # Statuses gunicorn answers by itself, before the app sees the request.

@@ -22,6 +22,11 @@ DEFAULTS: dict[str, Any] = {
     "IDEMPOTENCY_TTL_HOURS": 48,
     "HOLD_TTL_SECONDS": 300,
     "LOG_JSON": True,
+    # Reverse proxies in front of the app that set X-Forwarded-For/-Proto (nginx: 1).
+    # 0 trusts no such header: a client could claim any address.
+    "PROXY_HOPS": 0,
+    # Where the dashboard and reports read (a streaming replica); empty: DATABASE_URL.
+    "REPORTS_DATABASE_URL": "",
     # Walk-ins (PROTOCOLS.md sections 1-3).
     "BLE_COMPANY_ID": 0xFFFF,  # the SIG's test value; a deployment sets its own
     "AGENT_MAX_BODY_BYTES": 256 * 1024,  # a full batch of 500 events is about 150 KiB
@@ -59,7 +64,7 @@ SECRETS: dict[str, Any] = {
 }
 
 INT_SETTINGS = {"MAX_CONTENT_LENGTH", "SHOPPER_TOKEN_TTL_DAYS", "IDEMPOTENCY_TTL_HOURS",
-                "HOLD_TTL_SECONDS", "BLE_COMPANY_ID", "AGENT_MAX_BODY_BYTES",
+                "HOLD_TTL_SECONDS", "PROXY_HOPS", "BLE_COMPANY_ID", "AGENT_MAX_BODY_BYTES",
                 "SIGHTING_RETENTION_DAYS", "SIGHTING_MAX_AGE_HOURS", "VISIT_IDLE_MINUTES",
                 "MAX_TRAVEL_KMH", "SCAN_VISIT_WITHIN_SECONDS",
                 "SCAN_RATE_PER_MINUTE", "SIGN_IN_ATTEMPTS_PER_CLIENT",

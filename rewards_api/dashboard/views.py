@@ -40,7 +40,7 @@ def dashboard(store_id: int, query_data: dict[str, Any]) -> dict[str, Any]:
     redeemed per program, partner settlement, cashier adoption per register and
     cashier; and the store's agents' health."""
     store = _store(store_id)
-    return services.dashboard(db.session(), store, clock.now(), query_data["days"])
+    return services.dashboard(db.reports_session(), store, clock.now(), query_data["days"])
 
 
 @bp.get("/v1/admin/stores/<int:store_id>/charts/<chart>.svg")
@@ -53,5 +53,5 @@ def chart(store_id: int, chart: str, query_data: dict[str, Any]) -> Response:
     if chart not in charts.CHARTS:
         raise ApiError("not_found", f"Charts: {', '.join(charts.CHARTS)}.")
     store = _store(store_id)
-    figures = services.dashboard(db.session(), store, clock.now(), query_data["days"])
+    figures = services.dashboard(db.reports_session(), store, clock.now(), query_data["days"])
     return Response(charts.CHARTS[chart](figures), mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})

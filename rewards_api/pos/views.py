@@ -451,7 +451,7 @@ def settlement_report(query_data: dict[str, Any]) -> dict[str, Any]:
     start, end = query_data["from_"], query_data["to"]
     stores = _stores_for(query_data["store"])
     return {"from": start.isoformat(), "to": end.isoformat(),
-            "stores": settlement.totals(db.session(), stores, start, end)}
+            "stores": settlement.totals(db.reports_session(), stores, start, end)}
 
 
 @bp.get("/v1/admin/settlement/<store_code>.csv")
@@ -461,7 +461,7 @@ def settlement_report(query_data: dict[str, Any]) -> dict[str, Any]:
 def settlement_csv(store_code: str, query_data: dict[str, Any]) -> Response:
     """One store's settlement records as CSV, one row per checkout or return."""
     store = _stores_for(store_code)[0]
-    body = settlement.csv_text(db.session(), store, query_data["from_"], query_data["to"])
+    body = settlement.csv_text(db.reports_session(), store, query_data["from_"], query_data["to"])
     filename = f"settlement-{store.code}-{query_data['from_']}-{query_data['to']}.csv"
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -220,6 +220,9 @@ def award_walk_ins(s: Session, store: Store, visits: list[VisitState], *, actor:
     done: set[tuple[int, str | None]] = {
         (row.program_id, row.idempotency_key) for row in s.execute(
             select(LedgerEntry.program_id, LedgerEntry.idempotency_key).where(
+                # program_id first: the unique index (program_id, idempotency_key) then
+                # answers; on the key alone it is a scan of the whole ledger.
+                LedgerEntry.program_id.in_({rule.program_id for _, rule, _ in wanted}),
                 LedgerEntry.idempotency_key.in_({key for _, _, key in wanted})))}
     spent: dict[tuple[int, dt.date], int] = {}
     chosen = []
