@@ -1,7 +1,7 @@
 """sign-in on a new phone: throttle, e-mail codes, passkeys
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-02 07:40:08.764747
 """
 
@@ -11,7 +11,7 @@ import rewards_api.db
 
 
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

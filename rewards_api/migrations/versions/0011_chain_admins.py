@@ -2,7 +2,7 @@
 program); product codes stored in the checkout tables take their 14-digit GTIN form
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0009
 Create Date: 2026-12-02 07:40:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0011'
-down_revision = '0006'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """agents report the events the API refused and they set aside
 
 Revision ID: 0012
-Revises: 0006
+Revises: 0011
 Create Date: 2026-12-02 08:00:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0012'
-down_revision = '0006'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
