@@ -19,6 +19,8 @@ from apiflask.validators import NoneOf, Range
 from marshmallow import ValidationError, fields
 from marshmallow.validate import Validator
 
+from rewards_api.products import gtin
+
 # What a shop can mean: one place for the bounds of money, quantities and points in
 # requests. The largest basket (lines x quantity x unit price) is 2 x 10^12 minor units,
 # past 32 bits, so money and points columns are 64-bit.
@@ -48,8 +50,6 @@ class PlainText(Validator):
 def points_change(maximum: int) -> list[Validator]:
     """A change of points: not zero, at most ``maximum`` either way."""
     return [Range(-maximum, maximum), NoneOf([0], error="A change of 0 points changes nothing.")]
-
-from rewards_api.products import gtin
 
 
 class StrictSchema(Schema):

@@ -65,6 +65,10 @@ EXPECTED: dict[str, frozenset[str]] = {
     "GET /v1/stores": ANYONE,
     "POST /v1/shoppers": ANYONE,
     "POST /v1/shoppers/login": ANYONE,
+    "POST /v1/shoppers/sign-in-code": ANYONE,
+    "POST /v1/shoppers/sign-in": ANYONE,
+    "POST /v1/shoppers/passkey-options": ANYONE,
+    "POST /v1/shoppers/passkey-sign-in": ANYONE,
     "GET /v1/me": SHOPPERS,
     "PATCH /v1/me": SHOPPERS,
     "DELETE /v1/me": SHOPPERS,
@@ -76,6 +80,14 @@ EXPECTED: dict[str, frozenset[str]] = {
     "GET /v1/me/presence-tokens": SHOPPERS,
     "POST /v1/me/scans": SHOPPERS,
     "POST /v1/me/token": SHOPPERS,
+    "POST /v1/me/email": SHOPPERS,
+    "POST /v1/me/email/confirm": SHOPPERS,
+    "POST /v1/me/passkeys/options": SHOPPERS,
+    "POST /v1/me/passkeys": SHOPPERS,
+    "GET /v1/me/checkout": SHOPPERS,
+    # Only the shopper identified at the register answers for their checkout: every role
+    # here (the shoppers are others than Rosa) is refused on Rosa's open checkout.
+    "POST /v1/me/checkouts/<int:checkout_id>/consent": frozenset(),
     "GET /v1/agents/config": frozenset({AGENT}),
     "POST /v1/agents/heartbeat": frozenset({AGENT}),
     "POST /v1/agents/sightings": frozenset({AGENT}),
@@ -157,6 +169,8 @@ def _request(scene: Scene, route: str) -> tuple[str, Any]:
         "POST /v1/me/scans": ("/v1/me/scans", {"store_id": berlin, "code": COFFEE,
                                                "symbology": "ean13"}),
         "POST /v1/me/token": ("/v1/me/token", {}),
+        "POST /v1/me/checkouts/<int:checkout_id>/consent": (
+            f"/v1/me/checkouts/{scene.open_checkout}/consent", {"rewards": [], "agree": True}),
         "POST /v1/agents/heartbeat": ("/v1/agents/heartbeat", {
             "queue_depth": 0, "software_version": "1", "adverts_per_second": 1.0,
             "scanner_state": "scanning"}),
