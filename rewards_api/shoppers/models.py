@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rewards_api.db import Base, BigIntId, intpk, utcnow
@@ -13,6 +13,7 @@ from rewards_api.ledger.models import Account
 
 class Shopper(Base):
     __tablename__ = "shoppers"
+    __table_args__ = (Index("uq_shoppers_email", "email", unique=True),)
 
     id: Mapped[intpk]
     # Printed in the checkout QR (PROTOCOLS.md section 4): 10 base32 characters.
@@ -25,7 +26,7 @@ class Shopper(Base):
     display_name: Mapped[str] = mapped_column(String(100))
     phone: Mapped[str | None] = mapped_column(String(20), unique=True)
     # Verified by a code sent to it; signs the shopper in on a new phone. Lower case.
-    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254))
     # The staff assist view shows a shopper only if they asked for it (off by default).
     assist_opt_in: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -99,12 +99,15 @@ def problems(source: str) -> list[str]:
             target = table
             if target is None and name != "execute":
                 # op.create_index("ix", "table", ...), op.add_column("table", col), ...
-                strings = [a.value for a in node.args if isinstance(a, ast.Constant)
-                           and isinstance(a.value, str)]
                 table_arg = {"create_index": 1, "add_column": 0, "alter_column": 0,
                              "create_foreign_key": 1, "create_check_constraint": 1,
                              "create_unique_constraint": 1}.get(name)
-                target = strings[table_arg] if table_arg is not None and len(strings) > table_arg else None
+                if table_arg is None or len(node.args) <= table_arg:
+                    target = None
+                elif isinstance(node.args[table_arg], ast.Constant):
+                    target = str(node.args[table_arg].value)
+                else:  # the table is named at run time (a loop over tables): assume hot
+                    target = "a table named at run time"
             if name == "execute":
                 found.extend(_sql_problems(node))
             elif target is not None and target not in created:
@@ -114,14 +117,30 @@ def problems(source: str) -> list[str]:
         for child in ast.iter_child_nodes(node):
             visit(child, table)
 
-    for statement in upgrade.body:
-        visit(statement, None)
+    # upgrade() and the helpers it calls (every module-level function but downgrade).
+    for function in tree.body:
+        if isinstance(function, ast.FunctionDef) and function.name != "downgrade":
+            for statement in function.body:
+                visit(statement, None)
     return found
+
+
+# Migrations that break the rule, each with why it was acceptable. Keep this empty from
+# the first production install on: a change like these is then a new column filled in
+# batches, switched over in a later migration.
+EXCEPTIONS = {
+    "0007_bigint_points_and_money.py": "64-bit points and money (an ALTER TYPE rewrite) went "
+    "in before any chain ran in production, on tables that were still small",
+}
 
 
 @pytest.mark.parametrize("path", sorted(VERSIONS.glob("*.py")), ids=lambda p: p.name)
 def test_migration_keeps_hot_tables_unlocked(path: Path) -> None:
-    assert problems(path.read_text()) == []
+    found = problems(path.read_text())
+    if path.name in EXCEPTIONS:
+        assert found, f"{path.name} keeps the rule now: take it off EXCEPTIONS"
+    else:
+        assert found == []
 
 
 BAD = '''

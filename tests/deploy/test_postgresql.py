@@ -75,7 +75,7 @@ def _sell(shop: Shop, *, redeem: bool = True, **identify: Any) -> dict[str, Any]
     if redeem:
         applied = shop.post(f"/v1/pos/checkouts/{checkout['id']}/rewards")
         assert applied.status_code == 200, applied.get_json()
-    committed = shop.post(f"/v1/pos/checkouts/{checkout['id']}/commit")
+    committed = shop.commit(checkout["id"])
     assert committed.status_code == 200, committed.get_json()
     return dict(committed.get_json())
 

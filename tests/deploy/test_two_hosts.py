@@ -144,10 +144,11 @@ def test_a_checkout_moves_between_hosts(chain: Chain) -> None:
     path = f"/v1/pos/checkouts/{checkout}"
     applied = b.post(f"{path}/rewards", auth=shop.registers[0], json={})
     assert applied.status_code == 200, applied.get_json()
-    committed = a.post(f"{path}/commit", auth=shop.registers[0], json={}, key="commit-once")
+    agreed = {"shopper_agreed": [r["reward"] for r in applied.get_json()["applied"]]}
+    committed = a.post(f"{path}/commit", auth=shop.registers[0], json=agreed, key="commit-once")
     assert committed.status_code == 200, committed.get_json()
     # The register lost the answer and retries on the other host: the stored answer.
-    again = b.post(f"{path}/commit", auth=shop.registers[0], json={}, key="commit-once")
+    again = b.post(f"{path}/commit", auth=shop.registers[0], json=agreed, key="commit-once")
     assert again.status_code == 200
     assert again.response.headers.get("Idempotent-Replayed") == "true"
     assert again.get_json()["receipt"] == committed.get_json()["receipt"]

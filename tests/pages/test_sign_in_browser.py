@@ -38,7 +38,7 @@ def _sign_up_with_points(browser, site, api, world):
     assert "0 points" in page.locator(".balance", has_text="Partner Plus").inner_text()
     public_id = page.evaluate("JSON.parse(localStorage.getItem('rewards.shopper')).public_id")
     for program, amount in (("corner-points", 40), ("partner-plus", 15)):
-        given = api.post("/v1/admin/adjustments", auth=world.keys["manager"],
+        given = api.post("/v1/admin/adjustments", auth=world.keys["admin"],
                          json={"public_id": public_id, "program": program, "amount": amount,
                                "reason": "welcome bonus"})
         assert given.status_code == 201, given.get_json()

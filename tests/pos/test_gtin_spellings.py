@@ -43,7 +43,7 @@ def test_an_earn_rule_set_under_the_other_spelling_replaces_the_products_rule(sh
 
 def test_returns_match_the_bought_product_in_any_spelling(shop):
     checkout = shop.open().get_json()
-    assert shop.post(f"/v1/pos/checkouts/{checkout['id']}/commit").status_code == 200
+    assert shop.commit(checkout["id"]).status_code == 200
     back = shop.post(f"/v1/pos/checkouts/{checkout['id']}/returns",
                      json={"lines": [{"gtin": COFFEE.zfill(14), "quantity": 1}]})
     assert back.status_code == 201, back.get_json()

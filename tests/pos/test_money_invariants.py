@@ -64,7 +64,7 @@ def _card_checkout(shop: Shop, rewards: bool = False, paid: bool = False) -> int
         applied = shop.post(f"/v1/pos/checkouts/{checkout_id}/rewards")
         assert applied.status_code == 200 and applied.get_json()["applied"], applied.get_json()
     if paid:
-        assert shop.post(f"/v1/pos/checkouts/{checkout_id}/commit").status_code == 200
+        assert shop.commit(checkout_id).status_code == 200
     return checkout_id
 
 
@@ -73,7 +73,8 @@ def _prepare(shop: Shop, path: str) -> tuple[Any, ...]:
     before the race."""
     if path == "commit":
         target = _card_checkout(shop, rewards=True)
-        return target, f"/v1/pos/checkouts/{target}/commit", {}
+        return target, f"/v1/pos/checkouts/{target}/commit", {
+            "shopper_agreed": shop.agreed(target)}
     if path == "void":
         target = _card_checkout(shop, rewards=True)
         return target, f"/v1/pos/checkouts/{target}/void", {}

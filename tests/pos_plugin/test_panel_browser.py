@@ -20,6 +20,7 @@ from pos_plugin.labels import LABELS
 from pos_plugin.register import Register
 from pos_plugin.server import create_app
 from rewards_api.ledger.models import PURCHASE, REDEMPTION, RETURN
+from rewards_api.products import gtin
 from rewards_protocol.checkout_code import PRACTICE_CODE
 from tests.support.live import serve
 from tests.support.panel_flow import (
@@ -205,7 +206,7 @@ def test_a_return_by_the_sale_number_takes_back_the_points(shop, panel, browser_
 
     page.get_by_label(LABELS["return_sale"]).fill(sale_number)
     page.get_by_role("button", name=LABELS["find_sale"]).click()
-    coffee = page.locator(f'#return-lines input[data-gtin="{COFFEE}"]')
+    coffee = page.locator(f'#return-lines input[data-gtin="{gtin.normalize(COFFEE)}"]')  # answers carry GTIN-14
     expect(coffee).to_be_visible()
     coffee.fill("1")
     page.get_by_role("button", name=LABELS["return_items"]).click()

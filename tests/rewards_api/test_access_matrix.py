@@ -242,7 +242,7 @@ def scene(app: Any, api: Any, world: Any) -> Scene:
         agent_id = str(agent.id)
     shop = build_shop(app, api, world)
     paid = shop.open(code=None, membership_number="CM-1001").get_json()["id"]
-    assert shop.post(f"/v1/pos/checkouts/{paid}/commit").status_code == 200
+    assert shop.commit(paid).status_code == 200
     opened = shop.open().get_json()["id"]
     counter = itertools.count(1)
     return Scene(shop, other, opened, paid, agent_id, bytes.fromhex(secret), clock,

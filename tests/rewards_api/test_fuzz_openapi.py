@@ -96,7 +96,7 @@ class Caller:
             shop = build_shop(app, api, world)
             checkout_id = shop.open().get_json()["id"]
             if label.endswith("/returns"):  # only a committed sale takes returns
-                committed = shop.post(f"/v1/pos/checkouts/{checkout_id}/commit")
+                committed = shop.commit(checkout_id)
                 assert committed.status_code == 200, committed.get_json()
             self.real_ids["checkout_id"] = checkout_id
         clock = Clock(T0)

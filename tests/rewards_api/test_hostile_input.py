@@ -120,7 +120,7 @@ def test_the_largest_basket_commits_and_its_return_refunds_it(app, api, world):
     opened = shop.open(basket={"currency": "EUR", "lines": lines})
     assert opened.status_code == 201, opened.get_json()
     checkout_id = opened.get_json()["id"]
-    committed = shop.post(f"/v1/pos/checkouts/{checkout_id}/commit")
+    committed = shop.commit(checkout_id)
     assert committed.status_code == 200, committed.get_json()
     total = schemas.MAX_BASKET_LINES * schemas.MAX_QUANTITY * schemas.MAX_UNIT_PRICE_MINOR
     assert total > 2**31

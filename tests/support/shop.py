@@ -67,11 +67,14 @@ class Shop:
     def commit(self, checkout_id: int, register: int = 0, **kwargs: Any) -> Any:
         """Tender after the cashier asked the shopper and they agreed to the rewards
         applied now (the cashier's confirmation)."""
+        return self.post(f"/v1/pos/checkouts/{checkout_id}/commit", register,
+                         json={"shopper_agreed": self.agreed(checkout_id, register)}, **kwargs)
+
+    def agreed(self, checkout_id: int, register: int = 0) -> list[str]:
+        """The rewards applied to the checkout now: what the shopper agrees to."""
         view = self.api.get(f"/v1/pos/checkouts/{checkout_id}",
                             auth=self.registers[register]).get_json()
-        agreed = [a["reward"] for a in view["applied"]]
-        return self.post(f"/v1/pos/checkouts/{checkout_id}/commit", register,
-                         json={"shopper_agreed": agreed}, **kwargs)
+        return [a["reward"] for a in view["applied"]]
 
     def accounts(self) -> dict[str, Account]:
         """Fresh account rows by program code, checked against the ledger sums."""

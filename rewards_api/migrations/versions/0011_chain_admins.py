@@ -55,7 +55,10 @@ def _normalize_earn_rules():
 def upgrade() -> None:
     with op.batch_alter_table('staff_keys', schema=None) as batch_op:
         batch_op.add_column(sa.Column('chain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True))
-        batch_op.create_foreign_key(batch_op.f('fk_staff_keys_chain_id_chains'), 'chains', ['chain_id'], ['id'])
+        batch_op.create_foreign_key(batch_op.f('fk_staff_keys_chain_id_chains'), 'chains',
+                                    ['chain_id'], ['id'], postgresql_not_valid=True)
+    if op.get_bind().dialect.name == 'postgresql':  # checked under a lock writers pass
+        op.execute('ALTER TABLE staff_keys VALIDATE CONSTRAINT fk_staff_keys_chain_id_chains')
     _normalize_earn_rules()
     _rewrite('rewards', sa.column('product_gtin', sa.String), _gtin14)
     _rewrite('rewards', sa.column('eligible_gtins', sa.JSON), lambda codes: [_gtin14(c) for c in codes])

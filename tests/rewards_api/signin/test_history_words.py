@@ -14,7 +14,7 @@ def test_history_names_the_reward_the_purchase_and_the_store(app, api, world):
     applied = shop.post(f"/v1/pos/checkouts/{checkout}/rewards",
                         json={"rewards": ["partner-plus:chocolate-1-off"]})
     assert applied.status_code == 200, applied.get_json()
-    assert shop.post(f"/v1/pos/checkouts/{checkout}/commit").status_code == 200
+    assert shop.commit(checkout).status_code == 200
 
     entries = api.get("/v1/me/history", auth=shop.shopper["token"]).get_json()["entries"]
     by_kind = {e["kind"]: e for e in entries}
