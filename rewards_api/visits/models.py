@@ -16,7 +16,11 @@ IMPOSSIBLE_TRAVEL = "impossible_travel"
 
 class Visit(Base):
     __tablename__ = "visits"
-    __table_args__ = (Index("ix_visits_shopper_id_store_id_last_seen_at", "shopper_id", "store_id", "last_seen_at"),)
+    __table_args__ = (
+        Index("ix_visits_shopper_id_store_id_last_seen_at", "shopper_id", "store_id", "last_seen_at"),
+        # The dashboard's day: a store's visits by start time (bench scale).
+        Index("ix_visits_store_id_started_at", "store_id", "started_at"),
+    )
 
     id: Mapped[intpk]
     shopper_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("shoppers.id"))
