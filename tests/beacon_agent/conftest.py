@@ -8,7 +8,7 @@ import json
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -158,16 +158,3 @@ def agent_config_file(tmp_path: Path, stand_in_api: StandInApi) -> Path:
                        state_dir=tmp_path / "state")
     return path
 
-
-def wait_until(condition: Callable[[], Any], timeout: float = 20.0,
-               poll: threading.Event | None = None) -> Any:
-    """Poll ``condition`` until it is truthy (returned) or ``timeout`` passes (fail). The
-    pause between polls is a bounded wait on an event nobody sets, not a sleep."""
-    pause = poll or threading.Event()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        pause.wait(0.02)
-    raise AssertionError(f"condition not met within {timeout} s")

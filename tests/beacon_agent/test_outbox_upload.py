@@ -18,7 +18,8 @@ from beacon_agent.outbox import Outbox
 from beacon_agent.replay import replay
 from beacon_agent.upload import AgentApi, ApiUnavailable, Uploader
 from rewards_protocol.events import ENTER, EXIT, PresenceEvent
-from tests.beacon_agent.conftest import StandInApi, wait_until
+from tests.beacon_agent.conftest import StandInApi
+from tests.support.gunicorn import wait_until
 
 
 def event(n: int, kind: str = ENTER) -> PresenceEvent:
@@ -170,7 +171,7 @@ def test_heartbeat_and_remote_config_are_signed_requests(stand_in_api: StandInAp
     assert api.fetch_config()["store"] == "berlin-1"
     api.heartbeat(queue_depth=3, adverts_per_second=12.345, scanner_state="scanning",
                   software_version="0.1.0")
-    wait_until(lambda: stand_in_api.heartbeats)
+    wait_until(lambda: stand_in_api.heartbeats, "the heartbeat arriving", seconds=20)
     assert stand_in_api.heartbeats == [{"queue_depth": 3, "software_version": "0.1.0",
                                         "refused_events": 0, "last_refusal_code": None,
                                         "adverts_per_second": 12.35,

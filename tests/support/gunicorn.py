@@ -9,10 +9,12 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -25,13 +27,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until(condition: object, what: str, seconds: float = 60.0) -> None:
-    """Poll ``condition()`` until true, or fail naming ``what`` after ``seconds``."""
+def wait_until(condition: Callable[[], Any], what: str = "the condition",
+               seconds: float = 60.0) -> Any:
+    """Poll ``condition()`` until it is truthy (returned), or fail naming ``what`` after
+    ``seconds``. The pause between polls is a bounded wait on an event nobody sets, not
+    a sleep: what it waits for (a port, a file another process writes) sends no signal."""
+    pause = threading.Event()
     deadline = time.monotonic() + seconds
-    while not condition():  # type: ignore[operator]
+    while not (value := condition()):
         if time.monotonic() > deadline:
             raise TimeoutError(f"{what} within {seconds:.0f} s")
-        time.sleep(0.05)
+        pause.wait(0.02)
+    return value
 
 
 def answers(url: str, **kwargs: object) -> bool:
