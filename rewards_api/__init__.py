@@ -42,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     from rewards_api.agents.views import bp as agents_bp
     from rewards_api.assist.views import bp as assist_bp
     from rewards_api.dashboard.views import bp as dashboard_bp
+    from rewards_api.manage.views import bp as manage_bp
     from rewards_api.pages.views import bp as pages_bp
     from rewards_api.pos.views import bp as pos_bp
     from rewards_api.scans.views import bp as scans_bp
@@ -65,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     app.register_blueprint(stores_bp)
     app.register_blueprint(assist_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(manage_bp)
     app.register_blueprint(pages_bp)
     cli.init_app(app)
     return app

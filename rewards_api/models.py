@@ -7,6 +7,7 @@ from rewards_api.assist import models as assist  # noqa: F401
 from rewards_api.ledger import models as ledger  # noqa: F401
 from rewards_api.pos import models as pos  # noqa: F401
 from rewards_api.products import models as products  # noqa: F401
+from rewards_api.refusals import models as refusals  # noqa: F401
 from rewards_api.scans import models as scans  # noqa: F401
 from rewards_api.shoppers import models as shoppers  # noqa: F401
 from rewards_api.signin import models as signin  # noqa: F401

@@ -55,6 +55,14 @@ def period(store: Store, now: dt.datetime, days: int) -> Period:
     return Period(first, today, start, now)
 
 
+def between(store: Store, first: dt.date, last: dt.date) -> Period:
+    """The whole store-local days ``first`` to ``last`` (both included)."""
+    zone = ZoneInfo(store.timezone)
+    start = dt.datetime.combine(first, dt.time(), zone).astimezone(dt.UTC)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
+    return Period(first, last, start, end)
+
+
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 3) if whole else None
 

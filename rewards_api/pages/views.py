@@ -4,7 +4,12 @@ data themselves; their scripts call the JSON API with the visitor's own token or
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, render_template
+
+from rewards_api.errors import ApiError
+from rewards_api.manage.sections import COMING, SECTIONS, SLUGS, by_slug
 
 bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
                static_url_path="/assets")
@@ -16,8 +21,8 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
                            "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
 
-def _page(template: str) -> Response:
-    response = Response(render_template(template))
+def _page(template: str, **context: Any) -> Response:
+    response = Response(render_template(template, **context))
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -40,3 +45,33 @@ def dashboard() -> Response:
 def assist() -> Response:
     """The staff assist view for the shop floor (cashier or manager key)."""
     return _page("assist.html")
+
+
+# The back office's built pages: the template and its sign-in form's words.
+_MANAGE_PAGES = {
+    "chain": ("manage/chain.html", "Chain admin key", "Show the stores"),
+    "results": ("manage/results.html", "Manager or chain admin key", "Show the results"),
+    "shelf-tags": ("manage/shelf_tags.html", "Manager key", "Show the tags"),
+}
+
+
+def _manage(template: str, active: str, **context: Any) -> Response:
+    return _page(template, sections=SECTIONS, active=active, **context)
+
+
+@bp.get("/manage")
+def manage() -> Response:
+    """The back office's overview: its sections (a staff key signs in on each page)."""
+    return _manage("manage/home.html", "home", signs_in=False)
+
+
+@bp.get("/manage/<section>")
+def manage_section(section: str) -> Response:
+    """A back-office page; one not built yet says it is coming."""
+    if section not in SLUGS:
+        raise ApiError("not_found")
+    if section in COMING:
+        return _manage("manage/coming.html", section, signs_in=False, section=by_slug(section))
+    template, key_label, submit_label = _MANAGE_PAGES[section]
+    return _manage(template, section, signs_in=True, key_label=key_label,
+                   submit_label=submit_label)

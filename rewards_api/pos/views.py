@@ -23,6 +23,7 @@ from rewards_api.db import utcnow
 from rewards_api.idempotency import idempotent
 from rewards_api.pos import services, settlement
 from rewards_api.pos.models import REWARD_KINDS
+from rewards_api.refusals import services as refusals
 from rewards_api.schemas import (
     MAX_BASKET_LINES,
     MAX_QUANTITY,
@@ -277,6 +278,7 @@ def _identified_account(data: dict[str, Any]) -> list[str]:
 @bp.input(OpenIn)
 @bp.output(CheckoutOut, status_code=201)
 @bp.doc(security="BearerAuth")
+@refusals.recorded(lambda: (g.staff.store_id, None) if g.staff.store_id is not None else None)
 @throttled(_identified_account, failures=services.IDENTIFICATION_FAILURES)
 def open_checkout(json_data: dict[str, Any]) -> dict[str, Any]:
     """Identify the shopper (checkout code, phone or membership number) for a basket.

@@ -25,6 +25,7 @@ from rewards_api.errors import ApiError
 from rewards_api.idempotency import idempotent
 from rewards_api.observability import REJECTIONS
 from rewards_api.products import gtin
+from rewards_api.refusals import services as refusals
 from rewards_api.scans import decoder, services, shelf_tags
 from rewards_api.schemas import StrictSchema
 from rewards_api.staff import scope
@@ -103,6 +104,8 @@ class ScanProductsOut(StrictSchema):
 class ShelfTagsQuery(StrictSchema):
     format = String(load_default="pdf", validate=OneOf(["pdf", "png"]))
     page = Integer(load_default=1, validate=Range(min=1))
+    campaign = String(load_default=None, validate=Length(min=1, max=40),
+                      metadata={"description": "Only this campaign's products (its code)"})
 
 
 def _store(store_id: int) -> Store:
@@ -209,6 +212,7 @@ def _scan_input() -> tuple[int, list[str], dict[str, str] | None]:
 
 @bp.post("/v1/me/scans")
 @shopper_required
+@refusals.recorded(lambda: g.get("scan_target"))
 @rate_limited
 @idempotent
 @bp.output(ScanOut, status_code=201)
@@ -269,11 +273,14 @@ def scan_products(store_id: int) -> dict[str, Any]:
 @bp.input(ShelfTagsQuery, location="query")
 @bp.doc(security="BearerAuth", responses={200: "application/pdf, or image/png with X-Page-Count"})
 def shelf_tags_sheet(store_id: int, query_data: dict[str, Any]) -> Response:
-    """Printable shelf tags for today's campaign products (managers): a PDF of every
-    page, or one page as PNG (``format=png&page=N``; ``X-Page-Count`` says how many)."""
+    """Printable shelf tags for today's campaign products (managers), or one campaign's
+    (``campaign``): a PDF of every page, or one page as PNG (``format=png&page=N``;
+    ``X-Page-Count`` says how many)."""
     store = scope.require_store(g.staff, _store(store_id))
     tags: dict[str, shelf_tags.Tag] = {}
     for item in services.scan_products(db.session(), store, now(), None):
+        if query_data["campaign"] not in (None, item.campaign.code):
+            continue
         # One tag per product, showing all the points a scan of it earns.
         seen = tags.get(item.product.gtin)
         points = item.campaign.points + (seen.points if seen else 0)

@@ -92,23 +92,26 @@ const Api = (() => {
   }
 
   /* Staff pages: the key lives in sessionStorage (this tab only), the chosen store
-     beside it. ``show(key, storeId)`` draws the page; it runs on submit and, when the
-     tab already has a key, on load. */
+     beside it (pages without a store choice have no #store-select). ``show(key,
+     storeId)`` draws the page; it runs on submit and, when the tab already has a key,
+     on load. */
   async function staffAccess(show) {
     const KEY = "rewards.staff-key";
     const STORE = "rewards.staff-store";
     const form = document.getElementById("access-form");
     const keyInput = document.getElementById("staff-key");
     const select = document.getElementById("store-select");
-    const { stores } = await call("GET", "/v1/stores");
-    const remembered = Number(sessionStorage.getItem(STORE));
-    select.replaceChildren(...stores.map((store) =>
-      el("option", { value: store.id, selected: store.id === remembered, text: store.name })));
+    if (select) {
+      const { stores } = await call("GET", "/v1/stores");
+      const remembered = Number(sessionStorage.getItem(STORE));
+      select.replaceChildren(...stores.map((store) =>
+        el("option", { value: store.id, selected: store.id === remembered, text: store.name })));
+    }
     const run = async () => {
       try {
-        await show(keyInput.value.trim(), Number(select.value));
+        await show(keyInput.value.trim(), select ? Number(select.value) : null);
         sessionStorage.setItem(KEY, keyInput.value.trim());
-        sessionStorage.setItem(STORE, select.value);
+        if (select) sessionStorage.setItem(STORE, select.value);
         say("");
       } catch (error) {
         say(describe(error), "error");

@@ -1,0 +1,50 @@
+"""The back office's sections, in the order of its navigation: the one list the shell,
+its "coming" notice and the tests read. A section is built when its page exists; to add
+one, build its page under ``/manage/<slug>`` and set ``built=True`` here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MANAGER = "manager"
+CHAIN_ADMIN = "chain admin"
+
+
+@dataclass(frozen=True)
+class Section:
+    slug: str
+    title: str
+    summary: str
+    audience: tuple[str, ...]
+    built: bool
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("campaigns", "Campaigns", "Scan campaigns with their budget use and scans.",
+            (MANAGER, CHAIN_ADMIN), built=False),
+    Section("shelf-tags", "Shelf tags", "Printable tags for today's campaign products.",
+            (MANAGER, CHAIN_ADMIN), built=True),
+    Section("rewards", "Rewards", "The rewards of each program.", (MANAGER, CHAIN_ADMIN),
+            built=False),
+    Section("rules", "Rules", "Earn rules and walk-in rules, with a preview.",
+            (MANAGER, CHAIN_ADMIN), built=False),
+    Section("products", "Products", "The product list and its import.", (MANAGER, CHAIN_ADMIN),
+            built=False),
+    Section("people", "People and keys", "Staff keys and registers.", (MANAGER, CHAIN_ADMIN),
+            built=False),
+    Section("agents", "Agents", "Beacon agents: enrolment, tuning, calibration.",
+            (MANAGER, CHAIN_ADMIN), built=False),
+    Section("audit", "Audit log", "Who changed what, when.", (MANAGER, CHAIN_ADMIN),
+            built=False),
+    Section("chain", "Stores side by side", "Every store of the chain for a period.",
+            (CHAIN_ADMIN,), built=True),
+    Section("results", "Results", "The funnel from walk-in to checkout, against the "
+            "previous 4 weeks.", (MANAGER, CHAIN_ADMIN), built=True),
+)
+
+SLUGS = frozenset(section.slug for section in SECTIONS)
+COMING = frozenset(section.slug for section in SECTIONS if not section.built)
+
+
+def by_slug(slug: str) -> Section:
+    return next(section for section in SECTIONS if section.slug == slug)

@@ -1,0 +1,305 @@
+"""The chain view and the measured success of the program, and their CSV.
+
+Days are each store's own (its timezone), as on the store dashboard, whose rules this
+reuses: a walk-in is an unflagged visit, a scan is one award moment of a shopper
+(several campaigns may pay for it), cashier adoption is the share of sales with a
+reward within reach where the cashier applied rewards.
+
+The baseline of a figure is the 28 days before the period, scaled to the period's
+length: "what a period this long looked like over the previous 4 weeks".
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from rewards_api.dashboard import services as dashboard
+from rewards_api.ledger.models import SCAN, LedgerEntry
+from rewards_api.pos.models import COMMITTED, Checkout
+from rewards_api.products.models import Product
+from rewards_api.refusals import services as refusals
+from rewards_api.scans.models import ScanCampaign, ScanCampaignProduct, ScanCampaignStore
+from rewards_api.stores.models import Store
+from rewards_api.visits.models import Visit
+
+MAX_DAYS = 92
+BASELINE_DAYS = 28
+
+# The funnel's stages, in order, with what each counts. ``nearby`` has no source yet:
+# the agents report only the phones they decided walked in (PROTOCOLS.md section 3).
+STAGES: dict[str, str] = {
+    "nearby": "app shoppers nearby (not reported by the agents yet)",
+    "walk_ins": "walk-ins",
+    "scans": "scans that earned points",
+    "checkouts_with_app": "checkouts with the app",
+    "checkouts_with_rewards": "checkouts with rewards",
+}
+CAMPAIGN_STAGES: dict[str, str] = {
+    "walk_ins": "walk-ins while it ran",
+    "scans": "scans that earned its points",
+    "scanning_shoppers": "shoppers who scanned",
+    "checkouts_with_rewards": "of them, checked out with rewards",
+}
+
+
+@dataclass(frozen=True)
+class Span:
+    """The chosen store-local days and the 28 days before them, for one store."""
+
+    period: dashboard.Period
+    baseline: dashboard.Period
+
+    @property
+    def scale(self) -> float:
+        return len(self.period.days) / BASELINE_DAYS
+
+
+def span(store: Store, first: dt.date, last: dt.date) -> Span:
+    before = first - dt.timedelta(days=1)
+    return Span(dashboard.between(store, first, last),
+                dashboard.between(store, before - dt.timedelta(days=BASELINE_DAYS - 1), before))
+
+
+def _agents_needing_attention(agents: list[dict[str, Any]]) -> int:
+    """Agents whose heartbeats stopped or that set events aside the API refused."""
+    return sum(not a["healthy"] or bool(a["refused_events"]) for a in agents)
+
+
+def chain_store(s: Session, store: Store, first: dt.date, last: dt.date,
+                now: dt.datetime) -> dict[str, Any]:
+    """One store's line of the chain view."""
+    p = dashboard.between(store, first, last)
+    visits = dashboard.walk_ins(s, store, p)
+    earned = dashboard.points(s, store, p)
+    adoption = dashboard.adoption(s, store, p)
+    agents = dashboard.agent_health(s, store, now)
+    return {
+        "store": store.code, "name": store.name, "timezone": store.timezone,
+        "walk_ins": visits["walk_ins"],
+        "scans": earned["scans"],
+        "scans_per_visit": (round(earned["scans"] / visits["walk_ins"], 2)
+                            if visits["walk_ins"] else None),
+        "redemptions": sum(p["redemptions"] for p in earned["programs"]),
+        "checkouts_with_app": adoption["identified"],
+        "cashier_adoption": adoption["share"],
+        "agents": len(agents),
+        "agents_needing_attention": _agents_needing_attention(agents),
+    }
+
+
+def chain(s: Session, stores: list[Store], first: dt.date, last: dt.date,
+          now: dt.datetime) -> dict[str, Any]:
+    """Every store side by side for the store-local days ``first`` to ``last``."""
+    return {"from": first.isoformat(), "to": last.isoformat(), "as_of": now.isoformat(),
+            "stores": [chain_store(s, store, first, last, now) for store in stores]}
+
+
+CHAIN_CSV_COLUMNS = ["store", "name", "from", "to", "walk_ins", "scans", "scans_per_visit",
+                     "redemptions", "checkouts_with_app", "cashier_adoption", "agents",
+                     "agents_needing_attention"]
+
+
+def _csv(header: list[str], rows: list[list[Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows([["" if cell is None else cell for cell in row] for row in rows])
+    return out.getvalue()
+
+
+def chain_csv(view: dict[str, Any]) -> str:
+    """The chain view as CSV: a header line, then one line per store."""
+    return _csv(CHAIN_CSV_COLUMNS, [
+        [row["store"], row["name"], view["from"], view["to"], row["walk_ins"], row["scans"],
+         row["scans_per_visit"], row["redemptions"], row["checkouts_with_app"],
+         row["cashier_adoption"], row["agents"], row["agents_needing_attention"]]
+        for row in view["stores"]])
+
+
+# --- measured success -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Campaign:
+    id: int
+    code: str
+    name: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    gtins: frozenset[str]
+
+
+def _campaigns_at(s: Session, store: Store, start: dt.datetime, end: dt.datetime
+                  ) -> list[_Campaign]:
+    """Scan campaigns that ran at the store at some time in [start, end)."""
+    listed = select(ScanCampaignStore.campaign_id).where(ScanCampaignStore.store_id == store.id)
+    rows = s.execute(
+        select(ScanCampaign.id, ScanCampaign.code, ScanCampaign.name, ScanCampaign.starts_at,
+               ScanCampaign.ends_at, Product.gtin)
+        .join(ScanCampaignProduct, ScanCampaignProduct.campaign_id == ScanCampaign.id)
+        .join(Product, Product.id == ScanCampaignProduct.product_id)
+        .where(ScanCampaign.starts_at < end, ScanCampaign.ends_at > start,
+               or_(ScanCampaign.chain_id == store.chain_id, ScanCampaign.id.in_(listed)))
+        .order_by(ScanCampaign.starts_at, ScanCampaign.code)).all()
+    gtins: dict[int, set[str]] = defaultdict(set)
+    heads: dict[int, Any] = {}
+    for row in rows:
+        heads.setdefault(row.id, row)
+        gtins[row.id].add(row.gtin)
+    return [_Campaign(row.id, row.code, row.name, row.starts_at, row.ends_at,
+                      frozenset(gtins[row.id])) for row in heads.values()]
+
+
+@dataclass
+class _Facts:
+    """What happened at a store in [baseline start, period end), one query per table."""
+
+    walk_ins: list[dt.datetime]
+    # (campaign code, shopper actor, at) of each scan entry that earned points
+    scans: list[tuple[str, str, dt.datetime]]
+    # (shopper id, committed at, rewards applied) of each real committed sale
+    checkouts: list[tuple[int | None, dt.datetime, bool]]
+    refusals: list[tuple[str, str | None, dt.datetime]]
+
+
+def _facts(s: Session, store: Store, start: dt.datetime, end: dt.datetime) -> _Facts:
+    walk_ins = list(s.scalars(select(Visit.started_at).where(
+        Visit.store_id == store.id, Visit.started_at >= start, Visit.started_at < end,
+        Visit.flag.is_(None))))
+    scans = [(reference.split(":")[1] if reference.count(":") >= 2 else "", actor, at)
+             for reference, actor, at in s.execute(
+                 select(LedgerEntry.reference, LedgerEntry.actor, LedgerEntry.created_at)
+                 .where(LedgerEntry.store_id == store.id, LedgerEntry.created_at >= start,
+                        LedgerEntry.created_at < end, LedgerEntry.kind == SCAN,
+                        LedgerEntry.amount > 0))]
+    checkouts = [(row.shopper_id, row.committed_at, bool(row.rewards_applied))
+                 for row in s.execute(
+                     select(Checkout.shopper_id, Checkout.committed_at, Checkout.rewards_applied)
+                     .where(Checkout.store_id == store.id, Checkout.status == COMMITTED,
+                            Checkout.training.is_(False), Checkout.committed_at >= start,
+                            Checkout.committed_at < end))]
+    return _Facts(walk_ins, scans, checkouts,
+                  refusals.between(s, store.id, start, end))
+
+
+def _within(at: dt.datetime, p: dashboard.Period) -> bool:
+    return p.start <= at < p.end
+
+
+def _figure(value: int | None, baseline: int | None, scale: float) -> dict[str, Any]:
+    """A figure beside its baseline (scaled to the period) and the change in percent."""
+    if value is None or baseline is None:
+        return {"value": value, "baseline": None, "change": None}
+    expected = round(baseline * scale, 2)
+    return {"value": value, "baseline": expected,
+            "change": round((value - expected) / expected, 3) if expected else None}
+
+
+def _store_counts(facts: _Facts, p: dashboard.Period) -> dict[str, Any]:
+    scans = {(actor, at) for _, actor, at in facts.scans if _within(at, p)}
+    sales = [c for c in facts.checkouts if _within(c[1], p)]
+    return {"nearby": None,
+            "walk_ins": sum(_within(at, p) for at in facts.walk_ins),
+            "scans": len(scans),
+            "checkouts_with_app": len(sales),
+            "checkouts_with_rewards": sum(applied for _, _, applied in sales)}
+
+
+def _campaign_counts(facts: _Facts, campaign: _Campaign, p: dashboard.Period) -> dict[str, Any]:
+    start, end = max(p.start, campaign.starts_at), min(p.end, campaign.ends_at)
+    first_scan: dict[str, dt.datetime] = {}
+    scans = 0
+    for code, actor, at in facts.scans:
+        if code == campaign.code and start <= at < end:
+            scans += 1
+            first_scan[actor] = min(at, first_scan.get(actor, at))
+    # A scanning shopper who later paid with rewards at this store in the period.
+    rewarded = {f"shopper:{shopper_id}" for shopper_id, at, applied in facts.checkouts
+                if applied and _within(at, p)
+                and at >= first_scan.get(f"shopper:{shopper_id}", p.end)}
+    return {"walk_ins": sum(start <= at < end for at in facts.walk_ins),
+            "scans": scans, "scanning_shoppers": len(first_scan),
+            "checkouts_with_rewards": len(rewarded)}
+
+
+def _refusal_counts(refused: list[tuple[str, str | None, dt.datetime]], p: dashboard.Period,
+                    gtins: frozenset[str] | None = None) -> Counter[str]:
+    return Counter(code for code, gtin, at in refused
+                   if _within(at, p) and (gtins is None or gtin in gtins))
+
+
+def _refusal_figures(period: Counter[str], baseline: Counter[str], scale: float
+                     ) -> list[dict[str, Any]]:
+    return [{"code": code, "label": label, **_figure(period[code], baseline[code], scale)}
+            for code, label in refusals.FUNNEL_REFUSALS.items()]
+
+
+def results_store(s: Session, store: Store, first: dt.date, last: dt.date,
+                  now: dt.datetime) -> dict[str, Any]:
+    """One store's funnel, its refusals and its campaigns' funnels, against the baseline."""
+    sp = span(store, first, last)
+    facts = _facts(s, store, sp.baseline.start, sp.period.end)
+    now_counts, then_counts = _store_counts(facts, sp.period), _store_counts(facts, sp.baseline)
+    campaigns = []
+    for campaign in _campaigns_at(s, store, sp.period.start, sp.period.end):
+        here, before = (_campaign_counts(facts, campaign, sp.period),
+                        _campaign_counts(facts, campaign, sp.baseline))
+        ran_before = campaign.starts_at < sp.baseline.end
+        campaigns.append({
+            "campaign": campaign.code, "name": campaign.name,
+            "starts_at": campaign.starts_at.isoformat(), "ends_at": campaign.ends_at.isoformat(),
+            "funnel": {stage: _figure(here[stage], before[stage] if ran_before else None,
+                                      sp.scale) for stage in CAMPAIGN_STAGES},
+            "refusals": _refusal_figures(
+                _refusal_counts(facts.refusals, sp.period, campaign.gtins),
+                _refusal_counts(facts.refusals, sp.baseline, campaign.gtins), sp.scale),
+        })
+    return {
+        "store": store.code, "name": store.name, "timezone": store.timezone,
+        "baseline_from": sp.baseline.first_day.isoformat(),
+        "baseline_to": sp.baseline.last_day.isoformat(),
+        "funnel": {stage: _figure(now_counts[stage], then_counts[stage], sp.scale)
+                   for stage in STAGES},
+        "refusals": _refusal_figures(_refusal_counts(facts.refusals, sp.period),
+                                     _refusal_counts(facts.refusals, sp.baseline), sp.scale),
+        "campaigns": campaigns,
+    }
+
+
+def results(s: Session, stores: list[Store], first: dt.date, last: dt.date,
+            now: dt.datetime) -> dict[str, Any]:
+    """The measured success of every store in ``stores`` for the days ``first`` to ``last``."""
+    return {"from": first.isoformat(), "to": last.isoformat(), "as_of": now.isoformat(),
+            "baseline_days": BASELINE_DAYS, "stages": STAGES, "campaign_stages": CAMPAIGN_STAGES,
+            "stores": [results_store(s, store, first, last, now) for store in stores]}
+
+
+RESULTS_CSV_COLUMNS = ["store", "campaign", "figure", "from", "to", "value", "baseline_from",
+                       "baseline_to", "baseline", "change"]
+
+
+def _figure_lines(store: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """``(campaign, figure, figure's values)`` of a store: its own, then each campaign's."""
+    lines = [("", stage, f) for stage, f in store["funnel"].items()]
+    lines += [("", f"refused:{r['code']}", r) for r in store["refusals"]]
+    for c in store["campaigns"]:
+        lines += [(c["campaign"], stage, f) for stage, f in c["funnel"].items()]
+        lines += [(c["campaign"], f"refused:{r['code']}", r) for r in c["refusals"]]
+    return lines
+
+
+def results_csv(view: dict[str, Any]) -> str:
+    """The results as CSV, one figure a line: the store's funnel and refusals (campaign
+    empty), then each campaign's."""
+    return _csv(RESULTS_CSV_COLUMNS, [
+        [store["store"], campaign, figure, view["from"], view["to"], f["value"],
+         store["baseline_from"], store["baseline_to"], f["baseline"], f["change"]]
+        for store in view["stores"] for campaign, figure, f in _figure_lines(store)])

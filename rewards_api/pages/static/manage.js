@@ -1,0 +1,143 @@
+/* The back office's pages (/manage/...): each draws its report from the JSON API with
+   the staff key of this tab. Which page this is: #board's data-page. */
+"use strict";
+
+(() => {
+  const { call, el, staffAccess } = Api;
+  const $ = (id) => document.getElementById(id);
+  const board = $("board");
+  if (!board) return; // the overview and the "coming" pages sign in nowhere
+
+  const dash = "–";
+  const show = (value, suffix = "") => (value === null || value === undefined ? dash : `${value}${suffix}`);
+  const percent = (share) => (share === null || share === undefined ? dash : `${Math.round(share * 100)} %`);
+  const change = (c) => (c === null || c === undefined ? dash : `${c > 0 ? "+" : ""}${Math.round(c * 100)} %`);
+
+  /* A table; headings ending in "#" are numbers (right-aligned). Cells are text or
+     {text, class}. */
+  function table(caption, headings, rows) {
+    const numeric = headings.map((h) => h.endsWith("#"));
+    return el("table", {},
+      el("caption", { class: "visually-hidden", text: caption }),
+      el("thead", {}, el("tr", {}, ...headings.map((h, i) =>
+        el("th", { scope: "col", class: numeric[i] ? "num" : null, text: h.replace(/#$/, "") })))),
+      el("tbody", {}, ...(rows.length ? rows : [[{ text: "Nothing yet" }]]).map((row) =>
+        el("tr", {}, ...row.map((cell, i) => el(i === 0 ? "th" : "td", {
+          scope: i === 0 ? "row" : null,
+          class: [numeric[i] ? "num" : "", (cell && cell.class) || ""].join(" ").trim() || null,
+          text: cell && cell.text !== undefined ? cell.text : String(cell) }))))));
+  }
+
+  function period() {
+    const query = new URLSearchParams();
+    if ($("from").value) query.set("from", $("from").value);
+    if ($("to").value) query.set("to", $("to").value);
+    return query.toString();
+  }
+
+  /* A CSV needs the key, so it is fetched and handed to the browser as a download. */
+  async function download(key, path, fallbackName) {
+    const response = await fetch(path, { headers: { Authorization: "Bearer " + key }, credentials: "omit" });
+    if (!response.ok) {
+      const answer = await response.json().catch(() => ({}));
+      throw new Error((answer.error && answer.error.message) || "The CSV could not be made.");
+    }
+    const disposition = response.headers.get("Content-Disposition") || "";
+    const name = (disposition.match(/filename="([^"]+)"/) || [])[1] || fallbackName;
+    const link = el("a", { href: URL.createObjectURL(await response.blob()), download: name });
+    document.body.append(link);
+    link.click();
+    link.remove();
+  }
+
+  function onDownload(key, path, name) {
+    $("download-csv").onclick = () => download(key, path, name)
+      .then(() => Api.say("The CSV is downloaded."))
+      .catch((e) => Api.say(e.message, "error"));
+  }
+
+  async function chain(key) {
+    const query = period();
+    const view = await call("GET", `/v1/admin/chain?${query}`, { auth: key });
+    $("as-of").textContent = `Store-local days ${view.from} to ${view.to} · figures as of ${new Date(view.as_of).toLocaleString()}`;
+    $("chain-table").replaceChildren(table("Every store side by side",
+      ["Store", "Walk-ins#", "Scans#", "Scans per visit#", "Redemptions#", "Checkouts with the app#",
+        "Cashier adoption#", "Agents needing attention#"],
+      view.stores.map((s) => [s.name, s.walk_ins, s.scans, show(s.scans_per_visit), s.redemptions,
+        s.checkouts_with_app,
+        { text: percent(s.cashier_adoption), class: s.cashier_adoption !== null && s.cashier_adoption < 0.5 ? "bad" : "" },
+        { text: `${s.agents_needing_attention} of ${s.agents}`, class: s.agents_needing_attention ? "bad" : "good" }])));
+    onDownload(key, `/v1/admin/chain.csv?${query}`, "chain.csv");
+  }
+
+  function figureRow(label, f) {
+    const worse = f.change !== null && f.change < -0.2;
+    return [label, show(f.value), show(f.baseline), { text: change(f.change), class: worse ? "bad" : "" }];
+  }
+
+  function refusalRows(refusals) {
+    return refusals.filter((r) => r.value || r.baseline)
+      .map((r) => figureRow(`${r.label} (${r.code})`, r));
+  }
+
+  function storeResults(store, stages, campaignStages) {
+    const funnel = Object.entries(stages).map(([stage, label]) => figureRow(label, store.funnel[stage]));
+    const section = el("section", { class: "card", "data-store": store.store },
+      el("h3", { text: store.name }),
+      el("p", { class: "hint", text: `Baseline: ${store.baseline_from} to ${store.baseline_to} (store time, ${store.timezone})` }),
+      el("h4", { text: "From walk-in to checkout" }),
+      el("div", { class: "scroll funnel" }, table(`Funnel of ${store.name}`, ["Stage", "This period#", "Baseline#", "Change#"], funnel)),
+      el("h4", { text: "Where shoppers fail" }),
+      el("div", { class: "scroll refusals" }, table(`Refusals at ${store.name}`, ["Refused because", "This period#", "Baseline#", "Change#"],
+        refusalRows(store.refusals))));
+    for (const c of store.campaigns) {
+      section.append(
+        el("h4", { text: `Campaign: ${c.name}` }),
+        el("div", { class: "scroll campaign", "data-campaign": c.campaign }, table(`Campaign ${c.name}`,
+          ["Stage", "This period#", "Baseline#", "Change#"],
+          [...Object.entries(campaignStages).map(([stage, label]) => figureRow(label, c.funnel[stage])),
+            ...refusalRows(c.refusals)])));
+    }
+    return section;
+  }
+
+  async function results(key) {
+    const query = period();
+    const view = await call("GET", `/v1/admin/results?${query}`, { auth: key });
+    $("as-of").textContent = `Store-local days ${view.from} to ${view.to} · figures as of ${new Date(view.as_of).toLocaleString()}`;
+    $("stores").replaceChildren(...view.stores.map((s) => storeResults(s, view.stages, view.campaign_stages)));
+    onDownload(key, `/v1/admin/results.csv?${query}`, "results.csv");
+  }
+
+  async function shelfTags(key, storeId) {
+    const select = $("campaign-select");
+    const chosen = select.value;
+    const { products } = await call("GET", `/v1/stores/${storeId}/scan-products`, { auth: key });
+    const campaigns = new Map(products.map((p) => [p.campaign, p.campaign_name]));
+    select.replaceChildren(el("option", { value: "", text: "Every campaign running today" }),
+      ...[...campaigns].map(([code, name]) => el("option", { value: code, selected: code === chosen, text: name })));
+    const pages = [];
+    let count = 1;
+    for (let page = 1; page <= count; page += 1) {
+      const query = new URLSearchParams({ format: "png", page });
+      if (select.value) query.set("campaign", select.value);
+      const response = await fetch(`/v1/stores/${storeId}/shelf-tags?${query}`,
+        { headers: { Authorization: "Bearer " + key }, credentials: "omit" });
+      if (!response.ok) {
+        const answer = await response.json().catch(() => ({}));
+        throw new Error((answer.error && answer.error.message) || "The shelf tags could not be made.");
+      }
+      count = Number(response.headers.get("X-Page-Count")) || 1;
+      pages.push(el("img", { src: URL.createObjectURL(await response.blob()), class: "tag-page",
+        alt: `Shelf tags, page ${page} of ${count}` }));
+    }
+    $("tag-pages").replaceChildren(...pages);
+    $("print-tags").onclick = () => window.print();
+  }
+
+  const pages = { chain, results, "shelf-tags": shelfTags };
+  staffAccess(async (key, storeId) => {
+    await pages[board.dataset.page](key, storeId);
+    board.hidden = false;
+  });
+})();

@@ -1,0 +1,232 @@
+"""The back office's reports on both backends: the chain view and the measured success
+(figures on the seeded store day, refusals recorded where shoppers meet them, the
+baseline of the previous 4 weeks), who may see them, and their CSV."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import time
+
+import pytest
+from sqlalchemy import select
+
+from rewards_api import db
+from rewards_api.pos.models import COMMITTED, Checkout
+from rewards_api.products.models import Product
+from rewards_api.refusals import services as refusals
+from rewards_api.refusals.models import Refusal
+from rewards_api.scans import services as scans
+from rewards_api.shoppers.models import Shopper
+from rewards_api.shoppers.services import checkout_totp, program_by_code
+from rewards_api.staff.models import StaffKey
+from rewards_api.stores.models import Store
+from rewards_api.visits.models import Visit
+from tests.pages.store_day import COFFEE, NOW, local
+from tests.support.world import build_other_chain, staff_key
+
+WEEK = "from=2026-11-17&to=2026-11-23"
+TODAY = "from=2026-11-23&to=2026-11-23"
+
+
+@pytest.fixture
+def results_day(app, api, world, day):
+    """The store day, plus: the coffee-week campaign the day's scan paid in (running
+    since 10 days), Cem paying with rewards after his scan, four walk-ins and two
+    refusals in the 4 weeks before, a scan refused through the API (Ana left the store
+    hours ago) and an expired checkout code at Berlin's register."""
+    with app.app_context():
+        s = db.session()
+        berlin = s.get(Store, world.store_ids[0])
+        coffee = s.scalars(select(Product).where(Product.gtin == COFFEE)).one()
+        scans.create_campaign(
+            s, code="coffee-week", name="Coffee week", program=program_by_code(s, "corner-points"),
+            points=25, starts_at=NOW - dt.timedelta(days=10), ends_at=NOW + dt.timedelta(days=5),
+            products=[coffee], stores=[berlin], chain=None)
+        register = s.scalars(select(StaffKey).where(StaffKey.label == "Register 1")).one()
+        s.add(Checkout(store_id=berlin.id, staff_key_id=register.id, cashier="Ana K.",
+                       shopper_id=day.shopper_ids["Cem"], identified_by="code", training=False,
+                       status=COMMITTED, currency="EUR", basket=[], applied=[],
+                       rewards_offered=True, rewards_applied=True,
+                       created_at=NOW - dt.timedelta(minutes=2), committed_at=NOW - dt.timedelta(minutes=2)))
+        for days_ago in (10, 12, 14, 20):
+            start = NOW - dt.timedelta(days=days_ago) + dt.timedelta(hours=1)
+            s.add(Visit(shopper_id=day.shopper_ids["Bo"], store_id=berlin.id, started_at=start,
+                        last_seen_at=start + dt.timedelta(minutes=15)))
+        for _ in range(2):
+            refusals.record(s, berlin.id, "not_in_store", COFFEE, NOW - dt.timedelta(days=15))
+        ana = s.get(Shopper, day.shopper_ids["Ana"])
+        secret = ana.checkout_secret
+        public_id = ana.public_id
+        s.commit()
+    refused = api.post("/v1/me/scans", auth=day.tokens["Ana"],
+                       json={"store_id": world.store_ids[0], "code": COFFEE[1:], "symbology": "ean13"})
+    assert refused.get_json()["error"]["code"] == "not_in_store"
+    old_code = checkout_totp(secret).at(time.time() - 90)  # three 30 s steps ago
+    expired = api.post("/v1/pos/checkouts", auth=world.keys["cashier"], json={
+        "code": f"RWD1:{public_id}:{old_code}", "cashier": "Ana K.",
+        "basket": {"currency": "EUR", "lines": [{"gtin": COFFEE, "quantity": 1, "unit_price_minor": 500}]}})
+    assert expired.get_json()["error"]["code"] == "checkout_code_expired"
+    return day
+
+
+def _chain(api, key, query=TODAY):
+    response = api.get(f"/v1/admin/chain?{query}", auth=key)
+    assert response.status_code == 200, response.get_json()
+    return {row["store"]: row for row in response.get_json()["stores"]}
+
+
+def test_chain_view_puts_every_store_side_by_side(api, world, results_day):
+    stores = _chain(api, world.keys["admin"])
+    berlin, munich = stores["berlin-1"], stores["munich-1"]
+    assert (berlin["walk_ins"], berlin["scans"], berlin["scans_per_visit"]) == (3, 1, 0.33)
+    assert berlin["redemptions"] == 1
+    # Five real sales identified the shopper (training and voided apart); of the four
+    # with a reward within reach, the cashier applied rewards in three.
+    assert (berlin["checkouts_with_app"], berlin["cashier_adoption"]) == (5, 0.75)
+    # The back door stopped its heartbeats and set refused events aside.
+    assert (berlin["agents"], berlin["agents_needing_attention"]) == (2, 1)
+    assert (munich["walk_ins"], munich["scans_per_visit"], munich["cashier_adoption"]) == (1, 0.0, None)
+    assert _chain(api, world.keys["admin"], WEEK)["berlin-1"]["walk_ins"] == 4  # and yesterday's
+
+
+def test_chain_view_is_for_chain_admins_of_that_chain_only(app, api, world, results_day):
+    with app.app_context():
+        other = build_other_chain(world)
+        db.session().commit()
+    for key in (world.keys["manager"], world.keys["cashier"]):
+        refused = api.get(f"/v1/admin/chain?{TODAY}", auth=key)
+        assert refused.status_code == 403
+        assert refused.get_json()["error"]["code"] == "forbidden"
+    # A chain admin sees their chain's stores and never another chain's.
+    assert sorted(_chain(api, world.keys["chain_admin"])) == ["berlin-1", "munich-1"]
+    assert sorted(_chain(api, other.keys["admin"])) == ["lisbon-1"]
+    assert api.get("/v1/admin/chain?chain=fresh", auth=world.keys["chain_admin"]).status_code == 403
+    # Head office sees every chain, or the one it names.
+    assert sorted(_chain(api, world.keys["admin"])) == ["berlin-1", "lisbon-1", "munich-1"]
+    assert sorted(_chain(api, world.keys["admin"], "chain=fresh")) == ["lisbon-1"]
+    missing = api.get("/v1/admin/chain?chain=nowhere", auth=world.keys["admin"])
+    assert missing.get_json()["error"]["code"] == "chain_not_found"
+
+
+@pytest.mark.parametrize("query", ["from=2026-11-23&to=2026-11-01", "from=2026-01-01&to=2026-12-31",
+                                   "from=yesterday", "to=1999-12-31", "store=" + "x" * 41])
+def test_bad_periods_are_refused_with_a_code(api, world, query):
+    paths = ["/v1/admin/results", "/v1/admin/results.csv"]
+    if not query.startswith("store"):
+        paths += ["/v1/admin/chain", "/v1/admin/chain.csv"]
+    for path in paths:
+        response = api.get(f"{path}?{query}", auth=world.keys["admin"])
+        assert response.status_code == 400, (path, query)
+        assert response.get_json()["error"]["code"] == "invalid_request"
+
+
+def _berlin_results(api, key, query=WEEK):
+    response = api.get(f"/v1/admin/results?{query}", auth=key)
+    assert response.status_code == 200, response.get_json()
+    return {row["store"]: row for row in response.get_json()["stores"]}
+
+
+def test_funnel_against_the_previous_four_weeks(api, world, results_day):
+    berlin = _berlin_results(api, world.keys["manager"])["berlin-1"]
+    assert (berlin["baseline_from"], berlin["baseline_to"]) == ("2026-10-20", "2026-11-16")
+    funnel = berlin["funnel"]
+    assert funnel["nearby"] == {"value": None, "baseline": None, "change": None}
+    # 4 walk-ins this week; 4 in the 28 days before, i.e. 1.0 a week: +300 %.
+    assert funnel["walk_ins"] == {"value": 4, "baseline": 1.0, "change": 3.0}
+    assert funnel["scans"] == {"value": 1, "baseline": 0.0, "change": None}
+    assert (funnel["checkouts_with_app"]["value"], funnel["checkouts_with_rewards"]["value"]) == (5, 3)
+    failed = {r["code"]: r for r in berlin["refusals"]}
+    # Ana's scan outside the store, recorded by the scan endpoint; two in the baseline.
+    assert (failed["not_in_store"]["value"], failed["not_in_store"]["baseline"]) == (1, 0.5)
+    assert failed["checkout_code_expired"]["value"] == 1  # at Berlin's register
+    assert failed["barcode_unclear"]["value"] == 0
+
+
+def test_campaign_funnel(api, world, results_day):
+    berlin = _berlin_results(api, world.keys["manager"])["berlin-1"]
+    (campaign,) = berlin["campaigns"]
+    assert campaign["campaign"] == "coffee-week"
+    funnel = {stage: f["value"] for stage, f in campaign["funnel"].items()}
+    # Cem scanned the coffee, then paid with rewards; 4 walk-ins while it ran this week.
+    assert funnel == {"walk_ins": 4, "scans": 1, "scanning_shoppers": 1, "checkouts_with_rewards": 1}
+    # It started 10 days ago: one walk-in of the baseline fell in its days (1 x 7/28).
+    assert campaign["funnel"]["walk_ins"]["baseline"] == 0.25
+    failed = {r["code"]: r["value"] for r in campaign["refusals"]}
+    assert failed["not_in_store"] == 1  # the refused scan named the campaign's product
+    assert failed["checkout_code_expired"] == 0  # no product: the store's, not the campaign's
+
+
+def test_results_show_a_manager_only_their_store(api, world, results_day):
+    assert list(_berlin_results(api, world.keys["manager"])) == ["berlin-1"]
+    assert list(_berlin_results(api, world.keys["other_manager"])) == ["munich-1"]
+    refused = api.get(f"/v1/admin/results?{WEEK}&store=berlin-1", auth=world.keys["other_manager"])
+    assert refused.status_code == 403
+    assert api.get(f"/v1/admin/results?{WEEK}", auth=world.keys["cashier"]).status_code == 403
+    munich = _berlin_results(api, world.keys["other_manager"])["munich-1"]
+    assert munich["campaigns"] == [] and munich["funnel"]["walk_ins"]["value"] == 1
+    assert all(r["value"] == 0 for r in munich["refusals"])
+
+
+def test_refusals_keep_no_shopper_and_only_real_stores(app, api, world, results_day):
+    # A scan naming a store that does not exist is refused and leaves nothing behind.
+    response = api.post("/v1/me/scans", auth=results_day.tokens["Bo"],
+                        json={"store_id": 999999, "code": COFFEE[1:], "symbology": "ean13"})
+    assert response.status_code == 404
+    with app.app_context():
+        rows = db.session().scalars(select(Refusal).order_by(Refusal.id)).all()
+        assert [(r.code, r.gtin) for r in rows] == [
+            ("not_in_store", COFFEE), ("not_in_store", COFFEE), ("not_in_store", COFFEE),
+            ("checkout_code_expired", None)]
+        assert {r.store_id for r in rows} == {world.store_ids[0]}
+        assert not hasattr(Refusal, "shopper_id")
+
+
+def _csv(response):
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith("attachment; filename=")
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_chain_csv_has_a_header_and_a_line_per_store(app, api, world, results_day):
+    with app.app_context():  # a name that needs quoting
+        db.session().get(Store, world.store_ids[1]).name = 'Munich "Center", Marienplatz'
+        key = staff_key("admin", None, "Corner office", chain_id=world.chain_id)
+        db.session().commit()
+    response = api.get(f"/v1/admin/chain.csv?{TODAY}", auth=key)
+    assert '"Munich ""Center"", Marienplatz"' in response.get_data(as_text=True)
+    rows = _csv(response)
+    header, *lines = rows
+    assert header[:6] == ["store", "name", "from", "to", "walk_ins", "scans"]
+    by_store = {line[0]: dict(zip(header, line, strict=True)) for line in lines}
+    assert sorted(by_store) == ["berlin-1", "munich-1"]
+    assert by_store["munich-1"]["name"] == 'Munich "Center", Marienplatz'
+    assert (by_store["berlin-1"]["walk_ins"], by_store["berlin-1"]["cashier_adoption"]) == ("3", "0.75")
+    assert by_store["munich-1"]["cashier_adoption"] == ""  # no sale: no share
+
+
+def test_results_csv_has_a_line_per_figure(api, world, results_day):
+    header, *lines = _csv(api.get(f"/v1/admin/results.csv?{WEEK}", auth=world.keys["manager"]))
+    assert header == ["store", "campaign", "figure", "from", "to", "value", "baseline_from",
+                      "baseline_to", "baseline", "change"]
+    figures = {(line[1], line[2]): line for line in lines}
+    assert figures[("", "walk_ins")][5:] == ["4", "2026-10-20", "2026-11-16", "1.0", "3.0"]
+    assert figures[("", "refused:not_in_store")][5] == "1"
+    assert figures[("coffee-week", "scanning_shoppers")][5] == "1"
+    assert {line[0] for line in lines} == {"berlin-1"}
+
+
+def test_defaults_to_the_last_seven_days(api, world, results_day):
+    view = api.get("/v1/admin/results", auth=world.keys["manager"]).get_json()
+    assert (view["from"], view["to"]) == ("2026-11-17", "2026-11-23")
+    assert view["stores"][0]["funnel"]["walk_ins"]["value"] == 4
+
+
+def test_period_is_in_store_time(api, world, results_day):
+    # Ana's walk-in at 09:10 Berlin time today is 08:10 UTC: still today either way; the
+    # visit at 10:15 yesterday belongs to yesterday alone.
+    yesterday = _chain(api, world.keys["admin"], "from=2026-11-22&to=2026-11-22")["berlin-1"]
+    assert yesterday["walk_ins"] == 1
+    assert local(10, 15, days_ago=1).date().isoformat() == "2026-11-22"
