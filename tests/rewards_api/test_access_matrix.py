@@ -45,6 +45,8 @@ BERLIN_MANAGERS = BERLIN_STAFF - {CASHIER}
 # Keys of a store's register or manager open checkouts in their own store.
 REGISTERS = frozenset({CASHIER, CASHIER_OTHER_STORE, MANAGER, MANAGER_OTHER_STORE,
                        MANAGER_OTHER_CHAIN})
+# Who sees the Corner Market chain side by side: its admins and head office.
+CORNER_ADMINS = frozenset({CHAIN_ADMIN, HEAD_OFFICE})
 # Who changes the Corner Market program: its managers (any store) and admins, head office.
 CHAIN_PROGRAM = frozenset({MANAGER, MANAGER_OTHER_STORE, CHAIN_ADMIN, HEAD_OFFICE})
 
@@ -55,6 +57,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     "GET /assets/<path:filename>": ANYONE,
     "GET /assist": ANYONE,
     "GET /dashboard": ANYONE,
+    "GET /manage": ANYONE,
+    "GET /manage/<section>": ANYONE,
     "GET /docs": ANYONE,
     "GET /docs/assets/<path:filename>": ANYONE,
     "GET /docs/oauth2-redirect": ANYONE,
@@ -107,6 +111,10 @@ EXPECTED: dict[str, frozenset[str]] = {
     "GET /v1/admin/agents": BERLIN_MANAGERS,
     "GET /v1/admin/settlement": BERLIN_MANAGERS,
     "GET /v1/admin/settlement/<store_code>.csv": BERLIN_MANAGERS,
+    "GET /v1/admin/chain": CORNER_ADMINS,
+    "GET /v1/admin/chain.csv": CORNER_ADMINS,
+    "GET /v1/admin/results": BERLIN_MANAGERS,
+    "GET /v1/admin/results.csv": BERLIN_MANAGERS,
     "POST /v1/admin/adjustments": CHAIN_PROGRAM,
     "POST /v1/admin/rewards": CHAIN_PROGRAM,
     "POST /v1/admin/earn-rules": CHAIN_PROGRAM,
@@ -203,6 +211,11 @@ def _request(scene: Scene, route: str) -> tuple[str, Any]:
         "GET /v1/admin/settlement": (f"/v1/admin/settlement?{FROM_TO}&store=berlin-1", None),
         "GET /v1/admin/settlement/<store_code>.csv": (
             f"/v1/admin/settlement/berlin-1.csv?{FROM_TO}", None),
+        "GET /manage/<section>": ("/manage/chain", None),
+        "GET /v1/admin/chain": (f"/v1/admin/chain?chain=corner&{FROM_TO}", None),
+        "GET /v1/admin/chain.csv": (f"/v1/admin/chain.csv?chain=corner&{FROM_TO}", None),
+        "GET /v1/admin/results": (f"/v1/admin/results?store=berlin-1&{FROM_TO}", None),
+        "GET /v1/admin/results.csv": (f"/v1/admin/results.csv?store=berlin-1&{FROM_TO}", None),
         "POST /v1/admin/adjustments": ("/v1/admin/adjustments", {
             "public_id": rosa, "program": "corner-points", "amount": 1, "reason": "matrix"}),
         "POST /v1/admin/rewards": ("/v1/admin/rewards", {
