@@ -5,70 +5,19 @@ baseline of the previous 4 weeks), who may see them, and their CSV."""
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
-import time
 
 import pytest
 from sqlalchemy import select
 
 from rewards_api import db
-from rewards_api.pos.models import COMMITTED, Checkout
-from rewards_api.products.models import Product
-from rewards_api.refusals import services as refusals
 from rewards_api.refusals.models import Refusal
-from rewards_api.scans import services as scans
-from rewards_api.shoppers.models import Shopper
-from rewards_api.shoppers.services import checkout_totp, program_by_code
-from rewards_api.staff.models import StaffKey
 from rewards_api.stores.models import Store
-from rewards_api.visits.models import Visit
-from tests.pages.store_day import COFFEE, NOW, local
+from tests.pages.store_day import COFFEE, local
 from tests.support.world import build_other_chain, staff_key
 
 WEEK = "from=2026-11-17&to=2026-11-23"
 TODAY = "from=2026-11-23&to=2026-11-23"
-
-
-@pytest.fixture
-def results_day(app, api, world, day):
-    """The store day, plus: the coffee-week campaign the day's scan paid in (running
-    since 10 days), Cem paying with rewards after his scan, four walk-ins and two
-    refusals in the 4 weeks before, a scan refused through the API (Ana left the store
-    hours ago) and an expired checkout code at Berlin's register."""
-    with app.app_context():
-        s = db.session()
-        berlin = s.get(Store, world.store_ids[0])
-        coffee = s.scalars(select(Product).where(Product.gtin == COFFEE)).one()
-        scans.create_campaign(
-            s, code="coffee-week", name="Coffee week", program=program_by_code(s, "corner-points"),
-            points=25, starts_at=NOW - dt.timedelta(days=10), ends_at=NOW + dt.timedelta(days=5),
-            products=[coffee], stores=[berlin], chain=None)
-        register = s.scalars(select(StaffKey).where(StaffKey.label == "Register 1")).one()
-        s.add(Checkout(store_id=berlin.id, staff_key_id=register.id, cashier="Ana K.",
-                       shopper_id=day.shopper_ids["Cem"], identified_by="code", training=False,
-                       status=COMMITTED, currency="EUR", basket=[], applied=[],
-                       rewards_offered=True, rewards_applied=True,
-                       created_at=NOW - dt.timedelta(minutes=2), committed_at=NOW - dt.timedelta(minutes=2)))
-        for days_ago in (10, 12, 14, 20):
-            start = NOW - dt.timedelta(days=days_ago) + dt.timedelta(hours=1)
-            s.add(Visit(shopper_id=day.shopper_ids["Bo"], store_id=berlin.id, started_at=start,
-                        last_seen_at=start + dt.timedelta(minutes=15)))
-        for _ in range(2):
-            refusals.record(s, berlin.id, "not_in_store", COFFEE, NOW - dt.timedelta(days=15))
-        ana = s.get(Shopper, day.shopper_ids["Ana"])
-        secret = ana.checkout_secret
-        public_id = ana.public_id
-        s.commit()
-    refused = api.post("/v1/me/scans", auth=day.tokens["Ana"],
-                       json={"store_id": world.store_ids[0], "code": COFFEE[1:], "symbology": "ean13"})
-    assert refused.get_json()["error"]["code"] == "not_in_store"
-    old_code = checkout_totp(secret).at(time.time() - 90)  # three 30 s steps ago
-    expired = api.post("/v1/pos/checkouts", auth=world.keys["cashier"], json={
-        "code": f"RWD1:{public_id}:{old_code}", "cashier": "Ana K.",
-        "basket": {"currency": "EUR", "lines": [{"gtin": COFFEE, "quantity": 1, "unit_price_minor": 500}]}})
-    assert expired.get_json()["error"]["code"] == "checkout_code_expired"
-    return day
 
 
 def _chain(api, key, query=TODAY):
