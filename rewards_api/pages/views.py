@@ -47,12 +47,9 @@ def assist() -> Response:
     return _page("assist.html")
 
 
-# The back office's built pages: the template and its sign-in form's words.
-_MANAGE_PAGES = {
-    "chain": ("manage/chain.html", "Chain admin key", "Show the stores"),
-    "results": ("manage/results.html", "Manager or chain admin key", "Show the results"),
-    "shelf-tags": ("manage/shelf_tags.html", "Manager key", "Show the tags"),
-}
+# The back office's built pages, by section.
+_MANAGE_PAGES = {"chain": "manage/chain.html", "results": "manage/results.html",
+                 "shelf-tags": "manage/shelf_tags.html"}
 
 
 def _manage(template: str, active: str, **context: Any) -> Response:
@@ -72,6 +69,4 @@ def manage_section(section: str) -> Response:
         raise ApiError("not_found")
     if section in COMING:
         return _manage("manage/coming.html", section, signs_in=False, section=by_slug(section))
-    template, key_label, submit_label = _MANAGE_PAGES[section]
-    return _manage(template, section, signs_in=True, key_label=key_label,
-                   submit_label=submit_label)
+    return _manage(_MANAGE_PAGES[section], section, signs_in=True)

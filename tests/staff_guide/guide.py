@@ -170,5 +170,5 @@ PAGES = ROOT / "rewards_api" / "pages"
 def web_page_text() -> str:
     """Everything the API's own pages can put on screen (shopper app, dashboard, staff
     help page): their templates and scripts, whitespace collapsed."""
-    files = [*(PAGES / "templates").glob("*.html"), *(PAGES / "static").glob("*.js")]
+    files = [*(PAGES / "templates").rglob("*.html"), *(PAGES / "static").glob("*.js")]
     return " ".join(" ".join(f.read_text().split()) for f in sorted(files))
