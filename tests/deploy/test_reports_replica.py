@@ -82,11 +82,14 @@ def test_every_report_goes_to_the_reports_database(chain: tuple[Path, Path, Worl
     manager, store = world.keys["manager"], world.store_ids[0]
     today = dt.date.today().isoformat()
     try:
-        for path in (f"/v1/admin/stores/{store}/dashboard",
-                     f"/v1/admin/stores/{store}/charts/walk-ins.svg",
-                     f"/v1/admin/settlement?from={today}&to={today}",
-                     f"/v1/admin/settlement/berlin-1.csv?from={today}&to={today}"):
-            answer = api.get(path, auth=manager)
+        for path, key in [(f"/v1/admin/stores/{store}/dashboard", manager),
+                          (f"/v1/admin/stores/{store}/charts/walk-ins.svg", manager),
+                          (f"/v1/admin/settlement?from={today}&to={today}", manager),
+                          (f"/v1/admin/settlement/berlin-1.csv?from={today}&to={today}", manager),
+                          ("/v1/admin/results", manager), ("/v1/admin/results.csv", manager),
+                          ("/v1/admin/chain", world.keys["admin"]),
+                          ("/v1/admin/chain.csv", world.keys["admin"])]:
+            answer = api.get(path, auth=key)
             assert answer.status_code == 503, (path, answer.status_code)
             assert answer.get_json()["error"]["code"] == "service_unavailable"
         assert api.get("/v1/admin/agents", auth=manager).status_code == 200
