@@ -5,15 +5,19 @@ baseline of the previous 4 weeks), who may see them, and their CSV."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
 from sqlalchemy import select
 
 from rewards_api import db
+from rewards_api.products.models import Product
 from rewards_api.refusals.models import Refusal
+from rewards_api.scans import services as scans
+from rewards_api.shoppers.services import program_by_code
 from rewards_api.stores.models import Store
-from tests.pages.store_day import COFFEE, local
+from tests.pages.store_day import COFFEE, NOW
 from tests.support.world import build_other_chain, staff_key
 
 WEEK = "from=2026-11-17&to=2026-11-23"
@@ -174,8 +178,30 @@ def test_defaults_to_the_last_seven_days(api, world, results_day):
 
 
 def test_period_is_in_store_time(api, world, results_day):
-    # Ana's walk-in at 09:10 Berlin time today is 08:10 UTC: still today either way; the
-    # visit at 10:15 yesterday belongs to yesterday alone.
-    yesterday = _chain(api, world.keys["admin"], "from=2026-11-22&to=2026-11-22")["berlin-1"]
-    assert yesterday["walk_ins"] == 1
-    assert local(10, 15, days_ago=1).date().isoformat() == "2026-11-22"
+    # Yesterday in Berlin: only Ana's visit at 10:15 store time; today's 09:10 (08:10 UTC)
+    # is not in it, nor is anything of the day before.
+    days = _chain(api, world.keys["admin"], "from=2026-11-22&to=2026-11-22")
+    assert (days["berlin-1"]["walk_ins"], days["munich-1"]["walk_ins"]) == (1, 0)
+
+
+def test_shelf_tags_of_one_campaign(app, api, world, results_day):
+    with app.app_context():
+        s = db.session()
+        tea = Product(gtin="04012345678901", name="Green tea 20 bags")
+        s.add(tea)
+        s.flush()
+        scans.create_campaign(
+            s, code="tea-days", name="Tea days", program=program_by_code(s, "corner-points"),
+            points=15, starts_at=NOW - dt.timedelta(days=1), ends_at=NOW + dt.timedelta(days=1),
+            products=[tea], stores=[s.get(Store, world.store_ids[0])], chain=None)
+        s.commit()
+
+    def page(campaign=None):
+        query = "format=png&page=1" + (f"&campaign={campaign}" if campaign else "")
+        response = api.get(f"/v1/stores/{world.store_ids[0]}/shelf-tags?{query}",
+                           auth=world.keys["manager"])
+        assert response.status_code == 200
+        return response.get_data()
+
+    every, coffee, tea, none = page(), page("coffee-week"), page("tea-days"), page("no-such")
+    assert len({every, coffee, tea, none}) == 4  # two tags, one, the other, a blank page
