@@ -26,6 +26,7 @@ from rewards_api.ledger.models import SCAN, LedgerEntry
 from rewards_api.pos.models import COMMITTED, Checkout
 from rewards_api.products.models import Product
 from rewards_api.refusals import services as refusals
+from rewards_api.scans import services as scans_services
 from rewards_api.scans.models import ScanCampaign, ScanCampaignProduct, ScanCampaignStore
 from rewards_api.stores.models import Store
 from rewards_api.visits.models import Visit
@@ -164,7 +165,7 @@ class _Facts:
 
     walk_ins: list[dt.datetime]
     # (campaign code, shopper actor, at) of each scan entry that earned points
-    scans: list[tuple[str, str, dt.datetime]]
+    scans: list[tuple[str | None, str, dt.datetime]]
     # (shopper id, committed at, rewards applied) of each real committed sale
     checkouts: list[tuple[int | None, dt.datetime, bool]]
     refusals: list[tuple[str, str | None, dt.datetime]]
@@ -174,7 +175,7 @@ def _facts(s: Session, store: Store, start: dt.datetime, end: dt.datetime) -> _F
     walk_ins = list(s.scalars(select(Visit.started_at).where(
         Visit.store_id == store.id, Visit.started_at >= start, Visit.started_at < end,
         Visit.flag.is_(None))))
-    scans = [(reference.split(":")[1] if reference.count(":") >= 2 else "", actor, at)
+    scans = [(scans_services.campaign_of_award(reference), actor, at)
              for reference, actor, at in s.execute(
                  select(LedgerEntry.reference, LedgerEntry.actor, LedgerEntry.created_at)
                  .where(LedgerEntry.store_id == store.id, LedgerEntry.created_at >= start,

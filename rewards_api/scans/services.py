@@ -205,6 +205,18 @@ def award_key(campaign_id: int, per_shopper: str, shopper_id: int, store_id: int
     return f"scan:{campaign_id}:{shopper_id}"
 
 
+def award_reference(campaign_code: str, gtin14: str) -> str:
+    """The ledger reference of a scan award: the campaign and the product scanned."""
+    return f"scan:{campaign_code}:{gtin14}"[:80]
+
+
+def campaign_of_award(reference: str) -> str | None:
+    """The campaign code in a scan award's ledger reference (``award_reference``)."""
+    kind, _, rest = reference.partition(":")
+    code, separator, _ = rest.partition(":")
+    return code if kind == "scan" and separator else None
+
+
 def scan_place(s: Session, shopper_id: int, store_id: int, at: dt.datetime,
                within: dt.timedelta) -> ScanPlace:
     """The active store ``store_id`` (else ``store_not_found``) and whether the shopper
@@ -268,7 +280,7 @@ def _award(s: Session, shopper: SignedIn, place: ScanPlace, product: ScannedProd
         s, s.get_one(Shopper, shopper.shopper_id), s.get_one(Program, campaign.program_id)).id
     written = ledger.credit_once(
         s, account_id, campaign.program_id, SCAN, campaign.points,
-        reference=f"scan:{campaign.code}:{product.gtin}"[:80],
+        reference=award_reference(campaign.code, product.gtin),
         actor=f"shopper:{shopper.shopper_id}", idempotency_key=key, store_id=place.store_id,
         at=at, guard=spend_budget)
     if written is None:
