@@ -276,6 +276,7 @@ The demo store is open: two stores (berlin-1, lisbon-1), {crowd}.
   Mail               sign-in codes are printed here and kept in {var / 'mail'} (SMTP sink on 127.0.0.1:{mail_port})
   Cashier panel      http://127.0.0.1:{panel_port}/   (Berlin, register 2; a basket is rung up)
   Assist view        {api_url}/assist     (same manager key)
+  Back office        {api_url}/manage     (results: same manager key; stores side by side: the admin key in demo.json)
   Staff guide        {guide_url or 'not built: staff_guide/mkdocs.yml is missing'}
   API docs           {api_url}/docs
   Keys and secrets   {var / 'demo.json'}
