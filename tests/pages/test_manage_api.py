@@ -41,7 +41,29 @@ def test_chain_view_puts_every_store_side_by_side(api, world, results_day):
     # The back door stopped its heartbeats and set refused events aside.
     assert (berlin["agents"], berlin["agents_needing_attention"]) == (2, 1)
     assert (munich["walk_ins"], munich["scans_per_visit"], munich["cashier_adoption"]) == (1, 0.0, None)
+    assert (munich["agents"], munich["agents_needing_attention"]) == (0, 0)
     assert _chain(api, world.keys["admin"], WEEK)["berlin-1"]["walk_ins"] == 4  # and yesterday's
+
+
+@pytest.mark.parametrize("days", [1, 7])
+def test_chain_view_agrees_with_each_store_dashboard(api, world, results_day, days):
+    """The chain view counts many stores at once; its rules are the dashboard's."""
+    for index, store in enumerate(["berlin-1", "munich-1"]):
+        board = api.get(f"/v1/admin/stores/{world.store_ids[index]}/dashboard?days={days}",
+                        auth=world.keys["admin"]).get_json()
+        period = board["last_days"]
+        line = _chain(api, world.keys["admin"], f"from={period['first_day']}&to={period['last_day']}")[store]
+        agents = board["agents"]
+        assert line == {
+            "store": store, "name": board["store"]["name"], "timezone": board["store"]["timezone"],
+            "walk_ins": period["walk_ins"], "scans": period["scans"],
+            "scans_per_visit": period["scans_per_visit"],
+            "redemptions": sum(p["redemptions"] for p in period["programs"]),
+            "checkouts_with_app": period["adoption"]["identified"],
+            "cashier_adoption": period["adoption"]["share"],
+            "agents": len(agents),
+            "agents_needing_attention": sum(not a["healthy"] or bool(a["refused_events"])
+                                            for a in agents)}
 
 
 def test_chain_view_is_for_chain_admins_of_that_chain_only(app, api, world, results_day):
