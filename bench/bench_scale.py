@@ -74,6 +74,13 @@ PLANS = {
                       "AND created_at >= now() - interval '35 days' AND kind = 'scan' AND amount > 0"),
     "refusals": ("SELECT code, gtin, at FROM refusals WHERE store_id = 1 AND "
                  "at >= now() - interval '35 days'"),
+    # The chain view: every store's week at once ({stores}: the chain's store ids).
+    "chain visits": ("SELECT store_id, count(*) FROM visits WHERE store_id IN ({stores}) AND "
+                     "started_at >= now() - interval '7 days' AND flag IS NULL GROUP BY store_id"),
+    "chain ledger": ("SELECT store_id, kind, actor, created_at, count(*) FROM ledger_entries "
+                     "WHERE store_id IN ({stores}) AND created_at >= now() - interval '7 days' "
+                     "AND ((kind = 'scan' AND amount > 0) OR kind = 'redemption') "
+                     "GROUP BY store_id, kind, actor, created_at"),
 }
 
 
@@ -276,9 +283,11 @@ def plans(url: str) -> dict[str, str]:
         shopper = conn.scalar(text("SELECT max(id) FROM shoppers"))
         values = {"token lookup": "x", "balance = sum": account, "history": account,
                   "visit now": shopper, "dashboard day": None, "walk-in paid?": None,
-                  "store's visits": None, "results scans": None, "refusals": None}
+                  "store's visits": None}
+        stores = conn.scalar(text("SELECT string_agg(id::text, ',') FROM stores"))
         for name, sql in PLANS.items():
-            plan = conn.execute(text("EXPLAIN (FORMAT JSON) " + sql), {"v": values[name]}).scalar()
+            plan = conn.execute(text("EXPLAIN (FORMAT JSON) " + sql.format(stores=stores)),
+                                {"v": values.get(name)}).scalar()
             found[name] = _nodes(plan[0]["Plan"])  # type: ignore[index]
     engine.dispose()
     return found
