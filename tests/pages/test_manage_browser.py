@@ -115,13 +115,17 @@ def test_shelf_tags_per_campaign_print_without_the_shell(browser, live_url, worl
     page.get_by_label("Store", exact=True).select_option(label="Berlin Mitte")
     page.locator("#staff-key").fill(world.keys["manager"])
     page.locator("#access-form button[type=submit]").click()
-    tag = page.locator("#tag-pages img")
+    tag = page.locator("#tag-pages[data-campaign=every] img")
     tag.wait_for()
     assert tag.get_attribute("alt") == "Shelf tags, page 1 of 1"
+    loaded = "document.querySelector('#tag-pages img').complete"
+    page.wait_for_function(loaded)
     assert page.evaluate("document.querySelector('#tag-pages img').naturalWidth") == 1240  # A4, 150 dpi
     page.get_by_label("Campaign").select_option(label="Coffee week")
     page.locator("#access-form button[type=submit]").click()
-    page.wait_for_function("document.querySelector('#tag-pages img') !== null")
+    tag = page.locator("#tag-pages[data-campaign=coffee-week] img")
+    tag.wait_for()
+    page.wait_for_function(loaded)
     page.emulate_media(media="print")
     assert page.get_by_role("navigation", name="Back office").is_hidden()
     assert page.locator("#access-form").is_hidden()

@@ -132,6 +132,7 @@
         alt: `Shelf tags, page ${page} of ${count}` }));
     }
     $("tag-pages").replaceChildren(...pages);
+    $("tag-pages").dataset.campaign = select.value || "every";
     $("print-tags").onclick = () => window.print();
   }
 
