@@ -105,6 +105,10 @@ def test_results_page_shows_the_funnel_and_downloads_csv(browser, live_url, worl
     assert name == "results-2026-11-17-2026-11-23.csv"
     assert lines[1][:6] == ["berlin-1", "", "nearby", "2026-11-17", "2026-11-23", ""]
     assert lines[2][:6] == ["berlin-1", "", "walk_ins", "2026-11-17", "2026-11-23", "4"]
+    # Another store of the chain is not the manager's to see.
+    page.get_by_label("Store", exact=True).select_option(label="Munich Center")
+    page.locator("#access-form button[type=submit]").click()
+    page.locator("#status[data-kind=error]", has_text="another store").wait_for()
     context.close()
 
 

@@ -101,8 +101,18 @@
     return section;
   }
 
+  /* The results page's store choice: codes of the open stores (the API refuses the
+     ones the key may not see). */
+  async function fillResultStores() {
+    const select = $("results-store");
+    if (!select || select.options.length > 1) return;
+    const { stores } = await call("GET", "/v1/stores");
+    select.append(...stores.map((s) => el("option", { value: s.code, text: s.name })));
+  }
+
   async function results(key) {
-    const query = period();
+    const store = $("results-store").value;
+    const query = period() + (store ? `&store=${encodeURIComponent(store)}` : "");
     const view = await call("GET", `/v1/admin/results?${query}`, { auth: key });
     $("as-of").textContent = `Store-local days ${view.from} to ${view.to} · figures as of ${new Date(view.as_of).toLocaleString()}`;
     $("stores").replaceChildren(...view.stores.map((s) => storeResults(s, view.stages, view.campaign_stages)));
@@ -137,6 +147,7 @@
   }
 
   const pages = { chain, results, "shelf-tags": shelfTags };
+  fillResultStores().catch((e) => Api.say(Api.describe(e), "error"));
   staffAccess(async (key, storeId) => {
     await pages[board.dataset.page](key, storeId);
     board.hidden = false;
