@@ -1,9 +1,14 @@
 """The chain view and the measured success of the program, and their CSV.
 
-Days are each store's own (its timezone), as on the store dashboard, whose rules this
-reuses: a walk-in is an unflagged visit, a scan is one award moment of a shopper
-(several campaigns may pay for it), cashier adoption is the share of sales with a
-reward within reach where the cashier applied rewards.
+Days are each store's own (its timezone), as on the store dashboard, whose rules these
+figures follow (a test holds the chain view to the dashboard's figures): a walk-in is
+an unflagged visit, a scan is one award moment of a shopper (several campaigns may pay
+for it), cashier adoption is the share of sales with a reward within reach where the
+cashier applied rewards.
+
+The chain view reads all stores of a timezone with one query per table. The results
+read one store at a time (about 5 queries a store): ask for one store (``store``) in a
+large chain.
 
 The baseline of a figure is the 28 days before the period, scaled to the period's
 length: "what a period this long looked like over the previous 4 weeks".
