@@ -1,6 +1,6 @@
 """The back office's sections, in the order of its navigation: the one list the shell,
-its "coming" notice and the tests read. A section is built when its page exists; to add
-one, build its page under ``/manage/<slug>`` and set ``built=True`` here."""
+its "coming" notice and the tests read. A section without a template is "coming"; to
+build one, write its template (extending ``manage/layout.html``) and name it here."""
 
 from __future__ import annotations
 
@@ -16,30 +16,35 @@ class Section:
     title: str
     summary: str
     audience: tuple[str, ...]
-    built: bool
+    # The page's template under rewards_api/pages/templates; None: not built yet.
+    template: str | None = None
+
+    @property
+    def built(self) -> bool:
+        return self.template is not None
 
 
 SECTIONS: tuple[Section, ...] = (
     Section("campaigns", "Campaigns", "Scan campaigns with their budget use and scans.",
-            (MANAGER, CHAIN_ADMIN), built=False),
+            (MANAGER, CHAIN_ADMIN), template=None),
     Section("shelf-tags", "Shelf tags", "Printable tags for today's campaign products.",
-            (MANAGER, CHAIN_ADMIN), built=True),
+            (MANAGER, CHAIN_ADMIN), template="manage/shelf_tags.html"),
     Section("rewards", "Rewards", "The rewards of each program.", (MANAGER, CHAIN_ADMIN),
-            built=False),
+            template=None),
     Section("rules", "Rules", "Earn rules and walk-in rules, with a preview.",
-            (MANAGER, CHAIN_ADMIN), built=False),
+            (MANAGER, CHAIN_ADMIN), template=None),
     Section("products", "Products", "The product list and its import.", (MANAGER, CHAIN_ADMIN),
-            built=False),
+            template=None),
     Section("people", "People and keys", "Staff keys and registers.", (MANAGER, CHAIN_ADMIN),
-            built=False),
+            template=None),
     Section("agents", "Agents", "Beacon agents: enrolment, tuning, calibration.",
-            (MANAGER, CHAIN_ADMIN), built=False),
+            (MANAGER, CHAIN_ADMIN), template=None),
     Section("audit", "Audit log", "Who changed what, when.", (MANAGER, CHAIN_ADMIN),
-            built=False),
+            template=None),
     Section("chain", "Stores side by side", "Every store of the chain for a period.",
-            (CHAIN_ADMIN,), built=True),
+            (CHAIN_ADMIN,), template="manage/chain.html"),
     Section("results", "Results", "The funnel from walk-in to checkout, against the "
-            "previous 4 weeks.", (MANAGER, CHAIN_ADMIN), built=True),
+            "previous 4 weeks.", (MANAGER, CHAIN_ADMIN), template="manage/results.html"),
 )
 
 SLUGS = frozenset(section.slug for section in SECTIONS)

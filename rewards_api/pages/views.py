@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, render_template
 
 from rewards_api.errors import ApiError
-from rewards_api.manage.sections import COMING, SECTIONS, SLUGS, by_slug
+from rewards_api.manage.sections import SECTIONS, SLUGS, by_slug
 
 bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
                static_url_path="/assets")
@@ -47,11 +47,6 @@ def assist() -> Response:
     return _page("assist.html")
 
 
-# The back office's built pages, by section.
-_MANAGE_PAGES = {"chain": "manage/chain.html", "results": "manage/results.html",
-                 "shelf-tags": "manage/shelf_tags.html"}
-
-
 def _manage(template: str, active: str, **context: Any) -> Response:
     return _page(template, sections=SECTIONS, active=active, **context)
 
@@ -67,6 +62,7 @@ def manage_section(section: str) -> Response:
     """A back-office page; one not built yet says it is coming."""
     if section not in SLUGS:
         raise ApiError("not_found")
-    if section in COMING:
-        return _manage("manage/coming.html", section, signs_in=False, section=by_slug(section))
-    return _manage(_MANAGE_PAGES[section], section, signs_in=True)
+    found = by_slug(section)
+    if found.template is None:
+        return _manage("manage/coming.html", section, signs_in=False, section=found)
+    return _manage(found.template, section, signs_in=True)
