@@ -23,7 +23,7 @@ from rewards_api.dashboard.charts import CHARTS
 from rewards_protocol import signing
 from tests.support.clock import Clock
 from tests.support.shop import BASKET, COFFEE, Shop, build_shop
-from tests.support.world import OtherChain, build_other_chain, staff_key
+from tests.support.world import OtherChain, build_other_chain, setup_actor, staff_key
 
 ANONYMOUS = "anonymous"
 SHOPPER, OTHER_SHOPPER = "shopper", "other shopper"
@@ -236,7 +236,7 @@ def scene(app: Any, api: Any, world: Any) -> Scene:
     app.config["CLOCK"] = clock
     with app.app_context():
         other = build_other_chain(world)
-        agent, secret = agents.provision(db.session(), world.store_ids[0], "matrix")
+        agent, secret = agents.provision(db.session(), setup_actor(), world.store_ids[0], "matrix")
         world.keys["other_cashier"] = staff_key("cashier", world.store_ids[1], "Munich register")
         db.session().commit()
         agent_id = str(agent.id)
