@@ -11,10 +11,12 @@ from apiflask import APIBlueprint
 from apiflask.fields import Boolean, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range, Regexp
 from flask import g
+from sqlalchemy import select
 
 from rewards_api import db
 from rewards_api.admin.shared import SECURITY, actor
 from rewards_api.auth import staff_required
+from rewards_api.errors import ApiError
 from rewards_api.idempotency import idempotent
 from rewards_api.ledger.models import Program
 from rewards_api.pos import catalog
@@ -107,11 +109,15 @@ def reward_view(reward: Reward) -> dict[str, Any]:
 
 
 def _programs(code: str | None) -> Any:
+    """The programs the caller may read, or the one named (``forbidden`` if not theirs)."""
     readable = scope.programs_in_scope(g.staff)
     if code is None:
         return readable
-    program = program_by_code(db.session(), code)
-    return readable & (Program.id == program.id)
+    s = db.session()
+    program = program_by_code(s, code)
+    if s.scalar(select(Program.id).where(readable, Program.id == program.id)) is None:
+        raise ApiError("forbidden", "That program is not one your role reads.")
+    return Program.id == program.id
 
 
 @bp.post("/v1/admin/rewards")

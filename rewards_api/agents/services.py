@@ -78,8 +78,9 @@ def enrolment_code(s: Session, actor: Actor, agent: Agent) -> str:
     """A one-time code (``XXXX-XXXX-XXXX-XXXX``) the installer types on the agent's Pi
     (``beacon-agent enrol CODE``), valid ``ENROLMENT_VALID``; it replaces an unused
     earlier one. Shown only now: its digest is stored."""
-    if agent.disabled_at is not None:
-        raise ApiError("agent_disabled")
+    if agent.disabled_at is not None:  # a conflict with its state, not the caller's key
+        raise ApiError("agent_disabled", "This agent was disabled; provision a new one.",
+                       status=409)
     code = "".join(secrets.choice(ENROLMENT_ALPHABET) for _ in range(16))
     s.execute(delete(AgentEnrolment).where(AgentEnrolment.agent_id == agent.id))
     s.add(AgentEnrolment(agent_id=agent.id, code_hash=digest(_normalized_code(code)),
