@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -133,8 +133,7 @@ def create_campaign(s: Session, actor: Actor, *, code: str, name: str, program: 
 
 
 def _set_products(s: Session, campaign: ScanCampaign, products: Sequence[Product]) -> None:
-    s.execute(ScanCampaignProduct.__table__.delete()
-              .where(ScanCampaignProduct.campaign_id == campaign.id))
+    s.execute(delete(ScanCampaignProduct).where(ScanCampaignProduct.campaign_id == campaign.id))
     s.add_all([ScanCampaignProduct(campaign_id=campaign.id, product_id=product.id)
                for product in {p.id: p for p in products}.values()])
     s.flush()
