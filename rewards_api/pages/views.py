@@ -40,3 +40,9 @@ def dashboard() -> Response:
 def assist() -> Response:
     """The staff assist view for the shop floor (cashier or manager key)."""
     return _page("assist.html")
+
+
+@bp.get("/manage/campaigns")
+def campaigns() -> Response:
+    """The store's scan campaigns: list, create, end (manager key; the page asks)."""
+    return _page("campaigns.html")

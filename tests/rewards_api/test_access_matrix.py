@@ -69,6 +69,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "GET /assets/<path:filename>": ANYONE,
     "GET /assist": ANYONE,
     "GET /dashboard": ANYONE,
+    "GET /manage/campaigns": ANYONE,
     "GET /docs": ANYONE,
     "GET /docs/assets/<path:filename>": ANYONE,
     "GET /docs/oauth2-redirect": ANYONE,
