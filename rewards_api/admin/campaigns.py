@@ -13,7 +13,7 @@ from apiflask.validators import Length, OneOf, Range, Regexp
 from flask import g
 
 from rewards_api import clock, db
-from rewards_api.admin.shared import SECURITY, actor, store_by_code
+from rewards_api.admin.shared import SECURITY, StoreQuery, actor, store_by_code
 from rewards_api.auth import staff_required
 from rewards_api.idempotency import idempotent
 from rewards_api.products.services import products_by_gtin
@@ -93,11 +93,6 @@ class CampaignOut(StrictSchema):
 
 class CampaignsOut(StrictSchema):
     campaigns = List(Nested(CampaignOut))
-
-
-class StoreQuery(StrictSchema):
-    store = String(load_default=None, validate=Length(min=1, max=40),
-                   metadata={"description": "A store's code; default: every store you act in"})
 
 
 def campaign_view(campaign: ScanCampaign) -> dict[str, Any]:

@@ -3,15 +3,23 @@ loading the store a request names within the caller's scope."""
 
 from __future__ import annotations
 
+from apiflask.fields import String
+from apiflask.validators import Length
 from flask import g
 from sqlalchemy import select
 
 from rewards_api import clock, db
 from rewards_api.audit.services import Actor
+from rewards_api.schemas import StrictSchema
 from rewards_api.staff import scope
 from rewards_api.stores.models import Store
 
 SECURITY = "BearerAuth"
+
+
+class StoreQuery(StrictSchema):
+    store = String(load_default=None, validate=Length(min=1, max=40),
+                   metadata={"description": "A store's code; default: every store you act in"})
 
 
 def actor() -> Actor:

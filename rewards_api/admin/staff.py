@@ -12,7 +12,7 @@ from apiflask.validators import Length, OneOf
 from flask import g
 
 from rewards_api import db
-from rewards_api.admin.shared import SECURITY, actor, store_by_code
+from rewards_api.admin.shared import SECURITY, StoreQuery, actor, store_by_code
 from rewards_api.auth import staff_required
 from rewards_api.idempotency import idempotent, issues_credential
 from rewards_api.schemas import StrictSchema
@@ -54,11 +54,6 @@ class ListedKeyOut(StaffKeyOut):
 
 class StaffKeysOut(StrictSchema):
     staff_keys = List(Nested(ListedKeyOut))
-
-
-class StoreQuery(StrictSchema):
-    store = String(load_default=None, validate=Length(min=1, max=40),
-                   metadata={"description": "A store's code; default: every store you act in"})
 
 
 def _view(staff: StaffKey) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from apiflask.validators import Length, Range
 from flask import g
 
 from rewards_api import db
-from rewards_api.admin.shared import SECURITY, actor, store_by_code, store_by_id
+from rewards_api.admin.shared import SECURITY, StoreQuery, actor, store_by_code, store_by_id
 from rewards_api.auth import staff_required
 from rewards_api.idempotency import idempotent
 from rewards_api.ledger.models import Program
@@ -58,11 +58,6 @@ class WalkInRuleOut(StrictSchema):
 
 class WalkInRulesOut(StrictSchema):
     walk_in_rules = List(Nested(WalkInRuleOut))
-
-
-class StoreQuery(StrictSchema):
-    store = String(load_default=None, validate=Length(min=1, max=40),
-                   metadata={"description": "A store's code; default: every store you act in"})
 
 
 class AssortmentIn(StrictSchema):

@@ -22,6 +22,7 @@ from rewards_api.auth import staff_required
 from rewards_api.errors import ApiError
 from rewards_api.idempotency import issues_credential
 from rewards_api.schemas import StrictSchema
+from rewards_api.signin.throttle import throttled
 from rewards_api.staff import scope
 from rewards_api.staff.models import MANAGER
 from rewards_api.stores.models import Store
@@ -118,11 +119,13 @@ def sightings() -> dict[str, Any]:
 @issues_credential
 @bp.input(EnrolIn)
 @bp.output(EnrolOut)
+@throttled(lambda _body: [], failures=frozenset({"enrolment_code_invalid"}))
 def enrol(json_data: dict[str, Any]) -> dict[str, Any]:
     """The Pi's first call (``beacon-agent enrol CODE``): its id and signing secret for
     a one-time enrolment code; ``401 enrolment_code_invalid`` for a code unknown, used,
     expired or of a disabled agent. Not signed (the agent has no secret yet) and never
-    stored for a retry: a retry is refused, ask for a new code."""
+    stored for a retry: a retry is refused, ask for a new code. Wrong codes count
+    against the caller's address like failed sign-ins (``429 too_many_attempts``)."""
     agent, secret = services.enrol(db.session(), json_data["code"], clock.now())
     return {"agent_id": str(agent.id), "secret": secret, "store": agent.store.code}
 

@@ -56,21 +56,26 @@ def products_of(s: Session, campaign: ScanCampaign) -> list[Product]:
                           .order_by(Product.gtin)))
 
 
+def _runs_in(stores: ColumnElement[bool]) -> ColumnElement[bool]:
+    """A condition on ``ScanCampaign``: it runs in a store meeting ``stores``."""
+    listed = (select(ScanCampaignStore.campaign_id)
+              .join(Store, Store.id == ScanCampaignStore.store_id).where(stores))
+    return or_(ScanCampaign.id.in_(listed),
+               ScanCampaign.chain_id.in_(select(Store.chain_id).where(stores)))
+
+
 def campaigns_in(s: Session, stores: ColumnElement[bool]) -> list[ScanCampaign]:
     """Campaigns that run in any store meeting ``stores`` (a condition on ``Store``),
     the newest first."""
-    listed = (select(ScanCampaignStore.campaign_id)
-              .join(Store, Store.id == ScanCampaignStore.store_id).where(stores))
-    chains = select(Store.chain_id).where(stores)
-    return list(s.scalars(select(ScanCampaign).where(or_(ScanCampaign.id.in_(listed),
-                                                         ScanCampaign.chain_id.in_(chains)))
+    return list(s.scalars(select(ScanCampaign).where(_runs_in(stores))
                           .order_by(ScanCampaign.starts_at.desc(), ScanCampaign.id.desc())))
 
 
 def campaign_in(s: Session, campaign_id: int, stores: ColumnElement[bool]) -> ScanCampaign:
     """Campaign ``campaign_id`` if it runs in a store meeting ``stores``, else
     ``campaign_not_found`` (another chain's campaigns are not even said to exist)."""
-    campaign = next((c for c in campaigns_in(s, stores) if c.id == campaign_id), None)
+    campaign = s.scalars(select(ScanCampaign).where(ScanCampaign.id == campaign_id,
+                                                    _runs_in(stores))).first()
     if campaign is None:
         raise ApiError("campaign_not_found")
     return campaign

@@ -139,3 +139,14 @@ def test_beacon_agent_enrol_writes_its_config_and_the_api_knows_it(app, api, wor
     other_path = tmp_path / "second" / "agent.toml"
     assert agent_cli.main(["enrol", code, "--api", live_url, "--config", str(other_path)]) != 0
     assert not other_path.exists()
+
+
+def test_guessing_enrolment_codes_is_throttled_like_sign_in(app, api, world, other):
+    app.config["SIGN_IN_ATTEMPTS_PER_CLIENT"] = 3
+    code = api.post("/v1/admin/agents", auth=world.keys["manager"],
+                    json={"store": "berlin-1"}).get_json()["enrolment_code"]
+    for guess in ("AAAA-AAAA-AAAA-AAAA", "BBBB-BBBB-BBBB-BBBB", "CCCC-CCCC-CCCC-CCCC"):
+        assert error_code(api.post("/v1/agents/enrol", json={"code": guess})) == "enrolment_code_invalid"
+    blocked = api.post("/v1/agents/enrol", json={"code": code})
+    assert (blocked.status_code, error_code(blocked)) == (429, "too_many_attempts")
+    assert int(blocked.headers["Retry-After"]) > 0
