@@ -12,7 +12,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from rewards_api.admin import agents, audit, campaigns, catalog, staff, stores, views
+    from rewards_api.admin import agents, audit, campaigns, catalog, chains, staff, stores, views
 
-    for module in (views, catalog, campaigns, stores, staff, agents, audit):
+    for module in (views, chains, catalog, campaigns, stores, staff, agents, audit):
         app.register_blueprint(module.bp)

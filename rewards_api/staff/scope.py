@@ -156,3 +156,9 @@ def keys_in_scope(staff: StaffKey) -> ColumnElement[bool]:
     if is_chain_admin(staff):
         return of_stores | (StaffKey.chain_id == staff.chain_id)
     return of_stores
+
+
+def require_head_office(staff: StaffKey) -> None:
+    """New chains and programs are head office's to make."""
+    if not is_head_office(staff):
+        raise ApiError("forbidden", "Only head office makes chains and programs.")

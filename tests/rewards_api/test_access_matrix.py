@@ -30,6 +30,7 @@ from rewards_api.scans import campaigns
 from rewards_api.shoppers.services import program_by_code
 from rewards_api.staff.services import issue_key
 from rewards_api.stores.models import Store
+from rewards_api.stores.services import create_chain
 from rewards_api.walkins import rules
 from rewards_protocol import signing
 from tests.support.clock import Clock
@@ -61,6 +62,9 @@ REGISTERS = frozenset({CASHIER, CASHIER_OTHER_STORE, MANAGER, MANAGER_OTHER_STOR
 CHAIN_PROGRAM = frozenset({MANAGER, MANAGER_OTHER_STORE, CHAIN_ADMIN, HEAD_OFFICE})
 # Who changes its catalog (rewards, earn rules): the chain's admins and head office.
 CHAIN_CATALOG = frozenset({CHAIN_ADMIN, HEAD_OFFICE})
+# Managers and admins of any store or chain (listings of their own scope).
+ANY_MANAGER = frozenset({MANAGER, MANAGER_OTHER_STORE, MANAGER_OTHER_CHAIN, CHAIN_ADMIN,
+                         ADMIN_OTHER_CHAIN, HEAD_OFFICE})
 
 FROM_TO = "from=2026-01-01&to=2026-01-02"
 
@@ -145,6 +149,10 @@ EXPECTED: dict[str, frozenset[str]] = {
     "PATCH /v1/admin/agents/<int:agent_id>": BERLIN_MANAGERS,
     "POST /v1/admin/agents/<int:agent_id>/disable": BERLIN_MANAGERS,
     "GET /v1/admin/audit": BERLIN_MANAGERS,
+    "GET /v1/admin/stores": ANY_MANAGER,
+    "POST /v1/admin/stores": CHAIN_CATALOG,
+    "POST /v1/admin/chains": frozenset({HEAD_OFFICE}),
+    "POST /v1/admin/programs": frozenset({HEAD_OFFICE}),
     # Anyone holding a fresh one-time code gets an agent's credentials with it.
     "POST /v1/agents/enrol": ANYONE,
 }
@@ -285,6 +293,13 @@ def _request(scene: Scene, route: str) -> tuple[str, Any]:
         "POST /v1/admin/agents/<int:agent_id>/disable": (
             f"/v1/admin/agents/{office['agent']}/disable", None),
         "GET /v1/admin/audit": ("/v1/admin/audit?store=berlin-1", None),
+        "POST /v1/admin/stores": ("/v1/admin/stores", {
+            "code": f"matrix-{n}", "name": "Matrix", "chain": "corner",
+            "timezone": "Europe/Berlin"}),
+        "POST /v1/admin/chains": ("/v1/admin/chains", {"code": f"matrix-{n}", "name": "M"}),
+        # A program of a chain with no stores: it changes nothing the other routes use.
+        "POST /v1/admin/programs": ("/v1/admin/programs", {
+            "code": f"matrix-{n}", "name": "M", "kind": "store", "chain": "empty"}),
         "POST /v1/agents/enrol": ("/v1/agents/enrol", {"code": scene.enrolment_code()}),
     }
     method, rule = route.split(" ", 1)
@@ -340,6 +355,7 @@ def _back_office(app: Any, world: Any) -> dict[str, int]:
     with app.app_context():
         s, by = db.session(), setup_actor()
         berlin = s.get_one(Store, world.store_ids[0])
+        create_chain(s, by, code="empty", name="A chain with no stores")
         import_assortment(s, by, berlin, ["gtin,name\n", f"{COFFEE},Coffee\n"])
         campaign = campaigns.create_campaign(
             s, by, code="matrix-week", name="Matrix week", program=program_by_code(s, "corner-points"),
