@@ -1,4 +1,4 @@
-"""``beacon-agent``: run | replay | simulate | status | provision.
+"""``beacon-agent``: run | replay | simulate | status | enrol | provision.
 
 Logs go to stderr without timestamps: under systemd, journald adds them.
 """
@@ -163,6 +163,35 @@ def cmd_provision(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_enrol(args: argparse.Namespace) -> int:
+    """Fetch the agent's id and secret once with the back office's enrolment code, and
+    write the config and secret files."""
+    from beacon_agent.upload import ApiRefused, ApiUnavailable, enrol
+
+    path = args.config or agent_config.DEFAULT_PATH
+    try:
+        credentials = enrol(args.api, args.code)
+    except ApiRefused as exc:
+        print(f"beacon-agent: the API refused the code ({exc.code}); ask the back office "
+              "for a new enrolment code", file=sys.stderr)
+        return EXIT_CONFIG
+    except ApiUnavailable as exc:
+        print(f"beacon-agent: no answer from the API, nothing was written: {exc}",
+              file=sys.stderr)
+        return EXIT_UPLOAD_FAILED
+    try:
+        agent_config.write(path, args.api, credentials["agent_id"], credentials["secret"],
+                           args.state_dir)
+    except (agent_config.ConfigError, OSError) as exc:
+        # The code is spent: say what to do rather than lose the secret silently.
+        print(f"beacon-agent: enrolled, but {path} could not be written ({exc}); ask the "
+              "back office for a new enrolment code and run again as root", file=sys.stderr)
+        return EXIT_CONFIG
+    print(f"enrolled as agent {credentials['agent_id']} of store {credentials['store']}; "
+          f"wrote {path} and {path.with_name('secret')} (mode 0600)")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="beacon-agent", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -225,6 +254,14 @@ def parser() -> argparse.ArgumentParser:
     with_config(st)
     st.add_argument("--json", action="store_true")
     st.set_defaults(func=cmd_status)
+
+    en = sub.add_parser("enrol", help="fetch the agent's id and secret with a one-time "
+                        "enrolment code from the back office, and write the config")
+    with_config(en)
+    en.add_argument("code", help="the enrolment code, e.g. ABCD-EFGH-JKMN-PQRS")
+    en.add_argument("--api", required=True, help="the rewards API's address (https://...)")
+    en.add_argument("--state-dir", type=Path, default=None)
+    en.set_defaults(func=cmd_enrol)
 
     pr = sub.add_parser("provision", help="write the config from an agent id and secret")
     with_config(pr)

@@ -30,6 +30,7 @@ import json
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -43,6 +44,7 @@ from rewards_protocol.events import (
     ACCEPTED,
     CONFIG_PATH,
     DUPLICATE,
+    ENROL_PATH,
     HEARTBEAT_PATH,
     MAX_BATCH_EVENTS,
     REJECTED,
@@ -89,6 +91,32 @@ def _error_code(response: httpx.Response) -> str:
     except (ValueError, KeyError, TypeError):
         return f"http_{response.status_code}"
     return code if isinstance(code, str) and code else f"http_{response.status_code}"
+
+
+def enrol(base_url: str, code: str, *, timeout: float = constants.HTTP_TIMEOUT_S,
+          transport: httpx.BaseTransport | None = None) -> dict[str, str]:
+    """``POST /v1/agents/enrol``: the agent's id, secret (hex) and store for a one-time
+    enrolment code, once. Unsigned: the agent has no secret yet. Any 4xx but 429 is
+    ``ApiRefused`` (the code is wrong, used or expired: ask for a new one); no answer,
+    429 or 5xx is ``ApiUnavailable``."""
+    try:
+        with httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout, transport=transport,
+                          headers={"User-Agent": "beacon-agent"}) as http:
+            response = http.post(ENROL_PATH, json={"code": code},
+                                 headers={"Idempotency-Key": str(uuid.uuid4())})
+    except httpx.HTTPError as exc:
+        raise ApiUnavailable(f"POST {ENROL_PATH}: {exc!r}") from exc
+    if response.status_code >= 300:
+        error = _error_code(response)
+        message = f"POST {ENROL_PATH}: HTTP {response.status_code} {error}"
+        if response.status_code < 500 and response.status_code != 429:
+            raise ApiRefused(message, response.status_code, error)
+        raise ApiUnavailable(message, response.status_code, error)
+    try:
+        answer = response.json()
+        return {name: str(answer[name]) for name in ("agent_id", "secret", "store")}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ApiUnavailable(f"POST {ENROL_PATH}: the answer is not the agent's credentials") from exc
 
 
 class AgentApi:

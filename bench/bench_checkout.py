@@ -23,16 +23,15 @@ from pos_plugin.register import Register
 from pos_plugin.server import create_app as create_panel
 from rewards_api import create_app, db, schema_migrations
 from rewards_api.ledger import services as ledger
-from rewards_api.pos import services as pos
+from rewards_api.pos import catalog
 from rewards_api.shoppers import services as shoppers
 from rewards_api.shoppers.services import checkout_totp
-from rewards_api.staff.services import issue_key
 from tests.support.browser import launch
 from tests.support.live import serve
 from tests.support.panel_flow import apply_both_programs, complete_after_asking
 from tests.support.postgres import test_database
 from tests.support.shop import BASKET, CATALOG, EARN_RULES
-from tests.support.world import build_world
+from tests.support.world import build_world, setup_actor, staff_key
 
 SALES = 200            # sequential sales, one register
 PARALLEL_REGISTERS = 4
@@ -52,15 +51,16 @@ def seed(url: str, shoppers_needed: int) -> tuple[list[str], list[tuple[str, str
         world = build_world()
         for reward in CATALOG:
             fields = {k: v for k, v in reward.items() if k != "program"}
-            pos.create_reward(s, shoppers.program_by_code(s, reward["program"]), fields)
+            catalog.create_reward(s, setup_actor(), shoppers.program_by_code(s, reward["program"]),
+                                  fields)
         for rule in EARN_RULES:
-            pos.set_earn_rule(s, shoppers.program_by_code(s, rule["program"]),
-                              gtin=rule.get("gtin"),
-                              points_per_unit=rule.get("points_per_unit", 0),
-                              multiplier=rule.get("multiplier", 1))
+            catalog.set_earn_rule(s, setup_actor(), shoppers.program_by_code(s, rule["program"]),
+                                  gtin=rule.get("gtin"),
+                                  points_per_unit=rule.get("points_per_unit", 0),
+                                  multiplier=rule.get("multiplier", 1))
         keys = []
         for number in range(PARALLEL_REGISTERS):
-            keys.append(issue_key(s, "cashier", world.store_ids[0], f"Bench register {number}"))
+            keys.append(staff_key("cashier", world.store_ids[0], f"Bench register {number}"))
         people = []
         for number in range(shoppers_needed):
             shopper, _ = shoppers.register(s, f"Bench {number}", None, dt.timedelta(days=1))

@@ -35,7 +35,7 @@ from rewards_api import create_app, db, schema_migrations
 from rewards_api.agents import services as agents
 from rewards_api.ledger.models import Program
 from rewards_api.products.services import product_by_gtin
-from rewards_api.scans import services as scans
+from rewards_api.scans import campaigns
 from rewards_api.stores.models import Chain, Store
 from rewards_api.walkins.models import WalkInRule
 from rewards_protocol import events, presence, signing
@@ -43,7 +43,7 @@ from tests.conftest import Api
 from tests.support.postgres import test_database
 from tests.support.scan_shop import COFFEE, shopper_id, stock_products, walk_in
 from tests.support.shop import BASKET, build_shop
-from tests.support.world import build_world
+from tests.support.world import build_world, setup_actor
 
 SHOPPERS = int(os.environ.get("SCALE_SHOPPERS", "2000"))
 STORES = 100  # at 1x; a 1,000-store chain scaled down by 10 (the 10x step is the chain)
@@ -325,12 +325,12 @@ def prepare(url: str) -> Hot:
         s = db.session()
         stock_products(world.store_ids[0])
         corner = s.scalars(select(Program).where(Program.code == "corner-points")).one()
-        scans.create_campaign(
-            s, code="coffee-now", name="Coffee now", program=corner, points=50,
+        campaigns.create_campaign(
+            s, setup_actor(), code="coffee-now", name="Coffee now", program=corner, points=50,
             starts_at=now - dt.timedelta(days=1), ends_at=now + dt.timedelta(days=1),
             products=[product_by_gtin(s, COFFEE.zfill(14))],  # type: ignore[list-item]
             stores=[s.get(Store, world.store_ids[0])], chain=None)  # type: ignore[list-item]
-        agent, secret = agents.provision(s, world.store_ids[0], "entrance")
+        agent, secret = agents.provision(s, setup_actor(), world.store_ids[0], "entrance")
         s.add(WalkInRule(program_id=corner.id, store_id=world.store_ids[0], points=10,
                          starts_on=dt.date.today() - dt.timedelta(days=1)))
         s.commit()

@@ -30,6 +30,7 @@ from bench.support import gunicorn
 from rewards_api import create_app, db, schema_migrations
 from rewards_protocol import events, presence, signing
 from tests.support.postgres import test_database
+from tests.support.world import setup_actor
 
 PRESENCE_KEY = bytes(range(16))
 SECRET_KEY = "bench-" + "0" * 58
@@ -146,7 +147,7 @@ def setup_stores(url: str) -> list[tuple[int, str]]:
             for program, points in ((own, 10), (partner, 5)):
                 s.add(WalkInRule(program_id=program.id, store_id=store.id, points=points,
                                  starts_on=dt.date(2020, 1, 1)))
-            agent, secret = agents.provision(s, store.id, "bench")
+            agent, secret = agents.provision(s, setup_actor(), store.id, "bench")
             found.append((agent.id, secret))
         s.commit()
     app.extensions["rewards_db"].kw["bind"].dispose()

@@ -36,19 +36,25 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     observability.init_app(app)
     api_docs.init_app(app)
 
-    from rewards_api import cli, health
-    from rewards_api.admin.views import bp as admin_bp
+    from rewards_api import admin, cli, health
+    from rewards_api.agents import cli as agents_cli
     from rewards_api.agents import services as agents
     from rewards_api.agents.views import bp as agents_bp
     from rewards_api.assist.views import bp as assist_bp
     from rewards_api.dashboard.views import bp as dashboard_bp
     from rewards_api.manage.views import bp as manage_bp
     from rewards_api.pages.views import bp as pages_bp
+    from rewards_api.pos import cli as pos_cli
     from rewards_api.pos.views import bp as pos_bp
+    from rewards_api.products import cli as products_cli
+    from rewards_api.scans import cli as scans_cli
     from rewards_api.scans.views import bp as scans_bp
     from rewards_api.shoppers.views import bp as shoppers_bp
     from rewards_api.signin.views import bp as signin_bp
+    from rewards_api.staff import cli as staff_cli
+    from rewards_api.stores import cli as stores_cli
     from rewards_api.stores.views import bp as stores_bp
+    from rewards_api.walkins import cli as walkins_cli
     from rewards_api.walkins import presence
     from rewards_api.walkins.views import bp as walkins_bp
 
@@ -58,7 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     app.register_blueprint(health.bp)
     app.register_blueprint(shoppers_bp)
     app.register_blueprint(signin_bp)
-    app.register_blueprint(admin_bp)
+    admin.init_app(app)
     app.register_blueprint(pos_bp)
     app.register_blueprint(agents_bp)
     app.register_blueprint(walkins_bp)
@@ -68,5 +74,8 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(manage_bp)
     app.register_blueprint(pages_bp)
-    cli.init_app(app)
+    # Each package registers its own ``rewards-api`` commands.
+    for commands in (cli, stores_cli, staff_cli, agents_cli, walkins_cli, pos_cli,
+                     products_cli, scans_cli):
+        commands.init_app(app)
     return app

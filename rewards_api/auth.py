@@ -140,30 +140,32 @@ def shopper_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def require_staff(role: str) -> StaffKey:
-    """The caller must hold a staff key of ``role`` or a higher one; sets ``g.staff``
-    and ``g.principal``. For views open to shoppers and staff alike; others use the
-    ``staff_required`` decorator."""
+def require_staff(role: str, *also: str) -> StaffKey:
+    """The caller must hold a staff key of ``role`` or a higher one, or of one of the
+    roles ``also`` names (the partner operator, who is below every rank); sets
+    ``g.staff`` and ``g.principal``. For views open to shoppers and staff alike; others
+    use the ``staff_required`` decorator."""
     key = _bearer()
     if not key.startswith(STAFF_KEY_PREFIX):
         raise ApiError("forbidden", "This is for store staff; use a staff key.")
     staff = _staff_from_key(key)
-    if ROLE_RANK[staff.role] < ROLE_RANK[role]:
+    if staff.role not in also and ROLE_RANK[staff.role] < ROLE_RANK[role]:
         raise ApiError("forbidden", f"Only a {role} or above may do this.")
     g.staff = staff
     g.principal = f"staff:{staff.id}"
     return staff
 
 
-def staff_required(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """The caller must hold a staff key of ``role`` or a higher one; ``g.staff`` is set."""
-    if role not in ROLE_RANK:  # fail when the view is defined, not when it is called
-        raise ValueError(f"unknown role {role!r}")
+def staff_required(role: str, *also: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The caller must hold a staff key of ``role`` or a higher one, or of a role
+    ``also`` names; ``g.staff`` is set."""
+    if any(r not in ROLE_RANK for r in (role, *also)):  # fail when the view is defined
+        raise ValueError(f"unknown role in {(role, *also)!r}")
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            require_staff(role)
+            require_staff(role, *also)
             return view(*args, **kwargs)
 
         return wrapper

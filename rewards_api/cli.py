@@ -1,4 +1,6 @@
-"""``rewards-api``: the back-office command line (Flask CLI).
+"""``rewards-api``: the back-office command line (Flask CLI), and its app-wide
+commands (schema, purge, holds, demo seed). The domain packages register their own
+groups (``<package>/cli.py``, ``init_app``) and call the same services as the API.
 
 Every command reads the database from ``REWARDS_DATABASE_URL`` like the web app.
 Keys and secrets are printed once, when made; only digests are stored.
@@ -10,30 +12,19 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
-from sqlalchemy import select
 
 from rewards_api import db, idempotency, schema_migrations
 from rewards_api.agents import services as agents
-from rewards_api.agents.cli import agents_group
 from rewards_api.db import utcnow
 from rewards_api.ledger import services as ledger
-from rewards_api.ledger.models import PARTNER_PROGRAM, STORE_PROGRAM, Program
-from rewards_api.pos.cli import earn_rules_group, rewards_group
-from rewards_api.products.cli import products_group
 from rewards_api.scans import services as scans
-from rewards_api.scans.cli import campaigns_group, codes_group
 from rewards_api.signin import services as signin
 from rewards_api.signin import throttle
-from rewards_api.staff.models import ROLE_RANK, StaffKey
-from rewards_api.staff.services import issue_key
-from rewards_api.stores.models import Chain, Store
 from rewards_api.walkins import services as walkins
-from rewards_api.walkins.cli import walkins_group
 
 # Other domains add what ``rewards-api purge`` removes: name -> function(session, now) -> count.
 PURGERS: dict[str, Callable[[Any, dt.datetime], int]] = {
@@ -46,20 +37,6 @@ PURGERS: dict[str, Callable[[Any, dt.datetime], int]] = {
 }
 
 
-def _chain(code: str) -> Chain:
-    chain = db.session().scalars(select(Chain).where(Chain.code == code)).first()
-    if chain is None:
-        raise click.ClickException(f"no chain with code {code!r}")
-    return chain
-
-
-def store_by_code(code: str) -> Store:
-    store = db.session().scalars(select(Store).where(Store.code == code)).first()
-    if store is None:
-        raise click.ClickException(f"no store with code {code!r}")
-    return store
-
-
 @click.group("db", help="The database schema.")
 def db_group() -> None:
     pass
@@ -70,109 +47,6 @@ def db_group() -> None:
 def db_upgrade() -> None:
     schema_migrations.upgrade(current_app.config["DATABASE_URL"])
     click.echo("database is up to date")
-
-
-@click.group("chains", help="Retail chains.")
-def chains_group() -> None:
-    pass
-
-
-@chains_group.command("create")
-@click.argument("code")
-@click.option("--name", required=True)
-@with_appcontext
-def chains_create(code: str, name: str) -> None:
-    with db.transaction() as s:
-        chain = Chain(code=code, name=name)
-        s.add(chain)
-    click.echo(f"chain {chain.code} created (id {chain.id})")
-
-
-@click.group("stores", help="Stores of a chain.")
-def stores_group() -> None:
-    pass
-
-
-@stores_group.command("create")
-@click.argument("code")
-@click.option("--chain", "chain_code", required=True)
-@click.option("--name", required=True)
-@click.option("--timezone", required=True, help="IANA name, e.g. Europe/Berlin")
-@click.option("--latitude", type=float)
-@click.option("--longitude", type=float)
-@with_appcontext
-def stores_create(code: str, chain_code: str, name: str, timezone: str,
-                  latitude: float | None, longitude: float | None) -> None:
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise click.ClickException(f"unknown timezone {timezone!r}") from exc
-    with db.transaction() as s:
-        store = Store(code=code, chain_id=_chain(chain_code).id, name=name, timezone=timezone,
-                      latitude=latitude, longitude=longitude)
-        s.add(store)
-    click.echo(f"store {store.code} created (id {store.id})")
-
-
-@click.group("programs", help="Points programs: one per chain, one partner network.")
-def programs_group() -> None:
-    pass
-
-
-@programs_group.command("create")
-@click.argument("code")
-@click.option("--name", required=True)
-@click.option("--kind", type=click.Choice([STORE_PROGRAM, PARTNER_PROGRAM]), required=True)
-@click.option("--chain", "chain_code", help="The chain whose own program this is (kind store)")
-@click.option("--point-value", type=int, default=1, show_default=True,
-              help="What one point is worth, in minor currency units (cents)")
-@click.option("--currency", default="EUR", show_default=True)
-@with_appcontext
-def programs_create(code: str, name: str, kind: str, chain_code: str | None,
-                    point_value: int, currency: str) -> None:
-    if (kind == STORE_PROGRAM) != (chain_code is not None):
-        raise click.ClickException("a store program names its chain; the partner program none")
-    with db.transaction() as s:
-        program = Program(code=code, name=name, kind=kind, point_value_minor=point_value,
-                          currency=currency,
-                          chain_id=_chain(chain_code).id if chain_code else None)
-        s.add(program)
-    click.echo(f"program {program.code} created (id {program.id})")
-
-
-@click.group("staff", help="Keys for registers, managers and admins.")
-def staff_group() -> None:
-    pass
-
-
-@staff_group.command("create", help="Make a key; it is printed once and stored hashed.")
-@click.option("--role", type=click.Choice(list(ROLE_RANK)), required=True)
-@click.option("--store", "store_code", help="The store (cashier and manager keys)")
-@click.option("--chain", "chain_code",
-              help="The chain of an admin key; without it the key is head office's")
-@click.option("--label", required=True, help='Who or what holds it, e.g. "Register 1"')
-@with_appcontext
-def staff_create(role: str, store_code: str | None, chain_code: str | None, label: str) -> None:
-    if role != "admin" and store_code is None:
-        raise click.ClickException(f"a {role} key belongs to a store: pass --store")
-    if role != "admin" and chain_code is not None:
-        raise click.ClickException(f"a {role} key belongs to its store's chain: leave out --chain")
-    with db.transaction() as s:
-        key = issue_key(s, role, store_by_code(store_code).id if store_code else None, label,
-                        chain_id=_chain(chain_code).id if chain_code else None)
-    click.echo(key)
-
-
-@staff_group.command("revoke")
-@click.argument("staff_id", type=int)
-@with_appcontext
-def staff_revoke(staff_id: int) -> None:
-    with db.transaction() as s:
-        staff = s.get(StaffKey, staff_id)
-        if staff is None:
-            raise click.ClickException(f"no staff key {staff_id}")
-        staff.revoked_at = utcnow()
-    click.echo(f"staff key {staff_id} revoked")
 
 
 @click.command("purge", help="Remove data past its keeping time (idempotency keys, ...).")
@@ -213,13 +87,9 @@ def seed_demo(out: Path) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
-COMMANDS = [db_group, chains_group, stores_group, programs_group, staff_group, purge,
-            holds_group, seed_demo, rewards_group, earn_rules_group, agents_group,
-            walkins_group, products_group, campaigns_group, codes_group]
-
-
 def init_app(app: Flask) -> None:
-    for command in COMMANDS:
+    """The app-wide commands; each package's ``cli.init_app`` adds its own group."""
+    for command in (db_group, purge, holds_group, seed_demo):
         app.cli.add_command(command)
 
 

@@ -15,7 +15,9 @@ reuses what is there.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import os
 from pathlib import Path
@@ -25,15 +27,17 @@ from sqlalchemy import select
 
 from rewards_api import db
 from rewards_api.agents import services as agents
+from rewards_api.audit.services import Actor
 from rewards_api.ledger import services as ledger
-from rewards_api.ledger.models import PARTNER_PROGRAM, STORE_PROGRAM, Program
-from rewards_api.pos import services as pos
-from rewards_api.products.services import AssortmentRow, carry, product_by_gtin
-from rewards_api.scans import services as scans
+from rewards_api.ledger.models import PARTNER_PROGRAM, STORE_PROGRAM
+from rewards_api.pos import catalog
+from rewards_api.products.services import import_assortment, product_by_gtin
+from rewards_api.scans import campaigns
 from rewards_api.shoppers import services as shoppers
 from rewards_api.staff.services import issue_key
+from rewards_api.stores import services as stores_service
 from rewards_api.stores.models import Chain, Store
-from rewards_api.walkins.models import WalkInRule
+from rewards_api.walkins import rules
 
 DEMO_FILE = Path("var/demo.json")
 CHAIN = "corner"
@@ -84,58 +88,58 @@ def seed(path: Path = DEMO_FILE) -> str:
     return f"demo chain seeded; keys in {path}"
 
 
-def _staff_key(s: Any, role: str, store: Store | None, label: str) -> str:
-    return issue_key(s, role, store.id if store else None, label)
+def _staff_key(s: Any, by: Actor, role: str, store: Store | None, label: str) -> str:
+    return issue_key(s, by, role, label, store=store)[1]
 
 
 def _build(s: Any) -> dict[str, Any]:
     now = db.utcnow()
-    chain = Chain(code=CHAIN, name="Corner Market")
-    s.add(chain)
-    s.flush()
-    stores = [Store(code=code, chain_id=chain.id, name=name, timezone=zone, latitude=lat,
-                    longitude=lon) for code, name, zone, lat, lon in STORES]
-    own = Program(code=STORE_PROGRAM_CODE, name="Corner Points", kind=STORE_PROGRAM,
-                  chain_id=chain.id, point_value_minor=1)
-    partner = Program(code=PARTNER_PROGRAM_CODE, name="Partner Plus", kind=PARTNER_PROGRAM,
-                      point_value_minor=1)
-    s.add_all([*stores, own, partner])
-    s.flush()
+    by = Actor("seed", now)
+    chain = stores_service.create_chain(s, by, code=CHAIN, name="Corner Market")
+    stores = [stores_service.create_store(s, by, chain, code=code, name=name, timezone=zone,
+                                          latitude=lat, longitude=lon)
+              for code, name, zone, lat, lon in STORES]
+    own = stores_service.create_program(s, by, code=STORE_PROGRAM_CODE, name="Corner Points",
+                                        kind=STORE_PROGRAM, chain=chain, point_value_minor=1)
+    partner = stores_service.create_program(s, by, code=PARTNER_PROGRAM_CODE,
+                                            name="Partner Plus", kind=PARTNER_PROGRAM,
+                                            chain=None, point_value_minor=1)
     programs = {own.code: own, partner.code: partner}
+    assortment = io.StringIO()
+    csv.writer(assortment).writerows([("gtin", "name", "aisle"), *PRODUCTS])
 
     info: dict[str, Any] = {"chain": CHAIN, "stores": {}}
     for store in stores:
         # From yesterday (store-local): a demo clock running fast starts in the future.
         first_day = store.local_date(now) - dt.timedelta(days=1)
-        s.add_all([WalkInRule(program_id=programs[code].id, store_id=store.id, points=points,
-                              starts_on=first_day, ends_on=None, daily_budget=None)
-                   for code, points in WALK_IN_POINTS.items()])
-        for line, (gtin, name, aisle) in enumerate(PRODUCTS, start=1):
-            carry(s, store.id, AssortmentRow(line, gtin, name, aisle, None))
-        agent, secret = agents.provision(s, store.id, "Front door")
+        for code, points in WALK_IN_POINTS.items():
+            rules.create_rule(s, by, program=programs[code], store=store, points=points,
+                              starts_on=first_day)
+        import_assortment(s, by, store, assortment.getvalue().splitlines(keepends=True))
+        agent, secret = agents.provision(s, by, store.id, "Front door")
         info["stores"][store.code] = {
             "id": store.id, "name": store.name, "timezone": store.timezone,
             "agent": {"agent_id": str(agent.id), "secret": secret},
-            "registers": {label: _staff_key(s, "cashier", store, f"{store.code} {label}")
+            "registers": {label: _staff_key(s, by, "cashier", store, f"{store.code} {label}")
                           for label in REGISTERS},
-            "manager_key": _staff_key(s, "manager", store, f"{store.code} manager"),
+            "manager_key": _staff_key(s, by, "manager", store, f"{store.code} manager"),
         }
-    info["admin_key"] = _staff_key(s, "admin", None, "Head office")
+    info["admin_key"] = _staff_key(s, by, "admin", None, "Head office")
 
     product = {gtin: found for gtin, _, _ in PRODUCTS
                if (found := product_by_gtin(s, gtin)) is not None}
     starts_at, ends_at = now - dt.timedelta(days=1), now + dt.timedelta(days=365)
-    scans.create_campaign(s, code="coffee-week", name="Coffee week", program=own, points=40,
-                          products=[product[COFFEE], product[GUM]], stores=stores, chain=None,
-                          starts_at=starts_at, ends_at=ends_at)
-    scans.create_campaign(s, code="cola-brand", name="Cola brand days", program=partner,
-                          points=30, products=[product[COLA]], stores=[], chain=chain,
-                          starts_at=starts_at, ends_at=ends_at)
+    campaigns.create_campaign(s, by, code="coffee-week", name="Coffee week", program=own,
+                              points=40, products=[product[COFFEE], product[GUM]],
+                              stores=stores, chain=None, starts_at=starts_at, ends_at=ends_at)
+    campaigns.create_campaign(s, by, code="cola-brand", name="Cola brand days",
+                              program=partner, points=30, products=[product[COLA]], stores=[],
+                              chain=chain, starts_at=starts_at, ends_at=ends_at)
     for code, fields in CATALOG:
-        pos.create_reward(s, programs[code], fields)
-    pos.set_earn_rule(s, own, gtin=None, points_per_unit=1, multiplier=1)
-    pos.set_earn_rule(s, own, gtin=COFFEE, points_per_unit=0, multiplier=2)
-    pos.set_earn_rule(s, partner, gtin=None, points_per_unit=2, multiplier=1)
+        catalog.create_reward(s, by, programs[code], fields)
+    catalog.set_earn_rule(s, by, own, gtin=None, points_per_unit=1, multiplier=1)
+    catalog.set_earn_rule(s, by, own, gtin=COFFEE, points_per_unit=0, multiplier=2)
+    catalog.set_earn_rule(s, by, partner, gtin=None, points_per_unit=2, multiplier=1)
 
     shopper, token = shoppers.register(s, "Alex Demo", "+4915100000001", dt.timedelta(days=365))
     for code, points in DEMO_SHOPPER_POINTS.items():

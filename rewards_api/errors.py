@@ -98,6 +98,17 @@ REGISTRY: dict[str, ErrorCode] = {
         ErrorCode("barcode_unclear", 422, "The barcode in the photo could not be read for sure: hold the phone steady, fill the frame with the code and try again, or scan the shelf tag's QR code.", (SHOPPER, CASHIER)),
         ErrorCode("invalid_check_digit", 422, "That code's last digit does not match the others, so it was misread or mistyped; scan it again.", (SHOPPER, CASHIER)),
         ErrorCode("rate_limited", 429, "Too many scans in a short time; wait a minute, then scan again.", (SHOPPER, CASHIER)),
+        # --- back office (/v1/admin): campaigns, rules, keys, agents, audit ----------------
+        ErrorCode("code_taken", 409, "Something of this kind already has this code; pick another code.", (MANAGER, ENGINEER)),
+        ErrorCode("campaign_not_found", 404, "There is no such scan campaign in your stores.", (MANAGER, ENGINEER)),
+        ErrorCode("campaign_not_started", 409, "This campaign has not started yet, so it cannot be ended; change its end date instead.", (MANAGER,)),
+        ErrorCode("campaign_already_ended", 409, "This campaign has already ended; start a new campaign instead of changing this one.", (MANAGER,)),
+        ErrorCode("product_not_found", 404, "There is no product with this code; import it with the store's assortment first.", (MANAGER, ENGINEER)),
+        ErrorCode("assortment_invalid", 422, "Some lines of the assortment file are wrong (the details list each one); nothing was imported. Fix the file and import it again.", (MANAGER,)),
+        ErrorCode("walk_in_rule_not_found", 404, "There is no such walk-in rule in your stores.", (MANAGER, ENGINEER)),
+        ErrorCode("staff_key_not_found", 404, "There is no such staff or register key in your stores.", (MANAGER, ENGINEER)),
+        ErrorCode("agent_not_found", 404, "There is no such beacon agent in your stores.", (MANAGER, ENGINEER)),
+        ErrorCode("enrolment_code_invalid", 401, "This enrolment code is wrong, was used already or has expired; ask for a new one (provision the agent again).", (AGENT, MANAGER, ENGINEER)),
         # --- shopper app, staff assist, store dashboard ----------------------------------
         ErrorCode("assist_not_opted_in", 409, "Turn on \"Staff may help me\" in the app first; then ask for help again.", (SHOPPER,)),
         ErrorCode("help_request_not_found", 404, "That help request is not in this store's list any more; reload the list.", (CASHIER, MANAGER)),

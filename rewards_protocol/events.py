@@ -15,6 +15,8 @@ MAX_BATCH_EVENTS = 500
 SIGHTINGS_PATH = "/v1/agents/sightings"
 CONFIG_PATH = "/v1/agents/config"
 HEARTBEAT_PATH = "/v1/agents/heartbeat"
+# Unsigned, once per agent: {"code": enrolment code} -> {"agent_id", "secret" (hex), "store"}.
+ENROL_PATH = "/v1/agents/enrol"
 
 # Per-event outcomes in the batch response.
 ACCEPTED = "accepted"

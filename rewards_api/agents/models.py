@@ -55,3 +55,16 @@ class AgentNonce(Base):
     agent_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("agents.id"), primary_key=True)
     nonce: Mapped[str] = mapped_column(String(128), primary_key=True)
     expires_at: Mapped[dt.datetime]
+
+
+class AgentEnrolment(Base):
+    """The one-time code with which an agent's Pi fetches its id and secret
+    (``POST /v1/agents/enrol``). Only the code's SHA-256 is stored; a new code for the
+    agent replaces an unused one."""
+
+    __tablename__ = "agent_enrolments"
+
+    agent_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("agents.id"), primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]

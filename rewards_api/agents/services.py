@@ -17,16 +17,26 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Flask, current_app
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.orm import Session
 
-from rewards_api.agents.models import Agent, AgentNonce
+from rewards_api.agents.models import Agent, AgentEnrolment, AgentNonce
+from rewards_api.audit import services as audit
+from rewards_api.audit.services import Actor
+from rewards_api.auth import digest
 from rewards_api.db import insert_ignoring_conflicts, rows_changed
 from rewards_api.errors import ApiError
 from rewards_api.stores.models import Store
 from rewards_protocol import signing
 
 SECRET_BYTES = 32
+# Enrolment codes: no 0/O, 1/I/L or U, so a code read aloud or off paper is typed right;
+# 16 of 30 symbols is 78 bits, beyond guessing within their life.
+ENROLMENT_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
+# An installer may come next week.
+ENROLMENT_VALID = dt.timedelta(days=7)
+TUNABLE = ("rssi_offset", "enter_rssi", "dwell_seconds", "exit_after_seconds")
+FIELDS = ("label", "store_id", "disabled_at", *TUNABLE)
 
 
 def init_app(app: Flask) -> None:
@@ -40,14 +50,101 @@ def secret_box() -> Fernet:
     return box
 
 
-def provision(s: Session, store_id: int, label: str) -> tuple[Agent, str]:
-    """A new agent for the store and its secret (hex); the secret is shown only now."""
+def provision(s: Session, actor: Actor, store_id: int, label: str) -> tuple[Agent, str]:
+    """A new agent for the store and its secret (hex). The secret is shown only now: to
+    a Pi set up by hand or by the demo; the back office gives the installer a one-time
+    enrolment code instead (``enrolment_code``)."""
     secret = secrets.token_bytes(SECRET_BYTES)
     agent = Agent(store_id=store_id, label=label,
                   secret_encrypted=secret_box().encrypt(secret).decode())
     s.add(agent)
     s.flush()
+    _audit(s, actor, audit.CREATE, agent, None)
     return agent, secret.hex()
+
+
+def _audit(s: Session, actor: Actor, action: str, agent: Agent,
+           before: dict[str, Any] | None) -> None:
+    audit.record(s, actor, action, "agent", agent.id, store_id=agent.store_id,
+                 chain_id=s.get_one(Store, agent.store_id).chain_id, before=before,
+                 after=audit.snapshot(agent, FIELDS))
+
+
+def _normalized_code(code: str) -> str:
+    return "".join(c for c in code.upper() if c.isalnum())
+
+
+def enrolment_code(s: Session, actor: Actor, agent: Agent) -> str:
+    """A one-time code (``XXXX-XXXX-XXXX-XXXX``) the installer types on the agent's Pi
+    (``beacon-agent enrol CODE``), valid ``ENROLMENT_VALID``; it replaces an unused
+    earlier one. Shown only now: its digest is stored."""
+    if agent.disabled_at is not None:  # a conflict with its state, not the caller's key
+        raise ApiError("agent_disabled", "This agent was disabled; provision a new one.",
+                       status=409)
+    code = "".join(secrets.choice(ENROLMENT_ALPHABET) for _ in range(16))
+    s.execute(delete(AgentEnrolment).where(AgentEnrolment.agent_id == agent.id))
+    s.add(AgentEnrolment(agent_id=agent.id, code_hash=digest(_normalized_code(code)),
+                         expires_at=actor.at + ENROLMENT_VALID))
+    s.flush()
+    audit.record(s, actor, audit.ENROL, "agent", agent.id, store_id=agent.store_id,
+                 chain_id=s.get_one(Store, agent.store_id).chain_id,
+                 after={"enrolment_code_expires_at": (actor.at + ENROLMENT_VALID).isoformat()})
+    return "-".join(code[i:i + 4] for i in range(0, 16, 4))
+
+
+def enrol(s: Session, code: str, now: dt.datetime) -> tuple[Agent, str]:
+    """The agent an enrolment code belongs to, and its secret (hex), once: the code is
+    spent by a conditional UPDATE, so two Pis racing with one code get it once.
+    ``enrolment_code_invalid`` for a code unknown, used, expired or of a disabled agent."""
+    enrolment = s.scalars(select(AgentEnrolment).where(
+        AgentEnrolment.code_hash == digest(_normalized_code(code)))).first()
+    if enrolment is None or enrolment.expires_at <= now:
+        raise ApiError("enrolment_code_invalid")
+    agent = s.get_one(Agent, enrolment.agent_id)
+    spent = s.execute(update(AgentEnrolment).where(
+        AgentEnrolment.agent_id == agent.id, AgentEnrolment.used_at.is_(None)).values(used_at=now))
+    if rows_changed(spent) != 1 or agent.disabled_at is not None:
+        raise ApiError("enrolment_code_invalid")
+    try:
+        secret = secret_box().decrypt(agent.secret_encrypted.encode())
+    except InvalidToken as exc:
+        raise ApiError("enrolment_code_invalid", "This agent's secret can no longer be read "
+                       "(the server's secret key changed); provision the agent again.") from exc
+    audit.record(s, Actor(f"agent:{agent.id}", now), audit.ENROL, "agent", agent.id,
+                 store_id=agent.store_id, chain_id=agent.store.chain_id,
+                 after={"enrolled_at": now.isoformat()})
+    return agent, secret.hex()
+
+
+def agent_in(s: Session, agent_id: int, stores: ColumnElement[bool]) -> Agent:
+    """Agent ``agent_id`` if its store meets ``stores``, else ``agent_not_found``."""
+    agent = next((a for a in agents_of(s, stores & (Agent.id == agent_id))), None)
+    if agent is None:
+        raise ApiError("agent_not_found")
+    return agent
+
+
+def disable(s: Session, actor: Actor, agent: Agent) -> Agent:
+    """Refuse the agent's requests from now on (a second time changes nothing)."""
+    if agent.disabled_at is None:
+        before = audit.snapshot(agent, FIELDS)
+        agent.disabled_at = actor.at
+        s.execute(delete(AgentEnrolment).where(AgentEnrolment.agent_id == agent.id,
+                                               AgentEnrolment.used_at.is_(None)))
+        s.flush()
+        _audit(s, actor, audit.DISABLE, agent, before)
+    return agent
+
+
+def tune(s: Session, actor: Actor, agent: Agent, settings: dict[str, int | None]) -> Agent:
+    """Change the settings the agent downloads (``TUNABLE``; None leaves one as it is)."""
+    before = audit.snapshot(agent, FIELDS)
+    for name in TUNABLE:
+        if settings.get(name) is not None:
+            setattr(agent, name, settings[name])
+    s.flush()
+    _audit(s, actor, audit.CHANGE, agent, before)
+    return agent
 
 
 def authenticate(s: Session, headers: Any, method: str, path: str, body: bytes,

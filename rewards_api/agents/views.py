@@ -20,7 +20,9 @@ from rewards_api.agents import services
 from rewards_api.agents.auth import agent_required
 from rewards_api.auth import staff_required
 from rewards_api.errors import ApiError
+from rewards_api.idempotency import issues_credential
 from rewards_api.schemas import StrictSchema
+from rewards_api.signin.throttle import throttled
 from rewards_api.staff import scope
 from rewards_api.staff.models import MANAGER
 from rewards_api.stores.models import Store
@@ -29,6 +31,7 @@ from rewards_protocol.events import (
     ACCEPTED,
     CONFIG_PATH,
     DUPLICATE,
+    ENROL_PATH,
     HEARTBEAT_PATH,
     MAX_BATCH_EVENTS,
     REJECTED,
@@ -51,6 +54,18 @@ class HeartbeatIn(StrictSchema):
     # Agents before these fields send neither.
     refused_events = Integer(load_default=0, validate=Range(min=0))
     last_refusal_code = String(load_default=None, allow_none=True, validate=Length(min=1, max=40))
+
+
+class EnrolIn(StrictSchema):
+    code = String(required=True, validate=Length(min=1, max=40),
+                  metadata={"description": "The one-time enrolment code the back office "
+                                           "gave for this agent (dashes optional)"})
+
+
+class EnrolOut(StrictSchema):
+    agent_id = String()
+    secret = String(metadata={"description": "The agent's signing secret, hex: given once"})
+    store = String()
 
 
 class AgentsQuery(StrictSchema):
@@ -98,6 +113,21 @@ def sightings() -> dict[str, Any]:
     counts = {status: sum(r["status"] == status for r in results)
               for status in (ACCEPTED, DUPLICATE, REJECTED)}
     return {"results": results, **counts}
+
+
+@bp.post(ENROL_PATH)
+@issues_credential
+@bp.input(EnrolIn)
+@bp.output(EnrolOut)
+@throttled(lambda _body: [], failures=frozenset({"enrolment_code_invalid"}))
+def enrol(json_data: dict[str, Any]) -> dict[str, Any]:
+    """The Pi's first call (``beacon-agent enrol CODE``): its id and signing secret for
+    a one-time enrolment code; ``401 enrolment_code_invalid`` for a code unknown, used,
+    expired or of a disabled agent. Not signed (the agent has no secret yet) and never
+    stored for a retry: a retry is refused, ask for a new code. Wrong codes count
+    against the caller's address like failed sign-ins (``429 too_many_attempts``)."""
+    agent, secret = services.enrol(db.session(), json_data["code"], clock.now())
+    return {"agent_id": str(agent.id), "secret": secret, "store": agent.store.code}
 
 
 @bp.get("/v1/admin/agents")

@@ -26,7 +26,7 @@ class Section:
 
 SECTIONS: tuple[Section, ...] = (
     Section("campaigns", "Campaigns", "Scan campaigns with their budget use and scans.",
-            (MANAGER, CHAIN_ADMIN), template=None),
+            (MANAGER, CHAIN_ADMIN), template="manage/campaigns.html"),
     Section("shelf-tags", "Shelf tags", "Printable tags for today's campaign products.",
             (MANAGER, CHAIN_ADMIN), template="manage/shelf_tags.html"),
     Section("rewards", "Rewards", "The rewards of each program.", (MANAGER, CHAIN_ADMIN),

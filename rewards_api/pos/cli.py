@@ -5,27 +5,14 @@ rules from the command line (the same services as ``/v1/admin/rewards`` and
 from __future__ import annotations
 
 import click
+from flask import Flask
 from flask.cli import with_appcontext
 
 from rewards_api import db
-from rewards_api.errors import ApiError
-from rewards_api.pos import services
+from rewards_api.commands import Gtin, actor, service_errors
+from rewards_api.pos import catalog
 from rewards_api.pos.models import REWARD_KINDS
-from rewards_api.products import gtin as gtins
 from rewards_api.shoppers.services import program_by_code
-
-
-class Gtin(click.ParamType):
-    """A product code as printed, taken as its 14-digit GTIN (like the API's ``Gtin``)."""
-
-    name = "gtin"
-
-    def convert(self, value: str, param: click.Parameter | None, ctx: click.Context | None
-                ) -> str:
-        try:
-            return gtins.normalize(value)
-        except (gtins.NotAGtin, gtins.BadCheckDigit) as exc:
-            self.fail(str(exc), param, ctx)
 
 
 @click.group("rewards", help="The rewards catalog of a program.")
@@ -50,13 +37,9 @@ def rewards_group() -> None:
 @with_appcontext
 def rewards_create(code: str, program: str, eligible_gtins: tuple[str, ...], **fields: object
                    ) -> None:
-    try:
-        with db.transaction() as s:
-            reward = services.create_reward(s, program_by_code(s, program),
-                                            dict(fields, code=code,
-                                                 eligible_gtins=list(eligible_gtins)))
-    except ApiError as exc:
-        raise click.ClickException(exc.message) from exc
+    with service_errors(), db.transaction() as s:
+        reward = catalog.create_reward(s, actor(), program_by_code(s, program),
+                                       dict(fields, code=code, eligible_gtins=list(eligible_gtins)))
     click.echo(f"reward {program}:{reward.code} created (id {reward.id})")
 
 
@@ -73,11 +56,13 @@ def earn_rules_group() -> None:
 @click.option("--multiplier", type=click.IntRange(1), default=1)
 @with_appcontext
 def earn_rules_set(program: str, points_per_unit: int, gtin: str | None, multiplier: int) -> None:
-    try:
-        with db.transaction() as s:
-            services.set_earn_rule(s, program_by_code(s, program), gtin=gtin,
-                                   points_per_unit=points_per_unit, multiplier=multiplier)
-    except ApiError as exc:
-        raise click.ClickException(exc.message) from exc
+    with service_errors(), db.transaction() as s:
+        catalog.set_earn_rule(s, actor(), program_by_code(s, program), gtin=gtin,
+                              points_per_unit=points_per_unit, multiplier=multiplier)
     what = f"product {gtin} x{multiplier}" if gtin else f"{points_per_unit} points per unit"
     click.echo(f"earn rule of {program}: {what}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(rewards_group)
+    app.cli.add_command(earn_rules_group)

@@ -1,5 +1,5 @@
-"""Register endpoints (``/v1/pos``, cashier terminal keys) and the back-office side of
-checkout: the rewards catalog, earn rules and partner settlement (``/v1/admin``).
+"""Register endpoints (``/v1/pos``, cashier terminal keys) and the partner settlement
+(``/v1/admin/settlement``; the catalog's back office is ``rewards_api.admin.catalog``).
 
 A register drives a sale with: open (identify + basket) → rewards (apply the
 suggested combination, or chosen ones) → commit (or void). Every call answers the
@@ -13,7 +13,7 @@ from typing import Any
 
 from apiflask import APIBlueprint
 from apiflask.fields import Boolean, Date, DateTime, Dict, Integer, List, Nested, String
-from apiflask.validators import Length, OneOf, Range, Regexp
+from apiflask.validators import Length, Range, Regexp
 from flask import Response, current_app, g
 from marshmallow import ValidationError, validates_schema
 
@@ -22,7 +22,6 @@ from rewards_api.auth import shopper_required, staff_required
 from rewards_api.db import utcnow
 from rewards_api.idempotency import idempotent
 from rewards_api.pos import services, settlement
-from rewards_api.pos.models import REWARD_KINDS
 from rewards_api.refusals import services as refusals
 from rewards_api.schemas import (
     MAX_BASKET_LINES,
@@ -31,11 +30,10 @@ from rewards_api.schemas import (
     Gtin,
     StrictSchema,
 )
-from rewards_api.shoppers.services import program_by_code
 from rewards_api.shoppers.views import phone_target
 from rewards_api.signin.throttle import throttled
 from rewards_api.staff import scope
-from rewards_api.staff.models import CASHIER, MANAGER
+from rewards_api.staff.models import CASHIER, MANAGER, PARTNER
 from rewards_api.stores.models import Store
 from rewards_protocol import checkout_code
 
@@ -191,44 +189,6 @@ class ReturnOut(StrictSchema):
     checkout_id = Integer()
     points = Dict(metadata={"description": "Per program: clawed_back and shortfall"})
     refund_minor = Integer()
-
-
-class RewardIn(StrictSchema):
-    program = String(required=True, validate=Length(min=1, max=40))
-    code = String(required=True, validate=Regexp(r"^[a-z0-9-]{2,40}$"))
-    name = String(required=True, validate=Length(min=1, max=100))
-    kind = String(required=True, validate=OneOf(REWARD_KINDS))
-    points_cost = Integer(required=True, validate=Range(1, 1_000_000))
-    amount_off_minor = Integer(load_default=None, validate=Range(1, 10_000_000))
-    percent_off = Integer(load_default=None, validate=Range(1, 100))
-    cap_minor = Integer(load_default=None, validate=Range(1, 10_000_000))
-    product_gtin = Gtin(load_default=None)
-    min_basket_minor = Integer(load_default=0, validate=Range(0, 10_000_000))
-    eligible_gtins = List(Gtin(), load_default=list, validate=Length(max=500))
-
-
-class RewardOut(StrictSchema):
-    id = Integer()
-    program = String()
-    code = String()
-    name = String()
-    kind = String()
-    points_cost = Integer()
-
-
-class EarnRuleIn(StrictSchema):
-    program = String(required=True, validate=Length(min=1, max=40))
-    gtin = Gtin(load_default=None,
-                metadata={"description": "Omit for the program's base rate"})
-    points_per_unit = Integer(load_default=0, validate=Range(0, 1000))
-    multiplier = Integer(load_default=1, validate=Range(1, 100))
-
-
-class EarnRuleOut(StrictSchema):
-    program = String()
-    gtin = String(allow_none=True)
-    points_per_unit = Integer()
-    multiplier = Integer()
 
 
 class SettlementQuery(StrictSchema):
@@ -404,45 +364,16 @@ def offline_earning(json_data: dict[str, Any]) -> dict[str, Any]:
 
 # --- back office ------------------------------------------------------------------------
 
-@bp.post("/v1/admin/rewards")
-@staff_required(MANAGER)
-@idempotent
-@bp.input(RewardIn)
-@bp.output(RewardOut, status_code=201)
-@bp.doc(security="BearerAuth", tags=["Admin"])
-def create_reward(json_data: dict[str, Any]) -> dict[str, Any]:
-    """Add a reward to a program's catalog."""
-    program = scope.require_program(g.staff, program_by_code(db.session(), json_data.pop("program")))
-    reward = services.create_reward(db.session(), program, json_data)
-    return {"id": reward.id, "program": program.code, "code": reward.code,
-            "name": reward.name, "kind": reward.kind, "points_cost": reward.points_cost}
-
-
-@bp.post("/v1/admin/earn-rules")
-@staff_required(MANAGER)
-@idempotent
-@bp.input(EarnRuleIn)
-@bp.output(EarnRuleOut)
-@bp.doc(security="BearerAuth", tags=["Admin"])
-def set_earn_rule(json_data: dict[str, Any]) -> dict[str, Any]:
-    """Set a program's base rate (points per currency unit) or a product multiplier."""
-    program = scope.require_program(g.staff, program_by_code(db.session(), json_data["program"]))
-    rule = services.set_earn_rule(db.session(), program, gtin=json_data["gtin"],
-                                  points_per_unit=json_data["points_per_unit"],
-                                  multiplier=json_data["multiplier"])
-    return {"program": program.code, "gtin": rule.gtin,
-            "points_per_unit": rule.points_per_unit, "multiplier": rule.multiplier}
-
-
 def _stores_for(store_code: str | None) -> list[Store]:
     s = db.session()
     if store_code is not None:
-        return [scope.require_store(g.staff, s.scalars(settlement.select_store(store_code)).first())]
-    return list(s.scalars(settlement.select_store(None).where(scope.stores_in_scope(g.staff))))
+        return [scope.require_settlement_store(
+            g.staff, s.scalars(settlement.select_store(store_code)).first())]
+    return list(s.scalars(settlement.select_store(None).where(scope.settlement_stores(g.staff))))
 
 
 @bp.get("/v1/admin/settlement")
-@staff_required(MANAGER)
+@staff_required(MANAGER, PARTNER)
 @bp.input(SettlementQuery, location="query")
 @bp.output(SettlementOut)
 @bp.doc(security="BearerAuth", tags=["Admin"])
@@ -457,7 +388,7 @@ def settlement_report(query_data: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.get("/v1/admin/settlement/<store_code>.csv")
-@staff_required(MANAGER)
+@staff_required(MANAGER, PARTNER)
 @bp.input(SettlementCsvQuery, location="query")
 @bp.doc(security="BearerAuth", tags=["Admin"])
 def settlement_csv(store_code: str, query_data: dict[str, Any]) -> Response:

@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import TextIO
 
 import click
+from flask import Flask
 from flask.cli import with_appcontext
 
 from rewards_api import db
+from rewards_api.commands import actor
+from rewards_api.errors import ApiError
 from rewards_api.products import services
+from rewards_api.stores.services import store_by_code
 
 
 @click.group("products", help="Products and what each store carries.")
@@ -27,16 +31,19 @@ def products_import(file: TextIO, store_code: str) -> None:
     All or nothing: if any line is wrong, every wrong line is listed and nothing is
     imported; fix the file and run the command again.
     """
-    from rewards_api.cli import store_by_code
+    try:
+        with db.transaction() as s:
+            store = store_by_code(s, store_code)
+            count = services.import_assortment(s, actor(), store, file)
+    except ApiError as exc:
+        if exc.code != "assortment_invalid":
+            raise click.ClickException(exc.message) from exc
+        for line in exc.details["lines"]:
+            click.echo(f"{file.name}:{line['line']}: {line['message']}", err=True)
+        raise click.ClickException(f"{len(exc.details['lines'])} bad line(s); nothing was "
+                                   "imported") from exc
+    click.echo(f"{count} product(s) imported into {store.code}")
 
-    rows, errors = services.parse_assortment(file)
-    if errors:
-        for error in errors:
-            click.echo(f"{file.name}:{error.line}: {error.message}", err=True)
-        raise click.ClickException(f"{len(errors)} bad line(s); nothing was imported")
-    with db.transaction() as s:
-        store = store_by_code(store_code)
-        with click.progressbar(rows, label=f"importing into {store.code}") as bar:
-            for row in bar:
-                services.carry(s, store.id, row)
-    click.echo(f"{len(rows)} product(s) imported into {store.code}")
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(products_group)

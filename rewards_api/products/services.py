@@ -16,8 +16,12 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rewards_api.audit import services as audit
+from rewards_api.audit.services import Actor
+from rewards_api.errors import ApiError
 from rewards_api.products import gtin
 from rewards_api.products.models import Product, StoreProduct
+from rewards_api.stores.models import Store
 
 CSV_COLUMNS = ("gtin", "name", "aisle", "picture_url")
 REQUIRED_COLUMNS = ("gtin", "name")
@@ -122,3 +126,38 @@ def carry(s: Session, store_id: int, row: AssortmentRow) -> StoreProduct:
     placed.aisle = row.aisle
     s.flush()
     return placed
+
+
+def import_assortment(s: Session, actor: Actor, store: Store, lines: Iterable[str]) -> int:
+    """Import an assortment CSV into ``store``, all or nothing (the module docstring);
+    returns how many products. Bad lines: ``assortment_invalid`` whose details list
+    ``{"line", "message"}`` for each."""
+    rows, errors = parse_assortment(lines)
+    if errors:
+        raise ApiError("assortment_invalid", details={
+            "lines": [{"line": e.line, "message": e.message} for e in errors]})
+    for row in rows:
+        carry(s, store.id, row)
+    audit.record(s, actor, audit.IMPORT, "products", store.code, store_id=store.id,
+                 chain_id=store.chain_id,
+                 after={"products": len(rows), "gtins": [row.gtin for row in rows][:100]})
+    return len(rows)
+
+
+def assortment_of(s: Session, store: Store) -> list[StoreProduct]:
+    """What ``store`` carries, by product name."""
+    return list(s.scalars(select(StoreProduct).join(Product, Product.id == StoreProduct.product_id)
+                          .where(StoreProduct.store_id == store.id).order_by(Product.name)))
+
+
+def products_by_gtin(s: Session, gtins: Iterable[str]) -> list[Product]:
+    """The products with these 14-digit GTINs, in that order; ``product_not_found``
+    names the first one missing."""
+    found = []
+    for code in gtins:
+        product = product_by_gtin(s, code)
+        if product is None:
+            raise ApiError("product_not_found", f"There is no product {gtin.display(code)}; "
+                           "import it with the store's assortment first.")
+        found.append(product)
+    return found

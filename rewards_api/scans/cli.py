@@ -7,25 +7,17 @@ import datetime as dt
 from pathlib import Path
 
 import click
+from flask import Flask
 from flask.cli import with_appcontext
-from sqlalchemy import select
+from sqlalchemy import true
 
 from rewards_api import db
-from rewards_api.products import gtin
-from rewards_api.products.services import product_by_gtin
-from rewards_api.scans import decoder, services
-from rewards_api.scans.models import PER_DAY, PER_SHOPPER_LIMITS, ScanCampaign
+from rewards_api.commands import Gtin, Instant, actor, service_errors
+from rewards_api.products.services import products_by_gtin
+from rewards_api.scans import campaigns, decoder
+from rewards_api.scans.models import PER_DAY, PER_SHOPPER_LIMITS
 from rewards_api.shoppers.services import program_by_code
-
-
-def _instant(value: str) -> dt.datetime:
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not an ISO date-time") from exc
-    if parsed.tzinfo is None:
-        raise click.BadParameter(f"{value!r} needs a UTC offset, e.g. 2026-12-01T00:00+01:00")
-    return parsed
+from rewards_api.stores.services import chain_by_code, store_by_code
 
 
 @click.group("campaigns", help="Scan campaigns: points for scanning chosen products.")
@@ -39,39 +31,28 @@ def campaigns_group() -> None:
 @click.option("--program", "program_code", required=True,
               help="The program that pays: the chain's own, or the partner program (brands)")
 @click.option("--points", type=int, required=True, help="Points per scan")
-@click.option("--starts", required=True, help="ISO date-time with offset")
-@click.option("--ends", required=True, help="ISO date-time with offset")
-@click.option("--product", "product_codes", multiple=True, required=True, help="GTIN; repeat")
+@click.option("--starts", type=Instant(), required=True, help="ISO date-time with offset")
+@click.option("--ends", type=Instant(), required=True, help="ISO date-time with offset")
+@click.option("--product", "product_codes", type=Gtin(), multiple=True, required=True,
+              help="GTIN; repeat")
 @click.option("--store", "store_codes", multiple=True, help="Store code; repeat")
 @click.option("--chain", "chain_code", help="Every store of this chain instead of --store")
 @click.option("--per-shopper", type=click.Choice(PER_SHOPPER_LIMITS), default=PER_DAY,
               show_default=True, help="day: once per store and store-local day; campaign: once")
 @click.option("--budget", type=int, help="Total points the campaign may give out")
 @with_appcontext
-def campaigns_create(code: str, name: str, program_code: str, points: int, starts: str,
-                     ends: str, product_codes: tuple[str, ...], store_codes: tuple[str, ...],
-                     chain_code: str | None, per_shopper: str, budget: int | None) -> None:
-    from rewards_api.cli import _chain, store_by_code
-
-    with db.transaction() as s:
-        products = []
-        for raw in product_codes:
-            try:
-                product = product_by_gtin(s, gtin.normalize(raw))
-            except ValueError as exc:
-                raise click.ClickException(f"{raw}: {exc}") from exc
-            if product is None:
-                raise click.ClickException(f"no product {raw}; import it with `products import`")
-            products.append(product)
-        try:
-            campaign = services.create_campaign(
-                s, code=code, name=name, program=program_by_code(s, program_code), points=points,
-                starts_at=_instant(starts), ends_at=_instant(ends), products=products,
-                stores=[store_by_code(c) for c in store_codes],
-                chain=_chain(chain_code) if chain_code else None,
-                per_shopper=per_shopper, budget=budget)
-        except ValueError as exc:
-            raise click.ClickException(str(exc)) from exc
+def campaigns_create(code: str, name: str, program_code: str, points: int,
+                     starts: dt.datetime, ends: dt.datetime, product_codes: tuple[str, ...],
+                     store_codes: tuple[str, ...], chain_code: str | None, per_shopper: str,
+                     budget: int | None) -> None:
+    with service_errors(), db.transaction() as s:
+        campaign = campaigns.create_campaign(
+            s, actor(), code=code, name=name, program=program_by_code(s, program_code),
+            points=points, starts_at=starts, ends_at=ends,
+            products=products_by_gtin(s, product_codes),
+            stores=[store_by_code(s, c) for c in store_codes],
+            chain=chain_by_code(s, chain_code) if chain_code else None,
+            per_shopper=per_shopper, budget=budget)
     click.echo(f"campaign {campaign.code} created (id {campaign.id})")
 
 
@@ -79,10 +60,21 @@ def campaigns_create(code: str, name: str, program_code: str, points: int, start
 @with_appcontext
 def campaigns_list() -> None:
     """Every campaign with its dates and what it has given out."""
-    for c in db.session().scalars(select(ScanCampaign).order_by(ScanCampaign.starts_at)):
+    for c in campaigns.campaigns_in(db.session(), true()):
         budget = f"{c.points_awarded}/{c.budget}" if c.budget is not None else f"{c.points_awarded}/-"
-        click.echo(f"{c.code}\t{c.program.code}\t{c.points} pts\t{c.starts_at:%Y-%m-%d %H:%M}Z"
-                   f"\t{c.ends_at:%Y-%m-%d %H:%M}Z\tawarded {budget}\t{c.name}")
+        click.echo(f"{c.id}\t{c.code}\t{c.program.code}\t{c.points} pts\t"
+                   f"{c.starts_at:%Y-%m-%d %H:%M}Z\t{c.ends_at:%Y-%m-%d %H:%M}Z\t"
+                   f"awarded {budget}\t{c.name}")
+
+
+@campaigns_group.command("end", help="End a running campaign now: later scans are "
+                         "refused, what it gave out stays.")
+@click.argument("campaign_id", type=int)
+@with_appcontext
+def campaigns_end(campaign_id: int) -> None:
+    with service_errors(), db.transaction() as s:
+        campaign = campaigns.end_campaign(s, actor(), campaigns.campaign_in(s, campaign_id, true()))
+    click.echo(f"campaign {campaign.code} ended at {campaign.ends_at:%Y-%m-%d %H:%M}Z")
 
 
 @click.group("codes", help="Barcodes and QR codes in pictures.")
@@ -113,3 +105,8 @@ def codes_decode(images: tuple[Path, ...]) -> None:
             failed = True
     if failed:
         raise SystemExit(1)
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(campaigns_group)
+    app.cli.add_command(codes_group)

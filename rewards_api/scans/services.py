@@ -51,7 +51,6 @@ from rewards_api.ledger.models import SCAN, Account, LedgerEntry, Program
 from rewards_api.products.models import Product, StoreProduct
 from rewards_api.scans.models import (
     PER_DAY,
-    PER_SHOPPER_LIMITS,
     RefusedScan,
     ScanCampaign,
     ScanCampaignProduct,
@@ -60,7 +59,7 @@ from rewards_api.scans.models import (
 )
 from rewards_api.shoppers import services as shoppers
 from rewards_api.shoppers.models import Shopper
-from rewards_api.stores.models import Chain, Store, local_date
+from rewards_api.stores.models import Store, local_date
 from rewards_api.visits.services import in_store
 
 RATE_WINDOW = dt.timedelta(minutes=1)
@@ -114,41 +113,6 @@ def _running_at_store(store_id: Any, chain_id: Any, at: Any) -> tuple[ColumnElem
     listed = select(ScanCampaignStore.campaign_id).where(ScanCampaignStore.store_id == store_id)
     return (ScanCampaign.starts_at <= at, ScanCampaign.ends_at > at,
             or_(ScanCampaign.chain_id == chain_id, ScanCampaign.id.in_(listed)))
-
-
-def create_campaign(s: Session, *, code: str, name: str, program: Program, points: int,
-                    starts_at: dt.datetime, ends_at: dt.datetime, products: list[Product],
-                    stores: list[Store], chain: Chain | None, per_shopper: str = PER_DAY,
-                    budget: int | None = None) -> ScanCampaign:
-    """A campaign in the listed ``stores``, or in every store of ``chain``.
-
-    A chain's store program pays only in that chain's stores; the partner program
-    (brand co-funding) anywhere. Raises ``ValueError`` with a sentence on bad input.
-    """
-    if (chain is None) == (not stores):
-        raise ValueError("name either stores or a whole chain")
-    if not products:
-        raise ValueError("a campaign names at least one product")
-    if points <= 0 or (budget is not None and budget < points):
-        raise ValueError("points must be positive and a budget must cover one award")
-    if ends_at <= starts_at:
-        raise ValueError("the campaign must end after it starts")
-    if per_shopper not in PER_SHOPPER_LIMITS:
-        raise ValueError(f"per_shopper is one of {', '.join(PER_SHOPPER_LIMITS)}")
-    chain_ids = {chain.id} if chain else {store.chain_id for store in stores}
-    if not all(program.pays_in_chain(chain_id) for chain_id in chain_ids):
-        raise ValueError(f"program {program.code} pays only in its own chain's stores")
-    campaign = ScanCampaign(code=code, name=name, program_id=program.id, points=points,
-                            starts_at=starts_at, ends_at=ends_at, per_shopper=per_shopper,
-                            budget=budget, chain_id=chain.id if chain else None)
-    s.add(campaign)
-    s.flush()
-    s.add_all([ScanCampaignStore(campaign_id=campaign.id, store_id=store.id) for store in stores])
-    s.add_all([ScanCampaignProduct(campaign_id=campaign.id, product_id=product.id)
-               for product in {p.id: p for p in products}.values()])
-    s.flush()
-    s.refresh(campaign)
-    return campaign
 
 
 # The scan path's statements, built once: building one costs more than running it.

@@ -13,19 +13,22 @@ from rewards_api.stores.models import Store
 CASHIER = "cashier"
 MANAGER = "manager"
 ADMIN = "admin"
-# A role may do everything the roles below it may do.
-ROLE_RANK = {CASHIER: 1, MANAGER: 2, ADMIN: 3}
+# The partner program's operator: its rewards and the partner settlement, no store.
+PARTNER = "partner"
+# A role may do everything the roles below it may do; the partner operator (rank 0)
+# only what a route names it for (``auth.staff_required``).
+ROLE_RANK = {PARTNER: 0, CASHIER: 1, MANAGER: 2, ADMIN: 3}
 
 
 class StaffKey(Base):
     __tablename__ = "staff_keys"
-    __table_args__ = (CheckConstraint("role in ('cashier', 'manager', 'admin')", name="role"),)
+    __table_args__ = (CheckConstraint("role in ('cashier', 'manager', 'admin', 'partner')", name="role"),)
 
     id: Mapped[intpk]
     role: Mapped[str] = mapped_column(String(10))
     # Cashier keys belong to one register terminal of one store; manager keys to a store;
     # admin keys to no store: to one chain (``chain_id``), or to none (head office: every
-    # chain and the partner program). Who may act where: ``rewards_api.staff.scope``.
+    # chain and the partner program); partner operator keys to neither. Who may act where: ``rewards_api.staff.scope``.
     store_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("stores.id"))
     chain_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("chains.id"))
     label: Mapped[str] = mapped_column(String(100))

@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 import click
+from flask import Flask
 from flask.cli import with_appcontext
-from sqlalchemy import select
+from sqlalchemy import true
 
 from rewards_api import db
-from rewards_api.ledger.models import Program
-from rewards_api.stores.models import Store
-from rewards_api.walkins.models import WalkInRule
+from rewards_api.commands import actor, service_errors
+from rewards_api.shoppers.services import program_by_code
+from rewards_api.stores.services import store_by_code
+from rewards_api.walkins import rules
 
 
 @click.group("walkins", help="Walk-in points.")
@@ -22,13 +24,6 @@ def walkins_group() -> None:
 @walkins_group.group("rule", help="Walk-in rules: points a program gives at a store.")
 def rule_group() -> None:
     pass
-
-
-def _program(code: str) -> Program:
-    program = db.session().scalars(select(Program).where(Program.code == code)).first()
-    if program is None:
-        raise click.ClickException(f"no program with code {code!r}")
-    return program
 
 
 @rule_group.command("create", help="Points once per shopper per store-local day. A newer "
@@ -45,21 +40,14 @@ def _program(code: str) -> Program:
 @with_appcontext
 def create(program_code: str, store_code: str, points: int, starts_on: dt.datetime | None,
            ends_on: dt.datetime | None, daily_budget: int | None) -> None:
-    from rewards_api.cli import store_by_code
-
-    with db.transaction() as s:
-        program, store = _program(program_code), store_by_code(store_code)
-        if not program.pays_in_chain(store.chain_id):
-            raise click.ClickException(f"{program.code} is the program of another chain")
-        first = starts_on.date() if starts_on else store.local_date(db.utcnow())
-        last = ends_on.date() if ends_on else None
-        if last is not None and last < first:
-            raise click.ClickException("--ends-on is before --starts-on")
-        rule = WalkInRule(program_id=program.id, store_id=store.id, points=points,
-                          starts_on=first, ends_on=last, daily_budget=daily_budget)
-        s.add(rule)
-    click.echo(f"walk-in rule {rule.id} created: {points} {program.code} points at "
-               f"{store.code} from {first}" + (f" to {last}" if last else ""))
+    with service_errors(), db.transaction() as s:
+        rule = rules.create_rule(s, actor(), program=program_by_code(s, program_code),
+                                 store=store_by_code(s, store_code), points=points,
+                                 starts_on=starts_on.date() if starts_on else None,
+                                 ends_on=ends_on.date() if ends_on else None,
+                                 daily_budget=daily_budget)
+    click.echo(f"walk-in rule {rule.id} created: {points} {program_code} points at "
+               f"{store_code} from {rule.starts_on}" + (f" to {rule.ends_on}" if rule.ends_on else ""))
 
 
 @rule_group.command("end", help="Stop a rule after the given day (default: yesterday).")
@@ -67,19 +55,20 @@ def create(program_code: str, store_code: str, points: int, starts_on: dt.dateti
 @click.option("--last-day", type=click.DateTime(["%Y-%m-%d"]))
 @with_appcontext
 def end(rule_id: int, last_day: dt.datetime | None) -> None:
-    with db.transaction() as s:
-        rule = s.get(WalkInRule, rule_id)
-        if rule is None:
-            raise click.ClickException(f"no walk-in rule {rule_id}")
-        yesterday = s.get_one(Store, rule.store_id).local_date(db.utcnow()) - dt.timedelta(days=1)
-        rule.ends_on = last_day.date() if last_day else yesterday
+    with service_errors(), db.transaction() as s:
+        rule = rules.end_rule(s, actor(), rules.rule_in(s, rule_id, true()),
+                              last_day.date() if last_day else None)
     click.echo(f"walk-in rule {rule_id} ends after {rule.ends_on}")
 
 
 @rule_group.command("list")
 @with_appcontext
 def list_rules() -> None:
-    for rule in db.session().scalars(select(WalkInRule).order_by(WalkInRule.id)):
+    for rule in rules.rules_of(db.session(), true()):
         click.echo(f"{rule.id} program={rule.program_id} store={rule.store_id} "
                    f"points={rule.points} from={rule.starts_on} to={rule.ends_on or '-'} "
                    f"daily_budget={rule.daily_budget or '-'}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(walkins_group)

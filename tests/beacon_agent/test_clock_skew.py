@@ -17,6 +17,7 @@ from rewards_api.agents import services as agents
 from tests.beacon_agent.test_outbox_upload import event
 from tests.rewards_api.walkins.conftest import T0
 from tests.support.clock import Clock
+from tests.support.world import setup_actor
 
 
 @pytest.mark.parametrize("skew_s", [-40 * 365 * 86400, -3600, 7200])
@@ -25,7 +26,7 @@ def test_a_skewed_agent_corrects_its_clock_from_the_401_and_loses_nothing(
     server_clock = Clock(T0)
     app.config["CLOCK"] = server_clock
     with app.app_context():
-        agent, secret = agents.provision(db.session(), world.store_ids[0], "entrance")
+        agent, secret = agents.provision(db.session(), setup_actor(), world.store_ids[0], "entrance")
         db.session().commit()
         agent_id = str(agent.id)
     pi_time = [T0.timestamp() + skew_s]

@@ -20,6 +20,7 @@ from rewards_api.visits.models import Visit
 from rewards_protocol.events import MAX_BATCH_EVENTS, PresenceEvent
 from rewards_protocol.presence import WINDOW_SECONDS, window_of
 from tests.rewards_api.walkins.conftest import add_rule
+from tests.support.world import setup_actor
 
 SHOPPERS = {"rosa": "walk_in", "li": "walk_in", "noor": "window_shopper", "ben": "passer_by"}
 
@@ -30,7 +31,7 @@ def test_simulated_entrance_becomes_visits_and_walk_in_points(
     add_rule(app, "corner-points", berlin, 10)
     add_rule(app, "partner-plus", berlin, 5)
     with app.app_context():
-        agent, secret = agents.provision(db.session(), berlin, "entrance")
+        agent, secret = agents.provision(db.session(), setup_actor(), berlin, "entrance")
         db.session().commit()
         agent_id = str(agent.id)
     config_path = tmp_path / "agent.toml"
@@ -86,7 +87,7 @@ def test_simulated_entrance_becomes_visits_and_walk_in_points(
 def test_a_batch_the_api_refuses_as_too_large_is_split_not_lost(
         app: Any, world: Any, live_url: str, tmp_path: Path) -> None:
     with app.app_context():
-        agent, secret = agents.provision(db.session(), world.store_ids[0], "entrance")
+        agent, secret = agents.provision(db.session(), setup_actor(), world.store_ids[0], "entrance")
         db.session().commit()
         agent_id = str(agent.id)
     outbox = Outbox(tmp_path / "outbox.sqlite3")

@@ -14,7 +14,7 @@ import pytest
 from rewards_api import create_app, db
 from rewards_api.agents import services as agents
 from tests.conftest import Api
-from tests.support.world import World, build_world
+from tests.support.world import World, build_world, setup_actor
 
 
 def _app(primary: Path, reports: Path | None) -> Any:
@@ -44,7 +44,7 @@ def chain(tmp_path: Path, sqlite_template: Path) -> Iterator[tuple[Path, Path, W
     shutil.copy(primary, replica)
     app = _app(primary, None)
     with app.app_context():
-        agents.provision(db.session(), world.store_ids[0], "Front door")
+        agents.provision(db.session(), setup_actor(), world.store_ids[0], "Front door")
         db.session().commit()
     _dispose(app)
     yield primary, replica, world

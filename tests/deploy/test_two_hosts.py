@@ -26,7 +26,7 @@ from rewards_api.agents import services as agents
 from rewards_api.ledger.models import SCAN, WALK_IN, Account, LedgerEntry, Program
 from rewards_api.ledger.services import held_sum, ledger_sum
 from rewards_api.products.services import product_by_gtin
-from rewards_api.scans import services as scans
+from rewards_api.scans import campaigns
 from rewards_api.stores.models import Store
 from rewards_api.walkins.models import WalkInRule
 from rewards_protocol import events, presence, signing
@@ -35,7 +35,7 @@ from tests.support.gunicorn import gunicorn_host
 from tests.support.proxy import Proxy, nginx
 from tests.support.scan_shop import COFFEE, shopper_id, stock_products, walk_in
 from tests.support.shop import Shop, build_shop
-from tests.support.world import World, build_world
+from tests.support.world import World, build_world, setup_actor
 
 # Starting PostgreSQL clusters, gunicorn hosts and nginx on a busy 2-core machine can take
 # a minute before the first test runs; the suite's 120 s per test is too tight for that.
@@ -166,8 +166,8 @@ def test_a_scan_burst_spread_over_both_hosts_pays_each_shopper_once(chain: Chain
     with chain.app.app_context():
         s = db.session()
         stock_products(berlin)
-        scans.create_campaign(
-            s, code="coffee-now", name="Coffee now",
+        campaigns.create_campaign(
+            s, setup_actor(), code="coffee-now", name="Coffee now",
             program=s.scalars(select(Program).where(Program.code == "corner-points")).one(),
             points=50, starts_at=now - dt.timedelta(days=1), ends_at=now + dt.timedelta(days=1),
             products=[product_by_gtin(s, COFFEE.zfill(14))], stores=[s.get(Store, berlin)],
@@ -202,7 +202,7 @@ def test_an_ingest_burst_spread_over_both_hosts_pays_each_walk_in_once(chain: Ch
     berlin = chain.world.store_ids[0]
     with chain.app.app_context():
         s = db.session()
-        agent, secret_hex = agents.provision(s, berlin, "entrance")
+        agent, secret_hex = agents.provision(s, setup_actor(), berlin, "entrance")
         program = s.scalars(select(Program).where(Program.code == "partner-plus")).one()
         s.add(WalkInRule(program_id=program.id, store_id=berlin, points=5,
                          starts_on=dt.date.today() - dt.timedelta(days=1)))

@@ -19,7 +19,7 @@ from rewards_api.products.models import Product, StoreProduct
 from rewards_api.shoppers import services as shoppers
 from rewards_api.staff.models import StaffKey
 from rewards_api.visits.models import IMPOSSIBLE_TRAVEL, Visit
-from tests.support.world import World, staff_key
+from tests.support.world import World, setup_actor, staff_key
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # 16:30 in Berlin on a Monday.
@@ -119,8 +119,8 @@ def build(world: World) -> StoreDay:
     s.add(SettlementRecord(store_id=berlin, program_id=partner.id, checkout_id=checkouts[0].id,
                            points_redeemed=100, points_issued=30, owed_to_store_minor=100,
                            owed_to_partner_minor=30, currency="EUR", created_at=local(9, 25)))
-    door, _ = agents.provision(s, berlin, "Front door")
-    back, _ = agents.provision(s, berlin, "Back door")
+    door, _ = agents.provision(s, setup_actor(), berlin, "Front door")
+    back, _ = agents.provision(s, setup_actor(), berlin, "Back door")
     agents.record_heartbeat(door, {"queue_depth": 3, "software_version": "1.0",
                                    "adverts_per_second": 12.5, "scanner_state": "scanning",
                                    "refused_events": 0, "last_refusal_code": None},

@@ -16,6 +16,7 @@ from pyzbar.pyzbar import decode
 
 from rewards_api.shoppers.services import checkout_totp
 from tests.pages.conftest import GUIDE_IMAGES
+from tests.support.world import setup_actor
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -134,7 +135,7 @@ def test_what_to_scan_here_and_scan_by_number(phone, live_url, app, world):
 
     from rewards_api import db
     from rewards_api.products.services import AssortmentRow, carry, product_by_gtin
-    from rewards_api.scans import services as scans
+    from rewards_api.scans import campaigns
     from rewards_api.shoppers.models import Shopper
     from rewards_api.shoppers.services import program_by_code
     from rewards_api.stores.models import Store
@@ -146,8 +147,8 @@ def test_what_to_scan_here_and_scan_by_number(phone, live_url, app, world):
         s = db.session()
         berlin = s.get(Store, world.store_ids[0])
         carry(s, berlin.id, AssortmentRow(0, COFFEE, "Filter coffee 500 g", "Aisle 4", None))
-        scans.create_campaign(
-            s, code="coffee-week", name="Coffee week", program=program_by_code(s, "corner-points"),
+        campaigns.create_campaign(
+            s, setup_actor(), code="coffee-week", name="Coffee week", program=program_by_code(s, "corner-points"),
             points=50, starts_at=NOW - dt.timedelta(days=1), ends_at=NOW + dt.timedelta(days=6),
             products=[product_by_gtin(s, COFFEE)], stores=[berlin], chain=None)
         s.commit()

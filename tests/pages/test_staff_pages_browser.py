@@ -7,6 +7,7 @@ import pytest
 
 from rewards_api import db
 from tests.pages.store_day import NOW
+from tests.support.world import setup_actor
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -88,15 +89,15 @@ def test_assist_view_shows_todays_scan_products_with_aisles(browser, live_url, a
     from sqlalchemy import select
 
     from rewards_api.products.models import Product
-    from rewards_api.scans import services as scans
+    from rewards_api.scans import campaigns
     from rewards_api.shoppers.services import program_by_code
     from rewards_api.stores.models import Store
 
     with app.app_context():
         s = db.session()
         coffee = s.scalars(select(Product).where(Product.name == "Filter coffee 500 g")).one()
-        scans.create_campaign(
-            s, code="coffee-days", name="Coffee days", program=program_by_code(s, "corner-points"),
+        campaigns.create_campaign(
+            s, setup_actor(), code="coffee-days", name="Coffee days", program=program_by_code(s, "corner-points"),
             points=40, starts_at=NOW.replace(hour=0), ends_at=NOW.replace(hour=23),
             products=[coffee], stores=[s.get(Store, world.store_ids[0])], chain=None)
         s.commit()

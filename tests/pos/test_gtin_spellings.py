@@ -32,7 +32,7 @@ def test_a_product_gets_the_same_rewards_and_points_however_its_code_is_spelt(sh
 
 def test_an_earn_rule_set_under_the_other_spelling_replaces_the_products_rule(shop):
     before = _programs(shop.open().get_json())["corner-points"]["earn_preview"]
-    rule = shop.api.post("/v1/admin/earn-rules", auth=shop.world.keys["manager"],
+    rule = shop.api.post("/v1/admin/earn-rules", auth=shop.world.keys["admin"],
                          json={"program": "corner-points", "gtin": COFFEE.zfill(14),
                                "multiplier": 5})
     assert rule.status_code == 200 and rule.get_json()["gtin"] == COFFEE.zfill(14)

@@ -31,7 +31,7 @@ from rewards_api.ledger.models import (
     LedgerEntry,
 )
 from rewards_api.products.services import product_by_gtin
-from rewards_api.scans import services as scans
+from rewards_api.scans import campaigns
 from rewards_api.shoppers.services import program_by_code
 from rewards_api.stores.models import Store
 from rewards_api.walkins.models import WalkInRule
@@ -42,6 +42,7 @@ from tests.support.clock import Clock
 from tests.support.live import post_at_once, serve
 from tests.support.scan_shop import NOW, shopper_id, stock_products, walk_in
 from tests.support.shop import COFFEE, Shop, build_shop
+from tests.support.world import setup_actor
 
 PATHS = ("commit", "void", "return", "redeem", "adjustment", "offline", "scan", "walk-in")
 ROUNDS = 1
@@ -111,8 +112,8 @@ def _new_coffee_campaign_and_visit(shop: Shop, code: str) -> None:
     with shop.app.app_context():
         s = db.session()
         berlin = s.get_one(Store, shop.world.store_ids[0])
-        scans.create_campaign(
-            s, code=code[:40], name="Race", program=program_by_code(s, "corner-points"),
+        campaigns.create_campaign(
+            s, setup_actor(), code=code[:40], name="Race", program=program_by_code(s, "corner-points"),
             points=5, starts_at=NOW - dt.timedelta(days=1), ends_at=NOW + dt.timedelta(days=6),
             products=[product_by_gtin(s, COFFEE.zfill(14))], stores=[berlin], chain=None)
         walk_in(shopper_id(shop.shopper["public_id"]), berlin.id, clock.now)
@@ -133,7 +134,7 @@ def _walk_in_at_a_new_store(shop: Shop) -> tuple[Any, str, bytes, dict[str, str]
         s.flush()
         s.add(WalkInRule(program_id=program_by_code(s, "corner-points").id, store_id=store.id,
                          points=10, starts_on=dt.date(2026, 1, 1)))
-        agent, secret = agents.provision(s, store.id, "door")
+        agent, secret = agents.provision(s, setup_actor(), store.id, "door")
         s.commit()
         store_id, agent_id = store.id, str(agent.id)
     tokens = download_tokens(shop.api, shop.shopper, clock.now, count=2)

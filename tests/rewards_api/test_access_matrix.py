@@ -2,7 +2,8 @@
 
 ``EXPECTED`` says, per route, which roles may use it (on the objects of Berlin, a store
 of the Corner Market chain, and of its shopper Rosa); every other role must be refused
-(401 or 403, or 404 ``checkout_not_found`` for another store's checkout). A route the
+(401 or 403, or 404 ``checkout_not_found`` for another store's checkout and the like,
+``HIDDEN``). A route the
 URL map has and ``EXPECTED`` lacks fails the first test: a new route cannot skip it.
 """
 
@@ -16,14 +17,25 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from rewards_api import db
 from rewards_api.agents import services as agents
+from rewards_api.agents.models import Agent
 from rewards_api.dashboard.charts import CHARTS
+from rewards_api.ledger.models import Program
+from rewards_api.pos.models import Reward
+from rewards_api.products.services import import_assortment, products_by_gtin
+from rewards_api.scans import campaigns
+from rewards_api.shoppers.services import program_by_code
+from rewards_api.staff.services import issue_key
+from rewards_api.stores.models import Store
+from rewards_api.stores.services import create_chain
+from rewards_api.walkins import rules
 from rewards_protocol import signing
 from tests.support.clock import Clock
 from tests.support.shop import BASKET, COFFEE, Shop, build_shop
-from tests.support.world import OtherChain, build_other_chain, staff_key
+from tests.support.world import OtherChain, build_other_chain, setup_actor, staff_key
 
 ANONYMOUS = "anonymous"
 SHOPPER, OTHER_SHOPPER = "shopper", "other shopper"
@@ -32,10 +44,11 @@ MANAGER, MANAGER_OTHER_STORE = "manager", "manager of another store"
 MANAGER_OTHER_CHAIN = "manager of another chain"
 CHAIN_ADMIN, ADMIN_OTHER_CHAIN = "admin of the chain", "admin of another chain"
 HEAD_OFFICE = "head office"
+PARTNER = "partner operator"
 AGENT = "agent"
 ROLES = (ANONYMOUS, SHOPPER, OTHER_SHOPPER, CASHIER, CASHIER_OTHER_STORE, MANAGER,
          MANAGER_OTHER_STORE, MANAGER_OTHER_CHAIN, CHAIN_ADMIN, ADMIN_OTHER_CHAIN, HEAD_OFFICE,
-         AGENT)
+         PARTNER, AGENT)
 
 ANYONE = frozenset(ROLES)
 SHOPPERS = frozenset({SHOPPER, OTHER_SHOPPER})
@@ -47,8 +60,13 @@ REGISTERS = frozenset({CASHIER, CASHIER_OTHER_STORE, MANAGER, MANAGER_OTHER_STOR
                        MANAGER_OTHER_CHAIN})
 # Who sees the Corner Market chain side by side: its admins and head office.
 CORNER_ADMINS = frozenset({CHAIN_ADMIN, HEAD_OFFICE})
-# Who changes the Corner Market program: its managers (any store) and admins, head office.
+# Who pays out of the Corner Market program: its managers (any store) and admins, head office.
 CHAIN_PROGRAM = frozenset({MANAGER, MANAGER_OTHER_STORE, CHAIN_ADMIN, HEAD_OFFICE})
+# Who changes its catalog (rewards, earn rules): the chain's admins and head office.
+CHAIN_CATALOG = frozenset({CHAIN_ADMIN, HEAD_OFFICE})
+# Managers and admins of any store or chain (listings of their own scope).
+ANY_MANAGER = frozenset({MANAGER, MANAGER_OTHER_STORE, MANAGER_OTHER_CHAIN, CHAIN_ADMIN,
+                         ADMIN_OTHER_CHAIN, HEAD_OFFICE})
 
 FROM_TO = "from=2026-01-01&to=2026-01-02"
 
@@ -109,15 +127,41 @@ EXPECTED: dict[str, frozenset[str]] = {
     "GET /v1/admin/stores/<int:store_id>/dashboard": BERLIN_MANAGERS,
     "GET /v1/admin/stores/<int:store_id>/charts/<chart>.svg": BERLIN_MANAGERS,
     "GET /v1/admin/agents": BERLIN_MANAGERS,
-    "GET /v1/admin/settlement": BERLIN_MANAGERS,
-    "GET /v1/admin/settlement/<store_code>.csv": BERLIN_MANAGERS,
+    "GET /v1/admin/settlement": BERLIN_MANAGERS | {PARTNER},
+    "GET /v1/admin/settlement/<store_code>.csv": BERLIN_MANAGERS | {PARTNER},
     "GET /v1/admin/chain": CORNER_ADMINS,
     "GET /v1/admin/chain.csv": CORNER_ADMINS,
     "GET /v1/admin/results": BERLIN_MANAGERS,
     "GET /v1/admin/results.csv": BERLIN_MANAGERS,
     "POST /v1/admin/adjustments": CHAIN_PROGRAM,
-    "POST /v1/admin/rewards": CHAIN_PROGRAM,
-    "POST /v1/admin/earn-rules": CHAIN_PROGRAM,
+    "GET /v1/admin/rewards": CHAIN_PROGRAM,
+    "POST /v1/admin/rewards": CHAIN_CATALOG,
+    "PATCH /v1/admin/rewards/<int:reward_id>": CHAIN_CATALOG,
+    "GET /v1/admin/earn-rules": CHAIN_PROGRAM,
+    "POST /v1/admin/earn-rules": CHAIN_CATALOG,
+    "GET /v1/admin/campaigns": BERLIN_MANAGERS,
+    "POST /v1/admin/campaigns": BERLIN_MANAGERS,
+    "PATCH /v1/admin/campaigns/<int:campaign_id>": BERLIN_MANAGERS,
+    "POST /v1/admin/campaigns/<int:campaign_id>/end": BERLIN_MANAGERS,
+    "GET /v1/admin/walk-in-rules": BERLIN_MANAGERS,
+    "POST /v1/admin/walk-in-rules": BERLIN_MANAGERS,
+    "POST /v1/admin/walk-in-rules/<int:rule_id>/end": BERLIN_MANAGERS,
+    "GET /v1/admin/stores/<int:store_id>/products": BERLIN_MANAGERS,
+    "POST /v1/admin/stores/<int:store_id>/products": BERLIN_MANAGERS,
+    "GET /v1/admin/staff-keys": BERLIN_MANAGERS,
+    "POST /v1/admin/staff-keys": BERLIN_MANAGERS,
+    "POST /v1/admin/staff-keys/<int:staff_id>/revoke": BERLIN_MANAGERS,
+    "POST /v1/admin/agents": BERLIN_MANAGERS,
+    "POST /v1/admin/agents/<int:agent_id>/enrolment-code": BERLIN_MANAGERS,
+    "PATCH /v1/admin/agents/<int:agent_id>": BERLIN_MANAGERS,
+    "POST /v1/admin/agents/<int:agent_id>/disable": BERLIN_MANAGERS,
+    "GET /v1/admin/audit": BERLIN_MANAGERS,
+    "GET /v1/admin/stores": ANY_MANAGER,
+    "POST /v1/admin/stores": CHAIN_CATALOG,
+    "POST /v1/admin/chains": frozenset({HEAD_OFFICE}),
+    "POST /v1/admin/programs": frozenset({HEAD_OFFICE}),
+    # Anyone holding a fresh one-time code gets an agent's credentials with it.
+    "POST /v1/agents/enrol": ANYONE,
 }
 
 
@@ -144,6 +188,9 @@ class Scene:
     agent_secret: bytes
     clock: Clock
     serial: Callable[[], int]
+    # Berlin's objects of the back office's routes (the agent another than the signing one).
+    back_office: dict[str, int]
+    enrolment_code: Callable[[], str]
 
     def credential(self, role: str) -> str | None:
         keys = self.shop.world.keys
@@ -151,7 +198,7 @@ class Scene:
                  MANAGER_OTHER_STORE: keys["other_manager"], CHAIN_ADMIN: keys["chain_admin"],
                  HEAD_OFFICE: keys["admin"], CASHIER_OTHER_STORE: keys["other_cashier"],
                  MANAGER_OTHER_CHAIN: self.other.keys["manager"],
-                 ADMIN_OTHER_CHAIN: self.other.keys["admin"]}
+                 ADMIN_OTHER_CHAIN: self.other.keys["admin"], PARTNER: keys["partner"]}
         if role in SHOPPERS:  # a shopper of their own each time: DELETE /v1/me erases one
             return str(self.shop.api.register(role.title())["token"])
         return staff.get(role)
@@ -160,6 +207,7 @@ class Scene:
 def _request(scene: Scene, route: str) -> tuple[str, Any]:
     """The path and body that name Berlin's own objects for ``route``."""
     world, n = scene.shop.world, scene.serial()
+    office = scene.back_office
     berlin = world.store_ids[0]
     rosa = scene.shop.shopper["public_id"]
     basket_call = {"membership_number": "CM-1001", "basket": BASKET, "cashier": "Matrix"}
@@ -223,6 +271,48 @@ def _request(scene: Scene, route: str) -> tuple[str, Any]:
             "points_cost": 10, "amount_off_minor": 10}),
         "POST /v1/admin/earn-rules": ("/v1/admin/earn-rules",
                                       {"program": "corner-points", "points_per_unit": 1}),
+        "GET /v1/admin/rewards": ("/v1/admin/rewards?program=corner-points", None),
+        "PATCH /v1/admin/rewards/<int:reward_id>": (
+            f"/v1/admin/rewards/{office['reward']}", {"points_cost": 60 + n}),
+        "GET /v1/admin/earn-rules": ("/v1/admin/earn-rules?program=corner-points", None),
+        "GET /v1/admin/campaigns": ("/v1/admin/campaigns?store=berlin-1", None),
+        "POST /v1/admin/campaigns": ("/v1/admin/campaigns", {
+            "code": f"matrix-{n}", "name": "Matrix", "program": "corner-points", "points": 5,
+            "starts_at": "2026-11-20T00:00:00+01:00", "ends_at": "2026-11-27T00:00:00+01:00",
+            "products": [COFFEE], "stores": ["berlin-1"]}),
+        "PATCH /v1/admin/campaigns/<int:campaign_id>": (
+            f"/v1/admin/campaigns/{office['campaign']}", {"name": f"Matrix {n}"}),
+        "POST /v1/admin/campaigns/<int:campaign_id>/end": (
+            f"/v1/admin/campaigns/{office['campaign']}/end", None),
+        "GET /v1/admin/walk-in-rules": ("/v1/admin/walk-in-rules?store=berlin-1", None),
+        "POST /v1/admin/walk-in-rules": ("/v1/admin/walk-in-rules", {
+            "program": "corner-points", "store": "berlin-1", "points": 5}),
+        "POST /v1/admin/walk-in-rules/<int:rule_id>/end": (
+            f"/v1/admin/walk-in-rules/{office['walk_in_rule']}/end", {}),
+        "GET /v1/admin/stores/<int:store_id>/products": (f"/v1/admin/stores/{berlin}/products", None),
+        "POST /v1/admin/stores/<int:store_id>/products": (
+            f"/v1/admin/stores/{berlin}/products", {"csv": f"gtin,name\n{COFFEE},Coffee {n}\n"}),
+        "GET /v1/admin/staff-keys": ("/v1/admin/staff-keys?store=berlin-1", None),
+        "POST /v1/admin/staff-keys": ("/v1/admin/staff-keys", {
+            "role": "cashier", "store": "berlin-1", "label": f"Register {n}"}),
+        "POST /v1/admin/staff-keys/<int:staff_id>/revoke": (
+            f"/v1/admin/staff-keys/{office['staff_key']}/revoke", None),
+        "POST /v1/admin/agents": ("/v1/admin/agents", {"store": "berlin-1"}),
+        "POST /v1/admin/agents/<int:agent_id>/enrolment-code": (
+            f"/v1/admin/agents/{office['agent']}/enrolment-code", None),
+        "PATCH /v1/admin/agents/<int:agent_id>": (
+            f"/v1/admin/agents/{office['agent']}", {"dwell_seconds": 20 + n}),
+        "POST /v1/admin/agents/<int:agent_id>/disable": (
+            f"/v1/admin/agents/{office['agent']}/disable", None),
+        "GET /v1/admin/audit": ("/v1/admin/audit?store=berlin-1", None),
+        "POST /v1/admin/stores": ("/v1/admin/stores", {
+            "code": f"matrix-{n}", "name": "Matrix", "chain": "corner",
+            "timezone": "Europe/Berlin"}),
+        "POST /v1/admin/chains": ("/v1/admin/chains", {"code": f"matrix-{n}", "name": "M"}),
+        # A program of a chain with no stores: it changes nothing the other routes use.
+        "POST /v1/admin/programs": ("/v1/admin/programs", {
+            "code": f"matrix-{n}", "name": "M", "kind": "store", "chain": "empty"}),
+        "POST /v1/agents/enrol": ("/v1/agents/enrol", {"code": scene.enrolment_code()}),
     }
     method, rule = route.split(" ", 1)
     return calls.get(route, (rule, {} if method != "GET" else None))
@@ -249,23 +339,62 @@ def scene(app: Any, api: Any, world: Any) -> Scene:
     app.config["CLOCK"] = clock
     with app.app_context():
         other = build_other_chain(world)
-        agent, secret = agents.provision(db.session(), world.store_ids[0], "matrix")
+        agent, secret = agents.provision(db.session(), setup_actor(), world.store_ids[0], "matrix")
         world.keys["other_cashier"] = staff_key("cashier", world.store_ids[1], "Munich register")
+        world.keys["partner"] = staff_key("partner", None, "Partner Plus operator")
         db.session().commit()
         agent_id = str(agent.id)
     shop = build_shop(app, api, world)
+    office = _back_office(app, world)
+
+    def enrolment_code() -> str:
+        with app.app_context():
+            s = db.session()
+            code = agents.enrolment_code(s, setup_actor(), s.get_one(Agent, office["enrolled"]))
+            s.commit()
+            return code
+
     paid = shop.open(code=None, membership_number="CM-1001").get_json()["id"]
     assert shop.commit(paid).status_code == 200
     opened = shop.open().get_json()["id"]
     counter = itertools.count(1)
     return Scene(shop, other, opened, paid, agent_id, bytes.fromhex(secret), clock,
-                 lambda: next(counter))
+                 lambda: next(counter), office, enrolment_code)
+
+
+def _back_office(app: Any, world: Any) -> dict[str, int]:
+    """Berlin's objects the back office's routes change, made through the services."""
+    with app.app_context():
+        s, by = db.session(), setup_actor()
+        berlin = s.get_one(Store, world.store_ids[0])
+        create_chain(s, by, code="empty", name="A chain with no stores")
+        import_assortment(s, by, berlin, ["gtin,name\n", f"{COFFEE},Coffee\n"])
+        campaign = campaigns.create_campaign(
+            s, by, code="matrix-week", name="Matrix week", program=program_by_code(s, "corner-points"),
+            points=5, starts_at=dt.datetime(2026, 11, 19, tzinfo=dt.UTC),
+            ends_at=dt.datetime(2026, 11, 27, tzinfo=dt.UTC),
+            products=products_by_gtin(s, [COFFEE.zfill(14)]), stores=[berlin], chain=None)
+        rule = rules.create_rule(s, by, program=program_by_code(s, "corner-points"),
+                                 store=berlin, points=5)
+        register, _ = issue_key(s, by, "cashier", "Spare register", store=berlin)
+        agent, _ = agents.provision(s, by, berlin.id, "back door")
+        enrolled, _ = agents.provision(s, by, berlin.id, "side door")
+        reward = s.scalars(select(Reward).join(Program).where(Program.code == "corner-points")).first()
+        assert reward is not None
+        s.commit()
+        return {"campaign": campaign.id, "walk_in_rule": rule.id, "staff_key": register.id,
+                "agent": agent.id, "enrolled": enrolled.id, "reward": reward.id}
+
+
+# Another store's objects are not even said to exist.
+HIDDEN = {"checkout_not_found", "campaign_not_found", "walk_in_rule_not_found",
+          "staff_key_not_found", "agent_not_found"}
 
 
 def _refused(response: Any) -> bool:
     answer = response.get_json(silent=True)
     code = answer.get("error", {}).get("code") if isinstance(answer, dict) else None
-    return response.status_code in (401, 403) or code == "checkout_not_found"
+    return response.status_code in (401, 403) or code in HIDDEN
 
 
 def test_every_role_reaches_only_what_the_matrix_allows(app, scene):

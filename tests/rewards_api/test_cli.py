@@ -35,7 +35,7 @@ def test_create_chain_store_programs_and_keys(app):
     bad_zone = runner.invoke(args=["stores", "create", "x", "--chain", "north", "--name", "X",
                                    "--timezone", "Mars/Olympus"])
     assert bad_zone.exit_code != 0
-    assert "unknown timezone" in bad_zone.output
+    assert "Unknown time zone" in bad_zone.output
     no_store = runner.invoke(args=["staff", "create", "--role", "manager", "--label", "M"])
     assert no_store.exit_code != 0
 

@@ -14,11 +14,12 @@ from rewards_api import db
 from rewards_api.ledger import services as ledger
 from rewards_api.ledger.models import Account
 from rewards_api.products.services import AssortmentRow, carry, product_by_gtin
-from rewards_api.scans import services as scans
+from rewards_api.scans import campaigns
 from rewards_api.shoppers.models import Shopper
 from rewards_api.shoppers.services import program_by_code
 from rewards_api.stores.models import Chain, Store
 from rewards_api.visits.models import Visit
+from tests.support.world import setup_actor
 
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
 
@@ -53,12 +54,12 @@ def open_campaigns(world: object, *, soda_budget: int | None = None) -> Shop:
     stock_products(berlin)
     stock_products(munich)
     product = lambda code: product_by_gtin(s, code.zfill(14))  # noqa: E731
-    coffee_week = scans.create_campaign(
-        s, code="coffee-week", name="Coffee week", program=program_by_code(s, "corner-points"),
+    coffee_week = campaigns.create_campaign(
+        s, setup_actor(), code="coffee-week", name="Coffee week", program=program_by_code(s, "corner-points"),
         points=50, starts_at=NOW - dt.timedelta(days=1), ends_at=NOW + dt.timedelta(days=6),
         products=[product(COFFEE), product(GUM)], stores=[s.get(Store, berlin)], chain=None)
-    cola = scans.create_campaign(
-        s, code="cola-brand", name="Cola brand days", program=program_by_code(s, "partner-plus"),
+    cola = campaigns.create_campaign(
+        s, setup_actor(), code="cola-brand", name="Cola brand days", program=program_by_code(s, "partner-plus"),
         points=30, starts_at=NOW - dt.timedelta(days=1), ends_at=NOW + dt.timedelta(days=6),
         products=[product(SODA_UPCA)], stores=[],
         chain=s.scalars(select(Chain).where(Chain.code == "corner")).one(), budget=soda_budget)

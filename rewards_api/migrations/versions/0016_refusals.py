@@ -11,7 +11,7 @@ import rewards_api.db
 
 
 revision = '0016'
-down_revision = '0013'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

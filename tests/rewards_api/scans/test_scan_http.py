@@ -10,8 +10,7 @@ from sqlalchemy import func, select
 from rewards_api import db
 from rewards_api.ledger.models import SCAN, LedgerEntry
 from rewards_api.products.services import product_by_gtin
-from rewards_api.scans import decoder
-from rewards_api.scans import services as scans
+from rewards_api.scans import campaigns, decoder
 from rewards_api.scans.models import ScanCampaign
 from rewards_api.shoppers.models import Shopper
 from rewards_api.shoppers.services import account_for, program_by_code
@@ -30,6 +29,7 @@ from tests.support.scan_shop import (
     shopper_at,
     walk_in,
 )
+from tests.support.world import setup_actor
 
 
 def test_scan_by_code_then_photo_earns_once_per_campaign(api, app, shop, clock):
@@ -176,8 +176,8 @@ def test_a_product_in_two_campaigns_earns_the_one_with_budget_left(api, app, sho
         s = db.session()
         cola = s.get(ScanCampaign, shop.campaigns["cola-brand"])
         cola.budget = 30  # one award
-        scans.create_campaign(
-            s, code="soda-store", name="Soda days", program=program_by_code(s, "corner-points"),
+        campaigns.create_campaign(
+            s, setup_actor(), code="soda-store", name="Soda days", program=program_by_code(s, "corner-points"),
             points=20, starts_at=cola.starts_at, ends_at=cola.ends_at,
             products=[product_by_gtin(s, SODA_UPCA.zfill(14))], stores=[s.get(Store, shop.munich)],
             chain=None)

@@ -18,6 +18,7 @@ from rewards_api.ledger.models import Program
 from rewards_api.walkins.models import WalkInRule
 from rewards_protocol import events, presence, signing
 from tests.support.clock import Clock
+from tests.support.world import setup_actor
 
 T0 = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)  # 11:00 in Berlin
 
@@ -66,7 +67,7 @@ class Walkins:
 
 def provision(app: Any, client: Any, clock: Clock, store_id: int) -> AgentClient:
     with app.app_context():
-        agent, secret = agents.provision(db.session(), store_id, "entrance")
+        agent, secret = agents.provision(db.session(), setup_actor(), store_id, "entrance")
         db.session().commit()
         return AgentClient(client, clock, agent.id, bytes.fromhex(secret))
 

@@ -19,7 +19,7 @@ HEARTBEAT = {"queue_depth": 3, "software_version": "1.2.0", "adverts_per_second"
 
 
 def test_provisioned_agent_signs_with_the_printed_secret(app, client, clock, world):
-    result = app.test_cli_runner().invoke(args=["agents", "provision", "--store", "berlin-1"])
+    result = app.test_cli_runner().invoke(args=["agents", "provision", "--store", "berlin-1", "--show-secret"])
     assert result.exit_code == 0, result.output
     found = re.search(r"agent_id: (\d+)\nsecret: ([0-9a-f]{64})", result.output)
     assert found is not None

@@ -1,0 +1,147 @@
+"""``/v1/admin/stores``, ``/v1/admin/chains``, ``/v1/admin/programs``: the chain, its
+stores and the points programs (``rewards_api.stores.services``). A chain admin opens
+stores in its chain; head office makes chains and programs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiflask import APIBlueprint
+from apiflask.fields import Boolean, Float, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf, Range, Regexp
+from flask import g
+from sqlalchemy import select
+
+from rewards_api import db
+from rewards_api.admin.shared import SECURITY, actor
+from rewards_api.auth import staff_required
+from rewards_api.idempotency import idempotent
+from rewards_api.ledger.models import PARTNER_PROGRAM, STORE_PROGRAM
+from rewards_api.schemas import StrictSchema
+from rewards_api.staff import scope
+from rewards_api.staff.models import MANAGER
+from rewards_api.stores import services
+from rewards_api.stores.models import Store
+
+bp = APIBlueprint("admin_chains", __name__, tag="Admin")
+
+CODE = Regexp(r"^[a-z0-9-]{2,40}$")
+
+
+class StoreIn(StrictSchema):
+    code = String(required=True, validate=CODE)
+    name = String(required=True, validate=Length(min=1, max=200))
+    chain = String(required=True, validate=Length(min=1, max=40))
+    timezone = String(required=True, validate=Length(min=1, max=64),
+                      metadata={"description": "IANA name, e.g. Europe/Berlin"})
+    latitude = Float(load_default=None, validate=Range(-90, 90))
+    longitude = Float(load_default=None, validate=Range(-180, 180))
+
+
+class StoreOut(StrictSchema):
+    id = Integer()
+    code = String()
+    name = String()
+    chain = String()
+    timezone = String()
+    latitude = Float(allow_none=True)
+    longitude = Float(allow_none=True)
+    active = Boolean()
+
+
+class StoresOut(StrictSchema):
+    stores = List(Nested(StoreOut))
+
+
+class ChainIn(StrictSchema):
+    code = String(required=True, validate=CODE)
+    name = String(required=True, validate=Length(min=1, max=200))
+
+
+class ChainOut(StrictSchema):
+    id = Integer()
+    code = String()
+    name = String()
+
+
+class ProgramIn(StrictSchema):
+    code = String(required=True, validate=CODE)
+    name = String(required=True, validate=Length(min=1, max=200))
+    kind = String(required=True, validate=OneOf([STORE_PROGRAM, PARTNER_PROGRAM]))
+    chain = String(load_default=None, validate=Length(min=1, max=40),
+                   metadata={"description": "The chain whose own program this is (kind store)"})
+    point_value_minor = Integer(load_default=1, validate=Range(1, 10_000),
+                                metadata={"description": "What a point is worth, in cents"})
+    currency = String(load_default="EUR", validate=Regexp(r"^[A-Z]{3}$"))
+
+
+class ProgramOut(StrictSchema):
+    id = Integer()
+    code = String()
+    name = String()
+    kind = String()
+    chain = String(allow_none=True)
+    point_value_minor = Integer()
+    currency = String()
+
+
+def _store_view(store: Store) -> dict[str, Any]:
+    return {"id": store.id, "code": store.code, "name": store.name, "chain": store.chain.code,
+            "timezone": store.timezone, "latitude": store.latitude,
+            "longitude": store.longitude, "active": store.active}
+
+
+@bp.post("/v1/admin/stores")
+@staff_required(MANAGER)
+@idempotent
+@bp.input(StoreIn)
+@bp.output(StoreOut, status_code=201)
+@bp.doc(security=SECURITY)
+def create_store(json_data: dict[str, Any]) -> dict[str, Any]:
+    """Open a store in a chain (the chain's admins, head office)."""
+    s = db.session()
+    chain = services.chain_by_code(s, json_data.pop("chain"))
+    scope.require_chain_wide(g.staff, chain.id)
+    return _store_view(services.create_store(s, actor(), chain, **json_data))
+
+
+@bp.get("/v1/admin/stores")
+@staff_required(MANAGER)
+@bp.output(StoresOut)
+@bp.doc(security=SECURITY)
+def list_stores() -> dict[str, Any]:
+    """The stores you act in, closed ones too."""
+    found = db.session().scalars(select(Store).where(scope.stores_in_scope(g.staff))
+                                 .order_by(Store.code))
+    return {"stores": [_store_view(store) for store in found]}
+
+
+@bp.post("/v1/admin/chains")
+@staff_required(MANAGER)
+@idempotent
+@bp.input(ChainIn)
+@bp.output(ChainOut, status_code=201)
+@bp.doc(security=SECURITY)
+def create_chain(json_data: dict[str, Any]) -> dict[str, Any]:
+    """A new retail chain (head office)."""
+    scope.require_head_office(g.staff)
+    chain = services.create_chain(db.session(), actor(), **json_data)
+    return {"id": chain.id, "code": chain.code, "name": chain.name}
+
+
+@bp.post("/v1/admin/programs")
+@staff_required(MANAGER)
+@idempotent
+@bp.input(ProgramIn)
+@bp.output(ProgramOut, status_code=201)
+@bp.doc(security=SECURITY)
+def create_program(json_data: dict[str, Any]) -> dict[str, Any]:
+    """A chain's own points program, or the partner network's (head office)."""
+    scope.require_head_office(g.staff)
+    s = db.session()
+    chain_code = json_data.pop("chain")
+    chain = services.chain_by_code(s, chain_code) if chain_code else None
+    program = services.create_program(s, actor(), chain=chain, **json_data)
+    return {"id": program.id, "code": program.code, "name": program.name,
+            "kind": program.kind, "chain": chain.code if chain else None,
+            "point_value_minor": program.point_value_minor, "currency": program.currency}

@@ -1,0 +1,90 @@
+/* Scan campaigns of a store: GET/POST /v1/admin/campaigns and POST .../{id}/end, with
+   the manager key of this tab. */
+"use strict";
+
+(() => {
+  const { call, el, say, describe, staffAccess } = Api;
+  const $ = (id) => document.getElementById(id);
+  let session = null; // {key, store: {id, code, program}}
+
+  const when = (iso) => new Date(iso).toLocaleString(undefined,
+    { dateStyle: "medium", timeStyle: "short" });
+  const state = (c) => (c.running ? "running" : new Date(c.ends_at) <= new Date() ? "ended" : "planned");
+
+  function row(campaign) {
+    const end = campaign.running
+      ? el("button", { type: "button", class: "secondary", "data-end": campaign.id,
+        text: "End now", "aria-label": `End ${campaign.name} now` })
+      : "";
+    return el("tr", { "data-campaign": campaign.code },
+      el("td", { text: campaign.name }),
+      el("td", { text: campaign.products.map((p) => p.name).join(", ") }),
+      el("td", { class: "num", text: String(campaign.points) }),
+      el("td", { text: `${when(campaign.starts_at)} – ${when(campaign.ends_at)}` }),
+      el("td", { class: "num", text: `${campaign.points_awarded} / ${campaign.budget ?? "–"}` }),
+      el("td", { class: "num", text: String(campaign.awards) }),
+      el("td", { text: state(campaign) }),
+      el("td", {}, end));
+  }
+
+  async function refresh() {
+    const { campaigns } = await call("GET", `/v1/admin/campaigns?store=${encodeURIComponent(session.store.code)}`,
+      { auth: session.key });
+    const headings = ["Campaign", "Products", "Points#", "Runs", "Given out / budget#", "Scans#", "State", ""];
+    $("campaigns-table").replaceChildren(el("table", {},
+      el("caption", { class: "visually-hidden", text: "Scan campaigns" }),
+      el("thead", {}, el("tr", {}, ...headings.map((h) =>
+        el("th", { scope: "col", class: h.endsWith("#") ? "num" : null, text: h.replace(/#$/, "") })))),
+      el("tbody", {}, ...(campaigns.length ? campaigns.map(row)
+        : [el("tr", {}, el("td", { colspan: headings.length, text: "No campaigns yet" }))]))));
+  }
+
+  async function show(key, storeId) {
+    const { stores } = await call("GET", "/v1/stores");
+    const store = stores.find((s) => s.id === storeId);
+    session = { key, store };
+    await refresh();
+    $("board").hidden = false;
+  }
+
+  function instant(id) {
+    return new Date($(id).value).toISOString();
+  }
+
+  async function create(event) {
+    event.preventDefault();
+    const budget = $("campaign-budget").value;
+    const body = {
+      code: $("campaign-code").value.trim(), name: $("campaign-name").value.trim(),
+      program: session.store.program, points: Number($("campaign-points").value),
+      products: $("campaign-products").value.split(/\s+/).filter(Boolean),
+      stores: [session.store.code], starts_at: instant("campaign-starts"),
+      ends_at: instant("campaign-ends"), per_shopper: $("campaign-per-shopper").value,
+      budget: budget ? Number(budget) : null,
+    };
+    try {
+      const made = await call("POST", "/v1/admin/campaigns", { json: body, auth: session.key });
+      $("campaign-form").reset();
+      await refresh();
+      say(`Campaign «${made.name}» created.`);
+    } catch (error) {
+      say(describe(error), "error");
+    }
+  }
+
+  async function end(event) {
+    const button = event.target.closest("[data-end]");
+    if (!button) return;
+    try {
+      const ended = await call("POST", `/v1/admin/campaigns/${button.dataset.end}/end`, { auth: session.key });
+      await refresh();
+      say(`Campaign «${ended.name}» ended; it gave out ${ended.points_awarded} points.`);
+    } catch (error) {
+      say(describe(error), "error");
+    }
+  }
+
+  $("campaign-form").addEventListener("submit", create);
+  $("campaigns-table").addEventListener("click", end);
+  staffAccess(show);
+})();

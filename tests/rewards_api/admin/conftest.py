@@ -1,0 +1,30 @@
+"""A chain with a second chain beside it, a partner operator key, Berlin's assortment,
+and the app on an injected clock, for the back office's tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from rewards_api import db
+from tests.support.clock import Clock
+from tests.support.scan_shop import NOW, stock_products
+from tests.support.world import OtherChain, build_other_chain, staff_key
+
+
+@pytest.fixture
+def clock(app: Any) -> Clock:
+    clock = Clock(NOW)
+    app.config["CLOCK"] = clock
+    return clock
+
+
+@pytest.fixture
+def other(app: Any, world: Any, clock: Clock) -> OtherChain:
+    with app.app_context():
+        built = build_other_chain(world)
+        world.keys["partner"] = staff_key("partner", None, "Partner Plus operator")
+        stock_products(world.store_ids[0])
+        db.session().commit()
+        return built
