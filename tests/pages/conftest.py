@@ -16,7 +16,7 @@ from rewards_api import db
 from rewards_api.pos.models import COMMITTED, Checkout
 from rewards_api.products.models import Product
 from rewards_api.refusals import services as refusals
-from rewards_api.scans import services as scans
+from rewards_api.scans import campaigns
 from rewards_api.shoppers.models import Shopper
 from rewards_api.shoppers.services import checkout_totp, program_by_code
 from rewards_api.staff.models import StaffKey
@@ -25,6 +25,7 @@ from rewards_api.visits.models import Visit
 from tests.pages import store_day
 from tests.pages.store_day import COFFEE, NOW
 from tests.support.browser import GUIDE_IMAGES
+from tests.support.world import setup_actor
 
 PHONE = {"width": 360, "height": 740}
 
@@ -65,8 +66,8 @@ def results_day(app, api, world, day):
         s = db.session()
         berlin = s.get(Store, world.store_ids[0])
         coffee = s.scalars(select(Product).where(Product.gtin == COFFEE)).one()
-        scans.create_campaign(
-            s, code="coffee-week", name="Coffee week", program=program_by_code(s, "corner-points"),
+        campaigns.create_campaign(
+            s, setup_actor(), code="coffee-week", name="Coffee week", program=program_by_code(s, "corner-points"),
             points=25, starts_at=NOW - dt.timedelta(days=10), ends_at=NOW + dt.timedelta(days=5),
             products=[coffee], stores=[berlin], chain=None)
         register = s.scalars(select(StaffKey).where(StaffKey.label == "Register 1")).one()

@@ -14,11 +14,11 @@ from sqlalchemy import select
 from rewards_api import db
 from rewards_api.products.models import Product
 from rewards_api.refusals.models import Refusal
-from rewards_api.scans import services as scans
+from rewards_api.scans import campaigns
 from rewards_api.shoppers.services import program_by_code
 from rewards_api.stores.models import Store
 from tests.pages.store_day import COFFEE, NOW
-from tests.support.world import build_other_chain, staff_key
+from tests.support.world import build_other_chain, setup_actor, staff_key
 
 WEEK = "from=2026-11-17&to=2026-11-23"
 TODAY = "from=2026-11-23&to=2026-11-23"
@@ -212,8 +212,8 @@ def test_shelf_tags_of_one_campaign(app, api, world, results_day):
         tea = Product(gtin="04012345678901", name="Green tea 20 bags")
         s.add(tea)
         s.flush()
-        scans.create_campaign(
-            s, code="tea-days", name="Tea days", program=program_by_code(s, "corner-points"),
+        campaigns.create_campaign(
+            s, setup_actor(), code="tea-days", name="Tea days", program=program_by_code(s, "corner-points"),
             points=15, starts_at=NOW - dt.timedelta(days=1), ends_at=NOW + dt.timedelta(days=1),
             products=[tea], stores=[s.get(Store, world.store_ids[0])], chain=None)
         s.commit()
