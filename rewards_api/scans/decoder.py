@@ -57,6 +57,9 @@ ZXING = "zxing-cpp"
 ZBAR = "zbar"
 _ZXING_FORMATS = zxingcpp.barcode_formats_from_str("EAN13,UPCA,EAN8,QRCode")
 _ZBAR_SYMBOLS = [ZBarSymbol.EAN13, ZBarSymbol.UPCA, ZBarSymbol.EAN8, ZBarSymbol.QRCODE]
+# Both readers find a QR code at any angle: the turned picture looks for barcodes only.
+_ZXING_BARCODES = zxingcpp.barcode_formats_from_str("EAN13,UPCA,EAN8")
+_ZBAR_BARCODES = _ZBAR_SYMBOLS[:3]
 # Order of results at equal distance from the photo's centre.
 _SYMBOLOGY_ORDER = {EAN13: 0, UPCA: 1, EAN8: 2, QR: 3}
 
@@ -197,7 +200,8 @@ def read_zxing(picture: Image.Image, name: str, placing: Placing = Placing()) ->
     """zxing-cpp's reads of a grey picture of the working photo (``placing``: where it
     lies in the photo)."""
     found = []
-    for code in zxingcpp.read_barcodes(picture, formats=_ZXING_FORMATS):
+    formats = _ZXING_BARCODES if name == TURNED else _ZXING_FORMATS
+    for code in zxingcpp.read_barcodes(picture, formats=formats):
         read = as_read(str(code.format), code.text)
         if read is not None:
             p = code.position
@@ -209,7 +213,7 @@ def read_zxing(picture: Image.Image, name: str, placing: Placing = Placing()) ->
 def read_zbar(picture: Image.Image, name: str, placing: Placing = Placing()) -> list[Sighting]:
     """zbar's reads of a grey picture (as ``read_zxing``)."""
     found = []
-    for code in zbar_decode(picture, symbols=_ZBAR_SYMBOLS):
+    for code in zbar_decode(picture, symbols=_ZBAR_BARCODES if name == TURNED else _ZBAR_SYMBOLS):
         read = as_read(code.type, code.data.decode("utf-8", "replace"))
         if read is not None:
             found.append(_sighting(read, ZBAR, name, [(c.x, c.y) for c in code.polygon],
