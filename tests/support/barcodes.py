@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import random
 from dataclasses import dataclass
+from pathlib import Path
 
 import barcode
 import qrcode
@@ -115,8 +116,7 @@ def photo(code: Image.Image, conditions: Conditions = Conditions(), fmt: str = "
     if c.blur:
         scene = scene.filter(ImageFilter.GaussianBlur(c.blur))
     if c.noise:
-        # Gaussian noise centred on 128, added around zero (sensor grain).
-        scene = ImageChops.add(scene, Image.effect_noise(PHONE_SIZE, c.noise), 1.0, -128)
+        scene = ImageChops.add(scene, _grain(rng, c.noise), 1.0, -128)
     out = io.BytesIO()
     rgb = scene.convert("RGB")
     if fmt == "JPEG":
@@ -126,7 +126,33 @@ def photo(code: Image.Image, conditions: Conditions = Conditions(), fmt: str = "
     return out.getvalue()
 
 
-# A blurred, washed-out EAN-13 (no noise: Pillow's noise is not seeded): one reader
+def _grain(rng: random.Random, deviation: float) -> Image.Image:
+    """Sensor grain centred on 128, from the photo's own seed (Pillow's effect_noise is
+    not seeded): uniform noise with the given standard deviation."""
+    spread = deviation * 3 ** 0.5 / 127.5
+    noise = Image.frombytes("L", PHONE_SIZE, rng.randbytes(PHONE_SIZE[0] * PHONE_SIZE[1]))
+    return noise.point(lambda v: 128 + round((v - 127.5) * spread))
+
+
+def camera_video(code: Image.Image, path: Path, size: tuple[int, int] = (640, 480),
+                 frames: int = 3) -> Path:
+    """A fake camera's video (YUV4MPEG2, 4:2:0, for Chromium's
+    ``--use-file-for-fake-video-capture``): ``code`` held up in front of a white wall,
+    a little smaller than the picture; Chromium plays it in a loop."""
+    frame = Image.new("L", size, 255)
+    code = ImageOps.contain(code, (size[0] * 4 // 5, size[1] * 4 // 5))
+    frame.paste(code, ((size[0] - code.width) // 2, (size[1] - code.height) // 2))
+    luma, blue, red = frame.convert("RGB").convert("YCbCr").split()
+    half = (size[0] // 2, size[1] // 2)
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{size[0]} H{size[1]} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            out.write(b"FRAME\n" + luma.tobytes() + blue.resize(half).tobytes()
+                      + red.resize(half).tobytes())
+    return path
+
+
+# A blurred, washed-out EAN-13 (no noise): one reader
 # reads 2315718146321 (its check digit fits), the other the printed 7381718146321, at
 # the same spot.
 UNCLEAR_EAN13 = "7381718146321"
