@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,9 @@ import barcode
 import qrcode
 from barcode.writer import ImageWriter
 from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageOps
+
+from rewards_api.products.gtin import check_digit, normalize
+from tests.support.real_barcodes import MISSED, RIGHT, UNCLEAR, WRONG
 
 PHONE_SIZE = (1280, 960)
 
@@ -150,6 +154,70 @@ def camera_video(code: Image.Image, path: Path, size: tuple[int, int] = (640, 48
             out.write(b"FRAME\n" + luma.tobytes() + blue.resize(half).tobytes()
                       + red.resize(half).tobytes())
     return path
+
+
+# The generated set's seed: ``make bench BENCH=scans`` and the regression test read the
+# same photos.
+GENERATED_SEED = 20261123
+SYMBOLOGIES = ("ean13", "upca", "ean8", "qr")
+
+
+@dataclass(frozen=True)
+class GeneratedPhoto:
+    """A photo of a code made by ``photo``, and how a decoder's answer to it is scored
+    (as the real photos are: tests/support/real_barcodes.py)."""
+
+    symbology: str
+    code: str
+    conditions: Conditions
+    data: bytes
+
+    def score(self, values: list[str] | None) -> str:
+        """right (the code read, nothing else), wrong (any other value), unclear
+        (``None``: the decoder refused to guess) or missed."""
+        if values is None:
+            return UNCLEAR
+        gtins = {_gtin(v) for v in values}
+        if gtins - {_gtin(self.code)}:
+            return WRONG
+        return RIGHT if gtins else MISSED
+
+
+def _gtin(value: str) -> str:
+    try:
+        return normalize(value)
+    except ValueError:
+        return value
+
+
+def generated_photos(count: int, seed: int = GENERATED_SEED) -> Iterator[GeneratedPhoto]:
+    """``count`` phone photos of random EAN-13, UPC-A, EAN-8 and QR codes (the QR codes
+    carry GTINs like shelf tags), each rotated, tilted, blurred, noisy, washed out and
+    JPEG-compressed at random; the same photos for the same seed."""
+    rng = random.Random(seed)
+    for n in range(count):
+        symbology = rng.choice(SYMBOLOGIES)
+        code = _random_code(rng, symbology)
+        conditions = _random_conditions(rng, symbology, n)
+        yield GeneratedPhoto(symbology, code, conditions, photo(render(symbology, code), conditions))
+
+
+def _random_code(rng: random.Random, symbology: str) -> str:
+    digits = {"ean13": 12, "upca": 11, "ean8": 7, "qr": 12}[symbology]
+    body = "".join(rng.choice("0123456789") for _ in range(digits))
+    if symbology == "ean13" and body[0] == "0":
+        body = "4" + body[1:]  # with a leading 0 it is a UPC-A code
+    return body + str(check_digit(body))
+
+
+def _random_conditions(rng: random.Random, symbology: str, seed: int) -> Conditions:
+    upright = rng.random() < 0.5
+    return Conditions(
+        width=rng.uniform(0.18, 0.35) if symbology == "qr" else rng.uniform(0.3, 0.6),
+        angle=rng.uniform(-20, 20) if upright else rng.uniform(-180, 180),
+        tilt=rng.choice([0, 0, 0.06, 0.12]), blur=rng.choice([0, 0, 0.8, 1.5]),
+        noise=rng.choice([0, 0, 6, 12]), contrast=rng.choice([1, 1, 0.6, 0.4]),
+        jpeg_quality=rng.choice([90, 70, 40, 25]), seed=seed)
 
 
 # A blurred, washed-out EAN-13 (no noise): one reader
