@@ -32,7 +32,14 @@ PRACTICE_BASKET: dict[str, Any] = {"currency": "EUR", "lines": [
 
 
 def decode_code(image: bytes) -> str:
-    """The checkout code in a photo of the shopper's screen (pyzbar)."""
+    """The checkout code in a photo of the shopper's screen (pyzbar).
+
+    Not the rewards service's scan decoder (rewards_api/scans/decoder.py), on purpose:
+    the register installs the ``pos`` extra only (no rewards_api, no zxing-cpp), and its
+    input is a QR code on a lit phone screen, not a product barcode on a package. The
+    rule is the decoder's rule for QR codes all the same: one read is enough (Reed-Solomon
+    error correction), and what is read must still parse as a checkout code here and pass
+    the service's TOTP check, so a misread cannot identify another shopper."""
     try:
         picture = Image.open(io.BytesIO(image))
         picture.load()

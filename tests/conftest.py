@@ -155,14 +155,19 @@ def inbox(app: Any) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """One headless Chromium for every page test of the session (Playwright's sync API
-    allows one driver per thread)."""
+def playwright_driver() -> Iterator[Any]:
+    """Playwright's driver, once for the session (its sync API allows one per thread)."""
     from playwright.sync_api import sync_playwright
 
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: Any) -> Iterator[Any]:
+    """One headless Chromium for every page test of the session."""
     from tests.support.browser import launch
 
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
+    chromium = launch(playwright_driver)
+    yield chromium
+    chromium.close()

@@ -19,11 +19,15 @@ bp = Blueprint("pages", __name__, template_folder="templates", static_folder="st
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
                            "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; "
                            "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+# The shopper app may also compile WebAssembly (the camera's barcode reader, vendored):
+# 'wasm-unsafe-eval' allows that and nothing else, no eval() of script text.
+APP_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'")
 
 
-def _page(template: str, **context: Any) -> Response:
+def _page(template: str, policy: str = CONTENT_SECURITY_POLICY, **context: Any) -> Response:
     response = Response(render_template(template, **context))
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["Content-Security-Policy"] = policy
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
@@ -32,7 +36,7 @@ def _page(template: str, **context: Any) -> Response:
 @bp.get("/app")
 def shopper_app() -> Response:
     """The shopper web app (mobile first)."""
-    return _page("app.html")
+    return _page("app.html", APP_CONTENT_SECURITY_POLICY)
 
 
 @bp.get("/dashboard")

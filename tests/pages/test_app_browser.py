@@ -15,7 +15,10 @@ from PIL import Image
 from pyzbar.pyzbar import decode
 
 from rewards_api.shoppers.services import checkout_totp
-from tests.pages.conftest import GUIDE_IMAGES
+from tests.pages.conftest import GUIDE_IMAGES, PHONE
+from tests.pages.store_day import COFFEE, NOW
+from tests.support.barcodes import camera_video, render
+from tests.support.browser import launch
 from tests.support.world import setup_actor
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -130,17 +133,13 @@ def test_link_a_card_switch_assist_export_and_delete(phone, live_url, api, world
     assert api.get("/v1/me", auth=token).status_code == 401
 
 
-def test_what_to_scan_here_and_scan_by_number(phone, live_url, app, world):
-    from sqlalchemy import select
-
+def _coffee_week(app, world):
+    """Filter coffee (COFFEE) in Berlin's aisle 4, worth 50 Corner Points this week."""
     from rewards_api import db
     from rewards_api.products.services import AssortmentRow, carry, product_by_gtin
     from rewards_api.scans import campaigns
-    from rewards_api.shoppers.models import Shopper
     from rewards_api.shoppers.services import program_by_code
     from rewards_api.stores.models import Store
-    from rewards_api.visits.models import Visit
-    from tests.pages.store_day import COFFEE, NOW
 
     app.config["CLOCK"] = lambda: NOW
     with app.app_context():
@@ -152,6 +151,27 @@ def test_what_to_scan_here_and_scan_by_number(phone, live_url, app, world):
             points=50, starts_at=NOW - dt.timedelta(days=1), ends_at=NOW + dt.timedelta(days=6),
             products=[product_by_gtin(s, COFFEE)], stores=[berlin], chain=None)
         s.commit()
+
+
+def _check_in(app, world, page):
+    """The signed-in shopper of ``page`` walked into Berlin three minutes ago."""
+    from sqlalchemy import select
+
+    from rewards_api import db
+    from rewards_api.shoppers.models import Shopper
+    from rewards_api.visits.models import Visit
+
+    with app.app_context():
+        s = db.session()
+        shopper_id = s.scalars(select(Shopper.id).where(
+            Shopper.public_id == _saved(page)["public_id"])).one()
+        s.add(Visit(shopper_id=shopper_id, store_id=world.store_ids[0],
+                    started_at=NOW - dt.timedelta(minutes=3), last_seen_at=NOW))
+        s.commit()
+
+
+def test_what_to_scan_here_and_scan_by_number(phone, live_url, app, world):
+    _coffee_week(app, world)
     page = _sign_up(phone.new_page(), live_url, "Wim")
     page.get_by_role("button", name="Sign up").click()
     item = page.locator("#scan-products li.product")
@@ -164,15 +184,93 @@ def test_what_to_scan_here_and_scan_by_number(phone, live_url, app, world):
     page.get_by_role("button", name="Scan", exact=True).click()
     page.locator("#scan-result[data-kind=error]", has_text="not_in_store").wait_for()
 
-    with app.app_context():
-        s = db.session()
-        shopper_id = s.scalars(select(Shopper.id).where(
-            Shopper.public_id == _saved(page)["public_id"])).one()
-        s.add(Visit(shopper_id=shopper_id, store_id=world.store_ids[0],
-                    started_at=NOW - dt.timedelta(minutes=3), last_seen_at=NOW))
-        s.commit()
+    _check_in(app, world, page)
     page.get_by_role("button", name="Scan", exact=True).click()
     page.locator("#scan-result[data-kind=ok]", has_text="+50 Corner Points").wait_for()
     page.locator("#scan-products .done", has_text="Scanned today").wait_for()
     page.locator(".balance", has_text="50 points").wait_for()
     page.locator("#store").screenshot(path=GUIDE_IMAGES / "app-scan.png")
+
+
+# The camera's reader is vendored zxing-wasm, fetched only when the camera is opened.
+ZXING_WASM = re.compile(r"/assets/vendor/zxing-wasm-[\d.]+-reader\.(js|wasm)$")
+
+
+@pytest.fixture(scope="module")
+def camera_browser(playwright_driver, tmp_path_factory):
+    """Chromium whose fake camera films the coffee's EAN-13 on a white wall."""
+    video = camera_video(render("ean13", COFFEE[1:]), tmp_path_factory.mktemp("camera") / "coffee.y4m")
+    chromium = launch(playwright_driver, camera_video=video)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def camera_phone(camera_browser):
+    context = camera_browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
+                                         has_touch=True)
+    context.set_default_timeout(30_000)
+    yield context
+    context.close()
+
+
+def _signed_up_in_berlin(app, world, context, live_url):
+    _coffee_week(app, world)
+    page = context.new_page()
+    fetched = []
+    page.on("request", lambda request: fetched.append(request.url))
+    _sign_up(page, live_url, "Ida").get_by_role("button", name="Sign up").click()
+    page.locator("#scan-products li.product").wait_for()
+    _check_in(app, world, page)
+    return page, fetched
+
+
+def test_the_live_camera_reads_a_barcode_with_the_vendored_reader(camera_phone, live_url, app, world):
+    page, fetched = _signed_up_in_berlin(app, world, camera_phone, live_url)
+    # Debian's Chromium has no Barcode Detection API: the vendored reader must do it.
+    assert page.evaluate("'BarcodeDetector' in window") is False
+    assert [url for url in fetched if ZXING_WASM.search(url)] == []
+
+    page.get_by_role("button", name="Scan with the camera").click()
+    page.locator("#scan-result[data-kind=ok]", has_text="+50 Corner Points").wait_for()
+    assert "Filter coffee 500 g" in page.locator("#scan-result").inner_text()
+    assert sorted(ZXING_WASM.search(url).group(1) for url in fetched if ZXING_WASM.search(url)) == \
+        ["js", "wasm"]
+    # The camera is closed again: the video shows nothing, the button is back.
+    assert page.locator("#camera").is_hidden()
+    assert page.evaluate("document.getElementById('camera-video').srcObject") is None
+    page.get_by_role("button", name="Scan with the camera").wait_for()
+
+
+# A Barcode Detection API that reads, frame after frame, another code once, then the
+# coffee: only two frames that agree are believed.
+FAKE_DETECTOR = """
+window.BarcodeDetector = class {
+  static async getSupportedFormats() { return ["ean_13", "upc_a", "qr_code", "code_128"]; }
+  constructor(options) { window.detectorFormats = options.formats; this.frames = 0; }
+  async detect(video) {
+    if (!(video instanceof HTMLVideoElement) || video.videoWidth === 0) throw new Error("no frame");
+    this.frames += 1;
+    return [this.frames === 1 ? { format: "upc_a", rawValue: "036000291452" }
+                              : { format: "ean_13", rawValue: "COFFEE" }];
+  }
+};
+""".replace("COFFEE", COFFEE[1:])
+
+
+def test_the_browsers_own_detector_is_used_and_two_frames_must_agree(camera_phone, live_url,
+                                                                       app, world):
+    camera_phone.add_init_script(FAKE_DETECTOR)
+    page, fetched = _signed_up_in_berlin(app, world, camera_phone, live_url)
+    page.get_by_role("button", name="Scan with the camera").click()
+    page.locator("#scan-result[data-kind=ok]", has_text="+50 Corner Points").wait_for()
+    assert page.evaluate("window.detectorFormats") == ["ean_13", "upc_a", "qr_code"]
+    assert [url for url in fetched if ZXING_WASM.search(url)] == []
+
+
+def test_without_a_camera_the_photo_stays(phone, live_url, app, world):
+    page, _ = _signed_up_in_berlin(app, world, phone, live_url)
+    page.get_by_role("button", name="Scan with the camera").click()
+    page.locator("#scan-result[data-kind=error]", has_text="take a photo of the barcode").wait_for()
+    assert page.locator("#camera").is_hidden()
+    assert page.get_by_label("…or take a photo of the barcode").is_visible()

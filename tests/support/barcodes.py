@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import io
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import barcode
 import qrcode
 from barcode.writer import ImageWriter
 from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageOps
+
+from rewards_api.products.gtin import check_digit, normalize
+from tests.support.real_barcodes import MISSED, RIGHT, UNCLEAR, WRONG
 
 PHONE_SIZE = (1280, 960)
 
@@ -115,8 +120,7 @@ def photo(code: Image.Image, conditions: Conditions = Conditions(), fmt: str = "
     if c.blur:
         scene = scene.filter(ImageFilter.GaussianBlur(c.blur))
     if c.noise:
-        # Gaussian noise centred on 128, added around zero (sensor grain).
-        scene = ImageChops.add(scene, Image.effect_noise(PHONE_SIZE, c.noise), 1.0, -128)
+        scene = ImageChops.add(scene, _grain(rng, c.noise), 1.0, -128)
     out = io.BytesIO()
     rgb = scene.convert("RGB")
     if fmt == "JPEG":
@@ -126,7 +130,97 @@ def photo(code: Image.Image, conditions: Conditions = Conditions(), fmt: str = "
     return out.getvalue()
 
 
-# A blurred, washed-out EAN-13 (no noise: Pillow's noise is not seeded): one reader
+def _grain(rng: random.Random, deviation: float) -> Image.Image:
+    """Sensor grain centred on 128, from the photo's own seed (Pillow's effect_noise is
+    not seeded): uniform noise with the given standard deviation."""
+    spread = deviation * 3 ** 0.5 / 127.5
+    noise = Image.frombytes("L", PHONE_SIZE, rng.randbytes(PHONE_SIZE[0] * PHONE_SIZE[1]))
+    return noise.point(lambda v: 128 + round((v - 127.5) * spread))
+
+
+def camera_video(code: Image.Image, path: Path, size: tuple[int, int] = (640, 480),
+                 frames: int = 3) -> Path:
+    """A fake camera's video (YUV4MPEG2, 4:2:0, for Chromium's
+    ``--use-file-for-fake-video-capture``): ``code`` held up in front of a white wall,
+    a little smaller than the picture; Chromium plays it in a loop."""
+    frame = Image.new("L", size, 255)
+    code = ImageOps.contain(code, (size[0] * 4 // 5, size[1] * 4 // 5))
+    frame.paste(code, ((size[0] - code.width) // 2, (size[1] - code.height) // 2))
+    luma, blue, red = frame.convert("RGB").convert("YCbCr").split()
+    half = (size[0] // 2, size[1] // 2)
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{size[0]} H{size[1]} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            out.write(b"FRAME\n" + luma.tobytes() + blue.resize(half).tobytes()
+                      + red.resize(half).tobytes())
+    return path
+
+
+# The generated set's seed: ``make bench BENCH=scans`` and the regression test read the
+# same photos.
+GENERATED_SEED = 20261123
+SYMBOLOGIES = ("ean13", "upca", "ean8", "qr")
+
+
+@dataclass(frozen=True)
+class GeneratedPhoto:
+    """A photo of a code made by ``photo``, and how a decoder's answer to it is scored
+    (as the real photos are: tests/support/real_barcodes.py)."""
+
+    symbology: str
+    code: str
+    conditions: Conditions
+    data: bytes
+
+    def score(self, values: list[str] | None) -> str:
+        """right (the code read, nothing else), wrong (any other value), unclear
+        (``None``: the decoder refused to guess) or missed."""
+        if values is None:
+            return UNCLEAR
+        gtins = {_gtin(v) for v in values}
+        if gtins - {_gtin(self.code)}:
+            return WRONG
+        return RIGHT if gtins else MISSED
+
+
+def _gtin(value: str) -> str:
+    try:
+        return normalize(value)
+    except ValueError:
+        return value
+
+
+def generated_photos(count: int, seed: int = GENERATED_SEED) -> Iterator[GeneratedPhoto]:
+    """``count`` phone photos of random EAN-13, UPC-A, EAN-8 and QR codes (the QR codes
+    carry GTINs like shelf tags), each rotated, tilted, blurred, noisy, washed out and
+    JPEG-compressed at random; the same photos for the same seed."""
+    rng = random.Random(seed)
+    for n in range(count):
+        symbology = rng.choice(SYMBOLOGIES)
+        code = _random_code(rng, symbology)
+        conditions = _random_conditions(rng, symbology, n)
+        yield GeneratedPhoto(symbology, code, conditions, photo(render(symbology, code), conditions))
+
+
+def _random_code(rng: random.Random, symbology: str) -> str:
+    digits = {"ean13": 12, "upca": 11, "ean8": 7, "qr": 12}[symbology]
+    body = "".join(rng.choice("0123456789") for _ in range(digits))
+    if symbology == "ean13" and body[0] == "0":
+        body = "4" + body[1:]  # with a leading 0 it is a UPC-A code
+    return body + str(check_digit(body))
+
+
+def _random_conditions(rng: random.Random, symbology: str, seed: int) -> Conditions:
+    upright = rng.random() < 0.5
+    return Conditions(
+        width=rng.uniform(0.18, 0.35) if symbology == "qr" else rng.uniform(0.3, 0.6),
+        angle=rng.uniform(-20, 20) if upright else rng.uniform(-180, 180),
+        tilt=rng.choice([0, 0, 0.06, 0.12]), blur=rng.choice([0, 0, 0.8, 1.5]),
+        noise=rng.choice([0, 0, 6, 12]), contrast=rng.choice([1, 1, 0.6, 0.4]),
+        jpeg_quality=rng.choice([90, 70, 40, 25]), seed=seed)
+
+
+# A blurred, washed-out EAN-13 (no noise): one reader
 # reads 2315718146321 (its check digit fits), the other the printed 7381718146321, at
 # the same spot.
 UNCLEAR_EAN13 = "7381718146321"

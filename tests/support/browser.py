@@ -13,6 +13,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 GUIDE_IMAGES = Path(__file__).resolve().parents[2] / "staff_guide" / "docs" / "img"
 
 
-def launch(playwright: Any) -> Any:
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                      headless=True)
+def launch(playwright: Any, camera_video: Path | None = None) -> Any:
+    """Headless Chromium; with ``camera_video`` (a .y4m or .mjpeg file) it has a fake
+    camera that films that video, and grants pages the camera without asking."""
+    args = list(CHROMIUM_ARGS)
+    if camera_video is not None:
+        args += ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                 f"--use-file-for-fake-video-capture={camera_video}"]
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)

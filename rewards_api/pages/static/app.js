@@ -311,8 +311,40 @@
     }
   }
 
-  /* A photo goes to the server to be read; a typed number is sent as the code. */
-  async function scan(photo, code) {
+  /* The live camera scanner (camera.js); the photo upload stays as the fallback. */
+  let stopCamera = null;
+
+  async function openCamera() {
+    const result = $("scan-result");
+    $("camera").hidden = false;
+    $("camera-open").hidden = true;
+    result.textContent = "Opening the camera…";
+    result.dataset.kind = "";
+    try {
+      const stop = await Camera.start($("camera-video"), (read) => {
+        closeCamera();
+        scan(null, read.value, read.symbology);
+      });
+      if ($("camera").hidden) stop();  // closed while it was opening
+      else stopCamera = stop;
+      result.textContent = "Point the camera at the barcode.";
+    } catch (error) {
+      closeCamera();
+      result.textContent = "The camera cannot be used here: take a photo of the barcode instead.";
+      result.dataset.kind = "error";
+    }
+  }
+
+  function closeCamera() {
+    if (stopCamera) stopCamera();
+    stopCamera = null;
+    $("camera").hidden = true;
+    $("camera-open").hidden = !Camera.available();
+  }
+
+  /* A photo goes to the server to be read; a typed number, or a code the camera read
+     (with its symbology), is sent as the code. */
+  async function scan(photo, code, symbology = SYMBOLOGY_BY_LENGTH[code && code.length] || "ean13") {
     const store = chosenStore();
     const result = $("scan-result");
     if (!store) return;
@@ -322,7 +354,7 @@
       request.form.append("store_id", String(store.id));
       request.form.append("photo", photo);
     } else {
-      request.json = { store_id: store.id, code, symbology: SYMBOLOGY_BY_LENGTH[code.length] || "ean13" };
+      request.json = { store_id: store.id, code, symbology };
     }
     result.textContent = "Scanning…";
     result.dataset.kind = "";
@@ -442,6 +474,9 @@
   $("passkey-add").addEventListener("click", addPasskey);
   $("history-more").addEventListener("click", () => loadHistory(true));
   $("store-select").addEventListener("change", loadScanProducts);
+  $("camera-open").hidden = !Camera.available();
+  $("camera-open").addEventListener("click", openCamera);
+  $("camera-close").addEventListener("click", closeCamera);
   $("scan-photo").addEventListener("change", (event) => {
     const file = event.target.files[0];
     if (file) scan(file, null).finally(() => { event.target.value = ""; });

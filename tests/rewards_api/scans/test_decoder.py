@@ -98,7 +98,11 @@ def test_a_barcode_needs_two_readers_or_two_pictures():
     one = S(EAN, decoder.ZXING, decoder.PHOTO, box)
     assert decoder.believed([one], (200, 100)) == []
     assert decoder.believed([one, S(EAN, decoder.ZBAR, decoder.PHOTO, box)], (200, 100)) == [EAN]
-    assert decoder.believed([one, S(EAN, decoder.ZXING, decoder.SHARPENED, box)], (200, 100)) == [EAN]
+    assert decoder.believed([one, S(EAN, decoder.ZXING, decoder.TURNED, box)], (200, 100)) == [EAN]
+    # A sharpened copy filters the photo's own pixels: for one reader it is no second picture.
+    assert decoder.believed([one, S(EAN, decoder.ZXING, decoder.SHARPENED, box)], (200, 100)) == []
+    sharpened = S(EAN, decoder.ZBAR, decoder.SHARPENED, box)
+    assert decoder.believed([sharpened, S(EAN, decoder.ZBAR, decoder.ENLARGED, box)], (200, 100)) == [EAN]
     # A QR code stands on one read (Reed-Solomon error correction).
     qr = R("qr", COFFEE)
     assert decoder.believed([S(qr, decoder.ZBAR, decoder.PHOTO, box)], (200, 100)) == [qr]
