@@ -42,6 +42,8 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     from rewards_api.agents.views import bp as agents_bp
     from rewards_api.assist.views import bp as assist_bp
     from rewards_api.dashboard.views import bp as dashboard_bp
+    from rewards_api.live import stream
+    from rewards_api.live.views import bp as live_bp
     from rewards_api.pages.views import bp as pages_bp
     from rewards_api.pos.views import bp as pos_bp
     from rewards_api.scans.views import bp as scans_bp
@@ -53,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
 
     presence.init_app(app)
     agents.init_app(app)
+    stream.init_app(app)
 
     app.register_blueprint(health.bp)
     app.register_blueprint(shoppers_bp)
@@ -65,6 +68,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     app.register_blueprint(stores_bp)
     app.register_blueprint(assist_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(live_bp)
     app.register_blueprint(pages_bp)
     cli.init_app(app)
     return app

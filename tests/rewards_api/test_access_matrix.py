@@ -85,6 +85,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     "POST /v1/me/passkeys/options": SHOPPERS,
     "POST /v1/me/passkeys": SHOPPERS,
     "GET /v1/me/checkout": SHOPPERS,
+    "GET /v1/live/me": SHOPPERS,
+    "GET /v1/live/stores/<int:store_id>": BERLIN_STAFF,
     # Only the shopper identified at the register answers for their checkout: every role
     # here (the shoppers are others than Rosa) is refused on Rosa's open checkout.
     "POST /v1/me/checkouts/<int:checkout_id>/consent": frozenset(),
@@ -191,6 +193,7 @@ def _request(scene: Scene, route: str) -> tuple[str, Any]:
             {"lines": [{"gtin": COFFEE, "quantity": 1}]}),
         "GET /v1/stores/<int:store_id>/scan-products": (f"/v1/stores/{berlin}/scan-products", None),
         "GET /v1/stores/<int:store_id>/assist": (f"/v1/stores/{berlin}/assist", None),
+        "GET /v1/live/stores/<int:store_id>": (f"/v1/live/stores/{berlin}", None),
         "POST /v1/stores/<int:store_id>/assist/<int:request_id>/helped": (
             f"/v1/stores/{berlin}/assist/999999/helped", {}),
         "GET /v1/stores/<int:store_id>/shelf-tags": (
@@ -267,7 +270,7 @@ def test_every_role_reaches_only_what_the_matrix_allows(app, scene):
             if response.status_code >= 500 or _refused(response) == allowed:
                 wrong.append((route, role, response.status_code,
                               response.get_data(as_text=True)[:200]))
-            if role in SHOPPERS and route.startswith(("GET /v1/me", "GET /v1/stores/")):
+            if role in SHOPPERS and route.startswith(("GET /v1/me", "GET /v1/stores/", "GET /v1/live/")):
                 # A shopper sees only their own data.
                 assert rosa not in response.get_data(as_text=True), (route, role)
     assert wrong == [], "\n".join(map(str, wrong))
