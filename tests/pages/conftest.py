@@ -12,6 +12,7 @@ import pytest
 from rewards_api import db
 from tests.pages import store_day
 from tests.pages.store_day import NOW
+from tests.rewards_api.walkins.conftest import clock, walkins  # noqa: F401 (fixtures)
 from tests.support.browser import GUIDE_IMAGES
 
 PHONE = {"width": 360, "height": 740}
@@ -41,3 +42,10 @@ def day(app, world):
         built = store_day.build(world)
         db.session().commit()
         return built
+
+
+@pytest.fixture
+def live_updates(app):
+    """Live streams as in production, only quicker: open for a minute, asking the
+    database every 50 ms, a heartbeat every second (a closed page frees its stream)."""
+    app.config.update(LIVE_STREAM_SECONDS=60, LIVE_POLL_MILLISECONDS=50, LIVE_HEARTBEAT_SECONDS=1)

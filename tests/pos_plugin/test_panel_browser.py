@@ -153,6 +153,33 @@ def test_the_shopper_agrees_on_their_phone_while_the_cashier_waits(shop, api_url
         phone_context.close()
 
 
+def test_the_shopper_declines_on_their_phone_and_the_panel_says_so(shop, api_url, panel, browser,
+                                                                   browser_page):
+    page = browser_page
+    httpx.post(f"{panel}/api/basket", json=BASKET).raise_for_status()
+    apply_both_programs(page, panel, shop.code())
+    phone_context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        phone_context.add_init_script(
+            f"localStorage.setItem('rewards.shopper', JSON.stringify({{token: "
+            f"'{shop.shopper['token']}', public_id: '{shop.shopper['public_id']}', "
+            f"checkout_secret: '{shop.shopper['checkout_secret']}', display_name: 'Rosa'}}))")
+        phone = phone_context.new_page()
+        phone.goto(f"{api_url}/app")
+        expect(phone.locator("#consent-question")).to_contain_text("8.50 off?", timeout=15_000)
+        phone.get_by_role("button", name="Decline").tap()
+        expect(phone.locator("#consent-result")).to_contain_text("You declined")
+        assert phone.get_by_role("button", name="Agree").is_hidden()
+        # The panel learns it by itself and says what to do; no points can be spent.
+        expect(page.locator("#consent")).to_have_text(LABELS["consent_declined"], timeout=15_000)
+        page.screenshot(path=str(SHOTS / "panel-consent-declined.png"))
+        assert page.get_by_role("button", name="Complete sale", exact=True).is_disabled()
+        assert shop.entries(REDEMPTION) == []
+        assert shop.accounts()["corner-points"].held > 0  # still only reserved
+    finally:
+        phone_context.close()
+
+
 def test_the_cashier_picks_and_removes_rewards_and_not_now_says_why(shop, panel, browser_page):
     page = browser_page
     small = {"currency": "EUR", "lines": [

@@ -15,6 +15,8 @@
   let stores = [];
   let historyBefore = null;
   let qrTimer = null;
+  let live = null;  // the stream of this shopper's news (/v1/live/me)
+  let toastTimer = null;
 
   const saved = () => JSON.parse(localStorage.getItem(SAVED) || "null");
   const token = () => (saved() || {}).token;
@@ -44,7 +46,13 @@
     }
   }
 
+  function stopLive() {
+    if (live) live.stop();
+    live = null;
+  }
+
   function showSignUp(message) {
+    stopLive();
     clearTimeout(qrTimer);
     $("signed-in").hidden = true;
     $("signin").hidden = true;
@@ -53,6 +61,7 @@
   }
 
   function showSignIn(message) {
+    stopLive();
     clearTimeout(qrTimer);
     $("signed-in").hidden = true;
     $("signup").hidden = true;
@@ -407,6 +416,35 @@
     }
   }
 
+  /* ---- live: points as they are credited, the register's question -------------- */
+
+  /* One line per credit; lines arriving together (a walk-in earns in both programs)
+     stay together. */
+  function toast(text) {
+    const box = $("toast");
+    box.textContent = box.hidden ? text : `${box.textContent}\n${text}`;
+    box.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { box.hidden = true; }, 8000);
+  }
+
+  async function pointsArrived(entry) {
+    if (entry.amount > 0) {
+      const why = entry.kind === "walk_in" && entry.where ? `welcome to ${entry.where}`
+        : [entry.what, entry.where].filter(Boolean).join(" at ");
+      toast(`+${entry.amount} ${programName(entry.program)}: ${why}`);
+    }
+    await Promise.all([loadMe(), loadHistory()]).catch((error) => say(describe(error), "error"));
+  }
+
+  function followLive() {
+    if (live) return;
+    live = Live.follow("/v1/live/me", { auth: token, fallback: Consent.ask, on: {
+      points: pointsArrived,
+      checkout: (answer) => Consent.show(answer.checkout),
+    } });
+  }
+
   async function start() {
     if (!saved()) {
       showSignUp();
@@ -429,6 +467,7 @@
     $("passkey-add").hidden = !Passkeys.available();
     refreshCode();
     await Promise.all([loadHistory(), loadStores()]);
+    followLive();
   }
 
   $("signup-form").addEventListener("submit", signUp);
