@@ -278,3 +278,20 @@ def test_a_whole_checkout_by_keyboard_only(shop, panel, browser_page):
     page.keyboard.press("Enter")
     page.wait_for_selector('body[data-state="committed"]')
     assert len(shop.entries(REDEMPTION)) == 2
+
+
+def test_the_panel_has_no_serious_accessibility_violation(shop, panel, browser_page):
+    """axe-core on the panel as the cashier meets it: waiting for a scan, with both
+    programs' rewards applied and the question for the shopper, and after the sale."""
+    from tests.support.axe import serious_violations
+
+    page = browser_page
+    httpx.post(f"{panel}/api/basket", json=BASKET).raise_for_status()
+    page.goto(panel)
+    page.locator("#scan").wait_for()
+    assert serious_violations(page) == []
+    cashier = apply_both_programs(page, panel, shop.code())
+    assert serious_violations(page) == []
+    page.get_by_role("button", name=LABELS["agreed_commit"]).click()
+    cashier.wait_for("committed")
+    assert serious_violations(page) == []
