@@ -86,6 +86,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "POST /v1/me/passkeys": SHOPPERS,
     "GET /v1/me/checkout": SHOPPERS,
     "GET /v1/live/me": SHOPPERS,
+    "GET /v1/me/visit": SHOPPERS,
     "GET /v1/live/stores/<int:store_id>": BERLIN_STAFF,
     # Only the shopper identified at the register answers for their checkout: every role
     # here (the shoppers are others than Rosa) is refused on Rosa's open checkout.

@@ -297,6 +297,26 @@
     await loadScanProducts();
   }
 
+  /* Each product's state for this shopper: one award per offer, so scanning one of
+     its products uses up the others. */
+  const SCAN_STATES = {
+    scanned: ["Scanned: points earned", "done"],
+    not_yet: ["Not scanned yet", "hint"],
+    limit_reached: ["Limit reached: this offer's points are used up", "hint"],
+  };
+
+  /* "You are in Berlin Mitte since 10:42" while the phone is checked in somewhere. */
+  async function loadVisit() {
+    const { visit } = await signedIn("/v1/me/visit");
+    $("visit").hidden = !visit;
+    if (!visit) return;
+    $("visit").textContent = `You are in ${visit.store_name} since ${visit.since}.`;
+    if (chosenStore() && chosenStore().id !== visit.store_id) {
+      $("store-select").value = String(visit.store_id);
+      await loadScanProducts();
+    }
+  }
+
   async function loadScanProducts() {
     const store = chosenStore();
     const list = $("scan-products");
@@ -312,7 +332,8 @@
         el("span", { class: "name", text: item.product.name }),
         el("span", { class: "points", text: `+${item.points} ${programName(item.program)}` }),
         el("span", { class: "hint", text: item.aisle || "Ask staff where to find it" }),
-        item.already_scanned ? el("span", { class: "done", text: "Scanned today" }) : null));
+        el("span", { class: SCAN_STATES[item.scan_state][1], "data-scan-state": item.scan_state,
+          text: SCAN_STATES[item.scan_state][0] })));
       list.replaceChildren(...items);
       if (items.length === 0) list.append(el("li", { class: "hint", text: "No scan offers in this store today." }));
     } catch (error) {
@@ -340,7 +361,7 @@
       const points = answer.awards.map((a) => `+${a.points} ${programName(a.program)}`);
       result.textContent = `${answer.product.name}: ${points.join(", ")}.`;
       result.dataset.kind = "ok";
-      await Promise.all([loadMe(), loadHistory(), loadScanProducts()]);
+      await Promise.all([loadMe(), loadHistory(), loadScanProducts(), loadVisit()]);
     } catch (error) {
       result.textContent = describe(error);
       result.dataset.kind = "error";
@@ -434,7 +455,8 @@
         : [entry.what, entry.where].filter(Boolean).join(" at ");
       toast(`+${entry.amount} ${programName(entry.program)}: ${why}`);
     }
-    await Promise.all([loadMe(), loadHistory()]).catch((error) => say(describe(error), "error"));
+    await Promise.all([loadMe(), loadHistory(), loadVisit()])
+      .catch((error) => say(describe(error), "error"));
   }
 
   function followLive() {
@@ -467,6 +489,7 @@
     $("passkey-add").hidden = !Passkeys.available();
     refreshCode();
     await Promise.all([loadHistory(), loadStores()]);
+    await loadVisit().catch((error) => say(describe(error), "error"));
     followLive();
   }
 
