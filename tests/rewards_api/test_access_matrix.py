@@ -87,6 +87,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     "GET /v1/me/checkout": SHOPPERS,
     "GET /v1/live/me": SHOPPERS,
     "GET /v1/me/visit": SHOPPERS,
+    "GET /v1/me/sign-in-methods": SHOPPERS,
+    "DELETE /v1/me/passkeys/<int:passkey_id>": SHOPPERS,
     "GET /v1/live/stores/<int:store_id>": BERLIN_STAFF,
     # Only the shopper identified at the register answers for their checkout: every role
     # here (the shoppers are others than Rosa) is refused on Rosa's open checkout.
@@ -172,6 +174,8 @@ def _request(scene: Scene, route: str) -> tuple[str, Any]:
         "POST /v1/me/scans": ("/v1/me/scans", {"store_id": berlin, "code": COFFEE,
                                                "symbology": "ean13"}),
         "POST /v1/me/token": ("/v1/me/token", {}),
+        # No one's passkey: the shopper gets past sign-in to not_found.
+        "DELETE /v1/me/passkeys/<int:passkey_id>": ("/v1/me/passkeys/1", None),
         "POST /v1/me/checkouts/<int:checkout_id>/consent": (
             f"/v1/me/checkouts/{scene.open_checkout}/consent", {"rewards": [], "agree": True}),
         "POST /v1/agents/heartbeat": ("/v1/agents/heartbeat", {

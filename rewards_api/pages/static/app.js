@@ -142,7 +142,8 @@
       $("email-form").reset();
       $("email-code-form").reset();
       $("email-code-form").hidden = true;
-      showResult("recovery-result", `Added: a new phone can now sign in with ${answer.email}.`, "ok");
+      showResult("recovery-result", `Done: a new phone can now sign in with ${answer.email}.`, "ok");
+      await loadSignInMethods();
     } catch (error) {
       showResult("recovery-result", describe(error), "error");
     }
@@ -154,10 +155,43 @@
       const credential = await Passkeys.create(options);
       await signedIn("/v1/me/passkeys", { method: "POST", json: { credential } });
       showResult("recovery-result", "Passkey added: sign in with it on a new phone.", "ok");
+      await loadSignInMethods();
     } catch (error) {
       showResult("recovery-result", error.code ? describe(error)
         : "No passkey was made. Try again when your phone asks for your screen lock.", "error");
     }
+  }
+
+  /* The sign-in methods: the e-mail address (changed with a code sent to the new
+     one) and the passkeys, each removable (a lost phone's). */
+  async function loadSignInMethods() {
+    const methods = await signedIn("/v1/me/sign-in-methods");
+    $("recovery-email").textContent = methods.email
+      ? `Codes are sent to ${methods.email}.` : "No e-mail address yet.";
+    const when = (iso) => new Date(iso).toLocaleDateString();
+    $("passkeys").replaceChildren(...methods.passkeys.map((passkey, i) => {
+      const remove = el("button", { type: "button", class: "secondary",
+        text: "Remove", "aria-label": `Remove passkey ${i + 1}` });
+      remove.addEventListener("click", () => removePasskey(passkey.id));
+      return el("li", { "data-passkey": passkey.id },
+        el("span", { class: "name", text: `Passkey ${i + 1}` }),
+        el("span", { class: "hint", text: `added ${when(passkey.created_at)}, ` +
+          (passkey.last_used_at ? `last used ${when(passkey.last_used_at)}` : "not used yet") }),
+        remove);
+    }));
+    if (methods.passkeys.length === 0) {
+      $("passkeys").append(el("li", { class: "hint", text: "No passkey yet." }));
+    }
+  }
+
+  async function removePasskey(id) {
+    try {
+      await signedIn(`/v1/me/passkeys/${id}`, { method: "DELETE" });
+      showResult("recovery-result", "Passkey removed: it no longer signs in.", "ok");
+    } catch (error) {
+      showResult("recovery-result", describe(error), "error");
+    }
+    await loadSignInMethods().catch((error) => say(describe(error), "error"));
   }
 
   async function signUp(event) {
@@ -489,7 +523,8 @@
     $("passkey-add").hidden = !Passkeys.available();
     refreshCode();
     await Promise.all([loadHistory(), loadStores()]);
-    await loadVisit().catch((error) => say(describe(error), "error"));
+    await Promise.all([loadVisit(), loadSignInMethods()])
+      .catch((error) => say(describe(error), "error"));
     followLive();
   }
 
