@@ -6,6 +6,12 @@ as their history shows them) and the checkout waiting for their answer
 when a shopper asks for help (``help``) and when the day's figures moved (``store``:
 a new visit, points moved at the store, the help list changed). Each poll opens its
 own short read session: an open stream holds no database connection between polls.
+
+Known limit: the cursor is an id, and on PostgreSQL ids are handed out before commit,
+so an entry whose transaction commits after a later id was already sent is not sent
+(its toast is missed; balances and history are still right, the app reloads them on
+the next event or visit). Help requests have the same limit; the ``store`` pulse
+covers them (its ``waiting`` count changes and the list is redrawn).
 """
 
 from __future__ import annotations
