@@ -165,7 +165,7 @@ def main() -> None:
             actions = panel_actions(api, keys[0], next(queue))
 
     whole = [sum(t) for t in sales]
-    print(f"gunicorn {WORKERS} sync workers on PostgreSQL, one register, {SALES} sales")
+    print(f"gunicorn {WORKERS} gthread workers on PostgreSQL, one register, {SALES} sales")
     print(row("identify (open)", [t[0] for t in sales]))
     print(row("apply suggested", [t[1] for t in sales]))
     print(row("commit", [t[2] for t in sales]))

@@ -68,7 +68,7 @@ def main() -> None:
         for name, url in backends.items():
             print(f"  {name:<11} {ledger_rate(url):>8.0f} entries/s")
 
-        print(f"\nHTTP under gunicorn ({WORKERS} sync workers), wrk 2 threads x 16 connections, 10 s each;")
+        print(f"\nHTTP under gunicorn ({WORKERS} gthread workers), wrk 2 threads x 16 connections, 10 s each;")
         print("the bare endpoint runs before and after (A-B-A) and ratios use their mean")
         with gunicorn("bench.bare_app:app", workers=WORKERS, ready_path="/hello") as bare_server:
             bare_before = wrk(bare_server.url + "/hello")

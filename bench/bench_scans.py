@@ -334,7 +334,7 @@ def bench_throughput() -> None:
                                          .where(LedgerEntry.kind == SCAN))
         app.extensions["rewards_db"].kw["bind"].dispose()
         shutil.rmtree(tokens.parent, ignore_errors=True)
-    print(f"throughput: gunicorn {WORKERS} sync workers, wrk -t2 -c{WRK_CONNECTIONS} "
+    print(f"throughput: gunicorn {WORKERS} gthread workers, wrk -t2 -c{WRK_CONNECTIONS} "
           f"-d{WRK_SECONDS}s, PostgreSQL, {SHOPPERS} shoppers each in a visit")
     for name, (rate, non2xx, p99) in results.items():
         print(f"  {name:18s} {rate:8.1f} req/s   non-2xx {non2xx}   p99 {p99}")

@@ -43,6 +43,8 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     from rewards_api.assist.views import bp as assist_bp
     from rewards_api.dashboard.views import bp as dashboard_bp
     from rewards_api.manage.views import bp as manage_bp
+    from rewards_api.live import stream
+    from rewards_api.live.views import bp as live_bp
     from rewards_api.pages.views import bp as pages_bp
     from rewards_api.pos import cli as pos_cli
     from rewards_api.pos.views import bp as pos_bp
@@ -60,6 +62,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
 
     presence.init_app(app)
     agents.init_app(app)
+    stream.init_app(app)
 
     app.register_blueprint(health.bp)
     app.register_blueprint(shoppers_bp)
@@ -73,6 +76,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     app.register_blueprint(assist_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(manage_bp)
+    app.register_blueprint(live_bp)
     app.register_blueprint(pages_bp)
     # Each package registers its own ``rewards-api`` commands.
     for commands in (cli, stores_cli, staff_cli, agents_cli, walkins_cli, pos_cli,

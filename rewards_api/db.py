@@ -158,6 +158,12 @@ def reports_session() -> Session:
     return g.db_reports_session  # type: ignore[no-any-return]
 
 
+def end_session() -> None:
+    """Close the current request's sessions now, before its answer is done (a live
+    stream must not hold a database connection while it waits)."""
+    _close_session(None)
+
+
 def _close_session(_exc: BaseException | None) -> None:
     for name in ("db_session", "db_reports_session"):
         s = g.pop(name, None)

@@ -111,6 +111,7 @@ REGISTRY: dict[str, ErrorCode] = {
         ErrorCode("enrolment_code_invalid", 401, "This enrolment code is wrong, was used already or has expired; ask for a new one (provision the agent again).", (AGENT, MANAGER, ENGINEER)),
         # --- shopper app, staff assist, store dashboard ----------------------------------
         ErrorCode("assist_not_opted_in", 409, "Turn on \"Staff may help me\" in the app first; then ask for help again.", (SHOPPER,)),
+        ErrorCode("live_updates_full", 503, "This server holds as many live-update streams as it can; ask again in a moment (the pages fall back to asking every few seconds).", (ENGINEER,)),
         ErrorCode("help_request_not_found", 404, "That help request is not in this store's list any more; reload the list.", (CASHIER, MANAGER)),
     ]
 }

@@ -4,6 +4,7 @@
 import multiprocessing
 import os
 import shutil
+import signal
 import tempfile
 
 from gunicorn import util
@@ -12,7 +13,12 @@ from rewards_api.http_errors import server_error_response
 
 bind = os.environ.get("REWARDS_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("REWARDS_WORKERS", multiprocessing.cpu_count() * 2))
-worker_class = "sync"
+# Threads, not one request per process: a live-update stream (Server-Sent Events,
+# rewards_api/live/) holds its thread for minutes. A worker keeps at most
+# REWARDS_LIVE_STREAMS_PER_WORKER streams (default 8), so the other threads stay free
+# for ordinary requests; the worker's heartbeat does not wait for a request to end.
+worker_class = "gthread"
+threads = int(os.environ.get("REWARDS_THREADS", 16))
 timeout = 30
 graceful_timeout = 10
 # gunicorn refuses longer request lines and headers itself (414, 431); every worker
@@ -42,3 +48,18 @@ def child_exit(server, worker):  # noqa: ARG001
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker):  # noqa: ARG001
+    """On a graceful stop (SIGTERM), live streams end at once instead of holding the
+    worker for graceful_timeout: browsers reconnect to the next worker."""
+    from rewards_api.live import stream
+
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def stop(signum, frame):
+        stream.SHUTTING_DOWN.set()
+        if callable(previous):
+            previous(signum, frame)
+
+    signal.signal(signal.SIGTERM, stop)

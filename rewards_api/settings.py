@@ -53,6 +53,15 @@ DEFAULTS: dict[str, Any] = {
     # Passkeys (WebAuthn): the site's domain and the exact origin the app is served from.
     "WEBAUTHN_RP_ID": "localhost",
     "WEBAUTHN_ORIGIN": "http://localhost:8000",
+    # Live updates (Server-Sent Events): streams one worker process holds open at once
+    # (each holds one of its REWARDS_THREADS threads: keep it below that number), how
+    # often a stream asks the database what is new, the heartbeat that keeps proxies
+    # from closing a quiet stream (nginx: proxy_read_timeout 35 s), and how long one
+    # stream lasts before the browser reconnects (and the shopper's token is checked again).
+    "LIVE_STREAMS_PER_WORKER": 8,
+    "LIVE_POLL_MILLISECONDS": 1000,
+    "LIVE_HEARTBEAT_SECONDS": 15,
+    "LIVE_STREAM_SECONDS": 300,
 }
 
 # Secrets: name -> how to make a development value.
@@ -68,7 +77,9 @@ INT_SETTINGS = {"MAX_CONTENT_LENGTH", "SHOPPER_TOKEN_TTL_DAYS", "IDEMPOTENCY_TTL
                 "SIGHTING_RETENTION_DAYS", "SIGHTING_MAX_AGE_HOURS", "VISIT_IDLE_MINUTES",
                 "MAX_TRAVEL_KMH", "SCAN_VISIT_WITHIN_SECONDS",
                 "SCAN_RATE_PER_MINUTE", "SIGN_IN_ATTEMPTS_PER_CLIENT",
-                "SIGN_IN_ATTEMPTS_PER_ACCOUNT", "SMTP_PORT", "SIGN_IN_CODE_TTL_MINUTES"}
+                "SIGN_IN_ATTEMPTS_PER_ACCOUNT", "SMTP_PORT", "SIGN_IN_CODE_TTL_MINUTES",
+                "LIVE_STREAMS_PER_WORKER", "LIVE_POLL_MILLISECONDS", "LIVE_HEARTBEAT_SECONDS",
+                "LIVE_STREAM_SECONDS"}
 BOOL_SETTINGS = {"LOG_JSON"}
 
 

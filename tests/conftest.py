@@ -78,7 +78,10 @@ def backend(database_url: str) -> str:
 @pytest.fixture
 def app(database_url: str) -> Iterator[Any]:
     app = create_app({"DATABASE_URL": database_url, "ENV": "test", "SECRET_KEY": "test-secret",
-                      "LOG_JSON": False, "TESTING": True})
+                      "LOG_JSON": False, "TESTING": True,
+                      # A live stream answers what is there and ends, so that reading
+                      # one never waits; tests of live updates keep theirs open longer.
+                      "LIVE_STREAM_SECONDS": 0})
     yield app
     db_engine = app.extensions["rewards_db"].kw["bind"]
     db_engine.dispose()

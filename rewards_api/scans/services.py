@@ -320,12 +320,23 @@ class ScanProduct:
     product: Product
     aisle: str | None
     already_scanned: bool | None
+    scan_state: str | None
+
+
+# A product's scan state for a shopper (what the app shows beside it).
+SCANNED = "scanned"  # this product earned the offer's points (today, or in the campaign)
+NOT_YET = "not_yet"  # scanning it would earn them
+LIMIT_REACHED = "limit_reached"  # the offer's points went to another of its products,
+# or the offer gave out its whole budget: scanning this one earns nothing
 
 
 def scan_products(s: Session, store: Store, at: dt.datetime, shopper: Shopper | None
                   ) -> list[ScanProduct]:
     """What earns scan points at ``store`` now, one item per campaign and product, with
-    where to find it; for a shopper also whether they already earned it."""
+    where to find it; for a shopper also whether they already earned the offer
+    (``already_scanned``) and the product's own state (``scan_state``: one award per
+    offer and shopper, so a product scanned earns the offer's points and its other
+    products then reach the limit)."""
     rows = s.execute(
         select(ScanCampaign, Product, StoreProduct.aisle)
         .join(ScanCampaignProduct, ScanCampaignProduct.campaign_id == ScanCampaign.id)
@@ -335,20 +346,25 @@ def scan_products(s: Session, store: Store, at: dt.datetime, shopper: Shopper | 
         .where(*_running_at_store(store.id, store.chain_id, at))
         .order_by(StoreProduct.aisle, Product.name, ScanCampaign.id)
     ).all()
-    earned: set[str] = set()
-    if shopper is not None and rows:
-        day = store.local_date(at)
-        keys = {award_key(c.id, c.per_shopper, shopper.id, store.id, day) for c, _, _ in rows}
-        earned = set(s.scalars(
-            select(LedgerEntry.idempotency_key)
-            .join(Account, Account.id == LedgerEntry.account_id)
-            .where(Account.shopper_id == shopper.id, LedgerEntry.idempotency_key.in_(keys))
-        ))
+    if shopper is None:
+        return [ScanProduct(c, p, aisle, None, None) for c, p, aisle in rows]
     day = store.local_date(at)
-    return [ScanProduct(c, p, aisle,
-                        award_key(c.id, c.per_shopper, shopper.id, store.id, day) in earned
-                        if shopper else None)
-            for c, p, aisle in rows]
+    keys = {c.id: award_key(c.id, c.per_shopper, shopper.id, store.id, day) for c, _, _ in rows}
+    # The key of each earned offer -> the reference of its entry ("scan:CAMPAIGN:GTIN").
+    earned: dict[str | None, str] = {key: reference for key, reference in s.execute(
+        select(LedgerEntry.idempotency_key, LedgerEntry.reference)
+        .join(Account, Account.id == LedgerEntry.account_id)
+        .where(Account.shopper_id == shopper.id,
+               LedgerEntry.idempotency_key.in_(set(keys.values()))))} if rows else {}
+
+    def state(campaign: ScanCampaign, product: Product) -> str:
+        reference = earned.get(keys[campaign.id])
+        if reference is not None:
+            return SCANNED if reference.endswith(f":{product.gtin}") else LIMIT_REACHED
+        spent = campaign.budget is not None and campaign.points_awarded + campaign.points > campaign.budget
+        return LIMIT_REACHED if spent else NOT_YET
+
+    return [ScanProduct(c, p, aisle, keys[c.id] in earned, state(c, p)) for c, p, aisle in rows]
 
 
 shoppers.EXPORTERS["refused_scans"] = export_refused_scans

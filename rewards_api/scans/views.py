@@ -92,7 +92,11 @@ class ScanProductOut(StrictSchema):
     product = Nested(ProductOut)
     aisle = String(allow_none=True)
     already_scanned = Boolean(allow_none=True,
-                              metadata={"description": "Null when staff ask"})
+                              metadata={"description": "The shopper earned this offer's points (by this product or another of it); null when staff ask"})
+    scan_state = String(allow_none=True, metadata={
+        "description": "This product for the shopper: scanned (it earned the points), not_yet, "
+                       "or limit_reached (another product of the offer earned them, or the "
+                       "offer's budget is spent); null when staff ask"})
 
 
 class ScanProductsOut(StrictSchema):
@@ -264,7 +268,8 @@ def scan_products(store_id: int) -> dict[str, Any]:
                       "program": i.campaign.program.code, "points": i.campaign.points,
                       "ends_at": i.campaign.ends_at.isoformat(),
                       "product": _product_view(i.product), "aisle": i.aisle,
-                      "already_scanned": i.already_scanned} for i in items],
+                      "already_scanned": i.already_scanned, "scan_state": i.scan_state}
+                     for i in items],
     }
 
 

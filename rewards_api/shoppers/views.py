@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from apiflask import APIBlueprint
 from apiflask.fields import Boolean, Integer, List, Nested, String
@@ -12,7 +13,7 @@ from apiflask.validators import Length, Regexp
 from flask import current_app, g
 from marshmallow import ValidationError, validates_schema
 
-from rewards_api import db
+from rewards_api import clock, db
 from rewards_api.auth import shopper_required
 from rewards_api.db import utcnow
 from rewards_api.idempotency import idempotent, issues_credential
@@ -20,6 +21,7 @@ from rewards_api.schemas import Paging, StrictSchema
 from rewards_api.shoppers import services
 from rewards_api.shoppers.models import ShopperToken
 from rewards_api.signin.throttle import throttled
+from rewards_api.visits import services as visits
 
 bp = APIBlueprint("shoppers", __name__, tag="Shoppers")
 
@@ -159,6 +161,34 @@ def me() -> dict[str, Any]:
     return {"public_id": me.public_id, "display_name": me.display_name,
             "assist_opt_in": me.assist_opt_in,
             "accounts": [services.balance_view(b) for b in me.balances]}
+
+
+class VisitOut(StrictSchema):
+    store_id = Integer()
+    store_name = String()
+    started_at = String(metadata={"description": "When the visit began (ISO 8601, UTC)"})
+    since = String(metadata={"description": "The same in the store's time, HH:MM"})
+
+
+class MyVisitOut(StrictSchema):
+    visit = Nested(VisitOut, allow_none=True)
+
+
+@bp.get("/v1/me/visit")
+@shopper_required
+@bp.output(MyVisitOut)
+@bp.doc(security="BearerAuth")
+def my_visit() -> dict[str, Any]:
+    """The store I am in now, and since when (checked in: seen there recently, by the
+    same rule as scans and help requests), or null."""
+    within = dt.timedelta(seconds=current_app.config["SCAN_VISIT_WITHIN_SECONDS"])
+    found = visits.current_visit(db.session(), g.signed_in.shopper_id, clock.now(), within)
+    if found is None:
+        return {"visit": None}
+    visit, store = found
+    return {"visit": {"store_id": store.id, "store_name": store.name,
+                      "started_at": visit.started_at.isoformat(),
+                      "since": visit.started_at.astimezone(ZoneInfo(store.timezone)).strftime("%H:%M")}}
 
 
 @bp.patch("/v1/me")

@@ -239,6 +239,24 @@ def register_passkey(s: Session, shopper: Shopper, credential: dict[str, Any],
     return passkey
 
 
+def sign_in_methods(s: Session, shopper: Shopper) -> dict[str, Any]:
+    """How a new phone can sign in to this account: its e-mail address and passkeys."""
+    passkeys = s.scalars(select(Passkey).where(Passkey.shopper_id == shopper.id)
+                         .order_by(Passkey.created_at, Passkey.id))
+    return {"email": shopper.email, "passkeys": [{
+        "id": p.id, "created_at": p.created_at.isoformat(),
+        "last_used_at": p.last_used_at.isoformat() if p.last_used_at else None}
+        for p in passkeys]}
+
+
+def remove_passkey(s: Session, shopper: Shopper, passkey_id: int) -> None:
+    """Forget one of the shopper's passkeys: it signs in nowhere any more."""
+    removed = s.execute(delete(Passkey).where(Passkey.id == passkey_id,
+                                              Passkey.shopper_id == shopper.id))
+    if rows_changed(removed) == 0:
+        raise ApiError("not_found", "You have no such passkey; reload the list.")
+
+
 def passkey_sign_in_options(s: Session, at: dt.datetime) -> dict[str, Any]:
     """What ``navigator.credentials.get`` needs; the phone offers its passkeys for us."""
     options = webauthn.generate_authentication_options(

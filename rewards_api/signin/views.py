@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from apiflask import APIBlueprint
-from apiflask.fields import Boolean, Dict, String
+from apiflask.fields import Boolean, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, Regexp
 from flask import current_app, g
 
@@ -61,6 +61,21 @@ class PasskeyOptionsOut(StrictSchema):
 
 class RegisteredOut(StrictSchema):
     registered = Boolean()
+
+
+class PasskeyOut(StrictSchema):
+    id = Integer()
+    created_at = String()
+    last_used_at = String(allow_none=True)
+
+
+class SignInMethodsOut(StrictSchema):
+    email = String(allow_none=True, metadata={"description": "Where sign-in codes are sent, or null"})
+    passkeys = List(Nested(PasskeyOut))
+
+
+class RemovedOut(StrictSchema):
+    removed = Boolean()
 
 
 def _committed(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -162,6 +177,27 @@ def register_passkey(json_data: dict[str, Any]) -> dict[str, Any]:
     """Keep the passkey the phone just made; it signs in on this or another device."""
     services.register_passkey(db.session(), g.shopper, json_data["credential"], now())
     return {"registered": True}
+
+
+@bp.get("/v1/me/sign-in-methods")
+@shopper_required
+@bp.output(SignInMethodsOut)
+@bp.doc(security="BearerAuth")
+def sign_in_methods() -> dict[str, Any]:
+    """How a new phone can sign in to my account: my e-mail address and my passkeys.
+    To change the address, send the new one to ``POST /v1/me/email``."""
+    return services.sign_in_methods(db.session(), g.shopper)
+
+
+@bp.delete("/v1/me/passkeys/<int:passkey_id>")
+@shopper_required
+@idempotent
+@bp.output(RemovedOut)
+@bp.doc(security="BearerAuth")
+def remove_passkey(passkey_id: int) -> dict[str, Any]:
+    """Remove one of my passkeys (a lost phone's): it no longer signs in."""
+    services.remove_passkey(db.session(), g.shopper, passkey_id)
+    return {"removed": True}
 
 
 @bp.post("/v1/shoppers/passkey-options")

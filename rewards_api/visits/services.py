@@ -41,10 +41,12 @@ def in_store(shopper_id: Any, store_id: Any, at: Any, since: Any) -> list[Column
     visit: at that store, started by ``at``, seen since ``since`` (``at`` less the
     presence window), not ended before ``at`` (an exit arrived) and not flagged (a visit
     flagged as impossible travel, e.g. a relayed token, earns and asks nothing). The
-    arguments are values or bind parameters, so prepared statements use it too."""
-    return [Visit.shopper_id == shopper_id, Visit.store_id == store_id,
-            Visit.started_at <= at, Visit.last_seen_at >= since,
-            or_(Visit.ended_at.is_(None), Visit.ended_at > at), Visit.flag.is_(None)]
+    arguments are values or bind parameters, so prepared statements use it too;
+    ``store_id`` None: in any store."""
+    conditions = [Visit.shopper_id == shopper_id,
+                  Visit.started_at <= at, Visit.last_seen_at >= since,
+                  or_(Visit.ended_at.is_(None), Visit.ended_at > at), Visit.flag.is_(None)]
+    return conditions if store_id is None else [Visit.store_id == store_id, *conditions]
 
 
 def active_visit(s: Session, shopper_id: int, store_id: int, at: dt.datetime,
@@ -57,6 +59,18 @@ def active_visit(s: Session, shopper_id: int, store_id: int, at: dt.datetime,
         .order_by(Visit.last_seen_at.desc())
         .limit(1)
     ).first()
+
+
+def current_visit(s: Session, shopper_id: int, at: dt.datetime, within: dt.timedelta
+                  ) -> tuple[Visit, Store] | None:
+    """The visit the shopper is in at ``at``, in whichever store, with its store (the
+    app's "you are in ... since ..."), if any."""
+    row = s.execute(
+        select(Visit, Store).join(Store, Store.id == Visit.store_id)
+        .where(*in_store(shopper_id, None, at, at - within))
+        .order_by(Visit.last_seen_at.desc()).limit(1)
+    ).first()
+    return (row[0], row[1]) if row else None
 
 
 def distance_km(a: Store, b: Store) -> float | None:

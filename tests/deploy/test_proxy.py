@@ -155,3 +155,18 @@ def test_nginx_errors_are_registered_codes() -> None:
         error = json.loads(body)["error"]
         assert REGISTRY[error["code"]].status == int(status)
         assert REGISTRY[error["code"]].message == error["message"]
+
+
+def test_live_updates_pass_through_unbuffered(stack: Proxy) -> None:
+    """A live stream stays open for minutes: its first event must reach the browser at
+    once, not when nginx's buffer fills or the stream ends."""
+    with _client(stack) as client:
+        shopper = client.post("/v1/shoppers", json={"display_name": "Rosa"},
+                              headers={"Idempotency-Key": "live-through-nginx"}).json()
+        headers = {"Authorization": f"Bearer {shopper['token']}"}
+        with client.stream("GET", "/v1/live/me", headers=headers) as answer:
+            assert answer.status_code == 200
+            assert answer.headers["content-type"].startswith("text/event-stream")
+            # Bounded by the client's 10 s read timeout; the stream itself lasts 300 s.
+            lines = answer.iter_lines()
+            assert next(line for line in lines if line.startswith("event:")) == "event: checkout"

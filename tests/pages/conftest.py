@@ -24,6 +24,7 @@ from rewards_api.stores.models import Store
 from rewards_api.visits.models import Visit
 from tests.pages import store_day
 from tests.pages.store_day import COFFEE, NOW
+from tests.rewards_api.walkins.conftest import clock, walkins  # noqa: F401 (fixtures)
 from tests.support.browser import GUIDE_IMAGES
 from tests.support.world import setup_actor
 
@@ -95,3 +96,10 @@ def results_day(app, api, world, day):
         "basket": {"currency": "EUR", "lines": [{"gtin": COFFEE, "quantity": 1, "unit_price_minor": 500}]}})
     assert expired.get_json()["error"]["code"] == "checkout_code_expired"
     return day
+
+
+@pytest.fixture
+def live_updates(app):
+    """Live streams as in production, only quicker: open for a minute, asking the
+    database every 50 ms, a heartbeat every second (a closed page frees its stream)."""
+    app.config.update(LIVE_STREAM_SECONDS=60, LIVE_POLL_MILLISECONDS=50, LIVE_HEARTBEAT_SECONDS=1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
@@ -178,6 +179,8 @@ def test_what_to_scan_here_and_scan_by_number(phone, live_url, app, world):
     item.wait_for()
     assert "Filter coffee 500 g" in item.inner_text() and "Aisle 4" in item.inner_text()
     assert "+50 Corner Points" in item.inner_text()
+    assert item.locator("[data-scan-state=not_yet]").inner_text() == "Not scanned yet"
+    assert page.locator("#visit").is_hidden()
 
     # Not checked in yet: the refusal's sentence and code are shown.
     page.get_by_label("…or type the number under the barcode").fill("4006381333931")
@@ -187,7 +190,9 @@ def test_what_to_scan_here_and_scan_by_number(phone, live_url, app, world):
     _check_in(app, world, page)
     page.get_by_role("button", name="Scan", exact=True).click()
     page.locator("#scan-result[data-kind=ok]", has_text="+50 Corner Points").wait_for()
-    page.locator("#scan-products .done", has_text="Scanned today").wait_for()
+    page.locator("#scan-products [data-scan-state=scanned]", has_text="Scanned: points earned").wait_for()
+    since = (NOW - dt.timedelta(minutes=3)).astimezone(ZoneInfo("Europe/Berlin")).strftime("%H:%M")
+    page.locator("#visit", has_text=f"You are in Berlin Mitte since {since}.").wait_for()
     page.locator(".balance", has_text="50 points").wait_for()
     page.locator("#store").screenshot(path=GUIDE_IMAGES / "app-scan.png")
 

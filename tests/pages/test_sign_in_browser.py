@@ -58,11 +58,11 @@ def _balances_intact(page):
 
 def test_sign_in_on_a_new_phone_with_an_emailed_code(browser, site, api, world, inbox):
     old_context, old = _sign_up_with_points(browser, site, api, world)
-    old.get_by_label("E-mail address", exact=True).fill("rosa@example.com")
+    old.get_by_label("New e-mail address").fill("rosa@example.com")
     old.get_by_role("button", name="Send a code").click()
     old.get_by_text("We sent a code to rosa@example.com").wait_for()
     old.get_by_label("Code from the e-mail we sent you").fill(inbox.last_code("rosa@example.com"))
-    old.get_by_role("button", name="Add the address").click()
+    old.get_by_role("button", name="Use this address").click()
     old.get_by_text("a new phone can now sign in with rosa@example.com").wait_for()
     old_context.close()
 
@@ -142,4 +142,35 @@ def test_an_unknown_passkey_is_refused(browser, site, api, world):
     page.get_by_role("button", name="Sign in with a passkey").click()
     page.get_by_text("passkey_not_recognized").wait_for()
     assert page.locator("#signed-in").is_hidden()
+    context.close()
+
+
+def test_the_shopper_manages_their_passkeys_and_email(browser, site, api, world, inbox):
+    context, page = _sign_up_with_points(browser, site, api, world)
+    token = page.evaluate("JSON.parse(localStorage.getItem('rewards.shopper')).token")
+    methods = page.locator("#recovery")
+    methods.get_by_text("No e-mail address yet.").wait_for()
+    methods.get_by_text("No passkey yet.").wait_for()
+
+    cdp, authenticator = _authenticator(context, page)
+    page.get_by_role("button", name="Add a passkey").click()
+    page.locator("#passkeys li[data-passkey]", has_text="Passkey 1").wait_for()
+    assert "not used yet" in page.locator("#passkeys").inner_text()
+
+    for address in ("rosa@example.com", "rosa.new@example.com"):
+        page.get_by_label("New e-mail address").fill(address)
+        page.get_by_role("button", name="Send a code").click()
+        page.get_by_text(f"We sent a code to {address}").wait_for()
+        page.get_by_label("Code from the e-mail we sent you").fill(inbox.last_code(address))
+        page.get_by_role("button", name="Use this address").click()
+        methods.get_by_text(f"Codes are sent to {address}.").wait_for()
+    assert len(inbox.to("rosa.new@example.com")) == 1  # the code went to the new address
+
+    page.get_by_role("button", name="Remove passkey 1").click()
+    page.get_by_text("Passkey removed: it no longer signs in.").wait_for()
+    methods.get_by_text("No passkey yet.").wait_for()
+    assert api.get("/v1/me/sign-in-methods", auth=token).get_json() == {
+        "email": "rosa.new@example.com", "passkeys": []}
+    # The phone still holds the passkey, but the rewards service no longer knows it.
+    assert len(cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"]) == 1
     context.close()

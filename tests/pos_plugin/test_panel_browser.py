@@ -153,6 +153,33 @@ def test_the_shopper_agrees_on_their_phone_while_the_cashier_waits(shop, api_url
         phone_context.close()
 
 
+def test_the_shopper_declines_on_their_phone_and_the_panel_says_so(shop, api_url, panel, browser,
+                                                                   browser_page):
+    page = browser_page
+    httpx.post(f"{panel}/api/basket", json=BASKET).raise_for_status()
+    apply_both_programs(page, panel, shop.code())
+    phone_context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        phone_context.add_init_script(
+            f"localStorage.setItem('rewards.shopper', JSON.stringify({{token: "
+            f"'{shop.shopper['token']}', public_id: '{shop.shopper['public_id']}', "
+            f"checkout_secret: '{shop.shopper['checkout_secret']}', display_name: 'Rosa'}}))")
+        phone = phone_context.new_page()
+        phone.goto(f"{api_url}/app")
+        expect(phone.locator("#consent-question")).to_contain_text("8.50 off?", timeout=15_000)
+        phone.get_by_role("button", name="Decline").tap()
+        expect(phone.locator("#consent-result")).to_contain_text("You declined")
+        assert phone.get_by_role("button", name="Agree").is_hidden()
+        # The panel learns it by itself and says what to do; no points can be spent.
+        expect(page.locator("#consent")).to_have_text(LABELS["consent_declined"], timeout=15_000)
+        page.screenshot(path=str(SHOTS / "panel-consent-declined.png"))
+        assert page.get_by_role("button", name="Complete sale", exact=True).is_disabled()
+        assert shop.entries(REDEMPTION) == []
+        assert shop.accounts()["corner-points"].held > 0  # still only reserved
+    finally:
+        phone_context.close()
+
+
 def test_the_cashier_picks_and_removes_rewards_and_not_now_says_why(shop, panel, browser_page):
     page = browser_page
     small = {"currency": "EUR", "lines": [
@@ -251,3 +278,20 @@ def test_a_whole_checkout_by_keyboard_only(shop, panel, browser_page):
     page.keyboard.press("Enter")
     page.wait_for_selector('body[data-state="committed"]')
     assert len(shop.entries(REDEMPTION)) == 2
+
+
+def test_the_panel_has_no_serious_accessibility_violation(shop, panel, browser_page):
+    """axe-core on the panel as the cashier meets it: waiting for a scan, with both
+    programs' rewards applied and the question for the shopper, and after the sale."""
+    from tests.support.axe import serious_violations
+
+    page = browser_page
+    httpx.post(f"{panel}/api/basket", json=BASKET).raise_for_status()
+    page.goto(panel)
+    page.locator("#scan").wait_for()
+    assert serious_violations(page) == []
+    cashier = apply_both_programs(page, panel, shop.code())
+    assert serious_violations(page) == []
+    page.get_by_role("button", name=LABELS["agreed_commit"]).click()
+    cashier.wait_for("committed")
+    assert serious_violations(page) == []

@@ -107,6 +107,11 @@ EXPECTED: dict[str, frozenset[str]] = {
     "POST /v1/me/passkeys/options": SHOPPERS,
     "POST /v1/me/passkeys": SHOPPERS,
     "GET /v1/me/checkout": SHOPPERS,
+    "GET /v1/live/me": SHOPPERS,
+    "GET /v1/me/visit": SHOPPERS,
+    "GET /v1/me/sign-in-methods": SHOPPERS,
+    "DELETE /v1/me/passkeys/<int:passkey_id>": SHOPPERS,
+    "GET /v1/live/stores/<int:store_id>": BERLIN_STAFF,
     # Only the shopper identified at the register answers for their checkout: every role
     # here (the shoppers are others than Rosa) is refused on Rosa's open checkout.
     "POST /v1/me/checkouts/<int:checkout_id>/consent": frozenset(),
@@ -225,6 +230,8 @@ def _request(scene: Scene, route: str) -> tuple[str, Any]:
         "POST /v1/me/scans": ("/v1/me/scans", {"store_id": berlin, "code": COFFEE,
                                                "symbology": "ean13"}),
         "POST /v1/me/token": ("/v1/me/token", {}),
+        # No one's passkey: the shopper gets past sign-in to not_found.
+        "DELETE /v1/me/passkeys/<int:passkey_id>": ("/v1/me/passkeys/1", None),
         "POST /v1/me/checkouts/<int:checkout_id>/consent": (
             f"/v1/me/checkouts/{scene.open_checkout}/consent", {"rewards": [], "agree": True}),
         "POST /v1/agents/heartbeat": ("/v1/agents/heartbeat", {
@@ -247,6 +254,7 @@ def _request(scene: Scene, route: str) -> tuple[str, Any]:
             {"lines": [{"gtin": COFFEE, "quantity": 1}]}),
         "GET /v1/stores/<int:store_id>/scan-products": (f"/v1/stores/{berlin}/scan-products", None),
         "GET /v1/stores/<int:store_id>/assist": (f"/v1/stores/{berlin}/assist", None),
+        "GET /v1/live/stores/<int:store_id>": (f"/v1/live/stores/{berlin}", None),
         "POST /v1/stores/<int:store_id>/assist/<int:request_id>/helped": (
             f"/v1/stores/{berlin}/assist/999999/helped", {}),
         "GET /v1/stores/<int:store_id>/shelf-tags": (
@@ -409,7 +417,7 @@ def test_every_role_reaches_only_what_the_matrix_allows(app, scene):
             if response.status_code >= 500 or _refused(response) == allowed:
                 wrong.append((route, role, response.status_code,
                               response.get_data(as_text=True)[:200]))
-            if role in SHOPPERS and route.startswith(("GET /v1/me", "GET /v1/stores/")):
+            if role in SHOPPERS and route.startswith(("GET /v1/me", "GET /v1/stores/", "GET /v1/live/")):
                 # A shopper sees only their own data.
                 assert rosa not in response.get_data(as_text=True), (route, role)
     assert wrong == [], "\n".join(map(str, wrong))

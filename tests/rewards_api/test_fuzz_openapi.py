@@ -124,8 +124,9 @@ class Caller:
             headers.update(self.agent.headers(case.method.upper(), path.split("?")[0], body))
         elif self.bearers[who]:
             headers["Authorization"] = f"Bearer {self.bearers[who]}"
+        # Buffered: a live-update stream is read to its end and closed, as a server would.
         return self.client.open(path, method=case.method.upper(), headers=headers,
-                                query_string=case.query or None, data=body)
+                                query_string=case.query or None, data=body, buffered=True)
 
 
 def _body_places(value: Any, trail: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

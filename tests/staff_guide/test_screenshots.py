@@ -11,7 +11,8 @@ from PIL import Image
 from tests.staff_guide import guide
 
 PANEL_STEPS = ["panel-1-ready.png", "panel-2-identified.png", "panel-3-applied.png",
-               "panel-4-committed.png", "panel-5-return.png", "panel-error.png"]
+               "panel-4-committed.png", "panel-5-return.png", "panel-error.png",
+               "panel-consent-declined.png"]
 TESTS = Path(__file__).resolve().parents[1]
 
 

@@ -15,6 +15,8 @@
   let stores = [];
   let historyBefore = null;
   let qrTimer = null;
+  let live = null;  // the stream of this shopper's news (/v1/live/me)
+  let toastTimer = null;
 
   const saved = () => JSON.parse(localStorage.getItem(SAVED) || "null");
   const token = () => (saved() || {}).token;
@@ -44,7 +46,13 @@
     }
   }
 
+  function stopLive() {
+    if (live) live.stop();
+    live = null;
+  }
+
   function showSignUp(message) {
+    stopLive();
     clearTimeout(qrTimer);
     $("signed-in").hidden = true;
     $("signin").hidden = true;
@@ -53,6 +61,7 @@
   }
 
   function showSignIn(message) {
+    stopLive();
     clearTimeout(qrTimer);
     $("signed-in").hidden = true;
     $("signup").hidden = true;
@@ -133,7 +142,8 @@
       $("email-form").reset();
       $("email-code-form").reset();
       $("email-code-form").hidden = true;
-      showResult("recovery-result", `Added: a new phone can now sign in with ${answer.email}.`, "ok");
+      showResult("recovery-result", `Done: a new phone can now sign in with ${answer.email}.`, "ok");
+      await loadSignInMethods();
     } catch (error) {
       showResult("recovery-result", describe(error), "error");
     }
@@ -145,10 +155,43 @@
       const credential = await Passkeys.create(options);
       await signedIn("/v1/me/passkeys", { method: "POST", json: { credential } });
       showResult("recovery-result", "Passkey added: sign in with it on a new phone.", "ok");
+      await loadSignInMethods();
     } catch (error) {
       showResult("recovery-result", error.code ? describe(error)
         : "No passkey was made. Try again when your phone asks for your screen lock.", "error");
     }
+  }
+
+  /* The sign-in methods: the e-mail address (changed with a code sent to the new
+     one) and the passkeys, each removable (a lost phone's). */
+  async function loadSignInMethods() {
+    const methods = await signedIn("/v1/me/sign-in-methods");
+    $("recovery-email").textContent = methods.email
+      ? `Codes are sent to ${methods.email}.` : "No e-mail address yet.";
+    const when = (iso) => new Date(iso).toLocaleDateString();
+    $("passkeys").replaceChildren(...methods.passkeys.map((passkey, i) => {
+      const remove = el("button", { type: "button", class: "secondary",
+        text: "Remove", "aria-label": `Remove passkey ${i + 1}` });
+      remove.addEventListener("click", () => removePasskey(passkey.id));
+      return el("li", { "data-passkey": passkey.id },
+        el("span", { class: "name", text: `Passkey ${i + 1}` }),
+        el("span", { class: "hint", text: `added ${when(passkey.created_at)}, ` +
+          (passkey.last_used_at ? `last used ${when(passkey.last_used_at)}` : "not used yet") }),
+        remove);
+    }));
+    if (methods.passkeys.length === 0) {
+      $("passkeys").append(el("li", { class: "hint", text: "No passkey yet." }));
+    }
+  }
+
+  async function removePasskey(id) {
+    try {
+      await signedIn(`/v1/me/passkeys/${id}`, { method: "DELETE" });
+      showResult("recovery-result", "Passkey removed: it no longer signs in.", "ok");
+    } catch (error) {
+      showResult("recovery-result", describe(error), "error");
+    }
+    await loadSignInMethods().catch((error) => say(describe(error), "error"));
   }
 
   async function signUp(event) {
@@ -288,6 +331,26 @@
     await loadScanProducts();
   }
 
+  /* Each product's state for this shopper: one award per offer, so scanning one of
+     its products uses up the others. */
+  const SCAN_STATES = {
+    scanned: ["Scanned: points earned", "done"],
+    not_yet: ["Not scanned yet", "hint"],
+    limit_reached: ["Limit reached: this offer's points are used up", "hint"],
+  };
+
+  /* "You are in Berlin Mitte since 10:42" while the phone is checked in somewhere. */
+  async function loadVisit() {
+    const { visit } = await signedIn("/v1/me/visit");
+    $("visit").hidden = !visit;
+    if (!visit) return;
+    $("visit").textContent = `You are in ${visit.store_name} since ${visit.since}.`;
+    if (chosenStore() && chosenStore().id !== visit.store_id) {
+      $("store-select").value = String(visit.store_id);
+      await loadScanProducts();
+    }
+  }
+
   async function loadScanProducts() {
     const store = chosenStore();
     const list = $("scan-products");
@@ -303,7 +366,8 @@
         el("span", { class: "name", text: item.product.name }),
         el("span", { class: "points", text: `+${item.points} ${programName(item.program)}` }),
         el("span", { class: "hint", text: item.aisle || "Ask staff where to find it" }),
-        item.already_scanned ? el("span", { class: "done", text: "Scanned today" }) : null));
+        el("span", { class: SCAN_STATES[item.scan_state][1], "data-scan-state": item.scan_state,
+          text: SCAN_STATES[item.scan_state][0] })));
       list.replaceChildren(...items);
       if (items.length === 0) list.append(el("li", { class: "hint", text: "No scan offers in this store today." }));
     } catch (error) {
@@ -363,7 +427,7 @@
       const points = answer.awards.map((a) => `+${a.points} ${programName(a.program)}`);
       result.textContent = `${answer.product.name}: ${points.join(", ")}.`;
       result.dataset.kind = "ok";
-      await Promise.all([loadMe(), loadHistory(), loadScanProducts()]);
+      await Promise.all([loadMe(), loadHistory(), loadScanProducts(), loadVisit()]);
     } catch (error) {
       result.textContent = describe(error);
       result.dataset.kind = "error";
@@ -439,6 +503,36 @@
     }
   }
 
+  /* ---- live: points as they are credited, the register's question -------------- */
+
+  /* One line per credit; lines arriving together (a walk-in earns in both programs)
+     stay together. */
+  function toast(text) {
+    const box = $("toast");
+    box.textContent = box.hidden ? text : `${box.textContent}\n${text}`;
+    box.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { box.hidden = true; }, 8000);
+  }
+
+  async function pointsArrived(entry) {
+    if (entry.amount > 0) {
+      const why = entry.kind === "walk_in" && entry.where ? `welcome to ${entry.where}`
+        : [entry.what, entry.where].filter(Boolean).join(" at ");
+      toast(`+${entry.amount} ${programName(entry.program)}: ${why}`);
+    }
+    await Promise.all([loadMe(), loadHistory(), loadVisit()])
+      .catch((error) => say(describe(error), "error"));
+  }
+
+  function followLive() {
+    if (live) return;
+    live = Live.follow("/v1/live/me", { auth: token, fallback: Consent.ask, on: {
+      points: pointsArrived,
+      checkout: (answer) => Consent.show(answer.checkout),
+    } });
+  }
+
   async function start() {
     if (!saved()) {
       showSignUp();
@@ -461,6 +555,9 @@
     $("passkey-add").hidden = !Passkeys.available();
     refreshCode();
     await Promise.all([loadHistory(), loadStores()]);
+    await Promise.all([loadVisit(), loadSignInMethods()])
+      .catch((error) => say(describe(error), "error"));
+    followLive();
   }
 
   $("signup-form").addEventListener("submit", signUp);

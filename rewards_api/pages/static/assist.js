@@ -61,6 +61,58 @@
     $("today").hidden = false;
   }
 
+  /* A new help request chimes (unless muted) and redraws the list; the store's stream
+     brings it. Without a stream the list is asked for every 10 seconds. The chime is
+     made here (Web Audio), no sound file; browsers let a page sound only after a tap
+     on it, which the "Show who needs help" button is. */
+  const MUTED = "rewards.assist-muted";
+  let audio = null;
+  let waitingCount = null;
+
+  function chime() {
+    const times = Number($("chime").dataset.chimed || 0) + 1;
+    $("chime").dataset.chimed = String(times);
+    if ($("chime-on").checked === false) return;
+    audio = audio || new AudioContext();
+    $("chime").dataset.sounded = String(Number($("chime").dataset.sounded || 0) + 1);
+    const now = audio.currentTime;
+    [880, 1320].forEach((pitch, i) => {
+      const tone = audio.createOscillator();
+      const volume = audio.createGain();
+      tone.frequency.value = pitch;
+      volume.gain.setValueAtTime(0.25, now + i * 0.18);
+      volume.gain.exponentialRampToValueAtTime(0.001, now + i * 0.18 + 0.35);
+      tone.connect(volume).connect(audio.destination);
+      tone.start(now + i * 0.18);
+      tone.stop(now + i * 0.18 + 0.4);
+    });
+  }
+
+  async function showLive(key, storeId) {
+    if (audio === null && $("chime-on").checked) audio = new AudioContext();  // on the tap
+    await show(key, storeId);
+    Live.followStore(key, storeId, {
+      fallback: () => show(key, storeId).catch((e) => say(describe(e), "error")), fallbackMs: 10000,
+      on: {
+        help: () => {
+          chime();
+          say("A shopper is asking for help.");
+          show(key, storeId).catch((e) => say(describe(e), "error"));
+        },
+        store: (pulse) => {
+          if (waitingCount !== null && pulse.waiting !== waitingCount) {
+            show(key, storeId).catch((e) => say(describe(e), "error"));
+          }
+          waitingCount = pulse.waiting;
+        },
+      },
+    });
+  }
+
+  $("chime-on").checked = localStorage.getItem(MUTED) !== "yes";
+  $("chime-on").addEventListener("change", () => {
+    localStorage.setItem(MUTED, $("chime-on").checked ? "no" : "yes");
+  });
   $("reload").addEventListener("click", () => current && show(current.key, current.storeId).catch((e) => say(describe(e), "error")));
-  staffAccess(show);
+  staffAccess(showLive);
 })();

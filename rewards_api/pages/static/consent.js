@@ -1,12 +1,13 @@
 /* The shopper's say before points are spent: while a register waits with rewards for
    this shopper, the app asks "Use 50 Corner Points for 1.00 off?" with Agree and
-   Decline. It asks the API every few seconds (GET /v1/me/checkout). */
+   Decline. The question arrives live (app.js follows /v1/live/me and calls
+   Consent.show); without a live stream the app asks GET /v1/me/checkout every few
+   seconds (Consent.ask). */
 "use strict";
 
-(() => {
+const Consent = (() => {
   const { call, el, describe } = Api;
   const SAVED = "rewards.shopper";  // where app.js keeps the phone's sign-in
-  const POLL_MS = 3000;
   const $ = (id) => document.getElementById(id);
   const money = (minor) => (minor / 100).toFixed(2);
   let asked = null;  // the checkout on screen (its rewards are what the shopper answers)
@@ -30,11 +31,11 @@
     }[checkout.consent] || `At ${checkout.store}`;
   }
 
-  async function poll() {
+  async function ask() {
     if (!token()) return;
     try {
       show((await call("GET", "/v1/me/checkout", { auth: token() })).checkout);
-    } catch (_) { /* the next poll asks again */ }
+    } catch (_) { /* the next ask, or the live stream, brings it */ }
   }
 
   async function answer(agree) {
@@ -45,12 +46,11 @@
         { auth: token(), json: { rewards, agree } })).checkout);
     } catch (error) {
       $("consent-result").textContent = describe(error);
-      poll();
+      ask();
     }
   }
 
   $("consent-agree").addEventListener("click", () => answer(true));
   $("consent-decline").addEventListener("click", () => answer(false));
-  poll();
-  setInterval(poll, POLL_MS);
+  return { show, ask };
 })();

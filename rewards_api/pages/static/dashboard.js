@@ -99,5 +99,31 @@
     await Promise.all([...document.querySelectorAll("[data-chart]")].map((node) => showChart(node, key, storeId, days)));
   }
 
-  staffAccess(show);
+  /* Live: the store's stream says when the day's figures moved (a visit, points, a
+     help request); the dashboard then draws itself again. Without a stream it
+     redraws every minute. */
+  let pulse = null;
+  let drawing = null;
+
+  function redraw(key, storeId) {
+    if (drawing) return;
+    drawing = show(key, storeId).catch((e) => Api.say(Api.describe(e), "error"))
+      .finally(() => { drawing = null; });
+  }
+
+  async function showLive(key, storeId) {
+    await show(key, storeId);
+    Live.followStore(key, storeId, {
+      fallback: () => redraw(key, storeId), fallbackMs: 60000,
+      on: {
+        store: (now) => {
+          const seen = JSON.stringify(now);
+          if (pulse !== null && seen !== pulse) redraw(key, storeId);
+          pulse = seen;
+        },
+      },
+    });
+  }
+
+  staffAccess(showLive);
 })();

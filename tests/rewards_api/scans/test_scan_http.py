@@ -220,16 +220,19 @@ def test_what_to_scan_for_shoppers_and_staff(api, app, world, shop, clock):
     assert listing.status_code == 200, listing.get_json()
     body = listing.get_json()
     assert body["local_date"] == "2026-11-23"
-    seen = {(p["campaign"], p["product"]["code"]): (p["points"], p["aisle"], p["already_scanned"])
+    seen = {(p["campaign"], p["product"]["code"]):
+            (p["points"], p["aisle"], p["already_scanned"], p["scan_state"])
             for p in body["products"]}
     assert seen == {
-        ("coffee-week", COFFEE): (50, "Aisle 3, top shelf", True),  # same campaign, same day
-        ("coffee-week", GUM): (50, "Checkout", True),
-        ("cola-brand", "0" + SODA_UPCA): (30, "Aisle 7", False),
+        # One award per offer and day: the gum earned it, the coffee reached the limit.
+        ("coffee-week", COFFEE): (50, "Aisle 3, top shelf", True, "limit_reached"),
+        ("coffee-week", GUM): (50, "Checkout", True, "scanned"),
+        ("cola-brand", "0" + SODA_UPCA): (30, "Aisle 7", False, "not_yet"),
     }
     staff = api.get(f"/v1/stores/{shop.berlin}/scan-products", auth=world.keys["cashier"])
     assert staff.status_code == 200
-    assert {p["already_scanned"] for p in staff.get_json()["products"]} == {None}
+    assert {(p["already_scanned"], p["scan_state"]) for p in staff.get_json()["products"]} == {
+        (None, None)}
     munich = api.get(f"/v1/stores/{shop.munich}/scan-products", auth=sam["token"]).get_json()
     assert [p["campaign"] for p in munich["products"]] == ["cola-brand"]
     assert api.get(f"/v1/stores/{shop.munich}/scan-products",
