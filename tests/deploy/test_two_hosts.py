@@ -31,7 +31,7 @@ from rewards_api.stores.models import Store
 from rewards_api.walkins.models import WalkInRule
 from rewards_protocol import events, presence, signing
 from tests.conftest import _truncate_all
-from tests.support.gunicorn import gunicorn_host
+from tests.support.gunicorn import gunicorn
 from tests.support.proxy import Proxy, nginx
 from tests.support.scan_shop import COFFEE, shopper_id, stock_products, walk_in
 from tests.support.shop import Shop, build_shop
@@ -111,11 +111,11 @@ def chain(postgresql_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     with app.app_context():
         world = build_world()
         db.session().commit()
-    with gunicorn_host({**env, "REWARDS_ACCESS_LOG": str(logs[0])}, log_dir=directory) as a, \
-            gunicorn_host({**env, "REWARDS_ACCESS_LOG": str(logs[1])}, log_dir=directory) as b, \
-            nginx(directory, [a.removeprefix("http://"), b.removeprefix("http://")]) as proxy, \
-            httpx.Client(base_url=a, timeout=30) as client_a, \
-            httpx.Client(base_url=b, timeout=30) as client_b, \
+    with gunicorn({**env, "REWARDS_ACCESS_LOG": str(logs[0])}, log_dir=directory) as a, \
+            gunicorn({**env, "REWARDS_ACCESS_LOG": str(logs[1])}, log_dir=directory) as b, \
+            nginx(directory, [a.url.removeprefix("http://"), b.url.removeprefix("http://")]) as proxy, \
+            httpx.Client(base_url=a.url, timeout=30) as client_a, \
+            httpx.Client(base_url=b.url, timeout=30) as client_b, \
             _client(proxy) as through_proxy:
         hosts = [HttpApi(client_a), HttpApi(client_b)]
         shop = build_shop(app, hosts[0], world)
