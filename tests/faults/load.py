@@ -144,9 +144,11 @@ class Tally:
     unanswered: list[str] = field(default_factory=list)  # transport errors: cut off mid-request
     unavailable: list[httpx.Response] = field(default_factory=list)  # the 503 answers
     problems: list[str] = field(default_factory=list)  # answers that should not happen
+    tries: list[str] = field(default_factory=list)  # every request a register sent
 
     def acknowledged(self) -> int:
-        return len(self.commits) + len(self.scans)
+        """Commits acknowledged so far: the load's progress (scans and walk-ins follow)."""
+        return len(self.commits)
 
 
 class Load:
@@ -158,12 +160,10 @@ class Load:
         self.tally = Tally()
         self._stopping = threading.Event()
         self._pause = threading.Event()  # never set: bounded waits between retries
-        self._scanners = list(store.scanners)
-        self._walkers = list(store.walkers)
-        self._lock = threading.Lock()
         self.outbox_path = outbox_path  # the agent's thread opens it (one connection a thread)
         writers = [(self._register, (n,)) for n in range(registers)]
-        writers += [(self._scanning, ()), (self._agent, ())]
+        writers += [(self._scanning, ()), (self._agent_records, ()), (self._agent_uploads, ())]
+        self._recorded = threading.Event()
         self._threads = [threading.Thread(target=self._noting_failures, args=writer, daemon=True)
                          for writer in writers]
 
@@ -180,6 +180,13 @@ class Load:
             thread.join(timeout=max(0.1, deadline - time.monotonic()))
         assert not any(t.is_alive() for t in self._threads), "the load did not finish in time"
 
+    def _paced(self, n: int) -> None:
+        """Scans and walk-ins keep pace with the registers (one per four requests they
+        send, answered or not), so that they meet the faults too; after ``finish`` the
+        rest go at once."""
+        while len(self.tally.tries) < 4 * n and not self._stopping.is_set():
+            self._pause.wait(0.02)
+
     def _noting_failures(self, writer: Any, args: tuple[Any, ...]) -> None:
         try:
             writer(*args)
@@ -192,6 +199,8 @@ class Load:
         """POST until the API answers (not a transport error, not 503), same key each time."""
         headers = {"Authorization": f"Bearer {auth}", "Idempotency-Key": str(uuid.uuid4())}
         for _ in range(2000):
+            if path.startswith("/v1/pos"):
+                self.tally.tries.append(path)
             try:
                 answer = http.post(path, json=body, headers=headers)
             except httpx.TransportError as exc:
@@ -237,28 +246,46 @@ class Load:
     def _scanning(self) -> None:
         berlin = self.store.world.store_ids[0]
         with httpx.Client(base_url=self.url, timeout=60) as http:
-            while self._scanners:
-                scanner = self._scanners.pop()
+            for n, scanner in enumerate(self.store.scanners):
+                self._paced(n)
                 answer = self._send(http, "/v1/me/scans", {
                     "store_id": berlin, "code": COFFEE, "symbology": "ean13"}, scanner["token"])
                 if self._expect(answer, 201, "scan"):
                     self.tally.scans.append(scanner["id"])
 
-    def _agent(self) -> None:
-        """The agent records two walk-ins at a time into its outbox and uploads; after
-        ``finish`` it records the rest and drains."""
+    def _agent_records(self) -> None:
+        """The agent's presence engine: each walk-in goes into the durable outbox."""
+        outbox = Outbox(self.outbox_path)
+        try:
+            for n, walker in enumerate(self.store.walkers):
+                self._paced(n)
+                now = time.time()
+                outbox.put([(now, _seen(walker, now))])
+        finally:
+            self._recorded.set()
+            outbox.close()
+
+    def _agent_uploads(self) -> None:
+        """The agent's uploader, on its own thread as in the service, until everything
+        recorded was answered for."""
         api = AgentApi(self.url, self.store.agent_id, self.store.agent_secret, timeout=60)
         outbox = Outbox(self.outbox_path)
         uploader = Uploader(outbox, api, sleep=lambda s: self._pause.wait(min(s, 0.1)),
                             backoff_max_s=0.1)
         try:
-            while self._walkers:
-                now = time.time()
-                batch = [self._walkers.pop() for _ in range(min(2, len(self._walkers)))]
-                outbox.put((now, _seen(walker, now)) for walker in batch)
+            while not (self._recorded.is_set() and outbox.depth() == 0):
                 uploader.drain()
+                self._pause.wait(0.02)
         finally:
             api.close()
+            outbox.close()
+
+    def queued(self) -> int:
+        """Events in the agent's outbox now."""
+        outbox = Outbox(self.outbox_path)
+        try:
+            return outbox.depth()
+        finally:
             outbox.close()
 
 
@@ -295,6 +322,8 @@ def check(store: Floor, load: Load) -> None:
     outbox.close()
     assert counters.get("accepted", 0) + counters.get("duplicate", 0) == WALKERS, counters
     assert counters.get("accepted", 0) == WALKERS, counters  # each event decided once
+    # The set-up's pooled connections may predate a database restart.
+    store.app.extensions["rewards_db"].kw["bind"].dispose()
     with store.app.app_context():
         s = db.session()
         entries = list(s.scalars(select(LedgerEntry)))
