@@ -127,6 +127,11 @@ WATCHDOG_POWER_CYCLES = 1  # then power-cycle the adapter; after that systemd re
 # of SQLite) is three weeks offline.
 OUTBOX_MAX_EVENTS = 200_000
 UPLOAD_INTERVAL_S = 5.0  # let events gather into a batch; a walk-in is credited seconds later
+# An event's times are moved onto the API's clock only when the Pi's clock was off by
+# more than this when it was recorded: the API's clock check allows 300 s and a token one
+# 600 s window either side, so a second is far inside both, and jitter of the steady and
+# wall clocks (NTP slewing) stays under it.
+CLOCK_SHIFT_IGNORED_S = 1.0
 UPLOAD_BACKOFF_BASE_S = 1.0
 UPLOAD_BACKOFF_MAX_S = 300.0  # retry at least every 5 minutes while the API is away
 HTTP_TIMEOUT_S = 15.0
