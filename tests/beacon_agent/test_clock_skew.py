@@ -6,6 +6,8 @@ recorded on the wrong clock arrive at their true times."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -116,3 +118,21 @@ def test_events_of_an_earlier_boot_go_as_recorded(tmp_path: Path) -> None:
     moved = same_boot.corrected(same_boot.pending(10), server_now=50_000.0)[0]
     # Recorded at 1,000 on the clock, 2 s of steady time ago: truly at 49,998.
     assert moved["first_seen"] == pytest.approx(pending[0].event["first_seen"] + 48_998)
+
+
+def test_an_outbox_from_before_clock_records_opens_and_sends_its_events_as_recorded(
+        tmp_path: Path) -> None:
+    """An agent upgraded in place: its outbox file has no clock columns yet."""
+    path = tmp_path / "outbox.sqlite3"
+    with sqlite3.connect(path) as old:
+        old.execute("CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+                    "event_id TEXT NOT NULL UNIQUE, decided_at REAL NOT NULL, event TEXT NOT NULL)")
+        queued = event(1)
+        old.execute("INSERT INTO outbox (event_id, decided_at, event) VALUES (?, ?, ?)",
+                    (queued.event_id, 1.0, json.dumps(queued.to_json())))
+    outbox = Outbox(path)
+    pending = outbox.pending(10)
+    assert outbox.corrected(pending, server_now=50_000.0) == [queued.to_json()]
+    outbox.put([(2.0, event(2))])  # new events get the clock records
+    assert outbox.pending(10)[1].steady_at is not None
+    outbox.close()
