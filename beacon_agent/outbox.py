@@ -18,8 +18,9 @@ before anyone tries to upload it, and deleted only after the API answered for it
   may be far off until NTP (or the API's ``server_time``) sets it. With each event the
   outbox records the Pi's clock and its steady clock (``time.monotonic``, which no
   clock setting moves) at that moment, and the boot. ``corrected`` moves an event by
-  what the clock was off then, judged from the API's time now: steady time elapsed
-  since the event is steady, so true time then = server time now - elapsed. Events of an
+  what the clock was off then (when more than the API's 300 s tolerance), judged from
+  the API's time now: steady time elapsed since the event is steady, so true time then
+  = server time now - elapsed. Events of an
   earlier boot (the steady clock restarted) go as recorded; the API rejects those whose
   times cannot be true (``event_in_future``, ``event_too_old``, ``token_window_mismatch``).
 
