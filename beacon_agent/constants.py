@@ -5,6 +5,8 @@ Presence defaults come from the anchors in ``simulator`` (phones at -59 dBm at 1
 with ``bench/bench_agent.py`` (accuracy table over seeds, noise and loss).
 """
 
+from rewards_protocol.signing import MAX_CLOCK_SKEW_SECONDS
+
 # --- presence engine ---------------------------------------------------------------
 # What separates a walk-in from the people outside, whatever their phone's power and
 # whatever the store: a walk-in comes through the door and stays inside, so the level
@@ -127,6 +129,12 @@ WATCHDOG_POWER_CYCLES = 1  # then power-cycle the adapter; after that systemd re
 # of SQLite) is three weeks offline.
 OUTBOX_MAX_EVENTS = 200_000
 UPLOAD_INTERVAL_S = 5.0  # let events gather into a batch; a walk-in is credited seconds later
+# An event's times are moved onto the API's clock only when the Pi's clock was off by
+# more than the API tolerates in a signature (300 s): within it the API takes the event
+# as it is (a token is good for one 600 s window either side, a time up to 300 s ahead),
+# and what the agent knows of the API's time is only as good as a round trip (a slow
+# answer, or a sped-up simulated clock, would move events by its error).
+CLOCK_SHIFT_IGNORED_S = float(MAX_CLOCK_SKEW_SECONDS)
 UPLOAD_BACKOFF_BASE_S = 1.0
 UPLOAD_BACKOFF_MAX_S = 300.0  # retry at least every 5 minutes while the API is away
 HTTP_TIMEOUT_S = 15.0

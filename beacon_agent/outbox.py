@@ -14,6 +14,16 @@ before anyone tries to upload it, and deleted only after the API answered for it
 - Also holds the agent's small status record (last upload, adverts/s, scanner state),
   so ``beacon-agent status`` reads one file.
 
+- Sane times from a Pi with no real-time clock: event times are on the Pi's clock, which
+  may be far off until NTP (or the API's ``server_time``) sets it. With each event the
+  outbox records the Pi's clock and its steady clock (``time.monotonic``, which no
+  clock setting moves) at that moment, and the boot. ``corrected`` moves an event by
+  what the clock was off then (when more than the API's 300 s tolerance), judged from
+  the API's time now: steady time elapsed since the event is steady, so true time then
+  = server time now - elapsed. Events of an
+  earlier boot (the steady clock restarted) go as recorded; the API rejects those whose
+  times cannot be true (``event_in_future``, ``event_too_old``, ``token_window_mismatch``).
+
 Each connection belongs to one thread: the service's engine side and its uploader open
 their own ``Outbox`` on the same file.
 """
@@ -22,7 +32,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +48,10 @@ CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     event_id TEXT NOT NULL UNIQUE,
     decided_at REAL NOT NULL,
-    event TEXT NOT NULL
+    event TEXT NOT NULL,
+    clock_at REAL,
+    steady_at REAL,
+    boot_id TEXT
 );
 CREATE TABLE IF NOT EXISTS refused (
     seq INTEGER PRIMARY KEY,
@@ -51,21 +66,54 @@ CREATE TABLE IF NOT EXISTS status (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
+# Columns added after the first agents shipped: an outbox file from then gets them.
+_ADDED_COLUMNS = {"clock_at": "REAL", "steady_at": "REAL", "boot_id": "TEXT"}
+
+
+def _boot_id() -> str:
+    """This boot of the machine (the steady clock counts from it); a random id where the
+    kernel does not say, so that only this process trusts its steady readings."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return f"process-{uuid.uuid4()}"
+
+
+BOOT_ID = _boot_id()
+
+
 @dataclass(frozen=True, slots=True)
 class Pending:
     seq: int
     event: dict[str, Any]
+    # The Pi's clock and steady clock when the event was recorded, and the boot.
+    clock_at: float | None = None
+    steady_at: float | None = None
+    boot_id: str | None = None
 
 
 class Outbox:
-    def __init__(self, path: str | Path, max_events: int = constants.OUTBOX_MAX_EVENTS) -> None:
+    """``clock`` is the clock event times are on; ``steady`` a clock that no setting of
+    it moves (``time.monotonic``; a simulated store passes its own clock for both)."""
+
+    def __init__(self, path: str | Path, max_events: int = constants.OUTBOX_MAX_EVENTS, *,
+                 clock: Callable[[], float] = time.time,
+                 steady: Callable[[], float] = time.monotonic, boot_id: str = BOOT_ID) -> None:
         self.path = Path(path)
         self.max_events = max_events
+        self._clock = clock
+        self._steady = steady
+        self._boot_id = boot_id
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        with self._transaction():
+            present = {row[1] for row in self._db.execute("PRAGMA table_info(outbox)")}
+            for name, kind in _ADDED_COLUMNS.items():
+                if name not in present:
+                    self._db.execute(f"ALTER TABLE outbox ADD COLUMN {name} {kind}")
 
     def close(self) -> None:
         self._db.close()
@@ -73,14 +121,16 @@ class Outbox:
     def put(self, events: Iterable[tuple[float, PresenceEvent]]) -> int:
         """Store ``(decided_at, event)`` pairs durably, in one transaction; returns how many
         were new (an event_id already queued is ignored)."""
-        rows = [(e.event_id, t, json.dumps(e.to_json(), separators=(",", ":")))
-                for t, e in events]
+        clock_at, steady_at = self._clock(), self._steady()
+        rows = [(e.event_id, t, json.dumps(e.to_json(), separators=(",", ":")), clock_at,
+                 steady_at, self._boot_id) for t, e in events]
         if not rows:
             return 0
         with self._transaction():
             before = self._depth()
             self._db.executemany(
-                "INSERT OR IGNORE INTO outbox (event_id, decided_at, event) VALUES (?, ?, ?)", rows)
+                "INSERT OR IGNORE INTO outbox (event_id, decided_at, event, clock_at, steady_at, "
+                "boot_id) VALUES (?, ?, ?, ?, ?, ?)", rows)
             added = self._depth() - before
             overflow = self._depth() - self.max_events
             if overflow > 0:
@@ -91,8 +141,26 @@ class Outbox:
 
     def pending(self, limit: int) -> list[Pending]:
         """The oldest ``limit`` events not yet acknowledged."""
-        rows = self._db.execute("SELECT seq, event FROM outbox ORDER BY seq LIMIT ?", (limit,))
-        return [Pending(seq, json.loads(event)) for seq, event in rows]
+        rows = self._db.execute("SELECT seq, event, clock_at, steady_at, boot_id FROM outbox "
+                                "ORDER BY seq LIMIT ?", (limit,))
+        return [Pending(seq, json.loads(event), clock_at, steady_at, boot_id)
+                for seq, event, clock_at, steady_at, boot_id in rows]
+
+    def corrected(self, pending: list[Pending], server_now: float) -> list[dict[str, Any]]:
+        """The events of ``pending`` with their times on the API's clock, given its time
+        now (see the module's docstring); an event whose clock was right (within
+        ``constants.CLOCK_SHIFT_IGNORED_S``) or of an earlier boot goes as recorded."""
+        steady_now = self._steady()
+        events = []
+        for p in pending:
+            event = p.event
+            if p.boot_id == self._boot_id and p.clock_at is not None and p.steady_at is not None:
+                shift = server_now - (steady_now - p.steady_at) - p.clock_at
+                if abs(shift) > constants.CLOCK_SHIFT_IGNORED_S:
+                    event = {**event, "first_seen": event["first_seen"] + shift,
+                             "last_seen": event["last_seen"] + shift}
+            events.append(event)
+        return events
 
     def acknowledge(self, seqs: Iterable[int], counts: dict[str, int]) -> None:
         """Delete events the API answered for, and add ``counts`` (e.g. accepted,

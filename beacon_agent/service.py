@@ -45,7 +45,9 @@ class AgentService:
         self._clock = clock
         self._make_api = api or (lambda: AgentApi(config.api_url, config.agent_id,
                                                   config.secret()))
-        self.outbox = Outbox(config.outbox_path)
+        # A simulated clock never jumps: it is its own steady clock.
+        self._steady = time.monotonic if clock is time.time else clock
+        self.outbox = Outbox(config.outbox_path, clock=clock, steady=self._steady)
         self.engine = PresenceEngine(config.presence)
         self.pipeline = Pipeline(self.engine, self._store, config.company_id)
         self.radio = radio(lambda address, rssi, data, at: self.pipeline.advert(
@@ -134,7 +136,8 @@ class AgentService:
             self.outbox.close()
 
     def _upload_loop(self, stop: threading.Event) -> None:
-        outbox, api = Outbox(self.config.outbox_path), self._make_api()
+        outbox = Outbox(self.config.outbox_path, clock=self._clock, steady=self._steady)
+        api = self._make_api()
         uploader = Uploader(outbox, api, sleep=stop.wait, now=self._clock)
         try:
             uploader.run(stop)

@@ -22,6 +22,8 @@ A Raspberry Pi has no real-time clock: until NTP sets it, it may sign with a tim
 from the API's. The API's ``timestamp_out_of_window`` answer carries its
 ``server_time``; the agent then signs with its clock plus that offset, at once, and
 again whenever the API says so (after NTP moved the clock the offset goes back to ~0).
+The events it recorded meanwhile are sent on the API's clock too
+(``Outbox.corrected``): a walk-in seen before the clock was right still earns.
 """
 
 from __future__ import annotations
@@ -139,11 +141,20 @@ class AgentApi:
     def close(self) -> None:
         self._http.close()
 
-    def _request(self, method: str, path: str, payload: Any = None) -> Any:
-        body = b"" if payload is None else json.dumps(payload, separators=(",", ":")).encode()
-        response = self._send(method, path, body)
+    def server_time(self) -> float:
+        """The API's time now, as far as the agent knows (its clock plus the offset)."""
+        return self._clock() + self.clock_offset_s
+
+    def _request(self, method: str, path: str, payload: Callable[[], Any] | None = None) -> Any:
+        """Send a signed request; ``payload`` makes the JSON body, again after the API
+        corrected our clock (event times depend on it)."""
+
+        def body() -> bytes:
+            return b"" if payload is None else json.dumps(payload(), separators=(",", ":")).encode()
+
+        response = self._send(method, path, body())
         if self._corrected_clock(response):
-            response = self._send(method, path, body)
+            response = self._send(method, path, body())
         if response.status_code >= 300:
             code = _error_code(response)
             message = f"{method} {path}: HTTP {response.status_code} {code}"
@@ -181,9 +192,11 @@ class AgentApi:
         log.warning("the API's clock is %.0f s from ours; signing with its time", self.clock_offset_s)
         return True
 
-    def send_sightings(self, events: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        """``POST /v1/agents/sightings``; the per-event results by event_id."""
-        answer = self._request("POST", SIGHTINGS_PATH, {"events": events})
+    def send_sightings(self, events: Callable[[], list[dict[str, Any]]]
+                       ) -> dict[str, dict[str, Any]]:
+        """``POST /v1/agents/sightings`` with the events ``events()`` makes (on the API's
+        clock as known when sending); the per-event results by event_id."""
+        answer = self._request("POST", SIGHTINGS_PATH, lambda: {"events": events()})
         results = answer.get("results") if isinstance(answer, dict) else None
         if not isinstance(results, list):
             raise ApiUnavailable("the sightings answer has no results list")
@@ -200,7 +213,7 @@ class AgentApi:
     def heartbeat(self, queue_depth: int, adverts_per_second: float, scanner_state: str,
                   software_version: str, refused: int = 0,
                   last_refusal_code: str | None = None) -> None:
-        self._request("POST", HEARTBEAT_PATH, {
+        self._request("POST", HEARTBEAT_PATH, lambda: {
             "queue_depth": queue_depth, "software_version": software_version,
             "adverts_per_second": round(adverts_per_second, 2), "scanner_state": scanner_state,
             "refused_events": refused, "last_refusal_code": last_refusal_code})
@@ -235,7 +248,8 @@ class Uploader:
         """Send ``pending``; a refused batch is halved until the refused events stand
         alone, and those are set aside with the API's code."""
         try:
-            results = self.api.send_sightings([p.event for p in pending])
+            results = self.api.send_sightings(
+                lambda: self.outbox.corrected(pending, self.api.server_time()))
         except ApiRefused as refusal:
             if len(pending) > 1:
                 half = len(pending) // 2

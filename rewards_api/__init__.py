@@ -42,9 +42,9 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     from rewards_api.agents.views import bp as agents_bp
     from rewards_api.assist.views import bp as assist_bp
     from rewards_api.dashboard.views import bp as dashboard_bp
-    from rewards_api.manage.views import bp as manage_bp
     from rewards_api.live import stream
     from rewards_api.live.views import bp as live_bp
+    from rewards_api.manage.views import bp as manage_bp
     from rewards_api.pages.views import bp as pages_bp
     from rewards_api.pos import cli as pos_cli
     from rewards_api.pos.views import bp as pos_bp

@@ -25,6 +25,9 @@ class ErrorCode:
     status: int
     message: str
     audience: tuple[str, ...]
+    # Seconds a client should wait before sending again, sent as Retry-After (unless the
+    # raiser knows better): for answers that say "not now" rather than "not this".
+    retry_after_s: int | None = None
 
 
 _ALL = (SHOPPER, CASHIER, MANAGER, ENGINEER)
@@ -43,7 +46,7 @@ REGISTRY: dict[str, ErrorCode] = {
         ErrorCode("headers_too_large", 431, "The request headers are too many or too long; send fewer or shorter headers.", (ENGINEER,)),
         ErrorCode("malformed_http", 400, "The request is not valid HTTP; check its request line and headers.", (ENGINEER,)),
         ErrorCode("internal_error", 500, "Something went wrong on our side; nothing was changed. Try again in a moment.", _ALL),
-        ErrorCode("service_unavailable", 503, "The rewards service is busy or its database is unreachable; try again in a moment.", _ALL),
+        ErrorCode("service_unavailable", 503, "The rewards service is busy or its database is unreachable; try again in a moment.", _ALL, retry_after_s=5),
         ErrorCode("idempotency_key_missing", 400, "Send an Idempotency-Key header with every request that changes something.", (ENGINEER,)),
         ErrorCode("idempotency_key_reused", 422, "This Idempotency-Key was already used for a different request; use a new key.", (ENGINEER,)),
         ErrorCode("idempotency_answer_not_kept", 409, "This request was already done, and its answer is not kept (it carried a credential, or the caller was not signed in); send it again with a new Idempotency-Key.", (ENGINEER,)),
@@ -122,7 +125,7 @@ class ApiError(Exception):
 
     ``message`` overrides the registry's sentence when a more specific one helps;
     ``details`` carries machine-readable context (e.g. field errors); ``headers`` go
-    on the answer (e.g. ``Retry-After``).
+    on the answer (``Retry-After`` defaults to the code's ``retry_after_s``).
     """
 
     def __init__(self, code: str, message: str | None = None, *, details: Any = None,
@@ -134,7 +137,9 @@ class ApiError(Exception):
         self.status = status or entry.status
         self.message = message or entry.message
         self.details = details
-        self.headers = headers or {}
+        self.headers = dict(headers or {})
+        if entry.retry_after_s is not None:
+            self.headers.setdefault("Retry-After", str(entry.retry_after_s))
         super().__init__(f"{code}: {self.message}")
 
     def body(self) -> dict[str, Any]:

@@ -1,21 +1,29 @@
 """A Pi without a real-time clock signs with a wrong time: the API's 401 tells it the
 server's time, the agent corrects its offset and the same requests go through at once,
-with every queued event answered for (nothing dropped, no backoff)."""
+with every queued event answered for (nothing dropped, no backoff); the walk-ins it
+recorded on the wrong clock arrive at their true times."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from tenacity import stop_after_attempt
 
 from beacon_agent.outbox import Outbox
 from beacon_agent.upload import AgentApi, Uploader
 from rewards_api import db
 from rewards_api.agents import services as agents
+from rewards_api.ledger.models import WALK_IN, LedgerEntry
+from rewards_api.walkins.models import Sighting
+from rewards_protocol.events import PresenceEvent
 from tests.beacon_agent.test_outbox_upload import event
-from tests.rewards_api.walkins.conftest import T0
+from tests.rewards_api.walkins.conftest import T0, add_rule, download_tokens, seen
 from tests.support.clock import Clock
 from tests.support.world import setup_actor
 
@@ -47,3 +55,85 @@ def test_a_skewed_agent_corrects_its_clock_from_the_401_and_loses_nothing(
     api.heartbeat(0, 1.0, "scanning", "test")
     assert api.clock_offset_s == pytest.approx(0, abs=1)
     api.close()
+
+
+@pytest.mark.parametrize("ntp_before_upload", [False, True], ids=["api-corrects", "ntp-corrects"])
+@pytest.mark.parametrize("skew_s", [-40 * 365 * 86400, -3 * 86400, 7200])
+def test_walk_ins_recorded_on_a_skewed_clock_reach_the_api_on_its_clock(
+        app: Any, world: Any, api: Any, live_url: str, tmp_path: Path, skew_s: int,
+        ntp_before_upload: bool) -> None:
+    """Walk-ins the agent recorded while its clock was off (a Pi booted without network)
+    are sent on the API's clock, whether the API's 401 or NTP set the clock before the
+    upload: each is accepted at its true time and earns once, none is lost."""
+    server_clock = Clock(T0)
+    app.config["CLOCK"] = server_clock
+    berlin = world.store_ids[0]
+    add_rule(app, "partner-plus", berlin, 5)
+    with app.app_context():
+        agent, secret = agents.provision(db.session(), berlin, "entrance")
+        db.session().commit()
+        agent_id = str(agent.id)
+    pi_time, steady = [T0.timestamp() + skew_s], [1_000.0]
+    outbox = Outbox(tmp_path / "outbox.sqlite3", clock=lambda: pi_time[0],
+                    steady=lambda: steady[0], boot_id="this-boot")
+    true_times = []
+    for n in range(3):  # a walk-in a minute, recorded on the Pi's clock
+        walker = api.register(f"Walker {n}")
+        tokens = download_tokens(api, walker, T0 - dt.timedelta(minutes=10), count=6)
+        seen_at = server_clock.now - dt.timedelta(seconds=20)
+        on_true_clock = seen(tokens, seen_at, seconds=15)
+        true_times.append(on_true_clock["first_seen"])
+        outbox.put([(pi_time[0], PresenceEvent(**{
+            **on_true_clock, "first_seen": on_true_clock["first_seen"] + skew_s,
+            "last_seen": on_true_clock["last_seen"] + skew_s}))])
+        for clock in (pi_time, steady):
+            clock[0] += 60
+        server_clock.advance(seconds=60)
+    if ntp_before_upload:
+        pi_time[0] = server_clock.now.timestamp()
+    agent_api = AgentApi(live_url, agent_id, bytes.fromhex(secret), clock=lambda: pi_time[0])
+    uploader = Uploader(outbox, agent_api, sleep=pytest.fail)
+
+    assert uploader.drain(stop=stop_after_attempt(1)) == 3
+    agent_api.close()
+    assert outbox.counters() == {"accepted": 3}
+    with app.app_context():
+        s = db.session()
+        arrived = sorted(r.first_seen_at.timestamp() for r in s.scalars(select(Sighting)))
+        assert arrived == pytest.approx(true_times, abs=1)
+        assert len(s.scalars(select(LedgerEntry).where(LedgerEntry.kind == WALK_IN)).all()) == 3
+
+
+def test_events_of_an_earlier_boot_go_as_recorded(tmp_path: Path) -> None:
+    """After a reboot the steady clock starts again: what it said before tells nothing."""
+    before = Outbox(tmp_path / "outbox.sqlite3", clock=lambda: 1_000.0, steady=lambda: 5.0,
+                    boot_id="boot-1")
+    before.put([(1_000.0, event(1))])
+    before.close()
+    after = Outbox(tmp_path / "outbox.sqlite3", clock=lambda: 9_000.0, steady=lambda: 7.0,
+                   boot_id="boot-2")
+    pending = after.pending(10)
+    assert after.corrected(pending, server_now=50_000.0) == [pending[0].event]
+    same_boot = Outbox(tmp_path / "outbox.sqlite3", clock=lambda: 9_000.0, steady=lambda: 7.0,
+                       boot_id="boot-1")
+    moved = same_boot.corrected(same_boot.pending(10), server_now=50_000.0)[0]
+    # Recorded at 1,000 on the clock, 2 s of steady time ago: truly at 49,998.
+    assert moved["first_seen"] == pytest.approx(pending[0].event["first_seen"] + 48_998)
+
+
+def test_an_outbox_from_before_clock_records_opens_and_sends_its_events_as_recorded(
+        tmp_path: Path) -> None:
+    """An agent upgraded in place: its outbox file has no clock columns yet."""
+    path = tmp_path / "outbox.sqlite3"
+    with sqlite3.connect(path) as old:
+        old.execute("CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+                    "event_id TEXT NOT NULL UNIQUE, decided_at REAL NOT NULL, event TEXT NOT NULL)")
+        queued = event(1)
+        old.execute("INSERT INTO outbox (event_id, decided_at, event) VALUES (?, ?, ?)",
+                    (queued.event_id, 1.0, json.dumps(queued.to_json())))
+    outbox = Outbox(path)
+    pending = outbox.pending(10)
+    assert outbox.corrected(pending, server_now=50_000.0) == [queued.to_json()]
+    outbox.put([(2.0, event(2))])  # new events get the clock records
+    assert outbox.pending(10)[1].steady_at is not None
+    outbox.close()

@@ -76,8 +76,8 @@ def test_simulated_entrance_becomes_visits_and_walk_in_points(
 
     # The same events again, last first: the API takes order and repeats in its stride.
     api_client = AgentApi(live_url, agent_id, bytes.fromhex(secret))
-    results = api_client.send_sightings([{k: v for k, v in e.items() if k != "t"}
-                                         for e in reversed(decided)])
+    results = api_client.send_sightings(lambda: [{k: v for k, v in e.items() if k != "t"}
+                                                 for e in reversed(decided)])
     api_client.close()
     assert {r["status"] for r in results.values()} == {"duplicate"}
     with app.app_context():

@@ -55,8 +55,8 @@ class Cluster:
 @contextmanager
 def _cluster() -> Iterator[Cluster]:
     """A throwaway cluster with the rewards database and roles of roles.sql."""
-    with postgres.throwaway_cluster("scratch") as url:
-        parsed = make_url(url)
+    with postgres.throwaway_cluster("scratch") as scratch:
+        parsed = make_url(scratch.url)
         cluster = Cluster(str(parsed.query["host"]), int(str(parsed.query["port"])))
         cluster.psql("postgres", "postgres", "roles.sql")
         yield cluster

@@ -17,7 +17,7 @@ import pytest
 
 from rewards_api import settings
 from rewards_api.errors import REGISTRY
-from tests.support.gunicorn import free_port, gunicorn_host, wait_until
+from tests.support.gunicorn import free_port, gunicorn, wait_until
 from tests.support.proxy import SITE, STATIC, Proxy, nginx
 
 # Starting PostgreSQL clusters, gunicorn hosts and nginx on a busy 2-core machine can take
@@ -36,7 +36,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> It
     shutil.copy(sqlite_template, database)
     env = {**SECRETS, "REWARDS_DATABASE_URL": f"sqlite:///{database}",
            "REWARDS_ACCESS_LOG": str(directory / "gunicorn-access.log")}
-    with gunicorn_host(env, log_dir=directory) as api, nginx(directory, [api[len("http://"):]]) as proxy:
+    with gunicorn(env, log_dir=directory) as api, \
+            nginx(directory, [api.url.removeprefix("http://")]) as proxy:
         yield proxy
 
 

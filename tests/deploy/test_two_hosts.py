@@ -1,13 +1,15 @@
 """How a chain grows: two gunicorn hosts on one PostgreSQL behind the local nginx
 (deploy/nginx/rewards-api.conf). A checkout moves between the hosts step by step, and
 a burst of scans and a burst of agent uploads go through the proxy, which spreads them
-over both; every award is paid once and the ledger adds up."""
+over both; every award is paid once and the ledger adds up. What one host knows the
+other knows too: idempotency keys, agents' nonces, holds and the sign-in throttle."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import ssl
+import threading
 import time
 import uuid
 from collections import Counter
@@ -31,10 +33,10 @@ from rewards_api.stores.models import Store
 from rewards_api.walkins.models import WalkInRule
 from rewards_protocol import events, presence, signing
 from tests.conftest import _truncate_all
-from tests.support.gunicorn import gunicorn_host
+from tests.support.gunicorn import gunicorn
 from tests.support.proxy import Proxy, nginx
 from tests.support.scan_shop import COFFEE, shopper_id, stock_products, walk_in
-from tests.support.shop import Shop, build_shop
+from tests.support.shop import BASKET, Shop, build_shop, grant
 from tests.support.world import World, build_world, setup_actor
 
 # Starting PostgreSQL clusters, gunicorn hosts and nginx on a busy 2-core machine can take
@@ -111,11 +113,11 @@ def chain(postgresql_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     with app.app_context():
         world = build_world()
         db.session().commit()
-    with gunicorn_host({**env, "REWARDS_ACCESS_LOG": str(logs[0])}, log_dir=directory) as a, \
-            gunicorn_host({**env, "REWARDS_ACCESS_LOG": str(logs[1])}, log_dir=directory) as b, \
-            nginx(directory, [a.removeprefix("http://"), b.removeprefix("http://")]) as proxy, \
-            httpx.Client(base_url=a, timeout=30) as client_a, \
-            httpx.Client(base_url=b, timeout=30) as client_b, \
+    with gunicorn({**env, "REWARDS_ACCESS_LOG": str(logs[0])}, log_dir=directory) as a, \
+            gunicorn({**env, "REWARDS_ACCESS_LOG": str(logs[1])}, log_dir=directory) as b, \
+            nginx(directory, [a.url.removeprefix("http://"), b.url.removeprefix("http://")]) as proxy, \
+            httpx.Client(base_url=a.url, timeout=30) as client_a, \
+            httpx.Client(base_url=b.url, timeout=30) as client_b, \
             _client(proxy) as through_proxy:
         hosts = [HttpApi(client_a), HttpApi(client_b)]
         shop = build_shop(app, hosts[0], world)
@@ -246,3 +248,76 @@ def test_an_ingest_burst_spread_over_both_hosts_pays_each_walk_in_once(chain: Ch
         for account in s.scalars(select(Account)):
             assert account.balance == ledger_sum(s, account.id)
             assert account.held == held_sum(s, account.id)
+
+
+def test_a_signed_request_replayed_to_the_other_host_is_refused(chain: Chain) -> None:
+    """Nonces live in the database: what one host saw, the other refuses."""
+    with chain.app.app_context():
+        agent, secret_hex = agents.provision(db.session(), chain.world.store_ids[0], "replayed")
+        db.session().commit()
+        agent_id = str(agent.id)
+    body = json.dumps({"queue_depth": 0, "software_version": "t", "adverts_per_second": 1.0,
+                       "scanner_state": "scanning"}).encode()
+    headers = {**signing.sign_headers(agent_id, bytes.fromhex(secret_hex), "POST",
+                                      "/v1/agents/heartbeat", body),
+               "Content-Type": "application/json"}
+    a, b = chain.hosts
+    first = a.client.post("/v1/agents/heartbeat", content=body, headers=headers)
+    assert first.status_code == 200, first.text
+    replayed = b.client.post("/v1/agents/heartbeat", content=body, headers=headers)
+    assert replayed.status_code == 401
+    assert replayed.json()["error"]["code"] == "nonce_reused"
+
+
+def test_guessing_spread_over_both_hosts_is_throttled_as_one(chain: Chain) -> None:
+    """The sign-in throttle counts in the database: failed identifications of one
+    membership number alternate between the hosts and still meet the account's limit."""
+    limit = chain.app.config["SIGN_IN_ATTEMPTS_PER_ACCOUNT"]
+    guess = {"membership_number": "CM-GUESS-1", "basket": {"currency": "EUR", "lines": [
+        {"gtin": COFFEE, "quantity": 1, "unit_price_minor": 350}]}, "cashier": "Anna"}
+    answers = [chain.hosts[n % 2].post("/v1/pos/checkouts", auth=chain.shop.registers[1],
+                                       json=guess) for n in range(limit + 1)]
+    assert [a.status_code for a in answers[:limit]] == [404] * limit
+    refused = answers[limit]
+    assert refused.status_code == 429, refused.get_json()
+    assert refused.get_json()["error"]["code"] == "too_many_attempts"
+    assert int(refused.response.headers["Retry-After"]) > 0
+
+
+def test_holds_made_on_both_hosts_at_once_never_reserve_more_than_the_balance(
+        chain: Chain) -> None:
+    """Two registers on two hosts apply rewards for one shopper at the same moment; the
+    points are there for one reward only, and only one hold gets them."""
+    api = chain.hosts[0]
+    shopper = api.register("Hold Racer")
+    linked = api.post("/v1/me/memberships", auth=shopper["token"],
+                      json={"program": "corner-points", "membership_number": "CM-HOLD-1"})
+    assert linked.status_code == 200, linked.get_json()
+    grant(chain.app, shopper["public_id"], "corner-points", 400)  # one 5.00 off, no more
+    checkouts = []
+    for host, register in zip(chain.hosts, chain.shop.registers, strict=True):
+        opened = host.post("/v1/pos/checkouts", auth=register, json={
+            "membership_number": "CM-HOLD-1", "basket": BASKET, "cashier": "Anna"})
+        assert opened.status_code == 201, opened.get_json()
+        checkouts.append(opened.get_json()["id"])
+    barrier = threading.Barrier(2)
+
+    def apply(n: int) -> Answer:
+        barrier.wait(timeout=30)
+        return chain.hosts[n].post(f"/v1/pos/checkouts/{checkouts[n]}/rewards",
+                                   auth=chain.shop.registers[n], json={})
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        applied = list(pool.map(apply, range(2)))
+    spent = 0
+    for answer in applied:
+        assert answer.status_code in (200, 409), answer.get_json()
+        if answer.status_code == 200:
+            spent += sum(a["points"] for a in answer.get_json()["applied"]
+                         if a["program"] == "corner-points")
+    assert spent == 400
+    with chain.app.app_context():
+        s = db.session()
+        account = s.scalars(select(Account).join(Program).where(
+            Account.membership_number == "CM-HOLD-1", Program.code == "corner-points")).one()
+        assert account.held == held_sum(s, account.id) == 400 <= account.balance

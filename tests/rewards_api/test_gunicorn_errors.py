@@ -13,15 +13,15 @@ from urllib.parse import urlsplit
 import pytest
 
 from rewards_api.errors import REGISTRY
-from tests.support.live import gunicorn
+from tests.support.gunicorn import gunicorn
 
 
 @pytest.fixture(scope="module")
 def server(sqlite_template, tmp_path_factory) -> Iterator[str]:
     path = tmp_path_factory.mktemp("gunicorn") / "rewards.db"
     shutil.copy(sqlite_template, path)
-    with gunicorn(f"sqlite:///{path}") as url:
-        yield url
+    with gunicorn({"REWARDS_DATABASE_URL": f"sqlite:///{path}"}, workers=1) as host:
+        yield host.url
 
 
 def _exchange(url: str, raw: bytes) -> tuple[int, dict[str, str], bytes]:

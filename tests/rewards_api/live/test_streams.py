@@ -13,8 +13,7 @@ import pytest
 
 from rewards_api.live import stream
 from tests.rewards_api.walkins.conftest import T0, download_tokens, seen
-from tests.support.gunicorn import wait_until
-from tests.support.live import gunicorn
+from tests.support.gunicorn import gunicorn, wait_until
 from tests.support.shop import build_shop
 
 
@@ -167,7 +166,8 @@ def test_a_full_worker_refuses_with_live_updates_full_and_frees_the_slot(app, ap
 def test_under_gunicorn_an_open_stream_leaves_the_worker_serving(database_url):
     """One gunicorn worker (the project's config): while a stream is open, the same
     worker still answers other requests (gthread), and events arrive unbuffered."""
-    with gunicorn(database_url, workers=1) as url, httpx.Client(base_url=url, timeout=10) as http:
+    with gunicorn({"REWARDS_DATABASE_URL": database_url}, workers=1) as host, \
+            httpx.Client(base_url=host.url, timeout=10) as http:
         shopper = http.post("/v1/shoppers", json={"display_name": "Rosa"},
                             headers={"Idempotency-Key": "sign-up"}).json()
         headers = {"Authorization": f"Bearer {shopper['token']}"}
