@@ -56,7 +56,7 @@ def rewards_create(code: str, program: str, eligible_gtins: tuple[str, ...], **f
                                             dict(fields, code=code,
                                                  eligible_gtins=list(eligible_gtins)))
     except ApiError as exc:
-        raise click.ClickException(exc.message) from exc
+        raise click.ClickException(exc.english) from exc
     click.echo(f"reward {program}:{reward.code} created (id {reward.id})")
 
 
@@ -78,6 +78,6 @@ def earn_rules_set(program: str, points_per_unit: int, gtin: str | None, multipl
             services.set_earn_rule(s, program_by_code(s, program), gtin=gtin,
                                    points_per_unit=points_per_unit, multiplier=multiplier)
     except ApiError as exc:
-        raise click.ClickException(exc.message) from exc
+        raise click.ClickException(exc.english) from exc
     what = f"product {gtin} x{multiplier}" if gtin else f"{points_per_unit} points per unit"
     click.echo(f"earn rule of {program}: {what}")

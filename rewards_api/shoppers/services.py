@@ -107,7 +107,7 @@ def checkout_code(shopper: Shopper, at: dt.datetime) -> dict[str, Any]:
 
 
 def update_profile(s: Session, shopper: Shopper, *, display_name: str | None,
-                   assist_opt_in: bool | None) -> Shopper:
+                   assist_opt_in: bool | None, language: str | None = None) -> Shopper:
     """Change what the shopper may change about themselves; fields left None stay."""
     if display_name is not None:
         if not display_name.strip():
@@ -116,6 +116,8 @@ def update_profile(s: Session, shopper: Shopper, *, display_name: str | None,
         shopper.display_name = display_name.strip()
     if assist_opt_in is not None:
         shopper.assist_opt_in = assist_opt_in
+    if language is not None:
+        shopper.language = language
     s.flush()
     return shopper
 
