@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import flask_babel
+from babel.lists import format_list
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -35,6 +36,7 @@ LANGUAGES = (ENGLISH, "de", "pt")
 # How each language names itself (the shopper app's language switch).
 NATIVE_NAMES = {"en": "English", "de": "Deutsch", "pt": "Português"}
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+MINOR_PER_UNIT = 100  # the two-decimal currencies the programs count in
 
 
 def init_app(app: Flask) -> None:
@@ -117,3 +119,18 @@ def _store_language_query() -> Select[Any] | None:
 def store_language(store_language: str | None, chain_language: str | None) -> str:
     """What a store speaks: its own language, else its chain's default, else English."""
     return supported(store_language) or supported(chain_language) or ENGLISH
+
+
+def amount(minor: int) -> str:
+    """Money in minor units as the request's language writes it: 1,234.50 / 1.234,50."""
+    return flask_babel.format_decimal(minor / MINOR_PER_UNIT, format="#,##0.00")
+
+
+def number(value: int) -> str:
+    """A count (points, visits) as the request's language writes it: 1,234 / 1.234."""
+    return flask_babel.format_decimal(value)
+
+
+def listing(items: list[str]) -> str:
+    """``a and b`` / ``a und b`` / ``a e b``."""
+    return format_list(items, locale=flask_babel.get_locale() or ENGLISH)
