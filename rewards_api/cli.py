@@ -17,7 +17,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
-from rewards_api import db, idempotency, schema_migrations
+from rewards_api import db, i18n, idempotency, schema_migrations
 from rewards_api.agents import services as agents
 from rewards_api.agents.cli import agents_group
 from rewards_api.db import utcnow
@@ -77,13 +77,18 @@ def chains_group() -> None:
     pass
 
 
+LANGUAGE = click.Choice(i18n.LANGUAGES)
+
+
 @chains_group.command("create")
 @click.argument("code")
 @click.option("--name", required=True)
+@click.option("--language", type=LANGUAGE,
+              help="What its stores speak unless they set their own (default English)")
 @with_appcontext
-def chains_create(code: str, name: str) -> None:
+def chains_create(code: str, name: str, language: str | None) -> None:
     with db.transaction() as s:
-        chain = Chain(code=code, name=name)
+        chain = Chain(code=code, name=name, default_language=language)
         s.add(chain)
     click.echo(f"chain {chain.code} created (id {chain.id})")
 
@@ -100,18 +105,32 @@ def stores_group() -> None:
 @click.option("--timezone", required=True, help="IANA name, e.g. Europe/Berlin")
 @click.option("--latitude", type=float)
 @click.option("--longitude", type=float)
+@click.option("--language", type=LANGUAGE,
+              help="What its registers, staff pages and messages speak (default: the chain's)")
 @with_appcontext
 def stores_create(code: str, chain_code: str, name: str, timezone: str,
-                  latitude: float | None, longitude: float | None) -> None:
+                  latitude: float | None, longitude: float | None,
+                  language: str | None) -> None:
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise click.ClickException(f"unknown timezone {timezone!r}") from exc
     with db.transaction() as s:
         store = Store(code=code, chain_id=_chain(chain_code).id, name=name, timezone=timezone,
-                      latitude=latitude, longitude=longitude)
+                      latitude=latitude, longitude=longitude, language=language)
         s.add(store)
     click.echo(f"store {store.code} created (id {store.id})")
+
+
+@stores_group.command("language", help="Set the language a store speaks (registers learn it "
+                      "when they start).")
+@click.argument("code")
+@click.argument("language", type=LANGUAGE)
+@with_appcontext
+def stores_language(code: str, language: str) -> None:
+    with db.transaction():
+        store_by_code(code).language = language
+    click.echo(f"store {code} speaks {i18n.NATIVE_NAMES[language]}")
 
 
 @click.group("programs", help="Points programs: one per chain, one partner network.")

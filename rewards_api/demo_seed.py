@@ -38,9 +38,9 @@ from rewards_api.walkins.models import WalkInRule
 DEMO_FILE = Path("var/demo.json")
 CHAIN = "corner"
 STORE_PROGRAM_CODE, PARTNER_PROGRAM_CODE = "corner-points", "partner-plus"
-STORES = [  # code, name, time zone, latitude, longitude
-    ("berlin-1", "Corner Market Berlin Mitte", "Europe/Berlin", 52.5200, 13.4050),
-    ("lisbon-1", "Corner Market Lisboa Baixa", "Europe/Lisbon", 38.7107, -9.1365),
+STORES = [  # code, name, time zone, latitude, longitude, language (rewards_api.i18n)
+    ("berlin-1", "Corner Market Berlin Mitte", "Europe/Berlin", 52.5200, 13.4050, "de"),
+    ("lisbon-1", "Corner Market Lisboa Baixa", "Europe/Lisbon", 38.7107, -9.1365, "pt"),
 ]
 REGISTERS = ("Register 1", "Register 2")
 # gtin, name, aisle. Coffee and gum pay in the chain's own campaign, cola in the
@@ -90,11 +90,12 @@ def _staff_key(s: Any, role: str, store: Store | None, label: str) -> str:
 
 def _build(s: Any) -> dict[str, Any]:
     now = db.utcnow()
-    chain = Chain(code=CHAIN, name="Corner Market")
+    chain = Chain(code=CHAIN, name="Corner Market", default_language="en")
     s.add(chain)
     s.flush()
     stores = [Store(code=code, chain_id=chain.id, name=name, timezone=zone, latitude=lat,
-                    longitude=lon) for code, name, zone, lat, lon in STORES]
+                    longitude=lon, language=language)
+              for code, name, zone, lat, lon, language in STORES]
     own = Program(code=STORE_PROGRAM_CODE, name="Corner Points", kind=STORE_PROGRAM,
                   chain_id=chain.id, point_value_minor=1)
     partner = Program(code=PARTNER_PROGRAM_CODE, name="Partner Plus", kind=PARTNER_PROGRAM,

@@ -17,6 +17,7 @@ Error codes never change; only their ``message`` is translated (rewards_api.http
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,13 @@ def use(language: str | None) -> None:
     if chosen is not None:
         g.language = chosen
         flask_babel.refresh()
+
+
+def speaking(language: str | None) -> AbstractContextManager[object]:
+    """Within it, speak ``language`` if the catalogs hold it (a shopper's e-mail in the
+    language they chose), else the request's own language."""
+    chosen = supported(language)
+    return flask_babel.force_locale(chosen) if chosen else nullcontext()
 
 
 def current() -> str:
