@@ -1,10 +1,23 @@
 """The pages: plain HTML, CSS and a little JavaScript, all served from here (no CDN, no
 build step: a store's network may be offline from the internet). The pages hold no
-data themselves; their scripts call the JSON API with the visitor's own token or key."""
+data themselves; their scripts call the JSON API with the visitor's own token or key.
+
+Every text is in the page's language (``?lang=de`` chooses it, else the browser's;
+rewards_api.i18n): the templates through gettext, the scripts through ``t("English")``,
+whose translations the page carries as JSON (``TEXTS``), found by Babel's JavaScript
+extractor in the very files the page loads.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template
+import functools
+from pathlib import Path
+
+import flask_babel
+from babel.messages.extract import extract
+from flask import Blueprint, Response, render_template, request
+
+from rewards_api import i18n
 
 bp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
                static_url_path="/assets")
@@ -16,8 +29,29 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
                            "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
 
+STATIC = Path(__file__).resolve().parent / "static"
+# The scripts of each page (in the order its template loads them).
+SCRIPTS = {
+    "app.html": ("api.js", "totp.js", "passkeys.js", "app.js", "consent.js"),
+    "dashboard.html": ("api.js", "dashboard.js"),
+    "assist.html": ("api.js", "assist.js"),
+}
+
+
+@functools.cache
+def script_texts(script: str) -> tuple[str, ...]:
+    """The English texts a script shows: the first argument of each ``t("...")``."""
+    with open(STATIC / script, "rb") as source:
+        return tuple(message for _line, message, _comments, _context
+                     in extract("javascript", source, keywords={"t": None}))
+
+
 def _page(template: str) -> Response:
-    response = Response(render_template(template))
+    i18n.use(request.args.get("lang"))
+    texts = {text: flask_babel.gettext(text) for script in SCRIPTS[template]
+             for text in script_texts(script)}
+    response = Response(render_template(template, texts=texts, language=i18n.current(),
+                                        languages=i18n.NATIVE_NAMES))
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Content-Type-Options"] = "nosniff"
