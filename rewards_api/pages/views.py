@@ -42,7 +42,7 @@ SCRIPTS = {
 def script_texts(script: str) -> tuple[str, ...]:
     """The English texts a script shows: the first argument of each ``t("...")``."""
     with open(STATIC / script, "rb") as source:
-        return tuple(message for _line, message, _comments, _context
+        return tuple(str(message) for _line, message, _comments, _context
                      in extract("javascript", source, keywords={"t": None}))
 
 
