@@ -120,8 +120,18 @@ const Api = (() => {
       el("option", { value: store.id, selected: store.id === remembered, text: store.name })));
     const run = async () => {
       try {
-        await show(keyInput.value.trim(), Number(select.value));
-        sessionStorage.setItem(KEY, keyInput.value.trim());
+        const key = keyInput.value.trim();
+        // A store's own key opens its pages in the store's language, unless this
+        // browser chose one (an admin key belongs to no store: the page stays as it is).
+        const mine = await call("GET", "/v1/stores/mine", { auth: key }).catch(() => null);
+        if (mine && mine.language !== language && !languageChosen()) {
+          sessionStorage.setItem(KEY, key);
+          sessionStorage.setItem(STORE, select.value);
+          useLanguage(mine.language);
+          return;
+        }
+        await show(key, Number(select.value));
+        sessionStorage.setItem(KEY, key);
         sessionStorage.setItem(STORE, select.value);
         say("");
       } catch (error) {
@@ -172,6 +182,8 @@ const Api = (() => {
     useLanguage(languageSelect.value);
   });
 
+  function languageChosen() { return !!explicit || !!localStorage.getItem(LANGUAGE); }
+
   return { call, newKey, CallError, el, svgNode, say, describe, staffAccess, t, language,
-    number, amount, beforeLanguageChange, useLanguage, languageChosen: () => !!explicit || !!localStorage.getItem(LANGUAGE) };
+    number, amount, beforeLanguageChange, useLanguage, languageChosen };
 })();
