@@ -8,9 +8,12 @@ merges them into the catalogs), translate the empty ``msgstr`` entries, run it a
 
 from __future__ import annotations
 
+import functools
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -33,21 +36,24 @@ def _read_po(package: str, language: str) -> Catalog:
         return pofile.read_po(f, locale=language)
 
 
-def _extracted(package: str, tmp_path: Path) -> set[str]:
+@functools.cache
+def _extracted(package: str) -> frozenset[str]:
     """The texts the code holds now: ``make i18n``'s extraction, into a scratch file."""
-    pot = tmp_path / f"{package}.pot"
+    pot = Path(tempfile.mkdtemp()) / f"{package}.pot"
     keywords = re.search(r"^I18N_KEYWORDS := (.*)$", (ROOT / "Makefile").read_text(), re.M)
     assert keywords is not None
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F",
                     "babel.cfg", *keywords.group(1).split(), "--no-location", "-o", str(pot),
                     package], cwd=ROOT, check=True)
     with open(pot, "rb") as f:
-        return {m.id for m in pofile.read_po(f) if m.id}
+        texts = frozenset(m.id for m in pofile.read_po(f) if m.id)
+    shutil.rmtree(pot.parent)
+    return texts
 
 
 @pytest.mark.parametrize("package", PACKAGES)
-def test_every_text_of_the_code_is_in_the_catalogs(package: str, tmp_path: Path) -> None:
-    texts = _extracted(package, tmp_path)
+def test_every_text_of_the_code_is_in_the_catalogs(package: str) -> None:
+    texts = _extracted(package)
     for language in LANGUAGES:
         catalog = {m.id for m in _read_po(package, language) if m.id}
         missing = sorted(texts - catalog)
@@ -55,8 +61,8 @@ def test_every_text_of_the_code_is_in_the_catalogs(package: str, tmp_path: Path)
                              f"then translate): {missing}")
 
 
-def test_every_error_sentence_is_extracted(tmp_path: Path) -> None:
-    texts = _extracted("rewards_api", tmp_path) | _extracted("pos_plugin", tmp_path)
+def test_every_error_sentence_is_extracted() -> None:
+    texts = _extracted("rewards_api") | _extracted("pos_plugin")
     sentences = {e.message for e in REGISTRY.values()} | set(LOCAL_ERRORS.values())
     sentences |= set(LABELS.values())
     assert not sentences - texts
