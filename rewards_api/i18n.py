@@ -40,6 +40,11 @@ TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 MINOR_PER_UNIT = 100  # the two-decimal currencies the programs count in
 
 
+def N_(text: str) -> str:  # noqa: N802 (gettext's name for "mark, translate later")
+    """Mark ``text`` for the catalogs (``make i18n``); translate it where it is shown."""
+    return text
+
+
 def init_app(app: Flask) -> None:
     flask_babel.Babel(app, locale_selector=select_language, default_locale=ENGLISH,
                       default_translation_directories=str(TRANSLATIONS))
