@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SPEED ?= 1
 CROWD ?= 1
 
-.PHONY: demo test bench lint lock system-deps clean
+.PHONY: demo test bench lint lock system-deps clean i18n
 
 system-deps:
 	@scripts/system-deps.sh
@@ -40,6 +40,26 @@ lock:
 PORT ?= 8000
 demo: system-deps $(STAMP)
 	$(BIN)/python -m demo --var var --speed $(SPEED) --crowd $(CROWD) --ports-from $(PORT)
+
+# Translations (README, "Languages"): extract every English text of the API and of the
+# register's panel into its catalog template, merge it into each language's catalog
+# (new texts arrive untranslated), compile the .mo files (committed, so that a fresh clone
+# runs without this step), then list what still needs translating.
+I18N_PACKAGES := rewards_api pos_plugin
+I18N_LANGUAGES := de pt
+I18N_KEYWORDS := -k N_ -k ErrorCode:3 -k ApiError:2 -k RewardsError:2 -k NotEligible:2 -k t
+i18n: $(STAMP)
+	set -e; for package in $(I18N_PACKAGES); do \
+	  dir=$$package/translations; \
+	  $(BIN)/pybabel -q extract -F babel.cfg $(I18N_KEYWORDS) --no-location --sort-output \
+	    --project proximity-rewards -o $$dir/messages.pot $$package; \
+	  for language in $(I18N_LANGUAGES); do \
+	    $(BIN)/pybabel -q update -i $$dir/messages.pot -d $$dir -l $$language \
+	      --init-missing --no-fuzzy-matching --ignore-obsolete; \
+	  done; \
+	  $(BIN)/pybabel compile -d $$dir --statistics; \
+	done
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_translations.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check rewards_protocol rewards_api beacon_agent pos_plugin demo tests bench

@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"sent {result.sent}, refused {result.refused}, still waiting {result.pending}")
         return
     register = Register(client, queue, args.cashier, training=args.training)
+    register.learn_language()
     server = make_server("127.0.0.1", args.port, create_app(register, panel=args.command == "panel"),
                          threaded=True)
     stop = threading.Event()

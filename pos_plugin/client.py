@@ -82,6 +82,10 @@ class RewardsClient:
         return CheckoutView.from_json(self.call("POST", "/v1/pos/checkouts", body,
                                                 idempotency_key=idempotency_key))
 
+    def own_store(self) -> dict[str, Any]:
+        """The register's store: ``{"id", "code", "name", "timezone", "language"}``."""
+        return self.call("GET", "/v1/stores/mine")
+
     def checkout(self, checkout_id: int) -> CheckoutView:
         return CheckoutView.from_json(self.call("GET", f"/v1/pos/checkouts/{checkout_id}"))
 

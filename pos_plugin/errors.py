@@ -6,19 +6,21 @@ every error as its code plus the sentence saying what to do.
 
 from __future__ import annotations
 
+from pos_plugin.i18n import ENGLISH, N_, gettext, language
+
 LOCAL_ERRORS: dict[str, str] = {
-    "api_unreachable": "The rewards service cannot be reached. Finish the sale as usual: the "
-                       "shopper's points are saved on this register and sent when the "
-                       "connection is back.",
-    "offline_redeem_refused": "Rewards cannot be redeemed while the register is offline, because "
-                              "points cannot be checked. Finish the sale; its points are saved "
-                              "and sent later.",
-    "no_basket": "There is no basket yet: ring up the items on the till first, then scan the "
-                 "shopper's code.",
-    "no_code_in_image": "No checkout code was found in the picture; hold the phone closer and "
-                        "steadier, or type the phone number instead.",
-    "wrong_step": "That does not fit this step of the sale; use the highlighted button or "
-                  "cancel and start again.",
+    "api_unreachable": N_("The rewards service cannot be reached. Finish the sale as usual: "
+                          "the shopper's points are saved on this register and sent when the "
+                          "connection is back."),
+    "offline_redeem_refused": N_("Rewards cannot be redeemed while the register is offline, "
+                                 "because points cannot be checked. Finish the sale; its points "
+                                 "are saved and sent later."),
+    "no_basket": N_("There is no basket yet: ring up the items on the till first, then scan "
+                    "the shopper's code."),
+    "no_code_in_image": N_("No checkout code was found in the picture; hold the phone closer "
+                           "and steadier, or type the phone number instead."),
+    "wrong_step": N_("That does not fit this step of the sale; use the highlighted button or "
+                     "cancel and start again."),
 }
 
 
@@ -32,7 +34,13 @@ class RewardsError(Exception):
         super().__init__(f"{code}: {self.message}")
 
     def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
+        """The error as the panel and the bridge answer it, its sentence in the register's
+        language: the catalog's translation, else (a sentence not translated yet) the
+        local code's, else the API's own (the API answers in the store's language)."""
+        message = gettext(self.message)
+        if message == self.message and self.code in LOCAL_ERRORS and language() != ENGLISH:
+            message = gettext(LOCAL_ERRORS[self.code])
+        return {"code": self.code, "message": message}
 
 
 class Unreachable(RewardsError):

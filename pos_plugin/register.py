@@ -19,6 +19,7 @@ from pyzbar import pyzbar
 from pos_plugin.checkout import COMMITTED, OPEN, REWARDS_APPLIED, VOIDED, CheckoutSession
 from pos_plugin.client import RewardsClient
 from pos_plugin.errors import RewardsError
+from pos_plugin.i18n import ENGLISH, LANGUAGES
 from pos_plugin.offline import EarnQueue, SyncResult
 from rewards_protocol import checkout_code
 
@@ -64,7 +65,24 @@ class Register:
         self.error: RewardsError | None = None
         # A return in progress: the sale found by its number, and what the return did.
         self.returning: dict[str, Any] | None = None
+        # The store's language, once the API told it (the panel speaks English until then).
+        self.store_language: str | None = None
         self._lock = threading.RLock()
+
+    def language(self) -> str:
+        """What the panel speaks: its store's language (``learn_language``), else English."""
+        return self.store_language or ENGLISH
+
+    def learn_language(self) -> None:
+        """Ask the API which language the register's store speaks; an API out of reach
+        leaves English until the next try (at start and with every offline sync)."""
+        if self.store_language is not None:
+            return
+        try:
+            language = self.client.own_store().get("language")
+        except RewardsError:
+            return
+        self.store_language = language if language in LANGUAGES else ENGLISH
 
     def state(self) -> dict[str, Any]:
         with self._lock:
@@ -201,6 +219,7 @@ class Register:
 
     def sync(self) -> SyncResult:
         """Send purchases queued while offline (called after each sale and periodically)."""
+        self.learn_language()
         return self.queue.sync(self.client)
 
 

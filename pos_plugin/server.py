@@ -12,8 +12,9 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 
+from pos_plugin import i18n, labels
 from pos_plugin.errors import RewardsError
-from pos_plugin.labels import LABELS
+from pos_plugin.i18n import N_
 from pos_plugin.register import Register
 
 _LOCAL_STATUS = {"api_unreachable": 503, "offline_redeem_refused": 409, "no_basket": 409,
@@ -40,6 +41,7 @@ def _sale_number(value: Any) -> int:
 def create_app(register: Register, *, panel: bool) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 8 * 1024 * 1024  # a phone photo
+    i18n.init_app(app, register.language)
 
     def body() -> dict[str, Any]:
         data = request.get_json(silent=True) if request.is_json else None
@@ -53,8 +55,8 @@ def create_app(register: Register, *, panel: bool) -> Flask:
         # A web page from elsewhere must not drive the register through the browser.
         origin = request.headers.get("Origin")
         if origin is not None and origin.rstrip("/") != request.host_url.rstrip("/"):
-            return jsonify({"error": {"code": "forbidden", "message": "Only the register's "
-                                      "own panel may call this."}}), 403
+            message = i18n.gettext(N_("Only the register's own panel may call this."))
+            return jsonify({"error": {"code": "forbidden", "message": message}}), 403
         return None
 
     @app.errorhandler(RewardsError)
@@ -65,7 +67,8 @@ def create_app(register: Register, *, panel: bool) -> Flask:
     if panel:
         @app.get("/")
         def page() -> str:
-            return render_template("panel.html", labels=LABELS)
+            return render_template("panel.html", labels=labels.translated(),
+                                   language=i18n.language())
 
     @app.get("/api/state")
     def state() -> Any:

@@ -7,7 +7,7 @@ from typing import Any
 from apiflask import APIFlask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from rewards_api import api_docs, db, http_errors, observability, request_guard, settings
+from rewards_api import api_docs, db, http_errors, i18n, observability, request_guard, settings
 from rewards_api.schemas import ErrorResponse
 
 
@@ -32,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     db.init_app(app)
+    i18n.init_app(app)
     http_errors.init_app(app)
     observability.init_app(app)
     api_docs.init_app(app)

@@ -74,6 +74,7 @@ class SignedIn:
     public_id: str
     display_name: str
     assist_opt_in: bool
+    language: str | None  # chosen in the app; None: the browser's
     balances: tuple[Balance, ...]
 
 
@@ -83,7 +84,7 @@ class SignedIn:
 _SIGNED_IN = (
     select(ShopperToken.id, ShopperToken.expires_at, ShopperToken.revoked_at,
            Shopper.id, Shopper.public_id, Shopper.display_name, Shopper.erased_at,
-           Shopper.assist_opt_in, Program.code, Program.name, Program.kind, Account.balance, Account.held,
+           Shopper.assist_opt_in, Shopper.language, Program.code, Program.name, Program.kind, Account.balance, Account.held,
            Account.membership_number, Account.id, Account.program_id)
     .join(Shopper, Shopper.id == ShopperToken.shopper_id)
     .outerjoin(Account, Account.shopper_id == Shopper.id)
@@ -97,13 +98,15 @@ def _signed_in(token: str) -> SignedIn:
     rows = db.session().connection().execute(_SIGNED_IN, {"token_hash": digest(token)}).all()
     if not rows or rows[0][2] is not None or rows[0][6] is not None:
         raise ApiError("unauthenticated")
-    token_id, expires_at, _, shopper_id, public_id, display_name, _, assist_opt_in = rows[0][:8]
+    (token_id, expires_at, _, shopper_id, public_id, display_name, _, assist_opt_in,
+     language) = rows[0][:9]
     if expires_at <= utcnow():
         raise ApiError("token_expired")
     balances = tuple(Balance(program, name, kind, balance, held, number, account_id, program_id)
                      for program, name, kind, balance, held, number, account_id, program_id
-                     in (row[8:] for row in rows) if program is not None)
-    return SignedIn(shopper_id, token_id, public_id, display_name, assist_opt_in, balances)
+                     in (row[9:] for row in rows) if program is not None)
+    return SignedIn(shopper_id, token_id, public_id, display_name, assist_opt_in, language,
+                    balances)
 
 
 _STAFF_KEY = select(StaffKey).where(StaffKey.key_hash == bindparam("key_hash"))

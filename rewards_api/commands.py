@@ -30,7 +30,7 @@ def service_errors() -> Iterator[None]:
     try:
         yield
     except ApiError as exc:
-        raise click.ClickException(f"{exc.message} ({exc.code})") from exc
+        raise click.ClickException(f"{exc.english} ({exc.code})") from exc
 
 
 class Gtin(click.ParamType):

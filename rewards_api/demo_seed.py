@@ -42,9 +42,9 @@ from rewards_api.walkins import rules
 DEMO_FILE = Path("var/demo.json")
 CHAIN = "corner"
 STORE_PROGRAM_CODE, PARTNER_PROGRAM_CODE = "corner-points", "partner-plus"
-STORES = [  # code, name, time zone, latitude, longitude
-    ("berlin-1", "Corner Market Berlin Mitte", "Europe/Berlin", 52.5200, 13.4050),
-    ("lisbon-1", "Corner Market Lisboa Baixa", "Europe/Lisbon", 38.7107, -9.1365),
+STORES = [  # code, name, time zone, latitude, longitude, language (rewards_api.i18n)
+    ("berlin-1", "Corner Market Berlin Mitte", "Europe/Berlin", 52.5200, 13.4050, "de"),
+    ("lisbon-1", "Corner Market Lisboa Baixa", "Europe/Lisbon", 38.7107, -9.1365, "pt"),
 ]
 REGISTERS = ("Register 1", "Register 2")
 # gtin, name, aisle. Coffee and gum pay in the chain's own campaign, cola in the
@@ -95,10 +95,11 @@ def _staff_key(s: Any, by: Actor, role: str, store: Store | None, label: str) ->
 def _build(s: Any) -> dict[str, Any]:
     now = db.utcnow()
     by = Actor("seed", now)
-    chain = stores_service.create_chain(s, by, code=CHAIN, name="Corner Market")
+    chain = stores_service.create_chain(s, by, code=CHAIN, name="Corner Market",
+                                         default_language="en")
     stores = [stores_service.create_store(s, by, chain, code=code, name=name, timezone=zone,
-                                          latitude=lat, longitude=lon)
-              for code, name, zone, lat, lon in STORES]
+                                          latitude=lat, longitude=lon, language=language)
+              for code, name, zone, lat, lon, language in STORES]
     own = stores_service.create_program(s, by, code=STORE_PROGRAM_CODE, name="Corner Points",
                                         kind=STORE_PROGRAM, chain=chain, point_value_minor=1)
     partner = stores_service.create_program(s, by, code=PARTNER_PROGRAM_CODE,

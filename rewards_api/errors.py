@@ -2,7 +2,10 @@
 
 Every error response is ``{"error": {"code": "...", "message": "..."}}`` (plus optional
 ``details``). The code is stable (clients and the staff guide key on it); the message
-is a sentence a person can act on. ``AUDIENCE`` says who can meet a code: the staff
+is a sentence a person can act on, written here in English and answered in the
+caller's language (rewards_api.i18n picks it; rewards_api.http_errors translates the
+message through the gettext catalogs where every error is rendered, so raise sites
+never translate). ``AUDIENCE`` says who can meet a code: the staff
 guide's troubleshooting page must document every code a ``cashier`` or ``shopper`` can
 meet, and a test checks it both ways.
 """
@@ -123,27 +126,36 @@ REGISTRY: dict[str, ErrorCode] = {
 class ApiError(Exception):
     """An error the API answers with a registered code.
 
-    ``message`` overrides the registry's sentence when a more specific one helps;
-    ``details`` carries machine-readable context (e.g. field errors); ``headers`` go
-    on the answer (``Retry-After`` defaults to the code's ``retry_after_s``).
+    ``message`` overrides the registry's sentence when a more specific one helps (an
+    English literal, so that ``make i18n`` extracts it; ``%(name)s`` placeholders are
+    filled from ``params`` after translation); ``details`` carries machine-readable
+    context (e.g. field errors); ``headers`` go on the answer (``Retry-After`` defaults to the code's ``retry_after_s``).
     """
 
     def __init__(self, code: str, message: str | None = None, *, details: Any = None,
-                 status: int | None = None, headers: dict[str, str] | None = None) -> None:
+                 status: int | None = None, headers: dict[str, str] | None = None,
+                 params: dict[str, Any] | None = None) -> None:
         if code not in REGISTRY:
             raise KeyError(f"unregistered error code {code!r}")
         entry = REGISTRY[code]
         self.code = code
         self.status = status or entry.status
         self.message = message or entry.message
+        self.params = params
         self.details = details
         self.headers = dict(headers or {})
         if entry.retry_after_s is not None:
             self.headers.setdefault("Retry-After", str(entry.retry_after_s))
-        super().__init__(f"{code}: {self.message}")
+        super().__init__(f"{code}: {self.english}")
 
-    def body(self) -> dict[str, Any]:
-        error: dict[str, Any] = {"code": self.code, "message": self.message}
+    @property
+    def english(self) -> str:
+        """The message in the source language, placeholders filled."""
+        return self.message % self.params if self.params else self.message
+
+    def body(self, message: str | None = None) -> dict[str, Any]:
+        """The error answer; ``message`` is the sentence in the caller's language."""
+        error: dict[str, Any] = {"code": self.code, "message": message or self.english}
         if self.details is not None:
             error["details"] = self.details
         return {"error": error}

@@ -1,12 +1,14 @@
 // The cashier panel: the scanner's input focused for the keyboard-wedge scanner (Tab
 // leaves it; every action is a button), both programs side by side with each reward
 // added or removed on its own, the shopper's consent before points are spent, returns
-// by the sale number on the receipt. All texts come from LABELS.
+// by the sale number on the receipt. All texts come from LABELS, in the store's language.
 "use strict";
 const L = JSON.parse(document.getElementById("labels").textContent);
 const $ = (id) => document.getElementById(id);
 const scan = $("scan");
-const money = (minor) => (minor / 100).toFixed(2);
+// Amounts in the store's language (the page's lang): 7.27 in English, 7,27 in German.
+const AMOUNT = new Intl.NumberFormat(document.documentElement.lang, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const money = (minor) => AMOUNT.format(minor / 100);
 const esc = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const OPEN = ["identified", "rewards_applied"];
 const AGREED = ["phone", "cashier"];

@@ -1,13 +1,24 @@
 """The pages: plain HTML, CSS and a little JavaScript, all served from here (no CDN, no
 build step: a store's network may be offline from the internet). The pages hold no
-data themselves; their scripts call the JSON API with the visitor's own token or key."""
+data themselves; their scripts call the JSON API with the visitor's own token or key.
+
+Every text is in the page's language (``?lang=de`` chooses it, else the browser's;
+rewards_api.i18n): the templates through gettext, the scripts through ``t("English")``,
+whose translations the page carries as JSON (``TEXTS``), found by Babel's JavaScript
+extractor in the very files the page loads.
+"""
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, render_template
+import flask_babel
+from babel.messages.extract import extract
+from flask import Blueprint, Response, render_template, request
 
+from rewards_api import i18n
 from rewards_api.errors import ApiError
 from rewards_api.manage.sections import SECTIONS, SLUGS, by_slug
 
@@ -25,8 +36,30 @@ APP_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
     "script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'")
 
 
+STATIC = Path(__file__).resolve().parent / "static"
+# The scripts of each page (in the order its template loads them).
+SCRIPTS = {
+    "app.html": ("api.js", "totp.js", "passkeys.js", "camera.js", "live.js", "consent.js",
+                 "app.js"),
+    "dashboard.html": ("api.js", "live.js", "dashboard.js"),
+    "assist.html": ("api.js", "live.js", "assist.js"),
+}
+
+
+@functools.cache
+def script_texts(script: str) -> tuple[str, ...]:
+    """The English texts a script shows: the first argument of each ``t("...")``."""
+    with open(STATIC / script, "rb") as source:
+        return tuple(str(message) for _line, message, _comments, _context
+                     in extract("javascript", source, keywords={"t": None}))
+
+
 def _page(template: str, policy: str = CONTENT_SECURITY_POLICY, **context: Any) -> Response:
-    response = Response(render_template(template, **context))
+    i18n.use(request.args.get("lang"))
+    texts = {text: flask_babel.gettext(text) for script in SCRIPTS.get(template, ())
+             for text in script_texts(script)}
+    response = Response(render_template(template, texts=texts, language=i18n.current(),
+                                        languages=i18n.NATIVE_NAMES, **context))
     response.headers["Content-Security-Policy"] = policy
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Content-Type-Options"] = "nosniff"

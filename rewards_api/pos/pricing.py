@@ -51,10 +51,17 @@ class Offer:
 
 
 class NotEligible(Exception):
-    """The offer breaks a rule on this basket; ``str()`` says which, for the cashier."""
+    """The offer breaks a rule on this basket; ``str()`` says which, for the cashier.
+    ``why`` is the English source sentence (``make i18n`` extracts it); its
+    ``%(minimum)s`` is ``minimum_minor`` as an amount. The API shows it translated and
+    formatted in the caller's language (rewards_api.pos.services)."""
 
-    def __init__(self, offer: Offer, why: str) -> None:
+    def __init__(self, offer: Offer, why: str, minimum_minor: int | None = None) -> None:
         self.offer = offer
+        self.why = why
+        self.minimum_minor = minimum_minor
+        if minimum_minor is not None:
+            why = why % {"minimum": f"{minimum_minor / MINOR_PER_UNIT:.2f}"}
         super().__init__(f"{offer.name}: {why}")
 
 
@@ -89,7 +96,8 @@ def price(lines: Sequence[Line], offers: Iterable[Offer]) -> Priced:
     priced = Priced()
     for offer in sorted(offers, key=lambda o: (_ORDER[o.kind], o.ref)):
         if gross < offer.min_basket_minor:
-            raise NotEligible(offer, f"needs a basket of at least {offer.min_basket_minor / 100:.2f}")
+            raise NotEligible(offer, "needs a basket of at least %(minimum)s",
+                              offer.min_basket_minor)
         if offer.kind == FREE_PRODUCT:
             index = next((i for i, line in enumerate(lines)
                           if line.gtin == offer.product_gtin and remaining[i] > 0), None)
@@ -119,12 +127,12 @@ def price(lines: Sequence[Line], offers: Iterable[Offer]) -> Priced:
     return priced
 
 
-def value_alone(lines: Sequence[Line], offer: Offer) -> tuple[int, str | None]:
+def value_alone(lines: Sequence[Line], offer: Offer) -> tuple[int, NotEligible | None]:
     """(discount, None) if the offer works on this basket by itself, else (0, why)."""
     try:
         return price(lines, [offer]).discounts[offer.ref], None
     except NotEligible as exc:
-        return 0, str(exc)
+        return 0, exc
 
 
 def suggest(lines: Sequence[Line], offers: Sequence[Offer], budgets: dict[str, int],

@@ -14,10 +14,12 @@ import hmac
 from collections.abc import Sequence
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from rewards_api import i18n
 from rewards_api.db import dialect_insert
 from rewards_api.errors import ApiError
 from rewards_api.ledger import services as ledger
@@ -437,20 +439,30 @@ def answer_consent(s: Session, shopper: Shopper, checkout_id: int, refs: list[st
 
 
 def _points_text(points: int, program_name: str) -> str:
-    unit = program_name if program_name.lower().endswith("points") else f"{program_name} points"
-    return f"{points} {unit}"
+    if program_name.lower().endswith("points"):  # "Corner Points", not "Corner Points points"
+        return f"{i18n.number(points)} {program_name}"
+    return gettext("%(points)s %(program)s points", points=i18n.number(points),
+                   program=program_name)
 
 
 def _question(checkout: Checkout, programs: Sequence[Program]) -> str | None:
-    """What the shopper is asked, on the phone and by the cashier alike:
-    "Use 50 Corner Points for 1.00 off?"; None without rewards."""
+    """What the shopper is asked, on the phone and by the cashier alike, in the
+    caller's language: "Use 50 Corner Points for 1.00 off?"; None without rewards."""
     if not checkout.applied:
         return None
     spent = [(p, sum(a["points"] for a in checkout.applied if a["program"] == p.code))
              for p in programs]
     discount = sum(a["discount_minor"] for a in checkout.applied)
-    return (f"Use {' and '.join(_points_text(n, p.name) for p, n in spent if n)} for "
-            f"{discount / pricing.MINOR_PER_UNIT:.2f} off?")
+    return gettext("Use %(points)s for %(discount)s off?",
+                   points=i18n.listing([_points_text(n, p.name) for p, n in spent if n]),
+                   discount=i18n.amount(discount))
+
+
+def _why_not(refusal: pricing.NotEligible) -> str:
+    """Why a reward does not fit, in the caller's language."""
+    why = (gettext(refusal.why) if refusal.minimum_minor is None
+           else gettext(refusal.why, minimum=i18n.amount(refusal.minimum_minor)))
+    return gettext("%(reward)s: %(why)s", reward=refusal.offer.name, why=why)
 
 
 def consent_view(s: Session, checkout: Checkout) -> dict[str, Any]:
@@ -583,13 +595,15 @@ def _receipt(checkout: Checkout, programs: Sequence[Program], earned: dict[str, 
                               "points": -applied["points"],
                               "amount_minor": -applied["discount_minor"]})
         lines.append({"program": program.code, "kind": "earned",
-                      "text": f"{program.name}: points earned", "points": earned[program.code],
+                      "text": gettext("%(program)s: points earned", program=program.name),
+                      "points": earned[program.code],
                       "amount_minor": 0})
         balance = (PRACTICE_BALANCES[program.kind]
                    - sum(a["points"] for a in checkout.applied if a["program"] == program.code)
                    + earned[program.code]) if checkout.training else accounts[program.code].balance
         lines.append({"program": program.code, "kind": "balance",
-                      "text": f"{program.name}: new balance", "points": balance,
+                      "text": gettext("%(program)s: new balance", program=program.name),
+                      "points": balance,
                       "amount_minor": 0})
     gross = sum(x["quantity"] * x["unit_price_minor"] for x in checkout.basket)
     discount = sum(a["discount_minor"] for a in checkout.applied)
@@ -722,9 +736,11 @@ def checkout_view(s: Session, checkout: Checkout) -> dict[str, Any]:
         for offer in offers:
             if offer.program != program.code:
                 continue
-            value, why = pricing.value_alone(lines, offer)
+            value, refusal = pricing.value_alone(lines, offer)
+            why = None if refusal is None else _why_not(refusal)
             if why is None and offer.points > budgets[program.code]:
-                why = f"{offer.name}: needs {offer.points} points"
+                why = gettext("%(reward)s: needs %(points)s points", reward=offer.name,
+                              points=i18n.number(offer.points))
             rewards.append({"reward": offer.ref, "name": offer.name, "kind": offer.kind,
                             "points": offer.points, "value_minor": value,
                             "eligible": why is None, "why_not": why})

@@ -198,8 +198,8 @@ def _scan_input() -> tuple[int, list[str], dict[str, str] | None]:
         body = _SCAN_CODE_IN.load(payload)
     except ValidationError as exc:
         names = ", ".join(sorted(str(k) for k in exc.messages))
-        raise ApiError("invalid_request", f"These fields are missing or wrong: {names}.",
-                       details=exc.messages) from exc
+        raise ApiError("invalid_request", "These fields are missing or wrong: %(fields)s.",
+                       params={"fields": names}, details=exc.messages) from exc
     g.scan_target = (body["store_id"], None)
     try:
         code = gtin.normalize(body["code"], body["symbology"])

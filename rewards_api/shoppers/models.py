@@ -29,6 +29,8 @@ class Shopper(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     # The staff assist view shows a shopper only if they asked for it (off by default).
     assist_opt_in: Mapped[bool] = mapped_column(default=False)
+    # Chosen in the app (rewards_api.i18n.LANGUAGES); NULL: the browser's language.
+    language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     erased_at: Mapped[dt.datetime | None]
 

@@ -11,6 +11,7 @@ from typing import Any
 import pyotp
 import qrcode
 import qrcode.image.svg
+from flask_babel import gettext
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from rewards_api.assist.services import export_help_requests
 from rewards_api.auth import Balance, digest, new_shopper_token
 from rewards_api.db import insert_ignoring_conflicts, utcnow
 from rewards_api.errors import ApiError
+from rewards_api.i18n import N_
 from rewards_api.ledger import services as ledger
 from rewards_api.ledger.models import (
     ADJUSTMENT,
@@ -107,7 +109,7 @@ def checkout_code(shopper: Shopper, at: dt.datetime) -> dict[str, Any]:
 
 
 def update_profile(s: Session, shopper: Shopper, *, display_name: str | None,
-                   assist_opt_in: bool | None) -> Shopper:
+                   assist_opt_in: bool | None, language: str | None = None) -> Shopper:
     """Change what the shopper may change about themselves; fields left None stay."""
     if display_name is not None:
         if not display_name.strip():
@@ -116,6 +118,8 @@ def update_profile(s: Session, shopper: Shopper, *, display_name: str | None,
         shopper.display_name = display_name.strip()
     if assist_opt_in is not None:
         shopper.assist_opt_in = assist_opt_in
+    if language is not None:
+        shopper.language = language
     s.flush()
     return shopper
 
@@ -208,8 +212,13 @@ def account_view(account: Account) -> dict[str, Any]:
                                 account.membership_number, account.id, account.program_id))
 
 
-_WHAT = {WALK_IN: "Walk-in", SCAN: "Product scan", PURCHASE: "Purchase",
-         REDEMPTION: "Reward", RETURN: "Return", ADJUSTMENT: "Correction"}
+# What an entry was, in English; shown in the caller's language (rewards_api.i18n).
+_WHAT = {WALK_IN: N_("Walk-in"), SCAN: N_("Product scan"), PURCHASE: N_("Purchase"),
+         REDEMPTION: N_("Reward"), RETURN: N_("Return"), ADJUSTMENT: N_("Correction")}
+
+
+def _what(kind: str) -> str:
+    return gettext(_WHAT[kind]) if kind in _WHAT else kind
 
 
 def _ids_after(prefix: str, references: Any) -> set[int]:
@@ -249,8 +258,7 @@ def entry_views(s: Session, entries: list[LedgerEntry]) -> list[dict[str, Any]]:
         "id": e.id, "program": e.program.code, "kind": e.kind,
         "amount": e.amount, "reference": e.reference, "store_id": e.store_id,
         "reason": e.reason, "created_at": e.created_at.isoformat(),
-        "what": f"{_WHAT.get(e.kind, e.kind)}: {details[e.id]}" if e.id in details
-        else _WHAT.get(e.kind, e.kind),
+        "what": f"{_what(e.kind)}: {details[e.id]}" if e.id in details else _what(e.kind),
         "where": stores.get(e.store_id) if e.store_id is not None else None,
     } for e in entries]
 

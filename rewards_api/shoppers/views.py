@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 from apiflask import APIBlueprint
 from apiflask.fields import Boolean, Integer, List, Nested, String
-from apiflask.validators import Length, Regexp
+from apiflask.validators import Length, OneOf, Regexp
 from flask import current_app, g
 from marshmallow import ValidationError, validates_schema
 
-from rewards_api import clock, db
+from rewards_api import clock, db, i18n
 from rewards_api.auth import shopper_required
 from rewards_api.db import utcnow
 from rewards_api.idempotency import idempotent, issues_credential
@@ -70,17 +70,21 @@ class MeOut(StrictSchema):
     public_id = String()
     display_name = String()
     assist_opt_in = Boolean(metadata={"description": "Staff on the floor may see that I asked for help"})
+    language = String(allow_none=True, metadata={
+        "description": "The language I chose in the app (en, de, pt); null: my browser's"})
     accounts = List(Nested(AccountOut))
 
 
 class ProfileIn(StrictSchema):
     display_name = String(validate=Length(min=1, max=100))
     assist_opt_in = Boolean()
+    language = String(validate=OneOf(i18n.LANGUAGES), metadata={
+        "description": "The language the app, its messages and e-mails speak to me"})
 
     @validates_schema
     def _something(self, data: dict[str, Any], **_: Any) -> None:
         if not data:
-            raise ValidationError("Send display_name, assist_opt_in or both.")
+            raise ValidationError("Send display_name, assist_opt_in, language or more.")
 
 
 class CheckoutCodeOut(StrictSchema):
@@ -159,7 +163,7 @@ def me() -> dict[str, Any]:
     """The signed-in shopper and their balance in every program they belong to."""
     me = g.signed_in
     return {"public_id": me.public_id, "display_name": me.display_name,
-            "assist_opt_in": me.assist_opt_in,
+            "assist_opt_in": me.assist_opt_in, "language": me.language,
             "accounts": [services.balance_view(b) for b in me.balances]}
 
 
@@ -198,13 +202,15 @@ def my_visit() -> dict[str, Any]:
 @bp.output(MeOut)
 @bp.doc(security="BearerAuth")
 def update_me(json_data: dict[str, Any]) -> dict[str, Any]:
-    """Change my display name or my assist opt-in (off by default: only when it is on
-    can store staff see that I asked for help). Sending the same values again is harmless."""
+    """Change my display name, my assist opt-in (off by default: only when it is on
+    can store staff see that I asked for help) or my language. Sending the same values
+    again is harmless."""
     shopper = services.update_profile(db.session(), g.shopper,
                                       display_name=json_data.get("display_name"),
-                                      assist_opt_in=json_data.get("assist_opt_in"))
+                                      assist_opt_in=json_data.get("assist_opt_in"),
+                                      language=json_data.get("language"))
     return {"public_id": shopper.public_id, "display_name": shopper.display_name,
-            "assist_opt_in": shopper.assist_opt_in,
+            "assist_opt_in": shopper.assist_opt_in, "language": shopper.language,
             "accounts": [services.account_view(a) for a in shopper.accounts]}
 
 

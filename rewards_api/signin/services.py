@@ -19,6 +19,7 @@ from typing import Any
 
 import webauthn
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -31,7 +32,7 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from rewards_api import mail
+from rewards_api import i18n, mail
 from rewards_api.db import rows_changed
 from rewards_api.errors import ApiError
 from rewards_api.shoppers.models import Shopper
@@ -116,10 +117,12 @@ def start_adding_email(s: Session, shopper: Shopper, raw_email: str, at: dt.date
     code = _new_code()
     _keep(s, ADD_EMAIL, _target(f"shopper:{shopper.id}"), code, at, _code_ttl(),
           shopper_id=shopper.id, email=email)
-    mail.send(email, f"{code} is your code to add this address",
-              f"Type {code} in the rewards app to add this address to your account, "
-              f"{shopper.display_name}. Then a new phone can sign in with a code sent "
-              "here.\n\nDid not ask for it? Ignore this message.")
+    with i18n.speaking(shopper.language):
+        mail.send(email, gettext("%(code)s is your code to add this address", code=code),
+                  gettext("Type %(code)s in the rewards app to add this address to your "
+                          "account, %(name)s. Then a new phone can sign in with a code sent "
+                          "here.\n\nDid not ask for it? Ignore this message.",
+                          code=code, name=shopper.display_name))
     return email
 
 
@@ -147,11 +150,12 @@ def send_sign_in_code(s: Session, raw_email: str, at: dt.datetime) -> None:
     code = _new_code()
     _keep(s, EMAIL_SIGN_IN, _target(email), code, at, _code_ttl(), shopper_id=shopper.id)
     try:
-        mail.send(email, f"{code} is your sign-in code",
-                  f"Type {code} in the rewards app to sign in on this phone. The code works "
-                  f"once, for {current_app.config['SIGN_IN_CODE_TTL_MINUTES']} minutes.\n\n"
-                  "Did not ask for it? Ignore this message: without the code nobody can "
-                  "sign in.")
+        with i18n.speaking(shopper.language):
+            mail.send(email, gettext("%(code)s is your sign-in code", code=code),
+                      gettext("Type %(code)s in the rewards app to sign in on this phone. The "
+                              "code works once, for %(minutes)s minutes.\n\nDid not ask for "
+                              "it? Ignore this message: without the code nobody can sign in.",
+                              code=code, minutes=current_app.config["SIGN_IN_CODE_TTL_MINUTES"]))
     except ApiError:  # an answer that differs would tell that the address has an account
         log.exception("sign-in code not sent")
 

@@ -6,10 +6,12 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from rewards_api import db
+from rewards_api import db, i18n
 from rewards_api.commands import actor, service_errors
 from rewards_api.ledger.models import PARTNER_PROGRAM, STORE_PROGRAM
 from rewards_api.stores import services
+
+LANGUAGE = click.Choice(i18n.LANGUAGES)
 
 
 @click.group("chains", help="Retail chains.")
@@ -20,10 +22,13 @@ def chains_group() -> None:
 @chains_group.command("create")
 @click.argument("code")
 @click.option("--name", required=True)
+@click.option("--language", type=LANGUAGE,
+              help="What its stores speak unless they set their own (default English)")
 @with_appcontext
-def chains_create(code: str, name: str) -> None:
+def chains_create(code: str, name: str, language: str | None) -> None:
     with service_errors(), db.transaction() as s:
-        chain = services.create_chain(s, actor(), code=code, name=name)
+        chain = services.create_chain(s, actor(), code=code, name=name,
+                                      default_language=language)
     click.echo(f"chain {chain.code} created (id {chain.id})")
 
 
@@ -39,14 +44,28 @@ def stores_group() -> None:
 @click.option("--timezone", required=True, help="IANA name, e.g. Europe/Berlin")
 @click.option("--latitude", type=float)
 @click.option("--longitude", type=float)
+@click.option("--language", type=LANGUAGE,
+              help="What its registers, staff pages and messages speak (default: the chain's)")
 @with_appcontext
 def stores_create(code: str, chain_code: str, name: str, timezone: str,
-                  latitude: float | None, longitude: float | None) -> None:
+                  latitude: float | None, longitude: float | None,
+                  language: str | None) -> None:
     with service_errors(), db.transaction() as s:
         store = services.create_store(s, actor(), services.chain_by_code(s, chain_code),
                                       code=code, name=name, timezone=timezone,
-                                      latitude=latitude, longitude=longitude)
+                                      latitude=latitude, longitude=longitude, language=language)
     click.echo(f"store {store.code} created (id {store.id})")
+
+
+@stores_group.command("language", help="Set the language a store speaks (registers learn it "
+                      "when they start).")
+@click.argument("code")
+@click.argument("language", type=LANGUAGE)
+@with_appcontext
+def stores_language(code: str, language: str) -> None:
+    with service_errors(), db.transaction() as s:
+        services.set_store_language(s, actor(), services.store_by_code(s, code), language)
+    click.echo(f"store {code} speaks {i18n.NATIVE_NAMES[language]}")
 
 
 @click.group("programs", help="Points programs: one per chain, one partner network.")

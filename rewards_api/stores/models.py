@@ -1,5 +1,5 @@
 """Chains and stores. A store carries its IANA timezone (daily limits follow the store's
-local day) and coordinates (the impossible-travel check)."""
+local day), coordinates (the impossible-travel check) and language (rewards_api.i18n)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ class Chain(Base):
     id: Mapped[intpk]
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The language of its stores that set none (rewards_api.i18n.LANGUAGES); NULL: English.
+    default_language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     stores: Mapped[list[Store]] = relationship(back_populates="chain", order_by="Store.id")
@@ -34,6 +36,8 @@ class Store(Base):
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
     active: Mapped[bool] = mapped_column(default=True)
+    # What its registers, staff pages and error messages speak; NULL: the chain's default.
+    language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     chain: Mapped[Chain] = relationship(back_populates="stores")

@@ -12,13 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from rewards_api import i18n
 from rewards_api.audit import services as audit
 from rewards_api.audit.services import Actor
 from rewards_api.errors import ApiError
 from rewards_api.ledger.models import PARTNER_PROGRAM, STORE_PROGRAM, Program
 from rewards_api.stores.models import Chain, Store
 
-STORE_FIELDS = ("code", "name", "chain_id", "timezone", "latitude", "longitude", "active")
+STORE_FIELDS = ("code", "name", "chain_id", "timezone", "latitude", "longitude", "language",
+                "active")
 PROGRAM_FIELDS = ("code", "name", "kind", "chain_id", "point_value_minor", "currency")
 
 
@@ -45,17 +47,36 @@ def _add(s: Session, thing: object) -> None:
         raise ApiError("code_taken") from exc
 
 
-def create_chain(s: Session, actor: Actor, *, code: str, name: str) -> Chain:
-    chain = Chain(code=code, name=name)
+def create_chain(s: Session, actor: Actor, *, code: str, name: str,
+                 default_language: str | None = None) -> Chain:
+    """A chain; ``default_language`` is what its stores speak unless they set their own."""
+    chain = Chain(code=code, name=name, default_language=_language(default_language))
     _add(s, chain)
     audit.record(s, actor, audit.CREATE, "chain", chain.code, chain_id=chain.id,
-                 after={"code": code, "name": name})
+                 after={"code": code, "name": name, "default_language": default_language})
     return chain
+
+
+def _language(language: str | None) -> str | None:
+    if language is not None and language not in i18n.LANGUAGES:
+        raise ApiError("invalid_request", "Unknown language %(language)r; use one of %(known)s.",
+                       params={"language": language, "known": ", ".join(i18n.LANGUAGES)})
+    return language
+
+
+def set_store_language(s: Session, actor: Actor, store: Store, language: str) -> Store:
+    """What the store's registers, staff pages and messages speak from now on."""
+    before = audit.snapshot(store, STORE_FIELDS)
+    store.language = _language(language)
+    s.flush()
+    audit.record(s, actor, audit.CHANGE, "store", store.code, store_id=store.id,
+                 chain_id=store.chain_id, before=before, after=audit.snapshot(store, STORE_FIELDS))
+    return store
 
 
 def create_store(s: Session, actor: Actor, chain: Chain, *, code: str, name: str,
                  timezone: str, latitude: float | None = None,
-                 longitude: float | None = None) -> Store:
+                 longitude: float | None = None, language: str | None = None) -> Store:
     """A store of ``chain``; ``timezone`` is an IANA name (its days are the store's)."""
     try:
         ZoneInfo(timezone)
@@ -63,7 +84,7 @@ def create_store(s: Session, actor: Actor, chain: Chain, *, code: str, name: str
         raise ApiError("invalid_request", f"Unknown time zone {timezone!r}; use an IANA "
                        "name such as Europe/Berlin.") from exc
     store = Store(code=code, chain_id=chain.id, name=name, timezone=timezone,
-                  latitude=latitude, longitude=longitude)
+                  latitude=latitude, longitude=longitude, language=_language(language))
     _add(s, store)
     audit.record(s, actor, audit.CREATE, "store", store.code, store_id=store.id,
                  chain_id=chain.id, after=audit.snapshot(store, STORE_FIELDS))

@@ -199,6 +199,16 @@ def test_demo_day_end_to_end_and_clean_stop(demo: Demo) -> None:
         assert all(p["points_issued"] > 0 for p in figures["programs"]), (code, figures)
         assert {p["program"] for p in figures["programs"]} == {"corner-points", "partner-plus"}
 
+    # Each store speaks its language: Berlin's register panel in German, and each
+    # store's key learns its language (Lisbon: Portuguese) from the API.
+    for code, language in (("berlin-1", "de"), ("lisbon-1", "pt")):
+        mine = httpx.get(f"{demo.api}/v1/stores/mine", timeout=10.0,
+                         headers={"Authorization": f"Bearer {stores[code]['manager_key']}"})
+        assert mine.json()["language"] == language, mine.text
+    host, api_port = demo.api.rsplit(":", 1)
+    panel = httpx.get(f"{host}:{int(api_port) + 1}/", timeout=10.0).text
+    assert '<html lang="de">' in panel and "Vorgeschlagene Prämien anwenden" in panel
+
     # Ctrl-C: every process group goes, and the database is left whole.
     processes = json.loads((demo.var / "demo-processes.json").read_text())
     assert {"api", "agent-berlin-1", "agent-lisbon-1", "panel", "crowd"} <= set(processes)

@@ -128,3 +128,20 @@ def test_charts_are_svg_pictures_of_the_figures(api, world, day, chart, title, b
              and float(r.get("height", 0)) > 0 and float(r.get("width", 0)) > 0]
     assert len(drawn) == bars
     assert not list(svg.iter(f"{SVG}script"))
+
+
+def test_charts_speak_the_managers_language(api, world, day):
+    response = api.get(f"/v1/admin/stores/{world.store_ids[0]}/charts/points.svg",
+                       auth=world.keys["manager"], headers={"Accept-Language": "de"})
+    svg = ET.fromstring(response.get_data(as_text=True))
+    texts = [t.text or "" for t in svg.iter(f"{SVG}text")]
+    assert "Vergebene Punkte pro Tag" in texts
+    # Days as German writes them (Mo., Di., ...), never English day names.
+    days = [text for text in texts if text[:2] in ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")]
+    assert days and all(text.split()[0].endswith(".") for text in days)
+    assert not any(text.startswith(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"))
+                   for text in texts)
+    walk_ins = api.get(f"/v1/admin/stores/{world.store_ids[0]}/charts/walk-ins.svg",
+                       auth=world.keys["manager"], headers={"Accept-Language": "pt-PT"})
+    texts = [t.text or "" for t in ET.fromstring(walk_ins.get_data(as_text=True)).iter(f"{SVG}text")]
+    assert "Entradas por hora" in texts and "Hoje" in texts

@@ -4,8 +4,11 @@ Screenshots land in staff_guide/docs/img/dashboard-*.png for the guide."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
+from sqlalchemy import update
 
 from rewards_api import db
+from rewards_api.stores.models import Store
 from tests.pages.store_day import NOW
 from tests.support.world import setup_actor
 
@@ -25,7 +28,7 @@ def test_dashboard_draws_figures_and_charts(browser, live_url, world, day, guide
     _open(page, live_url + "/dashboard", world.keys["manager"])
     page.locator("#chart-adoption svg").wait_for()
     today = page.locator("#today-figures").inner_text()
-    assert "3\nwalk-ins" in today and "20 min" in today and "67 %" in today
+    assert "3\nwalk-ins" in today and "20 min" in today and "67%" in today  # as English writes it (Intl, the page's language)
     for chart, bars in [("walk-ins", 6), ("points", 3), ("adoption", 2)]:
         svg = page.locator(f"#chart-{chart} svg")
         assert svg.get_attribute("role") == "img"
@@ -108,4 +111,21 @@ def test_assist_view_shows_todays_scan_products_with_aisles(browser, live_url, a
     row.wait_for()
     assert "+40 corner-points" in row.inner_text()
     assert "Aisle 4, top shelf" in row.inner_text()
+    context.close()
+
+
+def test_staff_pages_open_in_their_stores_language(browser, live_url, app, world, day):
+    with app.app_context():
+        db.session().execute(update(Store).where(Store.id == world.store_ids[0])
+                             .values(language="pt"))
+        db.session().commit()
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-US")
+    page = context.new_page()
+    _open(page, live_url + "/dashboard", world.keys["manager"])
+    # The Berlin manager's key: its store speaks Portuguese, so the page does too.
+    page.wait_for_url("**/dashboard?lang=pt")
+    expect(page.locator("h1")).to_have_text("Painel da loja")
+    expect(page.locator("#today-title")).to_have_text("Hoje")
+    expect(page.locator("#today-figures")).to_contain_text("entradas")
+    expect(page.locator("#chart-walk-ins svg")).to_contain_text("Entradas por hora")
     context.close()

@@ -85,6 +85,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "GET /openapi.json": ANYONE,
     "GET /static/<path:filename>": ANYONE,
     "GET /v1/stores": ANYONE,
+    "GET /v1/stores/mine": REGISTERS,
     "POST /v1/shoppers": ANYONE,
     "POST /v1/shoppers/login": ANYONE,
     "POST /v1/shoppers/sign-in-code": ANYONE,

@@ -30,9 +30,23 @@ CODE_LIKE = re.compile(r"^[a-z]+(?:_[a-z]+)+$")
 FENCE = re.compile(r"^```(\w*)\s*$")
 
 
+# The guide's languages (staff_guide/mkdocs.yml, mkdocs-static-i18n): English is the
+# source (page.md), a translation sits beside it (page.de.md).
+ENGLISH = "en"
+LANGUAGES = (ENGLISH, "de", "pt")
+TRANSLATED = re.compile(r"\.(de|pt)\.md$")
+
+
 def pages() -> dict[str, str]:
-    """Every page of the guide: file name (relative to docs/) -> Markdown."""
-    return {str(p.relative_to(DOCS)): p.read_text() for p in sorted(DOCS.rglob("*.md"))}
+    """Every page of the guide in English: file name (relative to docs/) -> Markdown."""
+    return {str(p.relative_to(DOCS)): p.read_text() for p in sorted(DOCS.rglob("*.md"))
+            if not TRANSLATED.search(p.name)}
+
+
+def translations(language: str) -> dict[str, str]:
+    """The pages translated into ``language``: the English page's name -> Markdown."""
+    return {name: (DOCS / name).with_suffix(f".{language}.md").read_text()
+            for name in pages() if (DOCS / name).with_suffix(f".{language}.md").is_file()}
 
 
 def troubleshooting_entries() -> list[str]:
@@ -54,18 +68,18 @@ def _without_fences(markdown: str) -> str:
     return re.sub(r"^```.*?^```", "", markdown, flags=re.MULTILINE | re.DOTALL)
 
 
-def quoted_labels() -> dict[str, set[str]]:
-    """Panel labels the guide quotes in «…»: label -> pages quoting it."""
+def quoted_labels(texts: dict[str, str] | None = None) -> dict[str, set[str]]:
+    """Panel labels the guide (or ``texts``, pages by name) quotes in «…»: label -> pages."""
     found: dict[str, set[str]] = {}
-    for name, text in pages().items():
+    for name, text in (pages() if texts is None else texts).items():
         for label in LABEL.findall(text):
             found.setdefault(label, set()).add(name)
     return found
 
 
-def code_like_mentions() -> dict[str, set[str]]:
+def code_like_mentions(texts: dict[str, str] | None = None) -> dict[str, set[str]]:
     """snake_case words in inline code anywhere in the guide: word -> pages."""
-    return {span: names for span, names in inline_codes().items() if CODE_LIKE.match(span)}
+    return {span: names for span, names in inline_codes(texts).items() if CODE_LIKE.match(span)}
 
 
 def images() -> dict[str, set[str]]:
@@ -155,10 +169,10 @@ def panel_label_keys_shown() -> set[str]:
     return used | set(re.findall(r"\bL\.(\w+)", PANEL_JS.read_text()))
 
 
-def inline_codes() -> dict[str, set[str]]:
-    """Every inline code span in the guide: text -> pages."""
+def inline_codes(texts: dict[str, str] | None = None) -> dict[str, set[str]]:
+    """Every inline code span in the guide (or in ``texts``): text -> pages."""
     found: dict[str, set[str]] = {}
-    for name, text in pages().items():
+    for name, text in (pages() if texts is None else texts).items():
         for span in INLINE_CODE.findall(_without_fences(text)):
             found.setdefault(span, set()).add(name)
     return found

@@ -6,6 +6,7 @@ the suggested rewards of both programs, and complete the sale once the shopper a
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,12 @@ SHOTS = GUIDE_IMAGES
 @dataclass
 class Cashier:
     """Does what a cashier does at the panel and counts it: a scan (the scanner types
-    the code and Enter into the focused input) or a click is one action."""
+    the code and Enter into the focused input) or a click is one action. ``labels``: the
+    panel's texts in its language (``shown_labels``), English by default."""
 
     page: Any
     actions: list[str] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=lambda: dict(LABELS))
 
     def scan(self, text: str) -> None:
         self.actions.append(f"scan {text[:5]}...")
@@ -31,32 +34,41 @@ class Cashier:
 
     def click(self, label: str) -> None:
         self.actions.append(f"click {label!r}")
-        self.page.get_by_role("button", name=LABELS[label], exact=True).click()
+        self.page.get_by_role("button", name=self.labels[label], exact=True).click()
 
     def wait_for(self, state: str) -> None:
         self.page.wait_for_selector(f'body[data-state="{state}"]', timeout=15_000)
 
 
-def shoot(page: Any, name: str, shots: Path | None) -> None:
+def shown_labels(page: Any) -> dict[str, str]:
+    """The labels the panel page carries, in the language it speaks."""
+    return dict(json.loads(page.locator("#labels").text_content()))
+
+
+def shoot(page: Any, name: str, shots: Path | None, language: str = "en") -> None:
+    """A screenshot for the staff guide: ``img/NAME.png`` in English, ``img/NAME.de.png``
+    in German (mkdocs-static-i18n shows each language its own)."""
     if shots is not None:
         shots.mkdir(parents=True, exist_ok=True)
+        if language != "en":
+            name = name.replace(".png", f".{language}.png")
         page.screenshot(path=str(shots / name), full_page=True)
 
 
-def apply_both_programs(page: Any, panel_url: str, code: str, shots: Path | None = None
-                        ) -> Cashier:
+def apply_both_programs(page: Any, panel_url: str, code: str, shots: Path | None = None,
+                        language: str = "en") -> Cashier:
     """From a ready panel (basket already sent by the till) to both programs' rewards
     applied; returns the cashier with the actions it took."""
     page.goto(panel_url)
     page.wait_for_selector("#basket:not(:empty)", timeout=15_000)
-    shoot(page, "panel-1-ready.png", shots)
-    cashier = Cashier(page)
+    shoot(page, "panel-1-ready.png", shots, language)
+    cashier = Cashier(page, labels=shown_labels(page))
     cashier.scan(code)
     cashier.wait_for("identified")
-    shoot(page, "panel-2-identified.png", shots)
+    shoot(page, "panel-2-identified.png", shots, language)
     cashier.click("apply_all")
     cashier.wait_for("rewards_applied")
-    shoot(page, "panel-3-applied.png", shots)
+    shoot(page, "panel-3-applied.png", shots, language)
     return cashier
 
 

@@ -1,17 +1,31 @@
-/* Shared by the pages: calls to the rewards API and small DOM helpers.
-   Every call that changes something carries an Idempotency-Key (the API requires it);
-   a call that failed on the network is sent once more with the same key, so a
-   retry never counts twice. */
+/* Shared by the pages: calls to the rewards API, the page's language and small DOM
+   helpers. Every call that changes something carries an Idempotency-Key (the API
+   requires it); a call that failed on the network is sent once more with the same key,
+   so a retry never counts twice. Every call asks for the page's language, so the API's
+   error messages match the page. */
 "use strict";
 
 const Api = (() => {
+  // The page's language and its scripts' texts, translated by the server from the
+  // catalogs (rewards_api/pages/views.py): t("English source", {name: value}).
+  const language = document.documentElement.lang || "en";
+  const TEXTS = JSON.parse(document.getElementById("texts").textContent);
+  function t(source, values = {}) {
+    return (TEXTS[source] || source).replace(/%\((\w+)\)s/g, (_, name) => String(values[name]));
+  }
+  const numbers = new Intl.NumberFormat(language);
+  const amounts = new Intl.NumberFormat(language, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  /** A count (points) and money in minor units, as the page's language writes them. */
+  const number = (value) => numbers.format(value);
+  const amount = (minor) => amounts.format(minor / 100);
+
   function newKey() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     const bytes = crypto.getRandomValues(new Uint8Array(16));
     return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
-  class ApiError extends Error {
+  class CallError extends Error {
     constructor(status, code, message, details) {
       super(message);
       this.status = status;
@@ -28,9 +42,9 @@ const Api = (() => {
     }
   }
 
-  /** Call the API; resolves to the JSON answer or rejects with an ApiError. */
+  /** Call the API; resolves to the JSON answer or rejects with a CallError. */
   async function call(method, path, { json, form, auth, key } = {}) {
-    const headers = { Accept: "application/json" };
+    const headers = { Accept: "application/json", "Accept-Language": language };
     if (auth) headers.Authorization = "Bearer " + auth;
     if (method !== "GET") headers["Idempotency-Key"] = key || newKey();
     let body;
@@ -43,14 +57,14 @@ const Api = (() => {
     let response = await send(method, path, headers, body);
     if (response === null && method !== "GET") response = await send(method, path, headers, body);
     if (response === null) {
-      throw new ApiError(0, "offline", "No connection to the rewards service. Try again in a moment.");
+      throw new CallError(0, "offline", t("No connection to the rewards service. Try again in a moment."));
     }
     const type = response.headers.get("Content-Type") || "";
     const answer = type.includes("json") ? await response.json() : await response.text();
     if (!response.ok) {
       const error = (answer && answer.error) || {};
-      throw new ApiError(response.status, error.code || "internal_error",
-        error.message || "Something went wrong; try again in a moment.", error.details);
+      throw new CallError(response.status, error.code || "internal_error",
+        error.message || t("Something went wrong; try again in a moment."), error.details);
     }
     return answer;
   }
@@ -109,8 +123,18 @@ const Api = (() => {
     }
     const run = async () => {
       try {
-        await show(keyInput.value.trim(), select ? Number(select.value) : null);
-        sessionStorage.setItem(KEY, keyInput.value.trim());
+        const key = keyInput.value.trim();
+        // A store's own key opens its pages in the store's language, unless this
+        // browser chose one (an admin key belongs to no store: the page stays as it is).
+        const mine = await call("GET", "/v1/stores/mine", { auth: key }).catch(() => null);
+        if (mine && mine.language !== language && !languageChosen()) {
+          sessionStorage.setItem(KEY, key);
+          if (select) sessionStorage.setItem(STORE, select.value);
+          useLanguage(mine.language);
+          return;
+        }
+        await show(key, select ? Number(select.value) : null);
+        sessionStorage.setItem(KEY, key);
         if (select) sessionStorage.setItem(STORE, select.value);
         say("");
       } catch (error) {
@@ -126,7 +150,7 @@ const Api = (() => {
       forget.addEventListener("click", () => {
         sessionStorage.removeItem(KEY);
         keyInput.value = "";
-        say("The key is forgotten in this tab.");
+        say(t("The key is forgotten in this tab."));
       });
     }
     if (sessionStorage.getItem(KEY)) {
@@ -135,5 +159,34 @@ const Api = (() => {
     }
   }
 
-  return { call, newKey, ApiError, el, svgNode, say, describe, staffAccess };
+  /* The language switch in the header: a choice is remembered in this browser (and,
+     in the app, on the shopper's account: ``beforeLanguageChange``), then the page
+     loads again in that language. Without ?lang= the remembered choice wins over the
+     browser's language. */
+  const LANGUAGE = "rewards.language";
+  const beforeChange = [];
+  function beforeLanguageChange(hook) { beforeChange.push(hook); }
+  function useLanguage(chosen) {
+    localStorage.setItem(LANGUAGE, chosen);
+    const url = new URL(location.href);
+    url.searchParams.set("lang", chosen);
+    location.replace(url.toString());
+  }
+  const explicit = new URL(location.href).searchParams.get("lang");
+  if (explicit) localStorage.setItem(LANGUAGE, language);
+  else if (localStorage.getItem(LANGUAGE) && localStorage.getItem(LANGUAGE) !== language) {
+    useLanguage(localStorage.getItem(LANGUAGE));
+  }
+  const languageSelect = document.getElementById("language-select");
+  languageSelect.addEventListener("change", async () => {
+    for (const hook of beforeChange) {
+      try { await hook(languageSelect.value); } catch (_) { /* the page still switches */ }
+    }
+    useLanguage(languageSelect.value);
+  });
+
+  function languageChosen() { return !!explicit || !!localStorage.getItem(LANGUAGE); }
+
+  return { call, newKey, CallError, el, svgNode, say, describe, staffAccess, t, language,
+    number, amount, beforeLanguageChange, useLanguage, languageChosen };
 })();

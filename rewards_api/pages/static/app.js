@@ -5,7 +5,7 @@
 "use strict";
 
 (() => {
-  const { call, el, svgNode, say, describe } = Api;
+  const { call, el, svgNode, say, describe, t, number } = Api;
   const SAVED = "rewards.shopper";
   const STORE = "rewards.store";
   // The number under a barcode: 13 digits EAN-13, 12 UPC-A, 8 EAN-8.
@@ -79,7 +79,7 @@
     $("signin-code-form").hidden = true;
     $("signin-result").textContent = "";
     await start();
-    say("Welcome back! Your points are all here.");
+    say(t("Welcome back! Your points are all here."));
   }
 
   function showResult(id, text, kind) {
@@ -117,7 +117,7 @@
       await signedInWith(await call("POST", "/v1/shoppers/passkey-sign-in", { json: { credential } }));
     } catch (error) {
       showResult("signin-result", error.code ? describe(error)
-        : "No passkey was used. Try again, or sign in with a code sent by e-mail.", "error");
+        : t("No passkey was used. Try again, or sign in with a code sent by e-mail."), "error");
     }
   }
 
@@ -128,7 +128,7 @@
         json: { email: $("email-address").value.trim() } });
       $("email-code-form").hidden = false;
       $("email-code").focus();
-      showResult("recovery-result", `We sent a code to ${answer.email}; type it here.`, "ok");
+      showResult("recovery-result", t("We sent a code to %(email)s; type it here.", { email: answer.email }), "ok");
     } catch (error) {
       showResult("recovery-result", describe(error), "error");
     }
@@ -142,7 +142,7 @@
       $("email-form").reset();
       $("email-code-form").reset();
       $("email-code-form").hidden = true;
-      showResult("recovery-result", `Done: a new phone can now sign in with ${answer.email}.`, "ok");
+      showResult("recovery-result", t("Done: a new phone can now sign in with %(email)s.", { email: answer.email }), "ok");
       await loadSignInMethods();
     } catch (error) {
       showResult("recovery-result", describe(error), "error");
@@ -154,11 +154,11 @@
       const { options } = await signedIn("/v1/me/passkeys/options", { method: "POST" });
       const credential = await Passkeys.create(options);
       await signedIn("/v1/me/passkeys", { method: "POST", json: { credential } });
-      showResult("recovery-result", "Passkey added: sign in with it on a new phone.", "ok");
+      showResult("recovery-result", t("Passkey added: sign in with it on a new phone."), "ok");
       await loadSignInMethods();
     } catch (error) {
       showResult("recovery-result", error.code ? describe(error)
-        : "No passkey was made. Try again when your phone asks for your screen lock.", "error");
+        : t("No passkey was made. Try again when your phone asks for your screen lock."), "error");
     }
   }
 
@@ -167,27 +167,28 @@
   async function loadSignInMethods() {
     const methods = await signedIn("/v1/me/sign-in-methods");
     $("recovery-email").textContent = methods.email
-      ? `Codes are sent to ${methods.email}.` : "No e-mail address yet.";
-    const when = (iso) => new Date(iso).toLocaleDateString();
+      ? t("Codes are sent to %(email)s.", { email: methods.email }) : t("No e-mail address yet.");
+    const when = (iso) => new Date(iso).toLocaleDateString(document.documentElement.lang);
     $("passkeys").replaceChildren(...methods.passkeys.map((passkey, i) => {
       const remove = el("button", { type: "button", class: "secondary",
-        text: "Remove", "aria-label": `Remove passkey ${i + 1}` });
+        text: t("Remove"), "aria-label": t("Remove passkey %(number)s", { number: i + 1 }) });
       remove.addEventListener("click", () => removePasskey(passkey.id));
       return el("li", { "data-passkey": passkey.id },
-        el("span", { class: "name", text: `Passkey ${i + 1}` }),
-        el("span", { class: "hint", text: `added ${when(passkey.created_at)}, ` +
-          (passkey.last_used_at ? `last used ${when(passkey.last_used_at)}` : "not used yet") }),
+        el("span", { class: "name", text: t("Passkey %(number)s", { number: i + 1 }) }),
+        el("span", { class: "hint", text: passkey.last_used_at
+          ? t("added %(added)s, last used %(used)s", { added: when(passkey.created_at), used: when(passkey.last_used_at) })
+          : t("added %(added)s, not used yet", { added: when(passkey.created_at) }) }),
         remove);
     }));
     if (methods.passkeys.length === 0) {
-      $("passkeys").append(el("li", { class: "hint", text: "No passkey yet." }));
+      $("passkeys").append(el("li", { class: "hint", text: t("No passkey yet.") }));
     }
   }
 
   async function removePasskey(id) {
     try {
       await signedIn(`/v1/me/passkeys/${id}`, { method: "DELETE" });
-      showResult("recovery-result", "Passkey removed: it no longer signs in.", "ok");
+      showResult("recovery-result", t("Passkey removed: it no longer signs in."), "ok");
     } catch (error) {
       showResult("recovery-result", describe(error), "error");
     }
@@ -204,7 +205,7 @@
       localStorage.setItem(SAVED, JSON.stringify(answer));
       form.reset();
       await start();
-      say("Welcome! Your checkout code is ready.");
+      say(t("Welcome! Your checkout code is ready."));
     } catch (error) {
       if (error.code === "phone_taken") showSignIn(describe(error));
       else say(describe(error), "error");
@@ -227,16 +228,25 @@
     const list = $("balances");
     list.replaceChildren(...programsToShow().map((account) => el("li", { class: "balance" },
       el("span", { class: "program", text: account.program_name }),
-      el("span", { class: "points", text: `${account.available} points` }),
-      account.held ? el("span", { class: "hint", text: `${account.held} reserved at a register` }) : null,
-      account.membership_number ? el("span", { class: "hint", text: `Card ${account.membership_number}` }) : null)));
+      el("span", { class: "points", text: t("%(points)s points", { points: number(account.available) }) }),
+      account.held ? el("span", { class: "hint", text: t("%(points)s reserved at a register", { points: number(account.held) }) }) : null,
+      account.membership_number ? el("span", { class: "hint", text: t("Card %(number)s", { number: account.membership_number }) }) : null)));
     updateHelpButton();
   }
 
   async function loadMe() {
     me = await signedIn("/v1/me");
+    // The language chosen on the account follows the shopper to a new phone.
+    if (me.language && me.language !== Api.language && !Api.languageChosen()) {
+      Api.useLanguage(me.language);
+    }
     renderMe();
   }
+
+  // Choosing a language in the header keeps it on the account too.
+  Api.beforeLanguageChange(async (language) => {
+    if (token()) await signedIn("/v1/me", { method: "PATCH", json: { language } });
+  });
 
   function programName(code) {
     const account = me && me.accounts.find((a) => a.program === code);
@@ -245,11 +255,11 @@
   }
 
   function entryItem(entry) {
-    const when = new Date(entry.created_at).toLocaleString();
+    const when = new Date(entry.created_at).toLocaleString(Api.language);
     const sign = entry.amount > 0 ? "+" : "";
     return el("li", {},
       el("span", { class: "kind", text: entry.what }),
-      el("span", { class: entry.amount > 0 ? "plus" : "minus", text: `${sign}${entry.amount}` }),
+      el("span", { class: entry.amount > 0 ? "plus" : "minus", text: `${sign}${number(entry.amount)}` }),
       el("span", { class: "hint", text: [programName(entry.program), entry.where, when]
         .filter(Boolean).join(" · ") }));
   }
@@ -260,7 +270,7 @@
     const items = answer.entries.map(entryItem);
     if (more) $("history").append(...items);
     else $("history").replaceChildren(...items);
-    if (!more && items.length === 0) $("history").append(el("li", { class: "hint", text: "No points yet: walk into a partner store or scan a product." }));
+    if (!more && items.length === 0) $("history").append(el("li", { class: "hint", text: t("No points yet: walk into a partner store or scan a product.") }));
     historyBefore = answer.next_before;
     $("history-more").hidden = historyBefore === null;
   }
@@ -288,11 +298,11 @@
     try {
       const current = await currentCode();
       const figure = $("qr");
-      figure.replaceChildren(svgNode(current.svg, "Checkout QR code"));
+      figure.replaceChildren(svgNode(current.svg, t("Checkout QR code")));
       figure.dataset.source = current.source;
       $("qr-code").textContent = current.code.replace(/(\d{4})(\d{4})/, "$1 $2");
       $("qr-source").textContent = current.source === "phone"
-        ? "Made on this phone: works without signal." : "Made by the rewards service.";
+        ? t("Made on this phone: works without signal.") : t("Made by the rewards service.");
       next = current.expiresIn;
       countdown(Date.now() + next * 1000);
     } catch (error) {
@@ -306,7 +316,7 @@
     clearInterval(countdownTimer);
     const tick = () => {
       const left = Math.max(0, Math.round((until - Date.now()) / 1000));
-      $("qr-countdown").textContent = `New code in ${left} s.`;
+      $("qr-countdown").textContent = t("New code in %(seconds)s s.", { seconds: left });
     };
     tick();
     countdownTimer = setInterval(tick, 1000);
@@ -334,9 +344,9 @@
   /* Each product's state for this shopper: one award per offer, so scanning one of
      its products uses up the others. */
   const SCAN_STATES = {
-    scanned: ["Scanned: points earned", "done"],
-    not_yet: ["Not scanned yet", "hint"],
-    limit_reached: ["Limit reached: this offer's points are used up", "hint"],
+    scanned: [t("Scanned: points earned"), "done"],
+    not_yet: [t("Not scanned yet"), "hint"],
+    limit_reached: [t("Limit reached: this offer's points are used up"), "hint"],
   };
 
   /* "You are in Berlin Mitte since 10:42" while the phone is checked in somewhere. */
@@ -344,7 +354,7 @@
     const { visit } = await signedIn("/v1/me/visit");
     $("visit").hidden = !visit;
     if (!visit) return;
-    $("visit").textContent = `You are in ${visit.store_name} since ${visit.since}.`;
+    $("visit").textContent = t("You are in %(store)s since %(time)s.", { store: visit.store_name, time: visit.since });
     if (chosenStore() && chosenStore().id !== visit.store_id) {
       $("store-select").value = String(visit.store_id);
       await loadScanProducts();
@@ -356,7 +366,7 @@
     const list = $("scan-products");
     updateHelpButton();
     if (!store) {
-      list.replaceChildren(el("li", { class: "hint", text: "No store is open yet." }));
+      list.replaceChildren(el("li", { class: "hint", text: t("No store is open yet.") }));
       return;
     }
     localStorage.setItem(STORE, store.id);
@@ -364,12 +374,12 @@
       const answer = await signedIn(`/v1/stores/${store.id}/scan-products`);
       const items = answer.products.map((item) => el("li", { class: "product" },
         el("span", { class: "name", text: item.product.name }),
-        el("span", { class: "points", text: `+${item.points} ${programName(item.program)}` }),
-        el("span", { class: "hint", text: item.aisle || "Ask staff where to find it" }),
+        el("span", { class: "points", text: `+${number(item.points)} ${programName(item.program)}` }),
+        el("span", { class: "hint", text: item.aisle || t("Ask staff where to find it") }),
         el("span", { class: SCAN_STATES[item.scan_state][1], "data-scan-state": item.scan_state,
           text: SCAN_STATES[item.scan_state][0] })));
       list.replaceChildren(...items);
-      if (items.length === 0) list.append(el("li", { class: "hint", text: "No scan offers in this store today." }));
+      if (items.length === 0) list.append(el("li", { class: "hint", text: t("No scan offers in this store today.") }));
     } catch (error) {
       list.replaceChildren(el("li", { class: "hint", text: describe(error) }));
     }
@@ -391,10 +401,10 @@
       });
       if ($("camera").hidden) stop();  // closed while it was opening
       else stopCamera = stop;
-      result.textContent = "Point the camera at the barcode.";
+      result.textContent = t("Point the camera at the barcode.");
     } catch (error) {
       closeCamera();
-      result.textContent = "The camera cannot be used here: take a photo of the barcode instead.";
+      result.textContent = t("The camera cannot be used here: take a photo of the barcode instead.");
       result.dataset.kind = "error";
     }
   }
@@ -420,11 +430,11 @@
     } else {
       request.json = { store_id: store.id, code, symbology };
     }
-    result.textContent = "Scanning…";
+    result.textContent = t("Scanning…");
     result.dataset.kind = "";
     try {
       const answer = await signedIn("/v1/me/scans", request);
-      const points = answer.awards.map((a) => `+${a.points} ${programName(a.program)}`);
+      const points = answer.awards.map((a) => `+${number(a.points)} ${programName(a.program)}`);
       result.textContent = `${answer.product.name}: ${points.join(", ")}.`;
       result.dataset.kind = "ok";
       await Promise.all([loadMe(), loadHistory(), loadScanProducts(), loadVisit()]);
@@ -443,7 +453,7 @@
     try {
       me = await signedIn("/v1/me", { method: "PATCH", json: { assist_opt_in: wanted } });
       renderMe();
-      say(wanted ? "Staff can now see when you ask for help." : "Staff will not see you in their help list.");
+      say(wanted ? t("Staff can now see when you ask for help.") : t("Staff will not see you in their help list."));
     } catch (error) {
       event.target.checked = !wanted;
       say(describe(error), "error");
@@ -454,7 +464,7 @@
     const result = $("help-result");
     try {
       await signedIn("/v1/me/help-requests", { method: "POST", json: { store_id: chosenStore().id } });
-      result.textContent = "Staff have been told. Someone will come to you.";
+      result.textContent = t("Staff have been told. Someone will come to you.");
       result.dataset.kind = "ok";
     } catch (error) {
       result.textContent = describe(error);
@@ -470,7 +480,7 @@
     try {
       const account = await signedIn("/v1/me/memberships", { method: "POST",
         json: { program: $("card-program").value, membership_number: $("card-number").value.trim() } });
-      result.textContent = `Card linked to ${account.program_name}.`;
+      result.textContent = t("Card linked to %(program)s.", { program: account.program_name });
       result.dataset.kind = "ok";
       await loadMe();
     } catch (error) {
@@ -497,7 +507,7 @@
     try {
       await signedIn("/v1/me", { method: "DELETE" });
       localStorage.removeItem(SAVED);
-      showSignUp("Your data was deleted. Thank you for shopping with us.");
+      showSignUp(t("Your data was deleted. Thank you for shopping with us."));
     } catch (error) {
       say(describe(error), "error");
     }
@@ -517,9 +527,10 @@
 
   async function pointsArrived(entry) {
     if (entry.amount > 0) {
-      const why = entry.kind === "walk_in" && entry.where ? `welcome to ${entry.where}`
-        : [entry.what, entry.where].filter(Boolean).join(" at ");
-      toast(`+${entry.amount} ${programName(entry.program)}: ${why}`);
+      const why = entry.kind === "walk_in" && entry.where ? t("welcome to %(store)s", { store: entry.where })
+        : entry.what && entry.where ? t("%(what)s at %(store)s", { what: entry.what, store: entry.where })
+          : entry.what || entry.where || "";
+      toast(`+${number(entry.amount)} ${programName(entry.program)}: ${why}`);
     }
     await Promise.all([loadMe(), loadHistory(), loadVisit()])
       .catch((error) => say(describe(error), "error"));
@@ -543,7 +554,7 @@
     } catch (error) {
       if (error.status === 401) {
         localStorage.removeItem(SAVED);
-        showSignIn("This phone is no longer signed in; sign in again. Your points are safe.");
+        showSignIn(t("This phone is no longer signed in; sign in again. Your points are safe."));
         return;
       }
       say(describe(error), "error");

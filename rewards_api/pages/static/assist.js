@@ -3,23 +3,23 @@
 "use strict";
 
 (() => {
-  const { call, el, say, describe, staffAccess } = Api;
+  const { call, el, say, describe, staffAccess, t } = Api;
   const $ = (id) => document.getElementById(id);
   let current = null;
 
   function minutes(n) {
-    return n < 1 ? "just now" : `${n} min ago`;
+    return n < 1 ? t("asked just now") : t("asked %(minutes)s min ago", { minutes: Api.number(n) });
   }
 
   function person(shopper, key, storeId) {
     const tried = shopper.scans.map((scan) => el("li", {},
       el("span", { text: scan.product }),
-      el("span", { class: "hint", text: `${scan.refused ? `refused: ${scan.refused.replaceAll("_", " ")}` : `+${scan.points}`}${scan.aisle ? ` · ${scan.aisle}` : ""}` })));
-    const helped = el("button", { type: "button", text: "Helped" });
+      el("span", { class: "hint", text: `${scan.refused ? t("refused: %(code)s", { code: scan.refused.replaceAll("_", " ") }) : `+${Api.number(scan.points)}`}${scan.aisle ? ` · ${scan.aisle}` : ""}` })));
+    const helped = el("button", { type: "button", text: t("Helped") });
     helped.addEventListener("click", async () => {
       try {
         await call("POST", `/v1/stores/${storeId}/assist/${shopper.help_request_id}/helped`, { auth: key });
-        say(`${shopper.display_name} is off the list.`);
+        say(t("%(name)s is off the list.", { name: shopper.display_name }));
         await show(key, storeId);
       } catch (error) {
         say(describe(error), "error");
@@ -27,9 +27,9 @@
     });
     return el("li", { "data-help-request": shopper.help_request_id },
       el("span", { class: "name", text: shopper.display_name }),
-      el("span", { class: "hint", text: `asked ${minutes(shopper.waiting_minutes)}` }),
+      el("span", { class: "hint", text: minutes(shopper.waiting_minutes) }),
       el("div", { class: "hint" },
-        tried.length ? "Tried to scan this visit:" : "No products scanned yet this visit."),
+        tried.length ? t("Tried to scan this visit:") : t("No products scanned yet this visit.")),
       tried.length ? el("ul", { class: "tried" }, ...tried) : null,
       helped);
   }
@@ -38,12 +38,12 @@
     const answer = await call("GET", `/v1/stores/${storeId}/assist`, { auth: key });
     current = { key, storeId };
     $("waiting").hidden = false;
-    $("waiting-title").textContent = `Waiting for help in ${answer.store_name}`;
+    $("waiting-title").textContent = t("Waiting for help in %(store)s", { store: answer.store_name });
     $("people").replaceChildren(...answer.shoppers.map((s) => person(s, key, storeId)));
     if (answer.shoppers.length === 0) {
-      $("people").append(el("li", { class: "hint", text: "Nobody is asking for help right now." }));
+      $("people").append(el("li", { class: "hint", text: t("Nobody is asking for help right now.") }));
     }
-    $("as-of").textContent = `As of ${new Date(answer.as_of).toLocaleTimeString()}`;
+    $("as-of").textContent = t("As of %(time)s", { time: new Date(answer.as_of).toLocaleTimeString(Api.language) });
     await showScanProducts(key, storeId);
   }
 
@@ -52,10 +52,10 @@
     const answer = await call("GET", `/v1/stores/${storeId}/scan-products`, { auth: key });
     const rows = answer.products.map((item) => el("tr", {},
       el("td", { text: item.product.name }),
-      el("td", { text: `+${item.points} ${item.program}` }),
-      el("td", { text: item.aisle || "ask the manager" })));
+      el("td", { text: `+${Api.number(item.points)} ${item.program}` }),
+      el("td", { text: item.aisle || t("ask the manager") })));
     if (rows.length === 0) {
-      rows.push(el("tr", {}, el("td", { colspan: "3", text: "No scan offers here today." })));
+      rows.push(el("tr", {}, el("td", { colspan: "3", text: t("No scan offers here today.") })));
     }
     $("today-products").tBodies[0].replaceChildren(...rows);
     $("today").hidden = false;
@@ -96,7 +96,7 @@
       on: {
         help: () => {
           chime();
-          say("A shopper is asking for help.");
+          say(t("A shopper is asking for help."));
           show(key, storeId).catch((e) => say(describe(e), "error"));
         },
         store: (pulse) => {

@@ -6,10 +6,9 @@
 "use strict";
 
 const Consent = (() => {
-  const { call, el, describe } = Api;
+  const { call, el, describe, t } = Api;
   const SAVED = "rewards.shopper";  // where app.js keeps the phone's sign-in
   const $ = (id) => document.getElementById(id);
-  const money = (minor) => (minor / 100).toFixed(2);
   let asked = null;  // the checkout on screen (its rewards are what the shopper answers)
 
   const token = () => (JSON.parse(localStorage.getItem(SAVED) || "null") || {}).token;
@@ -21,14 +20,15 @@ const Consent = (() => {
     if (!checkout) return;
     $("consent-question").textContent = checkout.question;
     $("consent-rewards").replaceChildren(...checkout.rewards.map((r) => el("li", {},
-      `${r.name}: ${r.points} points, −${money(r.discount_minor)} ${checkout.currency}`)));
+      t("%(reward)s: %(points)s points, −%(amount)s %(currency)s", { reward: r.name,
+        points: Api.number(r.points), amount: Api.amount(r.discount_minor), currency: checkout.currency }))));
     const waiting = checkout.consent === "pending";
     $("consent-agree").hidden = $("consent-decline").hidden = !waiting;
     $("consent-result").textContent = {
-      phone: "You agreed: the cashier completes the sale.",
-      cashier: "You agreed: the cashier completes the sale.",
-      declined: "You declined: no points are used unless you tell the cashier otherwise.",
-    }[checkout.consent] || `At ${checkout.store}`;
+      phone: t("You agreed: the cashier completes the sale."),
+      cashier: t("You agreed: the cashier completes the sale."),
+      declined: t("You declined: no points are used unless you tell the cashier otherwise."),
+    }[checkout.consent] || t("At %(store)s", { store: checkout.store });
   }
 
   async function ask() {

@@ -3,12 +3,15 @@
 "use strict";
 
 (() => {
-  const { call, el, svgNode, staffAccess } = Api;
+  const { call, el, svgNode, staffAccess, t } = Api;
   const $ = (id) => document.getElementById(id);
 
-  const number = (value, suffix = "") => (value === null || value === undefined ? "–" : `${value}${suffix}`);
-  const percent = (share) => (share === null || share === undefined ? "–" : `${Math.round(share * 100)} %`);
-  const money = (minor, currency) => `${(minor / 100).toFixed(2)} ${currency}`;
+  // Figures as the page's language writes them (1,234 / 1.234; 12 % / 12 %).
+  const missing = (value) => value === null || value === undefined;
+  const number = (value, suffix = "") => (missing(value) ? "–" : `${Api.number(value)}${suffix}`);
+  const percents = new Intl.NumberFormat(Api.language, { style: "percent" });
+  const percent = (share) => (missing(share) ? "–" : percents.format(share));
+  const money = (minor, currency) => `${Api.amount(minor)} ${currency}`;
 
   function figure(label, value) {
     return el("div", { class: "figure" }, el("span", { class: "value", text: value }),
@@ -19,12 +22,12 @@
     const issued = period.programs.reduce((sum, p) => sum + p.points_issued, 0);
     const redemptions = period.programs.reduce((sum, p) => sum + p.redemptions, 0);
     return [
-      figure("walk-ins", number(period.walk_ins)),
-      figure("median stay", number(period.median_dwell_minutes, " min")),
-      figure("scans per visit", number(period.scans_per_visit)),
-      figure("points issued", number(issued)),
-      figure("rewards redeemed", number(redemptions)),
-      figure("cashier adoption", percent(period.adoption.share)),
+      figure(t("walk-ins"), number(period.walk_ins)),
+      figure(t("median stay"), number(period.median_dwell_minutes, " min")),
+      figure(t("scans per visit"), number(period.scans_per_visit)),
+      figure(t("points issued"), number(issued)),
+      figure(t("rewards redeemed"), number(redemptions)),
+      figure(t("cashier adoption"), percent(period.adoption.share)),
     ];
   }
 
@@ -34,14 +37,15 @@
       el("caption", { class: "visually-hidden", text: caption }),
       el("thead", {}, el("tr", {}, ...headings.map((h, i) =>
         el("th", { scope: "col", class: numeric[i] ? "num" : null, text: h.replace(/#$/, "") })))),
-      el("tbody", {}, ...(rows.length ? rows : [[{ text: "Nothing yet" }]]).map((row) =>
+      el("tbody", {}, ...(rows.length ? rows : [[{ text: t("Nothing yet") }]]).map((row) =>
         el("tr", {}, ...row.map((cell, i) => el("td", {
           class: [numeric[i] ? "num" : "", cell.class || ""].join(" ").trim() || null,
-          text: cell.text === undefined ? String(cell) : cell.text }))))));
+          text: cell.text === undefined ? (typeof cell === "number" ? Api.number(cell) : String(cell)) : cell.text }))))));
   }
 
   function adoptionTable(caption, rows) {
-    return table(caption, [caption, "Sales#", "With a reward in reach#", "Rewards applied#", "Adoption#"],
+    return table(caption, [caption, t("Sales") + "#", t("With a reward in reach") + "#",
+      t("Rewards applied") + "#", t("Adoption") + "#"],
       rows.map((r) => [r.name, r.identified, r.rewards_offered, r.rewards_applied,
         { text: percent(r.share), class: r.share !== null && r.share < 0.5 ? "bad" : "" }]));
   }
@@ -49,8 +53,8 @@
   async function showChart(node, key, storeId, days) {
     const svg = await call("GET", `/v1/admin/stores/${storeId}/charts/${node.dataset.chart}.svg?days=${days}`,
       { auth: key });
-    const title = node.dataset.chart.replace("-", " ");
-    node.replaceChildren(svgNode(svg, `Chart: ${title}`));
+    const title = { "walk-ins": t("walk-ins"), points: t("points issued"), adoption: t("cashier adoption") }[node.dataset.chart] || node.dataset.chart;
+    node.replaceChildren(svgNode(svg, t("Chart: %(title)s", { title })));
   }
 
   /* Shelf tags are a PDF that needs the manager key, so it is fetched, not linked. */
@@ -59,7 +63,7 @@
       { headers: { Authorization: "Bearer " + key }, credentials: "omit" });
     if (!response.ok) {
       const answer = await response.json().catch(() => ({}));
-      throw new Error((answer.error && answer.error.message) || "The shelf tags could not be made.");
+      throw new Error((answer.error && answer.error.message) || t("The shelf tags could not be made."));
     }
     window.open(URL.createObjectURL(await response.blob()), "_blank");
   }
@@ -71,30 +75,36 @@
     const days = Number($("days-select").value);
     const board = await call("GET", `/v1/admin/stores/${storeId}/dashboard?days=${days}`, { auth: key });
     const { today, last_days: period } = board;
-    $("as-of").textContent = `${board.store.name} · figures as of ${new Date(board.as_of).toLocaleString(undefined, { timeZone: board.store.timezone })} store time (${board.store.timezone})`;
-    $("period-title").textContent = `Last ${days} days (${period.first_day} to ${period.last_day})`;
+    const asOf = new Date(board.as_of).toLocaleString(Api.language, { timeZone: board.store.timezone });
+    $("as-of").textContent = t("%(store)s · figures as of %(time)s store time (%(zone)s)",
+      { store: board.store.name, time: asOf, zone: board.store.timezone });
+    const day = (iso) => new Date(`${iso}T12:00:00Z`).toLocaleDateString(Api.language, { timeZone: "UTC" });
+    $("period-title").textContent = t("Last %(days)s days (%(first)s to %(last)s)",
+      { days, first: day(period.first_day), last: day(period.last_day) });
     $("today-figures").replaceChildren(...figuresOf(today));
     $("period-figures").replaceChildren(...figuresOf(period));
-    $("programs-table").replaceChildren(table("Points per program",
-      ["Program", "Issued today#", "Redeemed today#", `Issued, ${days} days#`, `Rewards, ${days} days#`, `Redeemed, ${days} days#`],
+    $("programs-table").replaceChildren(table(t("Points per program"),
+      [t("Program"), t("Issued today") + "#", t("Redeemed today") + "#", t("Issued, %(days)s days", { days }) + "#",
+        t("Rewards, %(days)s days", { days }) + "#", t("Redeemed, %(days)s days", { days }) + "#"],
       period.programs.map((p) => {
-        const t = today.programs.find((q) => q.program === p.program) || { points_issued: 0, points_redeemed: 0 };
-        return [p.program_name, t.points_issued, t.points_redeemed, p.points_issued, p.redemptions, p.points_redeemed];
+        const mine = today.programs.find((q) => q.program === p.program) || { points_issued: 0, points_redeemed: 0 };
+        return [p.program_name, mine.points_issued, mine.points_redeemed, p.points_issued, p.redemptions, p.points_redeemed];
       })));
-    $("settlement-table").replaceChildren(table("Partner settlement",
-      ["Period", "Partner points redeemed here#", "Partner points issued here#", "Partner owes the store#", "Store owes the partner#", "Net to the store#"],
-      [["Today", today], [`${days} days`, period]].flatMap(([name, p]) => p.settlement.map((r) => [
+    $("settlement-table").replaceChildren(table(t("Partner settlement"),
+      [t("Period"), t("Partner points redeemed here") + "#", t("Partner points issued here") + "#",
+        t("Partner owes the store") + "#", t("Store owes the partner") + "#", t("Net to the store") + "#"],
+      [[t("Today"), today], [t("%(days)s days", { days }), period]].flatMap(([name, p]) => p.settlement.map((r) => [
         name, r.points_redeemed, r.points_issued, money(r.owed_to_store_minor, r.currency),
         money(r.owed_to_partner_minor, r.currency), money(r.net_to_store_minor, r.currency)]))));
-    $("adoption-registers").replaceChildren(adoptionTable("Register", period.adoption.registers));
-    $("adoption-cashiers").replaceChildren(adoptionTable("Cashier", period.adoption.cashiers));
-    $("agents-table").replaceChildren(table("Beacon agents",
-      ["Agent", "State", "Last heartbeat", "Queue#", "Adverts/s#", "Refused"],
+    $("adoption-registers").replaceChildren(adoptionTable(t("Register"), period.adoption.registers));
+    $("adoption-cashiers").replaceChildren(adoptionTable(t("Cashier"), period.adoption.cashiers));
+    $("agents-table").replaceChildren(table(t("Beacon agents"),
+      [t("Agent"), t("State"), t("Last heartbeat"), t("Queue") + "#", t("Adverts/s") + "#", t("Refused")],
       board.agents.map((a) => [a.label,
-        { text: a.healthy ? "OK" : "No heartbeat", class: a.healthy ? "good" : "bad" },
-        a.last_heartbeat_at ? `${a.seconds_since_heartbeat} s ago` : "never",
+        { text: a.healthy ? t("OK") : t("No heartbeat"), class: a.healthy ? "good" : "bad" },
+        a.last_heartbeat_at ? t("%(seconds)s s ago", { seconds: Api.number(a.seconds_since_heartbeat) }) : t("never"),
         number(a.queue_depth), number(a.adverts_per_second),
-        a.refused_events ? { text: `${a.refused_events} (${a.last_refusal_code})`, class: "bad" } : "none"])));
+        a.refused_events ? { text: `${a.refused_events} (${a.last_refusal_code})`, class: "bad" } : t("none")])));
     $("board").hidden = false;
     await Promise.all([...document.querySelectorAll("[data-chart]")].map((node) => showChart(node, key, storeId, days)));
   }

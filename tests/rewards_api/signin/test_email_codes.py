@@ -157,3 +157,31 @@ def test_nobody_can_flood_an_address_with_codes(api, world, inbox, clock):
     assert statuses[:10] == [202] * 10
     assert statuses[10] == 429
     assert len(inbox.to("victim@example.com")) == 10
+
+
+def test_the_sign_in_code_is_mailed_in_the_shoppers_language(api, world, inbox, clock):
+    rosa = api.register("Rosa")
+    chosen = api.call("PATCH", "/v1/me", auth=rosa["token"], json={"language": "pt"})
+    assert chosen.status_code == 200, chosen.get_json()
+    _add_email(api, rosa, inbox)
+    added = inbox.to("rosa@example.com")[-1]
+    assert added["Content-Language"] == "pt"
+    assert "é o seu código para adicionar este endereço" in added["Subject"]
+    # On a new phone whose browser asks for German: the account's own language wins.
+    api.post("/v1/shoppers/sign-in-code", json={"email": "rosa@example.com"},
+             headers={"Accept-Language": "de"})
+    mail = inbox.to("rosa@example.com")[-1]
+    code = inbox.last_code("rosa@example.com")
+    assert mail["Subject"] == f"{code} é o seu código de início de sessão"
+    body = mail.get_content()
+    assert f"Escreva {code} na aplicação de recompensas" in body and "10 minutos" in body
+
+
+def test_a_shopper_without_a_choice_gets_the_apps_language(api, world, inbox, clock):
+    rosa = api.register("Rosa")
+    sent = api.post("/v1/me/email", auth=rosa["token"], json={"email": "rosa@example.com"},
+                    headers={"Accept-Language": "de-DE,de;q=0.9"})
+    assert sent.status_code == 202
+    mail = inbox.to("rosa@example.com")[-1]
+    assert mail["Content-Language"] == "de"
+    assert "ist Ihr Code, um diese Adresse hinzuzufügen" in mail["Subject"]

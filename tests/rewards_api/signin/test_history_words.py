@@ -3,7 +3,7 @@ off chocolate" at "Berlin Mitte", not "Reward -100"."""
 
 from __future__ import annotations
 
-from tests.support.shop import build_shop
+from tests.support.shop import build_shop, grant
 
 
 def test_history_names_the_reward_the_purchase_and_the_store(app, api, world):
@@ -25,3 +25,13 @@ def test_history_names_the_reward_the_purchase_and_the_store(app, api, world):
     assert by_kind["purchase"]["where"] == "Berlin Mitte"
     assert by_kind["adjustment"]["what"] == "Correction: test grant"
     assert by_kind["adjustment"]["where"] is None
+
+
+def test_the_history_speaks_the_shoppers_language(app, api, world):
+    shopper = api.register("Rosa")
+    assert api.call("PATCH", "/v1/me", auth=shopper["token"],
+                    json={"language": "de"}).status_code == 200
+    grant(app, shopper["public_id"], "corner-points", 5)
+    [entry] = api.get("/v1/me/history", auth=shopper["token"]).get_json()["entries"]
+    assert entry["kind"] == "adjustment"
+    assert entry["what"] == "Korrektur: test grant"

@@ -1,0 +1,69 @@
+"""The shopper app in the shopper's language, in real headless Chromium: it starts in
+the browser's language, the shopper switches it in the header (kept on their account,
+so a new phone follows), and the API's error sentences come in the same language."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+PHONE = {"width": 360, "height": 740}
+
+
+def _phone(browser, locale, init_script=None):
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale=locale)
+    context.set_default_timeout(15_000)
+    if init_script:
+        context.add_init_script(init_script)
+    return context
+
+
+def test_the_app_speaks_the_browsers_language_then_the_shoppers_choice(browser, live_url, api,
+                                                                        world):
+    german = _phone(browser, "de-DE")
+    try:
+        page = german.new_page()
+        page.goto(live_url + "/app")
+        assert page.locator("html").get_attribute("lang") == "de"
+        assert page.locator("h1").inner_text() == "Meine Prämien"
+        page.get_by_label("Ihr Vorname").fill("Rosa")
+        page.get_by_role("button", name="Registrieren").click()
+        page.locator("#signed-in").wait_for()
+        expect(page.locator("#status")).to_have_text("Willkommen! Ihr Kassencode ist bereit.")
+        expect(page.get_by_role("heading", name="Meine Punkte")).to_be_visible()
+
+        # An error of the API, in the page's language: a misread barcode number.
+        page.get_by_label("…oder tippen Sie die Nummer unter dem Strichcode ein").fill(
+            "4006381333932")
+        page.get_by_role("button", name="Scannen", exact=True).click()
+        result = page.locator("#scan-result[data-kind=error]")
+        expect(result).to_contain_text("Die letzte Ziffer dieses Codes passt nicht")
+        expect(result).to_contain_text("(invalid_check_digit)")
+
+        # The shopper switches to Portuguese: the page follows, and so does the account.
+        page.select_option("#language-select", "pt")
+        page.wait_for_url("**/app?lang=pt")
+        page.locator("#signed-in").wait_for()
+        expect(page.locator("h1")).to_have_text("As minhas recompensas")
+        expect(page.get_by_role("heading", name="Os meus pontos")).to_be_visible()
+        saved = page.evaluate("localStorage.getItem('rewards.shopper')")
+    finally:
+        german.close()
+    token = json.loads(saved)["token"]
+    assert api.get("/v1/me", auth=token).get_json()["language"] == "pt"
+
+    # The same account on a new phone whose browser speaks English: Portuguese.
+    english = _phone(browser, "en-US",
+                     f"localStorage.setItem('rewards.shopper', JSON.stringify({saved}))")
+    try:
+        page = english.new_page()
+        page.goto(live_url + "/app")
+        page.wait_for_url("**/app?lang=pt")
+        expect(page.locator("h1")).to_have_text("As minhas recompensas")
+        expect(page.locator("#language-select")).to_have_value("pt")
+    finally:
+        english.close()
