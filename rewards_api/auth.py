@@ -18,8 +18,7 @@ from flask import g, request
 from sqlalchemy import bindparam, select
 from werkzeug.local import LocalProxy
 
-from rewards_api import db
-from rewards_api.db import utcnow
+from rewards_api import clock, db
 from rewards_api.errors import ApiError
 from rewards_api.ledger.models import Account, Program
 from rewards_api.shoppers.models import Shopper, ShopperToken
@@ -98,7 +97,7 @@ def _signed_in(token: str) -> SignedIn:
     if not rows or rows[0][2] is not None or rows[0][6] is not None:
         raise ApiError("unauthenticated")
     token_id, expires_at, _, shopper_id, public_id, display_name, _, assist_opt_in = rows[0][:8]
-    if expires_at <= utcnow():
+    if expires_at <= clock.now():
         raise ApiError("token_expired")
     balances = tuple(Balance(program, name, kind, balance, held, number, account_id, program_id)
                      for program, name, kind, balance, held, number, account_id, program_id

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from rewards_api import db
+from rewards_api import clock, db
 from rewards_api.agents import services as agents
 from rewards_api.ledger import services as ledger
 from rewards_api.ledger.models import PARTNER_PROGRAM, STORE_PROGRAM, Program
@@ -89,7 +89,7 @@ def _staff_key(s: Any, role: str, store: Store | None, label: str) -> str:
 
 
 def _build(s: Any) -> dict[str, Any]:
-    now = db.utcnow()
+    now = clock.now()
     chain = Chain(code=CHAIN, name="Corner Market")
     s.add(chain)
     s.flush()

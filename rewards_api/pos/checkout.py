@@ -67,18 +67,18 @@ def register_store(staff: StaffKey) -> Store:
 
 def new_checkout(s: Session, staff: StaffKey, ident: Identification, *, currency: str,
                  lines: Sequence[BasketLine], cashier: str, training: bool,
-                 identified_at: dt.datetime) -> Checkout:
-    """A checkout at the register of ``staff`` for the shopper ``ident`` names at
-    ``identified_at`` (not yet added to the session)."""
+                 code_time: dt.datetime, created_at: dt.datetime) -> Checkout:
+    """A checkout at the register of ``staff`` for the shopper ``ident`` names (a
+    checkout code valid at ``code_time``), not yet added to the session."""
     store = register_store(staff)
-    who = identify(s, store, ident, training=training, now=identified_at)
+    who = identify(s, store, ident, training=training, code_time=code_time)
     if who.shopper is not None:
         offers.request_cached(s, ("shopper", who.shopper.id), lambda: who.shopper)
     checkout = Checkout(
         store_id=store.id, staff_key_id=staff.id, cashier=cashier.strip(),
         shopper_id=who.shopper.id if who.shopper else None, identified_by=who.how,
         code_step=who.code_step, training=training, status=IDENTIFIED, currency=currency,
-        applied=[], created_at=identified_at)
+        applied=[], created_at=created_at)
     set_basket(checkout, lines)
     checkout.store = store
     offers.check_currency(offers.checkout_programs(s, store), currency)
@@ -87,10 +87,12 @@ def new_checkout(s: Session, staff: StaffKey, ident: Identification, *, currency
 
 def open_checkout(s: Session, staff: StaffKey, ident: Identification, *, currency: str,
                   lines: Sequence[BasketLine], cashier: str, training: bool,
-                  now: dt.datetime) -> Checkout:
-    """Identify the shopper for a basket at the register of ``staff``."""
+                  code_time: dt.datetime, now: dt.datetime) -> Checkout:
+    """Identify the shopper for a basket at the register of ``staff``. Checkout codes
+    come from the phone's own clock: ``code_time`` is real time (``clock.wall()``), also
+    when the app runs on a simulated clock (``now``)."""
     checkout = new_checkout(s, staff, ident, currency=currency, lines=lines, cashier=cashier,
-                            training=training, identified_at=now)
+                            training=training, code_time=code_time, created_at=now)
     programs = offers.checkout_programs(s, checkout.store)
     wallet = wallet_for(s, checkout)
     checkout.rewards_offered = bool(pricing.suggest(

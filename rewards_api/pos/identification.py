@@ -79,16 +79,16 @@ def verify_checkout_code(s: Session, text: str, now: dt.datetime) -> tuple[Shopp
 
 
 def identify(s: Session, store: Store, ident: Identification, *, training: bool,
-             now: dt.datetime) -> Identified:
-    """Who ``ident`` names at ``store``; the practice code names the practice shopper,
-    and only in training mode."""
+             code_time: dt.datetime) -> Identified:
+    """Who ``ident`` names at ``store`` (a checkout code valid at ``code_time``); the
+    practice code names the practice shopper, and only in training mode."""
     is_practice = ident.code is not None and ident.code.strip() == checkout_code.PRACTICE_CODE
     if training != is_practice:
         raise ApiError("training_mismatch")
     if is_practice:
         return Identified(None, BY_PRACTICE)
     if ident.code is not None:
-        shopper, step = verify_checkout_code(s, ident.code, now)
+        shopper, step = verify_checkout_code(s, ident.code, code_time)
         return Identified(shopper, BY_CODE, step)
     found: Shopper | None
     if ident.phone is not None:

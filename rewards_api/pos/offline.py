@@ -42,7 +42,8 @@ def record_offline_earning(s: Session, staff: StaffKey, ident: Identification, *
     if not now - OFFLINE_MAX_AGE <= purchased_at <= now + CLOCK_SKEW:
         raise ApiError("offline_earning_too_old")
     checkout = new_checkout(s, staff, ident, currency=currency, lines=lines, cashier=cashier,
-                            training=False, identified_at=purchased_at)
+                            training=False, code_time=purchased_at,
+                            created_at=purchased_at)
     checkout.offline_key = offline_key
     try:
         with s.begin_nested():

@@ -326,7 +326,7 @@ def open_checkout(json_data: dict[str, Any]) -> screen.CheckoutScreen:
     opened = checkout.open_checkout(
         s, g.staff, _ident(json_data), currency=json_data["basket"]["currency"],
         lines=_lines(json_data["basket"]), cashier=json_data["cashier"],
-        training=json_data["training"], now=clock.now())
+        training=json_data["training"], code_time=clock.wall(), now=clock.now())
     return screen.checkout_screen(s, opened)
 
 

@@ -15,9 +15,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from rewards_api import clock
 from rewards_api.assist.services import export_help_requests
 from rewards_api.auth import Balance, digest, new_shopper_token
-from rewards_api.db import insert_ignoring_conflicts, utcnow
+from rewards_api.db import insert_ignoring_conflicts
 from rewards_api.errors import ApiError
 from rewards_api.ledger import services as ledger
 from rewards_api.ledger.models import (
@@ -57,7 +58,7 @@ def normalize_phone(raw: str) -> str:
 def issue_token(s: Session, shopper: Shopper, ttl: dt.timedelta) -> str:
     token = new_shopper_token()
     s.add(ShopperToken(shopper_id=shopper.id, token_hash=digest(token),
-                       expires_at=utcnow() + ttl))
+                       expires_at=clock.now() + ttl))
     return token
 
 
@@ -125,14 +126,14 @@ def login(s: Session, public_id: str, code: str, ttl: dt.timedelta) -> tuple[Sho
     shopper = s.scalars(select(Shopper).where(Shopper.public_id == public_id.upper())).first()
     if shopper is None or shopper.erased_at is not None:
         raise ApiError("unauthenticated", "Unknown shopper id or wrong code.")
-    if not checkout_totp(shopper.checkout_secret).verify(code, valid_window=1):
+    if not checkout_totp(shopper.checkout_secret).verify(code, for_time=clock.wall(), valid_window=1):
         raise ApiError("unauthenticated", "Unknown shopper id or wrong code.")
     return shopper, issue_token(s, shopper, ttl)
 
 
 def rotate_token(s: Session, current: ShopperToken, ttl: dt.timedelta) -> str:
     """A fresh token; the one used to ask stops working."""
-    current.revoked_at = utcnow()
+    current.revoked_at = clock.now()
     token = issue_token(s, current.shopper, ttl)
     s.flush()
     return token
@@ -171,7 +172,7 @@ def account_ids_for(s: Session, pairs: set[tuple[int, int]]) -> dict[tuple[int, 
         return {(a, p): i for a, p, i in rows if (a, p) in pairs}
 
     found = existing()
-    now = utcnow()
+    now = clock.now()
     missing = [{"shopper_id": a, "program_id": p, "balance": 0, "held": 0, "created_at": now}
                for a, p in sorted(pairs - set(found))]
     if missing:
@@ -292,7 +293,7 @@ def erase(s: Session, shopper: Shopper) -> None:
     consistent); nothing left links them to a person: name, phone, membership numbers,
     e-mail, the checkout secret and the presence reference are replaced, tokens revoked,
     passkeys deleted."""
-    now = utcnow()
+    now = clock.now()
     shopper.display_name = "erased"
     shopper.phone = None
     shopper.email = None

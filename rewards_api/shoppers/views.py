@@ -12,9 +12,8 @@ from apiflask.validators import Length, Regexp
 from flask import current_app, g
 from marshmallow import ValidationError, validates_schema
 
-from rewards_api import db
+from rewards_api import clock, db
 from rewards_api.auth import shopper_required
-from rewards_api.db import utcnow
 from rewards_api.idempotency import idempotent, issues_credential
 from rewards_api.schemas import Paging, StrictSchema
 from rewards_api.shoppers import services
@@ -185,7 +184,7 @@ def update_me(json_data: dict[str, Any]) -> dict[str, Any]:
 def checkout_code() -> dict[str, Any]:
     """My checkout code and its QR right now, for phones that cannot compute the code
     themselves. The app computes it on the phone when it can (it works without signal)."""
-    return services.checkout_code(g.shopper, utcnow())
+    return services.checkout_code(g.shopper, clock.wall())
 
 
 @bp.get("/v1/me/history")

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from rewards_api.db import Base, BigIntId, intpk, utcnow
+from rewards_api import clock
+from rewards_api.db import Base, BigIntId, intpk
 
 
 class Chain(Base):
@@ -18,7 +19,7 @@ class Chain(Base):
     id: Mapped[intpk]
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
     stores: Mapped[list[Store]] = relationship(back_populates="chain", order_by="Store.id")
 
@@ -34,7 +35,7 @@ class Store(Base):
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
     chain: Mapped[Chain] = relationship(back_populates="stores")
 
