@@ -20,7 +20,6 @@ from rewards_api.pos.checkout import budgets
 from rewards_api.pos.models import OPEN_STATES, Checkout
 from rewards_api.pos.values import AppliedReward, BasketLine, applied_of, basket_of, points_of
 from rewards_api.pos.wallet import HOLDS_BY_ID, PRACTICE_NAME, Wallet, wallet_for
-from rewards_api.shoppers import services as shoppers
 from rewards_api.shoppers.models import Shopper
 
 
@@ -191,5 +190,3 @@ def export_checkouts(s: Session, shopper: Shopper) -> list[dict[str, Any]]:
             for c in s.scalars(select(Checkout).where(Checkout.shopper_id == shopper.id)
                                .order_by(Checkout.id))]
 
-
-shoppers.EXPORTERS["checkouts"] = export_checkouts

@@ -43,7 +43,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from rewards_api.auth import SignedIn
 from rewards_api.db import rows_changed
 from rewards_api.errors import ApiError
 from rewards_api.ledger import services as ledger
@@ -59,6 +58,7 @@ from rewards_api.scans.models import (
     ScanRateWindow,
 )
 from rewards_api.shoppers import services as shoppers
+from rewards_api.shoppers.identity import SignedIn
 from rewards_api.shoppers.models import Shopper
 from rewards_api.stores.models import Chain, Store, local_date
 from rewards_api.visits.services import in_store
@@ -374,5 +374,3 @@ def scan_products(s: Session, store: Store, at: dt.datetime, shopper: Shopper | 
                         if shopper else None)
             for c, p, aisle in rows]
 
-
-shoppers.EXPORTERS["refused_scans"] = export_refused_scans

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from rewards_api.auth import digest, new_staff_key
+from rewards_api.credentials import digest, new_staff_key
 from rewards_api.staff.models import StaffKey
 
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
+
+import pytest
 
 import rewards_api
 
@@ -64,3 +67,88 @@ def test_the_clock_rule_sees_a_wall_clock_read():
                      "d = time.time()\nfrom rewards_api.db import utcnow\n")
     assert _clock_reads(tree) == ["line 3: datetime.now()", "line 5: totp.now()",
                                   "line 6: time.time()", "line 7: utcnow"]
+
+
+# The one direction of imports (docs/architecture.md): a part imports only parts of its
+# own layer or below, and the graph has no cycle. A package's ``views`` module is a part
+# of its own, in the web edge: views import domains, never the other way round.
+LAYERS = [
+    # foundations: no domain knowledge (idempotency: the request's unit of work)
+    {"errors", "clock", "settings", "credentials", "db", "mail", "observability",
+     "api_docs", "schema_migrations", "idempotency"},
+    # the ledger and the things every domain names
+    {"ledger", "products", "stores"},
+    # who: shoppers, staff, agents, and where shoppers were
+    {"shoppers", "staff", "agents", "visits"},
+    # what happens in a store
+    {"pos", "scans", "signin", "walkins", "assist"},
+    # readers across domains
+    {"history", "privacy", "dashboard", "demo_seed", "models"},
+    # the web edge: request identity, schemas, the views, the app factory
+    {"auth", "request_guard", "schemas", "http_errors", "health",
+     "gunicorn_conf", "admin.views", "agents.views", "assist.views", "dashboard.views",
+     "pages.views", "pos.views", "scans.views", "shoppers.views", "signin.views",
+     "stores.views", "walkins.views", "admin", "pages", "__init__"},
+]
+RANK = {part: rank for rank, parts in enumerate(LAYERS) for part in parts}
+# The one known exception: the command-line modules import back from the central
+# ``rewards_api/cli.py`` (a cycle through every package that has commands). Issue 16
+# gives each package its own command group (flaskr's ``init_app``); then this goes.
+CLI_MODULES = {"cli.py"}
+
+
+def _part(module: str) -> str:
+    """``rewards_api.pos.checkout`` -> ``pos``; ``rewards_api.pos.views`` -> ``pos.views``;
+    ``rewards_api.auth`` -> ``auth``; ``rewards_api`` -> ``__init__``."""
+    names = module.split(".")[1:]
+    if not names:
+        return "__init__"
+    return ".".join(names[:2]) if names[1:2] == ["views"] else names[0]
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Part -> the parts of rewards_api it imports (the CLI modules left out)."""
+    graph: dict[str, set[str]] = {}
+    for name, tree in _modules():
+        if name.rsplit("/", 1)[-1] in CLI_MODULES:
+            continue
+        module = "rewards_api." + name.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+        if name == "__init__.py":
+            module = "rewards_api"
+        source = _part(module)
+        graph.setdefault(source, set())
+        for node in ast.walk(tree):
+            targets: list[str] = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                if node.module == "rewards_api":
+                    targets = [f"rewards_api.{alias.name}" for alias in node.names]
+                elif node.module.startswith("rewards_api."):
+                    targets = [node.module]
+            elif isinstance(node, ast.Import):
+                targets = [a.name for a in node.names if a.name.startswith("rewards_api.")]
+            for target in targets:
+                part = _part(target)
+                if part != source and not target.endswith(".cli"):
+                    graph[source].add(part)
+    return graph
+
+
+def test_rewards_api_imports_have_no_cycle():
+    graph = import_graph()
+    try:
+        TopologicalSorter(graph).prepare()
+    except CycleError as cycle:
+        raise AssertionError(f"import cycle: {' -> '.join(cycle.args[1])}") from None
+
+
+def test_every_part_has_a_layer_and_imports_only_downwards():
+    graph = import_graph()
+    assert set(graph) - set(RANK) == set(), "give the new part its layer in LAYERS"
+    upwards = sorted(f"{source} -> {target}" for source, targets in graph.items()
+                     for target in targets if RANK[target] > RANK[source])
+    assert upwards == []
+
+
+def test_the_cycle_check_sees_a_cycle():
+    with pytest.raises(CycleError):
+        TopologicalSorter({"pos": {"shoppers"}, "shoppers": {"pos"}}).prepare()
