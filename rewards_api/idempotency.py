@@ -72,7 +72,8 @@ def _replay(record: IdempotencyRecord, request_hash: str) -> Response:
 
 
 def idempotent(view: Callable[..., Any], *, answer_kept: bool = True) -> Callable[..., Any]:
-    """Wrap a mutating view: claim the key, run the view, store its answer, commit.
+    """Wrap a mutating view: claim the key, run the view, store its answer; the request's
+    unit of work (``db.finish``) commits.
 
     Put it below the route and auth decorators and above input/output decorators.
     The caller's identity (``g.principal``) scopes the key; without one, or with
@@ -103,18 +104,14 @@ def idempotent(view: Callable[..., Any], *, answer_kept: bool = True) -> Callabl
             return _replay(existing, request_hash)
         try:
             response = make_response(view(*args, **kwargs))
-            if response.status_code >= 400:
-                s.rollback()
-                return response
-            if answer_kept and principal:
+            if response.status_code < 400 and answer_kept and principal:
                 s.connection().execute(_ANSWER, {**names, "status": response.status_code,
                                                  "body": response.get_data(as_text=True),
                                                  "content_type": response.content_type})
-            s.commit()
         except BaseException:
             s.rollback()
             raise
-        return response
+        return db.finish(s, response)
 
     return wrapper
 
