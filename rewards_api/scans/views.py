@@ -153,37 +153,40 @@ def _count_refused(s: Session, code: str, at: dt.datetime) -> None:
         services.record_refusal(s, g.signed_in.shopper_id, store_id, gtin_tried, code, at)
 
 
+def _photo_input(form: dict[str, Any]) -> tuple[int, list[str], dict[str, str] | None]:
+    """The store and the product codes read from the uploaded photo (the first read too)."""
+    photo = request.files.get("photo")
+    if photo is None:
+        raise ApiError("invalid_request", "Attach the photo as the form field 'photo'.",
+                       details={"photo": ["missing"]})
+    g.scan_target = (form["store_id"], None)
+    if photo.mimetype not in PHOTO_TYPES:
+        raise ApiError("unreadable_image", "Send the photo as JPEG or PNG.")
+    try:
+        reads = decoder.decode(photo.read())
+    except decoder.UnreadableImage as exc:
+        raise ApiError("unreadable_image", f"The photo could not be opened: {exc}.") from exc
+    except decoder.UnclearBarcode as exc:
+        raise ApiError("barcode_unclear") from exc
+    codes = []
+    for read in reads:
+        try:
+            codes.append(gtin.normalize(read.value, read.symbology))
+        except ValueError:
+            continue  # another code in the picture (a QR with a web address, say)
+    if not reads:
+        raise ApiError("unreadable_image")
+    if not codes:
+        raise ApiError("not_a_campaign_product", "The code in the photo is not a product code.")
+    g.scan_target = (form["store_id"], codes[0])
+    return form["store_id"], codes, {"symbology": reads[0].symbology, "value": reads[0].value}
+
+
 def _scan_input() -> tuple[int, list[str], dict[str, str] | None]:
     """The store and candidate GTINs from a JSON code or a multipart photo."""
     try:
         if request.mimetype == "multipart/form-data":
-            form = _SCAN_PHOTO_FORM.load(request.form.to_dict())
-            photo = request.files.get("photo")
-            if photo is None:
-                raise ApiError("invalid_request", "Attach the photo as the form field 'photo'.",
-                               details={"photo": ["missing"]})
-            g.scan_target = (form["store_id"], None)
-            if photo.mimetype not in PHOTO_TYPES:
-                raise ApiError("unreadable_image", "Send the photo as JPEG or PNG.")
-            try:
-                reads = decoder.decode(photo.read())
-            except decoder.UnreadableImage as exc:
-                raise ApiError("unreadable_image", f"The photo could not be opened: {exc}.") from exc
-            except decoder.UnclearBarcode as exc:
-                raise ApiError("barcode_unclear") from exc
-            codes = []
-            for read in reads:
-                try:
-                    codes.append(gtin.normalize(read.value, read.symbology))
-                except ValueError:
-                    continue  # another code in the picture (a QR with a web address, say)
-            if not reads:
-                raise ApiError("unreadable_image")
-            if not codes:
-                raise ApiError("not_a_campaign_product", "The code in the photo is not a product code.")
-            first = {"symbology": reads[0].symbology, "value": reads[0].value}
-            g.scan_target = (form["store_id"], codes[0])
-            return form["store_id"], codes, first
+            return _photo_input(_SCAN_PHOTO_FORM.load(request.form.to_dict()))
         if not request.is_json:
             raise ApiError("unsupported_media_type",
                            "Send the code as application/json, or a photo as multipart/form-data.")
