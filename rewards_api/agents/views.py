@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from apiflask import APIBlueprint
-from apiflask.fields import Float, Integer, String
+from apiflask.fields import Boolean, Float, Integer, List, Nested, String
 from apiflask.validators import Length, Range
 from flask import g, request
 from sqlalchemy import select
@@ -54,6 +54,23 @@ class HeartbeatIn(StrictSchema):
     last_refusal_code = String(load_default=None, allow_none=True, validate=Length(min=1, max=40))
 
 
+class HeartbeatOut(StrictSchema):
+    recorded = Boolean()
+
+
+class SightingResultOut(StrictSchema):
+    event_id = String(allow_none=True, metadata={"description": "null when the event had none"})
+    status = String(metadata={"description": "accepted, duplicate or rejected"})
+    reason = String(allow_none=True, metadata={"description": "why it was rejected"})
+
+
+class SightingsOut(StrictSchema):
+    results = List(Nested(SightingResultOut), metadata={"description": "one per event, in order"})
+    accepted = Integer()
+    duplicate = Integer()
+    rejected = Integer()
+
+
 class AgentsQuery(StrictSchema):
     store = String(load_default=None, metadata={"description": "Store code; default: your store"})
 
@@ -70,6 +87,7 @@ def config() -> dict[str, Any]:
 @agent_required
 @db.unit_of_work
 @bp.input(HeartbeatIn)
+@bp.output(HeartbeatOut)
 @bp.doc(description=_SIGNED["description"])
 def heartbeat(json_data: dict[str, Any]) -> dict[str, Any]:
     """Record that the agent is alive, with its outbox depth, scanner state and the events
@@ -81,6 +99,7 @@ def heartbeat(json_data: dict[str, Any]) -> dict[str, Any]:
 @bp.post(SIGHTINGS_PATH)
 @agent_required
 @db.unit_of_work
+@bp.output(SightingsOut)
 @bp.doc(description=_SIGNED["description"] + " Body: {\"events\": [...]} with at most "
         f"{MAX_BATCH_EVENTS} events (413 batch_too_large). Answer: one result per event, in "
         "order: {\"event_id\", \"status\": accepted|duplicate|rejected, \"reason\"}.")
