@@ -152,3 +152,26 @@ def test_every_part_has_a_layer_and_imports_only_downwards():
 def test_the_cycle_check_sees_a_cycle():
     with pytest.raises(CycleError):
         TopologicalSorter({"pos": {"shoppers"}, "shoppers": {"pos"}}).prepare()
+
+
+def _training_branches(tree: ast.Module) -> list[int]:
+    """Lines where a condition reads ``<something>.training``."""
+    conditions = [node.test for node in ast.walk(tree)
+                  if isinstance(node, ast.If | ast.IfExp | ast.While | ast.Assert)]
+    conditions += [value for node in ast.walk(tree) if isinstance(node, ast.BoolOp)
+                   for value in node.values]
+    return sorted({node.lineno for condition in conditions for node in ast.walk(condition)
+                   if isinstance(node, ast.Attribute) and node.attr == "training"})
+
+
+def test_only_the_wallet_decides_by_training_mode():
+    branches = {name: lines for name, tree in _modules()
+                if name.startswith("pos/") and name != "pos/wallet.py"
+                and (lines := _training_branches(tree))}
+    assert branches == {}, "ask the checkout's Wallet (pos/wallet.py) instead"
+
+
+def test_the_training_rule_sees_a_branch():
+    tree = ast.parse("if checkout.training:\n    pass\nx = 1 if a and c.training else 2\n"
+                     "receipt = {'training': checkout.training}\n")
+    assert _training_branches(tree) == [1, 3]
