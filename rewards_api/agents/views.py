@@ -99,8 +99,11 @@ def heartbeat(json_data: dict[str, Any]) -> dict[str, Any]:
 @bp.post(SIGHTINGS_PATH)
 @agent_required
 @db.unit_of_work
-@bp.output(SightingsOut)
-@bp.doc(description=_SIGNED["description"] + " Body: {\"events\": [...]} with at most "
+# The answer is described, not dumped through the schema: this is the ingest hot path
+# (bench walkins).
+@bp.doc(responses={200: {"description": "One result per event, in order",
+                         "content": {"application/json": {"schema": SightingsOut}}}},
+        description=_SIGNED["description"] + " Body: {\"events\": [...]} with at most "
         f"{MAX_BATCH_EVENTS} events (413 batch_too_large). Answer: one result per event, in "
         "order: {\"event_id\", \"status\": accepted|duplicate|rejected, \"reason\"}.")
 def sightings() -> dict[str, Any]:
