@@ -71,6 +71,13 @@ class SightingsOut(StrictSchema):
     rejected = Integer()
 
 
+# The sightings answer is described, not dumped through the schema: this is the ingest
+# hot path (bench walkins).
+_SIGHTINGS_ANSWER: dict[int | str, dict[str, str | dict[str, dict[str, Any]]]] = {
+    200: {"description": "One result per event, in order",
+          "content": {"application/json": {"schema": SightingsOut}}}}
+
+
 class AgentsQuery(StrictSchema):
     store = String(load_default=None, metadata={"description": "Store code; default: your store"})
 
@@ -99,11 +106,7 @@ def heartbeat(json_data: dict[str, Any]) -> dict[str, Any]:
 @bp.post(SIGHTINGS_PATH)
 @agent_required
 @db.unit_of_work
-# The answer is described, not dumped through the schema: this is the ingest hot path
-# (bench walkins).
-@bp.doc(responses={200: {"description": "One result per event, in order",
-                         "content": {"application/json": {"schema": SightingsOut}}}},
-        description=_SIGNED["description"] + " Body: {\"events\": [...]} with at most "
+@bp.doc(responses=_SIGHTINGS_ANSWER, description=_SIGNED["description"] + " Body: {\"events\": [...]} with at most "
         f"{MAX_BATCH_EVENTS} events (413 batch_too_large). Answer: one result per event, in "
         "order: {\"event_id\", \"status\": accepted|duplicate|rejected, \"reason\"}.")
 def sightings() -> dict[str, Any]:
