@@ -24,6 +24,7 @@ from pos_plugin.server import create_app as create_panel
 from rewards_api import create_app, db, schema_migrations
 from rewards_api.ledger import services as ledger
 from rewards_api.pos import catalog
+from rewards_api.products import gtin as gtins
 from rewards_api.shoppers import services as shoppers
 from rewards_api.shoppers.services import checkout_totp
 from tests.support.browser import launch
@@ -49,13 +50,17 @@ def seed(url: str, shoppers_needed: int) -> tuple[list[str], list[tuple[str, str
     with app.app_context():
         s = db.session()
         world = build_world()
+        # Services take GTINs as the API and the CLI hand them over: 14 digits.
         for reward in CATALOG:
             fields = {k: v for k, v in reward.items() if k != "program"}
+            if fields.get("product_gtin"):
+                fields["product_gtin"] = gtins.normalize(fields["product_gtin"])
+            fields["eligible_gtins"] = [gtins.normalize(g) for g in fields.get("eligible_gtins", [])]
             catalog.create_reward(s, setup_actor(), shoppers.program_by_code(s, reward["program"]),
                                   fields)
         for rule in EARN_RULES:
             catalog.set_earn_rule(s, setup_actor(), shoppers.program_by_code(s, rule["program"]),
-                                  gtin=rule.get("gtin"),
+                                  gtin=gtins.normalize(rule["gtin"]) if rule.get("gtin") else None,
                                   points_per_unit=rule.get("points_per_unit", 0),
                                   multiplier=rule.get("multiplier", 1))
         keys = []

@@ -43,7 +43,7 @@ from sqlalchemy import func, insert, select
 
 from bench.support import gunicorn
 from rewards_api import create_app, db, schema_migrations
-from rewards_api.auth import digest, new_shopper_token
+from rewards_api.credentials import digest, new_shopper_token
 from rewards_api.ledger.models import SCAN, Account, LedgerEntry, Program
 from rewards_api.scans import decoder
 from rewards_api.scans.models import ScanCampaign

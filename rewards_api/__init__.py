@@ -32,7 +32,9 @@ def create_app(config: dict[str, Any] | None = None) -> APIFlask:
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     db.init_app(app)
-    i18n.init_app(app)
+    from rewards_api.stores.services import language_query
+
+    i18n.init_app(app, language_query)
     http_errors.init_app(app)
     observability.init_app(app)
     api_docs.init_app(app)

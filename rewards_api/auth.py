@@ -1,44 +1,29 @@
-"""Who is calling: shoppers (bearer tokens) and staff or registers (API keys).
+"""Who is calling: shoppers (bearer tokens) and staff or registers (API keys), for
+the views (``shopper_required``, ``staff_required``). Domain services never import it:
+they take the caller as a value (``SignedIn``, ``StaffKey``).
 
 ``Authorization: Bearer st_...`` is a shopper token, ``Authorization: Bearer sk_...``
-a staff key. Only SHA-256 digests are stored (both are 256-bit random values, so a
-plain digest is enough). Beacon agents sign their requests instead (agents package).
+a staff key (``rewards_api.credentials``). Beacon agents sign their requests instead
+(agents package).
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from flask import g, request
 from sqlalchemy import bindparam, select
 from werkzeug.local import LocalProxy
 
-from rewards_api import db
-from rewards_api.db import utcnow
+from rewards_api import clock, db
+from rewards_api.credentials import SHOPPER_TOKEN_PREFIX, STAFF_KEY_PREFIX, digest
 from rewards_api.errors import ApiError
 from rewards_api.ledger.models import Account, Program
+from rewards_api.shoppers.identity import Balance, SignedIn
 from rewards_api.shoppers.models import Shopper, ShopperToken
 from rewards_api.staff.models import ROLE_RANK, StaffKey
-
-SHOPPER_TOKEN_PREFIX = "st_"
-STAFF_KEY_PREFIX = "sk_"
-
-
-def digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def new_shopper_token() -> str:
-    return SHOPPER_TOKEN_PREFIX + secrets.token_urlsafe(32)
-
-
-def new_staff_key() -> str:
-    return STAFF_KEY_PREFIX + secrets.token_urlsafe(32)
 
 
 def _bearer() -> str:
@@ -47,35 +32,6 @@ def _bearer() -> str:
     if scheme.lower() != "bearer" or not credential.strip():
         raise ApiError("unauthenticated")
     return credential.strip()
-
-
-@dataclass(frozen=True, slots=True)
-class Balance:
-    program: str
-    program_name: str
-    kind: str
-    balance: int
-    held: int
-    membership_number: str | None
-    account_id: int
-    program_id: int
-
-    @property
-    def available(self) -> int:
-        return self.balance - self.held
-
-
-@dataclass(frozen=True, slots=True)
-class SignedIn:
-    """Who the shopper token belongs to, with their balances in every program."""
-
-    shopper_id: int
-    token_id: int
-    public_id: str
-    display_name: str
-    assist_opt_in: bool
-    language: str | None  # chosen in the app; None: the browser's
-    balances: tuple[Balance, ...]
 
 
 # One round trip, no ORM objects: the token, its shopper and every account's balance.
@@ -100,7 +56,7 @@ def _signed_in(token: str) -> SignedIn:
         raise ApiError("unauthenticated")
     (token_id, expires_at, _, shopper_id, public_id, display_name, _, assist_opt_in,
      language) = rows[0][:9]
-    if expires_at <= utcnow():
+    if expires_at <= clock.now():
         raise ApiError("token_expired")
     balances = tuple(Balance(program, name, kind, balance, held, number, account_id, program_id)
                      for program, name, kind, balance, held, number, account_id, program_id

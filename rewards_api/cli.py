@@ -17,9 +17,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from rewards_api import db, idempotency, schema_migrations
+from rewards_api import clock, db, idempotency, schema_migrations
 from rewards_api.agents import services as agents
-from rewards_api.db import utcnow
 from rewards_api.ledger import services as ledger
 from rewards_api.scans import services as scans
 from rewards_api.signin import services as signin
@@ -52,7 +51,7 @@ def db_upgrade() -> None:
 @click.command("purge", help="Remove data past its keeping time (idempotency keys, ...).")
 @with_appcontext
 def purge() -> None:
-    now = utcnow()
+    now = clock.now()
     with db.transaction() as s:
         ttl = dt.timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"])
         click.echo(f"idempotency keys: {idempotency.purge(s, ttl, now)} removed")
@@ -69,7 +68,7 @@ def holds_group() -> None:
 @with_appcontext
 def holds_expire() -> None:
     with db.transaction() as s:
-        click.echo(f"{ledger.expire_due(s, utcnow())} holds released")
+        click.echo(f"{ledger.expire_due(s, clock.now())} holds released")
 
 
 @click.command("seed-demo", help="Fill an empty database with the demo chain (again: "

@@ -8,12 +8,13 @@ the CLI command) commits, so an effect and its stored answer land together.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 from typing import cast as cast_type
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, Response, current_app, g, has_request_context, make_response, request
 from sqlalchemy import (
     BigInteger,
     DateTime,
@@ -78,10 +79,6 @@ str200 = Annotated[str, mapped_column(String(200))]
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {dt.datetime: UTCDateTime()}
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -181,6 +178,46 @@ def transaction() -> Iterator[Session]:
     except BaseException:
         s.rollback()
         raise
+
+
+# The request's unit of work. Services flush and never commit; the one owner of a
+# request's transaction is ``unit_of_work`` (or ``idempotency.idempotent``, which
+# builds on ``finish``): what a view did is committed when it answers below 400, and
+# rolled back otherwise. ``after_refusal`` is the one way to keep something of a
+# refused request (the count of a refused attempt).
+
+def finish(s: Session, response: Response) -> Response:
+    """Commit the request's work if ``response`` is a success, else roll it back."""
+    if response.status_code >= 400:
+        s.rollback()
+    else:
+        s.commit()
+    return response
+
+
+def unit_of_work(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a mutating view that takes no Idempotency-Key (signed agents: their events
+    are idempotent by id) in one transaction, committed by ``finish``."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        s = session()
+        try:
+            response = make_response(view(*args, **kwargs))
+        except BaseException:
+            s.rollback()
+            raise
+        return finish(s, response)
+
+    return wrapper
+
+
+def after_refusal(s: Session, record: Callable[[Session], object]) -> None:
+    """A request was refused: roll its work back, then keep what ``record`` writes (a
+    refused attempt's count) in a transaction of its own."""
+    s.rollback()
+    record(s)
+    s.commit()
 
 
 def append_only_triggers(table: str, dialect: str) -> list[str]:

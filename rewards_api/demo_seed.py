@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from rewards_api import db
+from rewards_api import clock, db
 from rewards_api.agents import services as agents
 from rewards_api.audit.services import Actor
 from rewards_api.ledger import services as ledger
@@ -93,7 +93,7 @@ def _staff_key(s: Any, by: Actor, role: str, store: Store | None, label: str) ->
 
 
 def _build(s: Any) -> dict[str, Any]:
-    now = db.utcnow()
+    now = clock.now()
     by = Actor("seed", now)
     chain = stores_service.create_chain(s, by, code=CHAIN, name="Corner Market",
                                          default_language="en")

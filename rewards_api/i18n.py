@@ -17,25 +17,24 @@ Error codes never change; only their ``message`` is translated (rewards_api.http
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
 import flask_babel
 from babel.lists import format_list
-from flask import Flask, g, has_request_context, request
-from sqlalchemy import Select, func, select
+from flask import Flask, current_app, g, has_request_context, request
+from sqlalchemy import Select
 from sqlalchemy.exc import SQLAlchemyError
 
 from rewards_api import db
+from rewards_api.languages import ENGLISH as ENGLISH
+from rewards_api.languages import LANGUAGES as LANGUAGES
+from rewards_api.languages import NATIVE_NAMES as NATIVE_NAMES
 
 log = logging.getLogger("rewards_api.i18n")
 
-ENGLISH = "en"
-# Every language the catalogs hold, English first. Portuguese is Portugal's (pt).
-LANGUAGES = (ENGLISH, "de", "pt")
-# How each language names itself (the shopper app's language switch).
-NATIVE_NAMES = {"en": "English", "de": "Deutsch", "pt": "Português"}
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 MINOR_PER_UNIT = 100  # the two-decimal currencies the programs count in
 
@@ -45,9 +44,16 @@ def N_(text: str) -> str:  # noqa: N802 (gettext's name for "mark, translate lat
     return text
 
 
-def init_app(app: Flask) -> None:
+# Given the store id (or None) and the chain id (or None) of a request, the query of
+# the language they speak, or None. The stores package answers it; the app factory
+# hands it over (rewards_api.create_app), so that this module imports no domain.
+LanguageQuery = Callable[[int | None, int | None], "Select[Any] | None"]
+
+
+def init_app(app: Flask, language_query: LanguageQuery) -> None:
     flask_babel.Babel(app, locale_selector=select_language, default_locale=ENGLISH,
                       default_translation_directories=str(TRANSLATIONS))
+    app.extensions["rewards_language_query"] = language_query
 
 
 def supported(language: str | None) -> str | None:
@@ -115,18 +121,13 @@ def _stored_language() -> str | None:
 
 def _store_language_query() -> Select[Any] | None:
     """The language of the store in the path or of the caller's key, if any."""
-    from rewards_api.stores.models import Chain, Store
-
     staff = g.get("staff")
     store_id = (request.view_args or {}).get("store_id")
     if not isinstance(store_id, int) and staff is not None:
         store_id = staff.store_id
-    if isinstance(store_id, int):
-        return (select(func.coalesce(Store.language, Chain.default_language))
-                .join(Chain, Chain.id == Store.chain_id).where(Store.id == store_id))
-    if staff is not None and staff.chain_id is not None:
-        return select(Chain.default_language).where(Chain.id == staff.chain_id)
-    return None
+    chain_id = staff.chain_id if staff is not None else None
+    query: LanguageQuery = current_app.extensions["rewards_language_query"]
+    return query(store_id if isinstance(store_id, int) else None, chain_id)
 
 
 def store_language(store_language: str | None, chain_language: str | None) -> str:

@@ -26,8 +26,8 @@ from sqlalchemy import String, Table, Text, bindparam, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rewards_api import db
-from rewards_api.db import Base, utcnow
+from rewards_api import clock, db
+from rewards_api.db import Base
 from rewards_api.errors import ApiError
 
 MAX_KEY_LENGTH = 200
@@ -43,7 +43,7 @@ class IdempotencyRecord(Base):
     status: Mapped[int | None]
     body: Mapped[str | None] = mapped_column(Text)
     content_type: Mapped[str | None] = mapped_column(String(100))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now, index=True)
 
 
 # Built once: every mutating request runs both.
@@ -72,7 +72,8 @@ def _replay(record: IdempotencyRecord, request_hash: str) -> Response:
 
 
 def idempotent(view: Callable[..., Any], *, answer_kept: bool = True) -> Callable[..., Any]:
-    """Wrap a mutating view: claim the key, run the view, store its answer, commit.
+    """Wrap a mutating view: claim the key, run the view, store its answer; the request's
+    unit of work (``db.finish``) commits.
 
     Put it below the route and auth decorators and above input/output decorators.
     The caller's identity (``g.principal``) scopes the key; without one, or with
@@ -94,7 +95,7 @@ def idempotent(view: Callable[..., Any], *, answer_kept: bool = True) -> Callabl
         names = {"claim_scope": scope, "claim_key": key}
         try:
             s.connection().execute(_CLAIM, {**names, "request_hash": request_hash,
-                                            "created_at": utcnow()})
+                                            "created_at": clock.now()})
         except IntegrityError:
             s.rollback()
             existing = s.get(IdempotencyRecord, (scope, key))
@@ -103,18 +104,14 @@ def idempotent(view: Callable[..., Any], *, answer_kept: bool = True) -> Callabl
             return _replay(existing, request_hash)
         try:
             response = make_response(view(*args, **kwargs))
-            if response.status_code >= 400:
-                s.rollback()
-                return response
-            if answer_kept and principal:
+            if response.status_code < 400 and answer_kept and principal:
                 s.connection().execute(_ANSWER, {**names, "status": response.status_code,
                                                  "body": response.get_data(as_text=True),
                                                  "content_type": response.content_type})
-            s.commit()
         except BaseException:
             s.rollback()
             raise
-        return response
+        return db.finish(s, response)
 
     return wrapper
 
@@ -127,6 +124,6 @@ def issues_credential(view: Callable[..., Any]) -> Callable[..., Any]:
 
 def purge(s: Any, older_than: dt.timedelta, now: dt.datetime | None = None) -> int:
     """Delete stored answers older than ``older_than``; returns how many."""
-    cutoff = (now or utcnow()) - older_than
+    cutoff = (now or clock.now()) - older_than
     result = s.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff))
     return int(result.rowcount or 0)

@@ -7,7 +7,8 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from rewards_api.db import Base, BigIntId, intpk, utcnow
+from rewards_api import clock
+from rewards_api.db import Base, BigIntId, intpk
 from rewards_api.stores.models import Store
 
 
@@ -21,7 +22,7 @@ class Agent(Base):
     store_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("stores.id"), index=True)
     label: Mapped[str] = mapped_column(String(100))
     secret_encrypted: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     disabled_at: Mapped[dt.datetime | None]
     # Settings the agent downloads (GET /v1/agents/config), tuned centrally per agent.
     # Added to every RSSI the radio reports: evens out antennas and enclosures.

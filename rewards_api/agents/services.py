@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from rewards_api.agents.models import Agent, AgentEnrolment, AgentNonce
 from rewards_api.audit import services as audit
 from rewards_api.audit.services import Actor
-from rewards_api.auth import digest
+from rewards_api.credentials import digest
 from rewards_api.db import insert_ignoring_conflicts, rows_changed
 from rewards_api.errors import ApiError
 from rewards_api.stores.models import Store

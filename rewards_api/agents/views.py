@@ -1,7 +1,8 @@
 """Agent endpoints (signed, PROTOCOLS.md section 3) and the managers' view of agents.
 
 Agents do not send Idempotency-Key: a sighting is idempotent by its ``event_id``, a
-heartbeat and a config read are harmless to repeat. These views commit themselves.
+heartbeat and a config read are harmless to repeat: their unit of work is
+``db.unit_of_work`` (the signature check's nonce is committed with it).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import json
 from typing import Any
 
 from apiflask import APIBlueprint
-from apiflask.fields import Float, Integer, String
+from apiflask.fields import Boolean, Float, Integer, List, Nested, String
 from apiflask.validators import Length, Range
 from flask import g, request
 from sqlalchemy import select
@@ -68,6 +69,30 @@ class EnrolOut(StrictSchema):
     store = String()
 
 
+class HeartbeatOut(StrictSchema):
+    recorded = Boolean()
+
+
+class SightingResultOut(StrictSchema):
+    event_id = String(allow_none=True, metadata={"description": "null when the event had none"})
+    status = String(metadata={"description": "accepted, duplicate or rejected"})
+    reason = String(allow_none=True, metadata={"description": "why it was rejected"})
+
+
+class SightingsOut(StrictSchema):
+    results = List(Nested(SightingResultOut), metadata={"description": "one per event, in order"})
+    accepted = Integer()
+    duplicate = Integer()
+    rejected = Integer()
+
+
+# The sightings answer is described, not dumped through the schema: this is the ingest
+# hot path (bench walkins).
+_SIGHTINGS_ANSWER: dict[int | str, dict[str, str | dict[str, dict[str, Any]]]] = {
+    200: {"description": "One result per event, in order",
+          "content": {"application/json": {"schema": SightingsOut}}}}
+
+
 class AgentsQuery(StrictSchema):
     store = String(load_default=None, metadata={"description": "Store code; default: your store"})
 
@@ -82,19 +107,21 @@ def config() -> dict[str, Any]:
 
 @bp.post(HEARTBEAT_PATH)
 @agent_required
+@db.unit_of_work
 @bp.input(HeartbeatIn)
+@bp.output(HeartbeatOut)
 @bp.doc(description=_SIGNED["description"])
 def heartbeat(json_data: dict[str, Any]) -> dict[str, Any]:
     """Record that the agent is alive, with its outbox depth, scanner state and the events
     it set aside because the API refused them."""
     services.record_heartbeat(g.agent, json_data, clock.now())
-    db.session().commit()
     return {"recorded": True}
 
 
 @bp.post(SIGHTINGS_PATH)
 @agent_required
-@bp.doc(description=_SIGNED["description"] + " Body: {\"events\": [...]} with at most "
+@db.unit_of_work
+@bp.doc(responses=_SIGHTINGS_ANSWER, description=_SIGNED["description"] + " Body: {\"events\": [...]} with at most "
         f"{MAX_BATCH_EVENTS} events (413 batch_too_large). Answer: one result per event, in "
         "order: {\"event_id\", \"status\": accepted|duplicate|rejected, \"reason\"}.")
 def sightings() -> dict[str, Any]:
@@ -107,9 +134,7 @@ def sightings() -> dict[str, Any]:
         raise ApiError("invalid_request", 'The body is {"events": [...]} and nothing else.')
     if len(body["events"]) > MAX_BATCH_EVENTS:
         raise ApiError("batch_too_large")
-    s = db.session()
-    results = walkins.ingest(s, g.agent, body["events"], clock.now())
-    s.commit()
+    results = walkins.ingest(db.session(), g.agent, body["events"], clock.now())
     counts = {status: sum(r["status"] == status for r in results)
               for status in (ACCEPTED, DUPLICATE, REJECTED)}
     return {"results": results, **counts}

@@ -7,7 +7,8 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rewards_api.db import Base, BigIntId, intpk, utcnow
+from rewards_api import clock
+from rewards_api.db import Base, BigIntId, intpk
 
 
 class HelpRequest(Base):
@@ -21,7 +22,7 @@ class HelpRequest(Base):
     store_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("stores.id"))
     # The visit during which the shopper asked: its scans are what staff see.
     visit_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("visits.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     helped_at: Mapped[dt.datetime | None]
     # Who marked it helped, e.g. "staff:7".
     helped_by: Mapped[str | None] = mapped_column(String(40))

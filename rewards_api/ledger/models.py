@@ -15,7 +15,8 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from rewards_api.db import Base, BigIntId, bigint, intpk, utcnow
+from rewards_api import clock
+from rewards_api.db import Base, BigIntId, bigint, intpk
 
 STORE_PROGRAM = "store"
 PARTNER_PROGRAM = "partner"
@@ -49,7 +50,7 @@ class Program(Base):
     # What one point is worth when redeemed, in minor units of ``currency`` (settlement).
     point_value_minor: Mapped[int] = mapped_column(default=1)
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
     def pays_in_chain(self, chain_id: int) -> bool:
         """A chain's store program pays (walk-ins, scans) only in that chain's stores;
@@ -72,7 +73,7 @@ class Account(Base):
     membership_number: Mapped[str | None] = mapped_column(String(40))
     balance: Mapped[bigint] = mapped_column(default=0)
     held: Mapped[bigint] = mapped_column(default=0)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
     program: Mapped[Program] = relationship(lazy="joined")
 
@@ -103,7 +104,7 @@ class LedgerEntry(Base):
     # Who caused it: "system", "agent:3", "staff:7", "shopper:5".
     actor: Mapped[str] = mapped_column(String(40))
     reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
     program: Mapped[Program] = relationship(lazy="joined")
 
@@ -122,7 +123,7 @@ class Hold(Base):
     reference: Mapped[str] = mapped_column(String(80))
     store_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("stores.id"))
     expires_at: Mapped[dt.datetime]
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     settled_at: Mapped[dt.datetime | None]
     # The redemption entry written when the hold was captured.
     entry_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("ledger_entries.id"))

@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from rewards_api.db import dialect_insert, insert_ignoring_conflicts, utcnow
+from rewards_api import clock
+from rewards_api.db import dialect_insert, insert_ignoring_conflicts
 from rewards_api.errors import ApiError
 from rewards_api.ledger.models import (
     ADJUSTMENT,
@@ -92,7 +93,7 @@ def post_entry(
     row = {"account_id": account.id, "program_id": account.program_id, "kind": kind,
            "amount": amount, "reference": reference, "idempotency_key": idempotency_key,
            "store_id": store_id, "actor": actor, "reason": reason,
-           "created_at": at or utcnow()}
+           "created_at": at or clock.now()}
     insert = dialect_insert(s, LedgerEntry).values(**row)
     if idempotency_key is not None:
         insert = insert.on_conflict_do_nothing(index_elements=["program_id", "idempotency_key"])
@@ -218,7 +219,7 @@ def reserve(s: Session, account: Account, amount: int, *, reference: str, ttl: d
     """Put ``amount`` points on hold until ``now + ttl``; they stop being available."""
     if amount <= 0:
         raise ValueError("a hold reserves at least one point")
-    now = now or utcnow()
+    now = now or clock.now()
     expire_due(s, now, account_id=account.id)
     held = s.connection().execute(_RESERVE, {"account_id": account.id, "reserved": amount}).scalar()
     if held is None:
@@ -261,7 +262,7 @@ def capture(s: Session, hold: Hold, *, kind: str = REDEMPTION, actor: str,
     The hold's conditional UPDATE (only one capture can win it), one UPDATE of the
     account moving the points out of ``held`` and the balance, the entry (its key
     ``hold:<id>`` is unique), and the hold's link to it."""
-    now = now or utcnow()
+    now = now or clock.now()
     if hold.status == HELD and hold.expires_at <= now:
         _settle(s, hold, EXPIRED, now)
     if not _settle(s, hold, CAPTURED, now, spend=True):
@@ -278,7 +279,7 @@ def capture(s: Session, hold: Hold, *, kind: str = REDEMPTION, actor: str,
 
 def release(s: Session, hold: Hold, *, now: dt.datetime | None = None) -> bool:
     """Give held points back (void). False if the hold was no longer held."""
-    return _settle(s, hold, RELEASED, now or utcnow())
+    return _settle(s, hold, RELEASED, now or clock.now())
 
 
 def expire_due(s: Session, now: dt.datetime, *, account_id: int | None = None) -> int:

@@ -22,12 +22,13 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from rewards_api import clock
 from rewards_api.assist.models import HelpRequest
-from rewards_api.db import utcnow
+from rewards_api.history import entry_views
 from rewards_api.ledger.models import Account, LedgerEntry
 from rewards_api.live.stream import Event, Poll
-from rewards_api.pos import services as pos
-from rewards_api.shoppers import services as shoppers
+from rewards_api.pos import checkout as checkouts
+from rewards_api.pos import screen
 from rewards_api.shoppers.models import Shopper
 from rewards_api.visits.models import Visit
 
@@ -60,11 +61,11 @@ def shopper_feed(shopper_id: int) -> Poll:
                 .where(Account.shopper_id == shopper_id, LedgerEntry.id > cursor)
                 .order_by(LedgerEntry.id).limit(BATCH)))
             events = [Event("points", view, view["id"])
-                      for view in shoppers.entry_views(s, entries)]
+                      for view in entry_views(s, entries)]
             cursor = entries[-1].id if entries else cursor
             shopper = s.get(Shopper, shopper_id)
-            checkout = pos.asking_checkout(s, shopper, utcnow()) if shopper else None
-            asking = pos.consent_view(s, checkout) if checkout else None
+            checkout = checkouts.asking_checkout(s, shopper, clock.now()) if shopper else None
+            asking = screen.consent_screen(s, checkout).to_json() if checkout else None
             if asking != shown[0]:
                 shown[0] = asking
                 events.append(Event("checkout", {"checkout": asking}, cursor))

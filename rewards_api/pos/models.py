@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from rewards_api.db import Base, BigIntId, bigint, intpk, utcnow
+from rewards_api import clock
+from rewards_api.db import Base, BigIntId, bigint, intpk
 from rewards_api.ledger.models import Program
 from rewards_api.stores.models import Store
 
@@ -70,7 +71,7 @@ class Reward(Base):
     # Products the discount applies to; empty means the whole basket.
     eligible_gtins: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
     program: Mapped[Program] = relationship(lazy="joined")
 
@@ -127,7 +128,7 @@ class Checkout(Base):
     # Earning sent later by a register that was offline (its queue item's key).
     offline_key: Mapped[str | None] = mapped_column(String(100))
     receipt: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     committed_at: Mapped[dt.datetime | None]
     voided_at: Mapped[dt.datetime | None]
 
@@ -159,7 +160,7 @@ class CheckoutReturn(Base):
     # could not cover (it is recorded, never taken into a negative balance).
     points: Mapped[dict[str, Any]] = mapped_column(JSON)
     refund_minor: Mapped[bigint]
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
 
 class SettlementRecord(Base):
@@ -184,4 +185,4 @@ class SettlementRecord(Base):
     owed_to_store_minor: Mapped[bigint]
     owed_to_partner_minor: Mapped[bigint]
     currency: Mapped[str] = mapped_column(String(3))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)

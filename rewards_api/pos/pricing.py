@@ -54,7 +54,7 @@ class NotEligible(Exception):
     """The offer breaks a rule on this basket; ``str()`` says which, for the cashier.
     ``why`` is the English source sentence (``make i18n`` extracts it); its
     ``%(minimum)s`` is ``minimum_minor`` as an amount. The API shows it translated and
-    formatted in the caller's language (rewards_api.pos.services)."""
+    formatted in the caller's language (rewards_api.pos.screen)."""
 
     def __init__(self, offer: Offer, why: str, minimum_minor: int | None = None) -> None:
         self.offer = offer

@@ -1,4 +1,5 @@
-"""Partner settlement reports: sums and CSV of the records each commit and return wrote."""
+"""Partner settlement: the record each commit and return writes, and the reports (sums
+and CSV) over them."""
 
 from __future__ import annotations
 
@@ -10,8 +11,26 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from rewards_api.pos.models import SettlementRecord
+from rewards_api.ledger.models import PARTNER_PROGRAM, Program
+from rewards_api.pos.models import Checkout, SettlementRecord
 from rewards_api.stores.models import Store
+
+
+def record(s: Session, checkout: Checkout, program: Program, *, redeemed: int, issued: int,
+           now: dt.datetime, return_id: int | None = None) -> None:
+    """What the partner program and the store owe each other for ``checkout`` (or one of
+    its returns, with ``return_id`` and negative ``issued``): partner points redeemed in
+    the store (the partner pays the store) and issued on its purchases (the store pays
+    the partner), at the program's point value. Nothing for a store program, nor when
+    no point moved."""
+    if program.kind != PARTNER_PROGRAM or not (redeemed or issued):
+        return
+    s.add(SettlementRecord(
+        store_id=checkout.store_id, program_id=program.id, checkout_id=checkout.id,
+        return_id=return_id, points_redeemed=redeemed, points_issued=issued,
+        owed_to_store_minor=redeemed * program.point_value_minor,
+        owed_to_partner_minor=issued * program.point_value_minor,
+        currency=program.currency, created_at=now))
 
 
 def select_store(code: str | None) -> Select[Any]:

@@ -17,11 +17,14 @@ from apiflask.validators import Length, Range, Regexp
 from flask import Response, current_app, g
 from marshmallow import ValidationError, validates_schema
 
-from rewards_api import db
+from rewards_api import clock, db
 from rewards_api.auth import shopper_required, staff_required
-from rewards_api.db import utcnow
 from rewards_api.idempotency import idempotent
-from rewards_api.pos import services, settlement
+from rewards_api.pos import checkout, offline, returns, screen, settlement
+from rewards_api.pos.identification import IDENTIFICATION_FAILURES, Identification
+from rewards_api.pos.models import CheckoutReturn
+from rewards_api.pos.returns import ReturnedLine
+from rewards_api.pos.values import BasketLine
 from rewards_api.refusals import services as refusals
 from rewards_api.schemas import (
     MAX_BASKET_LINES,
@@ -147,6 +150,33 @@ class LineOut(StrictSchema):
     discount_minor = Integer()
 
 
+class ShopperOnScreenOut(StrictSchema):
+    display_name = String()
+
+
+class TotalsOut(StrictSchema):
+    basket_minor = Integer()
+    discount_minor = Integer()
+    to_pay_minor = Integer()
+
+
+class ReceiptLineOut(StrictSchema):
+    program = String()
+    kind = String(metadata={"description": "redeemed, earned or balance"})
+    text = String()
+    points = Integer()
+    amount_minor = Integer()
+
+
+class ReceiptOut(StrictSchema):
+    checkout_id = Integer()
+    training = Boolean()
+    lines = List(Nested(ReceiptLineOut))
+    total_minor = Integer()
+    discount_minor = Integer()
+    to_pay_minor = Integer()
+
+
 class CheckoutOut(StrictSchema):
     id = Integer()
     status = String()
@@ -154,7 +184,7 @@ class CheckoutOut(StrictSchema):
     store = String()
     cashier = String()
     identified_by = String()
-    shopper = Dict()
+    shopper = Nested(ShopperOnScreenOut)
     currency = String()
     programs = List(Nested(ProgramOut))
     suggested = List(String())
@@ -166,17 +196,17 @@ class CheckoutOut(StrictSchema):
         "description": "What the shopper is asked: Use 50 Corner Points for 1.00 off?"})
     lines = List(Nested(LineOut))
     holds_expire_at = String(allow_none=True)
-    totals = Dict()
-    receipt = Dict(allow_none=True)
+    totals = Nested(TotalsOut)
+    receipt = Nested(ReceiptOut, allow_none=True)
 
 
 class AskingOut(StrictSchema):
     id = Integer()
     store = String()
     currency = String()
-    question = String()
+    question = String(allow_none=True)
     discount_minor = Integer()
-    consent = String()
+    consent = String(allow_none=True)
     rewards = List(Nested(AppliedOut))
 
 
@@ -184,10 +214,16 @@ class MyCheckoutOut(StrictSchema):
     checkout = Nested(AskingOut, allow_none=True)
 
 
+class ClawbackOut(StrictSchema):
+    clawed_back = Integer()
+    shortfall = Integer(metadata={"description": "What the balance could not cover"})
+
+
 class ReturnOut(StrictSchema):
     id = Integer()
     checkout_id = Integer()
-    points = Dict(metadata={"description": "Per program: clawed_back and shortfall"})
+    points = Dict(keys=String(), values=Nested(ClawbackOut),
+                  metadata={"description": "Per program code"})
     refund_minor = Integer()
 
 
@@ -208,17 +244,21 @@ class SettlementOut(StrictSchema):
     stores = List(Dict())
 
 
-def _view(checkout_id: int) -> dict[str, Any]:
+def _view(checkout_id: int) -> screen.CheckoutScreen:
     s = db.session()
-    return services.checkout_view(s, services.get_checkout(s, checkout_id, g.staff))
+    return screen.checkout_screen(s, checkout.get_checkout(s, checkout_id, g.staff))
 
 
 def _hold_ttl() -> dt.timedelta:
     return dt.timedelta(seconds=current_app.config["HOLD_TTL_SECONDS"])
 
 
-def _ident(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: data.get(k) for k in IDENTIFIERS}
+def _ident(data: dict[str, Any]) -> Identification:
+    return Identification(**{k: data.get(k) for k in IDENTIFIERS})
+
+
+def _lines(basket: dict[str, Any]) -> list[BasketLine]:
+    return [BasketLine.from_json(line) for line in basket["lines"]]
 
 
 def _identified_account(data: dict[str, Any]) -> list[str]:
@@ -239,24 +279,25 @@ def _identified_account(data: dict[str, Any]) -> list[str]:
 @bp.output(CheckoutOut, status_code=201)
 @bp.doc(security="BearerAuth")
 @refusals.recorded(lambda: (g.staff.store_id, None) if g.staff.store_id is not None else None)
-@throttled(_identified_account, failures=services.IDENTIFICATION_FAILURES)
-def open_checkout(json_data: dict[str, Any]) -> dict[str, Any]:
+@throttled(_identified_account, failures=IDENTIFICATION_FAILURES)
+def open_checkout(json_data: dict[str, Any]) -> screen.CheckoutScreen:
     """Identify the shopper (checkout code, phone or membership number) for a basket.
 
     Answers both programs side by side and the suggested combination; nothing is
     held yet. With ``training`` the practice code opens a practice checkout."""
     s = db.session()
-    checkout = services.open_checkout(s, g.staff, ident=_ident(json_data),
-                                      basket=json_data["basket"], cashier=json_data["cashier"],
-                                      training=json_data["training"], now=utcnow())
-    return services.checkout_view(s, checkout)
+    opened = checkout.open_checkout(
+        s, g.staff, _ident(json_data), currency=json_data["basket"]["currency"],
+        lines=_lines(json_data["basket"]), cashier=json_data["cashier"],
+        training=json_data["training"], code_time=clock.wall(), now=clock.now())
+    return screen.checkout_screen(s, opened)
 
 
 @bp.get("/v1/pos/checkouts/<int:checkout_id>")
 @staff_required(CASHIER)
 @bp.output(CheckoutOut)
 @bp.doc(security="BearerAuth")
-def show_checkout(checkout_id: int) -> dict[str, Any]:
+def show_checkout(checkout_id: int) -> screen.CheckoutScreen:
     """The checkout as the cashier sees it (and its receipt once committed)."""
     return _view(checkout_id)
 
@@ -267,12 +308,12 @@ def show_checkout(checkout_id: int) -> dict[str, Any]:
 @bp.input(ApplyIn)
 @bp.output(CheckoutOut)
 @bp.doc(security="BearerAuth")
-def apply_rewards(checkout_id: int, json_data: dict[str, Any]) -> dict[str, Any]:
+def apply_rewards(checkout_id: int, json_data: dict[str, Any]) -> screen.CheckoutScreen:
     """Apply rewards of both programs in one step: the suggested combination (no
     ``rewards``) or the listed ones. Each places a hold that expires in a few minutes."""
     s = db.session()
-    return services.checkout_view(s, services.apply_rewards(
-        s, checkout_id, g.staff, json_data["rewards"], ttl=_hold_ttl(), now=utcnow()))
+    return screen.checkout_screen(s, checkout.apply_rewards(
+        s, checkout_id, g.staff, json_data["rewards"], ttl=_hold_ttl(), now=clock.now()))
 
 
 @bp.post("/v1/pos/checkouts/<int:checkout_id>/commit")
@@ -281,14 +322,14 @@ def apply_rewards(checkout_id: int, json_data: dict[str, Any]) -> dict[str, Any]
 @bp.input(CommitIn)
 @bp.output(CheckoutOut)
 @bp.doc(security="BearerAuth")
-def commit_checkout(checkout_id: int, json_data: dict[str, Any]) -> dict[str, Any]:
+def commit_checkout(checkout_id: int, json_data: dict[str, Any]) -> screen.CheckoutScreen:
     """At tender: capture the holds, earn in both programs, answer the receipt. Points
     are spent only once the shopper agreed: on their phone, or ``shopper_agreed`` lists
     the rewards they agreed to when the cashier asked (else ``409 consent_required``).
     Retry with the same Idempotency-Key after a lost answer: same receipt, nothing twice."""
     s = db.session()
-    return services.checkout_view(s, services.commit(
-        s, checkout_id, g.staff, utcnow(), shopper_agreed=json_data["shopper_agreed"]))
+    return screen.checkout_screen(s, checkout.commit(
+        s, checkout_id, g.staff, clock.now(), shopper_agreed=json_data["shopper_agreed"]))
 
 
 @bp.get("/v1/me/checkout")
@@ -299,8 +340,8 @@ def my_checkout() -> dict[str, Any]:
     """My checkout at a register whose rewards wait for my answer ("Use 50 Corner Points
     for 1.00 off?"), or null. The app asks every few seconds while it is open."""
     s = db.session()
-    checkout = services.asking_checkout(s, g.shopper, utcnow())
-    return {"checkout": services.consent_view(s, checkout) if checkout else None}
+    asking = checkout.asking_checkout(s, g.shopper, clock.now())
+    return {"checkout": screen.consent_screen(s, asking) if asking else None}
 
 
 @bp.post("/v1/me/checkouts/<int:checkout_id>/consent")
@@ -313,9 +354,9 @@ def answer_consent(checkout_id: int, json_data: dict[str, Any]) -> dict[str, Any
     """Agree (or decline) to spend my points on exactly the rewards my phone showed;
     ``409 consent_out_of_date`` when the cashier changed them meanwhile."""
     s = db.session()
-    checkout = services.answer_consent(s, g.shopper, checkout_id, json_data["rewards"],
+    answered = checkout.answer_consent(s, g.shopper, checkout_id, json_data["rewards"],
                                        agree=json_data["agree"])
-    return {"checkout": services.consent_view(s, checkout)}
+    return {"checkout": screen.consent_screen(s, answered)}
 
 
 @bp.post("/v1/pos/checkouts/<int:checkout_id>/void")
@@ -323,10 +364,10 @@ def answer_consent(checkout_id: int, json_data: dict[str, Any]) -> dict[str, Any
 @idempotent
 @bp.output(CheckoutOut)
 @bp.doc(security="BearerAuth")
-def void_checkout(checkout_id: int) -> dict[str, Any]:
+def void_checkout(checkout_id: int) -> screen.CheckoutScreen:
     """Cancel the checkout; held points go back to the shopper."""
     s = db.session()
-    return services.checkout_view(s, services.void(s, checkout_id, g.staff, utcnow()))
+    return screen.checkout_screen(s, checkout.void(s, checkout_id, g.staff, clock.now()))
 
 
 @bp.post("/v1/pos/checkouts/<int:checkout_id>/returns")
@@ -335,14 +376,13 @@ def void_checkout(checkout_id: int) -> dict[str, Any]:
 @bp.input(ReturnIn)
 @bp.output(ReturnOut, status_code=201)
 @bp.doc(security="BearerAuth")
-def return_items(checkout_id: int, json_data: dict[str, Any]) -> dict[str, Any]:
+def return_items(checkout_id: int, json_data: dict[str, Any]) -> CheckoutReturn:
     """Goods brought back: earned points are clawed back pro rata (never below zero:
     the shortfall is recorded); redeemed points are not refunded, the money refund is
     the price paid after the rewards' discount."""
-    record = services.return_items(db.session(), checkout_id, g.staff, json_data["lines"],
-                                   utcnow())
-    return {"id": record.id, "checkout_id": record.checkout_id, "points": record.points,
-            "refund_minor": record.refund_minor}
+    return returns.return_items(db.session(), checkout_id, g.staff,
+                                [ReturnedLine(**line) for line in json_data["lines"]],
+                                clock.now())
 
 
 @bp.post("/v1/pos/offline-earnings")
@@ -351,15 +391,16 @@ def return_items(checkout_id: int, json_data: dict[str, Any]) -> dict[str, Any]:
 @bp.input(OfflineEarningIn)
 @bp.output(CheckoutOut, status_code=201)
 @bp.doc(security="BearerAuth")
-def offline_earning(json_data: dict[str, Any]) -> dict[str, Any]:
+def offline_earning(json_data: dict[str, Any]) -> screen.CheckoutScreen:
     """A purchase made while the register was offline: earn its points once (the
     ``offline_id`` makes a resend harmless, also after days)."""
     s = db.session()
-    checkout = services.record_offline_earning(
-        s, g.staff, ident=_ident(json_data), basket=json_data["basket"],
-        cashier=json_data["cashier"], purchased_at=json_data["purchased_at"],
-        offline_key=json_data["offline_id"], now=utcnow())
-    return services.checkout_view(s, checkout)
+    earned = offline.record_offline_earning(
+        s, g.staff, _ident(json_data), currency=json_data["basket"]["currency"],
+        lines=_lines(json_data["basket"]), cashier=json_data["cashier"],
+        purchased_at=json_data["purchased_at"], offline_key=json_data["offline_id"],
+        now=clock.now())
+    return screen.checkout_screen(s, earned)
 
 
 # --- back office ------------------------------------------------------------------------

@@ -7,7 +7,8 @@ import datetime as dt
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from rewards_api.db import Base, BigIntId, intpk, utcnow
+from rewards_api import clock
+from rewards_api.db import Base, BigIntId, intpk
 
 
 class Product(Base):
@@ -18,7 +19,7 @@ class Product(Base):
     gtin: Mapped[str] = mapped_column(String(14), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     picture_url: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
 
 class StoreProduct(Base):

@@ -14,7 +14,8 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from rewards_api.db import Base, BigIntId, bigint, intpk, utcnow
+from rewards_api import clock
+from rewards_api.db import Base, BigIntId, bigint, intpk
 from rewards_api.ledger.models import Program
 
 # How often one shopper can earn a campaign's points.
@@ -44,7 +45,7 @@ class ScanCampaign(Base):
     per_shopper: Mapped[str] = mapped_column(String(10), default=PER_DAY)
     budget: Mapped[int | None]
     points_awarded: Mapped[bigint] = mapped_column(default=0)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
     program: Mapped[Program] = relationship(lazy="joined")
 

@@ -43,7 +43,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from rewards_api.auth import SignedIn
 from rewards_api.db import rows_changed
 from rewards_api.errors import ApiError
 from rewards_api.ledger import services as ledger
@@ -58,6 +57,7 @@ from rewards_api.scans.models import (
     ScanRateWindow,
 )
 from rewards_api.shoppers import services as shoppers
+from rewards_api.shoppers.identity import SignedIn
 from rewards_api.shoppers.models import Shopper
 from rewards_api.stores.models import Store, local_date
 from rewards_api.visits.services import in_store
@@ -366,5 +366,3 @@ def scan_products(s: Session, store: Store, at: dt.datetime, shopper: Shopper | 
 
     return [ScanProduct(c, p, aisle, keys[c.id] in earned, state(c, p)) for c, p, aisle in rows]
 
-
-shoppers.EXPORTERS["refused_scans"] = export_refused_scans

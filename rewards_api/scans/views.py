@@ -12,6 +12,7 @@ from apiflask.fields import Boolean, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 from flask import Response, current_app, g, request
 from marshmallow import ValidationError
+from sqlalchemy.orm import Session
 
 from rewards_api import db
 from rewards_api.auth import (
@@ -128,8 +129,9 @@ def rate_limited(view: Callable[..., Any]) -> Callable[..., Any]:
     """Count every scan request per shopper and minute in the database.
 
     The count rides in the request's own transaction, so an award costs no extra
-    commit; a refused request's transaction is rolled back, so its count is written
-    again on its own afterwards: refused scans count too.
+    commit; a refused request's work is rolled back, and its count (with what the
+    assist view needs of the refusal) is kept on its own (``db.after_refusal``):
+    refused scans count too.
     """
 
     @functools.wraps(view)
@@ -137,58 +139,61 @@ def rate_limited(view: Callable[..., Any]) -> Callable[..., Any]:
         s, at = db.session(), now()
         try:
             if services.count_scan(s, g.signed_in.shopper_id, at) > current_app.config["SCAN_RATE_PER_MINUTE"]:
-                s.commit()  # the refused attempt counts as well
                 wait = services.rate_window(at) + services.RATE_WINDOW - at
                 raise ApiError("rate_limited",
                                details={"retry_after_seconds": int(wait.total_seconds()) + 1})
             return view(*args, **kwargs)
         except ApiError as refusal:
-            REJECTIONS.labels("scans", refusal.code).inc()
-            if refusal.code != "rate_limited":  # its transaction was rolled back: count again
-                s.rollback()
-                services.count_scan(s, g.signed_in.shopper_id, at)
-                target = g.get("scan_target")
-                if g.signed_in.assist_opt_in and target is not None:
-                    store_id, code = target
-                    services.record_refusal(s, g.signed_in.shopper_id, store_id, code,
-                                            refusal.code, at)
-                s.commit()
+            code = refusal.code
+            REJECTIONS.labels("scans", code).inc()
+            db.after_refusal(s, lambda s: _count_refused(s, code, at))
             raise
 
     return wrapper
+
+
+def _count_refused(s: Session, code: str, at: dt.datetime) -> None:
+    services.count_scan(s, g.signed_in.shopper_id, at)
+    target = g.get("scan_target")
+    if code != "rate_limited" and g.signed_in.assist_opt_in and target is not None:
+        store_id, gtin_tried = target
+        services.record_refusal(s, g.signed_in.shopper_id, store_id, gtin_tried, code, at)
+
+
+def _photo_input(form: dict[str, Any]) -> tuple[int, list[str], dict[str, str] | None]:
+    """The store and the product codes read from the uploaded photo (the first read too)."""
+    photo = request.files.get("photo")
+    if photo is None:
+        raise ApiError("invalid_request", "Attach the photo as the form field 'photo'.",
+                       details={"photo": ["missing"]})
+    g.scan_target = (form["store_id"], None)
+    if photo.mimetype not in PHOTO_TYPES:
+        raise ApiError("unreadable_image", "Send the photo as JPEG or PNG.")
+    try:
+        reads = decoder.decode(photo.read())
+    except decoder.UnreadableImage as exc:
+        raise ApiError("unreadable_image", f"The photo could not be opened: {exc}.") from exc
+    except decoder.UnclearBarcode as exc:
+        raise ApiError("barcode_unclear") from exc
+    codes = []
+    for read in reads:
+        try:
+            codes.append(gtin.normalize(read.value, read.symbology))
+        except ValueError:
+            continue  # another code in the picture (a QR with a web address, say)
+    if not reads:
+        raise ApiError("unreadable_image")
+    if not codes:
+        raise ApiError("not_a_campaign_product", "The code in the photo is not a product code.")
+    g.scan_target = (form["store_id"], codes[0])
+    return form["store_id"], codes, {"symbology": reads[0].symbology, "value": reads[0].value}
 
 
 def _scan_input() -> tuple[int, list[str], dict[str, str] | None]:
     """The store and candidate GTINs from a JSON code or a multipart photo."""
     try:
         if request.mimetype == "multipart/form-data":
-            form = _SCAN_PHOTO_FORM.load(request.form.to_dict())
-            photo = request.files.get("photo")
-            if photo is None:
-                raise ApiError("invalid_request", "Attach the photo as the form field 'photo'.",
-                               details={"photo": ["missing"]})
-            g.scan_target = (form["store_id"], None)
-            if photo.mimetype not in PHOTO_TYPES:
-                raise ApiError("unreadable_image", "Send the photo as JPEG or PNG.")
-            try:
-                reads = decoder.decode(photo.read())
-            except decoder.UnreadableImage as exc:
-                raise ApiError("unreadable_image", f"The photo could not be opened: {exc}.") from exc
-            except decoder.UnclearBarcode as exc:
-                raise ApiError("barcode_unclear") from exc
-            codes = []
-            for read in reads:
-                try:
-                    codes.append(gtin.normalize(read.value, read.symbology))
-                except ValueError:
-                    continue  # another code in the picture (a QR with a web address, say)
-            if not reads:
-                raise ApiError("unreadable_image")
-            if not codes:
-                raise ApiError("not_a_campaign_product", "The code in the photo is not a product code.")
-            first = {"symbology": reads[0].symbology, "value": reads[0].value}
-            g.scan_target = (form["store_id"], codes[0])
-            return form["store_id"], codes, first
+            return _photo_input(_SCAN_PHOTO_FORM.load(request.form.to_dict()))
         if not request.is_json:
             raise ApiError("unsupported_media_type",
                            "Send the code as application/json, or a photo as multipart/form-data.")

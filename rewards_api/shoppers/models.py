@@ -7,7 +7,8 @@ import datetime as dt
 from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from rewards_api.db import Base, BigIntId, intpk, utcnow
+from rewards_api import clock
+from rewards_api.db import Base, BigIntId, intpk
 from rewards_api.ledger.models import Account
 
 
@@ -31,7 +32,7 @@ class Shopper(Base):
     assist_opt_in: Mapped[bool] = mapped_column(default=False)
     # Chosen in the app (rewards_api.i18n.LANGUAGES); NULL: the browser's language.
     language: Mapped[str | None] = mapped_column(String(8))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     erased_at: Mapped[dt.datetime | None]
 
     accounts: Mapped[list[Account]] = relationship(order_by="Account.program_id")
@@ -45,7 +46,7 @@ class ShopperToken(Base):
     id: Mapped[intpk]
     shopper_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("shoppers.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     expires_at: Mapped[dt.datetime]
     revoked_at: Mapped[dt.datetime | None]
 

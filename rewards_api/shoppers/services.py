@@ -1,4 +1,6 @@
-"""Shopper accounts: registration, sign-in, memberships, export and erasure."""
+"""Shopper accounts: registration, sign-in, tokens, checkout codes, memberships and the
+ledger history (its words: ``rewards_api.history``; export and erasure:
+``rewards_api.privacy``)."""
 
 from __future__ import annotations
 
@@ -11,36 +13,23 @@ from typing import Any
 import pyotp
 import qrcode
 import qrcode.image.svg
-from flask_babel import gettext
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from rewards_api.assist.services import export_help_requests
-from rewards_api.auth import Balance, digest, new_shopper_token
-from rewards_api.db import insert_ignoring_conflicts, utcnow
+from rewards_api import clock
+from rewards_api.credentials import digest, new_shopper_token
+from rewards_api.db import insert_ignoring_conflicts
 from rewards_api.errors import ApiError
-from rewards_api.i18n import N_
 from rewards_api.ledger import services as ledger
 from rewards_api.ledger.models import (
-    ADJUSTMENT,
     PARTNER_PROGRAM,
-    PURCHASE,
-    REDEMPTION,
-    RETURN,
-    SCAN,
-    WALK_IN,
     Account,
-    Hold,
     LedgerEntry,
     Program,
 )
-from rewards_api.pos.models import Checkout
-from rewards_api.products.models import Product
+from rewards_api.shoppers.identity import Balance
 from rewards_api.shoppers.models import Shopper, ShopperToken
-from rewards_api.signin.models import Passkey
-from rewards_api.stores.models import Store
-from rewards_api.visits.services import export_visits
 from rewards_protocol import checkout_code as code_format
 from rewards_protocol.checkout_code import CheckoutCode
 
@@ -59,7 +48,7 @@ def normalize_phone(raw: str) -> str:
 def issue_token(s: Session, shopper: Shopper, ttl: dt.timedelta) -> str:
     token = new_shopper_token()
     s.add(ShopperToken(shopper_id=shopper.id, token_hash=digest(token),
-                       expires_at=utcnow() + ttl))
+                       expires_at=clock.now() + ttl))
     return token
 
 
@@ -129,14 +118,14 @@ def login(s: Session, public_id: str, code: str, ttl: dt.timedelta) -> tuple[Sho
     shopper = s.scalars(select(Shopper).where(Shopper.public_id == public_id.upper())).first()
     if shopper is None or shopper.erased_at is not None:
         raise ApiError("unauthenticated", "Unknown shopper id or wrong code.")
-    if not checkout_totp(shopper.checkout_secret).verify(code, valid_window=1):
+    if not checkout_totp(shopper.checkout_secret).verify(code, for_time=clock.wall(), valid_window=1):
         raise ApiError("unauthenticated", "Unknown shopper id or wrong code.")
     return shopper, issue_token(s, shopper, ttl)
 
 
 def rotate_token(s: Session, current: ShopperToken, ttl: dt.timedelta) -> str:
     """A fresh token; the one used to ask stops working."""
-    current.revoked_at = utcnow()
+    current.revoked_at = clock.now()
     token = issue_token(s, current.shopper, ttl)
     s.flush()
     return token
@@ -175,7 +164,7 @@ def account_ids_for(s: Session, pairs: set[tuple[int, int]]) -> dict[tuple[int, 
         return {(a, p): i for a, p, i in rows if (a, p) in pairs}
 
     found = existing()
-    now = utcnow()
+    now = clock.now()
     missing = [{"shopper_id": a, "program_id": p, "balance": 0, "held": 0, "created_at": now}
                for a, p in sorted(pairs - set(found))]
     if missing:
@@ -212,57 +201,6 @@ def account_view(account: Account) -> dict[str, Any]:
                                 account.membership_number, account.id, account.program_id))
 
 
-# What an entry was, in English; shown in the caller's language (rewards_api.i18n).
-_WHAT = {WALK_IN: N_("Walk-in"), SCAN: N_("Product scan"), PURCHASE: N_("Purchase"),
-         REDEMPTION: N_("Reward"), RETURN: N_("Return"), ADJUSTMENT: N_("Correction")}
-
-
-def _what(kind: str) -> str:
-    return gettext(_WHAT[kind]) if kind in _WHAT else kind
-
-
-def _ids_after(prefix: str, references: Any) -> set[int]:
-    return {int(r.removeprefix(prefix)) for r in references
-            if r.startswith(prefix) and r.removeprefix(prefix).isdigit()}
-
-
-def _details(s: Session, entries: list[LedgerEntry]) -> dict[int, str]:
-    """What a scan or a reward was, by entry id: the scanned product's name (a scan's
-    reference ends with its GTIN) and the reward's name (a redemption's reference is
-    its hold, the hold's the checkout, whose applied rewards name the hold)."""
-    gtins = {e.id: e.reference.rsplit(":", 1)[-1] for e in entries if e.kind == SCAN}
-    named = select(Product.gtin, Product.name).where(Product.gtin.in_(set(gtins.values())))
-    products = {gtin: name for gtin, name in s.execute(named)}
-    details = {entry_id: products[gtin] for entry_id, gtin in gtins.items() if gtin in products}
-    redeemed = {e.id: int(e.reference.removeprefix("hold:")) for e in entries
-                if e.kind == REDEMPTION and e.reference.removeprefix("hold:").isdigit()}
-    if redeemed:
-        holds = s.scalars(select(Hold.reference).where(Hold.id.in_(set(redeemed.values()))))
-        applied = s.scalars(select(Checkout.applied).where(
-            Checkout.id.in_(_ids_after("checkout:", holds))))
-        names = {a.get("hold_id"): a.get("name") for rewards in applied for a in rewards}
-        details.update({entry_id: names[hold_id] for entry_id, hold_id in redeemed.items()
-                        if names.get(hold_id)})
-    details.update({e.id: e.reason for e in entries if e.kind == ADJUSTMENT and e.reason})
-    return details
-
-
-def entry_views(s: Session, entries: list[LedgerEntry]) -> list[dict[str, Any]]:
-    """Ledger entries as the shopper reads them: what happened and where, besides the
-    raw fields ("Reward: 1.00 off" at "Berlin Mitte", not "redemption -50")."""
-    details = _details(s, entries)
-    store_ids = {e.store_id for e in entries if e.store_id is not None}
-    named = select(Store.id, Store.name).where(Store.id.in_(store_ids))
-    stores = {store_id: name for store_id, name in s.execute(named)}
-    return [{
-        "id": e.id, "program": e.program.code, "kind": e.kind,
-        "amount": e.amount, "reference": e.reference, "store_id": e.store_id,
-        "reason": e.reason, "created_at": e.created_at.isoformat(),
-        "what": f"{_what(e.kind)}: {details[e.id]}" if e.id in details else _what(e.kind),
-        "where": stores.get(e.store_id) if e.store_id is not None else None,
-    } for e in entries]
-
-
 def history(s: Session, shopper: Shopper, *, program: str | None, before: int | None,
             limit: int) -> list[LedgerEntry]:
     query = (select(LedgerEntry).join(Account, LedgerEntry.account_id == Account.id)
@@ -274,44 +212,3 @@ def history(s: Session, shopper: Shopper, *, program: str | None, before: int | 
     return list(s.scalars(query.order_by(LedgerEntry.id.desc()).limit(limit)))
 
 
-def export(s: Session, shopper: Shopper) -> dict[str, Any]:
-    """Everything stored about the shopper, as one JSON document.
-
-    Other domains add their records through ``EXPORTERS`` (name -> function)."""
-    data: dict[str, Any] = {
-        "shopper": {"public_id": shopper.public_id, "display_name": shopper.display_name,
-                    "phone": shopper.phone, "email": shopper.email,
-                    "assist_opt_in": shopper.assist_opt_in,
-                    "created_at": shopper.created_at.isoformat()},
-        "accounts": [account_view(a) for a in shopper.accounts],
-        "ledger": entry_views(s, history(s, shopper, program=None, before=None,
-                                         limit=1_000_000)),
-    }
-    for name, exporter in EXPORTERS.items():
-        data[name] = exporter(s, shopper)
-    return data
-
-
-EXPORTERS: dict[str, Any] = {"visits": export_visits, "help_requests": export_help_requests}
-
-
-def erase(s: Session, shopper: Shopper) -> None:
-    """Anonymise the shopper. Ledger entries stay (balances and reports stay
-    consistent); nothing left links them to a person: name, phone, membership numbers,
-    e-mail, the checkout secret and the presence reference are replaced, tokens revoked,
-    passkeys deleted."""
-    now = utcnow()
-    shopper.display_name = "erased"
-    shopper.phone = None
-    shopper.email = None
-    shopper.assist_opt_in = False
-    shopper.checkout_secret = base64.b32encode(secrets.token_bytes(20)).decode()
-    shopper.shopper_ref = secrets.randbits(63)
-    shopper.erased_at = now
-    for account in ledger.lock_accounts(s, shoppers=[shopper.id]):
-        account.membership_number = None
-    s.execute(delete(Passkey).where(Passkey.shopper_id == shopper.id))
-    for token in s.scalars(select(ShopperToken).where(ShopperToken.shopper_id == shopper.id,
-                                                       ShopperToken.revoked_at.is_(None))):
-        token.revoked_at = now
-    s.flush()

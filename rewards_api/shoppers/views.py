@@ -13,9 +13,9 @@ from apiflask.validators import Length, OneOf, Regexp
 from flask import current_app, g
 from marshmallow import ValidationError, validates_schema
 
-from rewards_api import clock, db, i18n
+from rewards_api import clock, db, i18n, privacy
 from rewards_api.auth import shopper_required
-from rewards_api.db import utcnow
+from rewards_api.history import entry_views
 from rewards_api.idempotency import idempotent, issues_credential
 from rewards_api.schemas import Paging, StrictSchema
 from rewards_api.shoppers import services
@@ -221,7 +221,7 @@ def update_me(json_data: dict[str, Any]) -> dict[str, Any]:
 def checkout_code() -> dict[str, Any]:
     """My checkout code and its QR right now, for phones that cannot compute the code
     themselves. The app computes it on the phone when it can (it works without signal)."""
-    return services.checkout_code(g.shopper, utcnow())
+    return services.checkout_code(g.shopper, clock.wall())
 
 
 @bp.get("/v1/me/history")
@@ -234,7 +234,7 @@ def history(query_data: dict[str, Any]) -> dict[str, Any]:
     entries = services.history(db.session(), g.shopper, program=query_data["program"],
                                before=query_data["before"], limit=query_data["limit"])
     next_before = entries[-1].id if len(entries) == query_data["limit"] else None
-    return {"entries": services.entry_views(db.session(), entries), "next_before": next_before}
+    return {"entries": entry_views(db.session(), entries), "next_before": next_before}
 
 
 @bp.post("/v1/me/memberships")
@@ -268,7 +268,7 @@ def rotate_token() -> dict[str, Any]:
 @bp.doc(security="BearerAuth")
 def export() -> dict[str, Any]:
     """Everything stored about me, as JSON."""
-    return services.export(db.session(), g.shopper)
+    return privacy.export(db.session(), g.shopper)
 
 
 @bp.delete("/v1/me")
@@ -278,5 +278,5 @@ def export() -> dict[str, Any]:
 @bp.doc(security="BearerAuth")
 def erase() -> dict[str, Any]:
     """Erase me: personal data is removed; points history stays anonymous."""
-    services.erase(db.session(), g.shopper)
+    privacy.erase(db.session(), g.shopper)
     return {"erased": True}

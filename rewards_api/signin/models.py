@@ -7,7 +7,8 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rewards_api.db import Base, BigIntId, intpk, utcnow
+from rewards_api import clock
+from rewards_api.db import Base, BigIntId, intpk
 
 
 class SignInAttempt(Base):
@@ -37,7 +38,7 @@ class OneTimeSecret(Base):
     # The address being verified (purpose "add_email" only).
     email: Mapped[str | None] = mapped_column(String(254))
     secret_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
     used_at: Mapped[dt.datetime | None]
 
@@ -52,5 +53,5 @@ class Passkey(Base):
     credential_id: Mapped[bytes] = mapped_column(LargeBinary(1023), unique=True)
     public_key: Mapped[bytes] = mapped_column(LargeBinary(2048))
     sign_count: Mapped[int] = mapped_column(BigIntId, default=0)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     last_used_at: Mapped[dt.datetime | None]

@@ -128,10 +128,8 @@ def throttled(targets: Callable[[dict[str, Any]], Iterable[str]], *,
                     uncount_attempt(s, keys, at)
                 return answer
             except ApiError as refusal:
-                s.rollback()
                 if failures is None or refusal.code in failures | {"too_many_attempts"}:
-                    count_attempt(s, keys, at)
-                    s.commit()
+                    db.after_refusal(s, lambda s: count_attempt(s, keys, at))
                 raise
 
         return wrapper

@@ -7,7 +7,8 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from rewards_api.db import Base, BigIntId, intpk, utcnow
+from rewards_api import clock
+from rewards_api.db import Base, BigIntId, intpk
 from rewards_api.stores.models import Store
 
 CASHIER = "cashier"
@@ -33,7 +34,7 @@ class StaffKey(Base):
     chain_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("chains.id"))
     label: Mapped[str] = mapped_column(String(100))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     revoked_at: Mapped[dt.datetime | None]
 
     store: Mapped[Store | None] = relationship()

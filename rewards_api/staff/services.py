@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from rewards_api.audit import services as audit
 from rewards_api.audit.services import Actor
-from rewards_api.auth import digest, new_staff_key
+from rewards_api.credentials import digest, new_staff_key
 from rewards_api.errors import ApiError
 from rewards_api.staff.models import ADMIN, PARTNER, ROLE_RANK, StaffKey
 from rewards_api.stores.models import Chain, Store

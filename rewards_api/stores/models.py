@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from rewards_api.db import Base, BigIntId, intpk, utcnow
+from rewards_api import clock
+from rewards_api.db import Base, BigIntId, intpk
 
 
 class Chain(Base):
@@ -20,7 +21,7 @@ class Chain(Base):
     name: Mapped[str] = mapped_column(String(200))
     # The language of its stores that set none (rewards_api.i18n.LANGUAGES); NULL: English.
     default_language: Mapped[str | None] = mapped_column(String(8))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
     stores: Mapped[list[Store]] = relationship(back_populates="chain", order_by="Store.id")
 
@@ -38,7 +39,7 @@ class Store(Base):
     active: Mapped[bool] = mapped_column(default=True)
     # What its registers, staff pages and error messages speak; NULL: the chain's default.
     language: Mapped[str | None] = mapped_column(String(8))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
     chain: Mapped[Chain] = relationship(back_populates="stores")
 

@@ -6,16 +6,17 @@ code is taken answers ``code_taken``. Every creation is audited.
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from rewards_api import i18n
 from rewards_api.audit import services as audit
 from rewards_api.audit.services import Actor
 from rewards_api.errors import ApiError
+from rewards_api.languages import LANGUAGES
 from rewards_api.ledger.models import PARTNER_PROGRAM, STORE_PROGRAM, Program
 from rewards_api.stores.models import Chain, Store
 
@@ -58,9 +59,9 @@ def create_chain(s: Session, actor: Actor, *, code: str, name: str,
 
 
 def _language(language: str | None) -> str | None:
-    if language is not None and language not in i18n.LANGUAGES:
+    if language is not None and language not in LANGUAGES:
         raise ApiError("invalid_request", "Unknown language %(language)r; use one of %(known)s.",
-                       params={"language": language, "known": ", ".join(i18n.LANGUAGES)})
+                       params={"language": language, "known": ", ".join(LANGUAGES)})
     return language
 
 
@@ -107,3 +108,14 @@ def create_program(s: Session, actor: Actor, *, code: str, name: str, kind: str,
     audit.record(s, actor, audit.CREATE, "program", program.code, program_id=program.id,
                  chain_id=program.chain_id, after=audit.snapshot(program, PROGRAM_FIELDS))
     return program
+
+
+def language_query(store_id: int | None, chain_id: int | None) -> Select[Any] | None:
+    """The language a store speaks (its own, else its chain's default) or, without a
+    store, a chain's default; None when the request names neither (rewards_api.i18n)."""
+    if store_id is not None:
+        return (select(func.coalesce(Store.language, Chain.default_language))
+                .join(Chain, Chain.id == Store.chain_id).where(Store.id == store_id))
+    if chain_id is not None:
+        return select(Chain.default_language).where(Chain.id == chain_id)
+    return None

@@ -7,7 +7,8 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rewards_api.db import Base, BigIntId, intpk, utcnow
+from rewards_api import clock
+from rewards_api.db import Base, BigIntId, intpk
 
 # Outcome of a sighting event, as answered to the agent (rewards_protocol.events).
 ACCEPTED = "accepted"
@@ -41,7 +42,7 @@ class Sighting(Base):
     count: Mapped[int]
     status: Mapped[str] = mapped_column(String(10))
     reason: Mapped[str | None] = mapped_column(String(40))
-    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    received_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
 
 class WalkInRule(Base):
@@ -64,4 +65,4 @@ class WalkInRule(Base):
     starts_on: Mapped[dt.date]
     ends_on: Mapped[dt.date | None]
     daily_budget: Mapped[int | None]
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)

@@ -98,20 +98,7 @@ def ingest(s: Session, agent: Agent, raw_events: list[Any], now: dt.datetime
     Flushes; the caller commits."""
     store = agent.store
     results: list[dict[str, Any] | None] = [None] * len(raw_events)
-    parsed: list[tuple[int, PresenceEvent]] = []
-    in_batch: set[str] = set()
-    for index, raw in enumerate(raw_events):
-        try:
-            event = parse_event(raw)
-        except EventError as error:
-            results[index] = _result(raw.get("event_id") if isinstance(raw, dict) else None,
-                                     REJECTED, error.reason)
-            continue
-        if event.event_id in in_batch:
-            results[index] = _result(event.event_id, DUPLICATE)
-            continue
-        in_batch.add(event.event_id)
-        parsed.append((index, event))
+    parsed = _parse_batch(raw_events, results)
     if store.active:
         resolved = resolve_tokens([event for _, event in parsed], now)
     else:
@@ -151,6 +138,27 @@ def ingest(s: Session, agent: Agent, raw_events: list[Any], now: dt.datetime
         _visits_and_walk_ins(s, agent, store, fresh, results)
     _count_rejections(results)
     return [r for r in results if r is not None]
+
+
+def _parse_batch(raw_events: list[Any], results: list[dict[str, Any] | None]
+                 ) -> list[tuple[int, PresenceEvent]]:
+    """The events of a batch that parse, by their index; the others (and repeats within
+    the batch) get their result in ``results`` already."""
+    parsed: list[tuple[int, PresenceEvent]] = []
+    in_batch: set[str] = set()
+    for index, raw in enumerate(raw_events):
+        try:
+            event = parse_event(raw)
+        except EventError as error:
+            results[index] = _result(raw.get("event_id") if isinstance(raw, dict) else None,
+                                     REJECTED, error.reason)
+            continue
+        if event.event_id in in_batch:
+            results[index] = _result(event.event_id, DUPLICATE)
+            continue
+        in_batch.add(event.event_id)
+        parsed.append((index, event))
+    return parsed
 
 
 def _visits_and_walk_ins(s: Session, agent: Agent, store: Store,

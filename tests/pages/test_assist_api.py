@@ -171,7 +171,7 @@ def test_refused_scans_show_what_an_opted_in_shopper_tried(api, app, world, day)
     with app.app_context():
         s = db.session()
         for row in s.query(RefusedScan):
-            row.at = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
+            row.at = app.config["CLOCK"]() - dt.timedelta(days=2)  # the purge reads that clock
         s.commit()
     result = app.test_cli_runner().invoke(args=["purge"])
     assert "refused scans: 2 removed" in result.output

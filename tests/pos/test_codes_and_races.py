@@ -12,8 +12,10 @@ from sqlalchemy import select
 
 from rewards_api import db
 from rewards_api.errors import ApiError
+from rewards_api.ledger import services as ledger
 from rewards_api.ledger.models import EXPIRED, PURCHASE, REDEMPTION, Hold
-from rewards_api.pos import services
+from rewards_api.pos import checkout as services
+from rewards_api.pos import identification
 from rewards_api.pos.models import Checkout
 from rewards_api.staff.models import StaffKey
 from tests.support.live import serve
@@ -23,7 +25,7 @@ T0 = dt.datetime(2026, 11, 23, 12, 0, 15, tzinfo=dt.UTC)  # 15 s into a 30 s ste
 
 def _verify(shop, code_time: dt.datetime, now: dt.datetime):
     with shop.app.app_context():
-        return services.verify_checkout_code(db.session(), shop.code(code_time.timestamp()), now)
+        return identification.verify_checkout_code(db.session(), shop.code(code_time.timestamp()), now)
 
 
 def _code_error(shop, code_time: dt.datetime, now: dt.datetime) -> str:
@@ -57,7 +59,7 @@ def test_a_code_that_paid_once_is_never_accepted_again(shop):
         # One step later the code is still "previous step", yet refused: it paid already.
         later = dt.datetime.fromtimestamp(step * 30 + 31, dt.UTC)
         with pytest.raises(ApiError) as caught:
-            services.verify_checkout_code(s, code, later)
+            identification.verify_checkout_code(s, code, later)
         assert caught.value.code == "checkout_code_used"
 
 
@@ -76,7 +78,7 @@ def test_commit_after_the_holds_expired_is_refused_and_releases_them(shop):
                             shopper_agreed=agreed)
         assert caught.value.code == "hold_not_active"
         s.rollback()
-        assert services.ledger.expire_due(s, now + dt.timedelta(minutes=6)) == 2
+        assert ledger.expire_due(s, now + dt.timedelta(minutes=6)) == 2
         s.commit()
         assert {h.status for h in s.scalars(select(Hold))} == {EXPIRED}
     assert shop.accounts()["corner-points"].held == 0

@@ -101,7 +101,7 @@ def _prepare(shop: Shop, path: str) -> tuple[Any, ...]:
         "membership_number": "CM-1001", "basket": {"currency": "EUR", "lines": [
             {"gtin": COFFEE, "quantity": 1, "unit_price_minor": 350}]},
         "cashier": "Anna", "offline_id": reason,
-        "purchased_at": dt.datetime.now(dt.UTC).isoformat()}
+        "purchased_at": shop.app.config["CLOCK"]().isoformat()}
 
 
 def _new_coffee_campaign_and_visit(shop: Shop, code: str) -> None:

@@ -242,7 +242,7 @@ def _request(scene: Scene, route: str) -> tuple[str, Any]:
         "POST /v1/pos/checkouts": ("/v1/pos/checkouts", basket_call),
         "POST /v1/pos/offline-earnings": ("/v1/pos/offline-earnings", dict(
             basket_call, offline_id=f"matrix-{n:04d}",
-            purchased_at=dt.datetime.now(dt.UTC).isoformat())),
+            purchased_at=scene.clock.now.isoformat())),
         "GET /v1/pos/checkouts/<int:checkout_id>": (f"/v1/pos/checkouts/{scene.open_checkout}", None),
         "POST /v1/pos/checkouts/<int:checkout_id>/rewards": (
             f"/v1/pos/checkouts/{scene.open_checkout}/rewards", {}),

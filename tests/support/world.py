@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rewards_api import db
+from rewards_api import clock, db
 from rewards_api.audit.services import Actor
-from rewards_api.db import utcnow
 from rewards_api.ledger.models import PARTNER_PROGRAM, STORE_PROGRAM
 from rewards_api.staff.services import issue_key
 from rewards_api.stores import services as stores
@@ -18,7 +17,7 @@ SETUP = "seed:tests"
 
 def setup_actor() -> Actor:
     """Who builds a test's world: the trail's entries of set-up are told apart by it."""
-    return Actor(SETUP, utcnow())
+    return Actor(SETUP, clock.now())
 
 
 @dataclass

@@ -1,0 +1,77 @@
+"""A shopper's ledger entries in words: what each was for and where ("Reward: 1.00 off"
+at "Berlin Mitte", not "redemption -50"). Reads the ledger, products, stores and
+checkouts; nothing below it imports it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rewards_api.i18n import N_
+from rewards_api.ledger.models import (
+    ADJUSTMENT,
+    PURCHASE,
+    REDEMPTION,
+    RETURN,
+    SCAN,
+    WALK_IN,
+    Hold,
+    LedgerEntry,
+)
+from rewards_api.pos.models import Checkout
+from rewards_api.products.models import Product
+from rewards_api.stores.models import Store
+
+# What an entry was, in English; shown in the caller's language (rewards_api.i18n).
+_WHAT = {WALK_IN: N_("Walk-in"), SCAN: N_("Product scan"), PURCHASE: N_("Purchase"),
+         REDEMPTION: N_("Reward"), RETURN: N_("Return"), ADJUSTMENT: N_("Correction")}
+
+
+def _what(kind: str) -> str:
+    return gettext(_WHAT[kind]) if kind in _WHAT else kind
+
+
+def _ids_after(prefix: str, references: Any) -> set[int]:
+    return {int(r.removeprefix(prefix)) for r in references
+            if r.startswith(prefix) and r.removeprefix(prefix).isdigit()}
+
+
+def _details(s: Session, entries: list[LedgerEntry]) -> dict[int, str]:
+    """What a scan or a reward was, by entry id: the scanned product's name (a scan's
+    reference ends with its GTIN) and the reward's name (a redemption's reference is
+    its hold, the hold's the checkout, whose applied rewards name the hold)."""
+    gtins = {e.id: e.reference.rsplit(":", 1)[-1] for e in entries if e.kind == SCAN}
+    named = select(Product.gtin, Product.name).where(Product.gtin.in_(set(gtins.values())))
+    products = {gtin: name for gtin, name in s.execute(named)}
+    details = {entry_id: products[gtin] for entry_id, gtin in gtins.items() if gtin in products}
+    redeemed = {e.id: int(e.reference.removeprefix("hold:")) for e in entries
+                if e.kind == REDEMPTION and e.reference.removeprefix("hold:").isdigit()}
+    if redeemed:
+        holds = s.scalars(select(Hold.reference).where(Hold.id.in_(set(redeemed.values()))))
+        applied = s.scalars(select(Checkout.applied).where(
+            Checkout.id.in_(_ids_after("checkout:", holds))))
+        names = {a.get("hold_id"): a.get("name") for rewards in applied for a in rewards}
+        details.update({entry_id: names[hold_id] for entry_id, hold_id in redeemed.items()
+                        if names.get(hold_id)})
+    details.update({e.id: e.reason for e in entries if e.kind == ADJUSTMENT and e.reason})
+    return details
+
+
+def entry_views(s: Session, entries: list[LedgerEntry]) -> list[dict[str, Any]]:
+    """Ledger entries as the shopper reads them: what happened and where, besides the
+    raw fields ("Reward: 1.00 off" at "Berlin Mitte", not "redemption -50")."""
+    details = _details(s, entries)
+    store_ids = {e.store_id for e in entries if e.store_id is not None}
+    named = select(Store.id, Store.name).where(Store.id.in_(store_ids))
+    stores = {store_id: name for store_id, name in s.execute(named)}
+    return [{
+        "id": e.id, "program": e.program.code, "kind": e.kind,
+        "amount": e.amount, "reference": e.reference, "store_id": e.store_id,
+        "reason": e.reason, "created_at": e.created_at.isoformat(),
+        "what": f"{_what(e.kind)}: {details[e.id]}" if e.id in details
+        else _what(e.kind),
+        "where": stores.get(e.store_id) if e.store_id is not None else None,
+    } for e in entries]
