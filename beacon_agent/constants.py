@@ -96,6 +96,8 @@ INSIDE_SHARE = 0.5
 ROTATION_SLACK_S = 10.0
 LINK_WAIT_S = 5.0
 LINK_GAP_S = 10.0
+LINK_INTERVALS = 2.0
+LINK_GAP_MIN_S = 0.5
 LINK_DB = 10.0
 LINKED_HEARD_S = 60.0
 # Hysteresis: leave only when clearly weaker than the gate for a minute (walk-ins deep in

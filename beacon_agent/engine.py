@@ -215,13 +215,14 @@ class PresenceEngine:
         candidates = [old for old in self._tokens.values()
                       if not (old.linked or old.inside or old.last_rssi is None)
                       and old.first_seen < token.first_seen - 2 * constants.ROTATION_SLACK_S
-                      and token.first_seen - constants.LINK_GAP_S <= old.last_seen < token.first_seen
+                      and token.first_seen - _link_gap(old) <= old.last_seen < token.first_seen
                       and abs(old.last_rssi - token.first_rssi) <= constants.LINK_DB]
         if len(candidates) != 1:
             return
         (old,) = candidates
+        gap = _link_gap(old)
         if any(other.rotated and other is not token
-               and old.last_seen < other.first_seen <= old.last_seen + constants.LINK_GAP_S
+               and old.last_seen < other.first_seen <= old.last_seen + gap
                and abs(other.first_rssi - old.last_rssi) <= constants.LINK_DB  # type: ignore[operator]
                for other in self._tokens.values()):
             return  # another phone's new token could be this one's: do not guess
@@ -320,6 +321,18 @@ class PresenceEngine:
             first_seen=round(self._first_heard(token), 3), last_seen=round(token.last_seen, 3),
             rssi_max=token.rssi_max, rssi_median=token.median(), count=token.count)
         return Decision(t, event)
+
+
+def _link_gap(token: _Token) -> float:
+    """How long after ``token`` fell silent its phone's next token can be first heard: a
+    few of the phone's own intervals between sightings (it changes token between two
+    adverts), at most ``LINK_GAP_S``."""
+    times = [at for at, _ in token.recent]
+    if len(times) < 3:
+        return constants.LINK_GAP_S
+    gaps = sorted(b - a for a, b in zip(times, times[1:], strict=False))
+    return min(constants.LINK_GAP_S,
+               constants.LINK_INTERVALS * gaps[len(gaps) // 2] + constants.LINK_GAP_MIN_S)
 
 
 def _window_over(token: _Token, t: float) -> bool:

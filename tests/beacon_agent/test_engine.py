@@ -219,17 +219,43 @@ def test_a_phone_linked_over_two_rotations_reports_no_time_the_api_refuses() -> 
     assert walk_in.decisions[0].event.first_seen == first
 
 
+def rotating_at_the_door(e: PresenceEngine, boundary: float) -> None:
+    """A phone heard on the street coming up to the door, its token falling silent half a
+    second before the boundary (it advertises twice a second)."""
+    Phone(e, frame(26), boundary - 30).hold(-94, 22).ramp(-94, -72, 8)
+
+
 def test_a_rotation_is_not_linked_when_two_phones_could_be_it() -> None:
     boundary = (WINDOW + 1) * WINDOW_SECONDS
     e = engine()
-    Phone(e, frame(26), boundary - 30).hold(-94, 30)
-    one = Phone(e, frame(27), boundary + 1)
-    other = Phone(e, frame(28), boundary + 1.2)
-    for _ in range(80):  # both new tokens at the same level, heard in turn
-        one.hold(-64, STEP)
+    rotating_at_the_door(e, boundary)
+    one = Phone(e, frame(27), boundary)
+    other = Phone(e, frame(28), boundary + 0.2)
+    for _ in range(80):  # both new tokens at the same level, within a phone's interval
+        one.hold(-66, STEP)
         other.t = one.t + 0.2
-        other.hold(-64, STEP)
+        other.hold(-66, STEP)
     assert one.kinds() == [] and other.kinds() == []
+    # Alone, the first of them would have been that phone's walk through the door.
+    alone = engine()
+    rotating_at_the_door(alone, boundary)
+    assert Phone(alone, frame(27), boundary).hold(-66, 40).kinds() == [ENTER]
+
+
+def test_a_rotation_is_linked_to_the_phone_whose_interval_it_follows() -> None:
+    # At a busy boundary another phone's new token shows up 2.5 s after ours fell silent:
+    # more than a few of our phone's half-second intervals, so it is not ours, and ours
+    # (first heard half a second on) is linked.
+    boundary = (WINDOW + 1) * WINDOW_SECONDS
+    e = engine()
+    rotating_at_the_door(e, boundary)
+    ours = Phone(e, frame(27), boundary)
+    theirs = Phone(e, frame(28), boundary + 2.0)
+    for _ in range(80):
+        ours.hold(-66, STEP)
+        theirs.t = ours.t + 2.0
+        theirs.hold(-67, STEP)
+    assert ours.kinds() == [ENTER] and theirs.kinds() == []
 
 
 def test_phone_first_heard_close_enters_on_the_long_dwell() -> None:
@@ -345,7 +371,7 @@ def test_a_rotation_carries_the_minutes_heard_only_once_the_new_token_is_heard_i
     # phone passing by at the boundary, taken for it, has walked on by then).
     e = engine()
     Phone(e, frame(44), NEXT_WINDOW - constants.LONG_DWELL_S).hold(-94, constants.LONG_DWELL_S - 1)
-    new = Phone(e, frame(45), NEXT_WINDOW + 1).hold(-94, constants.LINKED_HEARD_S - 5)
+    new = Phone(e, frame(45), NEXT_WINDOW - 1).hold(-94, constants.LINKED_HEARD_S - 5)
     assert new.kinds() == []
     new.hold(-94, 10)
     assert new.kinds() == [ENTER]
