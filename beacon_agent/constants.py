@@ -87,7 +87,13 @@ INSIDE_SHARE = 0.5
 # phone's new token to show up), linked to the token that fell silent in the 10 s before
 # it was first heard with a last reading within 10 dB of its first (two readings a
 # second apart differ by σ·√2, up to 8.5 dB at σ 6 dB), when that token is the only
-# such one and no other new token could be its successor. Linking by level alone to the
+# such one and no other new token could be its successor. "Just before" is within two
+# of the old token's own intervals between sightings plus 0.5 s (a phone changes token
+# between two adverts; at most 10 s): every phone rotates within seconds of the
+# boundary, and a 10 s gap for all made most links at a busy boundary ambiguous (3 and
+# 5 intervals found fewer on the tuning runs). A token first heard in the 20 s before
+# the boundary is a candidate too (it may be the new token's own phone, first heard
+# just before it rotated), unless it is new at this boundary itself. Linking by level alone to the
 # closest candidate gave passers-by a walk-in's minutes heard (165 passers-by in on
 # random sites 1-30). A token that entered is not linked: it has been credited. A linked
 # token must itself be heard for a minute before the minutes heard of the token it

@@ -214,7 +214,8 @@ class PresenceEngine:
         token.unlinked = False
         candidates = [old for old in self._tokens.values()
                       if not (old.linked or old.inside or old.last_rssi is None)
-                      and old.first_seen < token.first_seen - 2 * constants.ROTATION_SLACK_S
+                      and not (old.rotated  # new at this boundary too: another phone's
+                               and old.first_seen >= token.first_seen - 2 * constants.ROTATION_SLACK_S)
                       and token.first_seen - _link_gap(old) <= old.last_seen < token.first_seen
                       and abs(old.last_rssi - token.first_rssi) <= constants.LINK_DB]
         if len(candidates) != 1:

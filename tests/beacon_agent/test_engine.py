@@ -258,6 +258,18 @@ def test_a_rotation_is_linked_to_the_phone_whose_interval_it_follows() -> None:
     assert ours.kinds() == [ENTER] and theirs.kinds() == []
 
 
+def test_a_passer_by_first_heard_just_before_a_boundary_is_not_taken_for_another_phone() -> None:
+    # A shopper heard for five minutes rotates at the boundary, her new token unheard (far
+    # in the store); a passer-by first heard ten seconds before the boundary rotates too,
+    # at the same level. His new token could be either phone's: it is linked to neither,
+    # and is not let in on the shopper's minutes heard.
+    e = engine()
+    Phone(e, frame(46), NEXT_WINDOW - constants.LONG_DWELL_S).hold(-80, constants.LONG_DWELL_S - 1)
+    Phone(e, frame(47), NEXT_WINDOW - 11).hold(-80, 10.5)
+    passer = Phone(e, frame(48), NEXT_WINDOW - 0.2).hold(-80, 80)
+    assert passer.kinds() == []
+
+
 def test_phone_first_heard_close_enters_on_the_long_dwell() -> None:
     # A shopper opens the app inside the door: no rise was heard, and nothing tells her
     # from a strong phone first heard behind the glass until she has stayed longer than
