@@ -14,12 +14,16 @@ it), adds the agent's calibration offset, and decides (thresholds and their reas
   ``rise_noise_k`` times how far the phone's own noise can move its median). Someone
   walking past rises as they near the door and falls back as they walk on; a window
   shopper rises only as far as the glass; a walk-in holds what it gained, whether it
-  stops under the agent or walks on in. How far outsiders rise depends on the site
-  (where the agent hangs, the front, the pavement), so the engine learns it from the
-  store's own traffic (``SiteLearning``): every token heard for less than the long
-  dwell was outside. It only ever asks for more than ``rise_db``;
-- heard for ``long_dwell_s`` (across linked rotations) and still heard above
-  ``exit_dbm``: longer than anyone stays outside (a phone switched on inside).
+  stops under the agent or walks on in. How far outsiders rise, and whether shoppers
+  inside rose further at all, depends on the site (where the agent hangs, the front, the
+  pavement), so the engine learns both from the store's own traffic (``SiteLearning``):
+  a token heard for less than the long dwell was outside, a phone heard for the long
+  dwell was inside. Where the crossing does not tell them apart (an agent close behind
+  the glass), it decides nothing; before it has learned, it asks for a rise no one
+  outside makes;
+- heard for ``long_dwell_s`` (across linked rotations, and across gaps in the same
+  token: a phone at the far end of a big store) and still heard above ``exit_dbm``:
+  longer than anyone stays outside (a phone switched on inside).
 
 A token first heard at a window boundary is linked to the phone whose token fell
 silent there at the same level, when no other is: it carries that phone's walk through
@@ -120,6 +124,7 @@ class _Token:
     rotated: bool = False  # first heard at a rotation: may be an earlier token's phone
     unlinked: bool = False  # ... and not yet looked for it
     first_rssi: int = 0
+    counted: bool = False  # its rise was learned as an insider's (heard the long dwell)
     last_rssi: int | None = None
     jitter: float = constants.JITTER_PRIOR_DB  # running mean of |rssi - previous rssi|
 
@@ -141,6 +146,10 @@ class PresenceEngine:
         self.settings = settings or EngineSettings()
         self._new_id = new_id
         self._tokens: dict[tuple[int, bytes], _Token] = {}
+        # Tokens unheard for the away timeout, until their window is over: the same token
+        # heard again is the same phone (back from the far end of a big store), its
+        # minutes heard go on.
+        self._gone: dict[tuple[int, bytes], _Token] = {}
         self.learned = SiteLearning()
 
     def __len__(self) -> int:
@@ -154,6 +163,8 @@ class PresenceEngine:
     def sighting(self, t: float, rssi: int, frame: Frame) -> list[Decision]:
         key = (frame.key_id, frame.token)
         token = self._tokens.get(key)
+        if token is None and key in self._gone:
+            token = self._tokens[key] = self._gone.pop(key)
         if token is None:
             rotation = _near_rotation(t)
             token = self._tokens[key] = _Token(frame, first_seen=t, last_seen=t, heard_since=t,
@@ -174,13 +185,20 @@ class PresenceEngine:
         return self._decide(token, t)
 
     def tick(self, t: float) -> list[Decision]:
-        """Exits (and forgetting) for tokens unseen for the away timeout."""
+        """Exits for tokens unseen for the away timeout; forgetting them once their window
+        is over (then a token heard for less than the long dwell was outside)."""
         decisions = []
         horizon = t - self.settings.away_timeout_s
         for key in [k for k, token in self._tokens.items() if token.last_seen < horizon]:
             token = self._tokens.pop(key)
             if token.inside:
+                token.inside, token.since = False, None
                 decisions.append(self._decision(token, EXIT, t))
+            token.recent.clear()
+            token.history.clear()
+            self._gone[key] = token
+        for key in [k for k, token in self._gone.items() if _window_over(token, t)]:
+            token = self._gone.pop(key)
             if (not token.rotated and not _near_rotation(token.last_seen)
                     and token.last_seen - token.heard_since < self.settings.long_dwell_s):
                 self.learned.outside(token.max_rise)
@@ -196,19 +214,22 @@ class PresenceEngine:
         token.unlinked = False
         candidates = [old for old in self._tokens.values()
                       if not (old.linked or old.inside or old.last_rssi is None)
-                      and old.first_seen < token.first_seen - 2 * constants.ROTATION_SLACK_S
-                      and token.first_seen - constants.LINK_GAP_S <= old.last_seen < token.first_seen
+                      and not (old.rotated  # new at this boundary too: another phone's
+                               and old.first_seen >= token.first_seen - 2 * constants.ROTATION_SLACK_S)
+                      and token.first_seen - _link_gap(old) <= old.last_seen < token.first_seen
                       and abs(old.last_rssi - token.first_rssi) <= constants.LINK_DB]
         if len(candidates) != 1:
             return
         (old,) = candidates
+        gap = _link_gap(old)
         if any(other.rotated and other is not token
-               and old.last_seen < other.first_seen <= old.last_seen + constants.LINK_GAP_S
+               and old.last_seen < other.first_seen <= old.last_seen + gap
                and abs(other.first_rssi - old.last_rssi) <= constants.LINK_DB  # type: ignore[operator]
                for other in self._tokens.values()):
             return  # another phone's new token could be this one's: do not guess
         old.linked = True
         token.heard_since, token.max_rise, token.jitter = old.heard_since, old.max_rise, old.jitter
+        token.counted = old.counted
         token.recent.extendleft(reversed(old.recent))
         token.history.extendleft(reversed(old.history))
 
@@ -241,6 +262,10 @@ class PresenceEngine:
         horizon = t - s.rise_lookback_s - s.enter_dwell_s
         while history and history[0][0] < horizon:
             history.popleft()
+        if (not token.counted and t - token.heard_since >= s.long_dwell_s
+                and (not token.rotated or token.heard_since < token.first_seen)):
+            token.counted = True  # an insider whose way in was heard (not only its rotation)
+            self.learned.inside(token.max_rise)
         if not token.inside:
             if self._entered(token, t, smoothed):
                 token.inside = True
@@ -265,7 +290,8 @@ class PresenceEngine:
         here (relative, so it holds for weak and strong phones alike; net of how far
         noise can move this phone's median)."""
         s = self.settings
-        if t - token.heard_since >= s.long_dwell_s and smoothed >= s.exit_dbm:
+        if (t - token.heard_since >= s.long_dwell_s and smoothed >= s.exit_dbm
+                and t - token.first_seen >= min(s.long_dwell_s, constants.LINKED_HEARD_S)):
             return True
         history, start = token.history, t - s.enter_dwell_s
         if smoothed < s.enter_dbm or not history or history[0][0] > start:
@@ -298,6 +324,24 @@ class PresenceEngine:
         return Decision(t, event)
 
 
+def _link_gap(token: _Token) -> float:
+    """How long after ``token`` fell silent its phone's next token can be first heard: a
+    few of the phone's own intervals between sightings (it changes token between two
+    adverts), at most ``LINK_GAP_S``."""
+    times = [at for at, _ in token.recent]
+    if len(times) < 3:
+        return constants.LINK_GAP_S
+    gaps = sorted(b - a for a, b in zip(times, times[1:], strict=False))
+    return min(constants.LINK_GAP_S,
+               constants.LINK_INTERVALS * gaps[len(gaps) // 2] + constants.LINK_GAP_MIN_S)
+
+
+def _window_over(token: _Token, t: float) -> bool:
+    """Whether the phone has moved on from ``token`` (by its own clock, seconds off)."""
+    window = window_of(token.first_seen + constants.ROTATION_SLACK_S)
+    return t > (window + 1) * WINDOW_SECONDS + constants.ROTATION_SLACK_S
+
+
 def _near_rotation(t: float) -> bool:
     """Whether ``t`` is where phones rotate their tokens (by their own clocks)."""
     phase = t % WINDOW_SECONDS
@@ -306,14 +350,22 @@ def _near_rotation(t: float) -> bool:
 
 class SiteLearning:
     """What the agent learns from its own store's traffic: how far the people outside
-    rise here. A token heard for less than the long dwell was someone passing or looking
-    in (a walk-in stays longer), also when the engine let it in; the largest of their
-    held rises is what a crossing must beat at this entrance. Learning only ever asks
-    for more than the default: a threshold learned down from the first few passers-by
-    would let in the window shopper who comes next."""
+    rise here, and whether a crossing tells the people inside from them at all.
+
+    A token heard for less than the long dwell was someone passing or looking in (a
+    walk-in stays longer), also when the engine let it in; the largest of their held
+    rises, plus a margin, is what a crossing must beat at this entrance (never less than
+    the default: a threshold learned down from the first few passers-by would let in the
+    window shopper who comes next). A phone heard for the long dwell was inside; the
+    rise it had shown by then is what a crossing looks like here. Where most of them
+    did not rise as far as the outsiders do (an agent close behind the glass hears a
+    window shopper as loudly as a shopper inside), the crossing says nothing at this
+    entrance and the engine waits for the long dwell. Until it has heard enough of both,
+    it asks for a rise no one outside makes (``RISE_MAX_DB``)."""
 
     def __init__(self) -> None:
         self._rises: deque[float] = deque(maxlen=constants.OUTSIDE_SAMPLES)
+        self._inside: deque[float] = deque(maxlen=constants.INSIDE_SAMPLES)
         self.outside_rise_db: float | None = None
 
     def outside(self, rise: float) -> None:
@@ -321,12 +373,23 @@ class SiteLearning:
         if len(self._rises) >= constants.OUTSIDE_SAMPLES_NEEDED:
             self.outside_rise_db = _quantile(self._rises, constants.OUTSIDE_QUANTILE)
 
+    def inside(self, rise: float) -> None:
+        self._inside.append(rise)
+
+    @property
+    def learned(self) -> bool:
+        """Whether the store has shown enough of its outsiders and insiders."""
+        return (self.outside_rise_db is not None
+                and len(self._inside) >= constants.INSIDE_SAMPLES_NEEDED)
+
     def rise_db(self, default: float) -> float:
-        """The rise a crossing must show: beyond the outside's, within sane bounds."""
-        if self.outside_rise_db is None:
-            return default
-        return min(max(self.outside_rise_db + constants.RISE_MARGIN_DB, constants.RISE_MIN_DB),
-                   constants.RISE_MAX_DB)
+        """The rise a crossing must show here; ``inf`` where a crossing does not tell a
+        shopper inside from one outside."""
+        if not self.learned:
+            return max(default, constants.RISE_MAX_DB)
+        asked = max(self.outside_rise_db + constants.RISE_MARGIN_DB, default)  # type: ignore[operator]
+        beyond = sum(1 for rise in self._inside if rise >= asked)
+        return asked if beyond >= constants.INSIDE_SHARE * len(self._inside) else float("inf")
 
 
 def _quantile(values: deque[float], share: float) -> float:

@@ -50,7 +50,7 @@ from rewards_protocol.presence import WINDOW_SECONDS
 log = logging.getLogger("demo.crowd")
 
 ROUND_MINUTES = 10.0  # one group of people per store every ten simulated minutes
-DWELL_MINUTES = (3.0, 8.0)  # a quick shop: the demo shows a checkout every few minutes
+DWELL_MINUTES = (5.0, 10.0)  # a quick shop, but longer than the 5 minutes an agent new to its store waits
 # People per group and crowd level: walk-ins, window shoppers, passers-by.
 GROUP = (3, 1, 3)
 # Phones retry their API calls this long (real seconds) before giving up.

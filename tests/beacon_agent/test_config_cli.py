@@ -91,7 +91,7 @@ def test_simulate_then_replay(tmp_path: Path) -> None:
     out, truth, events = tmp_path / "t.jsonl", tmp_path / "truth.json", tmp_path / "e.jsonl"
     assert cli.main(["simulate", "--out", str(out), "--truth", str(truth), "--minutes", "5",
                      "--walk-ins", "3", "--window-shoppers", "2", "--passers-by", "3",
-                     "--dwell-minutes", "2", "3", "--seed", "4"]) == 0
+                     "--dwell-minutes", "6", "7", "--seed", "4"]) == 0
     with out.open() as lines:
         header, adverts = trace.read(lines)
         assert header is not None and header.start == simulator.Scenario.start

@@ -51,7 +51,7 @@ def test_simulated_entrance_becomes_visits_and_walk_in_points(
     assert cli.main(["simulate", "--out", str(trace_path), "--truth", str(truth_path),
                      "--tokens", str(tmp_path / "tokens.json"), "--start", str(start),
                      "--minutes", "2", "--walk-ins", "2", "--window-shoppers", "1",
-                     "--passers-by", "1", "--dwell-minutes", "3", "4", "--seed", "2"]) == 0
+                     "--passers-by", "1", "--dwell-minutes", "6", "7", "--seed", "2"]) == 0
     truth = json.loads(truth_path.read_text())
     assert {s["label"]: s["role"] for s in truth["shoppers"]} == SHOPPERS
 
