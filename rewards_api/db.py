@@ -30,8 +30,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from rewards_api.errors import ApiError
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -218,6 +221,19 @@ def after_refusal(s: Session, record: Callable[[Session], object]) -> None:
     s.rollback()
     record(s)
     s.commit()
+
+
+@contextmanager
+def unique(s: Session, taken: str, message: str | None = None) -> Iterator[None]:
+    """What is added or changed inside is flushed in a savepoint; when it breaks a
+    unique key, nothing of it stays and the request is refused with the error code
+    ``taken`` (its registered sentence, or ``message``)."""
+    try:
+        with s.begin_nested():
+            yield
+            s.flush()
+    except IntegrityError as exc:
+        raise ApiError(taken, message) from exc
 
 
 def append_only_triggers(table: str, dialect: str) -> list[str]:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from rewards_api import db
 from rewards_api.audit import services as audit
 from rewards_api.audit.services import Actor
 from rewards_api.errors import ApiError
@@ -56,12 +56,8 @@ def create_reward(s: Session, actor: Actor, program: Program, fields: dict[str, 
         raise ApiError("invalid_request", f"A {kind} reward needs: {', '.join(missing)}.",
                        details={name: ["required for this kind"] for name in missing})
     reward = Reward(program_id=program.id, **fields)
-    try:
-        with s.begin_nested():
-            s.add(reward)
-            s.flush()
-    except IntegrityError as exc:
-        raise ApiError("reward_code_taken") from exc
+    with db.unique(s, "reward_code_taken"):
+        s.add(reward)
     _audit(s, actor, audit.CREATE, "reward", f"{program.code}:{reward.code}", program, None,
            audit.snapshot(reward, REWARD_FIELDS))
     return reward

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from rewards_api import db
 from rewards_api.audit import services as audit
 from rewards_api.audit.services import Actor
 from rewards_api.errors import ApiError
@@ -123,12 +123,8 @@ def create_campaign(s: Session, actor: Actor, *, code: str, name: str, program: 
                             starts_at=starts_at, ends_at=ends_at, per_shopper=per_shopper,
                             budget=budget, chain_id=chain.id if chain else None,
                             points_awarded=0)
-    try:
-        with s.begin_nested():
-            s.add(campaign)
-            s.flush()
-    except IntegrityError as exc:
-        raise ApiError("code_taken") from exc
+    with db.unique(s, "code_taken"):
+        s.add(campaign)
     s.add_all([ScanCampaignStore(campaign_id=campaign.id, store_id=store.id)
                for store in {st.id: st for st in stores}.values()])
     _set_products(s, campaign, products)

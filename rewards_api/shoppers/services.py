@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from rewards_api import clock
+from rewards_api import clock, db
 from rewards_api.credentials import digest, new_shopper_token
 from rewards_api.db import insert_ignoring_conflicts
 from rewards_api.errors import ApiError
@@ -62,12 +62,8 @@ def register(s: Session, display_name: str, phone: str | None, ttl: dt.timedelta
         display_name=display_name.strip(),
         phone=normalize_phone(phone) if phone else None,
     )
-    try:
-        with s.begin_nested():
-            s.add(shopper)
-            s.flush()
-    except IntegrityError as exc:
-        raise ApiError("phone_taken") from exc
+    with db.unique(s, "phone_taken"):
+        s.add(shopper)
     partner = s.scalars(select(Program).where(Program.kind == PARTNER_PROGRAM)).first()
     if partner is not None:
         s.add(Account(shopper_id=shopper.id, program_id=partner.id))
@@ -180,12 +176,8 @@ def link_membership(s: Session, shopper: Shopper, program: Program, number: str)
     account = account_for(s, shopper, program)
     if account.membership_number == number:
         return account
-    try:
-        with s.begin_nested():
-            account.membership_number = number
-            s.flush()
-    except IntegrityError as exc:
-        raise ApiError("membership_number_taken") from exc
+    with db.unique(s, "membership_number_taken"):
+        account.membership_number = number
     return account
 
 

@@ -21,7 +21,6 @@ import webauthn
 from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from webauthn.helpers import base64url_to_bytes
 from webauthn.helpers.exceptions import WebAuthnException
@@ -32,7 +31,7 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from rewards_api import i18n, mail
+from rewards_api import db, i18n, mail
 from rewards_api.db import rows_changed
 from rewards_api.errors import ApiError
 from rewards_api.shoppers.models import Shopper
@@ -130,12 +129,8 @@ def confirm_email(s: Session, shopper: Shopper, code: str, at: dt.datetime) -> s
     used = _use(s, ADD_EMAIL, _target(f"shopper:{shopper.id}"), code, at)
     if used is None or used.email is None:
         raise ApiError("sign_in_code_wrong")
-    try:
-        with s.begin_nested():
-            shopper.email = used.email
-            s.flush()
-    except IntegrityError as exc:
-        raise ApiError("email_taken") from exc
+    with db.unique(s, "email_taken"):
+        shopper.email = used.email
     return used.email
 
 
@@ -234,12 +229,8 @@ def register_passkey(s: Session, shopper: Shopper, credential: dict[str, Any],
     passkey = Passkey(shopper_id=shopper.id, credential_id=verified.credential_id,
                       public_key=verified.credential_public_key,
                       sign_count=verified.sign_count, created_at=at)
-    try:
-        with s.begin_nested():
-            s.add(passkey)
-            s.flush()
-    except IntegrityError as exc:
-        raise ApiError("invalid_request", "This passkey is already registered.") from exc
+    with db.unique(s, "invalid_request", "This passkey is already registered."):
+        s.add(passkey)
     return passkey
 
 

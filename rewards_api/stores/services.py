@@ -10,9 +10,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from rewards_api import db
 from rewards_api.audit import services as audit
 from rewards_api.audit.services import Actor
 from rewards_api.errors import ApiError
@@ -40,12 +40,8 @@ def store_by_code(s: Session, code: str) -> Store:
 
 
 def _add(s: Session, thing: object) -> None:
-    try:
-        with s.begin_nested():
-            s.add(thing)
-            s.flush()
-    except IntegrityError as exc:
-        raise ApiError("code_taken") from exc
+    with db.unique(s, "code_taken"):
+        s.add(thing)
 
 
 def create_chain(s: Session, actor: Actor, *, code: str, name: str,

@@ -70,7 +70,7 @@ def test_walk_ins_recorded_on_a_skewed_clock_reach_the_api_on_its_clock(
     berlin = world.store_ids[0]
     add_rule(app, "partner-plus", berlin, 5)
     with app.app_context():
-        agent, secret = agents.provision(db.session(), berlin, "entrance")
+        agent, secret = agents.provision(db.session(), setup_actor(), berlin, "entrance")
         db.session().commit()
         agent_id = str(agent.id)
     pi_time, steady = [T0.timestamp() + skew_s], [1_000.0]

@@ -253,7 +253,7 @@ def test_an_ingest_burst_spread_over_both_hosts_pays_each_walk_in_once(chain: Ch
 def test_a_signed_request_replayed_to_the_other_host_is_refused(chain: Chain) -> None:
     """Nonces live in the database: what one host saw, the other refuses."""
     with chain.app.app_context():
-        agent, secret_hex = agents.provision(db.session(), chain.world.store_ids[0], "replayed")
+        agent, secret_hex = agents.provision(db.session(), setup_actor(), chain.world.store_ids[0], "replayed")
         db.session().commit()
         agent_id = str(agent.id)
     body = json.dumps({"queue_depth": 0, "software_version": "t", "adverts_per_second": 1.0,

@@ -49,7 +49,7 @@ from rewards_api.ledger.models import (
 from rewards_api.ledger.services import held_sum, ledger_sum
 from rewards_api.pos.models import COMMITTED, Checkout
 from rewards_api.products.services import product_by_gtin
-from rewards_api.scans import services as scans
+from rewards_api.scans import campaigns
 from rewards_api.stores.models import Store
 from rewards_api.walkins.models import WalkInRule
 from rewards_protocol import presence
@@ -57,7 +57,7 @@ from rewards_protocol.events import PresenceEvent
 from tests.conftest import Api
 from tests.support.scan_shop import COFFEE, shopper_id, stock_products, walk_in
 from tests.support.shop import BASKET, build_shop, grant
-from tests.support.world import World, build_world
+from tests.support.world import World, build_world, setup_actor
 
 # The settings the API under test runs with (tests.support.gunicorn's defaults), so
 # that the in-process app that sets up and checks shares its keys.
@@ -118,8 +118,8 @@ def open_store(app: Any) -> Floor:
         s = db.session()
         stock_products(berlin)
         programs = {p.code: p for p in s.scalars(select(Program))}
-        scans.create_campaign(
-            s, code="fault-coffee", name="Coffee under faults", program=programs["corner-points"],
+        campaigns.create_campaign(
+            s, setup_actor(), code="fault-coffee", name="Coffee under faults", program=programs["corner-points"],
             points=50, starts_at=now - dt.timedelta(days=1), ends_at=now + dt.timedelta(days=1),
             products=[product_by_gtin(s, COFFEE.zfill(14))], stores=[s.get(Store, berlin)],
             chain=None)
@@ -128,7 +128,7 @@ def open_store(app: Any) -> Floor:
             walk_in(scanner["id"], berlin, now)  # in the store for the next 15 minutes
         s.add(WalkInRule(program_id=programs["partner-plus"].id, store_id=berlin, points=5,
                          starts_on=dt.date.today() - dt.timedelta(days=1)))
-        agent, secret = agents.provision(s, berlin, "entrance")
+        agent, secret = agents.provision(s, setup_actor(), berlin, "entrance")
         s.commit()
         agent_id = str(agent.id)
     return Floor(app, world, shop.registers, cards, scanners, walkers, agent_id,
