@@ -100,9 +100,11 @@ def select_language() -> str:
 
 
 def _stored_language() -> str | None:
-    """The shopper's, the store's or the chain's language for this request, read on a
-    connection of its own: the request's transaction may have failed (that is often
-    why an error is being answered), and a database that is down means English."""
+    """The shopper's, the store's or the chain's language for this request. The store's
+    is read on the request's own session (a connection of its own would be a second
+    one per answer: under a rush of refusals every pooled connection would wait for
+    another); when that transaction has failed (often why an error is being answered)
+    or the database is down, the answer is None: English."""
     signed_in = g.get("signed_in")
     if signed_in is not None:
         return supported(signed_in.language)
@@ -110,9 +112,7 @@ def _stored_language() -> str | None:
         query = _store_language_query()
         if query is None:
             return None
-        with db.engine().connect() as connection:
-            language = connection.execution_options(
-                isolation_level="AUTOCOMMIT").execute(query).scalar()
+        language = db.session().execute(query).scalar()
     except SQLAlchemyError:
         log.warning("language not read: database error", exc_info=True)
         return None
