@@ -23,6 +23,8 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,10 +69,18 @@ SCANNERS = 40  # shoppers in the store, each scanning the campaign product once
 WALKERS = 40  # shoppers the agent sees walk in
 
 
-def in_process_app(database_url: str) -> Any:
+@contextmanager
+def in_process_app(database_url: str) -> Iterator[Any]:
+    """The app in this process (to build the store and check the ledger), its pool
+    closed at the end even when the test fails: a connection PostgreSQL dropped and
+    nobody closed would otherwise warn in whatever test runs when it is collected."""
     from rewards_api import create_app
 
-    return create_app({"DATABASE_URL": database_url, **SETTINGS})
+    app = create_app({"DATABASE_URL": database_url, **SETTINGS})
+    try:
+        yield app
+    finally:
+        app.extensions["rewards_db"].kw["bind"].dispose()
 
 
 @dataclass

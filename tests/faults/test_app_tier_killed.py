@@ -18,27 +18,26 @@ pytestmark = pytest.mark.timeout(300)
 
 def test_kill_9_of_workers_and_of_the_app_tier_loses_and_doubles_nothing(
         database_url: str, tmp_path: Path) -> None:
-    app = in_process_app(database_url)
-    store = open_store(app)
-    with gunicorn({"REWARDS_DATABASE_URL": database_url}, workers=2, log_dir=tmp_path) as host:
-        load = Load(store, host.url, tmp_path / "outbox.sqlite3").start()
-        tally = load.tally
+    with in_process_app(database_url) as app:
+        store = open_store(app)
+        with gunicorn({"REWARDS_DATABASE_URL": database_url}, workers=2, log_dir=tmp_path) as host:
+            load = Load(store, host.url, tmp_path / "outbox.sqlite3").start()
+            tally = load.tally
 
-        def more(n: int) -> Any:
-            target = tally.acknowledged() + n
-            return lambda: tally.acknowledged() >= target
+            def more(n: int) -> Any:
+                target = tally.acknowledged() + n
+                return lambda: tally.acknowledged() >= target
 
-        wait_until(more(10), "the first acknowledged writes")
-        for _ in range(3):
-            host.kill_worker()
-            wait_until(more(5), "writes acknowledged after a worker was killed")
-        host.kill()
-        host.start()
-        wait_until(more(10), "writes acknowledged after the app tier came back")
-        host.kill()
-        host.start()
-        load.finish()
-    # The kills cut requests off in the middle (their clients retried with the same key).
-    assert tally.unanswered, "no kill landed on a request in flight"
-    check(store, load)
-    app.extensions["rewards_db"].kw["bind"].dispose()
+            wait_until(more(10), "the first acknowledged writes")
+            for _ in range(3):
+                host.kill_worker()
+                wait_until(more(5), "writes acknowledged after a worker was killed")
+            host.kill()
+            host.start()
+            wait_until(more(10), "writes acknowledged after the app tier came back")
+            host.kill()
+            host.start()
+            load.finish()
+        # The kills cut requests off in the middle (their clients retried with the same key).
+        assert tally.unanswered, "no kill landed on a request in flight"
+        check(store, load)
