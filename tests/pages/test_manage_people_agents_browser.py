@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from rewards_api import db
+from tests.support.axe import serious_violations
 from tests.support.world import staff_key
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -15,8 +16,8 @@ pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 WIDE = {"width": 1200, "height": 900}
 
 
-def _page(browser, live_url, path, key):
-    context = browser.new_context(viewport=WIDE, timezone_id="UTC")
+def _page(browser, live_url, path, key, **options):
+    context = browser.new_context(viewport=WIDE, timezone_id="UTC", **options)
     context.set_default_timeout(15_000)
     page = context.new_page()
     page.goto(live_url + path)
@@ -52,6 +53,7 @@ def test_a_manager_issues_and_revokes_a_register_key_provisions_an_agent_and_aud
     page.get_by_role("button", name="Revoke the key of Register 7").click()
     page.locator("tr", has_text="Register 7").filter(has_text="revoked").wait_for()
     assert "is revoked" in page.locator("#status").inner_text()
+    assert page.locator("#new-key").is_hidden()
     assert _mine(client, key).status_code == 401
     # Shown once: a new visit of the page lists the key, never the key itself.
     page.reload()
@@ -73,7 +75,7 @@ def test_a_manager_issues_and_revokes_a_register_key_provisions_an_agent_and_aud
     page.locator("#agents-table tr", has_text="back door").wait_for()
     assert "not enrolled" in page.locator("#agents-table").inner_text()
 
-    page.get_by_role("button", name="New enrolment code for back door").click()
+    page.get_by_role("button", name="New code for back door").click()
     page.locator("#status", has_text="New code for back door").wait_for()
     assert page.locator("#enrolment-code").inner_text().strip() != code
     page.on("dialog", lambda dialog: dialog.accept())
@@ -128,4 +130,27 @@ def test_the_audit_log_pages_to_older_changes(browser, live_url, app, world):
     ids = [int(i) for i in rows.evaluate_all("rows => rows.map(r => r.dataset.entry)")]
     assert ids == sorted(ids, reverse=True) and len(set(ids)) == len(ids)
     assert page.get_by_role("button", name="Older changes").is_hidden()
+    context.close()
+
+
+def test_the_three_pages_have_no_serious_accessibility_violation(browser, live_url, world):
+    # bypass_csp lets axe's script in (the pages' policy allows only their own).
+    context, page = _page(browser, live_url, "/manage/people", world.keys["manager"],
+                          bypass_csp=True)
+    page.get_by_label("Register or person").fill("Register 8")
+    page.get_by_role("button", name="Issue the key").click()
+    page.locator("#new-key").wait_for()
+    assert serious_violations(page) == []
+    context.close()
+    context, page = _page(browser, live_url, "/manage/agents", world.keys["manager"],
+                          bypass_csp=True)
+    page.get_by_label("Where it hangs").fill("entrance")
+    page.get_by_role("button", name="Provision the agent").click()
+    page.locator("#agents-table tr", has_text="entrance").wait_for()
+    assert serious_violations(page) == []
+    context.close()
+    context, page = _page(browser, live_url, "/manage/audit", world.keys["manager"],
+                          bypass_csp=True)
+    page.locator("#audit-rows tr").first.wait_for()
+    assert serious_violations(page) == []
     context.close()

@@ -29,7 +29,7 @@
     const actions = agent.disabled ? "" : el("span", {},
       el("button", { type: "button", class: "secondary", "data-code": agent.agent_id,
         "data-label": agent.label, text: t("New code"),
-        "aria-label": t("New enrolment code for %(label)s", { label: agent.label }) }), " ",
+        "aria-label": t("New code for %(label)s", { label: agent.label }) }), " ",
       el("button", { type: "button", class: "secondary", "data-disable": agent.agent_id,
         "data-label": agent.label, text: t("Disable"),
         "aria-label": t("Disable %(label)s", { label: agent.label }) }));

@@ -66,6 +66,8 @@
     if (!window.confirm(t("Revoke the key of %(label)s? It is refused at once.", { label }))) return;
     try {
       await call("POST", `/v1/admin/staff-keys/${button.dataset.revoke}/revoke`, { auth: session.key });
+      $("new-key-value").textContent = "";
+      $("new-key").hidden = true;
       await refresh();
       say(t("The key of %(label)s is revoked.", { label }));
     } catch (error) {
