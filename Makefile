@@ -47,7 +47,7 @@ demo: system-deps $(STAMP)
 # runs without this step), then list what still needs translating.
 I18N_PACKAGES := rewards_api pos_plugin
 I18N_LANGUAGES := de pt
-I18N_KEYWORDS := -k N_ -k ErrorCode:3 -k ApiError:2 -k RewardsError:2 -k NotEligible:2 -k t
+I18N_KEYWORDS := -k N_ -k ErrorCode:3 -k ApiError:2 -k RewardsError:2 -k NotEligible:2 -k unique:3 -k t
 i18n: $(STAMP)
 	set -e; for package in $(I18N_PACKAGES); do \
 	  dir=$$package/translations; \

@@ -43,6 +43,9 @@ SCRIPTS = {
                  "app.js"),
     "dashboard.html": ("api.js", "live.js", "dashboard.js"),
     "assist.html": ("api.js", "live.js", "assist.js"),
+    "manage/audit.html": ("api.js", "audit.js"),
+    "manage/people.html": ("api.js", "people.js"),
+    "manage/agents.html": ("api.js", "agents.js"),
 }
 
 
