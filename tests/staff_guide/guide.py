@@ -49,13 +49,18 @@ def translations(language: str) -> dict[str, str]:
             for name in pages() if (DOCS / name).with_suffix(f".{language}.md").is_file()}
 
 
-def troubleshooting_entries() -> list[str]:
-    return ENTRY.findall((DOCS / "troubleshooting.md").read_text())
+def page_path(name: str, language: str = ENGLISH) -> Path:
+    """The file of page ``name`` (e.g. troubleshooting.md) in ``language``."""
+    return DOCS / name if language == ENGLISH else (DOCS / name).with_suffix(f".{language}.md")
 
 
-def entry_bodies() -> dict[str, str]:
-    """Each troubleshooting entry's text, up to the next heading."""
-    text = (DOCS / "troubleshooting.md").read_text()
+def troubleshooting_entries(language: str = ENGLISH) -> list[str]:
+    return ENTRY.findall(page_path("troubleshooting.md", language).read_text())
+
+
+def entry_bodies(language: str = ENGLISH) -> dict[str, str]:
+    """Each troubleshooting entry's text (in ``language``), up to the next heading."""
+    text = page_path("troubleshooting.md", language).read_text()
     bodies = {}
     for match in ENTRY.finditer(text):
         rest = text[match.end():]

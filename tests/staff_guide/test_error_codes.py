@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from rewards_api.errors import CASHIER, MANAGER, REGISTRY, SHOPPER
 from tests.staff_guide import guide
 
@@ -38,14 +40,37 @@ def test_entries_are_for_cashiers_and_shoppers_and_appear_once() -> None:
     assert not others, f"not met by a cashier or shopper, document them elsewhere: {others}"
 
 
-def test_every_entry_says_what_it_means_and_what_to_do() -> None:
-    bodies = guide.entry_bodies()
-    assert set(bodies) == set(guide.troubleshooting_entries())
+# How an entry says what a code means and what to do, in each language of the guide.
+PARTS = {
+    guide.ENGLISH: ("**Meaning:**", "**What to do:**"),
+    "de": ("**Bedeutung:**", "**Was tun:**"),
+    "pt": ("**Significado:**", "**O que fazer:**"),
+}
+TRANSLATIONS = [language for language in guide.LANGUAGES if language != guide.ENGLISH]
+
+
+@pytest.mark.parametrize("language", guide.LANGUAGES)
+def test_every_entry_says_what_it_means_and_what_to_do(language: str) -> None:
+    bodies = guide.entry_bodies(language)
+    assert set(bodies) == set(guide.troubleshooting_entries(language))
     for code, body in bodies.items():
-        for part in ("**Meaning:**", "**What to do:**"):
-            assert part in body, f"{code}: missing {part}"
+        for part in PARTS[language]:
+            assert part in body, f"{language} {code}: missing {part}"
             sentence = body.split(part, 1)[1].strip().split("\n", 1)[0]
-            assert len(sentence.split()) >= 3, f"{code}: {part} says too little"
+            assert len(sentence.split()) >= 3, f"{language} {code}: {part} says too little"
+
+
+@pytest.mark.parametrize("language", TRANSLATIONS)
+def test_every_translated_troubleshooting_page_has_the_same_entries(language: str) -> None:
+    """A cashier in Berlin or Lisbon finds every code on their page, in the same order
+    as the English page, each code once, untranslated (it is the anchor other pages
+    link to)."""
+    assert guide.page_path("troubleshooting.md", language).is_file(), (
+        f"troubleshooting.md is not translated into {language}")
+    entries = guide.troubleshooting_entries(language)
+    missing = codes_to_document() - set(entries)
+    assert not missing, f"troubleshooting.{language}.md has no entry for: {sorted(missing)}"
+    assert entries == guide.troubleshooting_entries(), language
 
 
 def test_codes_named_anywhere_in_the_guide_exist() -> None:
