@@ -17,7 +17,7 @@ import flask_babel
 from apiflask import APIFlask
 from apiflask.exceptions import HTTPError
 from flask import Response, jsonify
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, PendingRollbackError
 from werkzeug.exceptions import HTTPException
 
 from rewards_api import i18n
@@ -82,6 +82,24 @@ def _from_validation(error: HTTPError) -> ApiError:
                     params={"fields": names}, details=fields)
 
 
+def _database_down(error: Exception) -> tuple[Response, int]:
+    log.error("database error", exc_info=error)
+    return _answer(ApiError("service_unavailable"))
+
+
+# SQLAlchemy's code for "can't reconnect until invalid transaction is rolled back": the
+# connection under the request's transaction was lost (the database restarted or went
+# away while the request ran). Any other pending rollback is a bug.
+CONNECTION_LOST = "8s2b"
+
+
+def _transaction_lost(error: PendingRollbackError) -> tuple[Response, int]:
+    if error.code == CONNECTION_LOST:
+        return _database_down(error)
+    log.error("unexpected error", exc_info=error)
+    return _answer(ApiError("internal_error"))
+
+
 def init_app(app: APIFlask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError) -> tuple[Response, int]:
@@ -104,10 +122,8 @@ def init_app(app: APIFlask) -> None:
             return _answer(ApiError("invalid_request", error.description, status=status))
         return _answer(ApiError(code, status=status))
 
-    @app.errorhandler(OperationalError)
-    def _database_down(error: OperationalError) -> tuple[Response, int]:
-        log.error("database error", exc_info=error)
-        return _answer(ApiError("service_unavailable"))
+    app.register_error_handler(OperationalError, _database_down)
+    app.register_error_handler(PendingRollbackError, _transaction_lost)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[Response, int]:

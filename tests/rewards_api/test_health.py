@@ -48,3 +48,34 @@ def test_docs_page_shows_the_operations_in_chromium(live_url, browser):
     expect(operation).to_be_visible(timeout=15_000)
     assert page.locator(".errors-wrapper").count() == 0
     page.close()
+
+
+def test_a_transaction_whose_connection_was_lost_answers_503(app, client, monkeypatch):
+    """The database restarting under a request leaves its session unable to go on
+    (SQLAlchemy's "can't reconnect until invalid transaction is rolled back"): that is
+    the database being away, 503 with Retry-After, not a 500; another pending rollback
+    (a bug) stays a 500."""
+    from sqlalchemy.exc import PendingRollbackError
+
+    from rewards_api.shoppers import views
+
+    def lost(*_args, **_kwargs):
+        raise PendingRollbackError("Can't reconnect until invalid transaction is rolled back.",
+                                   code="8s2b")
+
+    monkeypatch.setattr(views.services, "register", lost)
+    answer = client.post("/v1/shoppers", json={"display_name": "Ida"},
+                         headers={"Idempotency-Key": "lost-1"})
+    assert answer.status_code == 503
+    assert answer.get_json()["error"]["code"] == "service_unavailable"
+    assert answer.headers["Retry-After"] == "5"
+
+    def bug(*_args, **_kwargs):
+        raise PendingRollbackError("This Session's transaction has been rolled back.",
+                                   code="7s2a")
+
+    monkeypatch.setattr(views.services, "register", bug)
+    answer = client.post("/v1/shoppers", json={"display_name": "Ida"},
+                         headers={"Idempotency-Key": "lost-2"})
+    assert answer.status_code == 500
+    assert answer.get_json()["error"]["code"] == "internal_error"
