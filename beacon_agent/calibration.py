@@ -6,8 +6,9 @@ outside at the glass in front of it, walks along the pavement past the shop and 
 then walks in and stops 3 m inside (``PHASES``; the agent times each step, nobody has to
 press a key on a ladder). From the sightings of those minutes, its phone is the steady
 strongest token while it stands under the agent, followed across a token rotation at a
-window boundary (the token that falls silent there and the one first heard there at the
-same level are the same phone). Its levels are smoothed as the engine smooths them:
+window boundary (``_next_token``); the live test starts where no rotation falls in it
+(``quiet_start``), as a phone out of earshot on the pavement at the moment it rotates
+cannot always be followed. Its levels are smoothed as the engine smooths them:
 ``outside_dbm`` is the loudest level outside (at the glass and on the pavement),
 ``inside_dbm`` the level 3 m inside. Both are relative to the installer's phone: phones
 differ by up to ±10 dB, the difference between the two levels does not.
@@ -204,7 +205,7 @@ def _next_token(current: _Token, tokens: list[_Token], last: Span) -> _Token | N
     own intervals) and in level (medians of its readings either side: a phone held in
     the hand moves little in a few seconds), and no other token that fell silent there
     is closer to it."""
-    boundary = (window_of((current.first_seen + current.last_seen) / 2) + 1) * WINDOW_SECONDS
+    boundary = _window_end(current)
     if boundary - constants.ROTATION_SLACK_S > last.end:
         return None
     fits = [(_distance(current, token), token) for token in tokens
@@ -215,6 +216,11 @@ def _next_token(current: _Token, tokens: list[_Token], last: Span) -> _Token | N
     distance, token = min(fits, key=lambda pair: pair[0])
     rivals = [old for old in tokens if old is not current and _fits(old, token, boundary)]
     return None if any(_distance(old, token) < distance for old in rivals) else token
+
+
+def _window_end(token: _Token) -> float:
+    """The boundary at which the phone moves on from ``token``."""
+    return (window_of((token.first_seen + token.last_seen) / 2) + 1) * WINDOW_SECONDS
 
 
 def _fits(old: _Token, new: _Token, boundary: float) -> bool:
@@ -257,6 +263,9 @@ def analyse(adverts: Iterable[trace.Advertisement], spans: Sequence[Span],
 
     glass, pavement, inside = (_loudest(levels(GLASS)), _loudest(levels(PAST)),
                                levels(INSIDE))
+    if not inside and _window_end(chain[-1]) <= phase[INSIDE].end:
+        raise WalkTestFailed("your phone changed its Bluetooth token during the test where "
+                             "it could not be followed: start again")
     if not inside:
         raise WalkTestFailed("your phone was not heard 3 m inside the door: check that the "
                              "app stayed open, then start again")
