@@ -1,4 +1,4 @@
-"""``beacon-agent``: run | replay | simulate | status | enrol | provision.
+"""``beacon-agent``: run | replay | simulate | calibrate | status | enrol | provision.
 
 Logs go to stderr without timestamps: under systemd, journald adds them.
 """
@@ -16,11 +16,13 @@ from pathlib import Path
 
 from beacon_agent import config as agent_config
 from beacon_agent import simulator
+from rewards_protocol import trace
 from rewards_protocol.presence import DEFAULT_COMPANY_ID
 
 EXIT_CONFIG = 2
 EXIT_SCANNER_FAILED = 3
 EXIT_UPLOAD_FAILED = 4
+EXIT_CALIBRATION_FAILED = 5
 
 
 def _load(args: argparse.Namespace) -> agent_config.AgentConfig:
@@ -111,11 +113,107 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         start=start, site=site)
     with open(args.out, "w") as out, open(args.truth, "w") as truth:
         try:
-            count = simulator.write(scenario, out, truth, tokens, args.company_id)
+            if args.walk_test:
+                count = _write_walk_test(site, args.seed, start, out, truth)
+            else:
+                count = simulator.write(scenario, out, truth, tokens, args.company_id)
         except ValueError as exc:
             sys.exit(f"beacon-agent: {exc}")
     print(f"{count} adverts at {site.name} -> {args.out}; ground truth -> {args.truth}")
     return 0
+
+
+ADVICE = {  # the installer's words for the advice codes (the dashboard has its own)
+    "street_too_loud": "It hears the street too loudly: move it further into the store.",
+    "inside_too_quiet": "It hears shoppers inside too faintly: move it closer to the door "
+                        "or lower.",
+}
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """The walk test: guided live with the adapter, or from a recorded trace; the result
+    goes into the config file unless ``--dry-run``."""
+    from beacon_agent import calibration
+
+    path = agent_config.path_of(args.config)
+    try:
+        cfg = agent_config.load(path) if path.exists() or not args.dry_run else None
+    except agent_config.ConfigError as exc:
+        sys.exit(f"beacon-agent: {exc}")
+    settings = cfg.presence if cfg else None
+    company_id = cfg.company_id if cfg else DEFAULT_COMPANY_ID
+    try:
+        if args.from_trace:
+            with open(args.from_trace) as lines:
+                spans, adverts, start = calibration.read_trace(lines)
+        else:
+            spans, adverts = asyncio.run(_walk_test(cfg.adapter if cfg else "hci0"))
+            start = spans[0].start - calibration.PHASES[0].settle_s
+            if args.save_trace:
+                with open(args.save_trace, "w") as out:
+                    calibration.write_trace(out, spans, adverts, start)
+                print(f"recorded the walk test -> {args.save_trace}")
+        result = calibration.analyse(adverts, spans, settings, company_id=company_id)
+    except calibration.WalkTestFailed as exc:
+        print(f"beacon-agent: the walk test failed: {exc}", file=sys.stderr)
+        return EXIT_CALIBRATION_FAILED
+    except OSError as exc:
+        sys.exit(f"beacon-agent: {exc}")
+    _print_walk_test(result)
+    if args.dry_run:
+        print("dry run: nothing saved")
+        return 0
+    calibrated_at = calibration.iso(spans[-1].end)
+    try:
+        agent_config.store_calibration(path, result.outside_dbm, result.inside_dbm, calibrated_at)
+    except (agent_config.ConfigError, OSError) as exc:
+        sys.exit(f"beacon-agent: the walk test could not be saved: {exc}")
+    print(f"saved in {path}; restart the agent to use it (systemctl restart beacon-agent)")
+    return 0
+
+
+async def _walk_test(adapter: str):  # type: ignore[no-untyped-def]
+    from beacon_agent import calibration
+    from beacon_agent.radio import BlueZRadio
+
+    return await calibration.record(lambda on_advert: BlueZRadio(adapter, on_advert), time.time,
+                                    lambda line: print(line, flush=True))
+
+
+def _print_walk_test(result) -> None:  # type: ignore[no-untyped-def]
+    print(f"Your phone under the agent:  {_level(result.under_dbm)}")
+    print(f"At the glass, loudest:       {_level(result.glass_dbm)}")
+    print(f"Walking past, loudest:       {_level(result.pavement_dbm)}")
+    print(f"3 m inside the door:         {_level(result.inside_dbm)}")
+    if result.tokens > 1:
+        print(f"(your phone changed its token {result.tokens - 1} time(s); followed)")
+    if not result.advice:
+        print("Advice: none, the agent hangs well.")
+    for code in result.advice:
+        print(f"Advice: {ADVICE[code]}")
+
+
+def _level(dbm: float | None) -> str:
+    return "not heard" if dbm is None else f"{dbm:.1f} dBm"
+
+
+def _calibration_line(cfg: agent_config.AgentConfig) -> str:
+    if cfg.calibration_method is None:
+        return "none (safe defaults; the agent learns from the store's traffic)"
+    return (f"walk test on {cfg.calibrated_at} (outside {_level(cfg.presence.outside_dbm)}, "
+            f"inside {_level(cfg.presence.inside_dbm)})")
+
+
+def _write_walk_test(site: simulator.Site, seed: int, start: float, out, truth) -> int:  # type: ignore[no-untyped-def]
+    """An installer's walk test at ``site`` amid its traffic, timed as ``calibrate`` times it."""
+    from beacon_agent import calibration
+
+    phases = [(span.name, span.start, span.end) for span in calibration.schedule(0.0)]
+    simulation = simulator.walk_test(site, phases, seed=seed, start=start)
+    adverts = list(simulation.adverts)
+    trace.write(out, adverts, simulation.header)
+    json.dump(simulation.truth(), truth, indent=1)
+    return len(adverts)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -128,8 +226,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     status = {"queue_depth": outbox.depth(), **outbox.status(), **outbox.counters()}
     outbox.close()
     if args.json:
-        print(json.dumps(status, indent=1))
+        calibration = {"method": cfg.calibration_method, "calibrated_at": cfg.calibrated_at,
+                       "outside_dbm": cfg.presence.outside_dbm,
+                       "inside_dbm": cfg.presence.inside_dbm}
+        print(json.dumps({**status, "calibration": calibration}, indent=1))
         return 0
+    status["calibration"] = _calibration_line(cfg)
     for name in ("last_upload_at", "updated_at"):
         if name in status:
             status[name] = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(status[name]))
@@ -248,7 +350,20 @@ def parser() -> argparse.ArgumentParser:
                      help="JSON: shopper label -> GET /v1/me/presence-tokens list; those "
                           "shoppers walk in first (default: tokens from a test key)")
     sim.add_argument("--company-id", type=int, default=DEFAULT_COMPANY_ID)
+    sim.add_argument("--walk-test", action="store_true",
+                     help="an installer's walk test amid the site's traffic, for "
+                          "`calibrate --from-trace` (--minutes and the crowd are ignored)")
     sim.set_defaults(func=cmd_simulate)
+
+    ca = sub.add_parser("calibrate", help="the walk test: guides the installer through it "
+                        "and stores the entrance's levels in the config")
+    with_config(ca)
+    ca.add_argument("--from-trace", type=Path, metavar="FILE",
+                    help="calibrate from a recorded walk test (a trace with the steps' times)")
+    ca.add_argument("--save-trace", type=Path, metavar="FILE",
+                    help="also record the live walk test to FILE")
+    ca.add_argument("--dry-run", action="store_true", help="print the result, save nothing")
+    ca.set_defaults(func=cmd_calibrate)
 
     st = sub.add_parser("status", help="queue depth, last upload, adverts/s, scanner state")
     with_config(st)

@@ -11,6 +11,12 @@ File layout (every key optional except ``api_url``, ``agent_id`` and ``secret_fi
     company_id = 65535
     state_dir = "/var/lib/beacon-agent"         # the outbox lives here
 
+    # written by `beacon-agent calibrate` (the walk test's levels go to the engine)
+    outside_dbm = -74.5
+    inside_dbm = -61.0
+    calibrated_at = "2026-12-02T10:00:00Z"
+    calibration_method = "walk_test"
+
     [presence]                                  # EngineSettings field names
     enter_dbm = -76.0
     calibration_db = 0.0
@@ -31,12 +37,19 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+import tomlkit
+import tomlkit.exceptions
+
 from beacon_agent.engine import EngineSettings
 from rewards_protocol.presence import DEFAULT_COMPANY_ID
 
 DEFAULT_PATH = Path("/etc/beacon-agent/agent.toml")
 ENV_PREFIX = "BEACON_AGENT_"
 SECRET_BYTES = 32
+
+WALK_TEST = "walk_test"
+# The walk test's levels: top-level keys of the file, settings of the engine.
+CALIBRATION_LEVELS = ("outside_dbm", "inside_dbm")
 
 # How the API's names (GET /v1/agents/config) map onto the engine's settings.
 REMOTE_PRESENCE_KEYS = {
@@ -60,6 +73,8 @@ class AgentConfig:
     company_id: int = DEFAULT_COMPANY_ID
     state_dir: Path = Path("/var/lib/beacon-agent")
     presence: EngineSettings = field(default_factory=EngineSettings)
+    calibrated_at: str | None = None  # ISO-8601 UTC, by `beacon-agent calibrate`
+    calibration_method: str | None = None
 
     @property
     def outbox_path(self) -> Path:
@@ -97,17 +112,25 @@ def read_secret(path: Path) -> bytes:
     return secret
 
 
+def path_of(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Path:
+    """The config file: ``path``, else ``$BEACON_AGENT_CONFIG``, else the default."""
+    env = os.environ if environ is None else environ
+    return path or Path(env.get(ENV_PREFIX + "CONFIG", DEFAULT_PATH))
+
+
 def load(path: Path | None = None, environ: Mapping[str, str] | None = None) -> AgentConfig:
     """Read the file (if it exists) and apply the environment overrides."""
     env = os.environ if environ is None else environ
-    path = path or Path(env.get(ENV_PREFIX + "CONFIG", DEFAULT_PATH))
+    path = path_of(path, env)
     raw: dict[str, Any] = {}
     if path.exists():
         try:
             raw = tomllib.loads(path.read_text())
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
-    presence_raw = dict(raw.pop("presence", {}))
+    # An explicit [presence] setting wins over the walk test's level.
+    presence_raw = {**{k: raw.pop(k) for k in CALIBRATION_LEVELS if k in raw},
+                    **raw.pop("presence", {})}
     top = {f.name: f for f in fields(AgentConfig) if f.name != "presence"}
     unknown = set(raw) - set(top)
     if unknown:
@@ -125,13 +148,17 @@ def load(path: Path | None = None, environ: Mapping[str, str] | None = None) -> 
     bad = set(presence_raw) - set(EngineSettings.__dataclass_fields__)
     if bad:
         raise ConfigError(f"{path}: unknown presence settings {sorted(bad)}")
+    if raw.get("calibration_method") not in (None, WALK_TEST):
+        raise ConfigError(f"{path}: calibration_method is {WALK_TEST!r} (or absent)")
     try:
         return AgentConfig(
             api_url=str(raw["api_url"]).rstrip("/"), agent_id=str(raw["agent_id"]),
             secret_file=Path(raw["secret_file"]), adapter=str(raw.get("adapter", "hci0")),
             company_id=int(raw.get("company_id", DEFAULT_COMPANY_ID)),
             state_dir=Path(raw.get("state_dir", "/var/lib/beacon-agent")),
-            presence=EngineSettings().updated(presence_raw))
+            presence=EngineSettings().updated(presence_raw),
+            calibrated_at=raw.get("calibrated_at"),
+            calibration_method=raw.get("calibration_method"))
     except ValueError as exc:
         raise ConfigError(f"{path}: {exc}") from exc
 
@@ -156,3 +183,29 @@ def write(path: Path, api_url: str, agent_id: str, secret_hex: str,
     # A JSON string is a valid TOML basic string (quotes and backslashes escaped).
     path.write_text("".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items()))
     return path
+
+
+def store_calibration(path: Path, outside_dbm: float | None, inside_dbm: float,
+                      calibrated_at: str) -> None:
+    """What ``beacon-agent calibrate`` does: set the walk test's keys in the config file,
+    keeping everything else in it (comments too); the file is replaced in one step, so a
+    power cut leaves the old file or the new one. ``outside_dbm`` None (not heard
+    outside at all) leaves that key out."""
+    try:
+        document = tomlkit.parse(path.read_text())
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+    except tomlkit.exceptions.ParseError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    values = {"outside_dbm": outside_dbm, "inside_dbm": inside_dbm,
+              "calibrated_at": calibrated_at, "calibration_method": WALK_TEST}
+    for key, value in values.items():
+        if value is None:
+            document.pop(key, None)
+        else:  # tomlkit keeps a top-level key before the file's first table
+            document[key] = value
+    text = tomlkit.dumps(document)
+    temporary = path.with_name(path.name + ".new")
+    temporary.write_text(text)
+    os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
+    os.replace(temporary, path)

@@ -71,6 +71,10 @@ class EngineSettings:
     baseline_samples: int = constants.BASELINE_SAMPLES
     learn_from_traffic: bool = True
     calibration_db: float = 0.0
+    # A walk test's levels (``beacon-agent calibrate``), for where the engine has not yet
+    # learned the entrance from its own traffic.
+    outside_dbm: float | None = None
+    inside_dbm: float | None = None
 
     def updated(self, changes: dict[str, Any]) -> EngineSettings:
         """A copy with the known keys of ``changes`` applied (unknown keys are ignored, so
@@ -81,7 +85,10 @@ class EngineSettings:
 
 
 def _cast(default: Any, value: Any) -> Any:
-    """``value`` (from TOML, the environment or the API) as the type of ``default``."""
+    """``value`` (from TOML, the environment or the API) as the type of ``default``; a
+    setting that is off by default (``None``) is a number when given."""
+    if default is None:
+        return None if value is None else float(value)
     if isinstance(default, bool) and isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "on")
     return type(default)(value)
@@ -95,6 +102,19 @@ DEEP_AGENT = EngineSettings(
     enter_dwell_s=constants.DEEP_ENTER_DWELL_S, learn_from_traffic=False,
     enter_sightings=constants.DEEP_ENTER_SIGHTINGS, long_dwell_s=constants.DEEP_LONG_DWELL_S,
     baseline_samples=1)
+
+
+@dataclass(frozen=True, slots=True)
+class SiteState:
+    """What the engine has learned of its entrance from the store's own traffic: whether
+    enough, the levels (where it learns them) and how many outsiders and insiders it
+    has heard."""
+
+    learned: bool
+    outside_dbm: float | None
+    inside_dbm: float | None
+    outsiders: int
+    insiders: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +171,9 @@ class PresenceEngine:
         # minutes heard go on.
         self._gone: dict[tuple[int, bytes], _Token] = {}
         self.learned = SiteLearning()
+        # Phones first heard (monotonic): a token counts once, unless linked to an
+        # earlier token of the same phone at a rotation.
+        self.phones_heard = 0
 
     def __len__(self) -> int:
         return len(self._tokens)
@@ -159,6 +182,13 @@ class PresenceEngine:
     def inside(self) -> int:
         """How many tokens are currently entered."""
         return sum(1 for token in self._tokens.values() if token.inside)
+
+    def site_state(self) -> SiteState:
+        """What it has learned from traffic so far. This engine learns rises, not levels:
+        its levels are None."""
+        outsiders, insiders = self.learned.heard()
+        return SiteState(learned=self.learned.learned, outside_dbm=None, inside_dbm=None,
+                         outsiders=outsiders, insiders=insiders)
 
     def sighting(self, t: float, rssi: int, frame: Frame) -> list[Decision]:
         key = (frame.key_id, frame.token)
@@ -169,6 +199,8 @@ class PresenceEngine:
             rotation = _near_rotation(t)
             token = self._tokens[key] = _Token(frame, first_seen=t, last_seen=t, heard_since=t,
                                                first_rssi=rssi, rotated=rotation, unlinked=rotation)
+            if not rotation:  # a token new at a rotation counts once its link is decided
+                self.phones_heard += 1
         token.last_seen = max(token.last_seen, t)
         token.count += 1
         token.rssi_max = max(token.rssi_max, rssi)
@@ -219,6 +251,7 @@ class PresenceEngine:
                       and token.first_seen - _link_gap(old) <= old.last_seen < token.first_seen
                       and abs(old.last_rssi - token.first_rssi) <= constants.LINK_DB]
         if len(candidates) != 1:
+            self.phones_heard += 1
             return
         (old,) = candidates
         gap = _link_gap(old)
@@ -226,6 +259,7 @@ class PresenceEngine:
                and old.last_seen < other.first_seen <= old.last_seen + gap
                and abs(other.first_rssi - old.last_rssi) <= constants.LINK_DB  # type: ignore[operator]
                for other in self._tokens.values()):
+            self.phones_heard += 1
             return  # another phone's new token could be this one's: do not guess
         old.linked = True
         token.heard_since, token.max_rise, token.jitter = old.heard_since, old.max_rise, old.jitter
@@ -375,6 +409,10 @@ class SiteLearning:
 
     def inside(self, rise: float) -> None:
         self._inside.append(rise)
+
+    def heard(self) -> tuple[int, int]:
+        """How many outsiders and insiders it has learned from (the latest ones kept)."""
+        return len(self._rises), len(self._inside)
 
     @property
     def learned(self) -> bool:

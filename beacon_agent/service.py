@@ -13,11 +13,11 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from tenacity import stop_after_attempt
 
-from beacon_agent import __version__, constants
+from beacon_agent import __version__, calibration, constants
 from beacon_agent.config import AgentConfig
 from beacon_agent.engine import Decision, PresenceEngine
 from beacon_agent.outbox import Outbox
@@ -54,6 +54,8 @@ class AgentService:
             clock() if at is None else at, rssi, data))
         self._api = self._make_api()
         self._adverts_per_second = 0.0
+        self._phones_reported = 0  # engine.phones_heard at the last heartbeat the API took
+        self._learned_at: float | None = None
 
     def _store(self, decisions: list[Decision]) -> None:
         added = self.outbox.put((d.t, d.event) for d in decisions)
@@ -74,12 +76,26 @@ class AgentService:
         self.engine.settings = self.config.presence
         self.pipeline.company_id = self.config.company_id
 
-    def _heartbeat(self, queue_depth: int, refused: int, last_refusal_code: str | None) -> None:
+    def _heartbeat(self, queue_depth: int, refused: int, last_refusal_code: str | None,
+                   calibration_report: dict[str, Any], phones_heard: int) -> None:
+        """Send a heartbeat; ``nearby`` counts the phones first heard since the last
+        heartbeat the API took (a failed one's phones are sent with the next)."""
         try:
             self._api.heartbeat(queue_depth, self._adverts_per_second, self.radio.state,
-                                __version__, refused, last_refusal_code)
+                                __version__, refused, last_refusal_code,
+                                calibration=calibration_report,
+                                nearby=phones_heard - self._phones_reported)
         except AgentApiError as exc:
             log.warning("heartbeat failed: %s", exc)
+            return
+        self._phones_reported = phones_heard
+
+    def _calibration(self) -> dict[str, Any]:
+        """The heartbeat's calibration (on the event loop: the engine lives there); notes
+        when the engine first said it had learned the entrance from its traffic."""
+        if self._learned_at is None and self.engine.site_state().learned:
+            self._learned_at = self._clock()
+        return calibration.report(self.engine, self.config, self._learned_at)
 
     async def _housekeeping(self, stop: asyncio.Event) -> None:
         last_count, last_at = self.pipeline.adverts, time.monotonic()
@@ -102,10 +118,11 @@ class AgentService:
                 await asyncio.to_thread(self.apply_remote)
             if now >= next_heartbeat:
                 next_heartbeat = now + constants.HEARTBEAT_EVERY_S
-                # The outbox connection belongs to this thread: read it here.
+                # The outbox connection and the engine belong to this thread: read them here.
                 await asyncio.to_thread(self._heartbeat, self.outbox.depth(),
                                         self.outbox.counters().get("refused", 0),
-                                        self.outbox.status().get("last_refusal_code"))
+                                        self.outbox.status().get("last_refusal_code"),
+                                        self._calibration(), self.engine.phones_heard)
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Run until ``stop`` is set, SIGTERM/SIGINT arrives or the radio ends (a finished

@@ -469,3 +469,35 @@ def write(s: Scenario, out: TextIO, truth_out: TextIO,
     trace.write(out, counted(), simulation.header)
     json.dump({**simulation.truth(), "scenario": asdict(s)}, truth_out, indent=1)
     return count
+
+
+def walk_test(site: Site, phases: list[tuple[str, float, float]], seed: int = 1,
+              start: float = Scenario.start, phone_offset_db: float = 0.0) -> Simulation:
+    """An installer's walk test (``beacon-agent calibrate``) amid the site's own traffic:
+    under the entrance agent, at the glass in front of it, along the near pavement 12 m
+    each way and back, 3 m inside the door. ``phases`` are the four (name, start, end)
+    recorded spans in trace seconds, which the header carries as ``agent.walk_test``;
+    raises ``ValueError`` when a span starts before the installer can be there."""
+    (_, _, under_end), (_, glass_start, glass_end), (_, _, past_end), (_, inside_start, end) = phases
+    ax, ay, _ = site.agent_position(ENTRANCE)
+    lane, speed = -site.pavement_m[0], sum(WALK_SPEED) / 2
+    path = [(0.0, ax, ay), (under_end, ax, ay)]
+    moves = [(((site.door_x, STORE_FRONT_Y), (site.door_x, -0.5), (ax, -0.5)), glass_start, glass_end),
+             (((ax, lane), (ax + 12.0, lane), (ax - 12.0, lane), (ax, lane)), past_end, past_end),
+             (((site.door_x, lane), (site.door_x, FRONT_Y), (site.door_x, 3.0)), inside_start, end)]
+    for walk, ready, until in moves:
+        for x, y in walk:
+            _walk(path, x, y, speed)
+        if path[-1][0] > ready:
+            raise ValueError(f"the installer needs {path[-1][0]:.0f} s to get there at "
+                             f"{site.name}, the walk test gives {ready:.0f} s")
+        path.append((until, path[-1][1], path[-1][2]))
+    installer = Person("installer", "installer", phone_offset_db, 0.5, 0.0, path)
+    scenario = Scenario(seed=seed, minutes=end / 60.0, site=site, start=start)
+    traffic = simulate(scenario)
+    own = _adverts(installer, scenario, random.Random(f"{seed}/installer"), traffic.tokens,
+                   presence.DEFAULT_COMPANY_ID)
+    header = trace.TraceHeader(start, {**traffic.header.agent, "walk_test": [
+        {"name": name, "start": begin, "end": finish} for name, begin, finish in phases]})
+    return Simulation(header, [*traffic.people, installer],
+                      heapq.merge(traffic.adverts, own, key=lambda a: a.t), traffic.tokens)

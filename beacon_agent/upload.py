@@ -212,11 +212,16 @@ class AgentApi:
 
     def heartbeat(self, queue_depth: int, adverts_per_second: float, scanner_state: str,
                   software_version: str, refused: int = 0,
-                  last_refusal_code: str | None = None) -> None:
+                  last_refusal_code: str | None = None, *,
+                  calibration: dict[str, Any] | None = None, nearby: int | None = None) -> None:
+        """``calibration`` (``calibration.report``) and ``nearby`` (phones first heard
+        since the previous heartbeat) are sent when given."""
+        extra = {name: value for name, value in (("calibration", calibration), ("nearby", nearby))
+                 if value is not None}
         self._request("POST", HEARTBEAT_PATH, lambda: {
             "queue_depth": queue_depth, "software_version": software_version,
             "adverts_per_second": round(adverts_per_second, 2), "scanner_state": scanner_state,
-            "refused_events": refused, "last_refusal_code": last_refusal_code})
+            "refused_events": refused, "last_refusal_code": last_refusal_code, **extra})
 
 
 class Uploader:

@@ -158,4 +158,6 @@ def test_status_reports_the_outbox(tmp_path: Path, capsys: pytest.CaptureFixture
     outbox.acknowledge([], {"accepted": 3})
     assert cli.main(["status", "--config", str(path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {
-        "queue_depth": 0, "adverts_per_second": 12.5, "scanner_state": "scanning", "accepted": 3}
+        "queue_depth": 0, "adverts_per_second": 12.5, "scanner_state": "scanning", "accepted": 3,
+        "calibration": {"method": None, "calibrated_at": None, "outside_dbm": None,
+                        "inside_dbm": None}}

@@ -40,5 +40,11 @@ def test_run_on_a_simulated_radio_uploads_and_beats(
     beat = stand_in_api.heartbeats[0]
     assert beat["software_version"] == __version__ and beat["queue_depth"] >= 0
     assert set(beat) == {"queue_depth", "software_version", "adverts_per_second", "scanner_state",
-                         "refused_events", "last_refusal_code"}
+                         "refused_events", "last_refusal_code", "calibration", "nearby"}
     assert (beat["refused_events"], beat["last_refusal_code"]) == (0, None)
+    # No walk test in its config, and three minutes are too few phones to learn the entrance.
+    assert beat["calibration"]["state"] in ("default", "learning")
+    assert {k: v for k, v in beat["calibration"].items() if k != "state"} == {
+        "method": None, "calibrated_at": None, "outside_dbm": None, "inside_dbm": None,
+        "advice": ["needs_more_traffic"]}
+    assert 0 <= sum(b["nearby"] for b in stand_in_api.heartbeats) <= service.engine.phones_heard

@@ -1,0 +1,415 @@
+"""What the agent knows of its entrance: the installer's walk test (``beacon-agent
+calibrate``) and the ``calibration`` object of the heartbeat.
+
+The walk test: an installer alone with the app open stands under the agent, then
+outside at the glass in front of it, walks along the pavement past the shop and back,
+then walks in and stops 3 m inside (``PHASES``; the agent times each step, nobody has to
+press a key on a ladder). From the sightings of those minutes, its phone is the steady
+strongest token while it stands under the agent, followed across a token rotation at a
+window boundary (``_next_token``); the live test starts where no rotation falls in it
+(``quiet_start``), as a phone out of earshot on the pavement at the moment it rotates
+cannot always be followed. Its levels are smoothed as the engine smooths them:
+``outside_dbm`` is the loudest level outside (at the glass and on the pavement),
+``inside_dbm`` the level 3 m inside. Both are relative to the installer's phone: phones
+differ by up to ±10 dB, the difference between the two levels does not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, Protocol, TextIO
+
+from beacon_agent import constants
+from beacon_agent.config import WALK_TEST, AgentConfig
+from beacon_agent.engine import EngineSettings, PresenceEngine
+from beacon_agent.radio import OnAdvert
+from rewards_protocol import trace
+from rewards_protocol.presence import (
+    DEFAULT_COMPANY_ID,
+    WINDOW_SECONDS,
+    frame_from_manufacturer_data,
+    window_of,
+)
+
+# The heartbeat's states and methods (the contract with the API).
+DEFAULT = "default"
+LEARNING = "learning"
+CALIBRATED = "calibrated"
+TRAFFIC = "traffic"
+
+# The advice codes (stable; the API and its pages write and translate the sentences).
+STREET_TOO_LOUD = "street_too_loud"
+INSIDE_TOO_QUIET = "inside_too_quiet"
+NEEDS_MORE_TRAFFIC = "needs_more_traffic"
+
+# What the walk test measures is a walk-in's crossing as the engine sees it: a phone 3 m
+# inside against the same phone at the glass or on the pavement. The engine lets a
+# crossing in only where it rises ``RISE_MARGIN_DB`` (6 dB) beyond the rise the people
+# outside make at this entrance; an inside level less than that above the loudest
+# outside level is a placement where the crossing cannot tell a shopper inside from a
+# window shopper (the engine can then only wait for the long dwell): too much street.
+STREET_MARGIN_DB = constants.RISE_MARGIN_DB
+# Phones differ by up to ±10 dB (cases, pockets, models: the simulator's phone spread).
+# A phone 10 dB weaker than the installer's, 3 m inside, must still be heard above the
+# engine's gate (``enter_dbm``, -88 dBm by default, 12 dB above the receiver's floor);
+# where it is not, the agent hears shoppers inside too faintly.
+PHONE_SPREAD_DB = 10.0
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One step of the walk test: what the installer does, in plain words, the seconds
+    to get there (not recorded) and the seconds recorded."""
+
+    name: str
+    step: str
+    settle_s: float
+    record_s: float
+
+
+_DEFAULTS = EngineSettings()
+_LEVEL_READINGS = 5  # readings either side of a rotation whose medians are compared
+
+UNDER, GLASS, PAST, INSIDE = "under", "glass", "past", "inside"
+PHASES = (
+    Phase(UNDER, "Stand under the agent with the app open", 10.0, 20.0),
+    Phase(GLASS, "Go outside and stand at the glass in front of the agent", 25.0, 30.0),
+    Phase(PAST, "Walk along the pavement past the shop, about 12 m each way, and come back",
+          0.0, 60.0),
+    Phase(INSIDE, "Walk in through the door and stop 3 m inside", 20.0, 20.0),
+)
+
+
+@dataclass(frozen=True)
+class Span:
+    """When a phase was recorded (seconds on the agent's clock)."""
+
+    name: str
+    start: float
+    end: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "start": round(self.start, 3), "end": round(self.end, 3)}
+
+
+def schedule(start: float, phases: Sequence[Phase] = PHASES) -> list[Span]:
+    """The recorded spans of ``phases`` run one after another from ``start``."""
+    spans, t = [], start
+    for phase in phases:
+        t += phase.settle_s
+        spans.append(Span(phase.name, t, t + phase.record_s))
+        t += phase.record_s
+    return spans
+
+
+class WalkTestFailed(Exception):
+    """The walk test cannot be read; the message says what the installer should do."""
+
+
+@dataclass(frozen=True)
+class WalkTest:
+    """The levels of the installer's phone (smoothed, dBm) and the advice they give."""
+
+    under_dbm: float
+    glass_dbm: float | None  # the loudest at the glass; None: not heard there
+    pavement_dbm: float | None  # the loudest walking past
+    inside_dbm: float
+    tokens: int  # the phone's tokens followed (more than one: it rotated during the test)
+    advice: tuple[str, ...]
+
+    @property
+    def outside_dbm(self) -> float | None:
+        """The loudest level outside; None: not heard outside at all."""
+        heard = [dbm for dbm in (self.glass_dbm, self.pavement_dbm) if dbm is not None]
+        return max(heard) if heard else None
+
+
+@dataclass(frozen=True)
+class _Token:
+    key: tuple[int, bytes]
+    sightings: list[tuple[float, int]]  # (t, rssi), in time order
+
+    @property
+    def first_seen(self) -> float:
+        return self.sightings[0][0]
+
+    @property
+    def last_seen(self) -> float:
+        return self.sightings[-1][0]
+
+
+def _tokens(adverts: Iterable[trace.Advertisement], company_id: int) -> list[_Token]:
+    heard: dict[tuple[int, bytes], list[tuple[float, int]]] = {}
+    for advert in adverts:
+        frame = frame_from_manufacturer_data(advert.manufacturer_data, company_id)
+        if frame is not None:
+            heard.setdefault((frame.key_id, frame.token), []).append((advert.t, advert.rssi))
+    return [_Token(key, sorted(sightings)) for key, sightings in heard.items()]
+
+
+def smoothed(sightings: Sequence[tuple[float, int]], settings: EngineSettings) -> list[float]:
+    """The engine's smoothed level at each sighting: the median of the last
+    ``smoothing_s`` (stretched to ``smoothing_samples`` samples, up to
+    ``smoothing_max_s``) plus the calibration offset; only where the window holds
+    ``baseline_samples`` (fewer are one or two noisy readings)."""
+    levels, first = [], 0
+    for i, (t, _) in enumerate(sightings):
+        while sightings[first][0] < t - settings.smoothing_max_s or (
+                sightings[first][0] < t - settings.smoothing_s
+                and i + 1 - first > settings.smoothing_samples):
+            first += 1
+        if i + 1 - first >= settings.baseline_samples:
+            window = [rssi for _, rssi in sightings[first:i + 1]]
+            levels.append(statistics.median(window) + settings.calibration_db)
+    return levels
+
+
+def _level(sightings: Sequence[tuple[float, int]]) -> float:
+    return statistics.median(rssi for _, rssi in sightings)
+
+
+def _heard_steadily(sightings: Sequence[tuple[float, int]], span: Span,
+                    settings: EngineSettings = _DEFAULTS) -> bool:
+    """Heard ``baseline_samples`` times in ``span`` and over half of it at least (a
+    token that rotated in the middle of it: half of it either side)."""
+    return (len(sightings) >= settings.baseline_samples
+            and sightings[-1][0] - sightings[0][0] >= (span.end - span.start) / 2
+            - constants.ROTATION_SLACK_S)
+
+
+def _installer(tokens: list[_Token], under: Span, settings: EngineSettings) -> _Token:
+    """The steady strongest token while the installer stands under the agent: the
+    highest median among those heard steadily through the step."""
+    steady = []
+    for token in tokens:
+        during = [s for s in token.sightings if under.start <= s[0] <= under.end]
+        if _heard_steadily(during, under, settings):
+            steady.append((_level(during), token))
+    if not steady:
+        raise WalkTestFailed("your phone was not heard while you stood under the agent: "
+                             "check that the app is open and Bluetooth is on, then start again")
+    return max(steady, key=lambda pair: pair[0])[1]
+
+
+def _next_token(current: _Token, tokens: list[_Token], last: Span) -> _Token | None:
+    """The phone's token after ``current``, when its window ends before the walk test
+    does. A phone changes token between two adverts, so its next token is first heard
+    after the last sighting of ``current``, from the boundary on (by the phone's clock,
+    seconds off), within ``LINK_GAP_S`` and ``LINK_DB`` of it (the engine's link); and
+    the installer's is heard steadily in the ``last`` step. Every phone rotates at the
+    same boundary, so several may fit: the installer's is the closest in time (in its
+    own intervals) and in level (medians of its readings either side: a phone held in
+    the hand moves little in a few seconds), and no other token that fell silent there
+    is closer to it."""
+    boundary = _window_end(current)
+    if boundary - constants.ROTATION_SLACK_S > last.end:
+        return None
+    fits = [(_distance(current, token), token) for token in tokens
+            if _fits(current, token, boundary) and _heard_steadily(
+                [s for s in token.sightings if last.start <= s[0] <= last.end], last)]
+    if not fits:
+        return None
+    distance, token = min(fits, key=lambda pair: pair[0])
+    rivals = [old for old in tokens if old is not current and _fits(old, token, boundary)]
+    return None if any(_distance(old, token) < distance for old in rivals) else token
+
+
+def _window_end(token: _Token) -> float:
+    """The boundary at which the phone moves on from ``token``."""
+    return (window_of((token.first_seen + token.last_seen) / 2) + 1) * WINDOW_SECONDS
+
+
+def _fits(old: _Token, new: _Token, boundary: float) -> bool:
+    last_seen, last_rssi = old.sightings[-1]
+    return (last_seen < new.first_seen <= last_seen + constants.LINK_GAP_S
+            and new.first_seen >= boundary - constants.ROTATION_SLACK_S
+            and abs(new.sightings[0][1] - last_rssi) <= constants.LINK_DB)
+
+
+def _distance(old: _Token, new: _Token) -> float:
+    """How unlike one phone's two tokens ``old`` and ``new`` are: the gap between them and
+    the step in level, each in units of what the engine's link allows."""
+    step = abs(_level(new.sightings[:_LEVEL_READINGS]) - _level(old.sightings[-_LEVEL_READINGS:]))
+    return (new.first_seen - old.last_seen) / constants.LINK_GAP_S + step / constants.LINK_DB
+
+
+def _follow(phone: _Token, tokens: list[_Token], last: Span) -> list[_Token]:
+    """The installer's tokens in order from ``phone``, across rotations to the end of the
+    ``last`` step."""
+    chain = [phone]
+    while (after := _next_token(chain[-1], tokens, last)) is not None:
+        chain.append(after)
+    return chain
+
+
+def analyse(adverts: Iterable[trace.Advertisement], spans: Sequence[Span],
+            settings: EngineSettings | None = None, *,
+            company_id: int = DEFAULT_COMPANY_ID) -> WalkTest:
+    """The walk test recorded in ``adverts`` (times on the agent's clock, as ``spans``);
+    raises ``WalkTestFailed`` when the installer's phone was not heard."""
+    settings = settings or EngineSettings()
+    phase = {span.name: span for span in spans}
+    tokens = _tokens(adverts, company_id)
+    chain = _follow(_installer(tokens, phase[UNDER], settings), tokens, spans[-1])
+    heard = sorted(sighting for token in chain for sighting in token.sightings)
+
+    def levels(name: str) -> list[float]:
+        span = phase[name]
+        return smoothed([s for s in heard if span.start <= s[0] <= span.end], settings)
+
+    glass, pavement, inside = (_loudest(levels(GLASS)), _loudest(levels(PAST)),
+                               levels(INSIDE))
+    if not inside and _window_end(chain[-1]) <= phase[INSIDE].end:
+        raise WalkTestFailed("your phone changed its Bluetooth token during the test where "
+                             "it could not be followed: start again")
+    if not inside:
+        raise WalkTestFailed("your phone was not heard 3 m inside the door: check that the "
+                             "app stayed open, then start again")
+    inside_dbm = round(statistics.median(inside), 1)
+    outside_dbm = max((dbm for dbm in (glass, pavement) if dbm is not None), default=None)
+    return WalkTest(under_dbm=round(statistics.median(levels(UNDER)), 1), glass_dbm=glass,
+                    pavement_dbm=pavement, inside_dbm=inside_dbm, tokens=len(chain),
+                    advice=tuple(advice(outside_dbm, inside_dbm, settings)))
+
+
+def _loudest(levels: list[float]) -> float | None:
+    return round(max(levels), 1) if levels else None
+
+
+def advice(outside_dbm: float | None, inside_dbm: float | None,
+           settings: EngineSettings) -> list[str]:
+    """What the levels say about where the agent hangs (reasons at the thresholds)."""
+    codes = []
+    if outside_dbm is not None and inside_dbm is not None \
+            and inside_dbm - outside_dbm < STREET_MARGIN_DB:
+        codes.append(STREET_TOO_LOUD)
+    if inside_dbm is not None and inside_dbm - PHONE_SPREAD_DB < settings.enter_dbm:
+        codes.append(INSIDE_TOO_QUIET)
+    return codes
+
+
+class Scanner(Protocol):
+    async def run(self, stop: asyncio.Event) -> None: ...
+
+
+def quiet_start(now: float, phases: Sequence[Phase] = PHASES) -> float:
+    """When a walk test can start at ``now`` or after so that no token rotation falls
+    in it (phones rotate at the window boundary by their own clocks, seconds off): a
+    phone out of earshot on the pavement at a rotation cannot always be followed."""
+    length = sum(phase.settle_s + phase.record_s for phase in phases)
+    boundary = (window_of(now) + 1) * WINDOW_SECONDS
+    if now < boundary - WINDOW_SECONDS + constants.ROTATION_SLACK_S:
+        return boundary - WINDOW_SECONDS + constants.ROTATION_SLACK_S
+    if now + length > boundary - constants.ROTATION_SLACK_S:
+        return boundary + constants.ROTATION_SLACK_S
+    return now
+
+
+async def record(scanner: Callable[[OnAdvert], Scanner], clock: Callable[[], float],
+                 say: Callable[[str], None],
+                 pause: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 phases: Sequence[Phase] = PHASES) -> tuple[list[Span], list[trace.Advertisement]]:
+    """Guide the installer through ``phases`` (``say`` each step and how long) while
+    ``scanner`` hears the air; the recorded spans and adverts, times on ``clock``.
+    ``pause`` waits (the tests' advances their clock)."""
+    heard: list[trace.Advertisement] = []
+
+    def on_advert(address: str, rssi: int, data: dict[int, bytes], at: float | None) -> None:
+        heard.append(trace.Advertisement(clock() if at is None else at, address, rssi, data))
+
+    stop = asyncio.Event()
+    scanning = asyncio.create_task(scanner(on_advert).run(stop))
+
+    async def until(moment: float) -> None:
+        while not scanning.done() and clock() < moment:
+            await pause(moment - clock())
+        if scanning.done():
+            await scanning  # a failed scanner's error ends the test
+            raise WalkTestFailed("the scanner stopped during the walk test")
+
+    try:
+        start = quiet_start(clock(), phases)
+        if start > clock():
+            say(f"Phones change their Bluetooth token every 10 minutes: the walk test starts "
+                f"after the next change, in {start - clock():.0f} s.")
+            await until(start)
+        spans = schedule(start, phases)
+        say(f"Walk test: {len(phases)} steps, about {(spans[-1].end - start) / 60:.0f} minutes. "
+            "Keep the phone in your hand and the app open.")
+        for number, (step, span) in enumerate(zip(phases, spans, strict=True), start=1):
+            say(f"Step {number} of {len(phases)}: {step.step}: {step.record_s:.0f} s"
+                + (f" (starts in {step.settle_s:.0f} s)" if step.settle_s else "") + ".")
+            await until(span.start)
+            await until(span.end)
+            say("  done.")
+    finally:
+        stop.set()
+        await scanning
+    return spans, heard
+
+
+def write_trace(out: TextIO, spans: Sequence[Span], adverts: Iterable[trace.Advertisement],
+                start: float) -> None:
+    """A recorded walk test as a trace (PROTOCOLS.md section 5) whose header carries the
+    steps' spans (``agent.walk_test``, trace seconds): ``calibrate --from-trace`` reads it."""
+    header = trace.TraceHeader(start, {"walk_test": [
+        Span(span.name, span.start - start, span.end - start).to_json() for span in spans]})
+    trace.write(out, (replace(advert, t=advert.t - start) for advert in adverts), header)
+
+
+def read_trace(lines: Iterable[str]) -> tuple[list[Span], list[trace.Advertisement], float]:
+    """The spans, adverts (times made unix times, as live) and start (unix time of
+    t = 0) of a walk-test trace; raises ``WalkTestFailed`` for a trace without the
+    steps' spans."""
+    header, adverts = trace.read(lines)
+    raw = header.agent.get("walk_test") if header else None
+    try:
+        if not isinstance(raw, list):
+            raise TypeError
+        spans = [Span(str(span["name"]), float(span["start"]), float(span["end"])) for span in raw]
+    except (TypeError, KeyError, ValueError):
+        raise WalkTestFailed("the trace is not a walk test: its header has no "
+                             "agent.walk_test steps") from None
+    if [span.name for span in spans] != [phase.name for phase in PHASES]:
+        raise WalkTestFailed(f"the trace's walk test has the steps {[s.name for s in spans]}, "
+                             f"not {[p.name for p in PHASES]}")
+    start = header.start if header else 0.0
+    return ([Span(s.name, s.start + start, s.end + start) for s in spans],
+            [replace(advert, t=advert.t + start) for advert in adverts], start)
+
+
+def report(engine: PresenceEngine, config: AgentConfig, learned_at: float | None = None
+           ) -> dict[str, Any]:
+    """The heartbeat's ``calibration``: a walk test stored in the config, else what the
+    engine has learned from the store's own traffic (``learned_at``: since when), else
+    the safe defaults (and, where the engine learns, that it needs more phones)."""
+    settings = engine.settings
+    site = engine.site_state()
+    if config.calibration_method == WALK_TEST:
+        return _calibration(CALIBRATED, WALK_TEST, config.calibrated_at, settings.outside_dbm,
+                            settings.inside_dbm, settings)
+    if site.learned:
+        return _calibration(CALIBRATED, TRAFFIC, None if learned_at is None else iso(learned_at),
+                            site.outside_dbm, site.inside_dbm, settings)
+    if not settings.learn_from_traffic:
+        return _calibration(DEFAULT, None, None, None, None, settings)
+    state = LEARNING if site.outsiders + site.insiders else DEFAULT
+    return {**_calibration(state, None, None, None, None, settings),
+            "advice": [NEEDS_MORE_TRAFFIC]}
+
+
+def _calibration(state: str, method: str | None, calibrated_at: str | None,
+                 outside_dbm: float | None, inside_dbm: float | None,
+                 settings: EngineSettings) -> dict[str, Any]:
+    return {"state": state, "method": method, "calibrated_at": calibrated_at,
+            "outside_dbm": outside_dbm, "inside_dbm": inside_dbm,
+            "advice": advice(outside_dbm, inside_dbm, settings)}
+
+
+def iso(t: float) -> str:
+    """A unix time as the heartbeat's ISO-8601 UTC (``2026-12-02T10:00:00Z``)."""
+    return datetime.fromtimestamp(round(t), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
