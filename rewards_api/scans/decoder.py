@@ -38,8 +38,9 @@ from dataclasses import dataclass
 
 import zxingcpp
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
+from pyzbar import pyzbar
 from pyzbar.pyzbar import ZBarSymbol
-from pyzbar.pyzbar import decode as zbar_decode
+from pyzbar.wrapper import ZBarConfig, zbar_image_scanner_set_config
 
 from rewards_api.products.gtin import EAN8, EAN13, QR, UPCA, BadCheckDigit, NotAGtin, normalize
 
@@ -89,12 +90,15 @@ class Read:
 @dataclass(frozen=True)
 class Sighting:
     """One reader's read of one code in one picture, with the code's outline (left, top,
-    right, bottom) in the coordinates of the working photo."""
+    right, bottom) in the coordinates of the working photo and, for a barcode, the
+    direction the reader crossed its bars (degrees from the photo's x axis, 0 to 180;
+    ``None``: not known)."""
 
     read: Read
     reader: str
     picture: str
     box: tuple[float, float, float, float]
+    across: float | None = None
 
     def overlaps(self, other: Sighting) -> bool:
         """The same spot: two reads of one code lie on one outline (two codes printed
@@ -109,8 +113,7 @@ class Sighting:
 
 @dataclass(frozen=True)
 class Placing:
-    """Where a picture lies in the working photo: enlarged ``scale`` times, cut at
-    ``offset``, or turned by ``degrees`` (counter-clockwise) about ``centres`` (the
+    """Where a picture lies in the working photo: enlarged ``scale`` times, cut at ``offset``, or turned by ``degrees`` (counter-clockwise) about ``centres`` (the
     centre before and after turning)."""
 
     scale: float = 1.0
@@ -125,6 +128,12 @@ class Placing:
             dx, dy = x - tx, y - ty
             x, y = cx + math.cos(a) * dx - math.sin(a) * dy, cy + math.sin(a) * dx + math.cos(a) * dy
         return x / self.scale + self.offset[0], y / self.scale + self.offset[1]
+
+    def direction(self, start: tuple[float, float], end: tuple[float, float]) -> float:
+        """The direction (degrees from the photo's x axis, 0 to 180) of a line drawn in
+        the picture from ``start`` to ``end``."""
+        (x0, y0), (x1, y1) = self.in_photo(*start), self.in_photo(*end)
+        return math.degrees(math.atan2(y1 - y0, x1 - x0)) % 180
 
 
 def decode(data: bytes) -> list[Read]:
@@ -198,29 +207,79 @@ def _proven(s: Sighting, sightings: list[Sighting]) -> bool:
     return len({reader for reader, _ in evidence}) > 1 or len({p for _, p in evidence}) > 1
 
 
-def read_zxing(picture: Image.Image, name: str, placing: Placing = Placing()) -> list[Sighting]:
+def read_zxing(picture: Image.Image, name: str, placing: Placing = Placing(),
+               across: float | None = None) -> list[Sighting]:
     """zxing-cpp's reads of a grey picture of the working photo (``placing``: where it
-    lies in the photo)."""
+    lies in the photo; ``across``: see ``read_zbar``, zxing-cpp finds the direction
+    itself)."""
     found = []
     formats = _ZXING_BARCODES if name == TURNED else _ZXING_FORMATS
-    for code in zxingcpp.read_barcodes(picture, formats=formats):
+    # Light bars on a dark ground are looked for in the photo only (the copies are for
+    # faint, small or slanted codes, not for inverted ones).
+    for code in zxingcpp.read_barcodes(picture, formats=formats, try_invert=name == PHOTO):
         read = as_read(str(code.format), code.text)
         if read is not None:
             p = code.position
             corners = [(c.x, c.y) for c in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)]
-            found.append(_sighting(read, ZXING, name, corners, placing))
+            across = placing.direction(corners[0], corners[1])
+            found.append(_sighting(read, ZXING, name, corners, placing, across))
     return found
 
 
-def read_zbar(picture: Image.Image, name: str, placing: Placing = Placing()) -> list[Sighting]:
-    """zbar's reads of a grey picture (as ``read_zxing``)."""
+def read_zbar(picture: Image.Image, name: str, placing: Placing = Placing(),
+              across: float | None = None) -> list[Sighting]:
+    """zbar's reads of a grey picture (as ``read_zxing``). zbar reads along the
+    picture's rows and along its columns, each as costly: where a barcode was seen
+    crossed ``across`` (degrees in the photo) within ``STRAIGHT_DEGREES`` of one of
+    them, it reads along that one only, for barcodes only."""
     found = []
-    for code in zbar_decode(picture, symbols=_ZBAR_BARCODES if name == TURNED else _ZBAR_SYMBOLS):
+    rows, columns = _scan_lines(across, placing)
+    symbols = _ZBAR_BARCODES if name == TURNED or not (rows and columns) else _ZBAR_SYMBOLS
+    for code in _zbar_decode(picture, symbols, rows, columns):
         read = as_read(code.type, code.data.decode("utf-8", "replace"))
         if read is not None:
+            step = _ZBAR_STEPS.get(code.orientation)
+            across = placing.direction((0, 0), step) if step else None
             found.append(_sighting(read, ZBAR, name, [(c.x, c.y) for c in code.polygon],
-                                   placing))
+                                   placing, across))
     return found
+
+
+# A barcode crossed within this many degrees of the rows (or the columns) is read
+# along them only: zbar's scan lines cross all its bars from end to end.
+STRAIGHT_DEGREES = 20
+
+
+def _scan_lines(across: float | None, placing: Placing) -> tuple[bool, bool]:
+    """Along which lines of a picture (rows, columns) to read a barcode ``across``."""
+    if across is None:
+        return True, True
+    angle = (across - placing.degrees) % 180
+    rows, columns = min(angle, 180 - angle) <= STRAIGHT_DEGREES, abs(angle - 90) <= STRAIGHT_DEGREES
+    return (rows, columns) if rows or columns else (True, True)
+
+
+# zbar's orientation of a barcode: the direction it read the bars in, in the picture.
+_ZBAR_STEPS = {"UP": (1, 0), "DOWN": (-1, 0), "RIGHT": (0, 1), "LEFT": (0, -1)}
+
+
+def _zbar_decode(picture: Image.Image, symbols: list[ZBarSymbol], rows: bool,
+                 columns: bool) -> list[pyzbar.Decoded]:
+    """pyzbar's ``decode`` with zbar's scan lines chosen: along the picture's ``rows``,
+    its ``columns`` or both (each direction costs as much; pyzbar scans both)."""
+    pixels = picture.tobytes()
+    with pyzbar._image_scanner() as scanner:
+        zbar_image_scanner_set_config(scanner, ZBarSymbol.NONE, ZBarConfig.CFG_ENABLE, 0)
+        for symbol in symbols:
+            zbar_image_scanner_set_config(scanner, symbol, ZBarConfig.CFG_ENABLE, 1)
+        zbar_image_scanner_set_config(scanner, ZBarSymbol.NONE, ZBarConfig.CFG_Y_DENSITY, int(rows))
+        zbar_image_scanner_set_config(scanner, ZBarSymbol.NONE, ZBarConfig.CFG_X_DENSITY, int(columns))
+        with pyzbar._image() as image:
+            pyzbar.zbar_image_set_format(image, pyzbar._FOURCC["L800"])
+            pyzbar.zbar_image_set_size(image, picture.width, picture.height)
+            pyzbar.zbar_image_set_data(image, pyzbar.cast(pixels, pyzbar.c_void_p), len(pixels), None)
+            pyzbar.zbar_scan_image(scanner, image)
+            return list(pyzbar._decode_symbols(pyzbar._symbols_for_image(image)))
 
 
 Reader = Callable[..., list[Sighting]]
@@ -243,10 +302,11 @@ def as_read(kind: str, text: str) -> Read | None:
 
 
 def _sighting(read: Read, reader: str, picture: str, corners: list[tuple[int, int]],
-              placing: Placing) -> Sighting:
+              placing: Placing, across: float | None) -> Sighting:
     points = [placing.in_photo(x, y) for x, y in corners]
     xs, ys = [x for x, _ in points], [y for _, y in points]
-    return Sighting(read, reader, picture, (min(xs), min(ys), max(xs), max(ys)))
+    return Sighting(read, reader, picture, (min(xs), min(ys), max(xs), max(ys)),
+                    None if read.symbology == QR else across)
 
 
 def _fit(image: Image.Image, side: int) -> Image.Image:
@@ -342,5 +402,5 @@ def _second_looks(photo: Image.Image, sightings: list[Sighting],
             if pointless or _proven(spot, known):
                 continue
             looked.add((reader, name, spot))
-            found += READERS[reader](*picture(photo, name, box))
+            found += READERS[reader](*picture(photo, name, box), across=spot.across)
     return found
