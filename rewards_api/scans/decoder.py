@@ -52,7 +52,9 @@ MAX_PIXELS = 50_000_000
 # photo still has 2-3 pixels per bar here, and zbar's time grows with the pixels.
 WORK_SIDE = 1280
 # Photos smaller than this are also read enlarged twice (bars of one pixel become two,
-# which both readers need to tell a thin bar from a wide one).
+# which both readers need to tell a thin bar from a wide one); larger ones are also
+# read reduced by half (averaging 2x2 pixels halves sensor noise and JPEG blocks, which
+# break zbar's reading of a large code's edges, and leaves such a code wide bars).
 SMALL_SIDE = 800
 
 ZXING = "zxing-cpp"
@@ -169,7 +171,7 @@ def decode_image(image: Image.Image) -> list[Read]:
     sightings: list[Sighting] = []
     looked: set[tuple[str, str, Sighting | None]] = set()
     for reader, name in LOOKS:
-        if (reader, name) in SPOT_ONLY:
+        if (reader, name) in SPOT_ONLY or not _fits(name, image.size):
             continue
         sightings += READERS[reader](*picture(image, name))
         looked.add((reader, name, None))
@@ -323,6 +325,7 @@ def _fit(image: Image.Image, side: int) -> Image.Image:
 
 
 PHOTO = "photo"
+REDUCED = "reduced"
 SHARPENED = "sharpened"
 ENLARGED = "enlarged"
 TURNED = "turned"
@@ -334,14 +337,14 @@ TURN_DEGREES = 45
 # whose check digit still fits (see the benchmark's table of single reads); it reads a
 # plainly enlarged one instead. The looks of SPOT_ONLY are only second looks at a spot
 # another look found, never of the whole picture (too slow for what they add).
-LOOKS = [(ZXING, PHOTO), (ZBAR, PHOTO), (ZXING, SHARPENED), (ZBAR, ENLARGED),
+LOOKS = [(ZXING, PHOTO), (ZBAR, REDUCED), (ZBAR, PHOTO), (ZBAR, ENLARGED), (ZXING, SHARPENED),
          (ZXING, TURNED), (ZBAR, TURNED)]
 SPOT_ONLY = {(ZBAR, ENLARGED), (ZBAR, TURNED)}
 # For one reader, a sharpened copy is no evidence beside the photo: it filters the same
 # pixels, and on a blurred code the reader misreads both alike (a generated photo of a
 # blurred, washed-out UPC-A upside down: zxing-cpp read 471115529616, its check digit
 # fitting, in both, for 471175529656). It still finds spots for the others to confirm.
-SAME_EVIDENCE = {SHARPENED: PHOTO}
+SAME_EVIDENCE = {SHARPENED: PHOTO, REDUCED: PHOTO}
 
 
 def picture(photo: Image.Image, name: str,
@@ -349,7 +352,8 @@ def picture(photo: Image.Image, name: str,
     """One of the genuinely different pictures of the photo (or of the part of it in
     ``box``), with the reader's arguments: the photo itself; a sharpened copy, enlarged
     twice when the photo is small (blur and low resolution smear the edges between
-    bars); a copy enlarged twice; a copy turned by ``TURN_DEGREES``."""
+    bars); a copy reduced by half; a copy enlarged twice; a copy turned by
+    ``TURN_DEGREES``."""
     box = box or (0, 0, photo.width, photo.height)
     part = photo.crop(box) if box != (0, 0, photo.width, photo.height) else photo
     placing = Placing(offset=(box[0], box[1]))
@@ -361,6 +365,9 @@ def picture(photo: Image.Image, name: str,
         if max(photo.size) < SMALL_SIDE:
             part = part.resize((part.width * 2, part.height * 2), Image.Resampling.BILINEAR)
             placing = Placing(scale=2.0, offset=placing.offset)
+    elif name == REDUCED:  # a box filter: each pixel the mean of four
+        part = part.reduce(2)
+        placing = Placing(scale=0.5, offset=placing.offset)
     elif name == ENLARGED:  # bicubic: zbar tells thin from wide bars better than bilinear
         part = part.resize((part.width * 2, part.height * 2), Image.Resampling.BICUBIC)
         placing = Placing(scale=2.0, offset=placing.offset)
@@ -372,6 +379,13 @@ def picture(photo: Image.Image, name: str,
                                    (turned.width / 2, turned.height / 2)))
         part = turned
     return part, name, placing
+
+
+def _fits(name: str, size: tuple[int, int]) -> bool:
+    """Whether a picture is worth making of a photo (or crop) this large: enlarged when
+    small, reduced when large (``SMALL_SIDE``)."""
+    small = max(size) < SMALL_SIDE
+    return not ((small and name == REDUCED) or (not small and name == ENLARGED))
 
 
 def _second_looks(photo: Image.Image, sightings: list[Sighting],
@@ -390,12 +404,11 @@ def _second_looks(photo: Image.Image, sightings: list[Sighting],
         margin = max(right - left, bottom - top) / 4  # wider than a barcode's quiet zone
         box = (max(0, int(left - margin)), max(0, int(top - margin)),
                min(photo.width, int(right + margin) + 1), min(photo.height, int(bottom + margin) + 1))
-        large = max(box[2] - box[0], box[3] - box[1]) >= SMALL_SIDE  # bars wide enough
         for reader, name in LOOKS:
             known = sightings + found
             pointless = (
                 (reader, name, spot) in looked
-                or (large and name == ENLARGED)
+                or not _fits(name, (box[2] - box[0], box[3] - box[1]))
                 # zbar reads scan line by scan line: a crop shows it nothing new
                 or (reader == ZBAR and (reader, name, None) in looked)
                 or any(s.reader == reader and s.picture == name and s.overlaps(spot) for s in known))
