@@ -406,12 +406,15 @@ def _second_looks(photo: Image.Image, sightings: list[Sighting],
                min(photo.width, int(right + margin) + 1), min(photo.height, int(bottom + margin) + 1))
         for reader, name in LOOKS:
             known = sightings + found
+            evidence = SAME_EVIDENCE.get(name, name)
             pointless = (
                 (reader, name, spot) in looked
                 or not _fits(name, (box[2] - box[0], box[3] - box[1]))
                 # zbar reads scan line by scan line: a crop shows it nothing new
                 or (reader == ZBAR and (reader, name, None) in looked)
-                or any(s.reader == reader and s.picture == name and s.overlaps(spot) for s in known))
+                # this reader read there already, in the same evidence
+                or any(s.reader == reader and SAME_EVIDENCE.get(s.picture, s.picture) == evidence
+                       and s.overlaps(spot) for s in known))
             if pointless or _proven(spot, known):
                 continue
             looked.add((reader, name, spot))
