@@ -11,11 +11,12 @@ barcode is believed only on independent evidence:
 
 - its check digit fits (a misread digit breaks it nine times in ten);
 - and two readers read the same value, or one reader read it in two genuinely
-  different pictures of the photo (``LOOKS``: the photo itself, a sharpened copy, a
-  plainly enlarged copy, a copy turned by 45 degrees; a crop of a picture is the same
-  picture, and so is a sharpened copy for one reader: ``SAME_EVIDENCE``). A barcode
-  seen once gets closer looks at just that spot, by the other reader and in the other
-  pictures, until it is proven.
+  different pictures of the photo (``LOOKS``: the photo itself, a copy reduced by half
+  when the photo is large, a sharpened copy, a plainly enlarged copy, a copy turned by
+  45 degrees; a crop of a picture is the same picture, and so are a sharpened or a
+  reduced copy for one reader: ``SAME_EVIDENCE``). A barcode seen once gets closer
+  looks at just that spot, by the other reader and in the other pictures, cheapest
+  first, until it is proven.
 
 When readers see *different* values at the same spot of the photo, the decoder does
 not guess: it raises ``UnclearBarcode`` (the shopper is asked to hold the phone steady
@@ -26,7 +27,9 @@ the code's own character set is preferred to zbar's guess).
 A photo of any size is turned upright by its EXIF orientation and downscaled once to
 at most ``WORK_SIDE`` pixels; reading stops at the first step that gives a believed
 value, so a clear photo costs one zxing-cpp call and one zbar call on a small crop.
-``make bench BENCH=scans`` measures all of this on the shared real photos.
+Where a barcode was seen, zbar reads along the rows or the columns that cross its bars
+only (half its work). ``make bench BENCH=scans`` measures all of this on the shared
+real photos and on generated ones.
 """
 
 from __future__ import annotations
@@ -171,7 +174,7 @@ def decode_image(image: Image.Image) -> list[Read]:
     sightings: list[Sighting] = []
     looked: set[tuple[str, str, Sighting | None]] = set()
     for reader, name in LOOKS:
-        if (reader, name) in SPOT_ONLY or not _fits(name, image.size):
+        if (reader, name) in SPOT_ONLY or not fits(name, image.size):
             continue
         sightings += READERS[reader](*picture(image, name))
         looked.add((reader, name, None))
@@ -235,7 +238,7 @@ def read_zbar(picture: Image.Image, name: str, placing: Placing = Placing(),
     crossed ``across`` (degrees in the photo) within ``STRAIGHT_DEGREES`` of one of
     them, it reads along that one only, for barcodes only."""
     found = []
-    rows, columns = _scan_lines(across, placing)
+    rows, columns = scan_lines(across, placing)
     symbols = _ZBAR_BARCODES if name == TURNED or not (rows and columns) else _ZBAR_SYMBOLS
     for code in _zbar_decode(picture, symbols, rows, columns):
         read = as_read(code.type, code.data.decode("utf-8", "replace"))
@@ -252,7 +255,7 @@ def read_zbar(picture: Image.Image, name: str, placing: Placing = Placing(),
 STRAIGHT_DEGREES = 20
 
 
-def _scan_lines(across: float | None, placing: Placing) -> tuple[bool, bool]:
+def scan_lines(across: float | None, placing: Placing) -> tuple[bool, bool]:
     """Along which lines of a picture (rows, columns) to read a barcode ``across``."""
     if across is None:
         return True, True
@@ -332,11 +335,13 @@ TURNED = "turned"
 # zxing-cpp reads bars upright or at 90 degrees only: a code held at 45 degrees is
 # brought near one of them by turning the photo.
 TURN_DEGREES = 45
-# Which reader reads which picture, in this order. zbar does not read the sharpened
-# picture: sharpening turns blur into false edges, and zbar then reads wrong digits
-# whose check digit still fits (see the benchmark's table of single reads); it reads a
-# plainly enlarged one instead. The looks of SPOT_ONLY are only second looks at a spot
-# another look found, never of the whole picture (too slow for what they add).
+# Which reader reads which picture, in this order (cheapest first, but zbar reads a
+# large photo reduced before it reads it whole: a quarter of the pixels, and noise
+# averaged away). zbar does not read the sharpened picture: sharpening turns blur into
+# false edges, and zbar then reads wrong digits whose check digit still fits (see the
+# benchmark's table of single reads); it reads a plainly enlarged one instead. The
+# looks of SPOT_ONLY are only second looks at a spot another look found, never of the
+# whole picture (too slow for what they add).
 LOOKS = [(ZXING, PHOTO), (ZBAR, REDUCED), (ZBAR, PHOTO), (ZBAR, ENLARGED), (ZXING, SHARPENED),
          (ZXING, TURNED), (ZBAR, TURNED)]
 SPOT_ONLY = {(ZBAR, ENLARGED), (ZBAR, TURNED)}
@@ -344,6 +349,7 @@ SPOT_ONLY = {(ZBAR, ENLARGED), (ZBAR, TURNED)}
 # pixels, and on a blurred code the reader misreads both alike (a generated photo of a
 # blurred, washed-out UPC-A upside down: zxing-cpp read 471115529616, its check digit
 # fitting, in both, for 471175529656). It still finds spots for the others to confirm.
+# A reduced copy averages the same pixels: no second picture either.
 SAME_EVIDENCE = {SHARPENED: PHOTO, REDUCED: PHOTO}
 
 
@@ -381,7 +387,7 @@ def picture(photo: Image.Image, name: str,
     return part, name, placing
 
 
-def _fits(name: str, size: tuple[int, int]) -> bool:
+def fits(name: str, size: tuple[int, int]) -> bool:
     """Whether a picture is worth making of a photo (or crop) this large: enlarged when
     small, reduced when large (``SMALL_SIDE``)."""
     small = max(size) < SMALL_SIDE
@@ -409,7 +415,7 @@ def _second_looks(photo: Image.Image, sightings: list[Sighting],
             evidence = SAME_EVIDENCE.get(name, name)
             pointless = (
                 (reader, name, spot) in looked
-                or not _fits(name, (box[2] - box[0], box[3] - box[1]))
+                or not fits(name, (box[2] - box[0], box[3] - box[1]))
                 # zbar reads scan line by scan line: a crop shows it nothing new
                 or (reader == ZBAR and (reader, name, None) in looked)
                 # this reader read there already, in the same evidence
