@@ -118,7 +118,8 @@ class Sighting:
 
 @dataclass(frozen=True)
 class Placing:
-    """Where a picture lies in the working photo: enlarged ``scale`` times, cut at ``offset``, or turned by ``degrees`` (counter-clockwise) about ``centres`` (the
+    """Where a picture lies in the working photo: enlarged ``scale`` times, cut at
+    ``offset``, or turned by ``degrees`` (counter-clockwise) about ``centres`` (the
     centre before and after turning)."""
 
     scale: float = 1.0
@@ -244,9 +245,9 @@ def read_zbar(picture: Image.Image, name: str, placing: Placing = Placing(),
         read = as_read(code.type, code.data.decode("utf-8", "replace"))
         if read is not None:
             step = _ZBAR_STEPS.get(code.orientation)
-            across = placing.direction((0, 0), step) if step else None
+            crossed = placing.direction((0, 0), step) if step else None
             found.append(_sighting(read, ZBAR, name, [(c.x, c.y) for c in code.polygon],
-                                   placing, across))
+                                   placing, crossed))
     return found
 
 
@@ -271,7 +272,9 @@ _ZBAR_STEPS = {"UP": (1, 0), "DOWN": (-1, 0), "RIGHT": (0, 1), "LEFT": (0, -1)}
 def _zbar_decode(picture: Image.Image, symbols: list[ZBarSymbol], rows: bool,
                  columns: bool) -> list[pyzbar.Decoded]:
     """pyzbar's ``decode`` with zbar's scan lines chosen: along the picture's ``rows``,
-    its ``columns`` or both (each direction costs as much; pyzbar scans both)."""
+    its ``columns`` or both (each direction costs as much; pyzbar always scans both).
+    It is pyzbar 0.1.9's own ``decode`` (pinned in constraints.txt) with two settings
+    more, through the same helpers."""
     pixels = picture.tobytes()
     with pyzbar._image_scanner() as scanner:
         zbar_image_scanner_set_config(scanner, ZBarSymbol.NONE, ZBarConfig.CFG_ENABLE, 0)
