@@ -218,7 +218,8 @@ def _bench_rules(photos: list[tuple[bytes, _Scored]], what: str) -> None:
     is scored): which single reads were wrong, and which evidence rule would have
     believed them."""
     looks = [(reader, name) for reader in decoder.READERS
-             for name in (decoder.PHOTO, decoder.SHARPENED, decoder.ENLARGED, decoder.TURNED)]
+             for name in (decoder.PHOTO, decoder.REDUCED, decoder.SHARPENED, decoder.ENLARGED,
+                          decoder.TURNED)]
     wrong_reads = {look: 0 for look in looks}
     reads = {look: 0 for look in looks}
     rules = {"one read (1D)": 0, "one read (QR)": 0, "two readers agree": 0,
@@ -228,8 +229,8 @@ def _bench_rules(photos: list[tuple[bytes, _Scored]], what: str) -> None:
         image = decoder.open_image(data)
         sightings = []
         for reader, name in looks:
-            if name == decoder.ENLARGED and max(image.size) >= decoder.SMALL_SIDE:
-                continue  # a picture the decoder never makes (bars wide enough), and slow
+            if not decoder.fits(name, image.size):
+                continue  # a picture the decoder never makes of this photo (and slow)
             sightings += decoder.READERS[reader](*decoder.picture(image, name))
         wrong = [s for s in sightings if item.score([s.read.value]) == real_barcodes.WRONG]
         for s in sightings:

@@ -11,11 +11,12 @@ barcode is believed only on independent evidence:
 
 - its check digit fits (a misread digit breaks it nine times in ten);
 - and two readers read the same value, or one reader read it in two genuinely
-  different pictures of the photo (``LOOKS``: the photo itself, a sharpened copy, a
-  plainly enlarged copy, a copy turned by 45 degrees; a crop of a picture is the same
-  picture, and so is a sharpened copy for one reader: ``SAME_EVIDENCE``). A barcode
-  seen once gets closer looks at just that spot, by the other reader and in the other
-  pictures, until it is proven.
+  different pictures of the photo (``LOOKS``: the photo itself, a copy reduced by half
+  when the photo is large, a sharpened copy, a plainly enlarged copy, a copy turned by
+  45 degrees; a crop of a picture is the same picture, and so are a sharpened or a
+  reduced copy for one reader: ``SAME_EVIDENCE``). A barcode seen once gets closer
+  looks at just that spot, by the other reader and in the other pictures, cheapest
+  first, until it is proven.
 
 When readers see *different* values at the same spot of the photo, the decoder does
 not guess: it raises ``UnclearBarcode`` (the shopper is asked to hold the phone steady
@@ -26,7 +27,9 @@ the code's own character set is preferred to zbar's guess).
 A photo of any size is turned upright by its EXIF orientation and downscaled once to
 at most ``WORK_SIDE`` pixels; reading stops at the first step that gives a believed
 value, so a clear photo costs one zxing-cpp call and one zbar call on a small crop.
-``make bench BENCH=scans`` measures all of this on the shared real photos.
+Where a barcode was seen, zbar reads along the rows or the columns that cross its bars
+only (half its work). ``make bench BENCH=scans`` measures all of this on the shared
+real photos and on generated ones.
 """
 
 from __future__ import annotations
@@ -38,8 +41,9 @@ from dataclasses import dataclass
 
 import zxingcpp
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
+from pyzbar import pyzbar
 from pyzbar.pyzbar import ZBarSymbol
-from pyzbar.pyzbar import decode as zbar_decode
+from pyzbar.wrapper import ZBarConfig, zbar_image_scanner_set_config
 
 from rewards_api.products.gtin import EAN8, EAN13, QR, UPCA, BadCheckDigit, NotAGtin, normalize
 
@@ -51,7 +55,9 @@ MAX_PIXELS = 50_000_000
 # photo still has 2-3 pixels per bar here, and zbar's time grows with the pixels.
 WORK_SIDE = 1280
 # Photos smaller than this are also read enlarged twice (bars of one pixel become two,
-# which both readers need to tell a thin bar from a wide one).
+# which both readers need to tell a thin bar from a wide one); larger ones are also
+# read reduced by half (averaging 2x2 pixels halves sensor noise and JPEG blocks, which
+# break zbar's reading of a large code's edges, and leaves such a code wide bars).
 SMALL_SIDE = 800
 
 ZXING = "zxing-cpp"
@@ -89,12 +95,15 @@ class Read:
 @dataclass(frozen=True)
 class Sighting:
     """One reader's read of one code in one picture, with the code's outline (left, top,
-    right, bottom) in the coordinates of the working photo."""
+    right, bottom) in the coordinates of the working photo and, for a barcode, the
+    direction the reader crossed its bars (degrees from the photo's x axis, 0 to 180;
+    ``None``: not known)."""
 
     read: Read
     reader: str
     picture: str
     box: tuple[float, float, float, float]
+    across: float | None = None
 
     def overlaps(self, other: Sighting) -> bool:
         """The same spot: two reads of one code lie on one outline (two codes printed
@@ -125,6 +134,12 @@ class Placing:
             dx, dy = x - tx, y - ty
             x, y = cx + math.cos(a) * dx - math.sin(a) * dy, cy + math.sin(a) * dx + math.cos(a) * dy
         return x / self.scale + self.offset[0], y / self.scale + self.offset[1]
+
+    def direction(self, start: tuple[float, float], end: tuple[float, float]) -> float:
+        """The direction (degrees from the photo's x axis, 0 to 180) of a line drawn in
+        the picture from ``start`` to ``end``."""
+        (x0, y0), (x1, y1) = self.in_photo(*start), self.in_photo(*end)
+        return math.degrees(math.atan2(y1 - y0, x1 - x0)) % 180
 
 
 def decode(data: bytes) -> list[Read]:
@@ -160,7 +175,7 @@ def decode_image(image: Image.Image) -> list[Read]:
     sightings: list[Sighting] = []
     looked: set[tuple[str, str, Sighting | None]] = set()
     for reader, name in LOOKS:
-        if (reader, name) in SPOT_ONLY:
+        if (reader, name) in SPOT_ONLY or not fits(name, image.size):
             continue
         sightings += READERS[reader](*picture(image, name))
         looked.add((reader, name, None))
@@ -198,29 +213,81 @@ def _proven(s: Sighting, sightings: list[Sighting]) -> bool:
     return len({reader for reader, _ in evidence}) > 1 or len({p for _, p in evidence}) > 1
 
 
-def read_zxing(picture: Image.Image, name: str, placing: Placing = Placing()) -> list[Sighting]:
+def read_zxing(picture: Image.Image, name: str, placing: Placing = Placing(),
+               across: float | None = None) -> list[Sighting]:
     """zxing-cpp's reads of a grey picture of the working photo (``placing``: where it
-    lies in the photo)."""
+    lies in the photo; ``across``: see ``read_zbar``, zxing-cpp finds the direction
+    itself)."""
     found = []
     formats = _ZXING_BARCODES if name == TURNED else _ZXING_FORMATS
-    for code in zxingcpp.read_barcodes(picture, formats=formats):
+    # Light bars on a dark ground are looked for in the photo only (the copies are for
+    # faint, small or slanted codes, not for inverted ones).
+    for code in zxingcpp.read_barcodes(picture, formats=formats, try_invert=name == PHOTO):
         read = as_read(str(code.format), code.text)
         if read is not None:
             p = code.position
             corners = [(c.x, c.y) for c in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)]
-            found.append(_sighting(read, ZXING, name, corners, placing))
+            across = placing.direction(corners[0], corners[1])
+            found.append(_sighting(read, ZXING, name, corners, placing, across))
     return found
 
 
-def read_zbar(picture: Image.Image, name: str, placing: Placing = Placing()) -> list[Sighting]:
-    """zbar's reads of a grey picture (as ``read_zxing``)."""
+def read_zbar(picture: Image.Image, name: str, placing: Placing = Placing(),
+              across: float | None = None) -> list[Sighting]:
+    """zbar's reads of a grey picture (as ``read_zxing``). zbar reads along the
+    picture's rows and along its columns, each as costly: where a barcode was seen
+    crossed ``across`` (degrees in the photo) within ``STRAIGHT_DEGREES`` of one of
+    them, it reads along that one only, for barcodes only."""
     found = []
-    for code in zbar_decode(picture, symbols=_ZBAR_BARCODES if name == TURNED else _ZBAR_SYMBOLS):
+    rows, columns = scan_lines(across, placing)
+    symbols = _ZBAR_BARCODES if name == TURNED or not (rows and columns) else _ZBAR_SYMBOLS
+    for code in _zbar_decode(picture, symbols, rows, columns):
         read = as_read(code.type, code.data.decode("utf-8", "replace"))
         if read is not None:
+            step = _ZBAR_STEPS.get(code.orientation)
+            crossed = placing.direction((0, 0), step) if step else None
             found.append(_sighting(read, ZBAR, name, [(c.x, c.y) for c in code.polygon],
-                                   placing))
+                                   placing, crossed))
     return found
+
+
+# A barcode crossed within this many degrees of the rows (or the columns) is read
+# along them only: zbar's scan lines cross all its bars from end to end.
+STRAIGHT_DEGREES = 20
+
+
+def scan_lines(across: float | None, placing: Placing) -> tuple[bool, bool]:
+    """Along which lines of a picture (rows, columns) to read a barcode ``across``."""
+    if across is None:
+        return True, True
+    angle = (across - placing.degrees) % 180
+    rows, columns = min(angle, 180 - angle) <= STRAIGHT_DEGREES, abs(angle - 90) <= STRAIGHT_DEGREES
+    return (rows, columns) if rows or columns else (True, True)
+
+
+# zbar's orientation of a barcode: the direction it read the bars in, in the picture.
+_ZBAR_STEPS = {"UP": (1, 0), "DOWN": (-1, 0), "RIGHT": (0, 1), "LEFT": (0, -1)}
+
+
+def _zbar_decode(picture: Image.Image, symbols: list[ZBarSymbol], rows: bool,
+                 columns: bool) -> list[pyzbar.Decoded]:
+    """pyzbar's ``decode`` with zbar's scan lines chosen: along the picture's ``rows``,
+    its ``columns`` or both (each direction costs as much; pyzbar always scans both).
+    It is pyzbar 0.1.9's own ``decode`` (pinned in constraints.txt) with two settings
+    more, through the same helpers."""
+    pixels = picture.tobytes()
+    with pyzbar._image_scanner() as scanner:
+        zbar_image_scanner_set_config(scanner, ZBarSymbol.NONE, ZBarConfig.CFG_ENABLE, 0)
+        for symbol in symbols:
+            zbar_image_scanner_set_config(scanner, symbol, ZBarConfig.CFG_ENABLE, 1)
+        zbar_image_scanner_set_config(scanner, ZBarSymbol.NONE, ZBarConfig.CFG_Y_DENSITY, int(rows))
+        zbar_image_scanner_set_config(scanner, ZBarSymbol.NONE, ZBarConfig.CFG_X_DENSITY, int(columns))
+        with pyzbar._image() as image:
+            pyzbar.zbar_image_set_format(image, pyzbar._FOURCC["L800"])
+            pyzbar.zbar_image_set_size(image, picture.width, picture.height)
+            pyzbar.zbar_image_set_data(image, pyzbar.cast(pixels, pyzbar.c_void_p), len(pixels), None)
+            pyzbar.zbar_scan_image(scanner, image)
+            return list(pyzbar._decode_symbols(pyzbar._symbols_for_image(image)))
 
 
 Reader = Callable[..., list[Sighting]]
@@ -243,10 +310,11 @@ def as_read(kind: str, text: str) -> Read | None:
 
 
 def _sighting(read: Read, reader: str, picture: str, corners: list[tuple[int, int]],
-              placing: Placing) -> Sighting:
+              placing: Placing, across: float | None) -> Sighting:
     points = [placing.in_photo(x, y) for x, y in corners]
     xs, ys = [x for x, _ in points], [y for _, y in points]
-    return Sighting(read, reader, picture, (min(xs), min(ys), max(xs), max(ys)))
+    return Sighting(read, reader, picture, (min(xs), min(ys), max(xs), max(ys)),
+                    None if read.symbology == QR else across)
 
 
 def _fit(image: Image.Image, side: int) -> Image.Image:
@@ -263,25 +331,29 @@ def _fit(image: Image.Image, side: int) -> Image.Image:
 
 
 PHOTO = "photo"
+REDUCED = "reduced"
 SHARPENED = "sharpened"
 ENLARGED = "enlarged"
 TURNED = "turned"
 # zxing-cpp reads bars upright or at 90 degrees only: a code held at 45 degrees is
 # brought near one of them by turning the photo.
 TURN_DEGREES = 45
-# Which reader reads which picture, in this order. zbar does not read the sharpened
-# picture: sharpening turns blur into false edges, and zbar then reads wrong digits
-# whose check digit still fits (see the benchmark's table of single reads); it reads a
-# plainly enlarged one instead. The looks of SPOT_ONLY are only second looks at a spot
-# another look found, never of the whole picture (too slow for what they add).
-LOOKS = [(ZXING, PHOTO), (ZBAR, PHOTO), (ZXING, SHARPENED), (ZBAR, ENLARGED),
+# Which reader reads which picture, in this order (cheapest first, but zbar reads a
+# large photo reduced before it reads it whole: a quarter of the pixels, and noise
+# averaged away). zbar does not read the sharpened picture: sharpening turns blur into
+# false edges, and zbar then reads wrong digits whose check digit still fits (see the
+# benchmark's table of single reads); it reads a plainly enlarged one instead. The
+# looks of SPOT_ONLY are only second looks at a spot another look found, never of the
+# whole picture (too slow for what they add).
+LOOKS = [(ZXING, PHOTO), (ZBAR, REDUCED), (ZBAR, PHOTO), (ZBAR, ENLARGED), (ZXING, SHARPENED),
          (ZXING, TURNED), (ZBAR, TURNED)]
 SPOT_ONLY = {(ZBAR, ENLARGED), (ZBAR, TURNED)}
 # For one reader, a sharpened copy is no evidence beside the photo: it filters the same
 # pixels, and on a blurred code the reader misreads both alike (a generated photo of a
 # blurred, washed-out UPC-A upside down: zxing-cpp read 471115529616, its check digit
 # fitting, in both, for 471175529656). It still finds spots for the others to confirm.
-SAME_EVIDENCE = {SHARPENED: PHOTO}
+# A reduced copy averages the same pixels: no second picture either.
+SAME_EVIDENCE = {SHARPENED: PHOTO, REDUCED: PHOTO}
 
 
 def picture(photo: Image.Image, name: str,
@@ -289,7 +361,8 @@ def picture(photo: Image.Image, name: str,
     """One of the genuinely different pictures of the photo (or of the part of it in
     ``box``), with the reader's arguments: the photo itself; a sharpened copy, enlarged
     twice when the photo is small (blur and low resolution smear the edges between
-    bars); a copy enlarged twice; a copy turned by ``TURN_DEGREES``."""
+    bars); a copy reduced by half; a copy enlarged twice; a copy turned by
+    ``TURN_DEGREES``."""
     box = box or (0, 0, photo.width, photo.height)
     part = photo.crop(box) if box != (0, 0, photo.width, photo.height) else photo
     placing = Placing(offset=(box[0], box[1]))
@@ -301,6 +374,9 @@ def picture(photo: Image.Image, name: str,
         if max(photo.size) < SMALL_SIDE:
             part = part.resize((part.width * 2, part.height * 2), Image.Resampling.BILINEAR)
             placing = Placing(scale=2.0, offset=placing.offset)
+    elif name == REDUCED:  # a box filter: each pixel the mean of four
+        part = part.reduce(2)
+        placing = Placing(scale=0.5, offset=placing.offset)
     elif name == ENLARGED:  # bicubic: zbar tells thin from wide bars better than bilinear
         part = part.resize((part.width * 2, part.height * 2), Image.Resampling.BICUBIC)
         placing = Placing(scale=2.0, offset=placing.offset)
@@ -312,6 +388,13 @@ def picture(photo: Image.Image, name: str,
                                    (turned.width / 2, turned.height / 2)))
         part = turned
     return part, name, placing
+
+
+def fits(name: str, size: tuple[int, int]) -> bool:
+    """Whether a picture is worth making of a photo (or crop) this large: enlarged when
+    small, reduced when large (``SMALL_SIDE``)."""
+    small = max(size) < SMALL_SIDE
+    return not ((small and name == REDUCED) or (not small and name == ENLARGED))
 
 
 def _second_looks(photo: Image.Image, sightings: list[Sighting],
@@ -330,17 +413,19 @@ def _second_looks(photo: Image.Image, sightings: list[Sighting],
         margin = max(right - left, bottom - top) / 4  # wider than a barcode's quiet zone
         box = (max(0, int(left - margin)), max(0, int(top - margin)),
                min(photo.width, int(right + margin) + 1), min(photo.height, int(bottom + margin) + 1))
-        large = max(box[2] - box[0], box[3] - box[1]) >= SMALL_SIDE  # bars wide enough
         for reader, name in LOOKS:
             known = sightings + found
+            evidence = SAME_EVIDENCE.get(name, name)
             pointless = (
                 (reader, name, spot) in looked
-                or (large and name == ENLARGED)
+                or not fits(name, (box[2] - box[0], box[3] - box[1]))
                 # zbar reads scan line by scan line: a crop shows it nothing new
                 or (reader == ZBAR and (reader, name, None) in looked)
-                or any(s.reader == reader and s.picture == name and s.overlaps(spot) for s in known))
+                # this reader read there already, in the same evidence
+                or any(s.reader == reader and SAME_EVIDENCE.get(s.picture, s.picture) == evidence
+                       and s.overlaps(spot) for s in known))
             if pointless or _proven(spot, known):
                 continue
             looked.add((reader, name, spot))
-            found += READERS[reader](*picture(photo, name, box))
+            found += READERS[reader](*picture(photo, name, box), across=spot.across)
     return found

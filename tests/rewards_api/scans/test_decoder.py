@@ -151,3 +151,41 @@ def test_a_12_megapixel_photo_is_read():
     out = io.BytesIO()
     scene.save(out, "JPEG", quality=85)
     assert decoder.decode(out.getvalue()) == [EAN]
+
+
+# --- the pictures and the readers' work -------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [20, 21])
+def test_a_large_noisy_photo_is_read_by_zbar_reduced_by_half(seed):
+    """Sensor noise on a large code: zbar reads nothing in the photo itself but reads
+    the copy reduced by half (2x2 pixels averaged), which with zxing-cpp's read proves
+    the code."""
+    noisy = C(width=0.55, angle=-5, blur=1.5, noise=12, contrast=0.6, seed=seed)
+    image = decoder.open_image(photo(render("upca", SODA_UPCA), noisy))
+    assert decoder.read_zbar(*decoder.picture(image, decoder.PHOTO)) == []
+    reduced = decoder.read_zbar(*decoder.picture(image, decoder.REDUCED))
+    assert [s.read for s in reduced] == [R("upca", SODA_UPCA)]
+    assert decoder.decode_image(image) == [R("upca", SODA_UPCA)]
+    # A small photo is not reduced (its bars would merge): it is enlarged instead.
+    assert not decoder.fits(decoder.REDUCED, (640, 480))
+    assert decoder.fits(decoder.ENLARGED, (640, 480))
+
+
+def test_zbar_reads_a_seen_barcode_along_the_lines_that_cross_its_bars_only():
+    image = decoder.open_image(photo(render("ean13", COFFEE)))
+    upright = decoder.read_zxing(*decoder.picture(image, decoder.PHOTO))
+    assert [s.read for s in upright] == [EAN]
+    assert upright[0].across is not None and min(upright[0].across, 180 - upright[0].across) < 5
+    enlarged = decoder.picture(image, decoder.ENLARGED)
+    assert [s.read for s in decoder.read_zbar(*enlarged, across=upright[0].across)] == [EAN]
+    # Read along the columns only (as for a code turned a quarter), zbar misses it:
+    # the rows were all it read.
+    assert decoder.read_zbar(*enlarged, across=90.0) == []
+    # A slanted code, or one whose direction is not known, is read along both.
+    placing = decoder.Placing()
+    assert decoder.scan_lines(None, placing) == (True, True)
+    assert decoder.scan_lines(45.0, placing) == (True, True)
+    assert decoder.scan_lines(178.0, placing) == (True, False)
+    # In a copy turned by 45 degrees, a code crossed at 45 degrees in the photo lies along the rows.
+    assert decoder.scan_lines(45.0, decoder.Placing(degrees=45)) == (True, False)
