@@ -19,7 +19,7 @@ from pyzbar import pyzbar
 from pos_plugin.checkout import COMMITTED, OPEN, REWARDS_APPLIED, VOIDED, CheckoutSession
 from pos_plugin.client import RewardsClient
 from pos_plugin.errors import RewardsError
-from pos_plugin.i18n import ENGLISH, LANGUAGES
+from pos_plugin.i18n import ENGLISH, LANGUAGES, N_
 from pos_plugin.offline import EarnQueue, SyncResult
 from rewards_protocol import checkout_code
 
@@ -159,19 +159,20 @@ class Register:
                 raise
             return self.scan(text)
 
-    def _in_sale(self, step: str) -> CheckoutSession:
+    def _in_sale(self, refusal: str) -> CheckoutSession:
+        """The sale in progress; without one, ``refusal`` (the sentence for this step)."""
         if self.sale is None:
-            raise RewardsError("wrong_step", f"Scan the shopper's code before you {step}.", 409)
+            raise RewardsError("wrong_step", refusal, 409)
         return self.sale
 
     def apply(self, rewards: list[str] | None = None) -> dict[str, Any]:
-        return self._do(lambda: self._in_sale("apply rewards").apply(rewards))
+        return self._do(lambda: self._in_sale(N_("Scan the shopper's code before you apply rewards.")).apply(rewards))
 
     def commit(self, shopper_agreed: list[str] | None = None) -> dict[str, Any]:
         """Complete the sale; ``shopper_agreed``: the rewards the shopper agreed to when
         the cashier asked (None when they agreed on their phone)."""
         def action() -> None:
-            self._in_sale("complete the sale").commit(shopper_agreed)
+            self._in_sale(N_("Scan the shopper's code before you complete the sale.")).commit(shopper_agreed)
             self.sync()
         return self._do(action)
 
@@ -215,7 +216,7 @@ class Register:
         return self._do(action)
 
     def void(self) -> dict[str, Any]:
-        return self._do(lambda: self._in_sale("cancel").void())
+        return self._do(lambda: self._in_sale(N_("Scan the shopper's code before you cancel.")).void())
 
     def sync(self) -> SyncResult:
         """Send purchases queued while offline (called after each sale and periodically)."""

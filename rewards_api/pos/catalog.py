@@ -53,7 +53,8 @@ def create_reward(s: Session, actor: Actor, program: Program, fields: dict[str, 
     kind = fields["kind"]
     missing = [name for name in NEEDED[kind] if fields.get(name) is None]
     if missing:
-        raise ApiError("invalid_request", f"A {kind} reward needs: {', '.join(missing)}.",
+        raise ApiError("invalid_request", "A %(kind)s reward needs: %(fields)s.",
+                       params={"kind": kind, "fields": ", ".join(missing)},
                        details={name: ["required for this kind"] for name in missing})
     reward = Reward(program_id=program.id, **fields)
     with db.unique(s, "reward_code_taken"):

@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from flask_babel import gettext
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from rewards_api import i18n
 from rewards_api.errors import ApiError
 from rewards_api.ledger.models import PARTNER_PROGRAM, STORE_PROGRAM, Program
 from rewards_api.pos import pricing
@@ -51,8 +53,9 @@ def check_currency(programs: Sequence[Program], currency: str) -> None:
     for program in programs:
         if program.currency != currency:
             raise ApiError("invalid_request",
-                           f"{program.name} counts in {program.currency}; send the basket in "
-                           f"{program.currency}.", details={"basket": ["currency"]})
+                           "%(program)s counts in %(currency)s; send the basket in %(currency)s.",
+                           params={"program": program.name, "currency": program.currency},
+                           details={"basket": ["currency"]})
 
 
 def point_values(programs: Sequence[Program]) -> dict[str, int]:
@@ -93,3 +96,10 @@ def earn_rates(s: Session, programs: Sequence[Program]) -> dict[str, pricing.Ear
                 base, {r.gtin: r.multiplier for r in own if r.gtin is not None})
         return rates
     return request_cached(s, ("earn", *(p.id for p in programs)), load)
+
+
+def why_not(refusal: pricing.NotEligible) -> str:
+    """Why a reward does not fit, in the caller's language."""
+    why = (gettext(refusal.why) if refusal.minimum_minor is None
+           else gettext(refusal.why, minimum=i18n.amount(refusal.minimum_minor)))
+    return gettext("%(reward)s: %(why)s", reward=refusal.offer.name, why=why)

@@ -124,13 +124,6 @@ def question(applied: Sequence[AppliedReward], programs: Sequence[Program]) -> s
                    discount=i18n.amount(discount))
 
 
-def _why_not(refusal: pricing.NotEligible) -> str:
-    """Why a reward does not fit, in the caller's language."""
-    why = (gettext(refusal.why) if refusal.minimum_minor is None
-           else gettext(refusal.why, minimum=i18n.amount(refusal.minimum_minor)))
-    return gettext("%(reward)s: %(why)s", reward=refusal.offer.name, why=why)
-
-
 def consent_of(checkout: Checkout) -> str | None:
     """None without rewards; "pending" until the shopper answers; else how they did."""
     if not checkout.applied:
@@ -155,7 +148,7 @@ def _program_on_screen(program: Program, wallet: Wallet, on_offer: Sequence[pric
         if offer.program != program.code:
             continue
         value, refusal = pricing.value_alone(lines, offer)
-        why = None if refusal is None else _why_not(refusal)
+        why = None if refusal is None else offers.why_not(refusal)
         if why is None and offer.points > budget:
             why = gettext("%(reward)s: needs %(points)s points", reward=offer.name,
                           points=i18n.number(offer.points))

@@ -157,7 +157,7 @@ def products_by_gtin(s: Session, gtins: Iterable[str]) -> list[Product]:
     for code in gtins:
         product = product_by_gtin(s, code)
         if product is None:
-            raise ApiError("product_not_found", f"There is no product {gtin.display(code)}; "
-                           "import it with the store's assortment first.")
+            raise ApiError("product_not_found", "There is no product %(gtin)s; import it with "
+                           "the store's assortment first.", params={"gtin": gtin.display(code)})
         found.append(product)
     return found

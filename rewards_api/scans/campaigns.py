@@ -100,7 +100,8 @@ def _check(points: int, budget: int | None, starts_at: dt.datetime, ends_at: dt.
     if ends_at <= starts_at:
         raise ApiError("invalid_request", "The campaign must end after it starts.")
     if per_shopper not in PER_SHOPPER_LIMITS:
-        raise ApiError("invalid_request", f"per_shopper is one of {', '.join(PER_SHOPPER_LIMITS)}.")
+        raise ApiError("invalid_request", "per_shopper is one of %(limits)s.",
+                       params={"limits": ", ".join(PER_SHOPPER_LIMITS)})
 
 
 def create_campaign(s: Session, actor: Actor, *, code: str, name: str, program: Program,
@@ -117,8 +118,8 @@ def create_campaign(s: Session, actor: Actor, *, code: str, name: str, program: 
     _check(points, budget, starts_at, ends_at, per_shopper, products)
     chain_ids = {chain.id} if chain else {store.chain_id for store in stores}
     if not all(program.pays_in_chain(chain_id) for chain_id in chain_ids):
-        raise ApiError("invalid_request", f"Program {program.code} pays only in its own "
-                       "chain's stores.")
+        raise ApiError("invalid_request", "Program %(program)s pays only in its own chain's "
+                       "stores.", params={"program": program.code})
     campaign = ScanCampaign(code=code, name=name, program_id=program.id, points=points,
                             starts_at=starts_at, ends_at=ends_at, per_shopper=per_shopper,
                             budget=budget, chain_id=chain.id if chain else None,
@@ -159,8 +160,9 @@ def change_campaign(s: Session, actor: Actor, campaign: ScanCampaign, *,
                        "now; to stop the campaign now, end it.")
     new_budget = campaign.budget if budget is None else budget
     if new_budget is not None and new_budget < campaign.points_awarded + campaign.points:
-        raise ApiError("invalid_request", f"The budget must cover what was given out "
-                       f"({campaign.points_awarded} points) and one more award.")
+        raise ApiError("invalid_request", "The budget must cover what was given out "
+                       "(%(points)s points) and one more award.",
+                       params={"points": campaign.points_awarded})
     _check(campaign.points, new_budget, campaign.starts_at, new_end, campaign.per_shopper,
            products if products is not None else products_of(s, campaign))
     campaign.name = name or campaign.name

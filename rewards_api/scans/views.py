@@ -172,7 +172,8 @@ def _photo_input(form: dict[str, Any]) -> tuple[int, list[str], dict[str, str] |
     try:
         reads = decoder.decode(photo.read())
     except decoder.UnreadableImage as exc:
-        raise ApiError("unreadable_image", f"The photo could not be opened: {exc}.") from exc
+        raise ApiError("unreadable_image", "The photo could not be opened: %(reason)s.",
+                       params={"reason": str(exc)}) from exc
     except decoder.UnclearBarcode as exc:
         raise ApiError("barcode_unclear") from exc
     codes = []
@@ -213,7 +214,8 @@ def _scan_input() -> tuple[int, list[str], dict[str, str] | None]:
     except gtin.NotAGtin as exc:
         if body["symbology"] == gtin.QR:
             raise ApiError("not_a_campaign_product", "This QR code is not a product code.") from exc
-        raise ApiError("invalid_request", f"The code does not fit: {exc}.",
+        raise ApiError("invalid_request", "The code does not fit: %(reason)s.",
+                       params={"reason": str(exc)},
                        details={"code": [str(exc)]}) from exc
     g.scan_target = (body["store_id"], code)
     return body["store_id"], [code], None
