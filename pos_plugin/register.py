@@ -73,10 +73,12 @@ class Register:
         """What the panel speaks: its store's language (``learn_language``), else English."""
         return self.store_language or ENGLISH
 
-    def learn_language(self) -> None:
+    def learn_language(self, *, again: bool = False) -> None:
         """Ask the API which language the register's store speaks; an API out of reach
-        leaves English until the next try (at start and with every offline sync)."""
-        if self.store_language is not None:
+        leaves English until the next try (at start and with every offline sync).
+        ``again``: ask even when known, at each new checkout (a manager may have changed
+        it; the panel reloads its page when ``state()["language"]`` differs)."""
+        if self.store_language is not None and not again:
             return
         try:
             language = self.client.own_store().get("language")
@@ -98,6 +100,7 @@ class Register:
                 "checkout": view.raw if view else None,
                 "return": self.returning,
                 "error": self.error.as_dict() if self.error else None,
+                "language": self.language(),
             }
 
     def _do(self, action: Any) -> dict[str, Any]:
@@ -145,6 +148,8 @@ class Register:
             sale = CheckoutSession(self.client, basket, self.cashier, training=self.training,
                                    queue=self.queue)
             sale.identify(text)  # on an error the basket stays for the next scan
+            if not sale.offline:
+                self.learn_language(again=True)
             self.sale = sale
             self.returning = None
             self.basket = None  # this basket now belongs to the sale

@@ -163,9 +163,11 @@ class TotalsOut(StrictSchema):
 class ReceiptLineOut(StrictSchema):
     program = String()
     kind = String(metadata={"description": "redeemed, earned or balance"})
-    text = String()
+    text = String(metadata={"description": "The line in the reader's language"})
     points = Integer()
     amount_minor = Integer()
+    reward = String(allow_none=True, metadata={"description": "A redeemed line's reward "
+                                                             "(its ref)"})
 
 
 class ReceiptOut(StrictSchema):
