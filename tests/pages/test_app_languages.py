@@ -9,6 +9,8 @@ import json
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.shop import BASKET, build_shop
+
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 PHONE = {"width": 360, "height": 740}
@@ -67,3 +69,33 @@ def test_the_app_speaks_the_browsers_language_then_the_shoppers_choice(browser, 
         expect(page.locator("#language-select")).to_have_value("pt")
     finally:
         english.close()
+
+
+def test_the_app_in_portuguese_names_a_reward_in_portuguese(browser, live_url, app, api, world):
+    """Data in the reader's language: the register applied "Free coffee" (named in
+    Portuguese by head office); the shopper's app, in Portuguese, asks about "Café grátis"."""
+    shop = build_shop(app, api, world)
+    rewards = api.get("/v1/admin/rewards?program=partner-plus",
+                      auth=world.keys["admin"]).get_json()["rewards"]
+    free_coffee = next(r["id"] for r in rewards if r["code"] == "free-coffee")
+    named = api.call("PATCH", f"/v1/admin/rewards/{free_coffee}", auth=world.keys["admin"],
+                     json={"names": {"de": "Kaffee gratis", "pt": "Café grátis"}})
+    assert named.status_code == 200, named.get_json()
+    opened = api.post("/v1/pos/checkouts", auth=shop.registers[0],
+                      headers={"Accept-Language": "de"},
+                      json={"code": shop.code(), "basket": BASKET, "cashier": "Anna"}).get_json()
+    applied = shop.post(f"/v1/pos/checkouts/{opened['id']}/rewards",
+                        json={"rewards": ["partner-plus:free-coffee"]},
+                        headers={"Accept-Language": "de"})
+    assert applied.get_json()["applied"][0]["name"] == "Kaffee gratis"
+
+    phone = _phone(browser, "pt-PT",
+                   f"localStorage.setItem('rewards.shopper', '{json.dumps(shop.shopper)}')")
+    try:
+        page = phone.new_page()
+        page.goto(live_url + "/app")
+        assert page.locator("html").get_attribute("lang") == "pt"
+        expect(page.locator("#consent-rewards")).to_contain_text("Café grátis")
+        expect(page.locator("#consent-rewards")).not_to_contain_text("Kaffee")
+    finally:
+        phone.close()

@@ -82,9 +82,9 @@ def test_a_receipt_is_written_in_the_readers_language_and_a_retry_replays_the_fi
     portuguese = [line["text"] for line in read["lines"]]
     assert "Partner Plus: Café grátis" in portuguese
     assert "Partner Plus: novo saldo" in portuguese
-    assert ([(l["kind"], l["points"], l["amount_minor"]) for l in read["lines"]]
-            == [(l["kind"], l["points"], l["amount_minor"])
-                for l in committed.get_json()["receipt"]["lines"]])
+    def figures(lines: list[dict]) -> list[tuple]:
+        return [(line["kind"], line["points"], line["amount_minor"]) for line in lines]
+    assert figures(read["lines"]) == figures(committed.get_json()["receipt"]["lines"])
     redeemed = next(line for line in read["lines"] if line["kind"] == "redeemed")
     assert redeemed["reward"] == "partner-plus:free-coffee"
 
