@@ -166,8 +166,6 @@ class ReceiptLineOut(StrictSchema):
     text = String(metadata={"description": "The line in the reader's language"})
     points = Integer()
     amount_minor = Integer()
-    reward = String(allow_none=True, metadata={"description": "A redeemed line's reward "
-                                                             "(its ref)"})
 
 
 class ReceiptOut(StrictSchema):
