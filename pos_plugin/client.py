@@ -67,9 +67,10 @@ class RewardsClient:
         if response.is_success:
             return data
         error = data.get("error") or {}
-        failure = RewardsError(error.get("code", "internal_error"),
-                               error.get("message", f"HTTP {response.status_code}"),
-                               response.status_code)
+        code, status = error.get("code", "internal_error"), response.status_code
+        failure = (RewardsError(code, error["message"], status) if error.get("message")
+                   else RewardsError(code, "The rewards service answered HTTP %(status)s.",
+                                     status, params={"status": status}))
         if response.status_code >= 500:
             raise _Transient(failure)
         raise failure

@@ -27,11 +27,18 @@ LOCAL_ERRORS: dict[str, str] = {
 class RewardsError(Exception):
     """An error answered by the API (``code`` from its registry) or met locally."""
 
-    def __init__(self, code: str, message: str | None = None, status: int | None = None) -> None:
+    def __init__(self, code: str, message: str | None = None, status: int | None = None,
+                 *, params: dict[str, object] | None = None) -> None:
+        # ``message``: an English literal (``make i18n`` extracts it) whose ``%(name)s``
+        # placeholders ``params`` fill after translation, or the API's own sentence.
         self.code = code
         self.message = message or LOCAL_ERRORS.get(code, code)
+        self.params = params
         self.status = status
-        super().__init__(f"{code}: {self.message}")
+        super().__init__(f"{code}: {self._filled(self.message)}")
+
+    def _filled(self, message: str) -> str:
+        return message % self.params if self.params else message
 
     def as_dict(self) -> dict[str, str]:
         """The error as the panel and the bridge answer it, its sentence in the register's
@@ -39,8 +46,8 @@ class RewardsError(Exception):
         local code's, else the API's own (the API answers in the store's language)."""
         message = gettext(self.message)
         if message == self.message and self.code in LOCAL_ERRORS and language() != ENGLISH:
-            message = gettext(LOCAL_ERRORS[self.code])
-        return {"code": self.code, "message": message}
+            return {"code": self.code, "message": gettext(LOCAL_ERRORS[self.code])}
+        return {"code": self.code, "message": self._filled(message)}
 
 
 class Unreachable(RewardsError):

@@ -19,7 +19,7 @@ from pyzbar import pyzbar
 from pos_plugin.checkout import COMMITTED, OPEN, REWARDS_APPLIED, VOIDED, CheckoutSession
 from pos_plugin.client import RewardsClient
 from pos_plugin.errors import RewardsError
-from pos_plugin.i18n import ENGLISH, LANGUAGES
+from pos_plugin.i18n import ENGLISH, LANGUAGES, N_
 from pos_plugin.offline import EarnQueue, SyncResult
 from rewards_protocol import checkout_code
 
@@ -73,10 +73,12 @@ class Register:
         """What the panel speaks: its store's language (``learn_language``), else English."""
         return self.store_language or ENGLISH
 
-    def learn_language(self) -> None:
+    def learn_language(self, *, again: bool = False) -> None:
         """Ask the API which language the register's store speaks; an API out of reach
-        leaves English until the next try (at start and with every offline sync)."""
-        if self.store_language is not None:
+        leaves English until the next try (at start and with every offline sync).
+        ``again``: ask even when known, at each new checkout (a manager may have changed
+        it; the panel reloads its page when ``state()["language"]`` differs)."""
+        if self.store_language is not None and not again:
             return
         try:
             language = self.client.own_store().get("language")
@@ -98,6 +100,7 @@ class Register:
                 "checkout": view.raw if view else None,
                 "return": self.returning,
                 "error": self.error.as_dict() if self.error else None,
+                "language": self.language(),
             }
 
     def _do(self, action: Any) -> dict[str, Any]:
@@ -145,6 +148,8 @@ class Register:
             sale = CheckoutSession(self.client, basket, self.cashier, training=self.training,
                                    queue=self.queue)
             sale.identify(text)  # on an error the basket stays for the next scan
+            if not sale.offline:
+                self.learn_language(again=True)
             self.sale = sale
             self.returning = None
             self.basket = None  # this basket now belongs to the sale
@@ -159,19 +164,20 @@ class Register:
                 raise
             return self.scan(text)
 
-    def _in_sale(self, step: str) -> CheckoutSession:
+    def _in_sale(self, refusal: str) -> CheckoutSession:
+        """The sale in progress; without one, ``refusal`` (the sentence for this step)."""
         if self.sale is None:
-            raise RewardsError("wrong_step", f"Scan the shopper's code before you {step}.", 409)
+            raise RewardsError("wrong_step", refusal, 409)
         return self.sale
 
     def apply(self, rewards: list[str] | None = None) -> dict[str, Any]:
-        return self._do(lambda: self._in_sale("apply rewards").apply(rewards))
+        return self._do(lambda: self._in_sale(N_("Scan the shopper's code before you apply rewards.")).apply(rewards))
 
     def commit(self, shopper_agreed: list[str] | None = None) -> dict[str, Any]:
         """Complete the sale; ``shopper_agreed``: the rewards the shopper agreed to when
         the cashier asked (None when they agreed on their phone)."""
         def action() -> None:
-            self._in_sale("complete the sale").commit(shopper_agreed)
+            self._in_sale(N_("Scan the shopper's code before you complete the sale.")).commit(shopper_agreed)
             self.sync()
         return self._do(action)
 
@@ -215,7 +221,7 @@ class Register:
         return self._do(action)
 
     def void(self) -> dict[str, Any]:
-        return self._do(lambda: self._in_sale("cancel").void())
+        return self._do(lambda: self._in_sale(N_("Scan the shopper's code before you cancel.")).void())
 
     def sync(self) -> SyncResult:
         """Send purchases queued while offline (called after each sale and periodically)."""

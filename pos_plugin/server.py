@@ -25,7 +25,8 @@ def _reward_refs(data: dict[str, Any], field: str) -> list[str] | None:
     """The optional list of reward refs in ``field``."""
     refs = data.get(field)
     if refs is not None and not (isinstance(refs, list) and all(isinstance(r, str) for r in refs)):
-        raise RewardsError("invalid_request", f"{field} is a list of reward refs.", 400)
+        raise RewardsError("invalid_request", "%(field)s is a list of reward refs.", 400,
+                           params={"field": field})
     return refs
 
 

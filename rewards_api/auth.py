@@ -109,7 +109,7 @@ def require_staff(role: str, *also: str) -> StaffKey:
         raise ApiError("forbidden", "This is for store staff; use a staff key.")
     staff = _staff_from_key(key)
     if staff.role not in also and ROLE_RANK[staff.role] < ROLE_RANK[role]:
-        raise ApiError("forbidden", f"Only a {role} or above may do this.")
+        raise ApiError("forbidden", "Only a %(role)s or above may do this.", params={"role": role})
     g.staff = staff
     g.principal = f"staff:{staff.id}"
     return staff

@@ -47,24 +47,34 @@ STORES = [  # code, name, time zone, latitude, longitude, language (rewards_api.
     ("lisbon-1", "Corner Market Lisboa Baixa", "Europe/Lisbon", 38.7107, -9.1365, "pt"),
 ]
 REGISTERS = ("Register 1", "Register 2")
-# gtin, name, aisle. Coffee and gum pay in the chain's own campaign, cola in the
-# brand's (partner) campaign; bread pays only at the till.
+# gtin, name, aisle, name in German, name in Portuguese. Coffee and gum pay in the
+# chain's own campaign, cola in the brand's (partner) campaign; bread pays only at the till.
 COFFEE, GUM, COLA, BREAD = "04006381333931", "00000096385074", "00036000291452", "04000000000013"
-PRODUCTS = [(COFFEE, "Morning Coffee 500 g", "Aisle 3, top shelf"),
-            (GUM, "Mint Gum", "At the registers"),
-            (COLA, "Cola Classic 1 l", "Aisle 7, drinks"),
-            (BREAD, "Farmhouse Bread", "Bakery")]
+PRODUCTS = [
+    (COFFEE, "Morning Coffee 500 g", "Aisle 3, top shelf", "Morgenkaffee 500 g",
+     "Café da manhã 500 g"),
+    (GUM, "Mint Gum", "At the registers", "Minzkaugummi", "Pastilha elástica de menta"),
+    (COLA, "Cola Classic 1 l", "Aisle 7, drinks", "Cola Classic 1 l", "Cola Clássica 1 l"),
+    (BREAD, "Farmhouse Bread", "Bakery", "Bauernbrot", "Pão rústico"),
+]
 WALK_IN_POINTS = {STORE_PROGRAM_CODE: 20, PARTNER_PROGRAM_CODE: 10}
 CATALOG = [
     (STORE_PROGRAM_CODE, {"code": "1-off", "name": "1.00 off your shop", "kind": "amount_off",
+                          "names": {"de": "1,00 € Rabatt auf den Einkauf",
+                                    "pt": "1,00 € de desconto nas compras"},
                           "points_cost": 50, "amount_off_minor": 100}),
     (STORE_PROGRAM_CODE, {"code": "10-percent", "name": "10% off (max 3.00)",
+                          "names": {"de": "10 % Rabatt (höchstens 3,00 €)",
+                                    "pt": "10 % de desconto (máx. 3,00 €)"},
                           "kind": "percent_off", "points_cost": 200, "percent_off": 10,
                           "cap_minor": 300}),
     (PARTNER_PROGRAM_CODE, {"code": "cola-50c", "name": "0.50 off cola", "kind": "amount_off",
+                            "names": {"de": "0,50 € Rabatt auf Cola",
+                                      "pt": "0,50 € de desconto na cola"},
                             "points_cost": 30, "amount_off_minor": 50,
                             "eligible_gtins": [COLA]}),
     (PARTNER_PROGRAM_CODE, {"code": "free-coffee", "name": "Free coffee",
+                            "names": {"de": "Kaffee gratis", "pt": "Café grátis"},
                             "kind": "free_product", "points_cost": 250, "product_gtin": COFFEE}),
 ]
 DEMO_SHOPPER_POINTS = {STORE_PROGRAM_CODE: 300, PARTNER_PROGRAM_CODE: 200}
@@ -107,7 +117,7 @@ def _build(s: Any) -> dict[str, Any]:
                                             chain=None, point_value_minor=1)
     programs = {own.code: own, partner.code: partner}
     assortment = io.StringIO()
-    csv.writer(assortment).writerows([("gtin", "name", "aisle"), *PRODUCTS])
+    csv.writer(assortment).writerows([("gtin", "name", "aisle", "name_de", "name_pt"), *PRODUCTS])
 
     info: dict[str, Any] = {"chain": CHAIN, "stores": {}}
     for store in stores:
@@ -127,13 +137,15 @@ def _build(s: Any) -> dict[str, Any]:
         }
     info["admin_key"] = _staff_key(s, by, "admin", None, "Head office")
 
-    product = {gtin: found for gtin, _, _ in PRODUCTS
+    product = {gtin: found for gtin, *_ in PRODUCTS
                if (found := product_by_gtin(s, gtin)) is not None}
     starts_at, ends_at = now - dt.timedelta(days=1), now + dt.timedelta(days=365)
     campaigns.create_campaign(s, by, code="coffee-week", name="Coffee week", program=own,
+                              names={"de": "Kaffeewoche", "pt": "Semana do café"},
                               points=40, products=[product[COFFEE], product[GUM]],
                               stores=stores, chain=None, starts_at=starts_at, ends_at=ends_at)
     campaigns.create_campaign(s, by, code="cola-brand", name="Cola brand days",
+                              names={"de": "Cola-Markentage", "pt": "Dias da marca Cola"},
                               program=partner, points=30, products=[product[COLA]], stores=[],
                               chain=chain, starts_at=starts_at, ends_at=ends_at)
     for code, fields in CATALOG:

@@ -21,6 +21,8 @@ from rewards_api.ledger.models import (
     Hold,
     LedgerEntry,
 )
+from rewards_api.localized import services as localized
+from rewards_api.pos import offers
 from rewards_api.pos.models import Checkout
 from rewards_api.products.models import Product
 from rewards_api.stores.models import Store
@@ -44,8 +46,11 @@ def _details(s: Session, entries: list[LedgerEntry]) -> dict[int, str]:
     reference ends with its GTIN) and the reward's name (a redemption's reference is
     its hold, the hold's the checkout, whose applied rewards name the hold)."""
     gtins = {e.id: e.reference.rsplit(":", 1)[-1] for e in entries if e.kind == SCAN}
-    named = select(Product.gtin, Product.name).where(Product.gtin.in_(set(gtins.values())))
-    products = {gtin: name for gtin, name in s.execute(named)}
+    named = select(Product.id, Product.gtin, Product.name).where(
+        Product.gtin.in_(set(gtins.values())))
+    rows = s.execute(named).all()
+    product_names = localized.names(s, localized.PRODUCT, {row.id: row.name for row in rows})
+    products = {row.gtin: product_names[row.id] for row in rows}
     details = {entry_id: products[gtin] for entry_id, gtin in gtins.items() if gtin in products}
     redeemed = {e.id: int(e.reference.removeprefix("hold:")) for e in entries
                 if e.kind == REDEMPTION and e.reference.removeprefix("hold:").isdigit()}
@@ -53,7 +58,10 @@ def _details(s: Session, entries: list[LedgerEntry]) -> dict[int, str]:
         holds = s.scalars(select(Hold.reference).where(Hold.id.in_(set(redeemed.values()))))
         applied = s.scalars(select(Checkout.applied).where(
             Checkout.id.in_(_ids_after("checkout:", holds))))
-        names = {a.get("hold_id"): a.get("name") for rewards in applied for a in rewards}
+        applied_rewards = [a for rewards in applied for a in rewards]
+        reward_names = offers.reward_names(s, (a["reward"] for a in applied_rewards))
+        names = {a.get("hold_id"): reward_names.get(a["reward"], a.get("name"))
+                 for a in applied_rewards}
         details.update({entry_id: names[hold_id] for entry_id, hold_id in redeemed.items()
                         if names.get(hold_id)})
     details.update({e.id: e.reason for e in entries if e.kind == ADJUSTMENT and e.reason})

@@ -86,7 +86,8 @@ def idempotent(view: Callable[..., Any], *, answer_kept: bool = True) -> Callabl
         if not key:
             raise ApiError("idempotency_key_missing")
         if len(key) > MAX_KEY_LENGTH:
-            raise ApiError("invalid_request", f"Idempotency-Key is longer than {MAX_KEY_LENGTH} characters.")
+            raise ApiError("invalid_request", "Idempotency-Key is longer than %(limit)s characters.",
+                           params={"limit": MAX_KEY_LENGTH})
         principal = getattr(g, "principal", None)
         scope = principal or "anonymous"
         request_hash = _request_hash()

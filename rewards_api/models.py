@@ -5,6 +5,7 @@ from rewards_api import idempotency  # noqa: F401
 from rewards_api.agents import models as agents  # noqa: F401
 from rewards_api.assist import models as assist  # noqa: F401
 from rewards_api.ledger import models as ledger  # noqa: F401
+from rewards_api.localized import models as localized  # noqa: F401
 from rewards_api.pos import models as pos  # noqa: F401
 from rewards_api.products import models as products  # noqa: F401
 from rewards_api.refusals import models as refusals  # noqa: F401

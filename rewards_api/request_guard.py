@@ -62,8 +62,9 @@ def _refuse_hostile_request() -> None:
     if request.mimetype in FORM_TYPES:
         return  # parsed by werkzeug's form parser, which does not recurse
     if json_too_deep(request.get_data(cache=True)):
-        raise ApiError("malformed_json", f"The request body nests JSON more than "
-                                         f"{MAX_JSON_DEPTH} levels deep; no request needs that.")
+        raise ApiError("malformed_json", "The request body nests JSON more than %(depth)s levels "
+                                         "deep; no request needs that.",
+                       params={"depth": MAX_JSON_DEPTH})
 
 
 def init_app(app: Flask) -> None:

@@ -15,10 +15,11 @@ from typing import Any
 
 from apiflask import Schema
 from apiflask.fields import Dict, Integer, List, Nested, String
-from apiflask.validators import NoneOf, Range
+from apiflask.validators import Length, NoneOf, Range
 from marshmallow import ValidationError, fields
 from marshmallow.validate import Validator
 
+from rewards_api.languages import LANGUAGES
 from rewards_api.products import gtin
 
 # What a shop can mean: one place for the bounds of money, quantities and points in
@@ -74,6 +75,17 @@ def _add_limits(field_obj: fields.Field) -> None:
         field_obj.validators.append(Range(FIRST_DATE, LAST_DATE))
     elif isinstance(field_obj, fields.String):
         field_obj.validators.append(PlainText())
+
+
+def names_field(max_length: int) -> Nested:
+    """``names``: a thing's name per language besides the one typed in ``name``
+    ({"de": "...", "pt": "..."}); the reader's language is shown, else ``name``
+    (rewards_api.localized). Given, it replaces every earlier translation."""
+    per_language = StrictSchema.from_dict(
+        {language: String(validate=Length(min=1, max=max_length)) for language in LANGUAGES},
+        name=f"Names{max_length}")
+    return Nested(per_language, load_default=None, metadata={
+        "description": "The name per language (en, de, pt); omitted: unchanged"})
 
 
 class Gtin(String):

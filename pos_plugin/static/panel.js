@@ -135,6 +135,12 @@ function returnSection(returning) {
 }
 
 function render(state, error) {
+  // The store's language changed (learnt at a new checkout): the page's texts are the
+  // old language's, so load it again; the register keeps the sale meanwhile.
+  if (state && state.language && state.language !== document.documentElement.lang) {
+    window.location.reload();
+    return;
+  }
   const focused = document.activeElement && document.activeElement.id;
   if (state) {
     shown = state;

@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 from apiflask import APIBlueprint
-from apiflask.fields import AwareDateTime, Boolean, Integer, List, Nested, String
+from apiflask.fields import AwareDateTime, Boolean, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range, Regexp
 from flask import g
 
@@ -16,10 +16,11 @@ from rewards_api import clock, db
 from rewards_api.admin.shared import SECURITY, StoreQuery, actor, store_by_code
 from rewards_api.auth import staff_required
 from rewards_api.idempotency import idempotent
+from rewards_api.localized import services as localized
 from rewards_api.products.services import products_by_gtin
 from rewards_api.scans import campaigns
 from rewards_api.scans.models import PER_DAY, PER_SHOPPER_LIMITS, ScanCampaign
-from rewards_api.schemas import Gtin, StrictSchema
+from rewards_api.schemas import Gtin, StrictSchema, names_field
 from rewards_api.shoppers.services import program_by_code
 from rewards_api.staff import scope
 from rewards_api.staff.models import MANAGER
@@ -42,6 +43,7 @@ def _instant(**kwargs: Any) -> AwareDateTime:
 class CampaignIn(StrictSchema):
     code = String(required=True, validate=Regexp(r"^[a-z0-9-]{2,40}$"))
     name = String(required=True, validate=Length(min=1, max=200))
+    names = names_field(200)
     program = String(required=True, validate=Length(min=1, max=40),
                      metadata={"description": "The program that pays: the chain's own, or "
                                               "the partner program (head office)"})
@@ -63,6 +65,7 @@ class CampaignIn(StrictSchema):
 
 class CampaignChangeIn(StrictSchema):
     name = String(validate=Length(min=1, max=200))
+    names = names_field(200)
     ends_at = _instant()
     budget = Integer(validate=Range(1, MAX_BUDGET))
     products = List(Gtin(), validate=Length(min=1, max=100))
@@ -77,6 +80,8 @@ class CampaignOut(StrictSchema):
     id = Integer()
     code = String()
     name = String()
+    names = Dict(keys=String(), values=String(),
+                 metadata={"description": "The name per language (translations only)"})
     program = String()
     points = Integer()
     starts_at = String(metadata={"description": "ISO 8601, UTC"})
@@ -99,6 +104,7 @@ def campaign_view(campaign: ScanCampaign) -> dict[str, Any]:
     s, now = db.session(), clock.now()
     return {
         "id": campaign.id, "code": campaign.code, "name": campaign.name,
+        "names": localized.all_names(s, localized.CAMPAIGN, [campaign.id]).get(campaign.id, {}),
         "program": campaign.program.code, "points": campaign.points,
         "starts_at": campaign.starts_at.isoformat(), "ends_at": campaign.ends_at.isoformat(),
         "running": campaign.starts_at <= now < campaign.ends_at,
@@ -148,7 +154,7 @@ def create_campaign(json_data: dict[str, Any]) -> dict[str, Any]:
         points=json_data["points"], starts_at=json_data["starts_at"],
         ends_at=json_data["ends_at"], products=products_by_gtin(s, json_data["products"]),
         stores=stores, chain=chain, per_shopper=json_data["per_shopper"],
-        budget=json_data["budget"])
+        budget=json_data["budget"], names=json_data["names"])
     return campaign_view(campaign)
 
 
@@ -178,7 +184,7 @@ def change_campaign(campaign_id: int, json_data: dict[str, Any]) -> dict[str, An
     products = json_data.get("products")
     return campaign_view(campaigns.change_campaign(
         s, actor(), campaign, name=json_data.get("name"), ends_at=json_data.get("ends_at"),
-        budget=json_data.get("budget"),
+        budget=json_data.get("budget"), names=json_data["names"],
         products=products_by_gtin(s, products) if products is not None else None))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import APIBlueprint
-from apiflask.fields import Boolean, Integer, List, Nested, String
+from apiflask.fields import Boolean, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range, Regexp
 from flask import g
 from sqlalchemy import select
@@ -19,9 +19,10 @@ from rewards_api.auth import staff_required
 from rewards_api.errors import ApiError
 from rewards_api.idempotency import idempotent
 from rewards_api.ledger.models import Program
+from rewards_api.localized import services as localized
 from rewards_api.pos import catalog
 from rewards_api.pos.models import REWARD_KINDS, EarnRule, Reward
-from rewards_api.schemas import Gtin, StrictSchema
+from rewards_api.schemas import Gtin, StrictSchema, names_field
 from rewards_api.shoppers.services import program_by_code
 from rewards_api.staff import scope
 from rewards_api.staff.models import MANAGER, PARTNER
@@ -36,6 +37,7 @@ class RewardIn(StrictSchema):
     program = String(required=True, validate=Length(min=1, max=40))
     code = String(required=True, validate=Regexp(r"^[a-z0-9-]{2,40}$"))
     name = String(required=True, validate=Length(min=1, max=100))
+    names = names_field(100)
     kind = String(required=True, validate=OneOf(REWARD_KINDS))
     points_cost = Integer(required=True, validate=Range(1, MAX_COST))
     amount_off_minor = Integer(load_default=None, validate=Range(1, MAX_MINOR))
@@ -48,6 +50,7 @@ class RewardIn(StrictSchema):
 
 class RewardChangeIn(StrictSchema):
     name = String(validate=Length(min=1, max=100))
+    names = names_field(100)
     points_cost = Integer(validate=Range(1, MAX_COST))
     min_basket_minor = Integer(validate=Range(0, MAX_MINOR))
     active = Boolean(metadata={"description": "false retires the reward: registers stop "
@@ -59,6 +62,8 @@ class RewardOut(StrictSchema):
     program = String()
     code = String()
     name = String()
+    names = Dict(keys=String(), values=String(),
+                 metadata={"description": "The name per language (translations only)"})
     kind = String()
     points_cost = Integer()
     amount_off_minor = Integer(allow_none=True)
@@ -100,8 +105,9 @@ class EarnRulesOut(StrictSchema):
 
 
 def reward_view(reward: Reward) -> dict[str, Any]:
+    names = localized.all_names(db.session(), localized.REWARD, [reward.id]).get(reward.id, {})
     return {"id": reward.id, "program": reward.program.code, "code": reward.code,
-            "name": reward.name, "kind": reward.kind, "points_cost": reward.points_cost,
+            "name": reward.name, "names": names, "kind": reward.kind, "points_cost": reward.points_cost,
             "amount_off_minor": reward.amount_off_minor, "percent_off": reward.percent_off,
             "cap_minor": reward.cap_minor, "product_gtin": reward.product_gtin,
             "min_basket_minor": reward.min_basket_minor,

@@ -25,10 +25,12 @@ def agent_required(view: Callable[..., Any]) -> Callable[..., Any]:
         limit = current_app.config["AGENT_MAX_BODY_BYTES"]
         try:
             if (request.content_length or 0) > limit:
-                raise ApiError("body_too_large", f"Send at most {limit} bytes per request.")
+                raise ApiError("body_too_large", "Send at most %(limit)s bytes per request.",
+                               params={"limit": limit})
             body = request.get_data(cache=True)
             if len(body) > limit:
-                raise ApiError("body_too_large", f"Send at most {limit} bytes per request.")
+                raise ApiError("body_too_large", "Send at most %(limit)s bytes per request.",
+                               params={"limit": limit})
             g.agent = services.authenticate(db.session(), request.headers, request.method,
                                             request.path, body, clock.now())
         except ApiError as error:

@@ -51,7 +51,7 @@ def chart(store_id: int, chart: str, query_data: dict[str, Any]) -> Response:
     """One dashboard chart as an SVG picture: ``walk-ins`` (per hour, today against an
     average day), ``points`` (issued per day and program), ``adoption`` (per cashier)."""
     if chart not in charts.CHARTS:
-        raise ApiError("not_found", f"Charts: {', '.join(charts.CHARTS)}.")
+        raise ApiError("not_found", "Charts: %(charts)s.", params={"charts": ", ".join(charts.CHARTS)})
     store = _store(store_id)
     figures = services.dashboard(db.reports_session(), store, clock.now(), query_data["days"])
     return Response(charts.CHARTS[chart](figures), mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})

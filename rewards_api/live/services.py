@@ -22,7 +22,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from rewards_api import clock
+from rewards_api import clock, i18n
 from rewards_api.assist.models import HelpRequest
 from rewards_api.history import entry_views
 from rewards_api.ledger.models import Account, LedgerEntry
@@ -50,12 +50,13 @@ def shopper_cursor(s: Session, shopper_id: int) -> int:
     return int(newest or 0)
 
 
-def shopper_feed(shopper_id: int) -> Poll:
-    """The polls of one shopper's stream (cursor: their newest ledger entry sent)."""
+def shopper_feed(shopper_id: int, language: str) -> Poll:
+    """The polls of one shopper's stream (cursor: their newest ledger entry sent), in
+    ``language`` (the opening request's: polls run outside any request)."""
     shown: list[Any] = [_UNSENT]  # the checkout last sent, to send only changes
 
     def poll(cursor: int) -> tuple[list[Event], int]:
-        with _read_session() as s:
+        with _read_session() as s, i18n.speaking(language):
             entries = list(s.scalars(
                 select(LedgerEntry).join(Account, LedgerEntry.account_id == Account.id)
                 .where(Account.shopper_id == shopper_id, LedgerEntry.id > cursor)

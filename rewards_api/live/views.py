@@ -11,7 +11,7 @@ from apiflask.schemas import FileSchema
 from apiflask.validators import Regexp
 from flask import Response, g
 
-from rewards_api import db
+from rewards_api import db, i18n
 from rewards_api.assist.services import active_store
 from rewards_api.auth import shopper_required, staff_required
 from rewards_api.live import services, stream
@@ -49,8 +49,9 @@ def my_live_updates(headers: dict[str, Any]) -> Response:
     shopper_id = g.signed_in.shopper_id
     cursor = (int(headers["last_event_id"]) if headers["last_event_id"]
               else services.shopper_cursor(db.session(), shopper_id))
+    language = i18n.current()
     db.end_session()
-    return stream.respond(services.shopper_feed(shopper_id), cursor)
+    return stream.respond(services.shopper_feed(shopper_id, language), cursor)
 
 
 @bp.get("/v1/live/stores/<int:store_id>")

@@ -134,7 +134,8 @@ def _days(query: dict[str, Any]) -> tuple[dt.date, dt.date]:
     last = query["to"] or clock.now().date()
     first = query["from_"] or last - dt.timedelta(days=6)
     if first > last or (last - first).days >= services.MAX_DAYS:
-        raise ApiError("invalid_request", f"At most {services.MAX_DAYS} days at once.",
+        raise ApiError("invalid_request", "At most %(days)s days at once.",
+                       params={"days": services.MAX_DAYS},
                        details={"from": ["too far before to"]})
     return first, last
 

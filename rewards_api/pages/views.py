@@ -46,6 +46,7 @@ SCRIPTS = {
     "manage/audit.html": ("api.js", "audit.js"),
     "manage/people.html": ("api.js", "people.js"),
     "manage/agents.html": ("api.js", "agents.js"),
+    "manage/shelf_tags.html": ("api.js", "manage.js"),
 }
 
 

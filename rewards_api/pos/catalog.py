@@ -16,6 +16,7 @@ from rewards_api.audit import services as audit
 from rewards_api.audit.services import Actor
 from rewards_api.errors import ApiError
 from rewards_api.ledger.models import Program
+from rewards_api.localized import services as localized
 from rewards_api.pos.models import EarnRule, Reward
 
 REWARD_FIELDS = ("code", "name", "kind", "points_cost", "amount_off_minor", "percent_off",
@@ -49,15 +50,19 @@ def reward_by_id(s: Session, reward_id: int) -> Reward:
 
 
 def create_reward(s: Session, actor: Actor, program: Program, fields: dict[str, Any]) -> Reward:
-    """Add a reward to ``program``'s catalog; the fields its kind needs are required."""
+    """Add a reward to ``program``'s catalog; the fields its kind needs are required;
+    ``names``, its name per language."""
     kind = fields["kind"]
     missing = [name for name in NEEDED[kind] if fields.get(name) is None]
     if missing:
-        raise ApiError("invalid_request", f"A {kind} reward needs: {', '.join(missing)}.",
+        raise ApiError("invalid_request", "A %(kind)s reward needs: %(fields)s.",
+                       params={"kind": kind, "fields": ", ".join(missing)},
                        details={name: ["required for this kind"] for name in missing})
-    reward = Reward(program_id=program.id, **fields)
+    reward = Reward(program_id=program.id,
+                    **{field: value for field, value in fields.items() if field != "names"})
     with db.unique(s, "reward_code_taken"):
         s.add(reward)
+    localized.set_names(s, localized.REWARD, reward.id, fields.get("names"))
     _audit(s, actor, audit.CREATE, "reward", f"{program.code}:{reward.code}", program, None,
            audit.snapshot(reward, REWARD_FIELDS))
     return reward
@@ -65,11 +70,12 @@ def create_reward(s: Session, actor: Actor, program: Program, fields: dict[str, 
 
 def change_reward(s: Session, actor: Actor, reward: Reward, changes: dict[str, Any]) -> Reward:
     """Change the ``CHANGEABLE`` fields given in ``changes`` (``active`` false retires
-    the reward)."""
+    the reward) and, given ``names``, its names per language."""
     before = audit.snapshot(reward, REWARD_FIELDS)
     for name in CHANGEABLE:
         if changes.get(name) is not None:
             setattr(reward, name, changes[name])
+    localized.set_names(s, localized.REWARD, reward.id, changes.get("names"))
     s.flush()
     _audit(s, actor, audit.CHANGE, "reward", f"{reward.program.code}:{reward.code}",
            reward.program, before, audit.snapshot(reward, REWARD_FIELDS))

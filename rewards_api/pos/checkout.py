@@ -154,8 +154,8 @@ def apply_rewards(s: Session, checkout_id: int, staff: StaffKey, refs: list[str]
     try:
         priced = pricing.price(lines, chosen)
     except pricing.NotEligible as exc:
-        raise ApiError("reward_not_eligible", f"{exc}; choose another reward.",
-                       details={"reward": exc.offer.ref}) from exc
+        raise ApiError("reward_not_eligible", "%(why)s; choose another reward.",
+                       params={"why": offers.why_not(exc)}, details={"reward": exc.offer.ref}) from exc
     by_code = {p.code: p for p in programs}
     applied = []
     for offer in chosen:

@@ -3,16 +3,21 @@ sees it, and their earn rates. Read once per request."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import dataclasses
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
+from flask_babel import gettext
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from rewards_api import i18n
 from rewards_api.errors import ApiError
 from rewards_api.ledger.models import PARTNER_PROGRAM, STORE_PROGRAM, Program
+from rewards_api.localized import services as localized
 from rewards_api.pos import pricing
 from rewards_api.pos.models import EarnRule, Reward
+from rewards_api.pos.values import AppliedReward
 from rewards_api.stores.models import Store
 
 T = TypeVar("T")
@@ -51,8 +56,9 @@ def check_currency(programs: Sequence[Program], currency: str) -> None:
     for program in programs:
         if program.currency != currency:
             raise ApiError("invalid_request",
-                           f"{program.name} counts in {program.currency}; send the basket in "
-                           f"{program.currency}.", details={"basket": ["currency"]})
+                           "%(program)s counts in %(currency)s; send the basket in %(currency)s.",
+                           params={"program": program.name, "currency": program.currency},
+                           details={"basket": ["currency"]})
 
 
 def point_values(programs: Sequence[Program]) -> dict[str, int]:
@@ -60,10 +66,12 @@ def point_values(programs: Sequence[Program]) -> dict[str, int]:
     return {p.code: p.point_value_minor for p in programs}
 
 
-def offer_of(reward: Reward) -> pricing.Offer:
+def offer_of(reward: Reward, name: str | None = None) -> pricing.Offer:
+    """``reward`` as pricing sees it, named ``name`` (its name in the reader's language)
+    or as stored."""
     return pricing.Offer(
         ref=f"{reward.program.code}:{reward.code}", program=reward.program.code,
-        name=reward.name, kind=reward.kind, points=reward.points_cost,
+        name=name or reward.name, kind=reward.kind, points=reward.points_cost,
         amount_off_minor=reward.amount_off_minor, percent_off=reward.percent_off,
         cap_minor=reward.cap_minor, product_gtin=reward.product_gtin,
         min_basket_minor=reward.min_basket_minor,
@@ -71,13 +79,37 @@ def offer_of(reward: Reward) -> pricing.Offer:
 
 
 def catalog_offers(s: Session, programs: Sequence[Program]) -> list[pricing.Offer]:
-    """The active rewards of ``programs``."""
+    """The active rewards of ``programs``, named in the reader's language."""
     def load() -> list[pricing.Offer]:
         rewards = s.scalars(select(Reward).where(
             Reward.program_id.in_([p.id for p in programs]), Reward.active.is_(True))
-            .order_by(Reward.id))
-        return [offer_of(r) for r in rewards]
-    return list(request_cached(s, ("catalog", *(p.id for p in programs)), load))
+            .order_by(Reward.id)).all()
+        named = localized.names(s, localized.REWARD, {r.id: r.name for r in rewards})
+        return [offer_of(r, named[r.id]) for r in rewards]
+    return list(request_cached(s, ("catalog", i18n.current(), *(p.id for p in programs)),
+                               load))
+
+
+def reward_names(s: Session, refs: Iterable[str]) -> dict[str, str]:
+    """The names of the rewards ``refs`` (``"<program>:<code>"``, retired ones too) in
+    the reader's language; a ref of no reward (a practice offer) is left out."""
+    wanted = {tuple(ref.split(":", 1)) for ref in refs if ":" in ref}
+    if not wanted:
+        return {}
+    rows = [(program, code, reward_id, name) for program, code, reward_id, name in s.execute(
+        select(Program.code, Reward.code, Reward.id, Reward.name)
+        .join(Program, Program.id == Reward.program_id)
+        .where(Program.code.in_({p for p, _ in wanted}), Reward.code.in_({c for _, c in wanted})))
+        if (program, code) in wanted]
+    named = localized.names(s, localized.REWARD, {reward_id: name for *_, reward_id, name in rows})
+    return {f"{program}:{code}": named[reward_id] for program, code, reward_id, _ in rows}
+
+
+def in_language(s: Session, applied: Sequence[AppliedReward]) -> list[AppliedReward]:
+    """``applied`` (named in the language of the cashier who applied them) with the
+    names of the reader's language."""
+    named = reward_names(s, (a.reward for a in applied))
+    return [dataclasses.replace(a, name=named.get(a.reward, a.name)) for a in applied]
 
 
 def earn_rates(s: Session, programs: Sequence[Program]) -> dict[str, pricing.EarnRates]:
@@ -93,3 +125,10 @@ def earn_rates(s: Session, programs: Sequence[Program]) -> dict[str, pricing.Ear
                 base, {r.gtin: r.multiplier for r in own if r.gtin is not None})
         return rates
     return request_cached(s, ("earn", *(p.id for p in programs)), load)
+
+
+def why_not(refusal: pricing.NotEligible) -> str:
+    """Why a reward does not fit, in the caller's language."""
+    why = (gettext(refusal.why) if refusal.minimum_minor is None
+           else gettext(refusal.why, minimum=i18n.amount(refusal.minimum_minor)))
+    return gettext("%(reward)s: %(why)s", reward=refusal.offer.name, why=why)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from rewards_api import i18n
 from rewards_api.ledger.models import Program
-from rewards_api.pos import offers, pricing
+from rewards_api.pos import offers, pricing, receipt
 from rewards_api.pos.checkout import budgets
 from rewards_api.pos.models import OPEN_STATES, Checkout
 from rewards_api.pos.values import AppliedReward, BasketLine, applied_of, basket_of, points_of
@@ -124,13 +124,6 @@ def question(applied: Sequence[AppliedReward], programs: Sequence[Program]) -> s
                    discount=i18n.amount(discount))
 
 
-def _why_not(refusal: pricing.NotEligible) -> str:
-    """Why a reward does not fit, in the caller's language."""
-    why = (gettext(refusal.why) if refusal.minimum_minor is None
-           else gettext(refusal.why, minimum=i18n.amount(refusal.minimum_minor)))
-    return gettext("%(reward)s: %(why)s", reward=refusal.offer.name, why=why)
-
-
 def consent_of(checkout: Checkout) -> str | None:
     """None without rewards; "pending" until the shopper answers; else how they did."""
     if not checkout.applied:
@@ -139,7 +132,7 @@ def consent_of(checkout: Checkout) -> str | None:
 
 
 def consent_screen(s: Session, checkout: Checkout) -> ConsentScreen:
-    applied = applied_of(checkout)
+    applied = offers.in_language(s, applied_of(checkout))
     return ConsentScreen(
         id=checkout.id, store=checkout.store.name, currency=checkout.currency,
         question=question(applied, offers.checkout_programs(s, checkout.store)),
@@ -155,7 +148,7 @@ def _program_on_screen(program: Program, wallet: Wallet, on_offer: Sequence[pric
         if offer.program != program.code:
             continue
         value, refusal = pricing.value_alone(lines, offer)
-        why = None if refusal is None else _why_not(refusal)
+        why = None if refusal is None else offers.why_not(refusal)
         if why is None and offer.points > budget:
             why = gettext("%(reward)s: needs %(points)s points", reward=offer.name,
                           points=i18n.number(offer.points))
@@ -171,7 +164,7 @@ def checkout_screen(s: Session, checkout: Checkout) -> CheckoutScreen:
     """The checkout as the cashier sees it (and its receipt once committed)."""
     programs = offers.checkout_programs(s, checkout.store)
     lines = basket_of(checkout)
-    applied = applied_of(checkout)
+    applied = offers.in_language(s, applied_of(checkout))
     wallet = wallet_for(s, checkout)
     on_offer = wallet.offers(programs)
     budget = budgets(wallet, programs)
@@ -201,7 +194,7 @@ def checkout_screen(s: Session, checkout: Checkout) -> CheckoutScreen:
         lines=lines,
         holds_expire_at=min(h.expires_at for h in holds).isoformat() if holds else None,
         totals=Totals(gross, discount, gross - discount),
-        receipt=checkout.receipt)
+        receipt=receipt.rendered(s, checkout))
 
 
 def export_checkouts(s: Session, shopper: Shopper) -> list[dict[str, Any]]:

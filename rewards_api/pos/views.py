@@ -163,7 +163,7 @@ class TotalsOut(StrictSchema):
 class ReceiptLineOut(StrictSchema):
     program = String()
     kind = String(metadata={"description": "redeemed, earned or balance"})
-    text = String()
+    text = String(metadata={"description": "The line in the reader's language"})
     points = Integer()
     amount_minor = Integer()
 

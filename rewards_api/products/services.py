@@ -19,11 +19,15 @@ from sqlalchemy.orm import Session
 from rewards_api.audit import services as audit
 from rewards_api.audit.services import Actor
 from rewards_api.errors import ApiError
+from rewards_api.languages import LANGUAGES
+from rewards_api.localized import services as localized
 from rewards_api.products import gtin
 from rewards_api.products.models import Product, StoreProduct
 from rewards_api.stores.models import Store
 
-CSV_COLUMNS = ("gtin", "name", "aisle", "picture_url")
+# name_de, name_pt, ...: the product's name in more languages (rewards_api.localized).
+NAME_COLUMNS = {f"name_{language}": language for language in LANGUAGES}
+CSV_COLUMNS = ("gtin", "name", "aisle", "picture_url", *NAME_COLUMNS)
 REQUIRED_COLUMNS = ("gtin", "name")
 
 
@@ -34,6 +38,8 @@ class AssortmentRow:
     name: str
     aisle: str | None
     picture_url: str | None
+    # By language; None: the file has no name_* column (translations stay as they are).
+    names: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,8 @@ def product_by_gtin(s: Session, gtin14: str) -> Product | None:
 
 
 def parse_assortment(lines: Iterable[str]) -> tuple[list[AssortmentRow], list[RowError]]:
-    """Read an assortment CSV (header ``gtin,name[,aisle][,picture_url]``).
+    """Read an assortment CSV (header ``gtin,name[,aisle][,picture_url]``, and
+    ``name_de``, ``name_pt``... for the name in more languages).
 
     Returns the good rows and one error per bad line (line numbers as an editor shows
     them, the header being line 1). A GTIN may appear once per file.
@@ -104,7 +111,17 @@ def _row(line: int, record: dict[str, str | None]) -> AssortmentRow:
         parts = urlsplit(picture_url)
         if parts.scheme != "https" or not parts.netloc or len(picture_url) > 500:
             raise ValueError("picture_url must be an https:// address of at most 500 characters")
-    return AssortmentRow(line, code, name, aisle, picture_url)
+    return AssortmentRow(line, code, name, aisle, picture_url, _names(record))
+
+
+def _names(record: dict[str, str | None]) -> dict[str, str] | None:
+    if not any(column in record for column in NAME_COLUMNS):
+        return None
+    names = {language: (record.get(column) or "").strip()
+             for column, language in NAME_COLUMNS.items()}
+    if any(len(name) > 200 for name in names.values()):
+        raise ValueError("a name is longer than 200 characters")
+    return {language: name for language, name in names.items() if name}
 
 
 def carry(s: Session, store_id: int, row: AssortmentRow) -> StoreProduct:
@@ -118,6 +135,7 @@ def carry(s: Session, store_id: int, row: AssortmentRow) -> StoreProduct:
     else:
         product.name = row.name
         product.picture_url = row.picture_url or product.picture_url
+    localized.set_names(s, localized.PRODUCT, product.id, row.names)
     placed = s.scalars(select(StoreProduct).where(StoreProduct.store_id == store_id,
                                                   StoreProduct.product_id == product.id)).first()
     if placed is None:
@@ -157,7 +175,7 @@ def products_by_gtin(s: Session, gtins: Iterable[str]) -> list[Product]:
     for code in gtins:
         product = product_by_gtin(s, code)
         if product is None:
-            raise ApiError("product_not_found", f"There is no product {gtin.display(code)}; "
-                           "import it with the store's assortment first.")
+            raise ApiError("product_not_found", "There is no product %(gtin)s; import it with "
+                           "the store's assortment first.", params={"gtin": gtin.display(code)})
         found.append(product)
     return found

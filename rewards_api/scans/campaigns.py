@@ -10,7 +10,7 @@ name, end, budget and products may change while it has not ended.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, or_, select
@@ -21,6 +21,7 @@ from rewards_api.audit import services as audit
 from rewards_api.audit.services import Actor
 from rewards_api.errors import ApiError
 from rewards_api.ledger.models import Program
+from rewards_api.localized import services as localized
 from rewards_api.products.models import Product
 from rewards_api.scans.models import (
     PER_DAY,
@@ -100,13 +101,15 @@ def _check(points: int, budget: int | None, starts_at: dt.datetime, ends_at: dt.
     if ends_at <= starts_at:
         raise ApiError("invalid_request", "The campaign must end after it starts.")
     if per_shopper not in PER_SHOPPER_LIMITS:
-        raise ApiError("invalid_request", f"per_shopper is one of {', '.join(PER_SHOPPER_LIMITS)}.")
+        raise ApiError("invalid_request", "per_shopper is one of %(limits)s.",
+                       params={"limits": ", ".join(PER_SHOPPER_LIMITS)})
 
 
 def create_campaign(s: Session, actor: Actor, *, code: str, name: str, program: Program,
                     points: int, starts_at: dt.datetime, ends_at: dt.datetime,
                     products: Sequence[Product], stores: Sequence[Store], chain: Chain | None,
-                    per_shopper: str = PER_DAY, budget: int | None = None) -> ScanCampaign:
+                    per_shopper: str = PER_DAY, budget: int | None = None,
+                    names: Mapping[str, str] | None = None) -> ScanCampaign:
     """A campaign in the listed ``stores``, or in every store of ``chain``.
 
     A chain's store program pays only in that chain's stores; the partner program
@@ -117,8 +120,8 @@ def create_campaign(s: Session, actor: Actor, *, code: str, name: str, program: 
     _check(points, budget, starts_at, ends_at, per_shopper, products)
     chain_ids = {chain.id} if chain else {store.chain_id for store in stores}
     if not all(program.pays_in_chain(chain_id) for chain_id in chain_ids):
-        raise ApiError("invalid_request", f"Program {program.code} pays only in its own "
-                       "chain's stores.")
+        raise ApiError("invalid_request", "Program %(program)s pays only in its own chain's "
+                       "stores.", params={"program": program.code})
     campaign = ScanCampaign(code=code, name=name, program_id=program.id, points=points,
                             starts_at=starts_at, ends_at=ends_at, per_shopper=per_shopper,
                             budget=budget, chain_id=chain.id if chain else None,
@@ -128,6 +131,7 @@ def create_campaign(s: Session, actor: Actor, *, code: str, name: str, program: 
     s.add_all([ScanCampaignStore(campaign_id=campaign.id, store_id=store.id)
                for store in {st.id: st for st in stores}.values()])
     _set_products(s, campaign, products)
+    localized.set_names(s, localized.CAMPAIGN, campaign.id, names)
     s.refresh(campaign)
     _audit(s, actor, audit.CREATE, campaign, None, _state(s, campaign))
     return campaign
@@ -147,8 +151,8 @@ def _require_not_ended(campaign: ScanCampaign, now: dt.datetime) -> None:
 
 def change_campaign(s: Session, actor: Actor, campaign: ScanCampaign, *,
                     name: str | None = None, ends_at: dt.datetime | None = None,
-                    budget: int | None = None, products: Sequence[Product] | None = None
-                    ) -> ScanCampaign:
+                    budget: int | None = None, products: Sequence[Product] | None = None,
+                    names: Mapping[str, str] | None = None) -> ScanCampaign:
     """Change what may change of a running or future campaign (the module docstring).
     A budget never drops below what the campaign already gave out."""
     _require_not_ended(campaign, actor.at)
@@ -159,8 +163,9 @@ def change_campaign(s: Session, actor: Actor, campaign: ScanCampaign, *,
                        "now; to stop the campaign now, end it.")
     new_budget = campaign.budget if budget is None else budget
     if new_budget is not None and new_budget < campaign.points_awarded + campaign.points:
-        raise ApiError("invalid_request", f"The budget must cover what was given out "
-                       f"({campaign.points_awarded} points) and one more award.")
+        raise ApiError("invalid_request", "The budget must cover what was given out "
+                       "(%(points)s points) and one more award.",
+                       params={"points": campaign.points_awarded})
     _check(campaign.points, new_budget, campaign.starts_at, new_end, campaign.per_shopper,
            products if products is not None else products_of(s, campaign))
     campaign.name = name or campaign.name
@@ -168,6 +173,7 @@ def change_campaign(s: Session, actor: Actor, campaign: ScanCampaign, *,
     campaign.budget = new_budget
     if products is not None:
         _set_products(s, campaign, products)
+    localized.set_names(s, localized.CAMPAIGN, campaign.id, names)
     s.flush()
     _audit(s, actor, audit.CHANGE, campaign, before, _state(s, campaign))
     return campaign

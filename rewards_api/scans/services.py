@@ -70,6 +70,7 @@ class ScannedProduct:
     gtin: str
     name: str
     picture_url: str | None
+    id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +124,7 @@ _PLACE = select(
                              bindparam("since"))),
 ).where(Store.id == bindparam("store_id"))
 _CAMPAIGNS_FOR = (
-    select(Product.gtin, Product.name, Product.picture_url, ScanCampaign.id, ScanCampaign.code, ScanCampaign.points, ScanCampaign.per_shopper,
+    select(Product.gtin, Product.name, Product.picture_url, Product.id, ScanCampaign.id, ScanCampaign.code, ScanCampaign.points, ScanCampaign.per_shopper,
            ScanCampaign.program_id, Program.code)
     .join(ScanCampaignProduct, ScanCampaignProduct.product_id == Product.id)
     .join(ScanCampaign, ScanCampaign.id == ScanCampaignProduct.campaign_id)
@@ -157,7 +158,7 @@ def campaigns_for(s: Session, place: ScanPlace, gtin14: str, at: dt.datetime
         "gtin": gtin14, "at": at, "chain_id": place.chain_id, "store_id": place.store_id}).all()
     if not rows:
         return None, []
-    return ScannedProduct(*rows[0][:3]), [RunningCampaign(*row[3:]) for row in rows]
+    return ScannedProduct(*rows[0][:4]), [RunningCampaign(*tuple(row)[4:]) for row in rows]
 
 
 def award_key(campaign_id: int, per_shopper: str, shopper_id: int, store_id: int,

@@ -1,5 +1,6 @@
 """Printable shelf tags for campaign products: A4 pages of eight tags, each with the
-product's name, its points, its aisle and a QR code of its GTIN.
+product's name, its points, its aisle and a QR code of its GTIN, in the language of the
+request (the view speaks the store's: rewards_api.scans.views).
 
 The QR code holds the product's code and nothing else, so scanning a tag is scanning
 the product: the same visit rule applies, and a tag photographed and shared online
@@ -14,8 +15,10 @@ from dataclasses import dataclass
 from functools import cache
 
 import qrcode
+from flask_babel import gettext
 from PIL import Image, ImageDraw, ImageFont
 
+from rewards_api import i18n
 from rewards_api.products import gtin
 
 DPI = 150
@@ -59,13 +62,14 @@ def _draw_tag(page: Image.Image, tag: Tag, box: tuple[int, int, int, int]) -> No
     qr_size = y1 - y0 - 60
     page.paste(qr_image(code, qr_size), (x1 - qr_size - 10, y0 + 10))
     text_x, text_w = x0 + 24, (x1 - x0) - qr_size - 50
-    draw.text((text_x, y0 + 24), f"+{tag.points} points", font=_font(_BOLD, 44), fill=0)
+    draw.text((text_x, y0 + 24), gettext("+%(points)s points", points=i18n.number(tag.points)),
+              font=_font(_BOLD, 44), fill=0)
     y = y0 + 96
     for line in textwrap.wrap(tag.name, width=max(8, text_w // 17))[:4]:
         draw.text((text_x, y), line, font=_font(_BOLD, 28), fill=0)
         y += 36
     draw.text((text_x, y1 - 84), tag.aisle or "", font=_font(_FONT, 24), fill=0)
-    draw.text((text_x, y1 - 46), "Scan in the store app", font=_font(_FONT, 20), fill=0)
+    draw.text((text_x, y1 - 46), gettext("Scan in the store app"), font=_font(_FONT, 20), fill=0)
     draw.text((x1 - qr_size - 10 + 20, y1 - 44), code, font=_font(_FONT, 22), fill=0)
 
 

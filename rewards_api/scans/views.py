@@ -14,7 +14,7 @@ from flask import Response, current_app, g, request
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
-from rewards_api import db
+from rewards_api import db, i18n
 from rewards_api.auth import (
     optional_shopper,
     require_staff,
@@ -24,6 +24,7 @@ from rewards_api.auth import (
 from rewards_api.clock import now
 from rewards_api.errors import ApiError
 from rewards_api.idempotency import idempotent
+from rewards_api.localized import services as localized
 from rewards_api.observability import REJECTIONS
 from rewards_api.products import gtin
 from rewards_api.refusals import services as refusals
@@ -120,8 +121,9 @@ def _store(store_id: int) -> Store:
     return store
 
 
-def _product_view(product: Any) -> dict[str, Any]:
-    return {"gtin": product.gtin, "code": gtin.display(product.gtin), "name": product.name,
+def _product_view(product: Any, name: str) -> dict[str, Any]:
+    """A product as the app shows it, ``name`` in the reader's language."""
+    return {"gtin": product.gtin, "code": gtin.display(product.gtin), "name": name,
             "picture_url": product.picture_url}
 
 
@@ -172,7 +174,8 @@ def _photo_input(form: dict[str, Any]) -> tuple[int, list[str], dict[str, str] |
     try:
         reads = decoder.decode(photo.read())
     except decoder.UnreadableImage as exc:
-        raise ApiError("unreadable_image", f"The photo could not be opened: {exc}.") from exc
+        raise ApiError("unreadable_image", "The photo could not be opened: %(reason)s.",
+                       params={"reason": str(exc)}) from exc
     except decoder.UnclearBarcode as exc:
         raise ApiError("barcode_unclear") from exc
     codes = []
@@ -213,7 +216,8 @@ def _scan_input() -> tuple[int, list[str], dict[str, str] | None]:
     except gtin.NotAGtin as exc:
         if body["symbology"] == gtin.QR:
             raise ApiError("not_a_campaign_product", "This QR code is not a product code.") from exc
-        raise ApiError("invalid_request", f"The code does not fit: {exc}.",
+        raise ApiError("invalid_request", "The code does not fit: %(reason)s.",
+                       params={"reason": str(exc)},
                        details={"code": [str(exc)]}) from exc
     g.scan_target = (body["store_id"], code)
     return body["store_id"], [code], None
@@ -245,7 +249,8 @@ def scan() -> dict[str, Any]:
     result = services.scan(db.session(), g.signed_in, store_id, codes, at=now(), within=within)
     return {
         "store_id": store_id,
-        "product": _product_view(result.product),
+        "product": _product_view(result.product, localized.name(
+            db.session(), localized.PRODUCT, result.product.id, result.product.name)),
         "points": sum(a.campaign.points for a in result.awards),
         "awards": [{"campaign": a.campaign.code, "program": a.campaign.program,
                     "points": a.campaign.points, "balance": a.balance, "entry_id": a.entry_id}
@@ -265,14 +270,19 @@ def scan_products(store_id: int) -> dict[str, Any]:
     if shopper is None:
         scope.require_store(require_staff(CASHIER), store)  # not a shopper: must be staff
     at = now()
-    items = services.scan_products(db.session(), store, at, shopper)
+    s = db.session()
+    items = services.scan_products(s, store, at, shopper)
+    products = localized.names(s, localized.PRODUCT, {i.product.id: i.product.name for i in items})
+    campaigns = localized.names(s, localized.CAMPAIGN,
+                                {i.campaign.id: i.campaign.name for i in items})
     return {
         "store_id": store.id,
         "local_date": store.local_date(at).isoformat(),
-        "products": [{"campaign": i.campaign.code, "campaign_name": i.campaign.name,
+        "products": [{"campaign": i.campaign.code, "campaign_name": campaigns[i.campaign.id],
                       "program": i.campaign.program.code, "points": i.campaign.points,
                       "ends_at": i.campaign.ends_at.isoformat(),
-                      "product": _product_view(i.product), "aisle": i.aisle,
+                      "product": _product_view(i.product, products[i.product.id]),
+                      "aisle": i.aisle,
                       "already_scanned": i.already_scanned, "scan_state": i.scan_state}
                      for i in items],
     }
@@ -287,22 +297,28 @@ def shelf_tags_sheet(store_id: int, query_data: dict[str, Any]) -> Response:
     (``campaign``): a PDF of every page, or one page as PNG (``format=png&page=N``;
     ``X-Page-Count`` says how many)."""
     store = scope.require_store(g.staff, _store(store_id))
+    # Printed in the store's language, whoever prints them: shoppers read them.
+    language = i18n.store_language(store.language, store.chain.default_language)
+    s = db.session()
+    items = [item for item in services.scan_products(s, store, now(), None)
+             if query_data["campaign"] in (None, item.campaign.code)]
+    names = localized.names(s, localized.PRODUCT, {i.product.id: i.product.name for i in items},
+                            language)
     tags: dict[str, shelf_tags.Tag] = {}
-    for item in services.scan_products(db.session(), store, now(), None):
-        if query_data["campaign"] not in (None, item.campaign.code):
-            continue
+    for item in items:
         # One tag per product, showing all the points a scan of it earns.
         seen = tags.get(item.product.gtin)
         points = item.campaign.points + (seen.points if seen else 0)
-        tags[item.product.gtin] = shelf_tags.Tag(item.product.name, item.product.gtin, points,
-                                                 item.aisle)
-    if query_data["format"] == "pdf":
-        return Response(shelf_tags.pdf(list(tags.values())), mimetype="application/pdf",
-                        headers={"Content-Disposition":
-                                 f'inline; filename="shelf-tags-{store.code}.pdf"'})
-    try:
-        page, count = shelf_tags.png(list(tags.values()), query_data["page"])
-    except IndexError as exc:
-        raise ApiError("invalid_request", "There is no such page.",
-                       details={"page": ["past the last page"]}) from exc
+        tags[item.product.gtin] = shelf_tags.Tag(names[item.product.id], item.product.gtin,
+                                                 points, item.aisle)
+    with i18n.speaking(language):
+        if query_data["format"] == "pdf":
+            return Response(shelf_tags.pdf(list(tags.values())), mimetype="application/pdf",
+                            headers={"Content-Disposition":
+                                     f'inline; filename="shelf-tags-{store.code}.pdf"'})
+        try:
+            page, count = shelf_tags.png(list(tags.values()), query_data["page"])
+        except IndexError as exc:
+            raise ApiError("invalid_request", "There is no such page.",
+                           details={"page": ["past the last page"]}) from exc
     return Response(page, mimetype="image/png", headers={"X-Page-Count": str(count)})

@@ -225,7 +225,8 @@ def register_passkey(s: Session, shopper: Shopper, credential: dict[str, Any],
             expected_rp_id=current_app.config["WEBAUTHN_RP_ID"],
             expected_origin=current_app.config["WEBAUTHN_ORIGIN"])
     except WebAuthnException as exc:
-        raise ApiError("invalid_request", f"The passkey was not accepted: {exc}") from exc
+        raise ApiError("invalid_request", "The passkey was not accepted: %(reason)s",
+                       params={"reason": str(exc)}) from exc
     passkey = Passkey(shopper_id=shopper.id, credential_id=verified.credential_id,
                       public_key=verified.credential_public_key,
                       sign_count=verified.sign_count, created_at=at)

@@ -23,14 +23,17 @@ def issue_key(s: Session, actor: Actor, role: str, label: str, *, store: Store |
     neither. Returns the key record and the key itself: this is the only time the key
     is seen."""
     if role not in ROLE_RANK:
-        raise ApiError("invalid_request", f"role is one of {', '.join(ROLE_RANK)}.")
+        raise ApiError("invalid_request", "role is one of %(roles)s.",
+                       params={"roles": ", ".join(ROLE_RANK)})
     if role in (ADMIN, PARTNER) and store is not None:
-        raise ApiError("invalid_request", f"A {role} key belongs to no store.")
+        raise ApiError("invalid_request", "A %(role)s key belongs to no store.",
+                       params={"role": role})
     if role not in (ADMIN, PARTNER) and store is None:
-        raise ApiError("invalid_request", f"A {role} key belongs to a store: name it.")
+        raise ApiError("invalid_request", "A %(role)s key belongs to a store: name it.",
+                       params={"role": role})
     if role != ADMIN and chain is not None:
-        raise ApiError("invalid_request", f"Only an admin key names a chain; a {role} key's "
-                       "chain is its store's.")
+        raise ApiError("invalid_request", "Only an admin key names a chain; a %(role)s key's "
+                       "chain is its store's.", params={"role": role})
     key = new_staff_key()
     staff = StaffKey(role=role, store_id=store.id if store else None,
                      chain_id=chain.id if chain else None, label=label, key_hash=digest(key))

@@ -28,14 +28,16 @@ PROGRAM_FIELDS = ("code", "name", "kind", "chain_id", "point_value_minor", "curr
 def chain_by_code(s: Session, code: str) -> Chain:
     chain = s.scalars(select(Chain).where(Chain.code == code)).first()
     if chain is None:
-        raise ApiError("chain_not_found", f"There is no chain with the code {code!r}.")
+        raise ApiError("chain_not_found", "There is no chain with the code %(code)r.",
+                       params={"code": code})
     return chain
 
 
 def store_by_code(s: Session, code: str) -> Store:
     store = s.scalars(select(Store).where(Store.code == code)).first()
     if store is None:
-        raise ApiError("store_not_found", f"There is no store with the code {code!r}.")
+        raise ApiError("store_not_found", "There is no store with the code %(code)r.",
+                       params={"code": code})
     return store
 
 
@@ -78,8 +80,8 @@ def create_store(s: Session, actor: Actor, chain: Chain, *, code: str, name: str
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ApiError("invalid_request", f"Unknown time zone {timezone!r}; use an IANA "
-                       "name such as Europe/Berlin.") from exc
+        raise ApiError("invalid_request", "Unknown time zone %(timezone)r; use an IANA name "
+                       "such as Europe/Berlin.", params={"timezone": timezone}) from exc
     store = Store(code=code, chain_id=chain.id, name=name, timezone=timezone,
                   latitude=latitude, longitude=longitude, language=_language(language))
     _add(s, store)

@@ -40,7 +40,8 @@ def create_rule(s: Session, actor: Actor, *, program: Program, store: Store, poi
     store's today) to ``ends_on`` (inclusive; default open). A newer rule of the same
     program and store replaces older ones on the days they share."""
     if not program.pays_in_chain(store.chain_id):
-        raise ApiError("invalid_request", f"{program.code} is the program of another chain.")
+        raise ApiError("invalid_request", "%(program)s is the program of another chain.",
+                       params={"program": program.code})
     if points < 1 or (daily_budget is not None and daily_budget < 1):
         raise ApiError("invalid_request", "Points and a daily budget are positive.")
     first = starts_on or store.local_date(actor.at)

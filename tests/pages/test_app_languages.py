@@ -9,6 +9,8 @@ import json
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.shop import BASKET, build_shop
+
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 PHONE = {"width": 360, "height": 740}
@@ -67,3 +69,41 @@ def test_the_app_speaks_the_browsers_language_then_the_shoppers_choice(browser, 
         expect(page.locator("#language-select")).to_have_value("pt")
     finally:
         english.close()
+
+
+FREE_COFFEE = {"de": "Kaffee gratis", "pt": "Café grátis"}
+
+
+@pytest.mark.parametrize("language", ["pt", "de"])
+def test_the_app_names_a_reward_in_the_shoppers_language(browser, live_url, app, api, world,
+                                                         guide_images, language):
+    """Data in the reader's language: a register speaking the other language applied
+    "Free coffee" (named per language by head office); the shopper's app, in Portuguese
+    (German), asks about "Café grátis" ("Kaffee gratis"). The guide's screenshot of the
+    question in that language is taken here (img/app-consent.LANGUAGE.png)."""
+    other = "de" if language == "pt" else "pt"
+    shop = build_shop(app, api, world)
+    rewards = api.get("/v1/admin/rewards?program=partner-plus",
+                      auth=world.keys["admin"]).get_json()["rewards"]
+    free_coffee = next(r["id"] for r in rewards if r["code"] == "free-coffee")
+    named = api.call("PATCH", f"/v1/admin/rewards/{free_coffee}", auth=world.keys["admin"],
+                     json={"names": FREE_COFFEE})
+    assert named.status_code == 200, named.get_json()
+    register = {"Accept-Language": other}
+    opened = api.post("/v1/pos/checkouts", auth=shop.registers[0], headers=register,
+                      json={"code": shop.code(), "basket": BASKET, "cashier": "Anna"}).get_json()
+    applied = shop.post(f"/v1/pos/checkouts/{opened['id']}/rewards",
+                        json={"rewards": ["partner-plus:free-coffee"]}, headers=register)
+    assert applied.get_json()["applied"][0]["name"] == FREE_COFFEE[other]
+
+    phone = _phone(browser, language,
+                   f"localStorage.setItem('rewards.shopper', '{json.dumps(shop.shopper)}')")
+    try:
+        page = phone.new_page()
+        page.goto(live_url + "/app")
+        assert page.locator("html").get_attribute("lang") == language
+        expect(page.locator("#consent-rewards")).to_contain_text(FREE_COFFEE[language])
+        expect(page.locator("#consent-rewards")).not_to_contain_text(FREE_COFFEE[other])
+        page.locator("#consent").screenshot(path=guide_images / f"app-consent.{language}.png")
+    finally:
+        phone.close()

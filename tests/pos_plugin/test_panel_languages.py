@@ -20,10 +20,12 @@ from pos_plugin.register import Register
 from pos_plugin.server import create_app
 from rewards_api import db
 from rewards_api.ledger.models import REDEMPTION
+from rewards_api.stores import services as stores
 from rewards_api.stores.models import Store
 from tests.support.live import serve
 from tests.support.panel_flow import SHOTS, apply_both_programs, complete_after_asking, shoot
 from tests.support.shop import BASKET
+from tests.support.world import setup_actor
 
 # What a cashier reads, written out here so that a wrong catalog cannot pass.
 SPOKEN = {
@@ -96,5 +98,33 @@ def test_a_whole_checkout_with_errors_in_the_stores_language(shop, api_url, tmp_
             expect(page.locator("#error-code")).to_have_text("checkout_code_used")
             expect(page.locator("#error-message")).to_contain_text(said["used"])
             shoot(page, "panel-error.png", SHOTS, language)
+    finally:
+        context.close()
+
+
+def test_the_panel_follows_its_stores_new_language_at_the_next_checkout(shop, api_url, tmp_path,
+                                                                        browser):
+    """Head office switches the Berlin register's store to Portuguese while the panel runs:
+    no restart, the next checkout's screen is Portuguese (the page reloads itself)."""
+    context = browser.new_context(viewport={"width": 1100, "height": 800})
+    page = context.new_page()
+    try:
+        with _panel(shop, api_url, tmp_path, "de") as panel:
+            page.goto(panel)
+            expect(page.locator("#status")).to_have_text(SPOKEN["de"]["ready"])
+            with shop.app.app_context():
+                s = db.session()
+                stores.set_store_language(s, setup_actor(), s.get_one(Store, shop.world.store_ids[0]),
+                                          "pt")
+                s.commit()
+            # The sale before the change is still German: the register asks at a new checkout.
+            expect(page.locator("#apply-all")).to_have_text(SPOKEN["de"]["apply"])
+            httpx.post(f"{panel}/api/basket", json=BASKET).raise_for_status()
+            page.locator("#scan").fill(shop.code())
+            page.locator("#scan").press("Enter")
+            expect(page.locator("html")).to_have_attribute("lang", "pt")
+            expect(page.locator("#apply-all")).to_have_text(SPOKEN["pt"]["apply"])
+            expect(page.locator("#apply-all")).to_be_enabled()
+            expect(page.locator("#to-pay")).to_have_text("15,77")  # before rewards
     finally:
         context.close()

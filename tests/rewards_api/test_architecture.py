@@ -69,10 +69,11 @@ def test_the_clock_rule_sees_a_wall_clock_read():
 # of its own, in the web edge: views import domains, never the other way round.
 LAYERS = [
     # foundations: no domain knowledge (idempotency: the request's unit of work)
-    # (languages, i18n: the request's language; audit: the append-only trail of changes)
+    # (languages, i18n: the request's language; audit: the append-only trail of changes;
+    # localized: data's names per language)
     {"errors", "clock", "settings", "credentials", "db", "mail", "observability",
      "api_docs", "schema_migrations", "idempotency", "languages", "i18n", "i18n_extract",
-     "audit"},
+     "audit", "localized"},
     # the ledger and the things every domain names
     # (refusals: what shoppers were refused, anonymously, for the results)
     {"ledger", "products", "stores", "refusals"},

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from tests.staff_guide import guide
@@ -83,3 +84,23 @@ def test_the_practice_code_in_the_guide_is_the_real_one() -> None:
 
     codes = {span for span in guide.inline_codes() if span.startswith("RWD1:")}
     assert codes == {PRACTICE_CODE}
+
+
+# Screenshots of the shopper app and the dashboard that the German and Portuguese pages
+# show in their own language (mkdocs-static-i18n puts img/NAME.de.png in place of
+# img/NAME.png on the German pages), written by tests/pages/test_screenshots_per_language.py
+# and tests/pages/test_app_languages.py. The walk-in toast and the assist view's chime are
+# still English on every page.
+PER_LANGUAGE = ["app-checkout-code.png", "app-consent.png", "app-scan.png",
+                "dashboard-adoption.png", "dashboard-assist.png", "dashboard-walk-ins.png"]
+
+
+@pytest.mark.parametrize("language", ["de", "pt"])
+def test_the_app_and_dashboard_screenshots_exist_in_each_language(language: str) -> None:
+    shown = {Path(p).name for p in guide.images()}
+    assert set(PER_LANGUAGE) <= shown
+    for name in PER_LANGUAGE:
+        localized = guide.DOCS / "img" / name.replace(".png", f".{language}.png")
+        assert localized.is_file(), f"no {localized.name}: run the browser tests"
+        with Image.open(localized) as image:
+            assert image.width >= 320 and image.height >= 240, f"{localized.name} is too small"

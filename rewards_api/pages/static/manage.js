@@ -3,7 +3,7 @@
 "use strict";
 
 (() => {
-  const { call, el, staffAccess } = Api;
+  const { call, el, staffAccess, t } = Api;
   const $ = (id) => document.getElementById(id);
   const board = $("board");
   if (!board) return; // the overview and the "coming" pages sign in nowhere
@@ -124,7 +124,7 @@
     const chosen = select.value;
     const { products } = await call("GET", `/v1/stores/${storeId}/scan-products`, { auth: key });
     const campaigns = new Map(products.map((p) => [p.campaign, p.campaign_name]));
-    select.replaceChildren(el("option", { value: "", text: "Every campaign running today" }),
+    select.replaceChildren(el("option", { value: "", text: t("Every campaign running today") }),
       ...[...campaigns].map(([code, name]) => el("option", { value: code, selected: code === chosen, text: name })));
     const pages = [];
     let count = 1;
@@ -135,11 +135,11 @@
         { headers: { Authorization: "Bearer " + key }, credentials: "omit" });
       if (!response.ok) {
         const answer = await response.json().catch(() => ({}));
-        throw new Error((answer.error && answer.error.message) || "The shelf tags could not be made.");
+        throw new Error((answer.error && answer.error.message) || t("The shelf tags could not be made."));
       }
       count = Number(response.headers.get("X-Page-Count")) || 1;
       pages.push(el("img", { src: URL.createObjectURL(await response.blob()), class: "tag-page",
-        alt: `Shelf tags, page ${page} of ${count}` }));
+        alt: t("Shelf tags, page %(page)s of %(count)s", { page, count }) }));
     }
     $("tag-pages").replaceChildren(...pages);
     $("tag-pages").dataset.campaign = select.value || "every";
