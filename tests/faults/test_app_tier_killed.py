@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from rewards_api.gunicorn_host import wait_until
 from tests.faults.load import Load, check, in_process_app, open_store
-from tests.support.gunicorn import gunicorn, wait_until
+from tests.support.gunicorn import gunicorn
 
 pytestmark = pytest.mark.timeout(300)
 

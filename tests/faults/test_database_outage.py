@@ -14,9 +14,10 @@ import httpx
 import pytest
 
 from rewards_api import schema_migrations
+from rewards_api.gunicorn_host import wait_until
 from tests.faults.load import Load, check, in_process_app, open_store, unavailable_in_shape
 from tests.support import postgres
-from tests.support.gunicorn import gunicorn, wait_until
+from tests.support.gunicorn import gunicorn
 
 pytestmark = pytest.mark.timeout(300)
 
