@@ -29,7 +29,7 @@ def test_kill_9_of_workers_and_of_the_app_tier_loses_and_doubles_nothing(
     with in_process_app(database_url) as app:
         store = open_store(app)
         with gunicorn({"REWARDS_DATABASE_URL": database_url}, workers=2, log_dir=tmp_path) as host:
-            load = Load(store, host.url, tmp_path / "outbox.sqlite3").start()
+            load = Load(store, [host.url], tmp_path / "outbox.sqlite3").start()
             tally = load.tally
 
             def more(n: int) -> Any:
