@@ -63,13 +63,21 @@ def _commits_wait(monitor: Engine, standby: str) -> None:
     if not standby:
         wait_until(lambda: not _waiting(monitor), "commits going through again", 120)
         return
-    probe = threading.Thread(target=_probe_write, args=(monitor,), daemon=True)
-    probe.start()
-    waiting = wait_until(lambda: [w for w in _waiting(monitor) if "fault_probe" in w["query"]],
-                         "a probe write waiting for the standby", 120)
+    probes: list[threading.Thread] = []
+
+    def probe_waiting() -> list[dict[str, Any]]:
+        """A probe write seen waiting; a new probe when the last went through (sent
+        before the server took the setting)."""
+        found = [w for w in _waiting(monitor) if "fault_probe" in w["query"]]
+        if not found and not (probes and probes[-1].is_alive()):
+            probes.append(threading.Thread(target=_probe_write, args=(monitor,), daemon=True))
+            probes[-1].start()
+        return found
+
+    waiting = wait_until(probe_waiting, "a probe write waiting for the standby", 120)
     with monitor.connect() as conn:  # cancelled: committed locally, the probe returns
         conn.execute(text("SELECT pg_cancel_backend(:pid)"), {"pid": waiting[0]["pid"]})
-    probe.join(timeout=60)
+    probes[-1].join(timeout=60)
 
 
 def _probe_write(monitor: Engine) -> None:
