@@ -17,12 +17,18 @@ before anyone tries to upload it, and deleted only after the API answered for it
 - Sane times from a Pi with no real-time clock: event times are on the Pi's clock, which
   may be far off until NTP (or the API's ``server_time``) sets it. With each event the
   outbox records the Pi's clock and its steady clock (``time.monotonic``, which no
-  clock setting moves) at that moment, and the boot. ``corrected`` moves an event by
-  what the clock was off then (when more than the API's 300 s tolerance), judged from
-  the API's time now: steady time elapsed since the event is steady, so true time then
-  = server time now - elapsed. Events of an
-  earlier boot (the steady clock restarted) go as recorded; the API rejects those whose
-  times cannot be true (``event_in_future``, ``event_too_old``, ``token_window_mismatch``).
+  clock setting moves but which starts again at each boot) at that moment, and the
+  boot. ``corrected`` moves an event by what the clock was off then (when more than the
+  API's 300 s tolerance): steady time within one boot is steady, so true time then =
+  the API's time at a steady reading of that boot - the steady time between. For this
+  boot that reading is now; for an earlier boot it is the one the uploader stored in
+  ``boots`` when the API last accepted the agent's time in that boot
+  (``acknowledge(..., api_time=...)``), so events recorded before a reboot on a wrong
+  clock are moved as exactly as those of this boot.
+- A boot that never reached the API (no stored reading) proves nothing about its
+  clock: its events go as recorded (``unproven``), and the API's token windows are
+  the proof: right times are accepted, and one that it rejects for its time
+  (``TIME_REJECTIONS``) is set aside with that code rather than dropped.
 
 Each connection belongs to one thread: the service's engine side and its uploader open
 their own ``Outbox`` on the same file.
@@ -61,10 +67,18 @@ CREATE TABLE IF NOT EXISTS refused (
     code TEXT NOT NULL,
     refused_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS boots (
+    boot_id TEXT PRIMARY KEY,
+    steady_at REAL NOT NULL,
+    api_time REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS status (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
+
+# The API's reasons to reject an event for its time (rewards_api/walkins/services.py).
+TIME_REJECTIONS = frozenset({"event_in_future", "event_too_old", "token_window_mismatch"})
 
 # Columns added after the first agents shipped: an outbox file from then gets them.
 _ADDED_COLUMNS = {"clock_at": "REAL", "steady_at": "REAL", "boot_id": "TEXT"}
@@ -149,26 +163,43 @@ class Outbox:
     def corrected(self, pending: list[Pending], server_now: float) -> list[dict[str, Any]]:
         """The events of ``pending`` with their times on the API's clock, given its time
         now (see the module's docstring); an event whose clock was right (within
-        ``constants.CLOCK_SHIFT_IGNORED_S``) or of an earlier boot goes as recorded."""
-        steady_now = self._steady()
+        ``constants.CLOCK_SHIFT_IGNORED_S``) or that is ``unproven`` goes as recorded."""
+        readings = self._readings()
+        readings[self._boot_id] = (self._steady(), server_now)
         events = []
         for p in pending:
             event = p.event
-            if p.boot_id == self._boot_id and p.clock_at is not None and p.steady_at is not None:
-                shift = server_now - (steady_now - p.steady_at) - p.clock_at
+            reading = readings.get(p.boot_id or "")
+            if reading is not None and p.clock_at is not None and p.steady_at is not None:
+                steady_at, api_time = reading
+                shift = api_time - (steady_at - p.steady_at) - p.clock_at
                 if abs(shift) > constants.CLOCK_SHIFT_IGNORED_S:
                     event = {**event, "first_seen": event["first_seen"] + shift,
                              "last_seen": event["last_seen"] + shift}
             events.append(event)
         return events
 
-    def acknowledge(self, seqs: Iterable[int], counts: dict[str, int]) -> None:
+    def unproven(self, pending: list[Pending]) -> set[int]:
+        """The seqs of events whose clock nobody can vouch for: of an earlier boot that
+        never learned the API's time (or recorded before clock records existed)."""
+        readings = self._readings()
+        return {p.seq for p in pending
+                if p.boot_id != self._boot_id and (p.boot_id not in readings
+                                                   or p.steady_at is None)}
+
+    def acknowledge(self, seqs: Iterable[int], counts: dict[str, int], *,
+                    api_time: float | None = None) -> None:
         """Delete events the API answered for, and add ``counts`` (e.g. accepted,
-        duplicate, rejected) to the counters, in one transaction."""
+        duplicate, rejected) to the counters, in one transaction; with ``api_time`` (the
+        API's time now, known because it accepted the agent's), remember it with this
+        boot's steady clock, for events of this boot sent after a reboot."""
         with self._transaction():
             self._db.executemany("DELETE FROM outbox WHERE seq = ?", [(s,) for s in seqs])
             for name, value in counts.items():
                 self._count(name, value)
+            if api_time is not None:
+                self._db.execute("INSERT OR REPLACE INTO boots (boot_id, steady_at, api_time) "
+                                 "VALUES (?, ?, ?)", (self._boot_id, self._steady(), api_time))
 
     def set_aside(self, seqs: Iterable[int], code: str, at: float) -> None:
         """Move events the API refused for good out of the queue, with the API's code,
@@ -207,6 +238,11 @@ class Outbox:
     def status(self) -> dict[str, Any]:
         return {name: json.loads(value)
                 for name, value in self._db.execute("SELECT name, value FROM status")}
+
+    def _readings(self) -> dict[str, tuple[float, float]]:
+        """Each earlier boot's stored ``(steady clock, the API's time)``."""
+        return {boot: (steady_at, api_time) for boot, steady_at, api_time
+                in self._db.execute("SELECT boot_id, steady_at, api_time FROM boots")}
 
     def _depth(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM outbox").fetchone()[0])

@@ -23,7 +23,10 @@ from the API's. The API's ``timestamp_out_of_window`` answer carries its
 ``server_time``; the agent then signs with its clock plus that offset, at once, and
 again whenever the API says so (after NTP moved the clock the offset goes back to ~0).
 The events it recorded meanwhile are sent on the API's clock too
-(``Outbox.corrected``): a walk-in seen before the clock was right still earns.
+(``Outbox.corrected``): a walk-in seen before the clock was right still earns, also
+after a reboot when that boot once learned the API's time; events of a boot that never
+did go as recorded, and those the API rejects for their time are set aside with its
+code (counted in the heartbeat), never dropped.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_never, wait_random_
 from tenacity.stop import StopBaseT
 
 from beacon_agent import constants
-from beacon_agent.outbox import Outbox, Pending
+from beacon_agent.outbox import TIME_REJECTIONS, Outbox, Pending
 from rewards_protocol.events import (
     ACCEPTED,
     CONFIG_PATH,
@@ -264,14 +267,28 @@ class Uploader:
             self.outbox.set_aside([pending[0].seq], refusal.code, self._now())
             return 1
         answered = [p for p in pending if p.event["event_id"] in results]
+        unproven = self.outbox.unproven(pending)
         counts = {ACCEPTED: 0, DUPLICATE: 0, REJECTED: 0}
+        aside: dict[str, list[int]] = {}
         for p in answered:
             result = results[p.event["event_id"]]
+            if (result["status"] == REJECTED and p.seq in unproven
+                    and result.get("reason") in TIME_REJECTIONS):
+                # Sent on a clock nobody could vouch for: kept with the code, not dropped.
+                aside.setdefault(result["reason"], []).append(p.seq)
+                continue
             counts[result["status"]] += 1
             if result["status"] == REJECTED:
                 log.warning("the API rejected event %s (%s): %s", p.event["event_id"],
                             p.event["kind"], result.get("reason"))
-        self.outbox.acknowledge([p.seq for p in answered], counts)
+        for code, seqs in aside.items():
+            log.error("%d events of an earlier boot on an unknown clock were refused (%s); "
+                      "set aside", len(seqs), code)
+            self.outbox.set_aside(seqs, code, self._now())
+        # The API accepted our signature: its time as we know it holds for this boot.
+        set_aside = {seq for seqs in aside.values() for seq in seqs}
+        self.outbox.acknowledge([p.seq for p in answered if p.seq not in set_aside], counts,
+                                api_time=self.api.server_time())
         self.outbox.set_status({"last_upload_at": self._now()})
         if len(answered) < len(pending):
             raise ApiUnavailable(f"the API answered for {len(answered)} of {len(pending)} events")

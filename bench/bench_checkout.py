@@ -17,11 +17,11 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import sync_playwright
 
-from bench.support import gunicorn
 from pos_plugin import EarnQueue, RewardsClient
 from pos_plugin.register import Register
 from pos_plugin.server import create_app as create_panel
 from rewards_api import create_app, db, schema_migrations
+from rewards_api.gunicorn_host import running
 from rewards_api.ledger import services as ledger
 from rewards_api.pos import catalog
 from rewards_api.products import gtin as gtins
@@ -138,8 +138,9 @@ def main() -> None:
     needed = SALES + PARALLEL_REGISTERS * PARALLEL_SALES + 10
     with test_database() as url:
         keys, people = seed(url, needed)
-        with gunicorn("rewards_api:create_app()", workers=WORKERS,
-                      env={"REWARDS_DATABASE_URL": url, "REWARDS_SECRET_KEY": "bench"}) as server:
+        with running("rewards_api:create_app()", {"REWARDS_DATABASE_URL": url,
+                                                "REWARDS_SECRET_KEY": "bench"},
+                   workers=WORKERS) as server:
             api = server.url
             client = RewardsClient(api, keys[0])
             for person in people[:5]:  # warm-up: connections, imports, caches

@@ -8,8 +8,9 @@ import tempfile
 import time
 from contextlib import ExitStack
 
-from bench.support import gunicorn, wrk
+from bench.support import wrk
 from rewards_api import create_app, db, schema_migrations
+from rewards_api.gunicorn_host import running
 from rewards_api.ledger import services as ledger
 from rewards_api.ledger.models import WALK_IN
 from rewards_api.shoppers import services as shoppers
@@ -70,12 +71,13 @@ def main() -> None:
 
         print(f"\nHTTP under gunicorn ({WORKERS} gthread workers), wrk 2 threads x 16 connections, 10 s each;")
         print("the bare endpoint runs before and after (A-B-A) and ratios use their mean")
-        with gunicorn("bench.bare_app:app", workers=WORKERS, ready_path="/hello") as bare_server:
+        with running("bench.bare_app:app", {}, workers=WORKERS,
+                     ready_path="/hello") as bare_server:
             bare_before = wrk(bare_server.url + "/hello")
             results = {}
             for name, url in backends.items():
                 env = {"REWARDS_DATABASE_URL": url, "REWARDS_SECRET_KEY": "bench"}
-                with gunicorn("rewards_api:create_app()", workers=WORKERS, env=env) as api:
+                with running("rewards_api:create_app()", env, workers=WORKERS) as api:
                     results[name] = wrk(api.url + "/v1/me",
                                         headers={"Authorization": f"Bearer {tokens[name]}"})
             bare_after = wrk(bare_server.url + "/hello")

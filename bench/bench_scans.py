@@ -41,9 +41,9 @@ from pyzbar.pyzbar import ZBarSymbol
 from pyzbar.pyzbar import decode as zbar_decode
 from sqlalchemy import func, insert, select
 
-from bench.support import gunicorn
 from rewards_api import create_app, db, schema_migrations
 from rewards_api.credentials import digest, new_shopper_token
+from rewards_api.gunicorn_host import running
 from rewards_api.ledger.models import SCAN, Account, LedgerEntry, Program
 from rewards_api.scans import decoder
 from rewards_api.scans.models import ScanCampaign
@@ -327,7 +327,7 @@ def bench_throughput() -> None:
         results = {}
         for name, target, path in [("bare Flask", "bench.bench_scans:bare_app()", "/bare"),
                                    ("POST /v1/me/scans", "rewards_api:create_app()", "/v1/me/scans")]:
-            with gunicorn(target, workers=WORKERS, env=env) as server:
+            with running(target, env, workers=WORKERS) as server:
                 results[name] = _wrk(server.url, path, script, tokens, store_id)
         app = create_app({"DATABASE_URL": url, "ENV": "test", "SECRET_KEY": "bench", "LOG_JSON": False})
         with app.app_context():

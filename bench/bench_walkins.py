@@ -26,8 +26,8 @@ from typing import Any
 import httpx
 from flask import Flask, request
 
-from bench.support import gunicorn
 from rewards_api import create_app, db, schema_migrations
+from rewards_api.gunicorn_host import running
 from rewards_protocol import events, presence, signing
 from tests.support.postgres import test_database
 from tests.support.world import setup_actor
@@ -261,7 +261,7 @@ def bench_ingest(url: str) -> None:
     rates = {}
     for name, spec in (("rewards API", "rewards_api:create_app()"),
                        ("bare Flask", "bench.bench_walkins:bare_app()")):
-        with gunicorn(spec, env=env) as server:
+        with running(spec, env, workers=4) as server:
             rate, batches, failures, cpu_per_1000 = drive(server.url, agents, 0, server.pid)
         rates[name] = rate
         print(f"ingest, {name:12}: {rate:8.0f} events/s accepted "

@@ -1,69 +1,12 @@
-"""Shared benchmark plumbing: a throwaway PostgreSQL, gunicorn servers on loopback and
-`wrk` load with parsed results. Every load run is bounded in time and targets 127.0.0.1."""
+"""Shared benchmark plumbing: `wrk` load with parsed results (gunicorn is started by
+``rewards_api.gunicorn_host.running``, as in the tests). Every load run is bounded in time
+and targets 127.0.0.1."""
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import subprocess
-import sys
-import tempfile
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
-
-import httpx
-
-ROOT = Path(__file__).resolve().parent.parent
-GUNICORN_CONF = ROOT / "rewards_api" / "gunicorn_conf.py"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass(frozen=True)
-class Server:
-    url: str
-    pid: int  # the gunicorn master's
-
-
-@contextmanager
-def gunicorn(app_spec: str, *, workers: int = 4, env: dict[str, str] | None = None,
-             ready_path: str = "/healthz") -> Iterator[Server]:
-    """Serve ``app_spec`` (e.g. ``'rewards_api:create_app()'``) with our gunicorn config."""
-    port = free_port()
-    full_env = {**os.environ, "REWARDS_BIND": f"127.0.0.1:{port}",
-                "REWARDS_WORKERS": str(workers), "REWARDS_LOG_JSON": "false",
-                "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="bench-metrics-"),
-                **(env or {})}
-    log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), app_spec],
-        cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited; see {log.name}")
-            try:
-                if httpx.get(url + ready_path, timeout=2).status_code < 500:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not answer within 60 s; see {log.name}")
-            time.sleep(0.2)  # polling a server we started; benchmarks only, never tests
-        yield Server(url, process.pid)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @dataclass

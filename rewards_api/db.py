@@ -111,9 +111,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    # No pre-ping: it costs a round trip per request. A connection the server dropped
-    # fails one request with service_unavailable and the pool replaces it.
-    return create_engine(url, **kwargs)
+    # Pre-ping: a pooled connection is tested (one round trip) as it is handed out, so
+    # that the first request after PostgreSQL restarted gets a new connection instead
+    # of a 503 on the one that died with the server.
+    return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
 def init_app(app: Flask) -> None:

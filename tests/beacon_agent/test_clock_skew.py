@@ -19,8 +19,9 @@ from beacon_agent.outbox import Outbox
 from beacon_agent.upload import AgentApi, Uploader
 from rewards_api import db
 from rewards_api.agents import services as agents
+from rewards_api.agents.models import Agent
 from rewards_api.ledger.models import WALK_IN, LedgerEntry
-from rewards_api.walkins.models import Sighting
+from rewards_api.walkins.models import ACCEPTED, Sighting
 from rewards_protocol.events import PresenceEvent
 from tests.beacon_agent.test_outbox_upload import event
 from tests.rewards_api.walkins.conftest import T0, add_rule, download_tokens, seen
@@ -104,21 +105,101 @@ def test_walk_ins_recorded_on_a_skewed_clock_reach_the_api_on_its_clock(
         assert len(s.scalars(select(LedgerEntry).where(LedgerEntry.kind == WALK_IN)).all()) == 3
 
 
-def test_events_of_an_earlier_boot_go_as_recorded(tmp_path: Path) -> None:
-    """After a reboot the steady clock starts again: what it said before tells nothing."""
-    before = Outbox(tmp_path / "outbox.sqlite3", clock=lambda: 1_000.0, steady=lambda: 5.0,
-                    boot_id="boot-1")
-    before.put([(1_000.0, event(1))])
-    before.close()
-    after = Outbox(tmp_path / "outbox.sqlite3", clock=lambda: 9_000.0, steady=lambda: 7.0,
-                   boot_id="boot-2")
+def test_events_of_an_earlier_boot_are_moved_by_what_that_boot_learned(tmp_path: Path) -> None:
+    """After a reboot the steady clock starts again: an earlier boot's steady readings
+    tell nothing against this boot's, only against the API's time that boot stored."""
+    path = tmp_path / "outbox.sqlite3"
+    learned = Outbox(path, clock=lambda: 1_000.0, steady=lambda: 5.0, boot_id="boot-1")
+    learned.put([(1_000.0, event(1))])
+    # Boot 1 once reached the API: at steady 8 the API's time was 40,000.
+    learned.acknowledge([], {}, api_time=40_000.0)
+    learned.close()
+    never = Outbox(path, clock=lambda: 2_000.0, steady=lambda: 3.0, boot_id="boot-2")
+    never.put([(2_000.0, event(2))])  # boot 2 never reached the API
+    never.close()
+    after = Outbox(path, clock=lambda: 9_000.0, steady=lambda: 7.0, boot_id="boot-3")
     pending = after.pending(10)
-    assert after.corrected(pending, server_now=50_000.0) == [pending[0].event]
-    same_boot = Outbox(tmp_path / "outbox.sqlite3", clock=lambda: 9_000.0, steady=lambda: 7.0,
-                       boot_id="boot-1")
-    moved = same_boot.corrected(same_boot.pending(10), server_now=50_000.0)[0]
-    # Recorded at 1,000 on the clock, 2 s of steady time ago: truly at 49,998.
-    assert moved["first_seen"] == pytest.approx(pending[0].event["first_seen"] + 48_998)
+    moved, as_recorded = after.corrected(pending, server_now=50_000.0)
+    # Recorded at 1,000 on boot 1's clock at the steady reading (5.0) at which that boot
+    # learned the API's time was 40,000: truly at 40,000.
+    assert moved["first_seen"] == pytest.approx(pending[0].event["first_seen"] + 39_000)
+    assert as_recorded == pending[1].event
+    assert after.unproven(pending) == {pending[1].seq}
+
+
+@pytest.mark.parametrize("skew_s", [-3 * 86400, 7200])
+def test_walk_ins_recorded_before_a_reboot_on_a_wrong_clock_earn_or_are_set_aside(
+        app: Any, world: Any, api: Any, live_url: str, tmp_path: Path, skew_s: int) -> None:
+    """Boot 1 runs on a wrong clock: its first walk-in is uploaded (the API's 401 tells
+    it the time) and the next two are recorded while the network is down. Boot 2 never
+    reaches the API, on a right clock; boot 3 neither, on a wrong clock. Boot 4 (the
+    steady clock from zero again, its clock wrong another way) uploads them all: boot
+    1's are moved by the time it learned and earn at their true times, boot 2's earns as
+    recorded, boot 3's is refused for its time and set aside with the API's code,
+    counted in the heartbeat. Nothing is lost, nothing retried for ever."""
+    server_clock = Clock(T0)
+    app.config["CLOCK"] = server_clock
+    berlin = world.store_ids[0]
+    add_rule(app, "partner-plus", berlin, 5)
+    with app.app_context():
+        agent, secret = agents.provision(db.session(), setup_actor(), berlin, "entrance")
+        db.session().commit()
+        agent_id = str(agent.id)
+    path = tmp_path / "outbox.sqlite3"
+    pi_time, steady = [0.0], [0.0]
+    true_times: list[float] = []
+
+    def boot(name: str, skew: float) -> tuple[Outbox, AgentApi]:
+        pi_time[0], steady[0] = server_clock.now.timestamp() + skew, 10.0
+        return (Outbox(path, clock=lambda: pi_time[0], steady=lambda: steady[0], boot_id=name),
+                AgentApi(live_url, agent_id, bytes.fromhex(secret), clock=lambda: pi_time[0]))
+
+    def walk_in(outbox: Outbox, skew: float) -> PresenceEvent:
+        walker = api.register(f"Walker {len(true_times)}")
+        tokens = download_tokens(api, walker, T0 - dt.timedelta(minutes=10), count=12)
+        on_true_clock = seen(tokens, server_clock.now - dt.timedelta(seconds=20), seconds=15)
+        true_times.append(on_true_clock["first_seen"])
+        recorded = PresenceEvent(**{**on_true_clock,
+                                    "first_seen": on_true_clock["first_seen"] + skew,
+                                    "last_seen": on_true_clock["last_seen"] + skew})
+        outbox.put([(pi_time[0], recorded)])
+        for clock in (pi_time, steady):
+            clock[0] += 60
+        server_clock.advance(seconds=60)
+        return recorded
+
+    outbox, agent_api = boot("boot-1", skew_s)
+    walk_in(outbox, skew_s)
+    assert Uploader(outbox, agent_api, sleep=pytest.fail).drain(stop=stop_after_attempt(1)) == 1
+    walk_in(outbox, skew_s)  # the network is down from here on
+    walk_in(outbox, skew_s)
+    outbox.close()
+    outbox, _ = boot("boot-2", 0)
+    walk_in(outbox, 0)
+    outbox.close()
+    outbox, _ = boot("boot-3", 7200)
+    unknowable = walk_in(outbox, 7200)
+    outbox.close()
+    outbox, agent_api = boot("boot-4", -skew_s)
+    uploader = Uploader(outbox, agent_api, sleep=pytest.fail)
+
+    assert uploader.drain(stop=stop_after_attempt(1)) == 4
+    assert outbox.depth() == 0
+    assert outbox.counters() == {"accepted": 4, "refused": 1}
+    assert outbox.refused(10) == [("event_in_future", unknowable.to_json())]
+    agent_api.heartbeat(0, 1.0, "scanning", "test", refused=1,
+                        last_refusal_code=outbox.status()["last_refusal_code"])
+    agent_api.close()
+    outbox.close()
+    with app.app_context():
+        s = db.session()
+        arrived = sorted(r.first_seen_at.timestamp() for r in s.scalars(
+            select(Sighting).where(Sighting.status == ACCEPTED)))
+        assert arrived == pytest.approx(true_times[:4], abs=1)
+        assert len(s.scalars(select(LedgerEntry).where(LedgerEntry.kind == WALK_IN)).all()) == 4
+        reported = s.get(Agent, int(agent_id))
+        assert reported is not None
+        assert (reported.refused_events, reported.last_refusal_code) == (1, "event_in_future")
 
 
 def test_an_outbox_from_before_clock_records_opens_and_sends_its_events_as_recorded(

@@ -17,9 +17,9 @@ from beacon_agent import simulator
 from beacon_agent.outbox import Outbox
 from beacon_agent.replay import replay
 from beacon_agent.upload import AgentApi, ApiUnavailable, Uploader
+from rewards_api.gunicorn_host import wait_until
 from rewards_protocol.events import ENTER, EXIT, PresenceEvent
 from tests.beacon_agent.conftest import StandInApi
-from tests.support.gunicorn import wait_until
 
 
 def event(n: int, kind: str = ENTER) -> PresenceEvent:

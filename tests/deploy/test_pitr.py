@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from rewards_api import create_app, db, schema_migrations
+from rewards_api.gunicorn_host import wait_until
 from tests.conftest import Api
 from tests.deploy.test_postgresql import _ledger_problems, _sell
 from tests.support import postgres
-from tests.support.gunicorn import wait_until
 from tests.support.shop import build_shop
 from tests.support.world import build_world
 

@@ -17,7 +17,8 @@ import pytest
 
 from rewards_api import settings
 from rewards_api.errors import REGISTRY
-from tests.support.gunicorn import free_port, gunicorn, wait_until
+from rewards_api.gunicorn_host import free_port, wait_until
+from tests.support.gunicorn import gunicorn
 from tests.support.proxy import SITE, STATIC, Proxy, nginx
 
 # Starting PostgreSQL clusters, gunicorn hosts and nginx on a busy 2-core machine can take

@@ -67,6 +67,7 @@ SETTINGS = {"SECRET_KEY": "test-secret", "PRESENCE_KEYS": "0:" + "ab" * 16, "LOG
 CARDS = 4  # card holders the registers sell to (each its own accounts, so the locks spread)
 SCANNERS = 40  # shoppers in the store, each scanning the campaign product once
 WALKERS = 40  # shoppers the agent sees walk in
+GIVE_UP_S = 300  # a client retries an unanswered request for this long
 
 
 @contextmanager
@@ -155,18 +156,31 @@ class Tally:
     unavailable: list[httpx.Response] = field(default_factory=list)  # the 503 answers
     problems: list[str] = field(default_factory=list)  # answers that should not happen
     tries: list[str] = field(default_factory=list)  # every request a register sent
+    # (monotonic time sent, host, status or 0 when unanswered) of every register's and
+    # scanner's request
+    sent: list[tuple[float, str, int]] = field(default_factory=list)
 
     def acknowledged(self) -> int:
         """Commits acknowledged so far: the load's progress (scans and walk-ins follow)."""
         return len(self.commits)
 
+    def sent_since(self, since: float) -> list[tuple[str, int]]:
+        """``(host, status)`` of the requests sent at or after monotonic time ``since``."""
+        return [(host, status) for at, host, status in list(self.sent) if at >= since]
+
 
 class Load:
-    """Registers, scanners and the agent against ``url`` until ``finish``."""
+    """Registers, scanners and the agent against the API hosts at ``urls`` until
+    ``finish``: register n at host n (round the list), the scanners at the first, the
+    agent at the last. The last ``held_walk_ins`` walk-ins happen only after
+    ``release_walk_ins`` (or ``finish``), so that a test can have them during a fault."""
 
-    def __init__(self, store: Floor, url: str, outbox_path: Path, registers: int = 3) -> None:
+    def __init__(self, store: Floor, urls: list[str], outbox_path: Path,
+                 registers: int = 3, held_walk_ins: int = 0) -> None:
         self.store = store
-        self.url = url
+        self.urls = urls
+        self._held_from = WALKERS - held_walk_ins
+        self._released = threading.Event()
         self.tally = Tally()
         self._stopping = threading.Event()
         self._pause = threading.Event()  # never set: bounded waits between retries
@@ -185,10 +199,14 @@ class Load:
     def finish(self, seconds: float = 90.0) -> None:
         """Stop starting new work; let every started act and the agent's outbox finish."""
         self._stopping.set()
+        self._released.set()
         deadline = time.monotonic() + seconds
         for thread in self._threads:
             thread.join(timeout=max(0.1, deadline - time.monotonic()))
         assert not any(t.is_alive() for t in self._threads), "the load did not finish in time"
+
+    def release_walk_ins(self) -> None:
+        self._released.set()
 
     def _paced(self, n: int) -> None:
         """Scans and walk-ins keep pace with the registers (one per four requests they
@@ -206,17 +224,23 @@ class Load:
     # --- one request, retried as a client does ----------------------------------------
 
     def _send(self, http: httpx.Client, path: str, body: Any, auth: str) -> httpx.Response:
-        """POST until the API answers (not a transport error, not 503), same key each time."""
+        """POST until the API answers (not a transport error, not 503), same key each
+        time, for at most ``GIVE_UP_S``."""
         headers = {"Authorization": f"Bearer {auth}", "Idempotency-Key": str(uuid.uuid4())}
-        for _ in range(2000):
+        host = str(http.base_url)
+        deadline = time.monotonic() + GIVE_UP_S
+        while time.monotonic() < deadline:
             if path.startswith("/v1/pos"):
                 self.tally.tries.append(path)
+            sent_at = time.monotonic()
             try:
                 answer = http.post(path, json=body, headers=headers)
             except httpx.TransportError as exc:
+                self.tally.sent.append((sent_at, host, 0))
                 self.tally.unanswered.append(f"{path}: {exc!r}")
                 self._pause.wait(0.05)
                 continue
+            self.tally.sent.append((sent_at, host, answer.status_code))
             if answer.status_code != 503:
                 return answer
             self.tally.unavailable.append(answer)
@@ -233,7 +257,7 @@ class Load:
 
     def _register(self, n: int) -> None:
         register = self.store.registers[n % len(self.store.registers)]
-        with httpx.Client(base_url=self.url, timeout=60) as http:
+        with httpx.Client(base_url=self.urls[n % len(self.urls)], timeout=60) as http:
             sale = 0
             while not self._stopping.is_set():
                 sale += 1
@@ -255,7 +279,7 @@ class Load:
 
     def _scanning(self) -> None:
         berlin = self.store.world.store_ids[0]
-        with httpx.Client(base_url=self.url, timeout=60) as http:
+        with httpx.Client(base_url=self.urls[0], timeout=60) as http:
             for n, scanner in enumerate(self.store.scanners):
                 self._paced(n)
                 answer = self._send(http, "/v1/me/scans", {
@@ -268,6 +292,8 @@ class Load:
         outbox = Outbox(self.outbox_path)
         try:
             for n, walker in enumerate(self.store.walkers):
+                if n >= self._held_from:
+                    self._released.wait()
                 self._paced(n)
                 now = time.time()
                 outbox.put([(now, _seen(walker, now))])
@@ -278,7 +304,7 @@ class Load:
     def _agent_uploads(self) -> None:
         """The agent's uploader, on its own thread as in the service, until everything
         recorded was answered for."""
-        api = AgentApi(self.url, self.store.agent_id, self.store.agent_secret, timeout=60)
+        api = AgentApi(self.urls[-1], self.store.agent_id, self.store.agent_secret, timeout=60)
         outbox = Outbox(self.outbox_path)
         uploader = Uploader(outbox, api, sleep=lambda s: self._pause.wait(min(s, 0.1)),
                             backoff_max_s=0.1)

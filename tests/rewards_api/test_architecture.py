@@ -85,8 +85,8 @@ LAYERS = [
     {"history", "privacy", "dashboard", "demo_seed", "models", "live", "manage"},
     # the web edge: request identity, schemas, the views, the app factory
     {"auth", "request_guard", "schemas", "http_errors", "health",
-     "gunicorn_conf", "admin.views", "agents.views", "assist.views", "dashboard.views",
-     "pages.views", "pos.views", "scans.views", "shoppers.views", "signin.views",
+     "gunicorn_conf", "gunicorn_host", "admin.views", "agents.views", "assist.views",
+     "dashboard.views", "pages.views", "pos.views", "scans.views", "shoppers.views", "signin.views",
      "stores.views", "walkins.views", "live.views", "manage.views", "admin", "pages",
      "commands", "__init__"},
 ]

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.gunicorn import ROOT, free_port, wait_until
+from rewards_api.gunicorn_host import ROOT, free_port, wait_until
 
 SITE = ROOT / "deploy" / "nginx" / "rewards-api.conf"
 STATIC = ROOT / "rewards_api" / "pages" / "static"

@@ -11,9 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
+from rewards_api.gunicorn_host import wait_until
 from rewards_api.live import stream
 from tests.rewards_api.walkins.conftest import T0, download_tokens, seen
-from tests.support.gunicorn import gunicorn, wait_until
+from tests.support.gunicorn import gunicorn
 from tests.support.shop import build_shop
 
 
