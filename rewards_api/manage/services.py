@@ -26,6 +26,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from rewards_api.agents import calibration
 from rewards_api.agents.models import Agent
 from rewards_api.dashboard import services as dashboard
 from rewards_api.ledger.models import REDEMPTION, SCAN, LedgerEntry
@@ -118,12 +119,14 @@ def _chain_zone(s: Session, stores: list[Store], p: dashboard.Period, now: dt.da
                         Checkout.training.is_(False), *_in_period(Checkout.committed_at, p))
                  .group_by(Checkout.store_id))}
     agents: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for store_id, seen, refused in s.execute(
-            select(Agent.store_id, Agent.last_seen_at, Agent.refused_events)
+    for store_id, seen, refused, advice in s.execute(
+            select(Agent.store_id, Agent.last_seen_at, Agent.refused_events,
+                   Agent.calibration_advice)
             .where(Agent.store_id.in_(ids), Agent.disabled_at.is_(None))):
         healthy = seen is not None and now - seen <= dashboard.AGENT_STALE_AFTER
         agents[store_id][0] += 1
-        agents[store_id][1] += not healthy or bool(refused)
+        agents[store_id][1] += (not healthy or bool(refused)
+                                or calibration.needs_attention(advice))
     lines = {}
     for store in stores:
         visits = walk_ins.get(store.id, 0)
@@ -135,7 +138,8 @@ def _chain_zone(s: Session, stores: list[Store], p: dashboard.Period, now: dt.da
             "redemptions": redemptions[store.id],
             "checkouts_with_app": identified,
             "cashier_adoption": round(applied / with_reward, 3) if with_reward else None,
-            # Silent for over 5 minutes, or setting events the API refused aside.
+            # Silent for over 5 minutes, setting events the API refused aside, or
+            # advising to move it or to wait for more shoppers.
             "agents": agents[store.id][0], "agents_needing_attention": agents[store.id][1],
         }
     return lines

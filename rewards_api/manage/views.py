@@ -63,7 +63,8 @@ class ChainStoreOut(StrictSchema):
         "description": "Share of sales with a reward within reach where rewards were applied"})
     agents = Integer()
     agents_needing_attention = Integer(metadata={
-        "description": "Silent for over 5 minutes, or setting refused events aside"})
+        "description": "Silent for over 5 minutes, setting refused events aside, or with "
+                       "calibration advice (move it, or more shoppers needed)"})
 
 
 class ChainOut(StrictSchema):
