@@ -331,14 +331,14 @@ def _refusal_counts(refused: list[tuple[str, str | None, dt.datetime]], p: dashb
                    if _within(at, p) and (gtins is None or gtin in gtins))
 
 
-def _refusal_figures(period: Counter[str], baseline: Counter[str], scale: float
-                     ) -> list[dict[str, Any]]:
-    return [{"code": code, "label": gettext(label), **_figure(period[code], baseline[code], scale)}
-            for code, label in refusals.FUNNEL_REFUSALS.items()]
+def _refusal_figures(period: Counter[str], baseline: Counter[str], scale: float,
+                     labels: dict[str, str]) -> list[dict[str, Any]]:
+    return [{"code": code, "label": label, **_figure(period[code], baseline[code], scale)}
+            for code, label in labels.items()]
 
 
-def _results_store(store: Store, sp: Span, facts: _Facts, campaigns: list[_Campaign]
-                   ) -> dict[str, Any]:
+def _results_store(store: Store, sp: Span, facts: _Facts, campaigns: list[_Campaign],
+                   labels: dict[str, str]) -> dict[str, Any]:
     """One store's funnel, its refusals and its campaigns' funnels, against the baseline."""
     now_counts, then_counts = _store_counts(facts, sp.period), _store_counts(facts, sp.baseline)
     ran = []
@@ -355,7 +355,7 @@ def _results_store(store: Store, sp: Span, facts: _Facts, campaigns: list[_Campa
                                       sp.scale) for stage in CAMPAIGN_STAGES},
             "refusals": _refusal_figures(
                 _refusal_counts(facts.refusals, sp.period, campaign.gtins),
-                _refusal_counts(facts.refusals, sp.baseline, campaign.gtins), sp.scale),
+                _refusal_counts(facts.refusals, sp.baseline, campaign.gtins), sp.scale, labels),
         })
     return {
         "store": store.code, "name": store.name, "timezone": store.timezone,
@@ -364,29 +364,37 @@ def _results_store(store: Store, sp: Span, facts: _Facts, campaigns: list[_Campa
         "funnel": {stage: _figure(now_counts[stage], then_counts[stage], sp.scale)
                    for stage in STAGES},
         "refusals": _refusal_figures(_refusal_counts(facts.refusals, sp.period),
-                                     _refusal_counts(facts.refusals, sp.baseline), sp.scale),
+                                     _refusal_counts(facts.refusals, sp.baseline), sp.scale,
+                                     labels),
         "campaigns": ran,
     }
 
 
-def _results_of(s: Session, stores: list[Store], first: dt.date, last: dt.date
-                ) -> list[dict[str, Any]]:
+def _results_of(s: Session, stores: list[Store], first: dt.date, last: dt.date,
+                labels: dict[str, str]) -> list[dict[str, Any]]:
     """The results of up to ``STORES_PER_QUERY`` stores: seven queries for all of them.
     Each store's days are its own; the rows are read for the union of their spans."""
-    spans = {store.id: span(store, first, last) for store in stores}
+    by_zone: dict[str, Span] = {}  # the stores of a timezone share their days
+    for store in stores:
+        if store.timezone not in by_zone:
+            by_zone[store.timezone] = span(store, first, last)
+    spans = {store.id: by_zone[store.timezone] for store in stores}
     start = min(sp.baseline.start for sp in spans.values())
     end = max(sp.period.end for sp in spans.values())
     facts = _facts(s, list(spans), start, end)
     campaigns = _campaigns_at(s, stores, start, end)
-    return [_results_store(store, spans[store.id], facts[store.id], campaigns[store.id])
+    return [_results_store(store, spans[store.id], facts[store.id], campaigns[store.id], labels)
             for store in stores]
 
 
 def results(s: Session, stores: list[Store], first: dt.date, last: dt.date,
             now: dt.datetime) -> dict[str, Any]:
     """The measured success of every store in ``stores`` for the days ``first`` to ``last``."""
+    # The refusals' words in the request's language, once (not once a store).
+    labels = {code: gettext(label) for code, label in refusals.FUNNEL_REFUSALS.items()}
     lines = [line for chunk in range(0, len(stores), STORES_PER_QUERY)
-             for line in _results_of(s, stores[chunk:chunk + STORES_PER_QUERY], first, last)]
+             for line in _results_of(s, stores[chunk:chunk + STORES_PER_QUERY], first, last,
+                                     labels)]
     return {"from": first.isoformat(), "to": last.isoformat(), "as_of": now.isoformat(),
             "baseline_days": BASELINE_DAYS,
             "stages": {stage: gettext(label) for stage, label in STAGES.items()},

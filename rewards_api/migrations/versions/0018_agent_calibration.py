@@ -25,8 +25,8 @@ def upgrade() -> None:
     op.add_column('agents', sa.Column('calibration_state', sa.String(length=20), nullable=True))
     op.add_column('agents', sa.Column('calibration_method', sa.String(length=20), nullable=True))
     op.add_column('agents', sa.Column('calibrated_at', rewards_api.db.UTCDateTime(timezone=True), nullable=True))
-    op.add_column('agents', sa.Column('outside_dbm', sa.Float(), nullable=True))
-    op.add_column('agents', sa.Column('inside_dbm', sa.Float(), nullable=True))
+    op.add_column('agents', sa.Column('outside_dbm', sa.Double(), nullable=True))
+    op.add_column('agents', sa.Column('inside_dbm', sa.Double(), nullable=True))
     op.add_column('agents', sa.Column('calibration_advice', sa.JSON(), nullable=True))
     op.create_table('agent_nearby_hours',
     sa.Column('agent_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
