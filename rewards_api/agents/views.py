@@ -79,7 +79,7 @@ class HeartbeatIn(StrictSchema):
     adverts_per_second = Float(required=True, validate=Range(min=0))
     scanner_state = String(required=True, validate=Length(min=1, max=40))
     # Agents before these fields send neither.
-    refused_events = Integer(load_default=0, validate=Range(min=0))
+    refused_events = Integer(load_default=0, validate=Range(0, 100_000_000))
     last_refusal_code = String(load_default=None, allow_none=True, validate=Length(min=1, max=40))
     # Agents before calibration send neither (PROTOCOLS.md section 3).
     calibration = Nested(CalibrationIn, load_default=None, allow_none=True, metadata={
