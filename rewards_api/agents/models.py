@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rewards_api import clock
@@ -42,8 +42,31 @@ class Agent(Base):
     # Events the API refused for good and the agent set aside (see beacon_agent.upload).
     refused_events: Mapped[int | None]
     last_refusal_code: Mapped[str | None] = mapped_column(String(40))
+    # Its calibration as its last heartbeat reported it (NULL: an agent too old to say).
+    # ``calibration.STATES``, ``METHODS`` and ``ADVICE`` name the codes.
+    calibration_state: Mapped[str | None] = mapped_column(String(20))
+    calibration_method: Mapped[str | None] = mapped_column(String(20))
+    calibrated_at: Mapped[dt.datetime | None]
+    # The loudest level heard from outside, and the level of a phone just inside (dBm).
+    outside_dbm: Mapped[float | None]
+    inside_dbm: Mapped[float | None]
+    calibration_advice: Mapped[list[str] | None] = mapped_column(JSON)
 
     store: Mapped[Store] = relationship(lazy="joined")
+
+
+class NearbyHour(Base):
+    """App phones an agent first heard in one UTC hour (``nearby`` of its heartbeats,
+    added up): the first stage of the results' funnel. One row per agent and hour, so
+    the agents of a store never wait for each other's heartbeats."""
+
+    __tablename__ = "agent_nearby_hours"
+    __table_args__ = (Index("ix_agent_nearby_hours_store_id_hour", "store_id", "hour"),)
+
+    agent_id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    hour: Mapped[dt.datetime] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(BigIntId)
+    phones: Mapped[int]
 
 
 class AgentNonce(Base):

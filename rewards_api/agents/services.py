@@ -18,9 +18,11 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Flask, current_app
 from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from rewards_api.agents.models import Agent, AgentEnrolment, AgentNonce
+from rewards_api.agents import calibration
+from rewards_api.agents.models import Agent, AgentEnrolment, AgentNonce, NearbyHour
 from rewards_api.audit import services as audit
 from rewards_api.audit.services import Actor
 from rewards_api.credentials import digest
@@ -35,6 +37,9 @@ SECRET_BYTES = 32
 ENROLMENT_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 # An installer may come next week.
 ENROLMENT_VALID = dt.timedelta(days=7)
+# App phones one agent may first hear between two heartbeats (a minute apart; a busy
+# mall entrance passes a few hundred).
+MAX_NEARBY = 100_000
 TUNABLE = ("rssi_offset", "enter_rssi", "dwell_seconds", "exit_after_seconds")
 FIELDS = ("label", "store_id", "disabled_at", *TUNABLE)
 
@@ -214,6 +219,22 @@ def record_heartbeat(agent: Agent, beat: dict[str, Any], now: dt.datetime) -> No
     agent.scanner_state = beat["scanner_state"]
     agent.refused_events = beat["refused_events"]
     agent.last_refusal_code = beat["last_refusal_code"]
+    calibration.record(agent, beat.get("calibration"))
+
+
+def record_nearby(s: Session, agent: Agent, phones: int | None, now: dt.datetime) -> None:
+    """Add a heartbeat's app phones nearby to its agent's hour, in the heartbeat's own
+    transaction (with its nonce): one upsert, and none for a quiet minute."""
+    if not phones:
+        return
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    statement = (postgresql.insert(NearbyHour) if s.get_bind().dialect.name == "postgresql"
+                 else sqlite.insert(NearbyHour))
+    statement = statement.values(agent_id=agent.id, hour=hour, store_id=agent.store_id,
+                                 phones=phones)
+    s.execute(statement.on_conflict_do_update(
+        index_elements=["agent_id", "hour"],
+        set_={"phones": NearbyHour.phones + statement.excluded.phones}))
 
 
 def agents_of(s: Session, stores: ColumnElement[bool]) -> list[Agent]:
@@ -232,6 +253,7 @@ def agent_view(agent: Agent) -> dict[str, Any]:
         "refused_events": agent.refused_events, "last_refusal_code": agent.last_refusal_code,
         "rssi_offset": agent.rssi_offset, "enter_rssi": agent.enter_rssi,
         "dwell_seconds": agent.dwell_seconds, "exit_after_seconds": agent.exit_after_seconds,
+        "calibration": calibration.view(agent),
     }
 
 

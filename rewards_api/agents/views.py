@@ -7,17 +7,19 @@ heartbeat and a config read are harmless to repeat: their unit of work is
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 from apiflask import APIBlueprint
-from apiflask.fields import Boolean, Float, Integer, List, Nested, String
-from apiflask.validators import Length, Range
+from apiflask.fields import AwareDateTime, Boolean, Float, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf, Range
 from flask import g, request
+from marshmallow import ValidationError, validates_schema
 from sqlalchemy import select
 
 from rewards_api import clock, db
-from rewards_api.agents import services
+from rewards_api.agents import calibration, services
 from rewards_api.agents.auth import agent_required
 from rewards_api.auth import staff_required
 from rewards_api.errors import ApiError
@@ -46,6 +48,30 @@ _SIGNED = {"description": "Signed with X-Agent-Id, X-Timestamp, X-Nonce, X-Signa
                           "timestamp_out_of_window, nonce_reused, agent_disabled."}
 
 
+class CalibrationIn(StrictSchema):
+    state = String(required=True, validate=OneOf(calibration.STATES))
+    method = String(required=True, allow_none=True, validate=OneOf(calibration.METHODS))
+    calibrated_at = AwareDateTime(required=True, allow_none=True,
+                                  validate=Range(dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
+                                                 dt.datetime(2999, 12, 31, tzinfo=dt.UTC)),
+                                  metadata={"description": "ISO-8601 UTC"})
+    outside_dbm = Float(required=True, allow_none=True, validate=Range(
+        calibration.LOWEST_DBM, calibration.HIGHEST_DBM), metadata={
+            "description": "Loudest level (dBm, smoothed) heard from outside at the agent"})
+    inside_dbm = Float(required=True, allow_none=True, validate=Range(
+        calibration.LOWEST_DBM, calibration.HIGHEST_DBM), metadata={
+            "description": "Level a phone just inside the door reaches (dBm)"})
+    advice = List(String(validate=OneOf(list(calibration.ADVICE))), required=True,
+                  validate=Length(max=len(calibration.ADVICE)))
+
+    @validates_schema
+    def _consistent(self, data: dict[str, Any], **_: Any) -> None:
+        if data["state"] == calibration.CALIBRATED and data["method"] is None:
+            raise ValidationError("A calibrated agent says how: walk_test or traffic.", "method")
+        if len(set(data["advice"])) != len(data["advice"]):
+            raise ValidationError("Each advice once.", "advice")
+
+
 class HeartbeatIn(StrictSchema):
     # The outbox holds at most 200,000 events (beacon_agent/constants.py); room to grow.
     queue_depth = Integer(required=True, validate=Range(0, 100_000_000))
@@ -53,8 +79,13 @@ class HeartbeatIn(StrictSchema):
     adverts_per_second = Float(required=True, validate=Range(min=0))
     scanner_state = String(required=True, validate=Length(min=1, max=40))
     # Agents before these fields send neither.
-    refused_events = Integer(load_default=0, validate=Range(min=0))
+    refused_events = Integer(load_default=0, validate=Range(0, 100_000_000))
     last_refusal_code = String(load_default=None, allow_none=True, validate=Length(min=1, max=40))
+    # Agents before calibration send neither (PROTOCOLS.md section 3).
+    calibration = Nested(CalibrationIn, load_default=None, allow_none=True, metadata={
+        "description": "The agent's calibration: absent from agents that do not report it"})
+    nearby = Integer(load_default=None, strict=True, validate=Range(0, services.MAX_NEARBY), metadata={
+        "description": "App phones first heard since the previous heartbeat"})
 
 
 class EnrolIn(StrictSchema):
@@ -93,6 +124,46 @@ _SIGHTINGS_ANSWER: dict[int | str, dict[str, str | dict[str, dict[str, Any]]]] =
           "content": {"application/json": {"schema": SightingsOut}}}}
 
 
+class AdviceOut(StrictSchema):
+    code = String(metadata={"description": ", ".join(calibration.ADVICE)})
+    text = String(metadata={"description": "What to do, in the request's language"})
+
+
+class CalibrationOut(StrictSchema):
+    state = String(allow_none=True, metadata={
+        "description": "default, learning or calibrated; null: the agent does not report it"})
+    method = String(allow_none=True, metadata={"description": "walk_test or traffic"})
+    calibrated_at = String(allow_none=True)
+    outside_dbm = Float(allow_none=True)
+    inside_dbm = Float(allow_none=True)
+    summary = String(metadata={"description": "The calibration in words: \"Calibrated on 2 "
+                                              "Dec by walk test\", \"Safe defaults\""})
+    advice = List(Nested(AdviceOut))
+
+
+class AgentHealthOut(StrictSchema):
+    agent_id = String()
+    store = String()
+    label = String()
+    disabled = Boolean()
+    last_seen_at = String(allow_none=True)
+    queue_depth = Integer(allow_none=True)
+    software_version = String(allow_none=True)
+    adverts_per_second = Float(allow_none=True)
+    scanner_state = String(allow_none=True)
+    refused_events = Integer(allow_none=True)
+    last_refusal_code = String(allow_none=True)
+    rssi_offset = Integer()
+    enter_rssi = Integer()
+    dwell_seconds = Integer()
+    exit_after_seconds = Integer()
+    calibration = Nested(CalibrationOut)
+
+
+class AgentsOut(StrictSchema):
+    agents = List(Nested(AgentHealthOut))
+
+
 class AgentsQuery(StrictSchema):
     store = String(load_default=None, metadata={"description": "Store code; default: your store"})
 
@@ -112,9 +183,13 @@ def config() -> dict[str, Any]:
 @bp.output(HeartbeatOut)
 @bp.doc(description=_SIGNED["description"])
 def heartbeat(json_data: dict[str, Any]) -> dict[str, Any]:
-    """Record that the agent is alive, with its outbox depth, scanner state and the events
-    it set aside because the API refused them."""
-    services.record_heartbeat(g.agent, json_data, clock.now())
+    """Record that the agent is alive, with its outbox depth, scanner state, the events
+    it set aside because the API refused them, its calibration and the app phones it
+    heard nearby. A heartbeat counts once: a replay of the signed request is refused
+    (``nonce_reused``) and its phones are not added again."""
+    now = clock.now()
+    services.record_heartbeat(g.agent, json_data, now)
+    services.record_nearby(db.session(), g.agent, json_data["nearby"], now)
     return {"recorded": True}
 
 
@@ -158,6 +233,7 @@ def enrol(json_data: dict[str, Any]) -> dict[str, Any]:
 @bp.get("/v1/admin/agents")
 @staff_required(MANAGER)
 @bp.input(AgentsQuery, location="query")
+@bp.output(AgentsOut)
 @bp.doc(security="BearerAuth")
 def list_agents(query_data: dict[str, Any]) -> dict[str, Any]:
     """A store's agents with their last heartbeat (managers: their store; admins: any,

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from rewards_api.agents import calibration
 from rewards_api.agents.models import Agent
 from rewards_api.ledger.models import PURCHASE, REDEMPTION, SCAN, WALK_IN, LedgerEntry, Program
 from rewards_api.pos.models import COMMITTED, Checkout, SettlementRecord
@@ -181,7 +182,7 @@ def adoption(s: Session, store: Store, p: Period) -> dict[str, Any]:
 
 def agent_health(s: Session, store: Store, now: dt.datetime) -> list[dict[str, Any]]:
     """Each active agent of the store with its last heartbeat, outbox queue depth, radio
-    rate and refused events; ``healthy`` is false when heartbeats stopped."""
+    rate, refused events and calibration; ``healthy`` is false when heartbeats stopped."""
     result = []
     for agent in s.scalars(select(Agent).where(Agent.store_id == store.id,
                                                Agent.disabled_at.is_(None)).order_by(Agent.id)):
@@ -195,6 +196,7 @@ def agent_health(s: Session, store: Store, now: dt.datetime) -> list[dict[str, A
             "refused_events": agent.refused_events or 0,
             "last_refusal_code": agent.last_refusal_code,
             "healthy": seen is not None and now - seen <= AGENT_STALE_AFTER,
+            "calibration": calibration.view(agent),
         })
     return result
 

@@ -54,6 +54,7 @@ class ChainStoreOut(StrictSchema):
     store = String()
     name = String()
     timezone = String()
+    nearby = Integer(metadata={"description": "App phones the store's agents first heard"})
     walk_ins = Integer()
     scans = Integer()
     scans_per_visit = Float(allow_none=True)
@@ -63,7 +64,8 @@ class ChainStoreOut(StrictSchema):
         "description": "Share of sales with a reward within reach where rewards were applied"})
     agents = Integer()
     agents_needing_attention = Integer(metadata={
-        "description": "Silent for over 5 minutes, or setting refused events aside"})
+        "description": "Silent for over 5 minutes, setting refused events aside, or with "
+                       "calibration advice (move it, or more shoppers needed)"})
 
 
 class ChainOut(StrictSchema):
@@ -86,7 +88,8 @@ class RefusalFigureOut(FigureOut):
 
 
 class StoreFunnelOut(StrictSchema):
-    nearby = Nested(FigureOut, metadata={"description": "Not reported by the agents yet: null"})
+    nearby = Nested(FigureOut, metadata={"description": "App phones the store's agents first "
+                                                        "heard (their heartbeats' nearby)"})
     walk_ins = Nested(FigureOut)
     scans = Nested(FigureOut)
     checkouts_with_app = Nested(FigureOut)
@@ -94,6 +97,7 @@ class StoreFunnelOut(StrictSchema):
 
 
 class CampaignFunnelOut(StrictSchema):
+    nearby = Nested(FigureOut)
     walk_ins = Nested(FigureOut)
     scans = Nested(FigureOut)
     scanning_shoppers = Nested(FigureOut)
@@ -188,8 +192,9 @@ def _csv(body: str, name: str, view: dict[str, Any]) -> Response:
 @bp.doc(security="BearerAuth")
 def chain_view(query_data: dict[str, Any]) -> dict[str, Any]:
     """Every store of the chain side by side for the store-local days ``from`` to ``to``:
-    walk-ins, scans per visit, redemptions, checkouts with the app, cashier adoption,
-    agents needing attention. Chain admins see their chain; head office any (``chain``)."""
+    app shoppers nearby, walk-ins, scans per visit, redemptions, checkouts with the app,
+    cashier adoption, agents needing attention. Chain admins see their chain; head office
+    any (``chain``)."""
     return _chain(query_data)
 
 

@@ -17,22 +17,23 @@ from sqlalchemy.orm import Session
 from rewards_api import db
 from rewards_api.clock import now
 from rewards_api.errors import ApiError
+from rewards_api.i18n import N_
 from rewards_api.refusals.models import Refusal
 from rewards_api.stores.models import Store
 
 # The refusals the funnel shows, in the order a shopper meets them, with the words a
-# loyalty team uses. A refusal not listed here (a malformed request, a rate limit) says
-# nothing about the program and is not kept.
+# loyalty team uses (translated where shown). A refusal not listed here (a malformed
+# request, a rate limit) says nothing about the program and is not kept.
 FUNNEL_REFUSALS: dict[str, str] = {
-    "not_in_store": "scanned outside the store",
-    "not_a_campaign_product": "product not in a campaign",
-    "invalid_check_digit": "barcode typed wrong",
-    "unreadable_image": "unreadable photo",
-    "barcode_unclear": "unclear barcode in the photo",
-    "already_scanned": "limit reached (already scanned)",
-    "campaign_budget_exhausted": "campaign budget used up",
-    "checkout_code_expired": "expired checkout code",
-    "checkout_code_used": "checkout code used twice",
+    "not_in_store": N_("scanned outside the store"),
+    "not_a_campaign_product": N_("product not in a campaign"),
+    "invalid_check_digit": N_("barcode typed wrong"),
+    "unreadable_image": N_("unreadable photo"),
+    "barcode_unclear": N_("unclear barcode in the photo"),
+    "already_scanned": N_("limit reached (already scanned)"),
+    "campaign_budget_exhausted": N_("campaign budget used up"),
+    "checkout_code_expired": N_("expired checkout code"),
+    "checkout_code_used": N_("checkout code used twice"),
 }
 
 
@@ -65,9 +66,9 @@ def recorded(place: Callable[[], tuple[int, str | None] | None]) -> Callable[...
     return decorator
 
 
-def between(s: Session, store_id: int, start: dt.datetime, end: dt.datetime
-            ) -> list[tuple[str, str | None, dt.datetime]]:
-    """``(code, gtin, at)`` of each refusal at the store in [start, end)."""
-    return [(row.code, row.gtin, row.at) for row in s.execute(
-        select(Refusal.code, Refusal.gtin, Refusal.at).where(
-            Refusal.store_id == store_id, Refusal.at >= start, Refusal.at < end))]
+def between(s: Session, store_ids: list[int], start: dt.datetime, end: dt.datetime
+            ) -> list[tuple[int, str, str | None, dt.datetime]]:
+    """``(store id, code, gtin, at)`` of each refusal at the stores in [start, end)."""
+    return [(row.store_id, row.code, row.gtin, row.at) for row in s.execute(
+        select(Refusal.store_id, Refusal.code, Refusal.gtin, Refusal.at).where(
+            Refusal.store_id.in_(store_ids), Refusal.at >= start, Refusal.at < end))]

@@ -13,6 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from rewards_api import db
+from rewards_api.agents import services as agents
+from rewards_api.agents.models import Agent
 from rewards_api.pos.models import COMMITTED, Checkout
 from rewards_api.products.models import Product
 from rewards_api.refusals import services as refusals
@@ -83,6 +85,11 @@ def results_day(app, api, world, day):
                         last_seen_at=start + dt.timedelta(minutes=15)))
         for _ in range(2):
             refusals.record(s, berlin.id, "not_in_store", COFFEE, NOW - dt.timedelta(days=15))
+        # App phones the front door heard: today, yesterday, and 12 days ago (the
+        # baseline, before the campaign started).
+        door = s.scalars(select(Agent).where(Agent.label == "Front door")).one()
+        for hours_ago, phones in ((1, 12), (24, 8), (12 * 24, 28)):
+            agents.record_nearby(s, door, phones, NOW - dt.timedelta(hours=hours_ago))
         ana = s.get(Shopper, day.shopper_ids["Ana"])
         secret = ana.checkout_secret
         public_id = ana.public_id

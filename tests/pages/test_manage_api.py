@@ -9,7 +9,7 @@ import datetime as dt
 import io
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from rewards_api import db
 from rewards_api.products.models import Product
@@ -42,6 +42,7 @@ def test_chain_view_puts_every_store_side_by_side(api, world, results_day):
     assert (berlin["agents"], berlin["agents_needing_attention"]) == (2, 1)
     assert (munich["walk_ins"], munich["scans_per_visit"], munich["cashier_adoption"]) == (1, 0.0, None)
     assert (munich["agents"], munich["agents_needing_attention"]) == (0, 0)
+    assert (berlin["nearby"], munich["nearby"]) == (12, 0)  # app phones the front door heard
     assert _chain(api, world.keys["admin"], WEEK)["berlin-1"]["walk_ins"] == 4  # and yesterday's
 
 
@@ -54,6 +55,7 @@ def test_chain_view_agrees_with_each_store_dashboard(api, world, results_day, da
         period = board["last_days"]
         line = _chain(api, world.keys["admin"], f"from={period['first_day']}&to={period['last_day']}")[store]
         agents = board["agents"]
+        line.pop("nearby")  # the agents' heartbeats, not on the dashboard
         assert line == {
             "store": store, "name": board["store"]["name"], "timezone": board["store"]["timezone"],
             "walk_ins": period["walk_ins"], "scans": period["scans"],
@@ -62,8 +64,9 @@ def test_chain_view_agrees_with_each_store_dashboard(api, world, results_day, da
             "checkouts_with_app": period["adoption"]["identified"],
             "cashier_adoption": period["adoption"]["share"],
             "agents": len(agents),
-            "agents_needing_attention": sum(not a["healthy"] or bool(a["refused_events"])
-                                            for a in agents)}
+            "agents_needing_attention": sum(
+                not a["healthy"] or bool(a["refused_events"]) or bool(a["calibration"]["advice"])
+                for a in agents)}
 
 
 def test_chain_view_is_for_chain_admins_of_that_chain_only(app, api, world, results_day):
@@ -107,7 +110,8 @@ def test_funnel_against_the_previous_four_weeks(api, world, results_day):
     berlin = _berlin_results(api, world.keys["manager"])["berlin-1"]
     assert (berlin["baseline_from"], berlin["baseline_to"]) == ("2026-10-20", "2026-11-16")
     funnel = berlin["funnel"]
-    assert funnel["nearby"] == {"value": None, "baseline": None, "change": None}
+    # 20 app phones nearby this week; 28 in the 28 days before, i.e. 7.0 a week.
+    assert funnel["nearby"] == {"value": 20, "baseline": 7.0, "change": 1.857}
     # 4 walk-ins this week; 4 in the 28 days before, i.e. 1.0 a week: +300 %.
     assert funnel["walk_ins"] == {"value": 4, "baseline": 1.0, "change": 3.0}
     assert funnel["scans"] == {"value": 1, "baseline": 0.0, "change": None}
@@ -125,7 +129,9 @@ def test_campaign_funnel(api, world, results_day):
     assert campaign["campaign"] == "coffee-week"
     funnel = {stage: f["value"] for stage, f in campaign["funnel"].items()}
     # Cem scanned the coffee, then paid with rewards; 4 walk-ins while it ran this week.
-    assert funnel == {"walk_ins": 4, "scans": 1, "scanning_shoppers": 1, "checkouts_with_rewards": 1}
+    # The 28 phones of the baseline were heard before it started: none while it ran.
+    assert campaign["funnel"]["nearby"] == {"value": 20, "baseline": 0.0, "change": None}
+    assert funnel == {"nearby": 20, "walk_ins": 4, "scans": 1, "scanning_shoppers": 1, "checkouts_with_rewards": 1}
     # It started 10 days ago: one walk-in of the baseline fell in its days (1 x 7/28).
     assert campaign["funnel"]["walk_ins"]["baseline"] == 0.25
     failed = {r["code"]: r["value"] for r in campaign["refusals"]}
@@ -174,11 +180,12 @@ def test_chain_csv_has_a_header_and_a_line_per_store(app, api, world, results_da
     assert '"Munich ""Center"", Marienplatz"' in response.get_data(as_text=True)
     rows = _csv(response)
     header, *lines = rows
-    assert header[:6] == ["store", "name", "from", "to", "walk_ins", "scans"]
+    assert header[:7] == ["store", "name", "from", "to", "nearby", "walk_ins", "scans"]
     by_store = {line[0]: dict(zip(header, line, strict=True)) for line in lines}
     assert sorted(by_store) == ["berlin-1", "munich-1"]
     assert by_store["munich-1"]["name"] == 'Munich "Center", Marienplatz'
     assert (by_store["berlin-1"]["walk_ins"], by_store["berlin-1"]["cashier_adoption"]) == ("3", "0.75")
+    assert (by_store["berlin-1"]["nearby"], by_store["munich-1"]["nearby"]) == ("12", "0")
     assert by_store["munich-1"]["cashier_adoption"] == ""  # no sale: no share
 
 
@@ -188,6 +195,8 @@ def test_results_csv_has_a_line_per_figure(api, world, results_day):
                       "baseline_to", "baseline", "change"]
     figures = {(line[1], line[2]): line for line in lines}
     assert figures[("", "walk_ins")][5:] == ["4", "2026-10-20", "2026-11-16", "1.0", "3.0"]
+    assert figures[("", "nearby")][5:] == ["20", "2026-10-20", "2026-11-16", "7.0", "1.857"]
+    assert figures[("coffee-week", "nearby")][5] == "20"
     assert figures[("", "refused:not_in_store")][5] == "1"
     assert figures[("coffee-week", "scanning_shoppers")][5] == "1"
     assert {line[0] for line in lines} == {"berlin-1"}
@@ -240,3 +249,37 @@ def test_every_section_has_a_page_or_says_it_is_coming(api):
         assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
     unknown = api.get("/manage/nothing-here")
     assert (unknown.status_code, unknown.get_json()["error"]["code"]) == (404, "not_found")
+
+
+def _statements(app, api, key, query):
+    """The SQL statements one results request sends (the key check's included)."""
+    engine = app.extensions["rewards_db"].kw["bind"]
+    sent = []
+
+    def count(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert api.get(f"/v1/admin/results?{query}", auth=key).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(sent)
+
+
+def test_results_of_a_whole_chain_take_as_many_queries_as_one_store(app, api, world, results_day):
+    """Grouped queries: the results read every store with one query per table."""
+    one_store = _statements(app, api, world.keys["admin"], WEEK + "&store=berlin-1")
+    two_stores = _statements(app, api, world.keys["admin"], WEEK)
+    with app.app_context():
+        s = db.session()
+        for n in range(20):
+            s.add(Store(code=f"more-{n}", chain_id=world.chain_id, name=f"More {n}",
+                        timezone="Europe/Lisbon" if n % 2 else "Europe/Berlin",
+                        latitude=50.0, longitude=10.0))
+        s.commit()
+    many_stores = _statements(app, api, world.keys["admin"], WEEK)
+    assert one_store >= two_stores - 1  # the store's code lookup
+    assert many_stores == two_stores
+    stores = _berlin_results(api, world.keys["admin"])
+    assert len(stores) == 22 and stores["berlin-1"]["funnel"]["nearby"]["value"] == 20

@@ -11,6 +11,7 @@ import pytest
 
 from rewards_api import db
 from rewards_api.manage.sections import COMING, SECTIONS
+from tests.support.axe import serious_violations
 from tests.support.world import staff_key
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -57,21 +58,23 @@ def test_chain_view_shows_two_stores_and_downloads_csv(browser, app, live_url, w
     with app.app_context():
         chain_admin = staff_key("admin", None, "Corner office", chain_id=world.chain_id)
         db.session().commit()
-    context = browser.new_context(viewport=WIDE, accept_downloads=True)
+    context = browser.new_context(viewport=WIDE, accept_downloads=True, bypass_csp=True)  # axe
     page = context.new_page()
     _sign_in(page, live_url + "/manage/chain", chain_admin, **{"from": "2026-11-23", "to": "2026-11-23"})
     rows = page.locator("#chain-table tbody tr")
     rows.nth(1).wait_for()
     assert rows.count() == 2
     berlin = rows.filter(has_text="Berlin Mitte").inner_text().split("\t")
-    # Store, walk-ins, scans, scans per visit, redemptions, checkouts, adoption, agents.
-    assert berlin == ["Berlin Mitte", "3", "1", "0.33", "1", "5", "75 %", "1 of 2"]
-    assert rows.filter(has_text="Munich Center").inner_text().split("\t")[1] == "1"
+    # Store, app shoppers nearby, walk-ins, scans, scans per visit, redemptions,
+    # checkouts, adoption, agents.
+    assert berlin == ["Berlin Mitte", "12", "3", "1", "0.33", "1", "5", "75 %", "1 of 2"]
+    assert rows.filter(has_text="Munich Center").inner_text().split("\t")[1:3] == ["0", "1"]
+    assert serious_violations(page) == []
     assert "2026-11-23 to 2026-11-23" in page.locator("#as-of").inner_text()
     page.screenshot(path=guide_images / "manage-chain.png", full_page=True)
     name, lines = _downloaded_csv(page)
     assert name == "chain-2026-11-23-2026-11-23.csv"
-    assert lines[0][:5] == ["store", "name", "from", "to", "walk_ins"]
+    assert lines[0][:6] == ["store", "name", "from", "to", "nearby", "walk_ins"]
     assert sorted(line[0] for line in lines[1:]) == ["berlin-1", "munich-1"]
     context.close()
 
@@ -87,7 +90,7 @@ def test_chain_view_refuses_a_store_manager(browser, live_url, world):
 
 def test_results_page_shows_the_funnel_and_downloads_csv(browser, live_url, world, results_day,
                                                          guide_images):
-    context = browser.new_context(viewport=WIDE, accept_downloads=True)
+    context = browser.new_context(viewport=WIDE, accept_downloads=True, bypass_csp=True)  # axe
     page = context.new_page()
     _sign_in(page, live_url + "/manage/results", world.keys["manager"])  # the last 7 days
     store = page.locator("section[data-store=berlin-1]")
@@ -95,6 +98,9 @@ def test_results_page_shows_the_funnel_and_downloads_csv(browser, live_url, worl
     assert page.locator("section[data-store]").count() == 1  # a manager: their store only
     walk_ins = store.locator(".funnel tbody tr", has_text="walk-ins").inner_text().split("\t")
     assert walk_ins == ["walk-ins", "4", "1", "+300 %"]
+    nearby = store.locator(".funnel tbody tr").first.inner_text().split("\t")
+    assert nearby == ["app shoppers nearby", "20", "7", "+186 %"]  # the funnel's first stage
+    assert serious_violations(page) == []
     refusals = store.locator(".refusals").inner_text()
     assert "scanned outside the store (not_in_store)" in refusals
     assert "expired checkout code (checkout_code_expired)" in refusals
@@ -103,7 +109,7 @@ def test_results_page_shows_the_funnel_and_downloads_csv(browser, live_url, worl
     page.screenshot(path=guide_images / "manage-results.png", full_page=True)
     name, lines = _downloaded_csv(page)
     assert name == "results-2026-11-17-2026-11-23.csv"
-    assert lines[1][:6] == ["berlin-1", "", "nearby", "2026-11-17", "2026-11-23", ""]
+    assert lines[1][:6] == ["berlin-1", "", "nearby", "2026-11-17", "2026-11-23", "20"]
     assert lines[2][:6] == ["berlin-1", "", "walk_ins", "2026-11-17", "2026-11-23", "4"]
     # Another store of the chain is not the manager's to see.
     page.get_by_label("Store", exact=True).select_option(label="Munich Center")

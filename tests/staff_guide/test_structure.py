@@ -20,6 +20,8 @@ REQUIRED = {
                     "Returns", "When the register is offline", "Practise in training mode"],
     "managers.md": ["Provision a beacon agent", "Read agent health", "Print shelf tags",
                     "Create a scan campaign", "Read the store's figures", "Adjust points"],
+    "installer.md": ["Where to hang the agent", "Enrol the agent", "The walk test",
+                     "Read the calibration", "Act on the advice", "Tune an agent"],
     "privacy.md": ["What the system collects", "What it does not collect", "Rotating codes",
                    "How long it is kept", "Export or erase my data"],
 }
@@ -37,6 +39,17 @@ def headings(page: str) -> list[str]:
 def test_page_keeps_its_sections(page: str) -> None:
     missing = [h for h in REQUIRED[page] if h not in headings(page)]
     assert not missing, f"{page} lost: {missing}"
+
+
+def test_the_installer_page_explains_every_advice_an_agent_gives() -> None:
+    """The Agents page words an agent's advice (rewards_api.agents.calibration); the
+    installer page says what to do about each, in the same words."""
+    from rewards_api.agents.calibration import ADVICE
+
+    text = guide.pages()["installer.md"]
+    section = text.split("## Act on the advice", 1)[1].split("\n## ", 1)[0]
+    missing = [sentence for sentence in ADVICE.values() if f'"{sentence}"' not in section]
+    assert not missing, f"installer.md: explain {missing}"
 
 
 def test_known_limits_say_what_phones_need() -> None:

@@ -1,12 +1,15 @@
 /* The beacon agents of a store: GET/POST /v1/admin/agents, POST .../{id}/enrolment-code
-   and .../{id}/disable, with the manager key of this tab. An enrolment code is shown
-   once, with the command the installer types on the Pi. */
+   and .../{id}/disable, PATCH .../{id} (tuning), with the manager key of this tab. An
+   enrolment code is shown once, with the command the installer types on the Pi. Each
+   agent's calibration and advice are worded by the API in the page's language. */
 "use strict";
 
 (() => {
   const { call, el, say, describe, staffAccess, t, number } = Api;
   const $ = (id) => document.getElementById(id);
   let session = null; // {key, store: {id, code}}
+  let listed = []; // the agents as last shown
+  const SETTINGS = ["rssi_offset", "enter_rssi", "dwell_seconds", "exit_after_seconds"];
 
   const when = (iso) => new Date(iso).toLocaleString(Api.language,
     { dateStyle: "medium", timeStyle: "short" });
@@ -25,6 +28,13 @@
     return parts.join(" · ");
   }
 
+  function calibration(agent) {
+    const { summary, advice } = agent.calibration;
+    return el("td", { class: "calibration" }, el("span", { text: summary }),
+      advice.length ? el("ul", { class: "advice" },
+        ...advice.map((a) => el("li", { class: "bad", "data-advice": a.code, text: a.text }))) : "");
+  }
+
   function row(agent) {
     const actions = agent.disabled ? "" : el("span", {},
       el("button", { type: "button", class: "secondary", "data-code": agent.agent_id,
@@ -37,18 +47,59 @@
       el("td", { text: agent.label }),
       el("td", { class: "num", text: agent.agent_id }),
       el("td", { text: health(agent) }),
+      calibration(agent),
       el("td", {}, actions));
   }
 
   async function refresh() {
     const { agents } = await call("GET",
       `/v1/admin/agents?store=${encodeURIComponent(session.store.code)}`, { auth: session.key });
-    const headings = [t("Agent"), t("Id"), t("Health"), ""];
+    listed = agents;
+    fillTuning();
+    const headings = [t("Agent"), t("Id"), t("Health"), t("Calibration"), ""];
     $("agents-table").replaceChildren(el("table", {},
       el("caption", { class: "visually-hidden", text: t("Beacon agents") }),
       el("thead", {}, el("tr", {}, ...headings.map((h) => el("th", { scope: "col", text: h })))),
       el("tbody", {}, ...(agents.length ? agents.map(row)
         : [el("tr", {}, el("td", { colspan: headings.length, text: t("No agents yet") }))]))));
+  }
+
+  /* The tuning form: the enabled agents, the chosen one's settings in the fields. */
+  function fillTuning() {
+    const select = $("tune-agent");
+    const chosen = select.value;
+    const enabled = listed.filter((a) => !a.disabled);
+    select.replaceChildren(...enabled.map((a) =>
+      el("option", { value: a.agent_id, selected: a.agent_id === chosen, text: a.label })));
+    $("tune-form").hidden = !enabled.length;
+    showSettings();
+  }
+
+  function showSettings() {
+    const agent = listed.find((a) => a.agent_id === $("tune-agent").value);
+    if (!agent) return;
+    for (const name of SETTINGS) $(`tune-${name}`).value = agent[name];
+  }
+
+  async function tune(event) {
+    event.preventDefault();
+    const agent = listed.find((a) => a.agent_id === $("tune-agent").value);
+    const changed = {};
+    for (const name of SETTINGS) {
+      const value = Number($(`tune-${name}`).value);
+      if (value !== agent[name]) changed[name] = value;
+    }
+    if (!Object.keys(changed).length) {
+      say(t("Nothing changed."));
+      return;
+    }
+    try {
+      await call("PATCH", `/v1/admin/agents/${agent.agent_id}`, { json: changed, auth: session.key });
+      await refresh();
+      say(t("Settings of %(label)s saved; the agent picks them up within 15 minutes.", { label: agent.label }));
+    } catch (error) {
+      say(describe(error), "error");
+    }
   }
 
   async function show(key, storeId) {
@@ -105,6 +156,8 @@
   }
 
   $("agent-form").addEventListener("submit", provision);
+  $("tune-form").addEventListener("submit", tune);
+  $("tune-agent").addEventListener("change", showSettings);
   $("agents-table").addEventListener("click", act);
   staffAccess(show);
 })();

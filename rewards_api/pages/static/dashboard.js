@@ -99,9 +99,12 @@
     $("adoption-registers").replaceChildren(adoptionTable(t("Register"), period.adoption.registers));
     $("adoption-cashiers").replaceChildren(adoptionTable(t("Cashier"), period.adoption.cashiers));
     $("agents-table").replaceChildren(table(t("Beacon agents"),
-      [t("Agent"), t("State"), t("Last heartbeat"), t("Queue") + "#", t("Adverts/s") + "#", t("Refused")],
+      [t("Agent"), t("State"), t("Calibration"), t("Last heartbeat"), t("Queue") + "#", t("Adverts/s") + "#", t("Refused")],
       board.agents.map((a) => [a.label,
         { text: a.healthy ? t("OK") : t("No heartbeat"), class: a.healthy ? "good" : "bad" },
+        // What the agent says of its calibration, and what to do about it (the API words it).
+        { text: [a.calibration.summary, ...a.calibration.advice.map((advice) => advice.text)].join(" · "),
+          class: a.calibration.advice.length ? "bad" : "" },
         a.last_heartbeat_at ? t("%(seconds)s s ago", { seconds: Api.number(a.seconds_since_heartbeat) }) : t("never"),
         number(a.queue_depth), number(a.adverts_per_second),
         a.refused_events ? { text: `${a.refused_events} (${a.last_refusal_code})`, class: "bad" } : t("none")])));

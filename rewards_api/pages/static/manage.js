@@ -21,7 +21,7 @@
       el("caption", { class: "visually-hidden", text: caption }),
       el("thead", {}, el("tr", {}, ...headings.map((h, i) =>
         el("th", { scope: "col", class: numeric[i] ? "num" : null, text: h.replace(/#$/, "") })))),
-      el("tbody", {}, ...(rows.length ? rows : [[{ text: "Nothing yet" }]]).map((row) =>
+      el("tbody", {}, ...(rows.length ? rows : [[{ text: t("Nothing yet") }]]).map((row) =>
         el("tr", {}, ...row.map((cell, i) => el(i === 0 ? "th" : "td", {
           scope: i === 0 ? "row" : null,
           class: [numeric[i] ? "num" : "", (cell && cell.class) || ""].join(" ").trim() || null,
@@ -40,7 +40,7 @@
     const response = await fetch(path, { headers: { Authorization: "Bearer " + key }, credentials: "omit" });
     if (!response.ok) {
       const answer = await response.json().catch(() => ({}));
-      throw new Error((answer.error && answer.error.message) || "The CSV could not be made.");
+      throw new Error((answer.error && answer.error.message) || t("The CSV could not be made."));
     }
     const disposition = response.headers.get("Content-Disposition") || "";
     const name = (disposition.match(/filename="([^"]+)"/) || [])[1] || fallbackName;
@@ -52,23 +52,30 @@
 
   function onDownload(key, path, name) {
     $("download-csv").onclick = () => download(key, path, name)
-      .then(() => Api.say("The CSV is downloaded."))
+      .then(() => Api.say(t("The CSV is downloaded.")))
       .catch((e) => Api.say(e.message, "error"));
   }
 
   async function chain(key) {
     const query = period();
     const view = await call("GET", `/v1/admin/chain?${query}`, { auth: key });
-    $("as-of").textContent = `Store-local days ${view.from} to ${view.to} · figures as of ${new Date(view.as_of).toLocaleString()}`;
-    $("chain-table").replaceChildren(table("Every store side by side",
-      ["Store", "Walk-ins#", "Scans#", "Scans per visit#", "Redemptions#", "Checkouts with the app#",
-        "Cashier adoption#", "Agents needing attention#"],
-      view.stores.map((s) => [s.name, s.walk_ins, s.scans, show(s.scans_per_visit), s.redemptions,
+    $("as-of").textContent = asOf(view);
+    $("chain-table").replaceChildren(table(t("Every store side by side"),
+      [t("Store"), t("App shoppers nearby") + "#", t("Walk-ins") + "#", t("Scans") + "#",
+        t("Scans per visit") + "#", t("Redemptions") + "#", t("Checkouts with the app") + "#",
+        t("Cashier adoption") + "#", t("Agents needing attention") + "#"],
+      view.stores.map((s) => [s.name, s.nearby, s.walk_ins, s.scans, show(s.scans_per_visit), s.redemptions,
         s.checkouts_with_app,
         { text: percent(s.cashier_adoption), class: s.cashier_adoption !== null && s.cashier_adoption < 0.5 ? "bad" : "" },
-        { text: `${s.agents_needing_attention} of ${s.agents}`, class: s.agents_needing_attention ? "bad" : "good" }])));
+        { text: t("%(count)s of %(agents)s", { count: s.agents_needing_attention, agents: s.agents }),
+          class: s.agents_needing_attention ? "bad" : "good" }])));
     onDownload(key, `/v1/admin/chain.csv?${query}`, "chain.csv");
   }
+
+  const figureHeadings = () => [t("This period") + "#", t("Baseline") + "#", t("Change") + "#"];
+  const asOf = (view) => t("Store-local days %(from)s to %(to)s · figures as of %(when)s", {
+    from: view.from, to: view.to,
+    when: new Date(view.as_of).toLocaleString(Api.language) });
 
   function figureRow(label, f) {
     const worse = f.change !== null && f.change < -0.2;
@@ -84,17 +91,19 @@
     const funnel = Object.entries(stages).map(([stage, label]) => figureRow(label, store.funnel[stage]));
     const section = el("section", { class: "card", "data-store": store.store },
       el("h3", { text: store.name }),
-      el("p", { class: "hint", text: `Baseline: ${store.baseline_from} to ${store.baseline_to} (store time, ${store.timezone})` }),
-      el("h4", { text: "From walk-in to checkout" }),
-      el("div", { class: "scroll funnel" }, table(`Funnel of ${store.name}`, ["Stage", "This period#", "Baseline#", "Change#"], funnel)),
-      el("h4", { text: "Where shoppers fail" }),
-      el("div", { class: "scroll refusals" }, table(`Refusals at ${store.name}`, ["Refused because", "This period#", "Baseline#", "Change#"],
-        refusalRows(store.refusals))));
+      el("p", { class: "hint", text: t("Baseline: %(from)s to %(to)s (store time, %(timezone)s)",
+        { from: store.baseline_from, to: store.baseline_to, timezone: store.timezone }) }),
+      el("h4", { text: t("From app shoppers nearby to checkout") }),
+      el("div", { class: "scroll funnel" }, table(t("Funnel of %(store)s", { store: store.name }),
+        [t("Stage"), ...figureHeadings()], funnel)),
+      el("h4", { text: t("Where shoppers fail") }),
+      el("div", { class: "scroll refusals" }, table(t("Refusals at %(store)s", { store: store.name }),
+        [t("Refused because"), ...figureHeadings()], refusalRows(store.refusals))));
     for (const c of store.campaigns) {
       section.append(
-        el("h4", { text: `Campaign: ${c.name}` }),
-        el("div", { class: "scroll campaign", "data-campaign": c.campaign }, table(`Campaign ${c.name}`,
-          ["Stage", "This period#", "Baseline#", "Change#"],
+        el("h4", { text: t("Campaign: %(name)s", { name: c.name }) }),
+        el("div", { class: "scroll campaign", "data-campaign": c.campaign }, table(
+          t("Campaign %(name)s", { name: c.name }), [t("Stage"), ...figureHeadings()],
           [...Object.entries(campaignStages).map(([stage, label]) => figureRow(label, c.funnel[stage])),
             ...refusalRows(c.refusals)])));
     }
@@ -114,7 +123,7 @@
     const store = $("results-store").value;
     const query = period() + (store ? `&store=${encodeURIComponent(store)}` : "");
     const view = await call("GET", `/v1/admin/results?${query}`, { auth: key });
-    $("as-of").textContent = `Store-local days ${view.from} to ${view.to} · figures as of ${new Date(view.as_of).toLocaleString()}`;
+    $("as-of").textContent = asOf(view);
     $("stores").replaceChildren(...view.stores.map((s) => storeResults(s, view.stages, view.campaign_stages)));
     onDownload(key, `/v1/admin/results.csv?${query}`, "results.csv");
   }

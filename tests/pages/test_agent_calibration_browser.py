@@ -1,0 +1,98 @@
+"""An agent's calibration in a real headless Chromium: two agents report theirs in a
+signed heartbeat, the back office's Agents page and the store dashboard's agent table
+show it with the advice in words, and a manager tunes an agent, which the agent then
+downloads. The Agents page's screenshot is the staff guide's installer page's."""
+
+from __future__ import annotations
+
+import pytest
+
+from rewards_api import db
+from rewards_api.agents.models import Agent
+from rewards_protocol import events
+from tests.support.axe import serious_violations
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+HEARTBEAT = {"queue_depth": 0, "software_version": "2.0.0", "adverts_per_second": 30.0,
+             "scanner_state": "scanning"}
+WALKED = {"state": "calibrated", "method": "walk_test", "calibrated_at": "2026-11-19T15:00:00Z",
+          "outside_dbm": -71.0, "inside_dbm": -69.5, "advice": ["street_too_loud"]}
+LEARNING = {"state": "learning", "method": "traffic", "calibrated_at": None, "outside_dbm": None,
+            "inside_dbm": None, "advice": ["needs_more_traffic"]}
+
+
+def _open(browser, url, key):
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, timezone_id="UTC",
+                                  bypass_csp=True)  # axe-core is added to the page
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto(url)
+    page.locator("#store-select").select_option(label="Berlin Mitte")
+    page.locator("#staff-key").fill(key)
+    page.locator("#access-form button[type=submit]").click()
+    page.locator("#board").wait_for()
+    return context, page
+
+
+@pytest.fixture
+def reported(app, walkins):
+    door, back = walkins.agents["berlin-door"], walkins.agents["berlin-back"]
+    with app.app_context():
+        for agent, label in ((door, "Front door"), (back, "Side door")):
+            db.session().get(Agent, agent.agent_id).label = label
+        db.session().commit()
+    beats = [door.post(events.HEARTBEAT_PATH, dict(HEARTBEAT, calibration=WALKED, nearby=12)),
+             back.post(events.HEARTBEAT_PATH, dict(HEARTBEAT, calibration=LEARNING, nearby=3))]
+    assert [b.status_code for b in beats] == [200, 200], [b.get_json() for b in beats]
+    return door, back
+
+
+def test_the_agents_page_shows_calibration_and_a_manager_tunes_an_agent(
+        browser, live_url, api, world, reported, guide_images):
+    door, back = reported
+    context, page = _open(browser, live_url + "/manage/agents", world.keys["manager"])
+    door_row = page.locator(f"tr[data-agent='{door.agent_id}']")
+    door_row.locator("[data-advice=street_too_loud]").wait_for()
+    assert "Calibrated on Nov 19 by walk test" in door_row.inner_text()
+    assert "Hears the street too loudly: move it further in" in door_row.inner_text()
+    back_row = page.locator(f"tr[data-agent='{back.agent_id}']")
+    assert "Learning this entrance from its traffic" in back_row.inner_text()
+    assert "Still learning this entrance: needs more shoppers" in back_row.inner_text()
+    assert serious_violations(page) == []
+    page.locator("#agents-table").locator("..").screenshot(
+        path=guide_images / "installer-agents.png")
+
+    page.get_by_label("Agent", exact=True).select_option(label="Front door")
+    assert page.get_by_label("Signal offset (dB, -50 to 50)").input_value() == "0"
+    page.get_by_label("Signal offset (dB, -50 to 50)").fill("-6")
+    page.get_by_role("button", name="Save the settings").click()
+    page.locator("#status", has_text="Settings of Front door saved").wait_for()
+    assert door.get(events.CONFIG_PATH).get_json()["rssi_offset"] == -6  # the agent picks it up
+    assert back.get(events.CONFIG_PATH).get_json()["rssi_offset"] == 0
+    trail = api.get("/v1/admin/audit?store=berlin-1", auth=world.keys["manager"]).get_json()
+    assert [(e["before"]["rssi_offset"], e["after"]["rssi_offset"]) for e in trail["entries"]
+            if e["resource"] == "agent" and e["action"] == "change"] == [(0, -6)]
+    context.close()
+
+
+def test_the_dashboards_agent_table_shows_calibration_and_advice(browser, live_url, world,
+                                                                reported):
+    context, page = _open(browser, live_url + "/dashboard", world.keys["manager"])
+    table = page.locator("#agents-table")
+    table.locator("td", has_text="Calibrated on Nov 19 by walk test").wait_for()
+    cell = table.locator("td", has_text="Calibrated on Nov 19 by walk test")
+    assert "Hears the street too loudly: move it further in" in cell.inner_text()
+    assert "bad" in cell.get_attribute("class")
+    assert "Learning this entrance from its traffic" in table.inner_text()
+    assert serious_violations(page) == []
+    context.close()
+
+
+def test_the_agents_page_words_the_calibration_in_german(browser, live_url, world, reported):
+    door, _ = reported
+    context, page = _open(browser, live_url + "/manage/agents?lang=de", world.keys["manager"])
+    door_row = page.locator(f"tr[data-agent='{door.agent_id}']")
+    door_row.locator("[data-advice=street_too_loud]").wait_for()
+    assert "19. Nov." in door_row.inner_text()  # the day as German writes it
+    context.close()
