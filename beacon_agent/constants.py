@@ -86,8 +86,9 @@ INSIDE_SAMPLES_NEEDED = 5
 INSIDE_SHARE = 0.5
 # The level held (issue 13, third round): a walk-in passes closer to the agent than
 # anyone outside can stand (the front's loss, the agent's depth), so a phone that holds,
-# for LEVEL_HOLD_S with LEVEL_SIGHTINGS medians, a level louder than anyone outside
-# reaches is inside, now. Only a walk test says how loud "outside" is: the installer's
+# for the enter dwell (16 s: a passer-by in the door's line of sight at full level for
+# 10 s has walked on; 8 s let her in), a level louder than anyone outside reaches is
+# inside, now. Only a walk test says how loud "outside" is: the installer's
 # phone at the loudest spot outside (``EngineSettings.outside_dbm``), plus the spread of
 # phones (±10 dB) and the median's wander (3 dB). Learned from the store's own traffic
 # (the loudest level held by tokens heard from start to end for under OUTSIDER_HEARD_S,
@@ -96,8 +97,6 @@ INSIDE_SHARE = 0.5
 # are many and quiet, the window shoppers few and loud, so the loudest outsider so far
 # is a passer-by and the next window shopper is louder. The learned levels are reported
 # (``SiteState``, the heartbeat's calibration), not decided on.
-LEVEL_HOLD_S = 8.0
-LEVEL_SIGHTINGS = 4
 LEVEL_MARGIN_DB = 13.0
 OUTSIDER_HEARD_S = 200.0
 # Rotation: phones change token at each 10-minute window by their own clocks (seconds

@@ -127,7 +127,7 @@ class _Token:
     since: float | None = None  # inside: when the smoothed RSSI fell below the exit level
     heard_since: float = 0.0  # first heard, over the phone's earlier tokens linked to it
     max_rise: float = float("-inf")  # the largest held rise, net of the noise margin
-    max_level: float = float("-inf")  # the loudest level held for ``LEVEL_HOLD_S``
+    max_level: float = float("-inf")  # the loudest level held for ``enter_dwell_s``
     linked: bool = False  # a later token of the same phone carries its evidence on
     rotated: bool = False  # first heard at a rotation: may be an earlier token's phone
     unlinked: bool = False  # ... and not yet looked for it
@@ -310,47 +310,31 @@ class PresenceEngine:
 
     def _entered(self, token: _Token, t: float, smoothed: float) -> bool:
         """Whether the evidence so far says the phone is inside: heard for longer than
-        anyone stays outside, a level held that no one outside reaches at this entrance,
-        or the crossing: over the last ``enter_dwell_s`` the phone held a level (the
-        lowest smoothed RSSI of that time) above the gate and further above where it was
-        in the ``rise_lookback_s`` before than anyone outside rises here (relative, so it
-        holds for weak and strong phones alike; net of how far noise can move this
-        phone's median)."""
+        anyone stays outside, or over the last ``enter_dwell_s`` the phone held a level
+        (the lowest smoothed RSSI of that time) above the gate and either louder than
+        anyone outside reaches at this entrance (``level_needed``) or the crossing:
+        further above where it was in the ``rise_lookback_s`` before than anyone outside
+        rises here (relative, so it holds for weak and strong phones alike; net of how
+        far noise can move this phone's median)."""
         s = self.settings
         if (t - token.heard_since >= s.long_dwell_s and smoothed >= s.exit_dbm
                 and t - token.first_seen >= min(s.long_dwell_s, constants.LINKED_HEARD_S)):
             return True
-        history = token.history
-        if smoothed < s.enter_dbm or not history:
-            return False  # below the gate now, or no baseline yet
-        if self._held_loud(token, t):
-            return True
-        start = t - s.enter_dwell_s
-        if history[0][0] > start:
-            return False  # not heard for the dwell yet
+        history, start = token.history, t - s.enter_dwell_s
+        if smoothed < s.enter_dbm or not history or history[0][0] > start:
+            return False  # below the gate now (so for the dwell too), or not heard for it yet
         held = [value for at, value in history if at >= start]
         if len(held) < s.enter_sightings:
             return False
         level = min(held)
+        token.max_level = max(token.max_level, level)
+        if level >= self.level_needed():
+            return True
         before = min((value for at, value in history if at < start), default=level)
         rise = level - before - self._noise_margin(token)
         token.max_rise = max(token.max_rise, rise)
         rise_db = self.learned.rise_db(s.rise_db) if s.learn_from_traffic else s.rise_db
         return level >= s.enter_dbm and rise >= rise_db
-
-    def _held_loud(self, token: _Token, t: float) -> bool:
-        """Whether the phone held, for ``LEVEL_HOLD_S``, a level louder than anyone
-        outside reaches at this entrance (``level_needed``); keeps the loudest such
-        level the token held, to learn from once it is known where the phone was."""
-        start = t - constants.LEVEL_HOLD_S
-        if token.history[0][0] > start:
-            return False
-        held = [value for at, value in token.history if at >= start]
-        if len(held) < constants.LEVEL_SIGHTINGS:
-            return False
-        level = min(held)
-        token.max_level = max(token.max_level, level)
-        return level >= self.level_needed()
 
     def level_needed(self) -> float:
         """The level a phone must hold to be inside on its level alone: beyond the walk

@@ -444,12 +444,20 @@ def test_a_walk_tests_levels_let_a_phone_in_on_the_level_it_holds() -> None:
     # where an agent without a walk test waits for the long dwell.
     phone = Phone(walk_tested(-75, -55), frame(50), MID_WINDOW).hold(-60, 30)
     assert phone.kinds() == [ENTER]
-    assert phone.decisions[0].t - MID_WINDOW <= constants.LEVEL_HOLD_S + 8
+    assert phone.decisions[0].t - MID_WINDOW <= constants.ENTER_DWELL_S + 6
     assert Phone(learning(), frame(50), MID_WINDOW).hold(-60, 30).kinds() == []
     # A window shopper whose phone is 10 dB louder than the installer's, at the glass for
     # three minutes: phones differ that much, she stays out.
     window = Phone(walk_tested(-75, -55), frame(51), MID_WINDOW).hold(-95, 20).hold(-65, 180)
     assert window.kinds() == []
+
+
+def test_a_passer_by_at_full_level_in_the_door_for_ten_seconds_stays_out() -> None:
+    # Walking past an open front, in line of sight of the agent at -55 dBm for 10 s, far
+    # above the walk test's outside level: she walks on before the dwell is over.
+    passer = Phone(walk_tested(-75, -55), frame(58), MID_WINDOW).hold(-88, 20).hold(-55, 10)
+    passer.ramp(-60, -90, 15).hold(-92, 20)
+    assert passer.kinds() == []
 
 
 def test_a_walk_test_that_found_the_inside_no_louder_than_the_street_decides_nothing() -> None:
