@@ -71,8 +71,9 @@ class EngineSettings:
     baseline_samples: int = constants.BASELINE_SAMPLES
     learn_from_traffic: bool = True
     calibration_db: float = 0.0
-    # A walk test's levels (``beacon-agent calibrate``), for where the engine has not yet
-    # learned the entrance from its own traffic.
+    # A walk test's levels (``beacon-agent calibrate``): the loudest level heard from
+    # outside and the level a phone just inside the door reaches; used until the engine
+    # has learned the entrance from its own traffic.
     outside_dbm: float | None = None
     inside_dbm: float | None = None
 
@@ -85,13 +86,12 @@ class EngineSettings:
 
 
 def _cast(default: Any, value: Any) -> Any:
-    """``value`` (from TOML, the environment or the API) as the type of ``default``; a
-    setting that is off by default (``None``) is a number when given."""
-    if default is None:
-        return None if value is None else float(value)
+    """``value`` (from TOML, the environment or the API) as the type of ``default``."""
     if isinstance(default, bool) and isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "on")
-    return type(default)(value)
+    if value is None:
+        return None
+    return float(value) if default is None else type(default)(value)
 
 
 # The settings of a second agent deeper in the store (reasons in ``constants``): an
@@ -102,19 +102,6 @@ DEEP_AGENT = EngineSettings(
     enter_dwell_s=constants.DEEP_ENTER_DWELL_S, learn_from_traffic=False,
     enter_sightings=constants.DEEP_ENTER_SIGHTINGS, long_dwell_s=constants.DEEP_LONG_DWELL_S,
     baseline_samples=1)
-
-
-@dataclass(frozen=True, slots=True)
-class SiteState:
-    """What the engine has learned of its entrance from the store's own traffic: whether
-    enough, the levels (where it learns them) and how many outsiders and insiders it
-    has heard."""
-
-    learned: bool
-    outside_dbm: float | None
-    inside_dbm: float | None
-    outsiders: int
-    insiders: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +127,7 @@ class _Token:
     since: float | None = None  # inside: when the smoothed RSSI fell below the exit level
     heard_since: float = 0.0  # first heard, over the phone's earlier tokens linked to it
     max_rise: float = float("-inf")  # the largest held rise, net of the noise margin
+    max_level: float = float("-inf")  # the loudest level held for ``enter_dwell_s``
     linked: bool = False  # a later token of the same phone carries its evidence on
     rotated: bool = False  # first heard at a rotation: may be an earlier token's phone
     unlinked: bool = False  # ... and not yet looked for it
@@ -171,9 +159,7 @@ class PresenceEngine:
         # minutes heard go on.
         self._gone: dict[tuple[int, bytes], _Token] = {}
         self.learned = SiteLearning()
-        # Phones first heard (monotonic): a token counts once, unless linked to an
-        # earlier token of the same phone at a rotation.
-        self.phones_heard = 0
+        self.phones_heard = 0  # each phone once: a token linked to an earlier one is not new
 
     def __len__(self) -> int:
         return len(self._tokens)
@@ -182,13 +168,6 @@ class PresenceEngine:
     def inside(self) -> int:
         """How many tokens are currently entered."""
         return sum(1 for token in self._tokens.values() if token.inside)
-
-    def site_state(self) -> SiteState:
-        """What it has learned from traffic so far. This engine learns rises, not levels:
-        its levels are None."""
-        outsiders, insiders = self.learned.heard()
-        return SiteState(learned=self.learned.learned, outside_dbm=None, inside_dbm=None,
-                         outsiders=outsiders, insiders=insiders)
 
     def sighting(self, t: float, rssi: int, frame: Frame) -> list[Decision]:
         key = (frame.key_id, frame.token)
@@ -199,8 +178,8 @@ class PresenceEngine:
             rotation = _near_rotation(t)
             token = self._tokens[key] = _Token(frame, first_seen=t, last_seen=t, heard_since=t,
                                                first_rssi=rssi, rotated=rotation, unlinked=rotation)
-            if not rotation:  # a token new at a rotation counts once its link is decided
-                self.phones_heard += 1
+            if not rotation:
+                self.phones_heard += 1  # a token new at a rotation counts once it is not linked
         token.last_seen = max(token.last_seen, t)
         token.count += 1
         token.rssi_max = max(token.rssi_max, rssi)
@@ -228,6 +207,11 @@ class PresenceEngine:
                 decisions.append(self._decision(token, EXIT, t))
             token.recent.clear()
             token.history.clear()
+            if token.unlinked:
+                token.unlinked = False
+                self.phones_heard += 1
+            if self._outsider(token):
+                self.learned.outside_level(token.max_level)
             self._gone[key] = token
         for key in [k for k, token in self._gone.items() if _window_over(token, t)]:
             token = self._gone.pop(key)
@@ -236,7 +220,15 @@ class PresenceEngine:
                 self.learned.outside(token.max_rise)
         return decisions
 
-    def _link(self, token: _Token) -> None:
+    @staticmethod
+    def _outsider(token: _Token) -> bool:
+        """Whether a token that fell silent was someone outside: heard for less than
+        anyone who walks in (``OUTSIDER_HEARD_S``), from its start (not a token first
+        heard at a rotation) to its end (not cut by the next one)."""
+        return (not token.rotated and not _near_rotation(token.last_seen)
+                and token.last_seen - token.heard_since < constants.OUTSIDER_HEARD_S)
+
+    def _link(self, token: _Token) -> bool:
         """A token first heard at a window boundary, a few seconds on, is the next token
         of a phone whose token fell silent just before it was first heard, its last
         reading close to the new token's first (a phone never sends its old and new token
@@ -251,21 +243,21 @@ class PresenceEngine:
                       and token.first_seen - _link_gap(old) <= old.last_seen < token.first_seen
                       and abs(old.last_rssi - token.first_rssi) <= constants.LINK_DB]
         if len(candidates) != 1:
-            self.phones_heard += 1
-            return
+            return False
         (old,) = candidates
         gap = _link_gap(old)
         if any(other.rotated and other is not token
                and old.last_seen < other.first_seen <= old.last_seen + gap
                and abs(other.first_rssi - old.last_rssi) <= constants.LINK_DB  # type: ignore[operator]
                for other in self._tokens.values()):
-            self.phones_heard += 1
-            return  # another phone's new token could be this one's: do not guess
+            return False  # another phone's new token could be this one's: do not guess
         old.linked = True
         token.heard_since, token.max_rise, token.jitter = old.heard_since, old.max_rise, old.jitter
         token.counted = old.counted
         token.recent.extendleft(reversed(old.recent))
         token.history.extendleft(reversed(old.history))
+        token.max_level = old.max_level
+        return True
 
     def _smoothed(self, token: _Token) -> float:
         values = sorted(rssi for _, rssi in token.recent)
@@ -287,8 +279,8 @@ class PresenceEngine:
         if t - token.evaluated < constants.EVALUATE_EVERY_S:
             return []
         token.evaluated = t
-        if token.unlinked and t - token.first_seen >= constants.LINK_WAIT_S:
-            self._link(token)
+        if token.unlinked and t - token.first_seen >= constants.LINK_WAIT_S and not self._link(token):
+            self.phones_heard += 1  # a phone first heard at a rotation: no earlier token of it
         smoothed = self._smoothed(token)
         history = token.history
         if len(token.recent) >= s.baseline_samples:
@@ -299,7 +291,7 @@ class PresenceEngine:
         if (not token.counted and t - token.heard_since >= s.long_dwell_s
                 and (not token.rotated or token.heard_since < token.first_seen)):
             token.counted = True  # an insider whose way in was heard (not only its rotation)
-            self.learned.inside(token.max_rise)
+            self.learned.inside(token.max_rise, token.max_level)
         if not token.inside:
             if self._entered(token, t, smoothed):
                 token.inside = True
@@ -318,11 +310,12 @@ class PresenceEngine:
 
     def _entered(self, token: _Token, t: float, smoothed: float) -> bool:
         """Whether the evidence so far says the phone is inside: heard for longer than
-        anyone stays outside, or the crossing: over the last ``enter_dwell_s`` the phone
-        held a level (the lowest smoothed RSSI of that time) above the gate and further
-        above where it was in the ``rise_lookback_s`` before than anyone outside rises
-        here (relative, so it holds for weak and strong phones alike; net of how far
-        noise can move this phone's median)."""
+        anyone stays outside, or over the last ``enter_dwell_s`` the phone held a level
+        (the lowest smoothed RSSI of that time) above the gate and either louder than
+        anyone outside reaches at this entrance (``level_needed``) or the crossing:
+        further above where it was in the ``rise_lookback_s`` before than anyone outside
+        rises here (relative, so it holds for weak and strong phones alike; net of how
+        far noise can move this phone's median)."""
         s = self.settings
         if (t - token.heard_since >= s.long_dwell_s and smoothed >= s.exit_dbm
                 and t - token.first_seen >= min(s.long_dwell_s, constants.LINKED_HEARD_S)):
@@ -334,11 +327,31 @@ class PresenceEngine:
         if len(held) < s.enter_sightings:
             return False
         level = min(held)
+        token.max_level = max(token.max_level, level)
+        if level >= self.level_needed():
+            return True
         before = min((value for at, value in history if at < start), default=level)
         rise = level - before - self._noise_margin(token)
         token.max_rise = max(token.max_rise, rise)
         rise_db = self.learned.rise_db(s.rise_db) if s.learn_from_traffic else s.rise_db
         return level >= s.enter_dbm and rise >= rise_db
+
+    def level_needed(self) -> float:
+        """The level a phone must hold to be inside on its level alone: beyond the walk
+        test's outside level by more than phones differ (the installer's phone is one
+        of many), where the walk test found the inside that much louder; ``inf``
+        without a walk test. (The store's own outsiders do not set it: within an hour
+        the passers-by are many and the window shoppers few, and the loudest level of
+        the outsiders heard so far let the next strong window shopper in.)"""
+        s = self.settings
+        if s.outside_dbm is None:
+            return float("inf")
+        needed = s.outside_dbm + constants.LEVEL_MARGIN_DB
+        return float("inf") if s.inside_dbm is not None and s.inside_dbm < needed else needed
+
+    def site_state(self) -> SiteState:
+        """What the engine has learned of its entrance from its own traffic so far."""
+        return self.learned.state()
 
     @staticmethod
     def _first_heard(token: _Token) -> float:
@@ -382,6 +395,20 @@ def _near_rotation(t: float) -> bool:
     return phase <= constants.ROTATION_SLACK_S or phase >= WINDOW_SECONDS - constants.ROTATION_SLACK_S
 
 
+@dataclass(frozen=True, slots=True)
+class SiteState:
+    """What the engine has learned of its entrance from its own traffic: the loudest
+    level held by phones heard too briefly to be inside (``outside_dbm``), the median
+    of the loudest levels phones heard for the long dwell held (``inside_dbm``), and of
+    how many phones of each."""
+
+    learned: bool
+    outside_dbm: float | None
+    inside_dbm: float | None
+    outsiders: int
+    insiders: int
+
+
 class SiteLearning:
     """What the agent learns from its own store's traffic: how far the people outside
     rise here, and whether a crossing tells the people inside from them at all.
@@ -400,6 +427,8 @@ class SiteLearning:
     def __init__(self) -> None:
         self._rises: deque[float] = deque(maxlen=constants.OUTSIDE_SAMPLES)
         self._inside: deque[float] = deque(maxlen=constants.INSIDE_SAMPLES)
+        self._levels: deque[float] = deque(maxlen=constants.OUTSIDE_SAMPLES)
+        self._inside_levels: deque[float] = deque(maxlen=constants.INSIDE_SAMPLES)
         self.outside_rise_db: float | None = None
 
     def outside(self, rise: float) -> None:
@@ -407,12 +436,21 @@ class SiteLearning:
         if len(self._rises) >= constants.OUTSIDE_SAMPLES_NEEDED:
             self.outside_rise_db = _quantile(self._rises, constants.OUTSIDE_QUANTILE)
 
-    def inside(self, rise: float) -> None:
-        self._inside.append(rise)
+    def outside_level(self, level: float) -> None:
+        """The loudest level held by a phone heard too briefly to have been inside."""
+        self._levels.append(level)
 
-    def heard(self) -> tuple[int, int]:
-        """How many outsiders and insiders it has learned from (the latest ones kept)."""
-        return len(self._rises), len(self._inside)
+    def inside(self, rise: float, level: float) -> None:
+        self._inside.append(rise)
+        if level > float("-inf"):
+            self._inside_levels.append(level)
+
+    def state(self) -> SiteState:
+        outside = [level for level in self._levels if level > float("-inf")]
+        inside = sorted(self._inside_levels)
+        return SiteState(learned=self.learned, outside_dbm=max(outside) if outside else None,
+                         inside_dbm=inside[len(inside) // 2] if inside else None,
+                         outsiders=len(self._levels), insiders=len(self._inside))
 
     @property
     def learned(self) -> bool:

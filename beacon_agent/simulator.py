@@ -87,6 +87,25 @@ class Site:
             return self.deep_agent[0], self.deep_agent[1], self.deep_agent_height_m
         raise ValueError(f"the site {self.name} has no {agent} agent")
 
+    def level(self, agent: str, x: float, y: float, back_to_agent: bool = False) -> float:
+        """The mean RSSI (no noise) at ``agent`` of a phone of the anchor's power (-59 dBm
+        at 1 m) held at ``(x, y)``: path loss, the front beside the door, the body."""
+        ax, ay, height = self.agent_position(agent)
+        distance = max(math.sqrt((x - ax) ** 2 + (y - ay) ** 2 + (height - PHONE_HEIGHT_M) ** 2), 0.3)
+        return (RSSI_AT_1M - 10.0 * self.path_loss_exponent * math.log10(distance)
+                - (self.front_loss_db if _through_front(self, x, y, ax, ay) else 0.0)
+                - (self.body_shadow_db if back_to_agent else 0.0))
+
+    def walk_test(self, agent: str = ENTRANCE) -> tuple[float, float]:
+        """What an installer's walk test reads (``outside_dbm``, ``inside_dbm``): the
+        loudest spot outside (at the glass beside the door or in front of the opening,
+        facing the agent) and just inside the door."""
+        left, right = self.door
+        half = self.width_m / 2
+        spots = [(-half + i * self.width_m / 100, y) for i in range(101) for y in (-0.3, -0.8)]
+        outside = max(self.level(agent, x, y) for x, y in spots if not left <= x <= right or y <= -0.8)
+        return round(outside, 1), round(self.level(agent, self.door_x, STORE_FRONT_Y), 1)
+
     @property
     def door(self) -> tuple[float, float]:
         return self.door_x - self.door_width_m / 2, self.door_x + self.door_width_m / 2
@@ -152,6 +171,13 @@ SITES: dict[str, Site] = {site.name: site for site in (
          front_loss_db=7.0, door_x=-5.0, door_width_m=3.0, width_m=40.0, depth_m=50.0,
          path_loss_exponent=2.1, pause_share=0.3, pavement_m=(6.0, 8.0),
          passers_by_per_hour=40.0, loss=0.1, noise_db=2.0, body_shadow_db=3.0,
+         deep_agent=None),
+    # Hung on the ceiling right over the door, half a metre in: everyone in the doorway
+    # passes under it, and the window shoppers at the glass either side are as close.
+    Site(name="over-the-door", agent_x=0.0, agent_depth_m=0.5, agent_height_m=3.2,
+         front_loss_db=9.0, door_x=0.0, door_width_m=2.0, width_m=14.0, depth_m=20.0,
+         path_loss_exponent=2.4, pause_share=0.3, pavement_m=(1.5, 4.0),
+         passers_by_per_hour=150.0, loss=0.25, noise_db=4.0, body_shadow_db=4.0,
          deep_agent=None),
 )}
 
@@ -388,20 +414,15 @@ class _Tokens:
 def _adverts(person: Person, s: Scenario, rng: random.Random, tokens: _Tokens,
              company_id: int) -> Iterator[trace.Advertisement]:
     site = s.site
-    ax, ay, height = site.agent_position(s.agent)
-    above = (height - PHONE_HEIGHT_M) ** 2
+    ax, ay, _ = site.agent_position(s.agent)
     headings = _headings(person.path)
     t, end, leg = person.path[0][0], person.path[-1][0], 0
     frames: dict[int, tuple[str, dict[int, bytes]]] = {}
     while t < end:
         x, y, leg = _position(person.path, t, leg)
-        distance = max(math.sqrt((x - ax) ** 2 + (y - ay) ** 2 + above), 0.3)
         hx, hy = headings[leg]
-        rssi = (RSSI_AT_1M + person.phone_offset_db
-                - 10.0 * site.path_loss_exponent * math.log10(distance)
-                - (site.front_loss_db if _through_front(site, x, y, ax, ay) else 0.0)
-                - (site.body_shadow_db if hx * (ax - x) + hy * (ay - y) < 0 else 0.0)
-                + rng.gauss(0.0, site.noise_db))
+        rssi = (site.level(s.agent, x, y, back_to_agent=hx * (ax - x) + hy * (ay - y) < 0)
+                + person.phone_offset_db + rng.gauss(0.0, site.noise_db))
         if rssi >= SENSITIVITY_DBM and rng.random() >= site.loss:
             window = presence.window_of(s.start + t + person.clock_skew_s)
             if window not in frames:

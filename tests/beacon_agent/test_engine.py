@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 from beacon_agent import constants
-from beacon_agent.engine import DEEP_AGENT, Decision, EngineSettings, PresenceEngine
+from beacon_agent.engine import DEEP_AGENT, Decision, EngineSettings, PresenceEngine, SiteState
 from rewards_protocol.events import ENTER, EXIT, parse_event
 from rewards_protocol.presence import WINDOW_SECONDS, Frame
 
@@ -430,3 +430,75 @@ def test_deep_agent_needs_the_whole_dwell_above_its_level() -> None:
     for _ in range(20):
         phone.hold(-70, constants.DEEP_ENTER_DWELL_S / 2).hold(-80, 6)
     assert phone.kinds() == []
+
+
+def walk_tested(outside_dbm: float, inside_dbm: float) -> PresenceEngine:
+    """An agent new to its store (it has learned nothing of its traffic) with a walk
+    test's levels."""
+    return PresenceEngine(EngineSettings(outside_dbm=outside_dbm, inside_dbm=inside_dbm))
+
+
+def test_a_walk_tests_levels_let_a_phone_in_on_the_level_it_holds() -> None:
+    # The installer's phone read -75 dBm at the loudest spot outside and -55 just inside.
+    # A phone switched on inside, holding -60 (no crossing heard): in within seconds,
+    # where an agent without a walk test waits for the long dwell.
+    phone = Phone(walk_tested(-75, -55), frame(50), MID_WINDOW).hold(-60, 30)
+    assert phone.kinds() == [ENTER]
+    assert phone.decisions[0].t - MID_WINDOW <= constants.ENTER_DWELL_S + 6
+    assert Phone(learning(), frame(50), MID_WINDOW).hold(-60, 30).kinds() == []
+    # A window shopper whose phone is 10 dB louder than the installer's, at the glass for
+    # three minutes: phones differ that much, she stays out.
+    window = Phone(walk_tested(-75, -55), frame(51), MID_WINDOW).hold(-95, 20).hold(-65, 180)
+    assert window.kinds() == []
+
+
+def test_a_passer_by_at_full_level_in_the_door_for_ten_seconds_stays_out() -> None:
+    # Walking past an open front, in line of sight of the agent at -55 dBm for 10 s, far
+    # above the walk test's outside level: she walks on before the dwell is over.
+    passer = Phone(walk_tested(-75, -55), frame(58), MID_WINDOW).hold(-88, 20).hold(-55, 10)
+    passer.ramp(-60, -90, 15).hold(-92, 20)
+    assert passer.kinds() == []
+
+
+def test_a_walk_test_that_found_the_inside_no_louder_than_the_street_decides_nothing() -> None:
+    # An agent close behind the glass: just inside reads no more than phones differ
+    # above the loudest spot outside. The level alone lets no one in.
+    phone = Phone(walk_tested(-70, -62), frame(52), MID_WINDOW).hold(-55, 60)
+    assert phone.kinds() == []
+
+
+def test_settings_take_a_walk_tests_levels_from_the_config() -> None:
+    settings = EngineSettings().updated({"outside_dbm": "-74.5", "inside_dbm": None})
+    assert settings.outside_dbm == -74.5 and settings.inside_dbm is None
+    assert EngineSettings().outside_dbm is None
+
+
+def test_each_phone_is_heard_once_across_its_rotations() -> None:
+    e = engine()
+    boundary = (WINDOW + 1) * WINDOW_SECONDS
+    Phone(e, frame(53), boundary - 60).hold(-80, 58)  # silent from 2.5 s before the boundary
+    Phone(e, frame(54), boundary - 40).hold(-90, 20)
+    assert e.phones_heard == 2
+    # The first phone's next token, an interval later at the same level: the same phone,
+    # not counted again.
+    Phone(e, frame(55), boundary - 1.5).hold(-80, 20)
+    assert e.phones_heard == 2
+    # A phone switched on at the boundary, at a level no silent token had: a new phone.
+    Phone(e, frame(56), boundary + 2).hold(-40, 20)
+    assert e.phones_heard == 3
+    # Heard once at a rotation and never again: counted when it is forgotten.
+    Phone(e, frame(57), boundary + 3).hold(-90, 0.5).silent(constants.AWAY_TIMEOUT_S + 1)
+    assert e.phones_heard == 4
+
+
+def test_the_site_state_says_what_the_store_taught_the_engine() -> None:
+    e = learning()
+    assert e.site_state() == SiteState(learned=False, outside_dbm=None, inside_dbm=None,
+                                       outsiders=0, insiders=0)
+    insiders(e, rise=34, count=constants.INSIDE_SAMPLES_NEEDED)
+    outsiders(e, rise=22, count=constants.OUTSIDE_SAMPLES_NEEDED)
+    state = e.site_state()
+    # Outsiders held -73 dBm at the loudest; shoppers inside held -61 on their way in.
+    assert state == SiteState(learned=True, outside_dbm=-73.0, inside_dbm=-61.0,
+                              outsiders=constants.OUTSIDE_SAMPLES_NEEDED,
+                              insiders=constants.INSIDE_SAMPLES_NEEDED)

@@ -4,6 +4,7 @@ meet, random sites from the same ranges, and one's own store from a file."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,16 @@ def test_a_site_file_with_a_misspelt_setting_says_which(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="no site named 'shoe-shop'"):
         cli.main(["simulate", "--out", str(tmp_path / "t"), "--truth", str(tmp_path / "g"),
                   "--site", "shoe-shop"])
+
+
+def test_a_walk_test_reads_the_loudest_spot_outside_and_just_inside_the_door() -> None:
+    # The first store: the agent 3.5 m in beside the door; the loudest spot outside is in
+    # front of the open door (no glass between), 0.8 m out: 4.3 m from the agent.
+    site = simulator.SITES["basket-stand"]
+    outside, inside = site.walk_test()
+    assert outside == pytest.approx(-59 - 22 * math.log10(4.3), abs=0.5)
+    assert inside == round(site.level(simulator.ENTRANCE, site.door_x, simulator.STORE_FRONT_Y), 1)
+    assert inside > outside
+    # Behind the glass beside the door the front's loss is added: quieter than that.
+    beside = site.level(simulator.ENTRANCE, site.door[0] - 0.3, -0.3)
+    assert beside < outside
