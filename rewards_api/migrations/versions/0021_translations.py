@@ -1,7 +1,7 @@
 """translations: reward, campaign and product names per language
 
 Revision ID: 0021
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-02 16:00:00
 """
 
