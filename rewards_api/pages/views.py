@@ -11,6 +11,7 @@ extractor in the very files the page loads.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from babel.messages.extract import extract
 from flask import Blueprint, Response, render_template, request
 
 from rewards_api import i18n
+from rewards_api.audit import labels as audit_labels
 from rewards_api.errors import ApiError
 from rewards_api.manage.sections import SECTIONS, SLUGS, by_slug
 
@@ -46,7 +48,13 @@ SCRIPTS = {
     "manage/audit.html": ("api.js", "audit.js"),
     "manage/people.html": ("api.js", "people.js"),
     "manage/agents.html": ("api.js", "agents.js"),
+    "manage/rewards.html": ("api.js", "back_office.js", "rewards.js"),
+    "manage/rules.html": ("api.js", "back_office.js", "rules.js"),
+    "manage/products.html": ("api.js", "back_office.js", "products.js"),
 }
+# What a section's page carries besides its scripts' texts, in the page's language (as
+# JSON in #page-data): the audit log's labels of actions, resources and fields.
+PAGE_DATA: dict[str, Callable[[], Any]] = {"audit": audit_labels.translated}
 
 
 @functools.cache
@@ -105,4 +113,5 @@ def manage_section(section: str) -> Response:
     found = by_slug(section)
     if found.template is None:
         return _manage("manage/coming.html", section, signs_in=False, section=found)
-    return _manage(found.template, section, signs_in=True)
+    return _manage(found.template, section, signs_in=True,
+                   page_data=PAGE_DATA.get(section, dict)())
