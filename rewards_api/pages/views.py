@@ -107,11 +107,8 @@ def manage() -> Response:
 
 @bp.get("/manage/<section>")
 def manage_section(section: str) -> Response:
-    """A back-office page; one not built yet says it is coming."""
+    """A back-office page."""
     if section not in SLUGS:
         raise ApiError("not_found")
-    found = by_slug(section)
-    if found.template is None:
-        return _manage("manage/coming.html", section, signs_in=False, section=found)
-    return _manage(found.template, section, signs_in=True,
+    return _manage(by_slug(section).template, section, signs_in=True,
                    page_data=PAGE_DATA.get(section, dict)())
