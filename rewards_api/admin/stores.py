@@ -56,6 +56,7 @@ class WalkInRuleOut(StrictSchema):
     starts_on = String()
     ends_on = String(allow_none=True)
     daily_budget = Integer(allow_none=True)
+    state = String(metadata={"description": "planned, running or ended, on the store's today"})
     preview = String(metadata={"description": "What the rule does, in a sentence in your language"})
 
 
@@ -104,6 +105,7 @@ def _rule_view(rule: WalkInRule) -> dict[str, Any]:
             "starts_on": rule.starts_on.isoformat(),
             "ends_on": rule.ends_on.isoformat() if rule.ends_on else None,
             "daily_budget": rule.daily_budget,
+            "state": rules.state(rule, store.local_date(clock.now())),
             "preview": _preview(program, store, rule.points, rule.starts_on, rule.ends_on,
                                 rule.daily_budget)}
 

@@ -16,6 +16,15 @@ from rewards_api.stores.models import Store
 from rewards_api.walkins.models import WalkInRule
 
 FIELDS = ("program_id", "store_id", "points", "starts_on", "ends_on", "daily_budget")
+# Where a rule stands on a store-local day.
+PLANNED, RUNNING, ENDED = "planned", "running", "ended"
+
+
+def state(rule: WalkInRule, today: dt.date) -> str:
+    """``PLANNED``, ``RUNNING`` or ``ENDED`` on the store's day ``today``."""
+    if rule.ends_on is not None and rule.ends_on < today:
+        return ENDED
+    return PLANNED if rule.starts_on > today else RUNNING
 
 
 def rules_of(s: Session, stores: ColumnElement[bool]) -> list[WalkInRule]:

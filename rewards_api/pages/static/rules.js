@@ -13,20 +13,14 @@
     .filter(([, value]) => value !== "" && value !== null && value !== undefined)).toString();
 
   const STATES = { ended: t("ended"), planned: t("planned"), running: t("running") };
-  function walkInState(rule) {
-    const today = new Date().toISOString().slice(0, 10);
-    if (rule.ends_on && rule.ends_on < today) return "ended";
-    return rule.starts_on > today ? "planned" : "running";
-  }
 
   function walkInRow(rule) {
-    const state = walkInState(rule);
-    const end = state === "ended" || !session.programs[rule.program]?.pays ? ""
+    const end = rule.state === "ended" || !session.programs[rule.program]?.pays ? ""
       : el("button", { type: "button", class: "secondary", "data-end": rule.id, text: t("End"),
         "aria-label": t("End the walk-in rule %(id)s", { id: rule.id }) });
     return el("tr", { "data-rule": rule.id },
       el("td", { text: rule.preview }),
-      el("td", { text: STATES[state] }),
+      el("td", { text: STATES[rule.state] || rule.state }),
       el("td", {}, end));
   }
 
