@@ -11,6 +11,7 @@ from apiflask import APIBlueprint
 from apiflask.fields import Boolean, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range, Regexp
 from flask import g
+from marshmallow import ValidationError, validates_schema
 from sqlalchemy import select
 
 from rewards_api import db
@@ -62,6 +63,11 @@ class StoreChangeIn(StrictSchema):
                       metadata={"description": "What its registers, staff pages and messages speak"})
     timezone = String(validate=Length(min=1, max=64),
                       metadata={"description": "IANA name, e.g. Europe/Berlin"})
+
+    @validates_schema
+    def _something(self, data: dict[str, Any], **_: Any) -> None:
+        if not data:
+            raise ValidationError("Send the name, language or time zone to change.")
 
 
 class ChainIn(StrictSchema):
