@@ -65,11 +65,13 @@ def script_texts(script: str) -> tuple[str, ...]:
                      in extract("javascript", source, keywords={"t": None}))
 
 
-def _page(template: str, policy: str = CONTENT_SECURITY_POLICY, **context: Any) -> Response:
+def _page(template: str, policy: str = CONTENT_SECURITY_POLICY,
+          page_data: Callable[[], Any] = dict, **context: Any) -> Response:
     i18n.use(request.args.get("lang"))
     texts = {text: flask_babel.gettext(text) for script in SCRIPTS.get(template, ())
              for text in script_texts(script)}
-    response = Response(render_template(template, texts=texts, language=i18n.current(),
+    response = Response(render_template(template, texts=texts, page_data=page_data(),
+                                        language=i18n.current(),
                                         languages=i18n.NATIVE_NAMES, **context))
     response.headers["Content-Security-Policy"] = policy
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -111,4 +113,4 @@ def manage_section(section: str) -> Response:
     if section not in SLUGS:
         raise ApiError("not_found")
     return _manage(by_slug(section).template, section, signs_in=True,
-                   page_data=PAGE_DATA.get(section, dict)())
+                   page_data=PAGE_DATA.get(section, dict))

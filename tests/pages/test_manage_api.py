@@ -240,3 +240,21 @@ def test_every_section_has_its_page(api):
         assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
     unknown = api.get("/manage/nothing-here")
     assert (unknown.status_code, unknown.get_json()["error"]["code"]) == (404, "not_found")
+
+
+def test_the_audit_page_carries_its_labels_in_the_pages_language(api):
+    import json
+    import re
+
+    def labels(language):
+        page = api.get(f"/manage/audit?lang={language}").get_data(as_text=True)
+        found = re.search(r'<script id="page-data" type="application/json">(.*?)</script>', page)
+        return json.loads(found.group(1))
+
+    english, german = labels("en"), labels("de")
+    assert english["resources"]["walk_in_rule"] == "Walk-in rule"
+    assert english["fields"]["points_cost"] == "price in points"
+    assert english["actions"]["close"] == "%(thing)s closed"
+    # Translated where the page is drawn (entries keep their names as data).
+    assert german["resources"]["store"] == "Geschäft" and german["resources"]["reward"] == "Prämie"
+    assert set(german["fields"]) == set(english["fields"])
