@@ -194,6 +194,11 @@ def test_a_walk_in_rule_preview_is_refused_as_creating_it_would_be(api, world, o
         assert refused.status_code >= 400 and error_code(refused) == code, (query, refused.get_json())
     assert api.get(f"{WALK_IN}/preview?program=corner-points&store=berlin-1&points=5",
                    auth=world.keys["cashier"]).status_code == 403
+    # A preview changes nothing: no rule, no audit entry.
+    assert api.get(f"{WALK_IN}/preview?program=corner-points&store=berlin-1&points=5",
+                   auth=manager).status_code == 200
+    assert api.get(WALK_IN, auth=manager).get_json()["walk_in_rules"] == []
+    assert _trail(api, world.keys["admin"], "walk_in_rule") == []
 
 
 def test_an_earn_rule_preview_for_the_base_rate_and_a_product(app, api, world, other):
