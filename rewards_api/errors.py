@@ -65,6 +65,7 @@ REGISTRY: dict[str, ErrorCode] = {
         ErrorCode("shopper_not_found", 404, "No shopper matches; check the number or ask the shopper to show the app.", (CASHIER, MANAGER)),
         ErrorCode("program_not_found", 404, "There is no such rewards program.", (MANAGER, ENGINEER)),
         ErrorCode("store_not_found", 404, "There is no such store.", (MANAGER, ENGINEER, SHOPPER)),
+        ErrorCode("store_closed", 409, "This store is closed: it takes no walk-ins, scans or checkouts any more. Its history stays.", (SHOPPER, CASHIER, MANAGER, AGENT)),
         ErrorCode("chain_not_found", 404, "There is no such chain.", (ENGINEER,)),
         ErrorCode("account_not_found", 404, "The shopper is not a member of that program.", (CASHIER, MANAGER)),
         ErrorCode("insufficient_points", 409, "Not enough points for this; the shopper's balance is too low.", (CASHIER, SHOPPER, MANAGER)),

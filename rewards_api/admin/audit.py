@@ -26,7 +26,8 @@ class AuditQuery(StrictSchema):
                    metadata={"description": "Only this store's changes (its code)"})
     resource = String(load_default=None, validate=Length(min=1, max=20),
                       metadata={"description": "campaign, reward, earn_rule, walk_in_rule, "
-                                               "products, staff_key, agent, store, chain, program"})
+                                               "products, staff_key, agent, store, chain, program, "
+                                               "points (adjustments)"})
     before = Integer(load_default=None, validate=Range(1, 2**63 - 1),
                      metadata={"description": "Entries older than this id (the next page)"})
     limit = Integer(load_default=50, validate=Range(1, 200))

@@ -20,8 +20,11 @@ from rewards_api.errors import ApiError
 from rewards_api.idempotency import idempotent
 from rewards_api.ledger.models import Program
 from rewards_api.localized import services as localized
+from rewards_api.manage import previews
 from rewards_api.pos import catalog
 from rewards_api.pos.models import REWARD_KINDS, EarnRule, Reward
+from rewards_api.products import gtin as gtin_format
+from rewards_api.products.services import product_by_gtin
 from rewards_api.schemas import Gtin, StrictSchema, names_field
 from rewards_api.shoppers.services import program_by_code
 from rewards_api.staff import scope
@@ -98,6 +101,12 @@ class EarnRuleOut(StrictSchema):
     gtin = String(allow_none=True)
     points_per_unit = Integer()
     multiplier = Integer()
+    preview = String(metadata={"description": "What the rule does, in a sentence in your language"})
+
+
+class EarnRulePreviewOut(StrictSchema):
+    preview = String(metadata={"description": "What the rule would do, in a sentence in "
+                                              "your language"})
 
 
 class EarnRulesOut(StrictSchema):
@@ -166,9 +175,21 @@ def change_reward(reward_id: int, json_data: dict[str, Any]) -> dict[str, Any]:
     return reward_view(catalog.change_reward(s, actor(), reward, json_data))
 
 
+def _earn_preview(program: Program, gtin: str | None, points_per_unit: int,
+                  multiplier: int) -> str:
+    product = None
+    if gtin is not None:
+        found = product_by_gtin(db.session(), gtin)
+        product = f"{found.name} ({gtin_format.display(gtin)})" if found else gtin_format.display(gtin)
+    return previews.earn_rule(program=program.name, currency=program.currency,
+                              points_per_unit=points_per_unit, multiplier=multiplier,
+                              product=product)
+
+
 def _earn_rule_view(rule: EarnRule, program: Program) -> dict[str, Any]:
     return {"program": program.code, "gtin": rule.gtin,
-            "points_per_unit": rule.points_per_unit, "multiplier": rule.multiplier}
+            "points_per_unit": rule.points_per_unit, "multiplier": rule.multiplier,
+            "preview": _earn_preview(program, rule.gtin, rule.points_per_unit, rule.multiplier)}
 
 
 @bp.post("/v1/admin/earn-rules")
@@ -186,6 +207,20 @@ def set_earn_rule(json_data: dict[str, Any]) -> dict[str, Any]:
                                  points_per_unit=json_data["points_per_unit"],
                                  multiplier=json_data["multiplier"])
     return _earn_rule_view(rule, program)
+
+
+@bp.get("/v1/admin/earn-rules/preview")
+@staff_required(MANAGER)
+@bp.input(EarnRuleIn, location="query")
+@bp.output(EarnRulePreviewOut)
+@bp.doc(security=SECURITY)
+def preview_earn_rule(query_data: dict[str, Any]) -> dict[str, Any]:
+    """What an earn rule with these fields would do, in a sentence (the rules page shows
+    it while the form is filled in); refused as setting it would be. Changes nothing."""
+    program = scope.require_catalog(g.staff, program_by_code(db.session(), query_data["program"]))
+    gtin = query_data["gtin"]
+    return {"preview": _earn_preview(program, gtin, *catalog.earn_rates(
+        gtin, query_data["points_per_unit"], query_data["multiplier"]))}
 
 
 @bp.get("/v1/admin/earn-rules")

@@ -4,18 +4,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from apiflask import APIBlueprint
 from apiflask.fields import Date, Integer, List, Nested, String
 from apiflask.validators import Length, Range
-from flask import g
+from flask import Response, g
 
-from rewards_api import db
+from rewards_api import clock, db
 from rewards_api.admin.shared import SECURITY, StoreQuery, actor, store_by_code, store_by_id
 from rewards_api.auth import staff_required
 from rewards_api.idempotency import idempotent
 from rewards_api.ledger.models import Program
+from rewards_api.manage import previews
 from rewards_api.products import services as products
 from rewards_api.schemas import StrictSchema
 from rewards_api.shoppers.services import program_by_code
@@ -54,6 +56,13 @@ class WalkInRuleOut(StrictSchema):
     starts_on = String()
     ends_on = String(allow_none=True)
     daily_budget = Integer(allow_none=True)
+    state = String(metadata={"description": "planned, running or ended, on the store's today"})
+    preview = String(metadata={"description": "What the rule does, in a sentence in your language"})
+
+
+class PreviewOut(StrictSchema):
+    preview = String(metadata={"description": "What the rule would do, in a sentence in "
+                                              "your language"})
 
 
 class WalkInRulesOut(StrictSchema):
@@ -82,13 +91,29 @@ class StoreProductsOut(StrictSchema):
     products = List(Nested(StoreProductOut))
 
 
+def _preview(program: Program, store: Store, points: int, starts_on: dt.date,
+             ends_on: dt.date | None, daily_budget: int | None) -> str:
+    return previews.walk_in_rule(store=store.name, program=program.name, points=points,
+                                 starts_on=starts_on, ends_on=ends_on,
+                                 daily_budget=daily_budget)
+
+
 def _rule_view(rule: WalkInRule) -> dict[str, Any]:
     s = db.session()
-    return {"id": rule.id, "program": s.get_one(Program, rule.program_id).code,
-            "store": s.get_one(Store, rule.store_id).code, "points": rule.points,
+    program, store = s.get_one(Program, rule.program_id), s.get_one(Store, rule.store_id)
+    return {"id": rule.id, "program": program.code, "store": store.code, "points": rule.points,
             "starts_on": rule.starts_on.isoformat(),
             "ends_on": rule.ends_on.isoformat() if rule.ends_on else None,
-            "daily_budget": rule.daily_budget}
+            "daily_budget": rule.daily_budget,
+            "state": rules.state(rule, store.local_date(clock.now())),
+            "preview": _preview(program, store, rule.points, rule.starts_on, rule.ends_on,
+                                rule.daily_budget)}
+
+
+def _rule_place(json_data: dict[str, Any]) -> tuple[Program, Store]:
+    """The program and store a rule names, if the caller pays out of it there."""
+    store = store_by_code(json_data["store"])
+    return scope.require_program(g.staff, program_by_code(db.session(), json_data["program"])), store
 
 
 @bp.post("/v1/admin/walk-in-rules")
@@ -100,13 +125,27 @@ def _rule_view(rule: WalkInRule) -> dict[str, Any]:
 def create_walk_in_rule(json_data: dict[str, Any]) -> dict[str, Any]:
     """Points once per shopper and store-local day for walking into the store; a newer
     rule of the same program and store replaces older ones on the days they share."""
-    s = db.session()
-    store = store_by_code(json_data["store"])
-    program = scope.require_program(g.staff, program_by_code(s, json_data["program"]))
+    program, store = _rule_place(json_data)
     return _rule_view(rules.create_rule(
-        s, actor(), program=program, store=store, points=json_data["points"],
+        db.session(), actor(), program=program, store=store, points=json_data["points"],
         starts_on=json_data["starts_on"], ends_on=json_data["ends_on"],
         daily_budget=json_data["daily_budget"]))
+
+
+@bp.get("/v1/admin/walk-in-rules/preview")
+@staff_required(MANAGER)
+@bp.input(WalkInRuleIn, location="query")
+@bp.output(PreviewOut)
+@bp.doc(security=SECURITY)
+def preview_walk_in_rule(query_data: dict[str, Any]) -> dict[str, Any]:
+    """What a walk-in rule with these fields would do, in a sentence (the rules page
+    shows it while the form is filled in); refused as creating it would be. Changes
+    nothing."""
+    program, store = _rule_place(query_data)
+    fields = {name: query_data[name] for name in ("points", "starts_on", "ends_on", "daily_budget")}
+    first = rules.check_rule(program=program, store=store, at=clock.now(), **fields)
+    return {"preview": _preview(program, store, query_data["points"], first,
+                                query_data["ends_on"], query_data["daily_budget"])}
 
 
 @bp.get("/v1/admin/walk-in-rules")
@@ -145,6 +184,19 @@ def list_products(store_id: int) -> dict[str, Any]:
         {"gtin": placed.product.gtin, "name": placed.product.name, "aisle": placed.aisle,
          "picture_url": placed.product.picture_url}
         for placed in products.assortment_of(db.session(), store_by_id(store_id))]}
+
+
+@bp.get("/v1/admin/stores/<int:store_id>/products.csv")
+@staff_required(MANAGER)
+@bp.doc(security=SECURITY, responses={200: "text/csv: the header gtin,name,aisle,picture_url, "
+                                          "then one product a line (what the import reads)"})
+def export_products(store_id: int) -> Response:
+    """The store's assortment as a CSV file the import takes back."""
+    store = store_by_id(store_id)
+    return Response(products.assortment_csv(products.assortment_of(db.session(), store)),
+                    mimetype="text/csv", headers={
+                        "Content-Disposition": f'attachment; filename="products-{store.code}.csv"',
+                        "Cache-Control": "no-store"})
 
 
 @bp.post("/v1/admin/stores/<int:store_id>/products")

@@ -11,11 +11,12 @@ from flask import g
 from sqlalchemy import select
 
 from rewards_api import db
+from rewards_api.admin.shared import actor
 from rewards_api.auth import staff_required
 from rewards_api.errors import ApiError
 from rewards_api.idempotency import idempotent
-from rewards_api.ledger import services as ledger
 from rewards_api.schemas import MAX_ADJUSTMENT_POINTS, StrictSchema, points_change
+from rewards_api.shoppers import adjustments
 from rewards_api.shoppers import services as shoppers
 from rewards_api.shoppers.models import Shopper
 from rewards_api.staff import scope
@@ -49,17 +50,17 @@ class AdjustmentOut(StrictSchema):
 @bp.doc(security="BearerAuth")
 def adjust_points(json_data: dict[str, Any]) -> dict[str, Any]:
     """Correct a shopper's points (managers only, in their chain's own program; head
-    office also in the partner program). The reason is stored on the entry."""
+    office also in the partner program). The reason is stored on the entry; the audit
+    trail keeps who, when, and the balance before and after."""
     s = db.session()
     program = scope.require_program(g.staff, shoppers.program_by_code(s, json_data["program"]))
     store_id = json_data["store_id"] or g.staff.store_id
-    if store_id is not None:
-        scope.require_store(g.staff, s.get(Store, store_id))
+    store = scope.require_store(g.staff, s.get(Store, store_id)) if store_id is not None else None
     shopper = s.scalars(select(Shopper).where(Shopper.public_id == json_data["public_id"])).first()
     if shopper is None:
         raise ApiError("shopper_not_found")
-    account = shoppers.account_for(s, shopper, program)
-    entry = ledger.adjust(s, account, json_data["amount"], reason=json_data["reason"],
-                          actor=g.principal, store_id=store_id)
+    entry, balance = adjustments.adjust(s, actor(), shopper, program, json_data["amount"],
+                               reason=json_data["reason"], store_id=store_id,
+                               chain_id=store.chain_id if store else scope.chain_of(g.staff))
     return {"entry_id": entry.id, "program": program.code, "amount": entry.amount,
-            "balance": account.balance, "reason": entry.reason}
+            "balance": balance, "reason": entry.reason}

@@ -27,6 +27,7 @@ from rewards_api.products.models import Product, StoreProduct
 from rewards_api.scans.models import RefusedScan
 from rewards_api.shoppers.models import Shopper
 from rewards_api.stores.models import Store
+from rewards_api.stores.services import open_store
 from rewards_api.visits.models import Visit
 from rewards_api.visits.services import active_visit, in_store
 
@@ -36,10 +37,7 @@ HELP_REQUEST_TTL = dt.timedelta(hours=1)
 
 
 def active_store(s: Session, store_id: int) -> Store:
-    store = s.get(Store, store_id)
-    if store is None or not store.active:
-        raise ApiError("store_not_found")
-    return store
+    return open_store(s.get(Store, store_id))
 
 
 def ask_for_help(s: Session, shopper: Shopper, store_id: int, now: dt.datetime,

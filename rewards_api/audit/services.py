@@ -26,6 +26,8 @@ REVOKE = "revoke"
 DISABLE = "disable"
 IMPORT = "import"
 ENROL = "enrol"
+CLOSE = "close"
+ADJUST = "adjust"
 
 
 @dataclass(frozen=True, slots=True)

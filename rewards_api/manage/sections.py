@@ -1,6 +1,6 @@
-"""The back office's sections, in the order of its navigation: the one list the shell,
-its "coming" notice and the tests read. A section without a template is "coming"; to
-build one, write its template (extending ``manage/layout.html``) and name it here."""
+"""The back office's sections, in the order of its navigation: the one list the shell
+and the tests read. A new section is its template (extending ``manage/layout.html``)
+named here."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 MANAGER = "manager"
 CHAIN_ADMIN = "chain admin"
+PARTNER_OPERATOR = "partner operator"
 
 
 @dataclass(frozen=True)
@@ -16,12 +17,8 @@ class Section:
     title: str
     summary: str
     audience: tuple[str, ...]
-    # The page's template under rewards_api/pages/templates; None: not built yet.
-    template: str | None = None
-
-    @property
-    def built(self) -> bool:
-        return self.template is not None
+    # The page's template under rewards_api/pages/templates.
+    template: str
 
 
 SECTIONS: tuple[Section, ...] = (
@@ -29,12 +26,12 @@ SECTIONS: tuple[Section, ...] = (
             (MANAGER, CHAIN_ADMIN), template="manage/campaigns.html"),
     Section("shelf-tags", "Shelf tags", "Printable tags for today's campaign products.",
             (MANAGER, CHAIN_ADMIN), template="manage/shelf_tags.html"),
-    Section("rewards", "Rewards", "The rewards of each program.", (MANAGER, CHAIN_ADMIN),
-            template=None),
+    Section("rewards", "Rewards", "The rewards of each program.",
+            (MANAGER, CHAIN_ADMIN, PARTNER_OPERATOR), template="manage/rewards.html"),
     Section("rules", "Rules", "Earn rules and walk-in rules, with a preview.",
-            (MANAGER, CHAIN_ADMIN), template=None),
+            (MANAGER, CHAIN_ADMIN), template="manage/rules.html"),
     Section("products", "Products", "The product list and its import.", (MANAGER, CHAIN_ADMIN),
-            template=None),
+            template="manage/products.html"),
     Section("people", "People and keys", "Staff keys and registers.", (MANAGER, CHAIN_ADMIN),
             template="manage/people.html"),
     Section("agents", "Agents", "Beacon agents: enrolment, tuning, calibration.",
@@ -48,7 +45,6 @@ SECTIONS: tuple[Section, ...] = (
 )
 
 SLUGS = frozenset(section.slug for section in SECTIONS)
-COMING = frozenset(section.slug for section in SECTIONS if not section.built)
 
 
 def by_slug(slug: str) -> Section:

@@ -11,6 +11,7 @@ extractor in the very files the page loads.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from babel.messages.extract import extract
 from flask import Blueprint, Response, render_template, request
 
 from rewards_api import i18n
+from rewards_api.audit import labels as audit_labels
 from rewards_api.errors import ApiError
 from rewards_api.manage.sections import SECTIONS, SLUGS, by_slug
 
@@ -47,7 +49,13 @@ SCRIPTS = {
     "manage/people.html": ("api.js", "people.js"),
     "manage/agents.html": ("api.js", "agents.js"),
     "manage/shelf_tags.html": ("api.js", "manage.js"),
+    "manage/rewards.html": ("api.js", "back_office.js", "rewards.js"),
+    "manage/rules.html": ("api.js", "back_office.js", "rules.js"),
+    "manage/products.html": ("api.js", "back_office.js", "products.js"),
 }
+# What a section's page carries besides its scripts' texts, in the page's language (as
+# JSON in #page-data): the audit log's labels of actions, resources and fields.
+PAGE_DATA: dict[str, Callable[[], Any]] = {"audit": audit_labels.translated}
 
 
 @functools.cache
@@ -58,11 +66,13 @@ def script_texts(script: str) -> tuple[str, ...]:
                      in extract("javascript", source, keywords={"t": None}))
 
 
-def _page(template: str, policy: str = CONTENT_SECURITY_POLICY, **context: Any) -> Response:
+def _page(template: str, policy: str = CONTENT_SECURITY_POLICY,
+          page_data: Callable[[], Any] = dict, **context: Any) -> Response:
     i18n.use(request.args.get("lang"))
     texts = {text: flask_babel.gettext(text) for script in SCRIPTS.get(template, ())
              for text in script_texts(script)}
-    response = Response(render_template(template, texts=texts, language=i18n.current(),
+    response = Response(render_template(template, texts=texts, page_data=page_data(),
+                                        language=i18n.current(),
                                         languages=i18n.NATIVE_NAMES, **context))
     response.headers["Content-Security-Policy"] = policy
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -100,10 +110,8 @@ def manage() -> Response:
 
 @bp.get("/manage/<section>")
 def manage_section(section: str) -> Response:
-    """A back-office page; one not built yet says it is coming."""
+    """A back-office page."""
     if section not in SLUGS:
         raise ApiError("not_found")
-    found = by_slug(section)
-    if found.template is None:
-        return _manage("manage/coming.html", section, signs_in=False, section=found)
-    return _manage(found.template, section, signs_in=True)
+    return _manage(by_slug(section).template, section, signs_in=True,
+                   page_data=PAGE_DATA.get(section, dict))

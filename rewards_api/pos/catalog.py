@@ -87,6 +87,12 @@ def earn_rules_of(s: Session, programs: ColumnElement[bool]) -> list[EarnRule]:
                           .where(programs).order_by(Program.code, EarnRule.gtin)))
 
 
+def earn_rates(gtin: str | None, points_per_unit: int, multiplier: int) -> tuple[int, int]:
+    """What an earn rule keeps: the base rate (``gtin`` None) counts points per unit, a
+    product's rule only its multiplier."""
+    return (points_per_unit, 1) if gtin is None else (0, multiplier)
+
+
 def set_earn_rule(s: Session, actor: Actor, program: Program, *, gtin: str | None,
                   points_per_unit: int, multiplier: int) -> EarnRule:
     """The base rate (``gtin`` None) or a product multiplier, replacing an earlier one."""
@@ -97,8 +103,7 @@ def set_earn_rule(s: Session, actor: Actor, program: Program, *, gtin: str | Non
     if rule is None:
         rule = EarnRule(program_id=program.id, gtin=gtin)
         s.add(rule)
-    rule.points_per_unit = points_per_unit if gtin is None else 0
-    rule.multiplier = multiplier if gtin is not None else 1
+    rule.points_per_unit, rule.multiplier = earn_rates(gtin, points_per_unit, multiplier)
     s.flush()
     _audit(s, actor, audit.CREATE if before is None else audit.CHANGE, "earn_rule",
            f"{program.code}:{gtin or 'base'}", program, before,

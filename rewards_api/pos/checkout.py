@@ -48,6 +48,7 @@ from rewards_api.shoppers.models import Shopper
 from rewards_api.staff import scope
 from rewards_api.staff.models import StaffKey
 from rewards_api.stores.models import Store
+from rewards_api.stores.services import open_store
 
 _LOCKED_CHECKOUT = (select(Checkout).where(Checkout.id == bindparam("checkout_id"))
                     .with_for_update(of=Checkout).execution_options(populate_existing=True))
@@ -62,7 +63,7 @@ def register_store(staff: StaffKey) -> Store:
     """The store of a register's key; checkouts are opened only there."""
     if staff.store is None:
         raise ApiError("forbidden", "Checkouts are opened with the key of a store's register.")
-    return staff.store
+    return open_store(staff.store)
 
 
 def new_checkout(s: Session, staff: StaffKey, ident: Identification, *, currency: str,

@@ -9,6 +9,7 @@ shelves and campaigns out of step with no way to tell which half went in.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -166,6 +167,18 @@ def assortment_of(s: Session, store: Store) -> list[StoreProduct]:
     """What ``store`` carries, by product name."""
     return list(s.scalars(select(StoreProduct).join(Product, Product.id == StoreProduct.product_id)
                           .where(StoreProduct.store_id == store.id).order_by(Product.name)))
+
+
+def assortment_csv(placed: Iterable[StoreProduct]) -> str:
+    """The assortment as the file ``import_assortment`` reads (``CSV_COLUMNS``), so that
+    an export edited and imported again changes only what was edited."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for item in placed:
+        writer.writerow([item.product.gtin, item.product.name, item.aisle or "",
+                         item.product.picture_url or ""])
+    return out.getvalue()
 
 
 def products_by_gtin(s: Session, gtins: Iterable[str]) -> list[Product]:

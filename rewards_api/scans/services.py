@@ -184,12 +184,14 @@ def campaign_of_award(reference: str) -> str | None:
 
 def scan_place(s: Session, shopper_id: int, store_id: int, at: dt.datetime,
                within: dt.timedelta) -> ScanPlace:
-    """The active store ``store_id`` (else ``store_not_found``) and whether the shopper
-    is in it (``visits.services.in_store``). One query."""
+    """The open store ``store_id`` (else ``store_not_found``, or ``store_closed``) and
+    whether the shopper is in it (``visits.services.in_store``). One query."""
     row = s.connection().execute(_PLACE, {"store_id": store_id, "shopper_id": shopper_id,
                                           "at": at, "since": at - within}).first()
-    if row is None or not row.active:
+    if row is None:
         raise ApiError("store_not_found")
+    if not row.active:
+        raise ApiError("store_closed")
     return ScanPlace(store_id, row.chain_id, row.timezone, bool(row[3]))
 
 

@@ -33,6 +33,7 @@ from rewards_api.schemas import StrictSchema
 from rewards_api.staff import scope
 from rewards_api.staff.models import CASHIER, MANAGER
 from rewards_api.stores.models import Store
+from rewards_api.stores.services import open_store
 
 bp = APIBlueprint("scans", __name__, tag="Scans")
 
@@ -115,10 +116,7 @@ class ShelfTagsQuery(StrictSchema):
 
 
 def _store(store_id: int) -> Store:
-    store = db.session().get(Store, store_id)
-    if store is None or not store.active:
-        raise ApiError("store_not_found")
-    return store
+    return open_store(db.session().get(Store, store_id))
 
 
 def _product_view(product: Any, name: str) -> dict[str, Any]:

@@ -84,27 +84,35 @@ def require_settlement_store(staff: StaffKey, store: Store | None) -> Store:
     return require_store(staff, store)
 
 
+def pays_from(staff: StaffKey, program: Program) -> bool:
+    """``staff`` may pay out or correct ``program``'s points (adjustments, walk-in rules,
+    scan campaigns)."""
+    return is_head_office(staff) or (
+        staff.role != PARTNER and program.kind == STORE_PROGRAM
+        and program.chain_id == chain_of(staff))
+
+
 def require_program(staff: StaffKey, program: Program) -> Program:
-    """``program`` when ``staff`` may pay out or correct its points (adjustments,
-    walk-in rules, scan campaigns)."""
-    if is_head_office(staff):
-        return program
-    if (staff.role != PARTNER and program.kind == STORE_PROGRAM
-            and program.chain_id == chain_of(staff)):
+    """``program`` when ``pays_from``, else ``forbidden``."""
+    if pays_from(staff, program):
         return program
     raise ApiError("forbidden", "Only your chain's own program is yours to change; "
                                 "the partner program and other chains' are not.")
 
 
+def changes_catalog(staff: StaffKey, program: Program) -> bool:
+    """``staff`` may change ``program``'s rewards and earn rules: the chain's admins for
+    a chain's program; head office and the partner operator for the partner program's
+    rewards (its earn rules: head office)."""
+    return (is_head_office(staff)
+            or (is_chain_admin(staff) and program.kind == STORE_PROGRAM
+                and program.chain_id == staff.chain_id)
+            or (staff.role == PARTNER and program.kind == PARTNER_PROGRAM))
+
+
 def require_catalog(staff: StaffKey, program: Program) -> Program:
-    """``program`` when ``staff`` may change its rewards and earn rules: the chain's
-    admins for a chain's program; head office and the partner operator for the partner
-    program's rewards (its earn rules: head office)."""
-    if is_head_office(staff):
-        return program
-    if is_chain_admin(staff) and program.kind == STORE_PROGRAM and program.chain_id == staff.chain_id:
-        return program
-    if staff.role == PARTNER and program.kind == PARTNER_PROGRAM:
+    """``program`` when ``changes_catalog``, else ``forbidden``."""
+    if changes_catalog(staff, program):
         return program
     raise ApiError("forbidden", "Only the program's own admins change its rewards and rules.")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 from flask.cli import with_appcontext
+from sqlalchemy import true
 
 from rewards_api import db, i18n
 from rewards_api.commands import actor, service_errors
@@ -64,8 +65,33 @@ def stores_create(code: str, chain_code: str, name: str, timezone: str,
 @with_appcontext
 def stores_language(code: str, language: str) -> None:
     with service_errors(), db.transaction() as s:
-        services.set_store_language(s, actor(), services.store_by_code(s, code), language)
+        services.change_store(s, actor(), services.store_by_code(s, code), language=language)
     click.echo(f"store {code} speaks {i18n.NATIVE_NAMES[language]}")
+
+
+@stores_group.command("change", help="Rename a store, or change its language or time zone.")
+@click.argument("code")
+@click.option("--name")
+@click.option("--language", type=LANGUAGE)
+@click.option("--timezone", help="IANA name, e.g. Europe/Berlin")
+@with_appcontext
+def stores_change(code: str, name: str | None, language: str | None,
+                  timezone: str | None) -> None:
+    with service_errors(), db.transaction() as s:
+        store = services.change_store(s, actor(), services.store_by_code(s, code), name=name,
+                                      language=language, timezone=timezone)
+    language = store.language or "the chain's language"
+    click.echo(f"store {store.code} changed: {store.name}, {store.timezone}, {language}")
+
+
+@stores_group.command("close", help="Close a store for good: no more walk-ins, scans or "
+                      "checkouts; its history stays.")
+@click.argument("code")
+@with_appcontext
+def stores_close(code: str) -> None:
+    with service_errors(), db.transaction() as s:
+        services.close_store(s, actor(), services.store_by_code(s, code))
+    click.echo(f"store {code} closed")
 
 
 @click.group("programs", help="Points programs: one per chain, one partner network.")
@@ -90,6 +116,14 @@ def programs_create(code: str, name: str, kind: str, chain_code: str | None,
                                           chain=chain, point_value_minor=point_value,
                                           currency=currency)
     click.echo(f"program {program.code} created (id {program.id})")
+
+
+@programs_group.command("list", help="Every points program.")
+@with_appcontext
+def programs_list() -> None:
+    with db.transaction() as s:
+        for program, chain_code in services.programs_of(s, true()):
+            click.echo(f"{program.code}\t{program.kind}\t{chain_code or '-'}\t{program.name}")
 
 
 def init_app(app: Flask) -> None:

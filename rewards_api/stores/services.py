@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from rewards_api import db
@@ -63,13 +63,56 @@ def _language(language: str | None) -> str | None:
     return language
 
 
-def set_store_language(s: Session, actor: Actor, store: Store, language: str) -> Store:
-    """What the store's registers, staff pages and messages speak from now on."""
-    before = audit.snapshot(store, STORE_FIELDS)
-    store.language = _language(language)
+def _timezone(timezone: str) -> str:
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ApiError("invalid_request", "Unknown time zone %(timezone)r; use an IANA name "
+                       "such as Europe/Berlin.", params={"timezone": timezone}) from exc
+    return timezone
+
+
+def open_store(store: Store | None) -> Store:
+    """``store`` while it is open: ``store_not_found`` without one, ``store_closed`` once
+    it is closed (walk-ins, scans, checkouts and help requests ask this)."""
+    if store is None:
+        raise ApiError("store_not_found")
+    if not store.active:
+        raise ApiError("store_closed")
+    return store
+
+
+def _audit_change(s: Session, actor: Actor, action: str, store: Store,
+                  before: dict[str, Any]) -> None:
     s.flush()
-    audit.record(s, actor, audit.CHANGE, "store", store.code, store_id=store.id,
+    audit.record(s, actor, action, "store", store.code, store_id=store.id,
                  chain_id=store.chain_id, before=before, after=audit.snapshot(store, STORE_FIELDS))
+
+
+def change_store(s: Session, actor: Actor, store: Store, *, name: str | None = None,
+                 language: str | None = None, timezone: str | None = None) -> Store:
+    """Rename a store, or change what it speaks (its registers, staff pages and messages)
+    or its time zone (its days, daily limits and reports follow it from now on); the
+    values not given stay."""
+    before = audit.snapshot(store, STORE_FIELDS)
+    if name is not None:
+        store.name = name
+    if language is not None:
+        store.language = _language(language)
+    if timezone is not None:
+        store.timezone = _timezone(timezone)
+    _audit_change(s, actor, audit.CHANGE, store, before)
+    return store
+
+
+def close_store(s: Session, actor: Actor, store: Store) -> Store:
+    """Close a store for good: from now on it refuses walk-ins, scans and checkouts
+    (``store_closed``) and leaves the public store list. Nothing is deleted: its
+    visits, points, checkouts and audit trail stay, and reports still show them."""
+    open_store(store)
+    before = audit.snapshot(store, STORE_FIELDS)
+    store.active = False
+    _audit_change(s, actor, audit.CLOSE, store, before)
     return store
 
 
@@ -77,11 +120,7 @@ def create_store(s: Session, actor: Actor, chain: Chain, *, code: str, name: str
                  timezone: str, latitude: float | None = None,
                  longitude: float | None = None, language: str | None = None) -> Store:
     """A store of ``chain``; ``timezone`` is an IANA name (its days are the store's)."""
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ApiError("invalid_request", "Unknown time zone %(timezone)r; use an IANA name "
-                       "such as Europe/Berlin.", params={"timezone": timezone}) from exc
+    _timezone(timezone)
     store = Store(code=code, chain_id=chain.id, name=name, timezone=timezone,
                   latitude=latitude, longitude=longitude, language=_language(language))
     _add(s, store)
@@ -106,6 +145,14 @@ def create_program(s: Session, actor: Actor, *, code: str, name: str, kind: str,
     audit.record(s, actor, audit.CREATE, "program", program.code, program_id=program.id,
                  chain_id=program.chain_id, after=audit.snapshot(program, PROGRAM_FIELDS))
     return program
+
+
+def programs_of(s: Session, programs: ColumnElement[bool]) -> list[tuple[Program, str | None]]:
+    """The programs meeting ``programs`` (a condition on ``Program``) with their chain's
+    code (None for the partner program), by code."""
+    return [(program, chain_code) for program, chain_code in s.execute(
+        select(Program, Chain.code).outerjoin(Chain, Chain.id == Program.chain_id)
+        .where(programs).order_by(Program.code))]
 
 
 def language_query(store_id: int | None, chain_id: int | None) -> Select[Any] | None:

@@ -39,7 +39,8 @@ from rewards_protocol.signing import MAX_CLOCK_SKEW_SECONDS
 
 # Per-event rejection reasons (besides the schema's malformed_event, malformed_token,
 # unsupported_frame_version).
-STORE_DISABLED = "store_disabled"
+# A closed store (stores.services.close_store) takes no walk-ins: the registered code.
+STORE_CLOSED = "store_closed"
 UNKNOWN_TOKEN = "unknown_token"
 TOKEN_WINDOW_MISMATCH = "token_window_mismatch"
 EVENT_IN_FUTURE = "event_in_future"
@@ -102,7 +103,7 @@ def ingest(s: Session, agent: Agent, raw_events: list[Any], now: dt.datetime
     if store.active:
         resolved = resolve_tokens([event for _, event in parsed], now)
     else:
-        resolved = [(None, STORE_DISABLED)] * len(parsed)
+        resolved = [(None, STORE_CLOSED)] * len(parsed)
     shoppers = lock_shoppers(s, {ref for ref, _ in resolved if ref is not None})
 
     checked: list[tuple[int, PresenceEvent, int | None, str | None]] = []

@@ -40,6 +40,27 @@ def test_create_chain_store_programs_and_keys(app):
     assert no_store.exit_code != 0
 
 
+def test_change_and_close_a_store_and_list_the_programs(app, api, world):
+    runner = app.test_cli_runner()
+    changed = runner.invoke(args=["stores", "change", "berlin-1", "--name", "Berlin Am Platz",
+                                  "--timezone", "Europe/Lisbon", "--language", "pt"])
+    assert changed.exit_code == 0, changed.output
+    assert "Berlin Am Platz, Europe/Lisbon, pt" in changed.output
+    assert runner.invoke(args=["stores", "change", "berlin-1", "--timezone", "Moon/Base"]
+                         ).exit_code != 0
+    closed = runner.invoke(args=["stores", "close", "berlin-1"])
+    assert closed.exit_code == 0, closed.output
+    again = runner.invoke(args=["stores", "close", "berlin-1"])
+    assert again.exit_code != 0 and "closed" in again.output
+    trail = api.get("/v1/admin/audit?resource=store", auth=world.keys["admin"]).get_json()
+    done = [(e["action"], e["actor"].split(":")[0]) for e in trail["entries"]
+            if e["resource_id"] == "berlin-1"]
+    assert done[:2] == [("close", "cli"), ("change", "cli")]
+    listed = runner.invoke(args=["programs", "list"])
+    assert listed.output.splitlines() == ["corner-points\tstore\tcorner\tCorner Points",
+                                          "partner-plus\tpartner\t-\tPartner Plus"]
+
+
 def test_purge_removes_old_idempotency_keys(app, api, world):
     api.register("Old")
     with app.app_context():

@@ -7,6 +7,9 @@
   const { call, el, say, describe, staffAccess, t } = Api;
   const $ = (id) => document.getElementById(id);
   const PAGE = 50;
+  // The names of actions, resources and fields in the page's language (the entries
+  // keep them as data: rewards_api/audit/labels.py); a name without a label as it is.
+  const LABELS = JSON.parse($("page-data").textContent);
   let session = null; // {key, labels: {staff id: label}}
   let oldest = null;
 
@@ -22,14 +25,20 @@
   function thing(value) {
     if (!value) return "–";
     return Object.entries(value).map(([name, v]) =>
-      `${name}: ${typeof v === "object" && v !== null ? JSON.stringify(v) : String(v)}`).join("\n");
+      `${LABELS.fields[name] || name}: ${typeof v === "object" && v !== null ? JSON.stringify(v) : String(v)}`).join("\n");
+  }
+
+  function what(entry) {
+    const done = `${LABELS.resources[entry.resource] || entry.resource} ${entry.resource_id}`;
+    const action = LABELS.actions[entry.action];
+    return action ? action.replace("%(thing)s", done) : `${entry.action} ${done}`;
   }
 
   function row(entry) {
     return el("tr", { "data-entry": entry.id, "data-resource": entry.resource },
       el("td", { text: when(entry.at) }),
       el("td", { text: who(entry.actor) }),
-      el("td", { text: `${entry.action} ${entry.resource} ${entry.resource_id}` }),
+      el("td", { text: what(entry) }),
       el("td", {}, el("pre", { class: "change", text: thing(entry.before) })),
       el("td", {}, el("pre", { class: "change", text: thing(entry.after) })));
   }

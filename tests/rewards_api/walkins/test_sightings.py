@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from rewards_api import db
 from rewards_api.ledger.models import WALK_IN, Account, LedgerEntry
 from rewards_api.ledger.services import ledger_sum
-from rewards_api.stores.models import Store
 from rewards_api.visits.models import Visit
 from rewards_api.walkins.models import Sighting
 from rewards_protocol import events
@@ -204,14 +203,13 @@ def test_batch_and_body_limits(app, api, walkins):
     assert walk_in_entries(app) == []
 
 
-def test_disabled_store_events_are_rejected(app, api, walkins, world):
+def test_a_closed_stores_events_are_rejected(app, api, walkins, world):
     shopper = api.register("Rosa")
     tokens = download_tokens(api, shopper, T0)
-    with app.app_context():
-        db.session().get(Store, world.store_ids[0]).active = False
-        db.session().commit()
+    closed = api.post(f"/v1/admin/stores/{world.store_ids[0]}/close", auth=world.keys["admin"])
+    assert closed.status_code == 200, closed.get_json()
     response = walkins.agents["berlin-door"].sightings([seen(tokens, T0)])
-    assert statuses(response) == [("rejected", "store_disabled")]
+    assert statuses(response) == [("rejected", "store_closed")]
     assert walk_in_entries(app) == []
 
 

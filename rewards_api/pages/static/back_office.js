@@ -1,0 +1,70 @@
+/* What the rewards, rules and products pages of the back office share: their tables,
+   the programs the key reads (and may pay out of or change), CSV downloads with the
+   key, and a sentence asked of the API again while a form changes. */
+"use strict";
+
+const BackOffice = (() => {
+  const { call, el, t } = Api;
+
+  /* A table; headings ending in "#" are numbers (right-aligned). Each row is an
+     element built by the page (a <tr>); ``empty`` says there is nothing yet. */
+  function table(caption, headings, rows, empty) {
+    return el("table", {},
+      el("caption", { class: "visually-hidden", text: caption }),
+      el("thead", {}, el("tr", {}, ...headings.map((h) =>
+        el("th", { scope: "col", class: h.endsWith("#") ? "num" : null, text: h.replace(/#$/, "") })))),
+      el("tbody", {}, ...(rows.length ? rows
+        : [el("tr", {}, el("td", { colspan: headings.length, text: empty }))])));
+  }
+
+  /** The programs the key reads: [{code, name, currency, pays, catalog}]. */
+  async function programs(key) {
+    return (await call("GET", "/v1/admin/programs", { auth: key })).programs;
+  }
+
+  /** Fill a <select> with programs; false when there is none to choose. */
+  function choose(select, programs) {
+    select.replaceChildren(...programs.map((p) => el("option", { value: p.code, text: p.name })));
+    return programs.length > 0;
+  }
+
+  /* A file made by the API needs the key, so it is fetched and handed to the browser. */
+  async function download(key, path, fallbackName) {
+    const response = await fetch(path, { headers: { Authorization: "Bearer " + key,
+      "Accept-Language": Api.language }, credentials: "omit" });
+    if (!response.ok) {
+      const answer = await response.json().catch(() => ({}));
+      throw new Error((answer.error && answer.error.message) || t("The file could not be made."));
+    }
+    const disposition = response.headers.get("Content-Disposition") || "";
+    const name = (disposition.match(/filename="([^"]+)"/) || [])[1] || fallbackName;
+    const link = el("a", { href: URL.createObjectURL(await response.blob()), download: name });
+    document.body.append(link);
+    link.click();
+    link.remove();
+  }
+
+  /* Under a form, what it would do, in the API's words: asked again on every change
+     (the last question's answer wins), refused fields said in the same place. */
+  function preview(form, output, ask) {
+    let asked = 0;
+    const update = async () => {
+      const mine = ++asked;
+      try {
+        const { preview: sentence } = await ask();
+        if (mine !== asked) return;
+        output.textContent = sentence;
+        output.dataset.kind = "ok";
+      } catch (error) {
+        if (mine !== asked) return;
+        output.textContent = Api.describe(error);
+        output.dataset.kind = "error";
+      }
+    };
+    form.addEventListener("input", update);
+    form.addEventListener("change", update);
+    return update;
+  }
+
+  return { table, programs, choose, download, preview };
+})();
