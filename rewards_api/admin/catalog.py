@@ -22,9 +22,9 @@ from rewards_api.ledger.models import Program
 from rewards_api.pos import catalog
 from rewards_api.pos.models import REWARD_KINDS, EarnRule, Reward
 from rewards_api.schemas import Gtin, StrictSchema
-from rewards_api.shoppers.services import program_by_code
 from rewards_api.staff import scope
 from rewards_api.staff.models import MANAGER, PARTNER
+from rewards_api.stores.services import program_by_code
 
 bp = APIBlueprint("admin_catalog", __name__, tag="Admin")
 

@@ -21,6 +21,7 @@ from rewards_api.shoppers.models import Shopper
 from rewards_api.staff import scope
 from rewards_api.staff.models import MANAGER
 from rewards_api.stores.models import Store
+from rewards_api.stores.services import program_by_code
 
 bp = APIBlueprint("admin", __name__, tag="Admin")
 
@@ -51,7 +52,7 @@ def adjust_points(json_data: dict[str, Any]) -> dict[str, Any]:
     """Correct a shopper's points (managers only, in their chain's own program; head
     office also in the partner program). The reason is stored on the entry."""
     s = db.session()
-    program = scope.require_program(g.staff, shoppers.program_by_code(s, json_data["program"]))
+    program = scope.require_program(g.staff, program_by_code(s, json_data["program"]))
     store_id = json_data["store_id"] or g.staff.store_id
     if store_id is not None:
         scope.require_store(g.staff, s.get(Store, store_id))
