@@ -23,7 +23,17 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Integer, Table, bindparam, case, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    Table,
+    bindparam,
+    case,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -117,18 +127,18 @@ _CREDIT_ENTRY = {
     for dialect in (postgresql, sqlite)
 }
 _MOVE_ONE = (update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("account_id"))
-             .values(balance=_ACCOUNTS.c.balance + bindparam("points", type_=Integer))
+             .values(balance=_ACCOUNTS.c.balance + bindparam("points", type_=BigInteger))
              .returning(_ACCOUNTS.c.id, _ACCOUNTS.c.balance))
 _TAKE = (update(_ACCOUNTS)
          .where(_ACCOUNTS.c.id == bindparam("account_id"),
                 _ACCOUNTS.c.balance - _ACCOUNTS.c.held
-                >= bindparam("taken", type_=Integer) - bindparam("unheld", type_=Integer))
-         .values(balance=_ACCOUNTS.c.balance - bindparam("taken", type_=Integer),
-                 held=_ACCOUNTS.c.held - bindparam("unheld", type_=Integer))
+                >= bindparam("taken", type_=BigInteger) - bindparam("unheld", type_=BigInteger))
+         .values(balance=_ACCOUNTS.c.balance - bindparam("taken", type_=BigInteger),
+                 held=_ACCOUNTS.c.held - bindparam("unheld", type_=BigInteger))
          .returning(_ACCOUNTS.c.balance, _ACCOUNTS.c.held))
 _GIVE_BACK = (update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("account_id"))
-              .values(balance=_ACCOUNTS.c.balance + bindparam("taken", type_=Integer),
-                      held=_ACCOUNTS.c.held + bindparam("unheld", type_=Integer)))
+              .values(balance=_ACCOUNTS.c.balance + bindparam("taken", type_=BigInteger),
+                      held=_ACCOUNTS.c.held + bindparam("unheld", type_=BigInteger)))
 _DEBIT_ENTRY = {
     dialect.dialect.name: dialect.insert(LedgerEntry)
     .on_conflict_do_nothing(index_elements=_ONCE).returning(LedgerEntry)
@@ -201,7 +211,7 @@ def _move_balances(s: Session, moved: dict[int, int]) -> dict[int, int]:
     else:
         statement = (update(_ACCOUNTS).where(_ACCOUNTS.c.id.in_(moved))
                      .values(balance=_ACCOUNTS.c.balance + case(
-                         *((_ACCOUNTS.c.id == a, n) for a, n in moved.items())))
+                         *((_ACCOUNTS.c.id == a, literal(n, BigInteger)) for a, n in moved.items())))
                      .returning(_ACCOUNTS.c.id, _ACCOUNTS.c.balance))
         params = {}
     balances = {int(a): int(balance) for a, balance in s.connection().execute(statement, params)}
@@ -286,7 +296,7 @@ _SETTLE = (update(_HOLDS)
            .where(_HOLDS.c.id == bindparam("hold_id"), _HOLDS.c.status == HELD)
            .values(status=bindparam("new_status"), settled_at=bindparam("settled")))
 _UNHOLD = (update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("account_id"))
-           .values(held=_ACCOUNTS.c.held - bindparam("released", type_=Integer))
+           .values(held=_ACCOUNTS.c.held - bindparam("released", type_=BigInteger))
            .returning(_ACCOUNTS.c.held))
 _LINK_ENTRY = (update(_HOLDS).where(_HOLDS.c.id == bindparam("hold_id"))
                .values(entry_id=bindparam("linked_entry")))
