@@ -35,6 +35,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -169,37 +170,38 @@ def credit(s: Session, credits: Sequence[Credit], *, guard: Callable[[], None] |
     wanted: dict[int, int] = defaultdict(int)
     for c in credits:
         wanted[c.account_id] += c.amount
-    balances = _move_balances(s, wanted)
+    connection = s.connection()
+    balances = _move_balances(s, connection, wanted)
     if guard is not None:
         try:
             guard()
         except ApiError:
-            _move_balances(s, {account_id: -points for account_id, points in wanted.items()})
+            _move_balances(s, connection, {a: -points for a, points in wanted.items()})
             raise
     rows = [{"account_id": c.account_id, "program_id": c.program_id, "kind": c.kind,
              "amount": c.amount, "reference": c.reference, "idempotency_key": c.idempotency_key,
              "store_id": c.store_id, "actor": c.actor, "reason": c.reason, "gtin": c.gtin,
              "created_at": c.at} for c in credits]
-    written = _write_entries(s, rows)
+    written = _write_entries(s, connection, rows)
     if len(written) < len(rows):  # keys used already: give their points back
         for row in written:
             wanted[row.account_id] -= row.amount
-        balances.update(_move_balances(s, {a: -n for a, n in wanted.items() if n}))
+        balances.update(_move_balances(s, connection, {a: -n for a, n in wanted.items() if n}))
     return [Credited(int(row.id), int(row.account_id), balances[row.account_id])
             for row in written]
 
 
-def _write_entries(s: Session, rows: list[dict[str, Any]]) -> list[Any]:
+def _write_entries(s: Session, connection: Connection, rows: list[dict[str, Any]]) -> list[Any]:
     """Insert entries, skipping those whose key is used already in their program; the
     ids, accounts and amounts of those written. One row (a scan, a purchase) goes
     through a statement built once: building one costs more than running it."""
     if len(rows) == 1:
-        connection = s.connection()
         return list(connection.execute(_CREDIT_ENTRY[connection.dialect.name], rows[0]))
     return insert_ignoring_conflicts(s, LedgerEntry, rows, _ONCE, *_WRITTEN)
 
 
-def _move_balances(s: Session, moved: dict[int, int]) -> dict[int, int]:
+def _move_balances(s: Session, connection: Connection, moved: dict[int, int]
+                   ) -> dict[int, int]:
     """Add ``moved`` (points by account id) to the cached balances in one UPDATE and
     answer the new balances; a loaded ``Account`` is kept in step without a query."""
     if not moved:
@@ -214,7 +216,7 @@ def _move_balances(s: Session, moved: dict[int, int]) -> dict[int, int]:
                          *((_ACCOUNTS.c.id == a, literal(n, BigInteger)) for a, n in moved.items())))
                      .returning(_ACCOUNTS.c.id, _ACCOUNTS.c.balance))
         params = {}
-    balances = {int(a): int(balance) for a, balance in s.connection().execute(statement, params)}
+    balances: dict[int, int] = {a: b for a, b in connection.execute(statement, params)}
     for account_id, balance in balances.items():
         _in_step(s, account_id, balance=balance)
     return balances
@@ -222,6 +224,8 @@ def _move_balances(s: Session, moved: dict[int, int]) -> dict[int, int]:
 
 def _in_step(s: Session, account_id: int, **values: int) -> None:
     """Keep a loaded account's cached columns equal to what an UPDATE answered."""
+    if not s.identity_map:
+        return
     account = s.identity_map.get(identity_key(Account, account_id))
     if account is not None:
         for name, value in values.items():
