@@ -27,6 +27,7 @@ from rewards_api.pos import catalog
 from rewards_api.products import gtin as gtins
 from rewards_api.shoppers import services as shoppers
 from rewards_api.shoppers.services import checkout_totp
+from rewards_api.stores.services import program_by_code
 from tests.support.browser import launch
 from tests.support.live import serve
 from tests.support.panel_flow import apply_both_programs, complete_after_asking
@@ -56,10 +57,10 @@ def seed(url: str, shoppers_needed: int) -> tuple[list[str], list[tuple[str, str
             if fields.get("product_gtin"):
                 fields["product_gtin"] = gtins.normalize(fields["product_gtin"])
             fields["eligible_gtins"] = [gtins.normalize(g) for g in fields.get("eligible_gtins", [])]
-            catalog.create_reward(s, setup_actor(), shoppers.program_by_code(s, reward["program"]),
+            catalog.create_reward(s, setup_actor(), program_by_code(s, reward["program"]),
                                   fields)
         for rule in EARN_RULES:
-            catalog.set_earn_rule(s, setup_actor(), shoppers.program_by_code(s, rule["program"]),
+            catalog.set_earn_rule(s, setup_actor(), program_by_code(s, rule["program"]),
                                   gtin=gtins.normalize(rule["gtin"]) if rule.get("gtin") else None,
                                   points_per_unit=rule.get("points_per_unit", 0),
                                   multiplier=rule.get("multiplier", 1))
@@ -70,9 +71,8 @@ def seed(url: str, shoppers_needed: int) -> tuple[list[str], list[tuple[str, str
         for number in range(shoppers_needed):
             shopper, _ = shoppers.register(s, f"Bench {number}", None, dt.timedelta(days=1))
             for code, points in (("corner-points", 1000), ("partner-plus", 600)):
-                account = shoppers.account_for(s, shopper, shoppers.program_by_code(s, code))
-                ledger.post_entry(s, account, "adjustment", points, reference="bench",
-                                  actor="system")
+                account = shoppers.account_for(s, shopper, program_by_code(s, code))
+                ledger.adjust(s, account, points, reason="bench", actor="system")
             people.append((shopper.public_id, shopper.checkout_secret))
         s.commit()
     return keys, people

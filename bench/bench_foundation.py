@@ -9,11 +9,12 @@ import time
 from contextlib import ExitStack
 
 from bench.support import wrk
-from rewards_api import create_app, db, schema_migrations
+from rewards_api import clock, create_app, db, schema_migrations
 from rewards_api.gunicorn_host import running
 from rewards_api.ledger import services as ledger
 from rewards_api.ledger.models import WALK_IN
 from rewards_api.shoppers import services as shoppers
+from rewards_api.stores.services import program_by_code
 from tests.support.postgres import test_database
 from tests.support.world import build_world
 
@@ -35,8 +36,8 @@ def seed(url: str) -> str:
         build_world()
         shopper, token = shoppers.register(s, "Bench", None, dt.timedelta(days=1))
         for code in ("corner-points", "partner-plus"):
-            account = shoppers.account_for(s, shopper, shoppers.program_by_code(s, code))
-            ledger.post_entry(s, account, WALK_IN, 100, reference="bench", actor="system")
+            account = shoppers.account_for(s, shopper, program_by_code(s, code))
+            ledger.adjust(s, account, 100, reason="bench", actor="system")
         s.commit()
     return token
 
@@ -46,12 +47,14 @@ def ledger_rate(url: str) -> float:
     with app.app_context():
         s = db.session()
         shopper, _ = shoppers.register(s, "Ledger bench", None, dt.timedelta(days=1))
-        account = shoppers.account_for(s, shopper, shoppers.program_by_code(s, "corner-points"))
+        account = shoppers.account_for(s, shopper, program_by_code(s, "corner-points"))
         s.commit()
         started = time.perf_counter()
         for i in range(LEDGER_ENTRIES):
-            ledger.post_entry(s, account, WALK_IN, 1, reference=f"bench:{i}", actor="system",
-                              idempotency_key=f"bench:{i}")
+            ledger.credit(s, [ledger.Credit(account.id, account.program_id, WALK_IN, 1,
+                                            reference=f"bench:{i}", actor="system",
+                                            idempotency_key=f"bench:{i}", store_id=None,
+                                            at=clock.now())])
             s.commit()
         elapsed = time.perf_counter() - started
         assert account.balance == LEDGER_ENTRIES

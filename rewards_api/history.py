@@ -42,10 +42,10 @@ def _ids_after(prefix: str, references: Any) -> set[int]:
 
 
 def _details(s: Session, entries: list[LedgerEntry]) -> dict[int, str]:
-    """What a scan or a reward was, by entry id: the scanned product's name (a scan's
-    reference ends with its GTIN) and the reward's name (a redemption's reference is
+    """What a scan or a reward was, by entry id: the scanned product's name
+    (``LedgerEntry.scanned_gtin``) and the reward's name (a redemption's reference is
     its hold, the hold's the checkout, whose applied rewards name the hold)."""
-    gtins = {e.id: e.reference.rsplit(":", 1)[-1] for e in entries if e.kind == SCAN}
+    gtins = {e.id: e.scanned_gtin for e in entries if e.kind == SCAN}
     named = select(Product.id, Product.gtin, Product.name).where(
         Product.gtin.in_(set(gtins.values())))
     rows = s.execute(named).all()

@@ -41,8 +41,12 @@ class AuditEntryOut(StrictSchema):
     resource = String()
     resource_id = String()
     store_id = Integer(allow_none=True)
-    before = Dict(allow_none=True)
-    after = Dict(allow_none=True)
+    # Free-form on purpose: a snapshot of whichever kind of resource changed (a store,
+    # a campaign, a key...), its fields by name.
+    before = Dict(keys=String(), allow_none=True, metadata={
+        "description": "The resource's fields before the change, by name (null: none)"})
+    after = Dict(keys=String(), allow_none=True, metadata={
+        "description": "The resource's fields after the change, by name (null: none)"})
 
 
 class AuditOut(StrictSchema):

@@ -21,11 +21,10 @@ from rewards_api.products.services import products_by_gtin
 from rewards_api.scans import campaigns
 from rewards_api.scans.models import PER_DAY, PER_SHOPPER_LIMITS, ScanCampaign
 from rewards_api.schemas import Gtin, StrictSchema, names_field
-from rewards_api.shoppers.services import program_by_code
 from rewards_api.staff import scope
 from rewards_api.staff.models import MANAGER
 from rewards_api.stores.models import Chain, Store
-from rewards_api.stores.services import chain_by_code
+from rewards_api.stores.services import chain_by_code, program_by_code
 
 bp = APIBlueprint("admin_campaigns", __name__, tag="Admin")
 

@@ -26,9 +26,9 @@ from rewards_api.pos.models import REWARD_KINDS, EarnRule, Reward
 from rewards_api.products import gtin as gtin_format
 from rewards_api.products.services import product_by_gtin
 from rewards_api.schemas import Gtin, StrictSchema, names_field
-from rewards_api.shoppers.services import program_by_code
 from rewards_api.staff import scope
 from rewards_api.staff.models import MANAGER, PARTNER
+from rewards_api.stores.services import program_by_code
 
 bp = APIBlueprint("admin_catalog", __name__, tag="Admin")
 

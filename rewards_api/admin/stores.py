@@ -20,10 +20,10 @@ from rewards_api.ledger.models import Program
 from rewards_api.manage import previews
 from rewards_api.products import services as products
 from rewards_api.schemas import StrictSchema
-from rewards_api.shoppers.services import program_by_code
 from rewards_api.staff import scope
 from rewards_api.staff.models import MANAGER
 from rewards_api.stores.models import Store
+from rewards_api.stores.services import program_by_code
 from rewards_api.walkins import rules
 from rewards_api.walkins.models import WalkInRule
 

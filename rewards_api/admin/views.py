@@ -22,6 +22,7 @@ from rewards_api.shoppers.models import Shopper
 from rewards_api.staff import scope
 from rewards_api.staff.models import MANAGER
 from rewards_api.stores.models import Store
+from rewards_api.stores.services import program_by_code
 
 bp = APIBlueprint("admin", __name__, tag="Admin")
 
@@ -53,7 +54,7 @@ def adjust_points(json_data: dict[str, Any]) -> dict[str, Any]:
     office also in the partner program). The reason is stored on the entry; the audit
     trail keeps who, when, and the balance before and after."""
     s = db.session()
-    program = scope.require_program(g.staff, shoppers.program_by_code(s, json_data["program"]))
+    program = scope.require_program(g.staff, program_by_code(s, json_data["program"]))
     store_id = json_data["store_id"] or g.staff.store_id
     store = scope.require_store(g.staff, s.get(Store, store_id)) if store_id is not None else None
     shopper = s.scalars(select(Shopper).where(Shopper.public_id == json_data["public_id"])).first()

@@ -8,7 +8,7 @@ younger than ``HELP_REQUEST_TTL``. Scans alone never put anyone on the list: the
 shopper decides whether staff come over.
 
 With each shopper staff see the campaign products scanned during the visit, from the
-ledger's scan entries (their reference is ``scan:<campaign code>:<gtin>``).
+ledger's scan entries (``LedgerEntry.scanned_gtin``).
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def visit_scans(s: Session, visit: Visit) -> list[dict[str, Any]]:
     aisle in the store: scans that earned points (one line per product and campaign)
     and scans that were refused (``refused`` says why; kept only with the opt-in)."""
     rows = s.execute(
-        select(LedgerEntry.reference, LedgerEntry.amount, LedgerEntry.created_at)
+        select(LedgerEntry.scanned_gtin, LedgerEntry.amount, LedgerEntry.created_at)
         .join(Account, Account.id == LedgerEntry.account_id)
         .where(Account.shopper_id == visit.shopper_id, LedgerEntry.store_id == visit.store_id,
                LedgerEntry.kind == SCAN, LedgerEntry.amount > 0,
@@ -102,7 +102,7 @@ def visit_scans(s: Session, visit: Visit) -> list[dict[str, Any]]:
         .where(RefusedScan.shopper_id == visit.shopper_id,
                RefusedScan.store_id == visit.store_id, RefusedScan.at >= visit.started_at)
     ).all()
-    gtins = {reference.rsplit(":", 1)[-1] for reference, _, _ in rows}
+    gtins = {gtin for gtin, _, _ in rows}
     gtins |= {gtin for gtin, _, _ in refused if gtin}
     products = {product.gtin: (product.name, aisle) for product, aisle in s.execute(
         select(Product, StoreProduct.aisle)
@@ -110,8 +110,8 @@ def visit_scans(s: Session, visit: Visit) -> list[dict[str, Any]]:
                    & (StoreProduct.store_id == visit.store_id))
         .where(Product.gtin.in_(gtins)))}
     result = []
-    for reference, amount, created_at in rows:
-        gtin = reference.rsplit(":", 1)[-1]
+    for gtin, amount, created_at in rows:
+        assert gtin is not None, "a scan entry names its product"
         name, aisle = products.get(gtin, (gtin, None))
         result.append({"product": name, "gtin": gtin, "aisle": aisle, "points": amount,
                        "refused": None, "at": created_at.isoformat()})

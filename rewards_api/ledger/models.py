@@ -12,7 +12,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    case,
+    func,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rewards_api import clock
@@ -104,9 +115,32 @@ class LedgerEntry(Base):
     # Who caused it: "system", "agent:3", "staff:7", "shopper:5".
     actor: Mapped[str] = mapped_column(String(40))
     reason: Mapped[str | None] = mapped_column(Text)
+    # The product a scan award was for (14 digits); NULL for every other kind.
+    gtin: Mapped[str | None] = mapped_column(String(14))
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
     program: Mapped[Program] = relationship(lazy="joined")
+
+    @hybrid_property
+    def scanned_gtin(self) -> str | None:
+        """The product a scan award was for, in Python and in SQL: the one reader of it.
+
+        Written as data since migration 0019, in the nullable ``gtin`` column, at the
+        entry's insert: entries are append-only (a trigger refuses UPDATE), so a
+        backfill would have to lift that guard on the hottest table. Scan entries
+        written before 0019 carry the GTIN only as the last 14 characters of their
+        reference (``scan:<campaign>:<gtin>``); this is the only place that reads it
+        from there, until those entries age out."""
+        if self.gtin is not None or self.kind != SCAN:
+            return self.gtin
+        return self.reference[-14:]
+
+    @scanned_gtin.inplace.expression
+    @classmethod
+    def _scanned_gtin(cls) -> ColumnElement[str | None]:
+        return case((cls.gtin.is_not(None), cls.gtin),
+                    (cls.kind == SCAN, func.substr(cls.reference, func.length(cls.reference) - 13)),
+                    else_=None)
 
 
 class Hold(Base):

@@ -1,8 +1,13 @@
 """The only code that changes points. Every function flushes; the caller commits.
 
-Balances never go negative: a debit is one conditional UPDATE
-(``... WHERE balance - held >= amount``), atomic on PostgreSQL (row lock) and on
-SQLite (the database write lock), and backed by CHECK constraints.
+Points move one way in and one way out: ``credit`` (awards, earnings, corrections
+up; one entry or a batch) and ``debit`` (redemptions through ``capture``, clawbacks,
+corrections down). Both keep "cached balance = sum of entries" the same way: the
+entry and the balance move in the same transaction, and an entry whose idempotency
+key is used already in its program moves nothing. Balances never go negative: a debit
+is one conditional UPDATE (``... WHERE balance - held >= amount``), atomic on
+PostgreSQL (row lock) and on SQLite (the database write lock), and backed by CHECK
+constraints.
 
 One lock order, so that no two paths lock a shopper's accounts crosswise (a deadlock
 on PostgreSQL): a path that moves points or holds first locks every account it may
@@ -14,18 +19,29 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Integer, Table, bindparam, func, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    Table,
+    bindparam,
+    case,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from rewards_api import clock
-from rewards_api.db import dialect_insert, insert_ignoring_conflicts
+from rewards_api.db import insert_ignoring_conflicts
 from rewards_api.errors import ApiError
 from rewards_api.ledger.models import (
     ADJUSTMENT,
@@ -58,134 +74,219 @@ def lock_accounts(s: Session, *, shoppers: Collection[int] = (), accounts: Colle
     return []
 
 
-def post_entry(
-    s: Session,
-    account: Account,
-    kind: str,
-    amount: int,
-    *,
-    reference: str,
-    actor: str,
-    idempotency_key: str | None = None,
-    store_id: int | None = None,
-    reason: str | None = None,
-    at: dt.datetime | None = None,
-) -> tuple[LedgerEntry, bool]:
-    """Write one entry and move the cached balance with it.
+@dataclass(frozen=True, slots=True)
+class Movement:
+    """What ``credit`` and ``debit`` write: ``amount`` points (> 0) into or out of one
+    account; ``idempotency_key`` makes it happen once in its program."""
 
-    Returns ``(entry, created)``. With an ``idempotency_key`` already used in the
-    program, nothing is written and the existing entry is returned with
-    ``created=False`` (also when two transactions race: the account's row lock makes
-    the second wait, its insert then meets the first's key and gives the points back).
-    A debit larger than the available points raises ``insufficient_points``.
-
-    Two round trips in the common case (UPDATE ... RETURNING, INSERT ... ON CONFLICT
-    DO NOTHING RETURNING): this sits on the hot path of every award.
-    """
-    if amount == 0:
-        raise ValueError("a ledger entry moves at least one point")
-    if idempotency_key is not None and amount < 0:
-        # A re-sent debit must find its entry even if the balance has moved since.
-        existing = _entry_by_key(s, account.program_id, idempotency_key)
-        if existing is not None:
-            return existing, False
-    _move_balance(s, account, amount)
-    row = {"account_id": account.id, "program_id": account.program_id, "kind": kind,
-           "amount": amount, "reference": reference, "idempotency_key": idempotency_key,
-           "store_id": store_id, "actor": actor, "reason": reason,
-           "created_at": at or clock.now()}
-    insert = dialect_insert(s, LedgerEntry).values(**row)
-    if idempotency_key is not None:
-        insert = insert.on_conflict_do_nothing(index_elements=["program_id", "idempotency_key"])
-    entry = s.scalars(insert.returning(LedgerEntry)).first()
-    if entry is None:  # the key was used already: undo the move, answer with that entry
-        _move_balance(s, account, -amount, check=False)
-        existing = _entry_by_key(s, account.program_id, idempotency_key or "")
-        assert existing is not None
-        return existing, False
-    return entry, True
+    account_id: int
+    program_id: int
+    kind: str
+    amount: int
+    reference: str
+    actor: str
+    idempotency_key: str | None
+    store_id: int | None
+    at: dt.datetime
+    reason: str | None = None
 
 
-# The statements of ``credit_once``, built once (building costs more than running).
+@dataclass(frozen=True, slots=True)
+class Credit(Movement):
+    """Points given: an award, a purchase's earnings, a correction up. ``gtin`` is the
+    product a scan award was for (``LedgerEntry.gtin``)."""
+
+    gtin: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Debit(Movement):
+    """Points taken (the entry's amount is ``-amount``): a redemption (``from_hold``: the
+    captured hold's points, which leave ``held`` too), a return's clawback, a
+    correction down."""
+
+    from_hold: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Credited:
+    """An entry ``credit`` wrote, and its account's balance after the whole batch."""
+
+    entry_id: int
+    account_id: int
+    balance: int
+
+
+# The statements of ``credit`` and ``debit``, built once (building costs more than running).
 _ACCOUNTS = cast(Table, Account.__table__)
-_CREDIT = (update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("account_id"))
-           .values(balance=_ACCOUNTS.c.balance + bindparam("amount", type_=Integer))
-           .returning(_ACCOUNTS.c.balance))
-_ENTRY_ONCE = {
-    dialect.dialect.name: dialect.insert(LedgerEntry.__table__)
-    .on_conflict_do_nothing(index_elements=["program_id", "idempotency_key"])
-    .returning(LedgerEntry.__table__.c.id)
+_ENTRIES = cast(Table, LedgerEntry.__table__)
+_ONCE = ["program_id", "idempotency_key"]
+_WRITTEN = (_ENTRIES.c.id, _ENTRIES.c.account_id, _ENTRIES.c.amount)
+_CREDIT_ENTRY = {
+    dialect.dialect.name: dialect.insert(_ENTRIES).on_conflict_do_nothing(index_elements=_ONCE)
+    .returning(*_WRITTEN)
     for dialect in (postgresql, sqlite)
 }
+_MOVE_ONE = (update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("account_id"))
+             .values(balance=_ACCOUNTS.c.balance + bindparam("points", type_=BigInteger))
+             .returning(_ACCOUNTS.c.id, _ACCOUNTS.c.balance))
+_TAKE = (update(_ACCOUNTS)
+         .where(_ACCOUNTS.c.id == bindparam("account_id"),
+                _ACCOUNTS.c.balance - _ACCOUNTS.c.held
+                >= bindparam("taken", type_=BigInteger) - bindparam("unheld", type_=BigInteger))
+         .values(balance=_ACCOUNTS.c.balance - bindparam("taken", type_=BigInteger),
+                 held=_ACCOUNTS.c.held - bindparam("unheld", type_=BigInteger))
+         .returning(_ACCOUNTS.c.balance, _ACCOUNTS.c.held))
+_GIVE_BACK = (update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("account_id"))
+              .values(balance=_ACCOUNTS.c.balance + bindparam("taken", type_=BigInteger),
+                      held=_ACCOUNTS.c.held + bindparam("unheld", type_=BigInteger)))
+_DEBIT_ENTRY = {
+    dialect.dialect.name: dialect.insert(LedgerEntry)
+    .on_conflict_do_nothing(index_elements=_ONCE).returning(LedgerEntry)
+    for dialect in (postgresql, sqlite)
+}
+_ENTRY_BY_KEY = select(LedgerEntry).where(LedgerEntry.program_id == bindparam("program_id"),
+                                          LedgerEntry.idempotency_key == bindparam("key"))
 
 
-def credit_once(s: Session, account_id: int, program_id: int, kind: str, amount: int, *,
-                reference: str, actor: str, idempotency_key: str, store_id: int | None,
-                at: dt.datetime, guard: Callable[[], None] | None = None
-                ) -> tuple[int, int] | None:
-    """``post_entry`` for a credit on a hot path that has the account's ids but no
-    loaded ``Account``: the same two statements, no ORM objects. Returns
-    ``(entry id, new balance)``, or None when the key is used already in the program
-    (then nothing is written, and the existing entry is not looked up).
+def credit(s: Session, credits: Sequence[Credit], *, guard: Callable[[], None] | None = None
+           ) -> list[Credited]:
+    """Write credits, each exactly once, and move the cached balances with them: the
+    one way points are given, for one scan as for a batch of walk-ins. Two statements
+    however many credits: one ``UPDATE ... RETURNING`` adds them to their accounts,
+    then ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` writes the entries, skipping
+    a credit whose idempotency key is used already in its program (also against a
+    concurrent transaction: PostgreSQL waits for it, then skips); a third statement
+    gives back what was skipped. Returns what was written.
 
-    ``guard`` runs between the balance move and the entry: a check that raises
-    ``ApiError`` to refuse the credit (the move is then undone, nothing is written).
-    A guard that locks a contended row (a campaign's budget) holds that lock for one
-    statement less than it would before the credit."""
-    if amount <= 0:
-        raise ValueError("credit_once only credits")
+    ``guard`` runs between the balances and the entries: a check that raises
+    ``ApiError`` to refuse the credits (the balances move back, nothing is written). A
+    guard that locks a contended row (a campaign's budget) holds that lock for one
+    statement less than it would before the credit.
+
+    The caller has locked the accounts (``lock_accounts``, the one lock order)."""
+    if any(c.amount <= 0 for c in credits):
+        raise ValueError("a credit gives at least one point")  # a caller's bug
+    wanted: dict[int, int] = defaultdict(int)
+    for c in credits:
+        wanted[c.account_id] += c.amount
     connection = s.connection()
-    move = {"account_id": account_id, "amount": amount}
-    undo = {"account_id": account_id, "amount": -amount}
-    balance = connection.execute(_CREDIT, move).scalar_one()
+    balances = _move_balances(s, connection, wanted)
     if guard is not None:
         try:
             guard()
         except ApiError:
-            connection.execute(_CREDIT, undo)
+            _move_balances(s, connection, {a: -points for a, points in wanted.items()})
             raise
-    entry_id = connection.execute(_ENTRY_ONCE[connection.dialect.name], {
-        "account_id": account_id, "program_id": program_id, "kind": kind, "amount": amount,
-        "reference": reference, "idempotency_key": idempotency_key, "store_id": store_id,
-        "actor": actor, "reason": None, "created_at": at}).scalar()
-    if entry_id is None:  # the key was used already: give the points back
-        connection.execute(_CREDIT, undo)
+    rows = [{"account_id": c.account_id, "program_id": c.program_id, "kind": c.kind,
+             "amount": c.amount, "reference": c.reference, "idempotency_key": c.idempotency_key,
+             "store_id": c.store_id, "actor": c.actor, "reason": c.reason, "gtin": c.gtin,
+             "created_at": c.at} for c in credits]
+    written = _write_entries(s, connection, rows)
+    if len(written) < len(rows):  # keys used already: give their points back
+        for row in written:
+            wanted[row.account_id] -= row.amount
+        balances.update(_move_balances(s, connection, {a: -n for a, n in wanted.items() if n}))
+    return [Credited(int(row.id), int(row.account_id), balances[row.account_id])
+            for row in written]
+
+
+def _write_entries(s: Session, connection: Connection, rows: list[dict[str, Any]]) -> list[Any]:
+    """Insert entries, skipping those whose key is used already in their program; the
+    ids, accounts and amounts of those written. One row (a scan, a purchase) goes
+    through a statement built once: building one costs more than running it."""
+    if len(rows) == 1:
+        return list(connection.execute(_CREDIT_ENTRY[connection.dialect.name], rows[0]))
+    return insert_ignoring_conflicts(s, LedgerEntry, rows, _ONCE, *_WRITTEN)
+
+
+def _move_balances(s: Session, connection: Connection, moved: dict[int, int]
+                   ) -> dict[int, int]:
+    """Add ``moved`` (points by account id) to the cached balances in one UPDATE and
+    answer the new balances; a loaded ``Account`` is kept in step without a query."""
+    if not moved:
+        return {}
+    if len(moved) == 1:  # the common case (a scan, a purchase): a statement built once
+        (account_id, points), = moved.items()
+        statement: Any = _MOVE_ONE
+        params = {"account_id": account_id, "points": points}
+    else:
+        statement = (update(_ACCOUNTS).where(_ACCOUNTS.c.id.in_(moved))
+                     .values(balance=_ACCOUNTS.c.balance + case(
+                         *((_ACCOUNTS.c.id == a, literal(n, BigInteger)) for a, n in moved.items())))
+                     .returning(_ACCOUNTS.c.id, _ACCOUNTS.c.balance))
+        params = {}
+    balances: dict[int, int] = {a: b for a, b in connection.execute(statement, params)}
+    for account_id, balance in balances.items():
+        _in_step(s, account_id, balance=balance)
+    return balances
+
+
+def _in_step(s: Session, account_id: int, **values: int) -> None:
+    """Keep a loaded account's cached columns equal to what an UPDATE answered."""
+    if not s.identity_map:
+        return
+    account = s.identity_map.get(identity_key(Account, account_id))
+    if account is not None:
+        for name, value in values.items():
+            set_committed_value(account, name, value)
+
+
+def debit(s: Session, d: Debit) -> LedgerEntry:
+    """Take points, at most what is available (else ``insufficient_points``), and move
+    the cached balance with them: the one way points are spent. One conditional
+    ``UPDATE ... RETURNING`` (atomic: the row lock on PostgreSQL, the write lock on
+    SQLite), then the entry. A debit whose idempotency key is used already in its
+    program writes nothing and answers that entry, also when the points it took are no
+    longer available.
+
+    The caller has locked the account (``lock_accounts``, the one lock order)."""
+    if d.amount <= 0 or not 0 <= d.from_hold <= d.amount:
+        raise ValueError("a debit takes at least one point")  # a caller's bug
+    connection = s.connection()
+    move = {"account_id": d.account_id, "taken": d.amount, "unheld": d.from_hold}
+    moved = connection.execute(_TAKE, move).first()
+    if moved is None:
+        existing = _entry_by_key(s, d.program_id, d.idempotency_key)
+        if existing is None:
+            raise ApiError("insufficient_points")
+        return existing
+    entry = s.scalars(_DEBIT_ENTRY[connection.dialect.name], [{
+        "account_id": d.account_id, "program_id": d.program_id, "kind": d.kind,
+        "amount": -d.amount, "reference": d.reference, "idempotency_key": d.idempotency_key,
+        "store_id": d.store_id, "actor": d.actor, "reason": d.reason, "gtin": None,
+        "created_at": d.at}]).first()
+    if entry is None:  # the key was used already: give the points back, answer that entry
+        connection.execute(_GIVE_BACK, move)
+        existing = _entry_by_key(s, d.program_id, d.idempotency_key)
+        assert existing is not None
+        return existing
+    _in_step(s, d.account_id, balance=moved.balance, held=moved.held)
+    return entry
+
+
+def _entry_by_key(s: Session, program_id: int, key: str | None) -> LedgerEntry | None:
+    if key is None:
         return None
-    return int(entry_id), int(balance)
-
-
-def _move_balance(s: Session, account: Account, amount: int, *, check: bool = True) -> int:
-    """Add ``amount`` to the cached balance (a debit only if the points are available)
-    and keep the loaded ``account`` in step without another query."""
-    condition = [Account.id == account.id]
-    if amount < 0 and check:
-        condition.append(Account.balance - Account.held >= -amount)
-    balance = s.execute(
-        update(Account).where(*condition).values(balance=Account.balance + amount)
-        .returning(Account.balance).execution_options(synchronize_session=False)
-    ).scalar()
-    if balance is None:
-        raise ApiError("insufficient_points")
-    set_committed_value(account, "balance", balance)
-    return int(balance)
-
-
-def _entry_by_key(s: Session, program_id: int, key: str) -> LedgerEntry | None:
-    return s.scalars(
-        select(LedgerEntry).where(LedgerEntry.program_id == program_id,
-                                  LedgerEntry.idempotency_key == key)
-    ).first()
+    return s.scalars(_ENTRY_BY_KEY, {"program_id": program_id, "key": key}).first()
 
 
 def adjust(s: Session, account: Account, amount: int, *, reason: str, actor: str,
            store_id: int | None = None) -> LedgerEntry:
-    """A manager's correction. The reason is mandatory and stored on the entry."""
+    """A manager's correction, up or down. The reason is mandatory and stored on the entry."""
     if not reason or not reason.strip():
         raise ApiError("reason_required")
     lock_accounts(s, shoppers=[account.shopper_id])
-    entry, _ = post_entry(s, account, ADJUSTMENT, amount, reference=f"adjustment:{actor}",
-                          actor=actor, store_id=store_id, reason=reason.strip())
-    return entry
+    at = clock.now()
+    if amount < 0:
+        return debit(s, Debit(account.id, account.program_id, ADJUSTMENT, -amount,
+                              reference=f"adjustment:{actor}", actor=actor, idempotency_key=None,
+                              store_id=store_id, at=at, reason=reason.strip()))
+    credited, = credit(s, [Credit(account.id, account.program_id, ADJUSTMENT, amount,
+                                  reference=f"adjustment:{actor}", actor=actor,
+                                  idempotency_key=None, store_id=store_id, at=at,
+                                  reason=reason.strip())])
+    return s.get_one(LedgerEntry, credited.entry_id)
 
 
 # Holds: the statements of reserve, settle and capture, built once.
@@ -198,16 +299,9 @@ _RESERVE = (update(_ACCOUNTS)
 _SETTLE = (update(_HOLDS)
            .where(_HOLDS.c.id == bindparam("hold_id"), _HOLDS.c.status == HELD)
            .values(status=bindparam("new_status"), settled_at=bindparam("settled")))
-_UNHOLD = {
-    # The points go back to available (release, expiry) or leave the balance (capture).
-    spend: update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("account_id"))
-    .values(held=_ACCOUNTS.c.held - bindparam("settled_amount", type_=Integer),
-            **({"balance": _ACCOUNTS.c.balance - bindparam("settled_amount", type_=Integer)}
-               if spend else {}))
-    .returning(_ACCOUNTS.c.balance, _ACCOUNTS.c.held)
-    for spend in (False, True)
-}
-_CAPTURE_ENTRY = insert(LedgerEntry).returning(LedgerEntry)
+_UNHOLD = (update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("account_id"))
+           .values(held=_ACCOUNTS.c.held - bindparam("released", type_=BigInteger))
+           .returning(_ACCOUNTS.c.held))
 _LINK_ENTRY = (update(_HOLDS).where(_HOLDS.c.id == bindparam("hold_id"))
                .values(entry_id=bindparam("linked_entry")))
 _DUE = select(Hold).where(Hold.status == HELD, Hold.expires_at <= bindparam("now"))
@@ -232,10 +326,10 @@ def reserve(s: Session, account: Account, amount: int, *, reference: str, ttl: d
     return hold
 
 
-def _settle(s: Session, hold: Hold, status: str, now: dt.datetime, *, spend: bool = False
-            ) -> bool:
-    """Move a hold out of ``held``; False if another transaction already did. With
-    ``spend`` the held points leave the balance too (capture), in the same UPDATE."""
+def _settle(s: Session, hold: Hold, status: str, now: dt.datetime) -> bool:
+    """Move a hold out of ``held``; False if another transaction already did. Released
+    and expired holds give their points back to available here; a captured hold's
+    points leave ``held`` with its debit (``capture``)."""
     connection = s.connection()
     changed = connection.execute(_SETTLE, {"hold_id": hold.id, "new_status": status,
                                            "settled": now})
@@ -244,34 +338,30 @@ def _settle(s: Session, hold: Hold, status: str, now: dt.datetime, *, spend: boo
         return False
     set_committed_value(hold, "status", status)
     set_committed_value(hold, "settled_at", now)
-    balance, held = connection.execute(_UNHOLD[spend], {"account_id": hold.account_id,
-                                                        "settled_amount": hold.amount}).one()
-    # Keep a loaded account in step, without loading one.
-    account = s.identity_map.get(identity_key(Account, hold.account_id))
-    if account is not None:
-        set_committed_value(account, "balance", balance)
-        set_committed_value(account, "held", held)
+    if status != CAPTURED:
+        held = connection.execute(_UNHOLD, {"account_id": hold.account_id,
+                                            "released": hold.amount}).scalar_one()
+        _in_step(s, hold.account_id, held=held)
     return True
 
 
 def capture(s: Session, hold: Hold, *, kind: str = REDEMPTION, actor: str,
             now: dt.datetime | None = None) -> LedgerEntry:
-    """Spend held points: the hold becomes ``captured`` and a debit entry is written.
-    A hold can be captured once; an expired or released hold raises ``hold_not_active``.
+    """Spend held points: the hold becomes ``captured`` and its points leave the balance
+    through ``debit`` (key ``hold:<id>``). A hold can be captured once; an expired or
+    released hold raises ``hold_not_active``.
 
-    The hold's conditional UPDATE (only one capture can win it), one UPDATE of the
-    account moving the points out of ``held`` and the balance, the entry (its key
-    ``hold:<id>`` is unique), and the hold's link to it."""
+    The hold's conditional UPDATE (only one capture can win it), the debit (one UPDATE
+    of the account, the entry), and the hold's link to the entry."""
     now = now or clock.now()
     if hold.status == HELD and hold.expires_at <= now:
         _settle(s, hold, EXPIRED, now)
-    if not _settle(s, hold, CAPTURED, now, spend=True):
+    if not _settle(s, hold, CAPTURED, now):
         raise ApiError("hold_not_active")
-    entry = s.scalars(_CAPTURE_ENTRY, [{
-        "account_id": hold.account_id, "program_id": hold.account.program_id, "kind": kind,
-        "amount": -hold.amount, "reference": f"hold:{hold.id}", "reason": None,
-        "idempotency_key": f"hold:{hold.id}", "store_id": hold.store_id, "actor": actor,
-        "created_at": now}]).one()
+    entry = debit(s, Debit(hold.account_id, hold.account.program_id, kind, hold.amount,
+                           reference=f"hold:{hold.id}", actor=actor,
+                           idempotency_key=f"hold:{hold.id}", store_id=hold.store_id, at=now,
+                           from_hold=hold.amount))
     s.connection().execute(_LINK_ENTRY, {"hold_id": hold.id, "linked_entry": entry.id})
     set_committed_value(hold, "entry_id", entry.id)
     return entry
@@ -302,43 +392,3 @@ def ledger_sum(s: Session, account_id: int) -> int:
 def held_sum(s: Session, account_id: int) -> int:
     return s.scalar(select(func.coalesce(func.sum(Hold.amount), 0))
                     .where(Hold.account_id == account_id, Hold.status == HELD)) or 0
-
-
-@dataclass(frozen=True)
-class Credit:
-    """One award for ``post_credits``."""
-
-    account_id: int
-    program_id: int
-    kind: str
-    amount: int
-    reference: str
-    actor: str
-    idempotency_key: str
-    store_id: int | None
-    at: dt.datetime
-
-
-def post_credits(s: Session, credits: list[Credit]) -> list[int]:
-    """Write many awards in two statements (for bulk ingest), each exactly once: a credit
-    whose idempotency key is already used in its program is skipped, also against a
-    concurrent transaction (PostgreSQL waits for it, then skips). Cached balances move
-    in the same transaction. Returns the ids of the entries written."""
-    if any(c.amount <= 0 for c in credits):
-        raise ValueError("post_credits only credits; debits go through post_entry")
-    lock_accounts(s, accounts={c.account_id for c in credits})
-    rows = [{"account_id": c.account_id, "program_id": c.program_id, "kind": c.kind,
-             "amount": c.amount, "reference": c.reference, "idempotency_key": c.idempotency_key,
-             "store_id": c.store_id, "actor": c.actor, "created_at": c.at} for c in credits]
-    written = insert_ignoring_conflicts(s, LedgerEntry, rows, ["program_id", "idempotency_key"],
-                                        LedgerEntry.id, LedgerEntry.account_id,
-                                        LedgerEntry.amount)
-    moved: dict[int, int] = defaultdict(int)
-    for row in written:
-        moved[row.account_id] += row.amount
-    if moved:
-        accounts = cast(Table, Account.__table__)
-        s.execute(update(accounts).where(accounts.c.id == bindparam("moved_account"))
-                  .values(balance=accounts.c.balance + bindparam("moved_amount")),
-                  [{"moved_account": a, "moved_amount": n} for a, n in moved.items()])
-    return [row.id for row in written]

@@ -12,7 +12,7 @@ from rewards_api import db
 from rewards_api.commands import Gtin, actor, service_errors
 from rewards_api.pos import catalog
 from rewards_api.pos.models import REWARD_KINDS
-from rewards_api.shoppers.services import program_by_code
+from rewards_api.stores.services import program_by_code
 
 
 @click.group("rewards", help="The rewards catalog of a program.")

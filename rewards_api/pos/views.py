@@ -238,10 +238,21 @@ class SettlementCsvQuery(StrictSchema):
     to = Date(required=True)
 
 
+class StoreSettlementOut(StrictSchema):
+    store = String()
+    currency = String(allow_none=True, metadata={"description": "None: no records"})
+    points_redeemed = Integer()
+    points_issued = Integer()
+    owed_to_store_minor = Integer()
+    owed_to_partner_minor = Integer()
+    net_to_store_minor = Integer(metadata={
+        "description": "Positive: the partner pays the store; negative: the store pays"})
+
+
 class SettlementOut(StrictSchema):
     from_ = String(data_key="from")
     to = String()
-    stores = List(Dict())
+    stores = List(Nested(StoreSettlementOut))
 
 
 def _view(checkout_id: int) -> screen.CheckoutScreen:

@@ -154,10 +154,10 @@ class LedgerWallet:
         checkout = self.checkout
         account = self._account(program)
         if points > 0:
-            ledger.post_entry(self.s, account, PURCHASE, points,
-                              reference=f"checkout:{checkout.id}", actor=actor,
-                              idempotency_key=f"checkout:{checkout.id}:earn",
-                              store_id=checkout.store_id, at=now)
+            ledger.credit(self.s, [ledger.Credit(
+                account.id, program.id, PURCHASE, points, reference=f"checkout:{checkout.id}",
+                actor=actor, idempotency_key=f"checkout:{checkout.id}:earn",
+                store_id=checkout.store_id, at=now)])
         settlement.record(self.s, checkout, program, now=now, issued=points,
                           redeemed=points_of(applied_of(checkout), program.code))
 
@@ -169,9 +169,10 @@ class LedgerWallet:
         account = self._account(program)
         taken = min(points, max(account.available, 0))
         if taken:
-            ledger.post_entry(self.s, account, RETURN, -taken, reference=f"checkout:{checkout.id}",
-                              actor=actor, store_id=checkout.store_id,
-                              idempotency_key=f"return:{return_id}", at=now)
+            ledger.debit(self.s, ledger.Debit(
+                account.id, program.id, RETURN, taken, reference=f"checkout:{checkout.id}",
+                actor=actor, idempotency_key=f"return:{return_id}", store_id=checkout.store_id,
+                at=now))
             settlement.record(self.s, checkout, program, redeemed=0, issued=-taken, now=now,
                               return_id=return_id)
         return taken

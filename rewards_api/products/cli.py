@@ -37,7 +37,7 @@ def products_import(file: TextIO, store_code: str) -> None:
             count = services.import_assortment(s, actor(), store, file)
     except ApiError as exc:
         if exc.code != "assortment_invalid":
-            raise click.ClickException(exc.message) from exc
+            raise click.ClickException(exc.english) from exc
         for line in exc.details["lines"]:
             click.echo(f"{file.name}:{line['line']}: {line['message']}", err=True)
         raise click.ClickException(f"{len(exc.details['lines'])} bad line(s); nothing was "

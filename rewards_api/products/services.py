@@ -30,6 +30,7 @@ from rewards_api.stores.models import Store
 NAME_COLUMNS = {f"name_{language}": language for language in LANGUAGES}
 CSV_COLUMNS = ("gtin", "name", "aisle", "picture_url", *NAME_COLUMNS)
 REQUIRED_COLUMNS = ("gtin", "name")
+BAD_LINE = "assortment_invalid"  # a bad line's code; its sentence says what is wrong
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,8 @@ def parse_assortment(lines: Iterable[str]) -> tuple[list[AssortmentRow], list[Ro
             continue
         try:
             row = _row(line, record)
-        except ValueError as exc:
-            errors.append(RowError(line, str(exc)))
+        except ApiError as exc:
+            errors.append(RowError(line, exc.english))
             continue
         if row.gtin in first_line:
             errors.append(RowError(line, f"GTIN {gtin.display(row.gtin)} is already on line "
@@ -92,26 +93,31 @@ def parse_assortment(lines: Iterable[str]) -> tuple[list[AssortmentRow], list[Ro
 
 
 def _row(line: int, record: dict[str, str | None]) -> AssortmentRow:
+    """One good row, or ``ApiError("assortment_invalid")`` with the line's problem as
+    its sentence (``parse_assortment`` lists them)."""
     raw_code = (record.get("gtin") or "").strip()
     try:
         code = gtin.normalize(raw_code)
     except gtin.BadCheckDigit as exc:
-        raise ValueError(f"GTIN {raw_code!r} has a wrong check digit") from exc
+        raise ApiError(BAD_LINE, "GTIN %(code)s has a wrong check digit.",
+                       params={"code": raw_code}) from exc
     except gtin.NotAGtin as exc:
-        raise ValueError(f"{raw_code!r} is not a GTIN (8, 12, 13 or 14 digits)") from exc
+        raise ApiError(BAD_LINE, "%(code)s is not a GTIN (8, 12, 13 or 14 digits).",
+                       params={"code": raw_code}) from exc
     name = (record.get("name") or "").strip()
     if not name:
-        raise ValueError("the name is empty")
+        raise ApiError(BAD_LINE, "The name is empty.")
     if len(name) > 200:
-        raise ValueError("the name is longer than 200 characters")
+        raise ApiError(BAD_LINE, "The name is longer than 200 characters.")
     aisle = (record.get("aisle") or "").strip() or None
     if aisle and len(aisle) > 100:
-        raise ValueError("the aisle is longer than 100 characters")
+        raise ApiError(BAD_LINE, "The aisle is longer than 100 characters.")
     picture_url = (record.get("picture_url") or "").strip() or None
     if picture_url:
         parts = urlsplit(picture_url)
         if parts.scheme != "https" or not parts.netloc or len(picture_url) > 500:
-            raise ValueError("picture_url must be an https:// address of at most 500 characters")
+            raise ApiError(BAD_LINE, "The picture_url must be an https:// address of at most "
+                                     "500 characters.")
     return AssortmentRow(line, code, name, aisle, picture_url, _names(record))
 
 
@@ -121,7 +127,7 @@ def _names(record: dict[str, str | None]) -> dict[str, str] | None:
     names = {language: (record.get(column) or "").strip()
              for column, language in NAME_COLUMNS.items()}
     if any(len(name) > 200 for name in names.values()):
-        raise ValueError("a name is longer than 200 characters")
+        raise ApiError(BAD_LINE, "A name is longer than 200 characters.")
     return {language: name for language, name in names.items() if name}
 
 

@@ -16,8 +16,7 @@ from rewards_api.commands import Gtin, Instant, actor, service_errors
 from rewards_api.products.services import products_by_gtin
 from rewards_api.scans import campaigns, decoder
 from rewards_api.scans.models import PER_DAY, PER_SHOPPER_LIMITS
-from rewards_api.shoppers.services import program_by_code
-from rewards_api.stores.services import chain_by_code, store_by_code
+from rewards_api.stores.services import chain_by_code, program_by_code, store_by_code
 
 
 @click.group("campaigns", help="Scan campaigns: points for scanning chosen products.")

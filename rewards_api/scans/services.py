@@ -170,16 +170,17 @@ def award_key(campaign_id: int, per_shopper: str, shopper_id: int, store_id: int
     return f"scan:{campaign_id}:{shopper_id}"
 
 
-def award_reference(campaign_code: str, gtin14: str) -> str:
-    """The ledger reference of a scan award: the campaign and the product scanned."""
-    return f"scan:{campaign_code}:{gtin14}"[:80]
+def award_reference(campaign_code: str) -> str:
+    """The ledger reference of a scan award: its campaign (the product scanned is the
+    entry's ``gtin``)."""
+    return f"scan:{campaign_code}"[:80]
 
 
 def campaign_of_award(reference: str) -> str | None:
-    """The campaign code in a scan award's ledger reference (``award_reference``)."""
+    """The campaign code in a scan award's ledger reference (``award_reference``; entries
+    written before migration 0019 add ``:<gtin>``)."""
     kind, _, rest = reference.partition(":")
-    code, separator, _ = rest.partition(":")
-    return code if kind == "scan" and separator else None
+    return rest.partition(":")[0] or None if kind == "scan" else None
 
 
 def scan_place(s: Session, shopper_id: int, store_id: int, at: dt.datetime,
@@ -245,18 +246,17 @@ def _award(s: Session, shopper: SignedIn, place: ScanPlace, product: ScannedProd
     account = next((b for b in shopper.balances if b.program_id == campaign.program_id), None)
     account_id = account.account_id if account else shoppers.account_for(
         s, s.get_one(Shopper, shopper.shopper_id), s.get_one(Program, campaign.program_id)).id
-    written = ledger.credit_once(
-        s, account_id, campaign.program_id, SCAN, campaign.points,
-        reference=award_reference(campaign.code, product.gtin),
-        actor=f"shopper:{shopper.shopper_id}", idempotency_key=key, store_id=place.store_id,
-        at=at, guard=spend_budget)
-    if written is None:
+    written = ledger.credit(s, [ledger.Credit(
+        account_id, campaign.program_id, SCAN, campaign.points,
+        reference=award_reference(campaign.code), actor=f"shopper:{shopper.shopper_id}",
+        idempotency_key=key, store_id=place.store_id, at=at, gtin=product.gtin)],
+        guard=spend_budget)
+    if not written:
         # The entry's unique key settles a race between two scans of one shopper: the
         # second one gives the budget back and is refused.
         connection.execute(_GIVE_BACK_BUDGET, budget)
         raise ApiError("already_scanned")
-    entry_id, balance = written
-    return Award(campaign, entry_id, balance)
+    return Award(campaign, written[0].entry_id, written[0].balance)
 
 
 _COUNT_SCAN = {
@@ -353,17 +353,16 @@ def scan_products(s: Session, store: Store, at: dt.datetime, shopper: Shopper | 
         return [ScanProduct(c, p, aisle, None, None) for c, p, aisle in rows]
     day = store.local_date(at)
     keys = {c.id: award_key(c.id, c.per_shopper, shopper.id, store.id, day) for c, _, _ in rows}
-    # The key of each earned offer -> the reference of its entry ("scan:CAMPAIGN:GTIN").
-    earned: dict[str | None, str] = {key: reference for key, reference in s.execute(
-        select(LedgerEntry.idempotency_key, LedgerEntry.reference)
+    # The key of each earned offer -> the product it was earned with.
+    earned: dict[str | None, str | None] = {key: gtin for key, gtin in s.execute(
+        select(LedgerEntry.idempotency_key, LedgerEntry.scanned_gtin)
         .join(Account, Account.id == LedgerEntry.account_id)
         .where(Account.shopper_id == shopper.id,
                LedgerEntry.idempotency_key.in_(set(keys.values()))))} if rows else {}
 
     def state(campaign: ScanCampaign, product: Product) -> str:
-        reference = earned.get(keys[campaign.id])
-        if reference is not None:
-            return SCANNED if reference.endswith(f":{product.gtin}") else LIMIT_REACHED
+        if keys[campaign.id] in earned:
+            return SCANNED if earned[keys[campaign.id]] == product.gtin else LIMIT_REACHED
         spent = campaign.budget is not None and campaign.points_awarded + campaign.points > campaign.budget
         return LIMIT_REACHED if spent else NOT_YET
 

@@ -30,6 +30,7 @@ from rewards_api.ledger.models import (
 )
 from rewards_api.shoppers.identity import Balance
 from rewards_api.shoppers.models import Shopper, ShopperToken
+from rewards_api.stores.services import program_by_code
 from rewards_protocol import checkout_code as code_format
 from rewards_protocol.checkout_code import CheckoutCode
 
@@ -125,13 +126,6 @@ def rotate_token(s: Session, current: ShopperToken, ttl: dt.timedelta) -> str:
     token = issue_token(s, current.shopper, ttl)
     s.flush()
     return token
-
-
-def program_by_code(s: Session, code: str) -> Program:
-    program = s.scalars(select(Program).where(Program.code == code)).first()
-    if program is None:
-        raise ApiError("program_not_found")
-    return program
 
 
 def account_for(s: Session, shopper: Shopper, program: Program) -> Account:

@@ -21,6 +21,7 @@ from rewards_api.schemas import Paging, StrictSchema
 from rewards_api.shoppers import services
 from rewards_api.shoppers.models import ShopperToken
 from rewards_api.signin.throttle import throttled
+from rewards_api.stores.services import program_by_code
 from rewards_api.visits import services as visits
 
 bp = APIBlueprint("shoppers", __name__, tag="Shoppers")
@@ -246,7 +247,7 @@ def history(query_data: dict[str, Any]) -> dict[str, Any]:
 def link_membership(json_data: dict[str, Any]) -> dict[str, Any]:
     """Link the number of an existing store-program card to this shopper."""
     s = db.session()
-    program = services.program_by_code(s, json_data["program"])
+    program = program_by_code(s, json_data["program"])
     account = services.link_membership(s, g.shopper, program, json_data["membership_number"])
     return services.account_view(account)
 

@@ -41,6 +41,14 @@ def store_by_code(s: Session, code: str) -> Store:
     return store
 
 
+def program_by_code(s: Session, code: str) -> Program:
+    """The points program with this code (the one program lookup), else ``program_not_found``."""
+    program = s.scalars(select(Program).where(Program.code == code)).first()
+    if program is None:
+        raise ApiError("program_not_found")
+    return program
+
+
 def _add(s: Session, thing: object) -> None:
     with db.unique(s, "code_taken"):
         s.add(thing)

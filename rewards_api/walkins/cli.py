@@ -11,8 +11,7 @@ from sqlalchemy import true
 
 from rewards_api import db
 from rewards_api.commands import actor, service_errors
-from rewards_api.shoppers.services import program_by_code
-from rewards_api.stores.services import store_by_code
+from rewards_api.stores.services import program_by_code, store_by_code
 from rewards_api.walkins import rules
 
 

@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 
 from rewards_api.agents.models import Agent
 from rewards_api.db import insert_ignoring_conflicts, rows_changed
+from rewards_api.ledger import services as ledger
 from rewards_api.ledger.models import WALK_IN, LedgerEntry
-from rewards_api.ledger.services import Credit, post_credits
 from rewards_api.observability import REJECTIONS
 from rewards_api.shoppers.models import Shopper
 from rewards_api.shoppers.services import account_ids_for
@@ -249,12 +249,13 @@ def award_walk_ins(s: Session, store: Store, visits: list[VisitState], *, actor:
         chosen.append((visit, rule, key))
     accounts = account_ids_for(s, {(visit.shopper_id, rule.program_id)
                                    for visit, rule, _ in chosen})
-    return post_credits(s, [
-        Credit(account_id=accounts[(visit.shopper_id, rule.program_id)],
-               program_id=rule.program_id, kind=WALK_IN, amount=rule.points,
-               reference=f"visit:{visit.id}", actor=actor, idempotency_key=key,
-               store_id=store.id, at=visit.started_at)
-        for visit, rule, key in chosen])
+    ledger.lock_accounts(s, accounts=set(accounts.values()))
+    return [credited.entry_id for credited in ledger.credit(s, [
+        ledger.Credit(account_id=accounts[(visit.shopper_id, rule.program_id)],
+                      program_id=rule.program_id, kind=WALK_IN, amount=rule.points,
+                      reference=f"visit:{visit.id}", actor=actor, idempotency_key=key,
+                      store_id=store.id, at=visit.started_at)
+        for visit, rule, key in chosen])]
 
 
 def _spent_today(s: Session, store: Store, rule: WalkInRule, day: dt.date) -> int:

@@ -20,9 +20,10 @@ from rewards_api.products.models import Product
 from rewards_api.refusals import services as refusals
 from rewards_api.scans import campaigns
 from rewards_api.shoppers.models import Shopper
-from rewards_api.shoppers.services import checkout_totp, program_by_code
+from rewards_api.shoppers.services import checkout_totp
 from rewards_api.staff.models import StaffKey
 from rewards_api.stores.models import Store
+from rewards_api.stores.services import program_by_code
 from rewards_api.visits.models import Visit
 from tests.pages import store_day
 from tests.pages.store_day import COFFEE, NOW

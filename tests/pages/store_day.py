@@ -18,6 +18,7 @@ from rewards_api.pos.models import COMMITTED, VOIDED, Checkout, SettlementRecord
 from rewards_api.products.models import Product, StoreProduct
 from rewards_api.shoppers import services as shoppers
 from rewards_api.staff.models import StaffKey
+from rewards_api.stores.services import program_by_code
 from rewards_api.visits.models import IMPOSSIBLE_TRAVEL, Visit
 from tests.support.world import World, setup_actor, staff_key
 
@@ -53,8 +54,8 @@ def build(world: World) -> StoreDay:
     """Call inside an app context; commits."""
     s = db.session()
     berlin, munich = world.store_ids
-    corner = shoppers.program_by_code(s, world.store_program)
-    partner = shoppers.program_by_code(s, world.partner_program)
+    corner = program_by_code(s, world.store_program)
+    partner = program_by_code(s, world.partner_program)
     people = {}
     tokens = {}
     for name in ("Ana", "Bo", "Cem", "Dana"):
@@ -79,19 +80,24 @@ def build(world: World) -> StoreDay:
     }
     for key, name in [("ana", "Ana"), ("bo", "Bo"), ("cem", "Cem"), ("ana_yesterday", "Ana")]:
         visit = visits[key]
-        ledger.post_entry(s, shoppers.account_for(s, people[name], corner), WALK_IN, 10,
-                          reference=f"visit:{visit.id}", actor="agent:1",
-                          idempotency_key=f"walk-in:{visit.id}", store_id=berlin,
-                          at=visit.started_at + dt.timedelta(seconds=30))
+        account = shoppers.account_for(s, people[name], corner)
+        ledger.credit(s, [ledger.Credit(account.id, corner.id, WALK_IN, 10,
+                                        reference=f"visit:{visit.id}", actor="agent:1",
+                                        idempotency_key=f"walk-in:{visit.id}", store_id=berlin,
+                                        at=visit.started_at + dt.timedelta(seconds=30))])
     # Cem scans the coffee once; it pays in two campaigns (two entries, one scan).
     scanned_at = NOW - dt.timedelta(minutes=5)
     for program, campaign in [(corner, "coffee-week"), (partner, "brand-coffee")]:
-        ledger.post_entry(s, shoppers.account_for(s, people["Cem"], program), SCAN, 25,
-                          reference=f"scan:{campaign}:{COFFEE}", actor=f"shopper:{people['Cem'].id}",
-                          idempotency_key=f"scan:{campaign}:cem", store_id=berlin, at=scanned_at)
-    ledger.post_entry(s, shoppers.account_for(s, people["Ana"], corner), REDEMPTION, -20,
-                      reference="checkout:1", actor="staff:1", idempotency_key="redeem:1",
-                      store_id=berlin, at=local(9, 25))
+        account = shoppers.account_for(s, people["Cem"], program)
+        ledger.credit(s, [ledger.Credit(account.id, program.id, SCAN, 25,
+                                        reference=f"scan:{campaign}",
+                                        actor=f"shopper:{people['Cem'].id}",
+                                        idempotency_key=f"scan:{campaign}:cem", store_id=berlin,
+                                        at=scanned_at, gtin=COFFEE)])
+    account = shoppers.account_for(s, people["Ana"], corner)
+    ledger.debit(s, ledger.Debit(account.id, corner.id, REDEMPTION, 20, reference="checkout:1",
+                                 actor="staff:1", idempotency_key="redeem:1", store_id=berlin,
+                                 at=local(9, 25)))
 
     register_1 = s.scalars(select(StaffKey).where(StaffKey.label == "Register 1")).one()
     staff_key("cashier", berlin, "Register 2")

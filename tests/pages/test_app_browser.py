@@ -139,8 +139,8 @@ def _coffee_week(app, world):
     from rewards_api import db
     from rewards_api.products.services import AssortmentRow, carry, product_by_gtin
     from rewards_api.scans import campaigns
-    from rewards_api.shoppers.services import program_by_code
     from rewards_api.stores.models import Store
+    from rewards_api.stores.services import program_by_code
 
     app.config["CLOCK"] = lambda: NOW
     with app.app_context():

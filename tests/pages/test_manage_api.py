@@ -15,8 +15,8 @@ from rewards_api import db
 from rewards_api.products.models import Product
 from rewards_api.refusals.models import Refusal
 from rewards_api.scans import campaigns
-from rewards_api.shoppers.services import program_by_code
 from rewards_api.stores.models import Store
+from rewards_api.stores.services import program_by_code
 from tests.pages.store_day import COFFEE, NOW
 from tests.support.world import build_other_chain, setup_actor, staff_key
 

@@ -93,8 +93,8 @@ def test_assist_view_shows_todays_scan_products_with_aisles(browser, live_url, a
 
     from rewards_api.products.models import Product
     from rewards_api.scans import campaigns
-    from rewards_api.shoppers.services import program_by_code
     from rewards_api.stores.models import Store
+    from rewards_api.stores.services import program_by_code
 
     with app.app_context():
         s = db.session()

@@ -32,8 +32,8 @@ from rewards_api.ledger.models import (
 )
 from rewards_api.products.services import product_by_gtin
 from rewards_api.scans import campaigns
-from rewards_api.shoppers.services import program_by_code
 from rewards_api.stores.models import Store
+from rewards_api.stores.services import program_by_code
 from rewards_api.walkins.models import WalkInRule
 from rewards_protocol import signing
 from rewards_protocol.events import SIGHTINGS_PATH

@@ -27,10 +27,9 @@ from rewards_api.ledger.models import Program
 from rewards_api.pos.models import Reward
 from rewards_api.products.services import import_assortment, products_by_gtin
 from rewards_api.scans import campaigns
-from rewards_api.shoppers.services import program_by_code
 from rewards_api.staff.services import issue_key
 from rewards_api.stores.models import Store
-from rewards_api.stores.services import create_chain, create_store
+from rewards_api.stores.services import create_chain, create_store, program_by_code
 from rewards_api.walkins import rules
 from rewards_protocol import signing
 from tests.support.clock import Clock

@@ -176,3 +176,36 @@ def test_the_training_rule_sees_a_branch():
     tree = ast.parse("if checkout.training:\n    pass\nx = 1 if a and c.training else 2\n"
                      "receipt = {'training': checkout.training}\n")
     assert _training_branches(tree) == [1, 3]
+
+
+INSERTS = {"insert", "insert_ignoring_conflicts", "dialect_insert"}
+
+
+def _ledger_writes(tree: ast.Module) -> list[int]:
+    """Lines that write a ledger entry (``LedgerEntry(...)``, an INSERT of it) or set a
+    cached balance (``.values(balance=...)``)."""
+    found = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = (node.func.id if isinstance(node.func, ast.Name)
+                else node.func.attr if isinstance(node.func, ast.Attribute) else "")
+        names = {n.id for arg in node.args for n in ast.walk(arg) if isinstance(n, ast.Name)}
+        if (name == "LedgerEntry" or (name in INSERTS and "LedgerEntry" in names)
+                or (name == "values" and any(k.arg == "balance" for k in node.keywords))):
+            found.add(node.lineno)
+    return sorted(found)
+
+
+def test_only_the_ledger_credits_and_debits():
+    writes = {name: lines for name, tree in _modules()
+              if name != "ledger/services.py" and (lines := _ledger_writes(tree))}
+    assert writes == {}, "move points with rewards_api.ledger.services credit() or debit()"
+
+
+def test_the_ledger_rule_sees_a_write():
+    tree = ast.parse("s.add(LedgerEntry(amount=1))\n"
+                     "s.execute(dialect_insert(s, LedgerEntry).values(amount=1))\n"
+                     "update(accounts).values(balance=accounts.c.balance + 1)\n"
+                     "select(LedgerEntry)\n")
+    assert _ledger_writes(tree) == [1, 2, 3]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -10,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from rewards_api import db
+from rewards_api import clock, db
 from rewards_api.errors import ApiError
 from rewards_api.ledger import services as ledger
 from rewards_api.ledger.models import Account, LedgerEntry
@@ -122,17 +123,40 @@ def test_holds_reserve_capture_release_and_expire(app, api, world):
     assert_cache_matches_ledger(app)
 
 
+def _walk_in(account, points, key):
+    return ledger.Credit(account.id, account.program_id, "walk_in", points, reference="visit:1",
+                         actor="system", idempotency_key=key, store_id=None, at=clock.now())
+
+
 def test_award_with_same_idempotency_key_is_written_once(app, api, world):
-    shopper = api.register("Award")
+    public_id = api.register("Award")["public_id"]
     with app.app_context():
         s = db.session()
-        account = s.get(Account, _account(app, shopper["public_id"], "partner-plus").id)
-        first, created = ledger.post_entry(s, account, "walk_in", 50, reference="visit:1",
-                                           actor="system", idempotency_key="walk_in:x")
-        again, created_again = ledger.post_entry(s, account, "walk_in", 50, reference="visit:1",
-                                                 actor="system", idempotency_key="walk_in:x")
+        account = s.get(Account, _account(app, public_id, "partner-plus").id)
+        first = ledger.credit(s, [_walk_in(account, 50, "walk_in:x")])
+        again = ledger.credit(s, [_walk_in(account, 50, "walk_in:x"),
+                                  _walk_in(account, 50, "walk_in:y")])
         s.commit()
-        assert (created, created_again) == (True, False)
-        assert first.id == again.id
-        assert account.balance == 50
+        assert [c.balance for c in first] == [50]
+        assert [(c.entry_id > first[0].entry_id, c.balance) for c in again] == [(True, 100)]
+        assert account.balance == 100
+    assert_cache_matches_ledger(app)
+
+
+def test_a_resent_debit_finds_its_entry_even_when_the_points_are_gone(app, api, world):
+    public_id = api.register("Debit")["public_id"]
+    with app.app_context():
+        s = db.session()
+        account = s.get(Account, _account(app, public_id, "partner-plus").id)
+        ledger.credit(s, [_walk_in(account, 40, "walk_in:z")])
+        taken = ledger.Debit(account.id, account.program_id, "return", 30, reference="checkout:1",
+                             actor="system", idempotency_key="return:1", store_id=None,
+                             at=clock.now())
+        first = ledger.debit(s, taken)
+        again = ledger.debit(s, taken)  # 10 left: the same key answers, nothing moves
+        with pytest.raises(ApiError) as refused:
+            ledger.debit(s, dataclasses.replace(taken, idempotency_key="return:2"))
+        s.commit()
+        assert (again.id, first.amount, account.balance) == (first.id, -30, 10)
+        assert refused.value.code == "insufficient_points"
     assert_cache_matches_ledger(app)

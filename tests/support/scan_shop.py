@@ -16,8 +16,8 @@ from rewards_api.ledger.models import Account
 from rewards_api.products.services import AssortmentRow, carry, product_by_gtin
 from rewards_api.scans import campaigns
 from rewards_api.shoppers.models import Shopper
-from rewards_api.shoppers.services import program_by_code
 from rewards_api.stores.models import Chain, Store
+from rewards_api.stores.services import program_by_code
 from rewards_api.visits.models import Visit
 from tests.support.world import setup_actor
 

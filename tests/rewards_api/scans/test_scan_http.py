@@ -13,8 +13,9 @@ from rewards_api.products.services import product_by_gtin
 from rewards_api.scans import campaigns, decoder
 from rewards_api.scans.models import ScanCampaign
 from rewards_api.shoppers.models import Shopper
-from rewards_api.shoppers.services import account_for, program_by_code
+from rewards_api.shoppers.services import account_for
 from rewards_api.stores.models import Store
+from rewards_api.stores.services import program_by_code
 from rewards_api.visits.models import IMPOSSIBLE_TRAVEL, Visit
 from tests.support.barcodes import Conditions, blank_photo, photo, render, unclear_photo
 from tests.support.scan_shop import (

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from rewards_api import db
 from rewards_api.ledger.models import WALK_IN, Account, Program
-from rewards_api.ledger.services import Credit, ledger_sum, post_credits
+from rewards_api.ledger.services import Credit, credit, ledger_sum
 from rewards_api.shoppers.models import Shopper
 from rewards_api.shoppers.services import account_ids_for
 
@@ -27,19 +27,21 @@ def test_bulk_accounts_and_credits_happen_once(app, api, world):
         assert account_ids_for(s, pairs) == accounts  # opened once
         now = dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC)
 
-        def credit(name: str, code: str, key: str, amount: int) -> Credit:
+        def award(name: str, code: str, key: str, amount: int) -> Credit:
             return Credit(account_id=accounts[(shoppers[name], programs[code])],
                           program_id=programs[code], kind=WALK_IN, amount=amount,
                           reference="visit:1", actor="system", idempotency_key=key,
                           store_id=world.store_ids[0], at=now)
 
-        first = post_credits(s, [credit("Rosa", "corner-points", "k1", 10),
-                                 credit("Rosa", "partner-plus", "k1", 5),  # same key, other program
-                                 credit("Otto", "corner-points", "k2", 10)])
-        again = post_credits(s, [credit("Rosa", "corner-points", "k1", 10),
-                                 credit("Otto", "corner-points", "k3", 7)])
+        first = credit(s, [award("Rosa", "corner-points", "k1", 10),
+                           award("Rosa", "partner-plus", "k1", 5),  # same key, other program
+                           award("Otto", "corner-points", "k2", 10)])
+        again = credit(s, [award("Rosa", "corner-points", "k1", 10),  # written already
+                           award("Otto", "corner-points", "k3", 7)])
         s.commit()
-        assert len(first) == 3 and len(again) == 1
+        assert len(first) == 3
+        assert [(c.account_id, c.balance) for c in again] == [
+            (accounts[(shoppers["Otto"], programs["corner-points"])], 17)]
         balances = {(a.shopper_id, a.program_id): a.balance for a in s.scalars(select(Account))}
         assert balances[(shoppers["Rosa"], programs["corner-points"])] == 10
         assert balances[(shoppers["Otto"], programs["corner-points"])] == 17
