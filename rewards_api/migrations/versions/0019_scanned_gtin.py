@@ -1,7 +1,7 @@
 """scanned gtin: the product of a scan award as data on its ledger entry
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-02 16:10:00
 
 A nullable column without a default: PostgreSQL adds it without rewriting or scanning
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = '0019'
-down_revision = '0017'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """translations: reward, campaign and product names per language
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-02 16:00:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0021'
-down_revision = '0018'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
