@@ -1,14 +1,17 @@
 """The back office's sections, in the order of its navigation: the one list the shell
 and the tests read. A new section is its template (extending ``manage/layout.html``)
-named here."""
+named here. Titles, summaries and audiences are English, marked for translation and
+translated where the shell draws them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-MANAGER = "manager"
-CHAIN_ADMIN = "chain admin"
-PARTNER_OPERATOR = "partner operator"
+from rewards_api.i18n import N_
+
+MANAGER = N_("manager")
+CHAIN_ADMIN = N_("chain admin")
+PARTNER_OPERATOR = N_("partner operator")
 
 
 @dataclass(frozen=True)
@@ -22,26 +25,36 @@ class Section:
 
 
 SECTIONS: tuple[Section, ...] = (
-    Section("campaigns", "Campaigns", "Scan campaigns with their budget use and scans.",
+    Section("campaigns", N_("Campaigns"),
+            N_("Scan campaigns with their budget use and scans."),
             (MANAGER, CHAIN_ADMIN), template="manage/campaigns.html"),
-    Section("shelf-tags", "Shelf tags", "Printable tags for today's campaign products.",
+    Section("shelf-tags", N_("Shelf tags"),
+            N_("Printable tags for today's campaign products."),
             (MANAGER, CHAIN_ADMIN), template="manage/shelf_tags.html"),
-    Section("rewards", "Rewards", "The rewards of each program.",
+    Section("rewards", N_("Rewards"),
+            N_("The rewards of each program."),
             (MANAGER, CHAIN_ADMIN, PARTNER_OPERATOR), template="manage/rewards.html"),
-    Section("rules", "Rules", "Earn rules and walk-in rules, with a preview.",
+    Section("rules", N_("Rules"),
+            N_("Earn rules and walk-in rules, with a preview."),
             (MANAGER, CHAIN_ADMIN), template="manage/rules.html"),
-    Section("products", "Products", "The product list and its import.", (MANAGER, CHAIN_ADMIN),
+    Section("products", N_("Products"),
+            N_("The product list and its import."), (MANAGER, CHAIN_ADMIN),
             template="manage/products.html"),
-    Section("people", "People and keys", "Staff keys and registers.", (MANAGER, CHAIN_ADMIN),
+    Section("people", N_("People and keys"),
+            N_("Staff keys and registers."), (MANAGER, CHAIN_ADMIN),
             template="manage/people.html"),
-    Section("agents", "Agents", "Beacon agents: enrolment, tuning, calibration.",
+    Section("agents", N_("Agents"),
+            N_("Beacon agents: enrolment, tuning, calibration."),
             (MANAGER, CHAIN_ADMIN), template="manage/agents.html"),
-    Section("audit", "Audit log", "Who changed what, when.", (MANAGER, CHAIN_ADMIN),
+    Section("audit", N_("Audit log"),
+            N_("Who changed what, when."), (MANAGER, CHAIN_ADMIN),
             template="manage/audit.html"),
-    Section("chain", "Stores side by side", "Every store of the chain for a period.",
+    Section("chain", N_("Stores side by side"),
+            N_("Every store of the chain for a period."),
             (CHAIN_ADMIN,), template="manage/chain.html"),
-    Section("results", "Results", "The funnel from walk-in to checkout, against the "
-            "previous 4 weeks.", (MANAGER, CHAIN_ADMIN), template="manage/results.html"),
+    Section("results", N_("Results"),
+            N_("The funnel from walk-in to checkout, against the "
+            "previous 4 weeks."), (MANAGER, CHAIN_ADMIN), template="manage/results.html"),
 )
 
 SLUGS = frozenset(section.slug for section in SECTIONS)

@@ -39,19 +39,24 @@ APP_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
 
 
 STATIC = Path(__file__).resolve().parent / "static"
-# The scripts of each page (in the order its template loads them).
-SCRIPTS = {
-    "app.html": ("api.js", "totp.js", "passkeys.js", "camera.js", "live.js", "consent.js",
-                 "app.js"),
-    "dashboard.html": ("api.js", "live.js", "dashboard.js"),
-    "assist.html": ("api.js", "live.js", "assist.js"),
-    "manage/audit.html": ("api.js", "audit.js"),
-    "manage/people.html": ("api.js", "people.js"),
-    "manage/agents.html": ("api.js", "agents.js"),
-    "manage/shelf_tags.html": ("api.js", "manage.js"),
-    "manage/rewards.html": ("api.js", "back_office.js", "rewards.js"),
-    "manage/rules.html": ("api.js", "back_office.js", "rules.js"),
-    "manage/products.html": ("api.js", "back_office.js", "products.js"),
+# The scripts each page loads after api.js (every page's), in order: the one list that
+# base.html loads and that the page's texts (``t("...")`` in each script) come from.
+SCRIPTS: dict[str, tuple[str, ...]] = {
+    "app.html": ("vendor/qrcode-generator-2.0.4.js", "totp.js", "passkeys.js", "camera.js",
+                 "live.js", "consent.js", "app.js"),
+    "dashboard.html": ("live.js", "dashboard.js"),
+    "assist.html": ("live.js", "assist.js"),
+    "manage/home.html": ("manage.js",),
+    "manage/campaigns.html": ("campaigns.js",),
+    "manage/shelf_tags.html": ("manage.js",),
+    "manage/rewards.html": ("back_office.js", "rewards.js"),
+    "manage/rules.html": ("back_office.js", "rules.js"),
+    "manage/products.html": ("back_office.js", "products.js"),
+    "manage/people.html": ("people.js",),
+    "manage/agents.html": ("agents.js",),
+    "manage/audit.html": ("audit.js",),
+    "manage/chain.html": ("manage.js",),
+    "manage/results.html": ("manage.js",),
 }
 # What a section's page carries besides its scripts' texts, in the page's language (as
 # JSON in #page-data): the audit log's labels of actions, resources and fields.
@@ -69,9 +74,11 @@ def script_texts(script: str) -> tuple[str, ...]:
 def _page(template: str, policy: str = CONTENT_SECURITY_POLICY,
           page_data: Callable[[], Any] = dict, **context: Any) -> Response:
     i18n.use(request.args.get("lang"))
-    texts = {text: flask_babel.gettext(text) for script in SCRIPTS.get(template, ())
-             for text in script_texts(script)}
-    response = Response(render_template(template, texts=texts, page_data=page_data(),
+    scripts = ("api.js", *SCRIPTS[template])
+    texts = {text: flask_babel.gettext(text) for script in scripts
+             if not script.startswith("vendor/") for text in script_texts(script)}
+    response = Response(render_template(template, texts=texts, scripts=scripts,
+                                        page_data=page_data(),
                                         language=i18n.current(),
                                         languages=i18n.NATIVE_NAMES, **context))
     response.headers["Content-Security-Policy"] = policy

@@ -251,6 +251,31 @@ def test_every_section_has_its_page(api):
     assert (unknown.status_code, unknown.get_json()["error"]["code"]) == (404, "not_found")
 
 
+def test_every_back_office_page_speaks_the_language_asked_with_its_scripts_texts(api):
+    """The shell, each section's scripts and their texts come from one list (``SCRIPTS``):
+    the results and chain pages' script once loaded without its German texts."""
+    import json
+    import re
+
+    from rewards_api.manage.sections import SECTIONS
+    from rewards_api.pages.views import SCRIPTS
+
+    for slug, template in [("", "manage/home.html")] + [(s.slug, s.template) for s in SECTIONS]:
+        page = api.get(f"/manage/{slug}?lang=de".replace("/?", "?")).get_data(as_text=True)
+        loaded = re.findall(r'<script src="/assets/([^"]+)"', page)
+        assert loaded == ["api.js", *SCRIPTS[template]], slug
+        texts = json.loads(re.search(r'<script id="texts" type="application/json">(.*?)</script>',
+                                     page).group(1))
+        assert texts and all(texts.values()), slug
+        assert ">Aktionen</a>" in page and ">Ergebnisse</a>" in page  # the menu, in German
+    assert json.loads(re.search(r'id="texts" type="application/json">(.*?)</script>', api.get(
+        "/manage/results?lang=de").get_data(as_text=True)).group(1))["Nothing yet"] != "Nothing yet"
+    home = api.get("/manage?lang=pt").get_data(as_text=True)
+    assert "O que pode fazer aqui" in home and "Para: gerente, administração da cadeia." in home
+    campaigns = api.get("/manage/campaigns?lang=de").get_data(as_text=True)
+    assert "Aktion anlegen" in campaigns and "Create the campaign" not in campaigns
+
+
 def _statements(app, api, key, query):
     """The SQL statements one results request sends (the key check's included)."""
     engine = app.extensions["rewards_db"].kw["bind"]

@@ -3,26 +3,26 @@
 "use strict";
 
 (() => {
-  const { call, el, say, describe, staffAccess } = Api;
+  const { call, el, say, describe, staffAccess, t, language, number } = Api;
   const $ = (id) => document.getElementById(id);
   let session = null; // {key, store: {id, code, program}}
 
-  const when = (iso) => new Date(iso).toLocaleString(undefined,
+  const when = (iso) => new Date(iso).toLocaleString(language,
     { dateStyle: "medium", timeStyle: "short" });
-  const state = (c) => (c.running ? "running" : new Date(c.ends_at) <= new Date() ? "ended" : "planned");
+  const state = (c) => (c.running ? t("running") : new Date(c.ends_at) <= new Date() ? t("ended") : t("planned"));
 
   function row(campaign) {
     const end = campaign.running
       ? el("button", { type: "button", class: "secondary", "data-end": campaign.id,
-        text: "End now", "aria-label": `End ${campaign.name} now` })
+        text: t("End now"), "aria-label": t("End %(name)s now", { name: campaign.name }) })
       : "";
     return el("tr", { "data-campaign": campaign.code },
       el("td", { text: campaign.name }),
       el("td", { text: campaign.products.map((p) => p.name).join(", ") }),
-      el("td", { class: "num", text: String(campaign.points) }),
+      el("td", { class: "num", text: number(campaign.points) }),
       el("td", { text: `${when(campaign.starts_at)} – ${when(campaign.ends_at)}` }),
-      el("td", { class: "num", text: `${campaign.points_awarded} / ${campaign.budget ?? "–"}` }),
-      el("td", { class: "num", text: String(campaign.awards) }),
+      el("td", { class: "num", text: `${number(campaign.points_awarded)} / ${campaign.budget == null ? "–" : number(campaign.budget)}` }),
+      el("td", { class: "num", text: number(campaign.awards) }),
       el("td", { text: state(campaign) }),
       el("td", {}, end));
   }
@@ -30,13 +30,14 @@
   async function refresh() {
     const { campaigns } = await call("GET", `/v1/admin/campaigns?store=${encodeURIComponent(session.store.code)}`,
       { auth: session.key });
-    const headings = ["Campaign", "Products", "Points#", "Runs", "Given out / budget#", "Scans#", "State", ""];
+    const headings = [t("Campaign"), t("Products"), t("Points") + "#", t("Runs"), t("Given out / budget") + "#",
+      t("Scans") + "#", t("State"), ""];
     $("campaigns-table").replaceChildren(el("table", {},
-      el("caption", { class: "visually-hidden", text: "Scan campaigns" }),
+      el("caption", { class: "visually-hidden", text: t("Scan campaigns") }),
       el("thead", {}, el("tr", {}, ...headings.map((h) =>
         el("th", { scope: "col", class: h.endsWith("#") ? "num" : null, text: h.replace(/#$/, "") })))),
       el("tbody", {}, ...(campaigns.length ? campaigns.map(row)
-        : [el("tr", {}, el("td", { colspan: headings.length, text: "No campaigns yet" }))]))));
+        : [el("tr", {}, el("td", { colspan: headings.length, text: t("No campaigns yet") }))]))));
   }
 
   async function show(key, storeId) {
@@ -66,7 +67,7 @@
       const made = await call("POST", "/v1/admin/campaigns", { json: body, auth: session.key });
       $("campaign-form").reset();
       await refresh();
-      say(`Campaign «${made.name}» created.`);
+      say(t("Campaign «%(name)s» created.", { name: made.name }));
     } catch (error) {
       say(describe(error), "error");
     }
@@ -78,7 +79,8 @@
     try {
       const ended = await call("POST", `/v1/admin/campaigns/${button.dataset.end}/end`, { auth: session.key });
       await refresh();
-      say(`Campaign «${ended.name}» ended; it gave out ${ended.points_awarded} points.`);
+      say(t("Campaign «%(name)s» ended; it gave out %(points)s points.",
+        { name: ended.name, points: number(ended.points_awarded) }));
     } catch (error) {
       say(describe(error), "error");
     }
