@@ -8,25 +8,11 @@ from __future__ import annotations
 import pytest
 
 from rewards_api import db
+from tests.pages.manage_pages import signed_in_page
 from tests.support.axe import serious_violations
 from tests.support.world import staff_key
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-WIDE = {"width": 1200, "height": 900}
-
-
-def _page(browser, live_url, path, key, **options):
-    context = browser.new_context(viewport=WIDE, timezone_id="UTC", **options)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto(live_url + path)
-    if page.locator("#store-select").count():
-        page.locator("#store-select").select_option(label="Berlin Mitte")
-    page.locator("#staff-key").fill(key)
-    page.locator("#access-form button[type=submit]").click()
-    page.locator("#board").wait_for()
-    return context, page
 
 
 def _mine(client, key):
@@ -35,7 +21,8 @@ def _mine(client, key):
 
 def test_a_manager_issues_and_revokes_a_register_key_provisions_an_agent_and_audits_it(
         browser, live_url, client, world):
-    context, page = _page(browser, live_url, "/manage/people", world.keys["manager"])
+    context, page = signed_in_page(
+        browser, live_url, "/manage/people", world.keys["manager"])
     page.locator("#keys-table", has_text="Berlin manager").wait_for()
     page.get_by_label("Register or person").fill("Register 7")
     page.get_by_role("button", name="Issue the key").click()
@@ -62,7 +49,8 @@ def test_a_manager_issues_and_revokes_a_register_key_provisions_an_agent_and_aud
     assert key not in page.content()
     context.close()
 
-    context, page = _page(browser, live_url, "/manage/agents", world.keys["manager"])
+    context, page = signed_in_page(
+        browser, live_url, "/manage/agents", world.keys["manager"])
     page.locator("#agents-table", has_text="No agents yet").wait_for()
     page.get_by_label("Where it hangs").fill("back door")
     page.get_by_role("button", name="Provision the agent").click()
@@ -83,7 +71,8 @@ def test_a_manager_issues_and_revokes_a_register_key_provisions_an_agent_and_aud
     page.locator("#agents-table tr", has_text="back door").filter(has_text="disabled").wait_for()
     context.close()
 
-    context, page = _page(browser, live_url, "/manage/audit", world.keys["manager"])
+    context, page = signed_in_page(
+        browser, live_url, "/manage/audit", world.keys["manager"])
     table = page.locator("#audit-table")
     table.locator("tr[data-resource=agent]").first.wait_for()
     assert table.locator("tr[data-resource=staff_key]").count() >= 2  # issued, revoked
@@ -98,7 +87,8 @@ def test_a_manager_issues_and_revokes_a_register_key_provisions_an_agent_and_aud
 
 def test_a_revoke_the_api_refuses_says_why_on_the_page(browser, live_url, world):
     # A manager revokes register keys only: their own key stays, the API says why.
-    context, page = _page(browser, live_url, "/manage/people", world.keys["manager"])
+    context, page = signed_in_page(
+        browser, live_url, "/manage/people", world.keys["manager"])
     page.on("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Revoke the key of Berlin manager").click()
     page.locator("#status[data-kind=error]").wait_for()
@@ -108,7 +98,8 @@ def test_a_revoke_the_api_refuses_says_why_on_the_page(browser, live_url, world)
 
 
 def test_the_agents_page_speaks_german(browser, live_url, world):
-    context, page = _page(browser, live_url, "/manage/agents?lang=de", world.keys["manager"])
+    context, page = signed_in_page(
+        browser, live_url, "/manage/agents?lang=de", world.keys["manager"])
     page.locator("#agents-table", has_text="Noch keine Agenten").wait_for()
     assert page.get_by_role("heading", name="Agenten", exact=True).count() == 1
     assert page.get_by_role("button", name="Agent einrichten").count() == 1
@@ -120,7 +111,8 @@ def test_the_audit_log_pages_to_older_changes(browser, live_url, app, world):
         for number in range(60):
             staff_key("cashier", world.store_ids[0], f"Till {number}")
         db.session().commit()
-    context, page = _page(browser, live_url, "/manage/audit", world.keys["manager"])
+    context, page = signed_in_page(
+        browser, live_url, "/manage/audit", world.keys["manager"])
     rows = page.locator("#audit-rows tr")
     page.locator("#audit-rows tr", has_text="Till 59").wait_for()
     assert rows.count() == 50
@@ -135,21 +127,24 @@ def test_the_audit_log_pages_to_older_changes(browser, live_url, app, world):
 
 def test_the_three_pages_have_no_serious_accessibility_violation(browser, live_url, world):
     # bypass_csp lets axe's script in (the pages' policy allows only their own).
-    context, page = _page(browser, live_url, "/manage/people", world.keys["manager"],
+    context, page = signed_in_page(
+        browser, live_url, "/manage/people", world.keys["manager"],
                           bypass_csp=True)
     page.get_by_label("Register or person").fill("Register 8")
     page.get_by_role("button", name="Issue the key").click()
     page.locator("#new-key").wait_for()
     assert serious_violations(page) == []
     context.close()
-    context, page = _page(browser, live_url, "/manage/agents", world.keys["manager"],
+    context, page = signed_in_page(
+        browser, live_url, "/manage/agents", world.keys["manager"],
                           bypass_csp=True)
     page.get_by_label("Where it hangs").fill("entrance")
     page.get_by_role("button", name="Provision the agent").click()
     page.locator("#agents-table tr", has_text="entrance").wait_for()
     assert serious_violations(page) == []
     context.close()
-    context, page = _page(browser, live_url, "/manage/audit", world.keys["manager"],
+    context, page = signed_in_page(
+        browser, live_url, "/manage/audit", world.keys["manager"],
                           bypass_csp=True)
     page.locator("#audit-rows tr").first.wait_for()
     assert serious_violations(page) == []

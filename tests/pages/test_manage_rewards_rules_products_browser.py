@@ -16,13 +16,13 @@ from sqlalchemy import func, select
 
 from rewards_api import db
 from rewards_api.products.models import StoreProduct
+from tests.pages.manage_pages import signed_in_page
 from tests.support.axe import serious_violations
 from tests.support.scan_shop import COFFEE, NOW, stock_products
 from tests.support.world import staff_key
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
-WIDE = {"width": 1200, "height": 900}
 # NOW is Monday 23 November 2026; the Saturday after it.
 SATURDAY = "2026-11-28"
 
@@ -38,19 +38,6 @@ def stocked(app, world):
     return world
 
 
-def _page(browser, live_url, path, key, **options):
-    context = browser.new_context(viewport=WIDE, timezone_id="UTC", **options)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto(live_url + path)
-    if page.locator("#store-select").count():
-        page.locator("#store-select").select_option(label="Berlin Mitte")
-    page.locator("#staff-key").fill(key)
-    page.locator("#access-form button[type=submit]").click()
-    page.locator("#board").wait_for()
-    return context, page
-
-
 def _said(page, element, text):
     page.locator(f"#{element}", has_text=text).wait_for()
     return page.locator(f"#{element}").inner_text()
@@ -58,7 +45,8 @@ def _said(page, element, text):
 
 def test_the_chain_admin_creates_a_reward_and_rules_seeing_what_they_will_do(
         browser, live_url, stocked, guide_images):
-    context, page = _page(browser, live_url, "/manage/rewards", stocked.keys["chain_admin"])
+    context, page = signed_in_page(
+        browser, live_url, "/manage/rewards", stocked.keys["chain_admin"])
     assert page.locator("#rewards-read-only").is_hidden()
     form = page.locator("#reward-form")
     form.get_by_label("Program", exact=True).select_option(label="Corner Points")
@@ -82,7 +70,8 @@ def test_the_chain_admin_creates_a_reward_and_rules_seeing_what_they_will_do(
     assert page.get_by_role("button", name="Offer 2.00 off your coffee again").count() == 1
     context.close()
 
-    context, page = _page(browser, live_url, "/manage/rules", stocked.keys["chain_admin"])
+    context, page = signed_in_page(
+        browser, live_url, "/manage/rules", stocked.keys["chain_admin"])
     assert _said(page, "earn-preview", "Corner Points") == "Every €1.00 spent earns 1 Corner Points."
     page.get_by_label("Points per currency unit").fill("3")
     assert _said(page, "earn-preview", "3 Corner") == "Every €1.00 spent earns 3 Corner Points."
@@ -116,13 +105,15 @@ def test_the_chain_admin_creates_a_reward_and_rules_seeing_what_they_will_do(
 
 def test_a_manager_reads_rewards_and_earn_rules_but_changes_only_the_stores_own(
         browser, live_url, stocked):
-    context, page = _page(browser, live_url, "/manage/rewards", stocked.keys["manager"])
+    context, page = signed_in_page(
+        browser, live_url, "/manage/rewards", stocked.keys["manager"])
     page.locator("#rewards-table table").wait_for()
     assert page.locator("#rewards-read-only").is_visible()
     assert page.locator("#reward-new").is_hidden()
     assert page.get_by_role("button", name="Change", exact=False).count() == 0
     context.close()
-    context, page = _page(browser, live_url, "/manage/rules", stocked.keys["manager"])
+    context, page = signed_in_page(
+        browser, live_url, "/manage/rules", stocked.keys["manager"])
     page.locator("#walk-in-table table").wait_for()
     assert page.locator("#earn-form").is_hidden() and page.locator("#earn-read-only").is_visible()
     page.get_by_label("Points per walk-in").fill("20")
@@ -139,7 +130,8 @@ def test_a_manager_reads_rewards_and_earn_rules_but_changes_only_the_stores_own(
 
 def test_a_manager_searches_imports_with_a_bad_line_and_exports_the_products(
         browser, live_url, app, stocked, guide_images):
-    context, page = _page(browser, live_url, "/manage/products", stocked.keys["manager"],
+    context, page = signed_in_page(
+        browser, live_url, "/manage/products", stocked.keys["manager"],
                           accept_downloads=True)
     page.locator("#products-table tr", has_text="Mint Gum").wait_for()
     assert page.locator("#products-count").inner_text() == "4 of 4 products"
@@ -185,7 +177,8 @@ def test_the_audit_log_names_what_changed_in_words(browser, live_url, api, stock
     made = api.post("/v1/admin/walk-in-rules", auth=stocked.keys["manager"], json={
         "program": "corner-points", "store": "berlin-1", "points": 20})
     assert made.status_code == 201
-    context, page = _page(browser, live_url, "/manage/audit", stocked.keys["manager"])
+    context, page = signed_in_page(
+        browser, live_url, "/manage/audit", stocked.keys["manager"])
     row = page.locator("tr[data-resource=walk_in_rule]", has_text=f"Walk-in rule {made.get_json()['id']} created")
     row.wait_for()
     assert "points: 20" in row.inner_text() and "first day: 2026-11-23" in row.inner_text()
@@ -198,7 +191,8 @@ def test_the_three_pages_have_no_serious_accessibility_violation(browser, live_u
             ("/manage/rewards", stocked.keys["chain_admin"], "#rewards-table table"),
             ("/manage/rules", stocked.keys["chain_admin"], "#earn-preview[data-kind=ok]"),
             ("/manage/products", stocked.keys["manager"], "#products-table table")]:
-        context, page = _page(browser, live_url, path, key, bypass_csp=True)
+        context, page = signed_in_page(
+        browser, live_url, path, key, bypass_csp=True)
         page.locator(ready).wait_for()
         assert serious_violations(page) == [], path
         context.close()

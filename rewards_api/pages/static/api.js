@@ -185,8 +185,24 @@ const Api = (() => {
     useLanguage(languageSelect.value);
   });
 
+  /* A file made by the API needs the key, so it is fetched and handed to the browser. */
+  async function download(key, path, fallbackName) {
+    const response = await fetch(path, { headers: { Authorization: "Bearer " + key,
+      "Accept-Language": language }, credentials: "omit" });
+    if (!response.ok) {
+      const answer = await response.json().catch(() => ({}));
+      throw new Error((answer.error && answer.error.message) || t("The file could not be made."));
+    }
+    const disposition = response.headers.get("Content-Disposition") || "";
+    const name = (disposition.match(/filename="([^"]+)"/) || [])[1] || fallbackName;
+    const link = el("a", { href: URL.createObjectURL(await response.blob()), download: name });
+    document.body.append(link);
+    link.click();
+    link.remove();
+  }
+
   function languageChosen() { return !!explicit || !!localStorage.getItem(LANGUAGE); }
 
   return { call, newKey, CallError, el, svgNode, say, describe, staffAccess, t, language,
-    number, amount, beforeLanguageChange, useLanguage, languageChosen };
+    number, amount, download, beforeLanguageChange, useLanguage, languageChosen };
 })();

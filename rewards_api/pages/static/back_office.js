@@ -28,22 +28,6 @@ const BackOffice = (() => {
     return programs.length > 0;
   }
 
-  /* A file made by the API needs the key, so it is fetched and handed to the browser. */
-  async function download(key, path, fallbackName) {
-    const response = await fetch(path, { headers: { Authorization: "Bearer " + key,
-      "Accept-Language": Api.language }, credentials: "omit" });
-    if (!response.ok) {
-      const answer = await response.json().catch(() => ({}));
-      throw new Error((answer.error && answer.error.message) || t("The file could not be made."));
-    }
-    const disposition = response.headers.get("Content-Disposition") || "";
-    const name = (disposition.match(/filename="([^"]+)"/) || [])[1] || fallbackName;
-    const link = el("a", { href: URL.createObjectURL(await response.blob()), download: name });
-    document.body.append(link);
-    link.click();
-    link.remove();
-  }
-
   /* Under a form, what it would do, in the API's words: asked again on every change
      (the last question's answer wins), refused fields said in the same place. */
   function preview(form, output, ask) {
@@ -66,5 +50,5 @@ const BackOffice = (() => {
     return update;
   }
 
-  return { table, programs, choose, download, preview };
+  return { table, programs, choose, preview };
 })();

@@ -35,23 +35,8 @@
     return query.toString();
   }
 
-  /* A CSV needs the key, so it is fetched and handed to the browser as a download. */
-  async function download(key, path, fallbackName) {
-    const response = await fetch(path, { headers: { Authorization: "Bearer " + key }, credentials: "omit" });
-    if (!response.ok) {
-      const answer = await response.json().catch(() => ({}));
-      throw new Error((answer.error && answer.error.message) || t("The CSV could not be made."));
-    }
-    const disposition = response.headers.get("Content-Disposition") || "";
-    const name = (disposition.match(/filename="([^"]+)"/) || [])[1] || fallbackName;
-    const link = el("a", { href: URL.createObjectURL(await response.blob()), download: name });
-    document.body.append(link);
-    link.click();
-    link.remove();
-  }
-
   function onDownload(key, path, name) {
-    $("download-csv").onclick = () => download(key, path, name)
+    $("download-csv").onclick = () => Api.download(key, path, name)
       .then(() => Api.say(t("The CSV is downloaded.")))
       .catch((e) => Api.say(e.message, "error"));
   }

@@ -67,7 +67,7 @@
   $("products-search").addEventListener("input", draw);
   $("import-form").addEventListener("submit", importFile);
   $("products-export").addEventListener("click", () =>
-    BackOffice.download(session.key, `/v1/admin/stores/${session.store.id}/products.csv`,
+    Api.download(session.key, `/v1/admin/stores/${session.store.id}/products.csv`,
       `products-${session.store.code}.csv`)
       .then(() => say(t("The CSV is downloaded.")))
       .catch((error) => say(error.message, "error")));
