@@ -17,7 +17,6 @@ from rewards_api.errors import ApiError
 from rewards_api.idempotency import idempotent
 from rewards_api.schemas import MAX_ADJUSTMENT_POINTS, StrictSchema, points_change
 from rewards_api.shoppers import adjustments
-from rewards_api.shoppers import services as shoppers
 from rewards_api.shoppers.models import Shopper
 from rewards_api.staff import scope
 from rewards_api.staff.models import MANAGER

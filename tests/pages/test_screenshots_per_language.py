@@ -17,8 +17,8 @@ from rewards_api.localized import services as localized
 from rewards_api.products.services import AssortmentRow, carry, product_by_gtin
 from rewards_api.scans import campaigns
 from rewards_api.shoppers.models import Shopper
-from rewards_api.stores.services import program_by_code
 from rewards_api.stores.models import Store
+from rewards_api.stores.services import program_by_code
 from rewards_api.visits.models import Visit
 from tests.pages.conftest import PHONE
 from tests.pages.store_day import COFFEE, NOW
