@@ -68,6 +68,7 @@ FIELDS = {
     "min_basket_minor": N_("minimum basket (cents)"),
     "multiplier": N_("multiplier"),
     "name": N_("name"),
+    "names": N_("name per language"),
     "per_shopper": N_("per shopper"),
     "percent_off": N_("percent off"),
     "point_value_minor": N_("point value (cents)"),

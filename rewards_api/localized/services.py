@@ -10,11 +10,13 @@ in one query, falling back to the stored name. Store names are proper names: not
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from rewards_api import i18n
+from rewards_api.audit import services as audit
 from rewards_api.localized.models import Translation
 
 REWARD = "reward"
@@ -44,6 +46,15 @@ def all_names(s: Session, kind: str, row_ids: Iterable[int]) -> dict[int, dict[s
                    Translation.row_id.in_(set(row_ids)))):
         found.setdefault(row_id, {})[language] = text
     return found
+
+
+def snapshot(s: Session, kind: str, thing: Any, fields: Iterable[str]) -> dict[str, Any]:
+    """The audit trail's state of a row (``audit.snapshot``) with its translated names
+    under ``names`` (language → name), so that the entry of a change shows them
+    before and after like every other field."""
+    state = audit.snapshot(thing, fields)
+    state["names"] = all_names(s, kind, [thing.id]).get(thing.id, {})
+    return state
 
 
 def names(s: Session, kind: str, stored: Mapping[int, str],

@@ -47,7 +47,7 @@ SCRIPTS: dict[str, tuple[str, ...]] = {
     "dashboard.html": ("live.js", "dashboard.js"),
     "assist.html": ("live.js", "assist.js"),
     "manage/home.html": ("manage.js",),
-    "manage/campaigns.html": ("campaigns.js",),
+    "manage/campaigns.html": ("back_office.js", "campaigns.js"),
     "manage/shelf_tags.html": ("manage.js",),
     "manage/rewards.html": ("back_office.js", "rewards.js"),
     "manage/rules.html": ("back_office.js", "rules.js"),

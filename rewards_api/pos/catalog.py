@@ -35,6 +35,10 @@ def _audit(s: Session, actor: Actor, action: str, resource: str, resource_id: ob
                  chain_id=program.chain_id, before=before, after=after)
 
 
+def _state(s: Session, reward: Reward) -> dict[str, Any]:
+    return localized.snapshot(s, localized.REWARD, reward, REWARD_FIELDS)
+
+
 def rewards_of(s: Session, programs: ColumnElement[bool]) -> list[Reward]:
     """The rewards of the programs meeting ``programs`` (a condition on ``Program``),
     retired ones too."""
@@ -64,21 +68,21 @@ def create_reward(s: Session, actor: Actor, program: Program, fields: dict[str, 
         s.add(reward)
     localized.set_names(s, localized.REWARD, reward.id, fields.get("names"))
     _audit(s, actor, audit.CREATE, "reward", f"{program.code}:{reward.code}", program, None,
-           audit.snapshot(reward, REWARD_FIELDS))
+           _state(s, reward))
     return reward
 
 
 def change_reward(s: Session, actor: Actor, reward: Reward, changes: dict[str, Any]) -> Reward:
     """Change the ``CHANGEABLE`` fields given in ``changes`` (``active`` false retires
     the reward) and, given ``names``, its names per language."""
-    before = audit.snapshot(reward, REWARD_FIELDS)
+    before = _state(s, reward)
     for name in CHANGEABLE:
         if changes.get(name) is not None:
             setattr(reward, name, changes[name])
     localized.set_names(s, localized.REWARD, reward.id, changes.get("names"))
     s.flush()
     _audit(s, actor, audit.CHANGE, "reward", f"{reward.program.code}:{reward.code}",
-           reward.program, before, audit.snapshot(reward, REWARD_FIELDS))
+           reward.program, before, _state(s, reward))
     return reward
 
 

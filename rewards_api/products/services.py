@@ -12,6 +12,7 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -161,12 +162,34 @@ def import_assortment(s: Session, actor: Actor, store: Store, lines: Iterable[st
     if errors:
         raise ApiError("assortment_invalid", details={
             "lines": [{"line": e.line, "message": e.message} for e in errors]})
+    gtins = [row.gtin for row in rows]
+    names_before = _names_by_gtin(s, gtins)
     for row in rows:
         carry(s, store.id, row)
+    before, after = _renamed(names_before, _names_by_gtin(s, gtins))
     audit.record(s, actor, audit.IMPORT, "products", store.code, store_id=store.id,
-                 chain_id=store.chain_id,
-                 after={"products": len(rows), "gtins": [row.gtin for row in rows][:100]})
+                 chain_id=store.chain_id, before=before,
+                 after={"products": len(rows), "gtins": gtins[:100], **(after or {})})
     return len(rows)
+
+
+def _renamed(before: dict[str, dict[str, str]], after: dict[str, dict[str, str]]
+             ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The audit entry's ``names`` before and after of the products whose translated
+    names the import changed (by GTIN, at most 100), or None when it changed none."""
+    renamed = [code for code, names in after.items() if names != before.get(code, {})][:100]
+    if not renamed:
+        return None, None
+    return ({"names": {code: before.get(code, {}) for code in renamed}},
+            {"names": {code: after[code] for code in renamed}})
+
+
+def _names_by_gtin(s: Session, gtins: list[str]) -> dict[str, dict[str, str]]:
+    """The translated names of the products with these GTINs that exist, by GTIN."""
+    ids: dict[int, str] = dict(s.execute(select(Product.id, Product.gtin)
+                                         .where(Product.gtin.in_(gtins))).all())
+    found = localized.all_names(s, localized.PRODUCT, ids)
+    return {code: found.get(product_id, {}) for product_id, code in ids.items()}
 
 
 def assortment_of(s: Session, store: Store) -> list[StoreProduct]:

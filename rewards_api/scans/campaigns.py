@@ -37,7 +37,7 @@ FIELDS = ("code", "name", "program_id", "chain_id", "points", "starts_at", "ends
 
 
 def _state(s: Session, campaign: ScanCampaign) -> dict[str, Any]:
-    state = audit.snapshot(campaign, FIELDS)
+    state = localized.snapshot(s, localized.CAMPAIGN, campaign, FIELDS)
     state["store_ids"] = store_ids(s, campaign)
     state["gtins"] = [p.gtin for p in products_of(s, campaign)]
     return state

@@ -1,6 +1,7 @@
 """The shopper app in the shopper's language, in real headless Chromium: it starts in
 the browser's language, the shopper switches it in the header (kept on their account,
-so a new phone follows), and the API's error sentences come in the same language."""
+so a new phone follows), and the API's error sentences come in the same language; a
+reward named in Portuguese on the back office's Rewards page reaches the app in Portuguese."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ import json
 import pytest
 from playwright.sync_api import expect
 
+from rewards_api import db
+from tests.support.axe import serious_violations
 from tests.support.shop import BASKET, build_shop
+from tests.support.world import staff_key
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -105,5 +109,52 @@ def test_the_app_names_a_reward_in_the_shoppers_language(browser, live_url, app,
         expect(page.locator("#consent-rewards")).to_contain_text(FREE_COFFEE[language])
         expect(page.locator("#consent-rewards")).not_to_contain_text(FREE_COFFEE[other])
         page.locator("#consent").screenshot(path=guide_images / f"app-consent.{language}.png")
+    finally:
+        phone.close()
+
+
+def test_a_chain_admin_names_a_reward_in_portuguese_and_the_app_in_portuguese_shows_it(
+        browser, live_url, app, api, world):
+    shop = build_shop(app, api, world)
+    with app.app_context():
+        chain_admin = staff_key("admin", None, "Corner office", chain_id=world.chain_id)
+        db.session().commit()
+    office = browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-US",
+                                 bypass_csp=True)  # for axe-core
+    office.set_default_timeout(15_000)
+    try:
+        page = office.new_page()
+        page.goto(live_url + "/manage/rewards")
+        page.locator("#staff-key").fill(chain_admin)
+        page.locator("#access-form button[type=submit]").click()
+        page.get_by_role("button", name="Change 5.00 off").click()
+        change = page.locator("#change-form")
+        expect(change.get_by_label("Name in Portuguese")).to_have_value("")
+        change.get_by_label("Name in Portuguese").fill("5,00 de desconto")
+        page.get_by_role("button", name="Save the change").click()
+        row = page.locator('tr[data-reward="5-off"]')
+        expect(row.locator("[lang=pt]")).to_have_text("PT: 5,00 de desconto")
+        # Changing it again shows the name per language already given.
+        page.get_by_role("button", name="Change 5.00 off").click()
+        expect(change.get_by_label("Name in Portuguese")).to_have_value("5,00 de desconto")
+        expect(change.get_by_label("Name in German")).to_have_value("")
+        assert serious_violations(page) == []
+    finally:
+        office.close()
+
+    german_register = {"Accept-Language": "de"}
+    opened = api.post("/v1/pos/checkouts", auth=shop.registers[0], headers=german_register,
+                      json={"code": shop.code(), "basket": BASKET, "cashier": "Anna"}).get_json()
+    applied = shop.post(f"/v1/pos/checkouts/{opened['id']}/rewards",
+                        json={"rewards": ["corner-points:5-off"]}, headers=german_register)
+    assert applied.get_json()["applied"][0]["name"] == "5.00 off", applied.get_json()
+
+    phone = _phone(browser, "pt-PT",
+                   f"localStorage.setItem('rewards.shopper', '{json.dumps(shop.shopper)}')")
+    try:
+        page = phone.new_page()
+        page.goto(live_url + "/app")
+        expect(page.locator("#consent-rewards")).to_contain_text("5,00 de desconto")
+        expect(page.locator("#consent-rewards")).not_to_contain_text("5.00 off")
     finally:
         phone.close()

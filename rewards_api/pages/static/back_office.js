@@ -1,6 +1,6 @@
-/* What the rewards, rules and products pages of the back office share: their tables,
-   the programs the key reads (and may pay out of or change), CSV downloads with the
-   key, and a sentence asked of the API again while a form changes. */
+/* What the rewards, rules, products and campaigns pages of the back office share: their
+   tables, the programs the key reads (and may pay out of or change), CSV downloads with
+   the key, a sentence asked of the API again while a form changes, and names per language. */
 "use strict";
 
 const BackOffice = (() => {
@@ -50,5 +50,27 @@ const BackOffice = (() => {
     return update;
   }
 
-  return { table, programs, choose, preview };
+  /* A name per language: the inputs "<prefix>-de", "<prefix>-pt" beside a name's input
+     "<prefix>". Sent as ``names`` (every language, the empty ones left out: the API
+     replaces the translations), shown again when changing, and listed under the name. */
+  const LANGUAGES = ["de", "pt"];
+  const input = (prefix, language) => document.getElementById(`${prefix}-${language}`);
+
+  function namesOf(prefix) {
+    return Object.fromEntries(LANGUAGES.map((language) => [language, input(prefix, language).value.trim()])
+      .filter(([, name]) => name));
+  }
+
+  function fillNames(prefix, names) {
+    for (const language of LANGUAGES) input(prefix, language).value = (names || {})[language] || "";
+  }
+
+  function names(given) {
+    const known = LANGUAGES.filter((language) => given && given[language]);
+    if (!known.length) return null;
+    return el("span", { class: "hint names" }, ...known.map((language) =>
+      el("span", { lang: language, text: `${language.toUpperCase()}: ${given[language]}` })));
+  }
+
+  return { table, programs, choose, preview, namesOf, fillNames, names };
 })();

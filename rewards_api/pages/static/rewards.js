@@ -34,7 +34,7 @@
 
   function row(reward) {
     return el("tr", { "data-reward": reward.code },
-      el("th", { scope: "row", text: reward.name }),
+      el("th", { scope: "row" }, reward.name, BackOffice.names(reward.names)),
       el("td", { text: session.programs[reward.program].name }),
       el("td", { text: offer(reward) }),
       el("td", { class: "num", text: Api.number(reward.points_cost) }),
@@ -78,7 +78,7 @@
     const body = {
       program: $("reward-program").value, code: $("reward-code").value.trim(),
       name: $("reward-name").value.trim(), kind, points_cost: Number($("reward-cost").value),
-      min_basket_minor: minor($("reward-min-basket").value || 0),
+      min_basket_minor: minor($("reward-min-basket").value || 0), names: BackOffice.namesOf("reward-name"),
     };
     if (kind === "amount_off") body.amount_off_minor = minor($("reward-amount").value);
     if (kind === "percent_off") {
@@ -115,6 +115,7 @@
       $("change-form").dataset.reward = reward.id;
       $("change-which").textContent = t("%(name)s (%(code)s)", { name: reward.name, code: reward.code });
       $("change-name").value = reward.name;
+      BackOffice.fillNames("change-name", reward.names);
       $("change-cost").value = reward.points_cost;
       $("change-min-basket").value = (reward.min_basket_minor / 100).toFixed(2);
       $("reward-change").hidden = false;
@@ -131,7 +132,7 @@
   async function saveChange(event) {
     event.preventDefault();
     const body = { name: $("change-name").value.trim(), points_cost: Number($("change-cost").value),
-      min_basket_minor: minor($("change-min-basket").value) };
+      min_basket_minor: minor($("change-min-basket").value), names: BackOffice.namesOf("change-name") };
     await change($("change-form").dataset.reward, body, (r) => {
       $("reward-change").hidden = true;
       return t("«%(name)s» changed.", { name: r.name });

@@ -84,6 +84,46 @@ def test_every_change_is_audited_with_who_when_before_and_after(api, world, othe
         assert "sk_" not in str(entry) and made[("create", "agent")]["enrolment_code"] not in str(entry)
 
 
+def test_names_per_language_are_audited_before_and_after(api, world, other, clock):
+    manager, admin = world.keys["manager"], world.keys["chain_admin"]
+    reward = api.post("/v1/admin/rewards", auth=admin, json={
+        "program": "corner-points", "code": "2-off", "name": "2.00 off", "kind": "amount_off",
+        "points_cost": 100, "amount_off_minor": 200, "names": {"de": "2,00 Rabatt"}})
+    assert reward.status_code == 201, reward.get_json()
+    campaign = api.post("/v1/admin/campaigns", auth=manager, json={
+        "code": "coffee-days", "name": "Coffee days", "program": "corner-points", "points": 50,
+        "products": [COFFEE], "stores": ["berlin-1"], "names": {"pt": "Dias do café"},
+        "starts_at": "2026-11-23T00:00:00+01:00", "ends_at": "2026-11-30T00:00:00+01:00"})
+    assert campaign.status_code == 201, campaign.get_json()
+    clock.advance(minutes=5)
+    for path, auth, names in [
+            (f"/v1/admin/rewards/{reward.get_json()['id']}", admin, {"pt": "2,00 de desconto"}),
+            (f"/v1/admin/campaigns/{campaign.get_json()['id']}", manager,
+             {"de": "Kaffeetage", "pt": "Dias do café"})]:
+        changed = api.call("PATCH", path, auth=auth, json={"names": names})
+        assert changed.status_code == 200, changed.get_json()
+    # A renaming in the assortment file's name columns is audited by its import.
+    berlin = world.store_ids[0]
+    assert api.post(f"/v1/admin/stores/{berlin}/products", auth=manager, json={
+        "csv": f"gtin,name,name_de\n{GUM},Mint Gum,Minzkaugummi\n"}).status_code == 200
+    assert api.post(f"/v1/admin/stores/{berlin}/products", auth=manager, json={
+        "csv": f"gtin,name\n{GUM},Mint Gum\n"}).status_code == 200  # no name columns
+
+    by_what = {(e["action"], e["resource"]): e for e in _trail(api, world.keys["admin"])}
+    assert by_what[("create", "reward")]["after"]["names"] == {"de": "2,00 Rabatt"}
+    assert by_what[("change", "reward")]["before"]["names"] == {"de": "2,00 Rabatt"}
+    assert by_what[("change", "reward")]["after"]["names"] == {"pt": "2,00 de desconto"}
+    assert by_what[("create", "campaign")]["after"]["names"] == {"pt": "Dias do café"}
+    assert by_what[("change", "campaign")]["before"]["names"] == {"pt": "Dias do café"}
+    assert by_what[("change", "campaign")]["after"]["names"] == {"de": "Kaffeetage",
+                                                                 "pt": "Dias do café"}
+    imports = _trail(api, manager, "?resource=products")
+    gum = GUM.zfill(14)
+    assert imports[1]["before"] == {"names": {gum: {}}}
+    assert imports[1]["after"]["names"] == {gum: {"de": "Minzkaugummi"}}
+    assert imports[0]["before"] is None and "names" not in imports[0]["after"]
+
+
 def test_each_reader_sees_the_trail_of_their_scope(api, world, other):
     assert api.post("/v1/admin/walk-in-rules", auth=world.keys["manager"], json={
         "program": "corner-points", "store": "berlin-1", "points": 20}).status_code == 201
