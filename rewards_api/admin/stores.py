@@ -188,12 +188,13 @@ def list_products(store_id: int) -> dict[str, Any]:
 
 @bp.get("/v1/admin/stores/<int:store_id>/products.csv")
 @staff_required(MANAGER)
-@bp.doc(security=SECURITY, responses={200: "text/csv: the header gtin,name,aisle,picture_url, "
-                                          "then one product a line (what the import reads)"})
+@bp.doc(security=SECURITY, responses={200: "text/csv: the header gtin,name,aisle,picture_url,"
+                                          "name_de,name_pt, then one product a line (what "
+                                          "the import reads)"})
 def export_products(store_id: int) -> Response:
     """The store's assortment as a CSV file the import takes back."""
-    store = store_by_id(store_id)
-    return Response(products.assortment_csv(products.assortment_of(db.session(), store)),
+    store, s = store_by_id(store_id), db.session()
+    return Response(products.assortment_csv(s, products.assortment_of(s, store)),
                     mimetype="text/csv", headers={
                         "Content-Disposition": f'attachment; filename="products-{store.code}.csv"',
                         "Cache-Control": "no-store"})

@@ -198,15 +198,20 @@ def assortment_of(s: Session, store: Store) -> list[StoreProduct]:
                           .where(StoreProduct.store_id == store.id).order_by(Product.name)))
 
 
-def assortment_csv(placed: Iterable[StoreProduct]) -> str:
-    """The assortment as the file ``import_assortment`` reads (``CSV_COLUMNS``), so that
-    an export edited and imported again changes only what was edited."""
+def assortment_csv(s: Session, placed: Iterable[StoreProduct]) -> str:
+    """The assortment as the file ``import_assortment`` reads (``CSV_COLUMNS``, the names
+    per language included), so that an export edited and imported again changes only
+    what was edited."""
+    placed = list(placed)
+    translated = localized.all_names(s, localized.PRODUCT, [item.product.id for item in placed])
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for item in placed:
+        names = translated.get(item.product.id, {})
         writer.writerow([item.product.gtin, item.product.name, item.aisle or "",
-                         item.product.picture_url or ""])
+                         item.product.picture_url or "",
+                         *(names.get(language, "") for language in NAME_COLUMNS.values())])
     return out.getvalue()
 
 

@@ -239,5 +239,16 @@ def test_the_assortment_exports_as_the_csv_its_import_reads(api, world, other):
     again = api.post(f"/v1/admin/stores/{berlin}/products", auth=world.keys["manager"],
                      json={"csv": exported.get_data(as_text=True)})
     assert again.get_json()["imported"] == len(rows) == 4
+    # Names per language go out and come back: an export imported again keeps them.
+    named = "gtin,name,name_de,name_pt\n" + COFFEE + ",Morning Coffee 500 g,Morgenkaffee,Café\n"
+    assert api.post(f"/v1/admin/stores/{berlin}/products", auth=world.keys["manager"],
+                    json={"csv": named}).status_code == 200
+    exported = api.get(f"/v1/admin/stores/{berlin}/products.csv", auth=world.keys["manager"])
+    api.post(f"/v1/admin/stores/{berlin}/products", auth=world.keys["manager"],
+             json={"csv": exported.get_data(as_text=True)})
+    rows = list(csv.DictReader(io.StringIO(api.get(
+        f"/v1/admin/stores/{berlin}/products.csv", auth=world.keys["manager"]).get_data(as_text=True))))
+    coffee = next(r for r in rows if r["gtin"].lstrip("0") == COFFEE)
+    assert (coffee["name_de"], coffee["name_pt"]) == ("Morgenkaffee", "Café")
     assert api.get(f"/v1/admin/stores/{berlin}/products.csv",
                    auth=world.keys["other_manager"]).status_code == 403
