@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import g, request
+from flask_babel import lazy_gettext
 from sqlalchemy import bindparam, select
 from werkzeug.local import LocalProxy
 
@@ -23,7 +24,7 @@ from rewards_api.errors import ApiError
 from rewards_api.ledger.models import Account, Program
 from rewards_api.shoppers.identity import Balance, SignedIn
 from rewards_api.shoppers.models import Shopper, ShopperToken
-from rewards_api.staff.models import ROLE_RANK, StaffKey
+from rewards_api.staff.models import ROLE_NAMES, ROLE_RANK, StaffKey
 
 
 def _bearer() -> str:
@@ -109,7 +110,8 @@ def require_staff(role: str, *also: str) -> StaffKey:
         raise ApiError("forbidden", "This is for store staff; use a staff key.")
     staff = _staff_from_key(key)
     if staff.role not in also and ROLE_RANK[staff.role] < ROLE_RANK[role]:
-        raise ApiError("forbidden", "Only a %(role)s or above may do this.", params={"role": role})
+        raise ApiError("forbidden", "Only a %(role)s or above may do this.",
+                       params={"role": lazy_gettext(ROLE_NAMES[role])})
     g.staff = staff
     g.principal = f"staff:{staff.id}"
     return staff

@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rewards_api import clock
+from rewards_api.i18n import N_
 from rewards_api.db import Base, BigIntId, intpk
 from rewards_api.stores.models import Store
 
@@ -19,6 +20,9 @@ PARTNER = "partner"
 # A role may do everything the roles below it may do; the partner operator (rank 0)
 # only what a route names it for (``auth.staff_required``).
 ROLE_RANK = {PARTNER: 0, CASHIER: 1, MANAGER: 2, ADMIN: 3}
+# Each role as people name it, translated where a sentence shows it.
+ROLE_NAMES = {PARTNER: N_("partner operator"), CASHIER: N_("cashier"), MANAGER: N_("manager"),
+              ADMIN: N_("chain admin")}
 
 
 class StaffKey(Base):

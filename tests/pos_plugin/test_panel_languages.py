@@ -114,8 +114,8 @@ def test_the_panel_follows_its_stores_new_language_at_the_next_checkout(shop, ap
             expect(page.locator("#status")).to_have_text(SPOKEN["de"]["ready"])
             with shop.app.app_context():
                 s = db.session()
-                stores.set_store_language(s, setup_actor(), s.get_one(Store, shop.world.store_ids[0]),
-                                          "pt")
+                stores.change_store(s, setup_actor(), s.get_one(Store, shop.world.store_ids[0]),
+                                    language="pt")
                 s.commit()
             # The sale before the change is still German: the register asks at a new checkout.
             expect(page.locator("#apply-all")).to_have_text(SPOKEN["de"]["apply"])

@@ -121,16 +121,16 @@ def test_raise_site_sentences_are_translated_too(api: Any, world: Any) -> None:
     assert admin.get_json()["error"]["message"] == "Esta chave não pertence a nenhuma loja."
 
 
-def test_a_sentence_not_yet_translated_gives_way_to_the_codes(api: Any, world: Any) -> None:
-    # "Only a manager or above may do this." is written with an f-string at its raise
-    # site (no catalog entry): German callers read the registered sentence of forbidden.
+def test_a_sentence_with_a_role_names_the_role_in_the_callers_language(api: Any, world: Any) -> None:
+    # "Only a %(role)s or above may do this.": the sentence and the role's name are both
+    # translated where the answer is written.
     answer = api.post("/v1/admin/adjustments", auth=world.keys["cashier"],
                       headers={"Accept-Language": "de"},
                       json={"public_id": "ABCDEFGHIJ", "program": "corner-points",
                             "amount": 5, "reason": "test"})
     assert answer.status_code == 403
     assert answer.get_json()["error"] == {
-        "code": "forbidden", "message": "Ihre Rolle darf das nicht. Fragen Sie eine Führungskraft."}
+        "code": "forbidden", "message": "Das darf nur die Rolle Filialleitung oder eine höhere."}
     english = api.post("/v1/admin/adjustments", auth=world.keys["cashier"],
                        json={"public_id": "ABCDEFGHIJ", "program": "corner-points",
                              "amount": 5, "reason": "test"})
