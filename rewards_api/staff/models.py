@@ -8,8 +8,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rewards_api import clock
-from rewards_api.i18n import N_
 from rewards_api.db import Base, BigIntId, intpk
+from rewards_api.i18n import N_
 from rewards_api.stores.models import Store
 
 CASHIER = "cashier"
