@@ -20,6 +20,7 @@ import pytest
 
 from rewards_api import schema_migrations
 from rewards_api.gunicorn_host import Host, wait_until
+from tests.conftest import Api
 from tests.faults.load import Load, Tally, check, in_process_app, open_store, unavailable_in_shape
 from tests.support import postgres
 from tests.support.gunicorn import gunicorn
@@ -50,6 +51,23 @@ def _all_answered_since(tally: Tally, since: float, hosts: list[Host]) -> None:
     assert [(host, status) for host, status in sent if status in (0, 503)] == []
     answered = Counter(host for host, _ in sent)
     assert all(answered[host.url] >= 3 for host in hosts), answered
+
+
+def test_a_host_idle_while_postgresql_restarted_answers_its_first_request(
+        cluster: postgres.Cluster) -> None:
+    """The case under load cannot show: a worker that served nothing while PostgreSQL
+    restarted (a night's restart, a failover) still pools the connections that died
+    with the old server. The pool tests each one as it hands it out (``db.make_engine``),
+    so the first shopper of the morning is served, not refused with a 503."""
+    with in_process_app(cluster.url) as app:
+        api = Api(app.test_client())
+        shopper = api.register("Early bird")
+        assert api.get("/v1/me", auth=shopper["token"]).status_code == 200  # pooled now
+        cluster.stop("fast")
+        cluster.start()
+        first = api.get("/v1/me", auth=shopper["token"])
+        assert first.status_code == 200, first.get_json()
+        assert api.register("Second customer")["token"]
 
 
 def test_postgresql_crashes_and_stays_down_a_minute_under_load_on_two_hosts_and_nothing_is_lost(
