@@ -23,7 +23,12 @@ from beacon_agent.pipeline import Pipeline
 from beacon_agent.radio import OnAdvert
 from beacon_agent.upload import AgentApi
 from rewards_protocol import trace
-from rewards_protocol.presence import WINDOW_SECONDS, Frame
+from rewards_protocol.presence import (
+    DEFAULT_COMPANY_ID,
+    WINDOW_SECONDS,
+    Frame,
+    frame_from_manufacturer_data,
+)
 from tests.beacon_agent.conftest import StandInApi
 
 SITES = simulator.SITES
@@ -91,6 +96,36 @@ def test_the_phone_is_followed_across_its_token_rotation(rotation_at: float) -> 
     assert (steady.tokens, rotated.tokens) == (1, 2)
     assert abs(rotated.inside_dbm - steady.inside_dbm) <= 1.0
     assert abs(rotated.outside_dbm - steady.outside_dbm) <= 1.0  # type: ignore[operator]
+
+
+def installer_only(site: simulator.Site, seed: int, start: float) -> calibration.WalkTest:
+    """The walk test with nobody else's phone in the air: nothing to tell apart."""
+    simulation = simulator.walk_test(site, PHASES, seed=seed, start=start)
+    adverts = list(simulation.adverts)
+    mine = {token for token, label in simulation.tokens.owners.items() if label == "installer"}
+    spans = [calibration.Span(name, begin + start, end + start) for name, begin, end in PHASES]
+    return calibration.analyse(
+        [replace(a, t=a.t + start) for a in adverts
+         if frame_from_manufacturer_data(a.manufacturer_data, DEFAULT_COMPANY_ID).token.hex()  # type: ignore[union-attr]
+         in mine], spans)
+
+
+# Tuning cases (seeds 1-3) where the phone closest to the installer's at its rotation was
+# another's: a walk-in's first token heard at the boundary, a shopper's rotating inside.
+@pytest.mark.parametrize(("name", "seed", "rotation_at"), [
+    ("electronics", 2, 95.0), ("corner-shop", 1, 95.0), ("station-kiosk", 3, 165.0),
+    ("over-the-door", 1, 145.0), ("electronics", 1, 125.0)])
+def test_a_rotation_amid_other_phones_is_followed_or_refused_never_another_phone(
+        name: str, seed: int, rotation_at: float) -> None:
+    site = SITES[name]
+    alone = installer_only(site, seed, BOUNDARY - rotation_at)
+    try:
+        result = walk_test(site, seed, BOUNDARY - rotation_at)
+    except calibration.WalkTestFailed as exc:
+        assert "changed its Bluetooth code during the test" in str(exc)
+        assert "walk again" in str(exc)
+    else:
+        assert (result.inside_dbm, result.outside_dbm) == (alone.inside_dbm, alone.outside_dbm)
 
 
 def test_a_walk_test_without_the_phone_under_the_agent_is_refused() -> None:
