@@ -63,11 +63,18 @@ def walk_test(site: simulator.Site, seed: int, rotation_at: float) -> str:
                                                                 alone.outside_dbm) else "wrong"
 
 
+def _runs(variable: str, seeds: tuple[int, ...], sites: tuple[str, ...]
+          ) -> tuple[tuple[int, ...], tuple[str, ...], str]:
+    """The seeds and sites to run (the environment's, or the held-out defaults), and
+    which they are."""
+    chosen = _choice(variable, seeds, int)
+    return (chosen, _choice("CALIB_SITES", sites, str),
+            f"seeds {chosen} ({'held out' if chosen == seeds else 'chosen'})")
+
+
 def walk_tests() -> None:
-    seeds = _choice("CALIB_SEEDS", WALK_SEEDS, int)
-    names = _choice("CALIB_SITES", SITES, str)
-    print(f"walk tests with a rotation, seeds {seeds} "
-          f"({'held out' if seeds == WALK_SEEDS else 'chosen'}), {len(OFFSETS)} rotation times")
+    seeds, names, which = _runs("CALIB_SEEDS", WALK_SEEDS, SITES)
+    print(f"walk tests with a rotation, {which}, {len(OFFSETS)} rotation times")
     print(f"{'site':18s} {'tests':>6s} {'ok':>5s} {'wrong':>6s} {'refused':>8s}")
     totals = {"ok": 0, "wrong": 0, "refused": 0}
     started = time.process_time()
@@ -85,10 +92,8 @@ def walk_tests() -> None:
 
 
 def nearby() -> None:
-    seeds = _choice("NEARBY_SEEDS", NEARBY_SEEDS, int)
-    names = _choice("CALIB_SITES", NEARBY_SITES, str)
-    print(f"\nnearby over an hour, seeds {seeds} "
-          f"({'held out' if seeds == NEARBY_SEEDS else 'chosen'}): counted / true phones")
+    seeds, names, which = _runs("NEARBY_SEEDS", NEARBY_SEEDS, NEARBY_SITES)
+    print(f"\nnearby over an hour, {which}: counted / true phones")
     print(f"{'site':18s} {'phones':>7s} {'tokens':>7s} {'before':>7s} {'after':>7s}")
     true = before = after = 0
     for name in names:
