@@ -6,9 +6,10 @@ outside at the glass in front of it, walks along the pavement past the shop and 
 then walks in and stops 3 m inside (``PHASES``; the agent times each step, nobody has to
 press a key on a ladder). From the sightings of those minutes, its phone is the steady
 strongest token while it stands under the agent, followed across a token rotation at a
-window boundary (``_next_token``); the live test starts where no rotation falls in it
-(``quiet_start``), as a phone out of earshot on the pavement at the moment it rotates
-cannot always be followed. Its levels are smoothed as the engine smooths them:
+window boundary only where its next token cannot be another phone's (``_next_token``;
+else the test is refused: "walk again"); the live test starts where no rotation falls
+in it (``quiet_start``), as every phone rotates at the same moment and the installer's
+often cannot be told apart. Its levels are smoothed as the engine smooths them:
 ``outside_dbm`` is the loudest level outside (at the glass and on the pavement),
 ``inside_dbm`` the level 3 m inside. Both are relative to the installer's phone: phones
 differ by up to ±10 dB, the difference between the two levels does not.
