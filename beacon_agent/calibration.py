@@ -119,8 +119,13 @@ class WalkTest:
     glass_dbm: float | None  # the loudest at the glass; None: not heard there
     pavement_dbm: float | None  # the loudest walking past
     inside_dbm: float
-    tokens: int  # the phone's tokens followed (more than one: it rotated during the test)
+    followed: tuple[str, ...]  # the phone's tokens measured, in order (hex)
     advice: tuple[str, ...]
+
+    @property
+    def tokens(self) -> int:
+        """How many tokens of the phone were measured (more: it rotated in the test)."""
+        return len(self.followed)
 
     @property
     def outside_dbm(self) -> float | None:
@@ -273,7 +278,8 @@ def analyse(adverts: Iterable[trace.Advertisement], spans: Sequence[Span],
     inside_dbm = round(statistics.median(inside), 1)
     outside_dbm = max((dbm for dbm in (glass, pavement) if dbm is not None), default=None)
     return WalkTest(under_dbm=round(statistics.median(levels(UNDER)), 1), glass_dbm=glass,
-                    pavement_dbm=pavement, inside_dbm=inside_dbm, tokens=len(chain),
+                    pavement_dbm=pavement, inside_dbm=inside_dbm,
+                    followed=tuple(token.key[1].hex() for token in chain),
                     advice=tuple(advice(outside_dbm, inside_dbm, settings)))
 
 

@@ -31,11 +31,7 @@ from beacon_agent import calibration, simulator
 from beacon_agent.engine import PresenceEngine
 from beacon_agent.pipeline import Pipeline
 from bench.bench_agent import _choice
-from rewards_protocol.presence import (
-    DEFAULT_COMPANY_ID,
-    WINDOW_SECONDS,
-    frame_from_manufacturer_data,
-)
+from rewards_protocol.presence import WINDOW_SECONDS
 
 WALK_SEEDS = (601, 602, 603)
 NEARBY_SEEDS = (701,)
@@ -53,14 +49,11 @@ def walk_test(site: simulator.Site, seed: int, rotation_at: float) -> str:
     adverts = [replace(a, t=a.t + start) for a in simulation.adverts]
     spans = [calibration.Span(name, begin + start, end + start) for name, begin, end in PHASES]
     try:
-        result = calibration.analyse(adverts, spans)
+        followed = calibration.analyse(adverts, spans).followed
     except calibration.WalkTestFailed:
         return "refused"
-    mine = {token for token, label in simulation.tokens.owners.items() if label == "installer"}
-    alone = calibration.analyse([a for a in adverts if frame_from_manufacturer_data(
-        a.manufacturer_data, DEFAULT_COMPANY_ID).token.hex() in mine], spans)  # type: ignore[union-attr]
-    return "ok" if (result.inside_dbm, result.outside_dbm) == (alone.inside_dbm,
-                                                                alone.outside_dbm) else "wrong"
+    return "ok" if all(simulation.tokens.owners[token] == "installer" for token in followed) \
+        else "wrong"
 
 
 def _runs(variable: str, seeds: tuple[int, ...], sites: tuple[str, ...]

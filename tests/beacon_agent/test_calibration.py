@@ -23,12 +23,7 @@ from beacon_agent.pipeline import Pipeline
 from beacon_agent.radio import OnAdvert
 from beacon_agent.upload import AgentApi
 from rewards_protocol import trace
-from rewards_protocol.presence import (
-    DEFAULT_COMPANY_ID,
-    WINDOW_SECONDS,
-    Frame,
-    frame_from_manufacturer_data,
-)
+from rewards_protocol.presence import WINDOW_SECONDS, Frame
 from tests.beacon_agent.conftest import StandInApi
 
 SITES = simulator.SITES
@@ -98,18 +93,6 @@ def test_the_phone_is_followed_across_its_token_rotation(rotation_at: float) -> 
     assert abs(rotated.outside_dbm - steady.outside_dbm) <= 1.0  # type: ignore[operator]
 
 
-def installer_only(site: simulator.Site, seed: int, start: float) -> calibration.WalkTest:
-    """The walk test with nobody else's phone in the air: nothing to tell apart."""
-    simulation = simulator.walk_test(site, PHASES, seed=seed, start=start)
-    adverts = list(simulation.adverts)
-    mine = {token for token, label in simulation.tokens.owners.items() if label == "installer"}
-    spans = [calibration.Span(name, begin + start, end + start) for name, begin, end in PHASES]
-    return calibration.analyse(
-        [replace(a, t=a.t + start) for a in adverts
-         if frame_from_manufacturer_data(a.manufacturer_data, DEFAULT_COMPANY_ID).token.hex()  # type: ignore[union-attr]
-         in mine], spans)
-
-
 # Tuning cases (seeds 1-3) where the phone closest to the installer's at its rotation was
 # another's: a walk-in's first token heard at the boundary, a shopper's rotating inside.
 @pytest.mark.parametrize(("name", "seed", "rotation_at"), [
@@ -117,15 +100,18 @@ def installer_only(site: simulator.Site, seed: int, start: float) -> calibration
     ("over-the-door", 1, 145.0), ("electronics", 1, 125.0)])
 def test_a_rotation_amid_other_phones_is_followed_or_refused_never_another_phone(
         name: str, seed: int, rotation_at: float) -> None:
-    site = SITES[name]
-    alone = installer_only(site, seed, BOUNDARY - rotation_at)
+    start = BOUNDARY - rotation_at
+    simulation = simulator.walk_test(SITES[name], PHASES, seed=seed, start=start)
+    out = io.StringIO()
+    trace.write(out, simulation.adverts, simulation.header)
+    spans, adverts, _ = calibration.read_trace(io.StringIO(out.getvalue()))
     try:
-        result = walk_test(site, seed, BOUNDARY - rotation_at)
+        followed = calibration.analyse(adverts, spans).followed
     except calibration.WalkTestFailed as exc:
         assert "changed its Bluetooth code during the test" in str(exc)
         assert "walk again" in str(exc)
     else:
-        assert (result.inside_dbm, result.outside_dbm) == (alone.inside_dbm, alone.outside_dbm)
+        assert {simulation.tokens.owners[token] for token in followed} == {"installer"}
 
 
 def test_a_walk_test_without_the_phone_under_the_agent_is_refused() -> None:
