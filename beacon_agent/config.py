@@ -214,20 +214,24 @@ def store_calibration(path: Path, outside_dbm: float | None, inside_dbm: float,
 
 def _update(path: Path, values: Mapping[str, Any], create: bool = False) -> None:
     """Set top-level keys of the config file (None removes one), keeping everything
-    else in it, comments too (``create``: a missing file is a new, empty one). The file
-    is replaced in one step and flushed to the disk before and after, so a power cut
-    leaves the old file or the new one, and the new one once this returns."""
+    else in it, comments too (``create``: a missing file, or one ``load`` refuses as
+    not TOML, is started again, as provisioning always did). The file is replaced in
+    one step and flushed to the disk before and after, so a power cut leaves the old
+    file or the new one, and the new one once this returns."""
     try:
-        document = tomlkit.parse(path.read_text())
-        mode = stat.S_IMODE(path.stat().st_mode)
+        text, mode = path.read_text(), stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
         if not create:
             raise ConfigError(f"cannot read {path}: no such file") from None
-        document, mode = tomlkit.document(), 0o644
+        text, mode = "", 0o644
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+    try:
+        document = tomlkit.parse(text)
     except tomlkit.exceptions.ParseError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+        if not create:
+            raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+        document = tomlkit.document()
     for key, value in values.items():
         if value is None:
             document.pop(key, None)
