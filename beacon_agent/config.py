@@ -28,7 +28,6 @@ the file.
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import tomllib
@@ -122,51 +121,71 @@ def load(path: Path | None = None, environ: Mapping[str, str] | None = None) -> 
     """Read the file (if it exists) and apply the environment overrides."""
     env = os.environ if environ is None else environ
     path = path_of(path, env)
-    raw: dict[str, Any] = {}
-    if path.exists():
-        try:
-            raw = tomllib.loads(path.read_text())
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    raw = _read(path)
     # An explicit [presence] setting wins over the walk test's level.
-    presence_raw = {**{k: raw.pop(k) for k in CALIBRATION_LEVELS if k in raw},
-                    **raw.pop("presence", {})}
-    top = {f.name: f for f in fields(AgentConfig) if f.name != "presence"}
-    unknown = set(raw) - set(top)
-    if unknown:
-        raise ConfigError(f"{path}: unknown settings {sorted(unknown)}")
-    for name in top:
-        if ENV_PREFIX + name.upper() in env:
-            raw[name] = env[ENV_PREFIX + name.upper()]
-    for name in EngineSettings.__dataclass_fields__:
-        if ENV_PREFIX + "PRESENCE_" + name.upper() in env:
-            presence_raw[name] = env[ENV_PREFIX + "PRESENCE_" + name.upper()]
-    missing = [n for n in ("api_url", "agent_id", "secret_file") if not raw.get(n)]
-    if missing:
-        raise ConfigError(f"{path}: missing {', '.join(missing)} "
-                          "(run `beacon-agent provision` or set BEACON_AGENT_* variables)")
-    bad = set(presence_raw) - set(EngineSettings.__dataclass_fields__)
-    if bad:
-        raise ConfigError(f"{path}: unknown presence settings {sorted(bad)}")
-    if raw.get("calibration_method") not in (None, WALK_TEST):
-        raise ConfigError(f"{path}: calibration_method is {WALK_TEST!r} (or absent)")
+    presence = {**{k: raw.pop(k) for k in CALIBRATION_LEVELS if k in raw},
+                **raw.pop("presence", {})}
+    _override(raw, presence, env)
+    _check(path, raw, presence)
     try:
         return AgentConfig(
             api_url=str(raw["api_url"]).rstrip("/"), agent_id=str(raw["agent_id"]),
             secret_file=Path(raw["secret_file"]), adapter=str(raw.get("adapter", "hci0")),
             company_id=int(raw.get("company_id", DEFAULT_COMPANY_ID)),
             state_dir=Path(raw.get("state_dir", "/var/lib/beacon-agent")),
-            presence=EngineSettings().updated(presence_raw),
+            presence=EngineSettings().updated(presence),
             calibrated_at=raw.get("calibrated_at"),
             calibration_method=raw.get("calibration_method"))
     except ValueError as exc:
         raise ConfigError(f"{path}: {exc}") from exc
 
 
+def _read(path: Path) -> dict[str, Any]:
+    """The file's settings; none when there is no file."""
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+
+
+_TOP_LEVEL = tuple(f.name for f in fields(AgentConfig) if f.name != "presence")
+
+
+def _override(raw: dict[str, Any], presence: dict[str, Any], env: Mapping[str, str]) -> None:
+    """Apply the ``BEACON_AGENT_*`` variables to the file's settings (in place)."""
+    for name in _TOP_LEVEL:
+        if ENV_PREFIX + name.upper() in env:
+            raw[name] = env[ENV_PREFIX + name.upper()]
+    for name in EngineSettings.__dataclass_fields__:
+        if ENV_PREFIX + "PRESENCE_" + name.upper() in env:
+            presence[name] = env[ENV_PREFIX + "PRESENCE_" + name.upper()]
+
+
+def _check(path: Path, raw: dict[str, Any], presence: dict[str, Any]) -> None:
+    """Refuse unknown or missing settings, saying which."""
+    unknown = set(raw) - set(_TOP_LEVEL)
+    if unknown:
+        raise ConfigError(f"{path}: unknown settings {sorted(unknown)}")
+    missing = [n for n in ("api_url", "agent_id", "secret_file") if not raw.get(n)]
+    if missing:
+        raise ConfigError(f"{path}: missing {', '.join(missing)} "
+                          "(run `beacon-agent provision` or set BEACON_AGENT_* variables)")
+    bad = set(presence) - set(EngineSettings.__dataclass_fields__)
+    if bad:
+        raise ConfigError(f"{path}: unknown presence settings {sorted(bad)}")
+    if raw.get("calibration_method") not in (None, WALK_TEST):
+        raise ConfigError(f"{path}: calibration_method is {WALK_TEST!r} (or absent)")
+
+
 def write(path: Path, api_url: str, agent_id: str, secret_hex: str,
           state_dir: Path | None = None) -> Path:
-    """What ``beacon-agent provision`` does: the config file and, beside it, the secret
-    file (mode 0600, created with that mode so it is never readable by others)."""
+    """What ``beacon-agent provision`` and ``enrol`` do: the config file and, beside it,
+    the secret file (mode 0600, created with that mode so it is never readable by
+    others). An existing config file keeps its other settings: provisioning again (the
+    demo does at each start, an installer may enrol again) must not lose the walk test
+    or the installer's own settings."""
     secret = bytes.fromhex(secret_hex.strip())
     if len(secret) != SECRET_BYTES:
         raise ConfigError(f"the secret is {2 * SECRET_BYTES} hex characters")
@@ -180,32 +199,54 @@ def write(path: Path, api_url: str, agent_id: str, secret_hex: str,
               "secret_file": str(secret_path)}
     if state_dir is not None:
         values["state_dir"] = str(state_dir)
-    # A JSON string is a valid TOML basic string (quotes and backslashes escaped).
-    path.write_text("".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items()))
+    _update(path, values, create=True)
     return path
 
 
 def store_calibration(path: Path, outside_dbm: float | None, inside_dbm: float,
                       calibrated_at: str) -> None:
     """What ``beacon-agent calibrate`` does: set the walk test's keys in the config file,
-    keeping everything else in it (comments too); the file is replaced in one step, so a
-    power cut leaves the old file or the new one. ``outside_dbm`` None (not heard
-    outside at all) leaves that key out."""
+    keeping everything else in it. ``outside_dbm`` None (not heard outside at all)
+    leaves that key out."""
+    _update(path, {"outside_dbm": outside_dbm, "inside_dbm": inside_dbm,
+                   "calibrated_at": calibrated_at, "calibration_method": WALK_TEST})
+
+
+def _update(path: Path, values: Mapping[str, Any], create: bool = False) -> None:
+    """Set top-level keys of the config file (None removes one), keeping everything
+    else in it, comments too (``create``: a missing file, or one ``load`` refuses as
+    not TOML, is started again, as provisioning always did). The file is replaced in
+    one step and flushed to the disk before and after, so a power cut leaves the old
+    file or the new one, and the new one once this returns."""
     try:
-        document = tomlkit.parse(path.read_text())
+        text, mode = path.read_text(), stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        if not create:
+            raise ConfigError(f"cannot read {path}: no such file") from None
+        text, mode = "", 0o644
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+    try:
+        document = tomlkit.parse(text)
     except tomlkit.exceptions.ParseError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
-    values = {"outside_dbm": outside_dbm, "inside_dbm": inside_dbm,
-              "calibrated_at": calibrated_at, "calibration_method": WALK_TEST}
+        if not create:
+            raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+        document = tomlkit.document()
     for key, value in values.items():
         if value is None:
             document.pop(key, None)
         else:  # tomlkit keeps a top-level key before the file's first table
             document[key] = value
-    text = tomlkit.dumps(document)
     temporary = path.with_name(path.name + ".new")
-    temporary.write_text(text)
-    os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w") as out:
+        out.write(tomlkit.dumps(document))
+        out.flush()
+        os.fsync(out.fileno())
+    os.chmod(temporary, mode)  # whatever the umask
     os.replace(temporary, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # the rename itself
+    finally:
+        os.close(directory)

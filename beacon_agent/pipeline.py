@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from beacon_agent import constants
 from beacon_agent.engine import Decision, PresenceEngine
+from beacon_agent.nearby import NearbyCount
 from rewards_protocol.presence import DEFAULT_COMPANY_ID, frame_from_manufacturer_data
 
 Sink = Callable[[list[Decision]], None]
@@ -22,6 +23,7 @@ class Pipeline:
         self.company_id = company_id
         self.adverts = 0  # every advert heard, ours or not
         self.frames = 0  # ours
+        self.nearby = NearbyCount()  # the phones heard (the heartbeat's ``nearby``)
         self._sink = sink
         self._last_tick = float("-inf")
 
@@ -30,6 +32,7 @@ class Pipeline:
         frame = frame_from_manufacturer_data(manufacturer_data, self.company_id)
         if frame is not None:
             self.frames += 1
+            self.nearby.sighting(t, rssi, frame)
             decisions = self.engine.sighting(t, rssi, frame)
             if decisions:
                 self._sink(decisions)
@@ -40,6 +43,7 @@ class Pipeline:
         """Away-timeout exits; called with adverts and on the service's timer, so a silent
         store still closes its visits."""
         self._last_tick = t
+        self.nearby.settle(t)
         decisions = self.engine.tick(t)
         if decisions:
             self._sink(decisions)

@@ -54,7 +54,7 @@ class AgentService:
             clock() if at is None else at, rssi, data))
         self._api = self._make_api()
         self._adverts_per_second = 0.0
-        self._phones_reported = 0  # engine.phones_heard at the last heartbeat the API took
+        self._phones_reported = 0  # pipeline.nearby.count at the last heartbeat the API took
         self._learned_at: float | None = None
 
     def _store(self, decisions: list[Decision]) -> None:
@@ -122,7 +122,7 @@ class AgentService:
                 await asyncio.to_thread(self._heartbeat, self.outbox.depth(),
                                         self.outbox.counters().get("refused", 0),
                                         self.outbox.status().get("last_refusal_code"),
-                                        self._calibration(), self.engine.phones_heard)
+                                        self._calibration(), self.pipeline.nearby.count)
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Run until ``stop`` is set, SIGTERM/SIGINT arrives or the radio ends (a finished

@@ -161,3 +161,27 @@ def test_status_reports_the_outbox(tmp_path: Path, capsys: pytest.CaptureFixture
         "queue_depth": 0, "adverts_per_second": 12.5, "scanner_state": "scanning", "accepted": 3,
         "calibration": {"method": None, "calibrated_at": None, "outside_dbm": None,
                         "inside_dbm": None}}
+
+
+def test_provisioning_again_keeps_the_files_other_settings_and_starts_a_broken_one_again(
+        tmp_path: Path) -> None:
+    path = tmp_path / "agent.toml"
+    agent_config.write(path, "https://old.example", "12", "ab" * 32)
+    path.write_text("# the installer's note\n" + path.read_text() + 'adapter = "hci1"\n'
+                    "\n[presence]\nexit_dbm = -95.0\n")
+    agent_config.store_calibration(path, -71.5, -60.0, "2026-12-02T10:00:00Z")
+    os.chmod(path, 0o640)
+    agent_config.write(path, "https://new.example/", "13", "cd" * 32)
+    cfg = agent_config.load(path, environ={})
+    assert (cfg.api_url, cfg.agent_id, cfg.secret()) == ("https://new.example", "13",
+                                                         bytes.fromhex("cd" * 32))
+    assert (cfg.adapter, cfg.presence.exit_dbm, cfg.presence.outside_dbm, cfg.calibrated_at,
+            cfg.calibration_method) == ("hci1", -95.0, -71.5, "2026-12-02T10:00:00Z", "walk_test")
+    assert path.read_text().startswith("# the installer's note")
+    assert os.stat(path).st_mode & 0o777 == 0o640 and not path.with_name("agent.toml.new").exists()
+
+    path.write_text("api_url = \n")  # not TOML: `load` refuses it, provisioning starts it again
+    with pytest.raises(agent_config.ConfigError, match="not valid TOML"):
+        agent_config.store_calibration(path, -71.5, -60.0, "2026-12-02T10:00:00Z")
+    agent_config.write(path, "https://new.example", "13", "cd" * 32)
+    assert agent_config.load(path, environ={}).calibrated_at is None

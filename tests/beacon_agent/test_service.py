@@ -47,4 +47,25 @@ def test_run_on_a_simulated_radio_uploads_and_beats(
     assert {k: v for k, v in beat["calibration"].items() if k != "state"} == {
         "method": None, "calibrated_at": None, "outside_dbm": None, "inside_dbm": None,
         "advice": ["needs_more_traffic"]}
-    assert 0 <= sum(b["nearby"] for b in stand_in_api.heartbeats) <= service.engine.phones_heard
+    assert 0 <= sum(b["nearby"] for b in stand_in_api.heartbeats) <= service.pipeline.nearby.count
+
+
+def test_a_walk_test_survives_provisioning_again_and_a_restart(
+        tmp_path: Path, stand_in_api: StandInApi, agent_config_file: Path) -> None:
+    trace_path = tmp_path / "trace.jsonl"
+    with trace_path.open("w") as out, (tmp_path / "truth.json").open("w") as truth:
+        simulator.write(simulator.Scenario(seed=5, minutes=1), out, truth)
+    agent_config.store_calibration(agent_config_file, -71.5, -60.0, "2026-12-02T10:00:00Z")
+    # Provisioned again with the same credentials (the demo does at each start; an
+    # installer may enrol again), then the agent starts: it still says how and when.
+    agent_config.write(agent_config_file, stand_in_api.url, stand_in_api.agent_id,
+                       stand_in_api.secret.hex(), state_dir=tmp_path / "state")
+    cfg = agent_config.load(agent_config_file, environ={})
+    clock = SpeedClock(speed=400.0)
+    service = AgentService(cfg, lambda on_advert: SimulatedRadio(trace_path, on_advert, clock),
+                           clock=clock)
+    asyncio.run(service.run())
+
+    assert stand_in_api.heartbeats[0]["calibration"] == {
+        "state": "calibrated", "method": "walk_test", "calibrated_at": "2026-12-02T10:00:00Z",
+        "outside_dbm": -71.5, "inside_dbm": -60.0, "advice": []}
