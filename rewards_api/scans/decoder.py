@@ -187,8 +187,9 @@ def decode_image(image: Image.Image) -> list[Read]:
     for reader, name in LOOKS:
         if (reader, name) in SPOT_ONLY or not fits(name, image.size):
             continue
-        # Every barcode seen is unproven here (else it was returned): a look that cannot
-        # add evidence about any of them is not made (an evidence budget per candidate).
+        # Every code seen is an unproven barcode here (others were returned): a look
+        # that cannot add evidence about any of them is not made (an evidence budget
+        # per candidate).
         if sightings and not any(_new_evidence(reader, name, s, sightings, looked) for s in sightings):
             continue
         sightings += READERS[reader](*picture(image, name))
@@ -479,7 +480,6 @@ def _new_evidence(reader: str, name: str, spot: Sighting, known: list[Sighting],
     whole picture are the same scan lines)."""
     evidence = SAME_EVIDENCE.get(name, name)
     return not (
-        spot.read.symbology == QR
-        or (reader == ZBAR and (reader, name, spot) in looked)
+        (reader == ZBAR and (reader, name, spot) in looked)
         or any(s.reader == reader and SAME_EVIDENCE.get(s.picture, s.picture) == evidence
                and s.overlaps(spot) for s in known))
