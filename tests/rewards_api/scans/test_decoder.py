@@ -120,6 +120,35 @@ def test_different_values_at_one_spot_are_unclear_and_apart_are_two_codes():
     assert decoder.believed(a + b, (200, 200)) == [OTHER, EAN]
 
 
+def test_a_look_that_cannot_add_evidence_about_a_seen_barcode_is_not_made():
+    box = (10, 10, 110, 60)
+    seen = S(EAN, decoder.ZXING, decoder.PHOTO, box, across=0.0)
+    looked: set = set()
+    # zxing-cpp saw it in the photo: its sharpened copy is the same evidence, zbar is new.
+    assert not decoder._new_evidence(decoder.ZXING, decoder.SHARPENED, seen, [seen], looked)
+    assert decoder._new_evidence(decoder.ZXING, decoder.TURNED, seen, [seen], looked)
+    assert decoder._new_evidence(decoder.ZBAR, decoder.PHOTO, seen, [seen], looked)
+    # zbar read the spot in the photo already: the whole photo is the same scan lines.
+    looked.add((decoder.ZBAR, decoder.PHOTO, seen))
+    assert not decoder._new_evidence(decoder.ZBAR, decoder.PHOTO, seen, [seen], looked)
+    assert decoder._new_evidence(decoder.ZBAR, decoder.ENLARGED, seen, [seen], looked)
+
+
+def test_a_closer_look_at_a_zbar_outline_shorter_across_the_bars_takes_their_band():
+    # Read along the rows, but marked at one end only: 10 pixels across, 60 along the bars.
+    one_end = S(EAN, decoder.ZBAR, decoder.PHOTO, (200, 100, 210, 160), across=0.0)
+    assert decoder._around(one_end, (480, 360)) == (0, 85, 480, 176)
+    # Along the columns: the band of columns.
+    assert decoder._around(S(EAN, decoder.ZBAR, decoder.PHOTO, (100, 200, 160, 210), across=90.0),
+                           (480, 360)) == (85, 0, 176, 360)
+    # A whole outline (wider across the bars than along them), or zxing-cpp's: just a margin.
+    whole = (100, 100, 300, 160)
+    assert decoder._around(S(EAN, decoder.ZBAR, decoder.PHOTO, whole, across=0.0), (480, 360)) \
+        == (50, 50, 351, 211)
+    assert decoder._around(S(EAN, decoder.ZXING, decoder.PHOTO, (200, 100, 210, 160), across=0.0),
+                           (480, 360)) == (185, 85, 226, 176)
+
+
 def _two_codes_photo() -> bytes:
     scene = Image.new("L", (1280, 960), 255)
     scene.paste(render("ean13", COFFEE).resize((560, 300)), (40, 300))
