@@ -123,6 +123,12 @@ LINK_INTERVALS = 2.0
 LINK_GAP_MIN_S = 0.5
 LINK_DB = 10.0
 LINKED_HEARD_S = 60.0
+# A phone keeps its advertising interval when it changes token: the shortest gap
+# between two sightings of a token is its interval plus the 0-10 ms the radio adds (a
+# few times it where lost adverts hid every shorter gap). A token whose interval is not
+# the old token's is not that phone's, however close its level.
+INTERVAL_TIMES = 3
+INTERVAL_MATCH_S = 0.015
 # Hysteresis: leave only when clearly weaker than the gate for a minute (walk-ins deep in
 # the store with weak phones sit around -94 dBm), or when unheard for a minute.
 EXIT_DBM = -96.0
