@@ -26,7 +26,8 @@ it), adds the agent's calibration offset, and decides (thresholds and their reas
   longer than anyone stays outside (a phone switched on inside).
 
 A token first heard at a window boundary is linked to the phone whose token fell
-silent there at the same level, when no other is: it carries that phone's walk through
+silent there at the same level and advertising at the same interval (a phone keeps its
+interval when it changes token), when no other is: it carries that phone's walk through
 the door on (a rotation mid-door), and how long it has been heard.
 
 ``exit`` once, after an enter, it has stayed below ``exit_dbm`` (lower than the gate:
@@ -233,9 +234,9 @@ class PresenceEngine:
 
     def _link(self, token: _Token) -> bool:
         """A token first heard at a window boundary, a few seconds on, is the next token
-        of a phone whose token fell silent just before it was first heard, its last
-        reading close to the new token's first (a phone never sends its old and new token
-        together), when no other new token could be that phone's as well: it carries that
+        of a phone whose token fell silent just before it was first heard (a phone never
+        sends its old and new token together) at its level and interval (``_same_phone``),
+        when no other new token could be that phone's as well: it carries that
         phone's evidence on (its samples and baseline, so a walk through the door that
         the rotation cut in two is still one, and how long it has been heard)."""
         token.unlinked = False
