@@ -103,7 +103,9 @@ OUTSIDER_HEARD_S = 200.0
 # off). A token first heard within 10 s of a boundary is, 5 s on (time for another
 # phone's new token to show up), linked to the token that fell silent in the 10 s before
 # it was first heard with a last reading within 10 dB of its first (two readings a
-# second apart differ by σ·√2, up to 8.5 dB at σ 6 dB), when that token is the only
+# second apart differ by σ·√2, up to 8.5 dB at σ 6 dB), or its median within 10 dB
+# of the new token's (a phone standing still with a body in the way now and then), at
+# the same advertising interval (below), when that token is the only
 # such one and no other new token could be its successor. "Just before" is within two
 # of the old token's own intervals between sightings plus 0.5 s (a phone changes token
 # between two adverts; at most 10 s): every phone rotates within seconds of the
@@ -123,6 +125,12 @@ LINK_INTERVALS = 2.0
 LINK_GAP_MIN_S = 0.5
 LINK_DB = 10.0
 LINKED_HEARD_S = 60.0
+# A phone keeps its advertising interval when it changes token: the shortest gap
+# between two sightings of a token is its interval plus the 0-10 ms the radio adds (a
+# few times it where lost adverts hid every shorter gap). A token whose interval is not
+# the old token's is not that phone's, however close its level.
+INTERVAL_TIMES = 3
+INTERVAL_MATCH_S = 0.015
 # Hysteresis: leave only when clearly weaker than the gate for a minute (walk-ins deep in
 # the store with weak phones sit around -94 dBm), or when unheard for a minute.
 EXIT_DBM = -96.0

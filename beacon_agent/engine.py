@@ -26,7 +26,8 @@ it), adds the agent's calibration offset, and decides (thresholds and their reas
   longer than anyone stays outside (a phone switched on inside).
 
 A token first heard at a window boundary is linked to the phone whose token fell
-silent there at the same level, when no other is: it carries that phone's walk through
+silent there at the same level and advertising at the same interval (a phone keeps its
+interval when it changes token), when no other is: it carries that phone's walk through
 the door on (a rotation mid-door), and how long it has been heard.
 
 ``exit`` once, after an enter, it has stayed below ``exit_dbm`` (lower than the gate:
@@ -135,6 +136,7 @@ class _Token:
     counted: bool = False  # its rise was learned as an insider's (heard the long dwell)
     last_rssi: int | None = None
     jitter: float = constants.JITTER_PRIOR_DB  # running mean of |rssi - previous rssi|
+    interval: float = float("inf")  # the shortest time between two sightings: its advertising interval
 
     def median(self) -> int:
         half, seen = (self.count + 1) // 2, 0
@@ -180,6 +182,8 @@ class PresenceEngine:
                                                first_rssi=rssi, rotated=rotation, unlinked=rotation)
             if not rotation:
                 self.phones_heard += 1  # a token new at a rotation counts once it is not linked
+        if 0.0 < t - token.last_seen < token.interval:
+            token.interval = t - token.last_seen
         token.last_seen = max(token.last_seen, t)
         token.count += 1
         token.rssi_max = max(token.rssi_max, rssi)
@@ -230,9 +234,9 @@ class PresenceEngine:
 
     def _link(self, token: _Token) -> bool:
         """A token first heard at a window boundary, a few seconds on, is the next token
-        of a phone whose token fell silent just before it was first heard, its last
-        reading close to the new token's first (a phone never sends its old and new token
-        together), when no other new token could be that phone's as well: it carries that
+        of a phone whose token fell silent just before it was first heard (a phone never
+        sends its old and new token together) at its level and interval (``_same_phone``),
+        when no other new token could be that phone's as well: it carries that
         phone's evidence on (its samples and baseline, so a walk through the door that
         the rotation cut in two is still one, and how long it has been heard)."""
         token.unlinked = False
@@ -241,14 +245,14 @@ class PresenceEngine:
                       and not (old.rotated  # new at this boundary too: another phone's
                                and old.first_seen >= token.first_seen - 2 * constants.ROTATION_SLACK_S)
                       and token.first_seen - _link_gap(old) <= old.last_seen < token.first_seen
-                      and abs(old.last_rssi - token.first_rssi) <= constants.LINK_DB]
+                      and _same_phone(old, token)]
         if len(candidates) != 1:
             return False
         (old,) = candidates
         gap = _link_gap(old)
         if any(other.rotated and other is not token
                and old.last_seen < other.first_seen <= old.last_seen + gap
-               and abs(other.first_rssi - old.last_rssi) <= constants.LINK_DB  # type: ignore[operator]
+               and _same_phone(old, other)
                for other in self._tokens.values()):
             return False  # another phone's new token could be this one's: do not guess
         old.linked = True
@@ -260,10 +264,7 @@ class PresenceEngine:
         return True
 
     def _smoothed(self, token: _Token) -> float:
-        values = sorted(rssi for _, rssi in token.recent)
-        middle = len(values) // 2
-        median = values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
-        return median + self.settings.calibration_db
+        return _level(token) + self.settings.calibration_db
 
     def _noise_margin(self, token: _Token) -> float:
         """What a walk-in's rise must add to ``rise_db`` for this token: how far noise
@@ -298,12 +299,17 @@ class PresenceEngine:
                 token.since = None
                 return [self._decision(token, ENTER, t)]
             return []
-        if smoothed >= s.exit_dbm:
+        return self._left(token, t, smoothed)
+
+    def _left(self, token: _Token, t: float, smoothed: float) -> list[Decision]:
+        """The exit of a phone inside, once it has stayed below ``exit_dbm`` for
+        ``exit_dwell_s``."""
+        if smoothed >= self.settings.exit_dbm:
             token.since = None
             return []
         if token.since is None:
             token.since = t
-        if t - token.since >= s.exit_dwell_s:
+        if t - token.since >= self.settings.exit_dwell_s:
             token.inside, token.since = False, None
             return [self._decision(token, EXIT, t)]
         return []
@@ -312,29 +318,41 @@ class PresenceEngine:
         """Whether the evidence so far says the phone is inside: heard for longer than
         anyone stays outside, or over the last ``enter_dwell_s`` the phone held a level
         (the lowest smoothed RSSI of that time) above the gate and either louder than
-        anyone outside reaches at this entrance (``level_needed``) or the crossing:
-        further above where it was in the ``rise_lookback_s`` before than anyone outside
-        rises here (relative, so it holds for weak and strong phones alike; net of how
-        far noise can move this phone's median)."""
+        anyone outside reaches at this entrance (``level_needed``) or the crossing: further above where it was in the ``rise_lookback_s`` before
+        than anyone outside rises here (relative, so it holds for weak and strong phones
+        alike; net of how far noise can move this phone's median)."""
         s = self.settings
-        if (t - token.heard_since >= s.long_dwell_s and smoothed >= s.exit_dbm
-                and t - token.first_seen >= min(s.long_dwell_s, constants.LINKED_HEARD_S)):
+        if self._heard_long(token, t) and smoothed >= s.exit_dbm:
             return True
-        history, start = token.history, t - s.enter_dwell_s
-        if smoothed < s.enter_dbm or not history or history[0][0] > start:
-            return False  # below the gate now (so for the dwell too), or not heard for it yet
-        held = [value for at, value in history if at >= start]
-        if len(held) < s.enter_sightings:
-            return False
-        level = min(held)
+        level = self._held(token, t)
+        if level is None or smoothed < s.enter_dbm:
+            return False  # not heard for the dwell yet, or below the gate now
         token.max_level = max(token.max_level, level)
         if level >= self.level_needed():
             return True
-        before = min((value for at, value in history if at < start), default=level)
+        start = t - s.enter_dwell_s
+        before = min((value for at, value in token.history if at < start), default=level)
         rise = level - before - self._noise_margin(token)
         token.max_rise = max(token.max_rise, rise)
         rise_db = self.learned.rise_db(s.rise_db) if s.learn_from_traffic else s.rise_db
         return level >= s.enter_dbm and rise >= rise_db
+
+    def _held(self, token: _Token, t: float) -> float | None:
+        """The lowest smoothed level of the last ``enter_dwell_s`` (with at least
+        ``enter_sightings`` medians in it); ``None`` before the token was heard that long."""
+        s, history = self.settings, token.history
+        start = t - s.enter_dwell_s
+        if not history or history[0][0] > start:
+            return None
+        held = [value for at, value in history if at >= start]
+        return min(held) if len(held) >= s.enter_sightings else None
+
+    def _heard_long(self, token: _Token, t: float) -> bool:
+        """Heard for the long dwell (over linked tokens), and a linked token heard itself
+        for a while (a phone passing at the boundary, taken for it, has walked on)."""
+        s = self.settings
+        return (t - token.heard_since >= s.long_dwell_s
+                and t - token.first_seen >= min(s.long_dwell_s, constants.LINKED_HEARD_S))
 
     def level_needed(self) -> float:
         """The level a phone must hold to be inside on its level alone: beyond the walk
@@ -381,6 +399,29 @@ def _link_gap(token: _Token) -> float:
     gaps = sorted(b - a for a, b in zip(times, times[1:], strict=False))
     return min(constants.LINK_GAP_S,
                constants.LINK_INTERVALS * gaps[len(gaps) // 2] + constants.LINK_GAP_MIN_S)
+
+
+def _level(token: _Token) -> float:
+    """The median of the token's recent sightings (before the calibration offset)."""
+    values = sorted(rssi for _, rssi in token.recent)
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+def _same_phone(old: _Token, new: _Token) -> bool:
+    """Whether ``new`` could be the next token of ``old``'s phone: heard at its level
+    (the old token's last reading and the new one's first, or, for a phone that is not
+    walking, their medians: within ``LINK_DB``), and at its advertising interval (a
+    phone keeps it when it changes token): the shorter of the two shortest gaps
+    between sightings is the interval, or, where lost adverts hid it, a few times it."""
+    if (abs(old.last_rssi - new.first_rssi) > constants.LINK_DB  # type: ignore[operator]
+            and abs(_level(old) - _level(new)) > constants.LINK_DB):
+        return False
+    short, long = sorted((old.interval, new.interval))
+    if long == float("inf"):
+        return True  # too few sightings to tell
+    times = round(long / short)
+    return 1 <= times <= constants.INTERVAL_TIMES and abs(long - times * short) <= constants.INTERVAL_MATCH_S
 
 
 def _window_over(token: _Token, t: float) -> bool:

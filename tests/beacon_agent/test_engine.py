@@ -21,15 +21,15 @@ def frame(n: int) -> Frame:
 class Phone:
     """Feeds one token's sightings to the engine and collects every decision."""
 
-    def __init__(self, engine: PresenceEngine, token: Frame, t: float) -> None:
-        self.engine, self.token, self.t = engine, token, t
+    def __init__(self, engine: PresenceEngine, token: Frame, t: float, step: float = STEP) -> None:
+        self.engine, self.token, self.t, self.step = engine, token, t, step
         self.decisions: list[Decision] = []
 
     def hold(self, rssi: float, seconds: float) -> Phone:
-        for _ in range(int(seconds / STEP)):
+        for _ in range(int(seconds / self.step)):
             self.decisions += self.engine.sighting(self.t, int(rssi), self.token)
             self.decisions += self.engine.tick(self.t)
-            self.t += STEP
+            self.t += self.step
         return self
 
     def ramp(self, start: float, end: float, seconds: float) -> Phone:
@@ -256,6 +256,54 @@ def test_a_rotation_is_linked_to_the_phone_whose_interval_it_follows() -> None:
         theirs.t = ours.t + 2.0
         theirs.hold(-67, STEP)
     assert ours.kinds() == [ENTER] and theirs.kinds() == []
+
+
+def side_by_side(phones: list[Phone], rssi: float, seconds: float) -> None:
+    """Each phone advertising at its own interval, their sightings in time order."""
+    end = phones[0].t + seconds
+    while (phone := min(phones, key=lambda p: p.t)).t < end:
+        phone.hold(rssi, phone.step)
+
+
+def test_a_rotation_at_a_busy_boundary_is_linked_to_the_phone_with_its_interval() -> None:
+    # Another phone's new token shows up at the same level within our phone's interval,
+    # but it advertises every 0.7 s, ours every 0.5 s: a phone keeps its interval when
+    # it changes token, so the new token that keeps ours is ours (with both at 0.5 s,
+    # the test above, neither is linked).
+    boundary = (WINDOW + 1) * WINDOW_SECONDS
+    e = engine()
+    rotating_at_the_door(e, boundary)
+    ours, theirs = Phone(e, frame(27), boundary), Phone(e, frame(28), boundary + 0.2, step=0.7)
+    side_by_side([ours, theirs], -66, 40)
+    assert ours.kinds() == [ENTER] and theirs.kinds() == []
+
+
+def test_a_new_token_at_another_interval_is_not_that_phones() -> None:
+    # The phone coming up to the door falls silent at the boundary; the only new token
+    # at its level advertises every 0.8 s, not every 0.5 s: another phone (first heard
+    # close, so nothing lets it in yet), not the walk through the door.
+    boundary = (WINDOW + 1) * WINDOW_SECONDS
+    e = engine()
+    rotating_at_the_door(e, boundary)
+    assert Phone(e, frame(27), boundary, step=0.8).hold(-66, 40).kinds() == []
+
+
+def test_a_rotation_of_a_phone_standing_still_is_linked_by_its_median_level() -> None:
+    # A shopper standing at a shelf for minutes, her readings 8 dB apart from one to
+    # the next (a body in the way, then not): the old token's last reading and the new
+    # one's first are 18 dB apart, their medians close. Linked, her minutes heard go
+    # on, and she is in a minute after the rotation instead of five.
+    boundary = (WINDOW + 1) * WINDOW_SECONDS
+    e = engine()
+    old = Phone(e, frame(29), boundary - constants.LONG_DWELL_S + 30)
+    while old.t < boundary - 1:
+        old.hold(-66, STEP).hold(-74, STEP)
+    old.hold(-80, STEP)
+    new = Phone(e, frame(30), old.t).hold(-62, STEP)
+    for _ in range(int(constants.LINKED_HEARD_S + 10)):
+        new.hold(-74, STEP).hold(-66, STEP)
+    assert old.kinds() == [] and new.kinds() == [ENTER]
+    assert new.decisions[0].event.first_seen == boundary - constants.LONG_DWELL_S + 30
 
 
 def test_a_passer_by_first_heard_just_before_a_boundary_is_not_taken_for_another_phone() -> None:
