@@ -312,8 +312,10 @@ _DUE_OF_ACCOUNT = _DUE.where(Hold.account_id == bindparam("account_id"))
 
 
 def reserve(s: Session, account: Account, amount: int, *, reference: str, ttl: dt.timedelta,
-            store_id: int | None = None, now: dt.datetime | None = None) -> Hold:
-    """Put ``amount`` points on hold until ``now + ttl``; they stop being available."""
+            store_id: int | None = None, checkout_id: int | None = None,
+            now: dt.datetime | None = None) -> Hold:
+    """Put ``amount`` points on hold until ``now + ttl``, for a checkout's applied reward
+    (``checkout_id``); they stop being available."""
     if amount <= 0:
         raise ValueError("a hold reserves at least one point")
     now = now or clock.now()
@@ -323,7 +325,8 @@ def reserve(s: Session, account: Account, amount: int, *, reference: str, ttl: d
         raise ApiError("insufficient_points")
     set_committed_value(account, "held", held)
     hold = Hold(account_id=account.id, amount=amount, status=HELD, reference=reference,
-                store_id=store_id, expires_at=now + ttl, created_at=now)
+                store_id=store_id, checkout_id=checkout_id, expires_at=now + ttl,
+                created_at=now)
     s.add(hold)
     s.flush()
     return hold
