@@ -8,9 +8,17 @@ Every answer is the register's whole state; an error answers ``{"error": {"code"
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+)
 
 from pos_plugin import i18n, labels
 from pos_plugin.errors import RewardsError
@@ -39,101 +47,126 @@ def _sale_number(value: Any) -> int:
     return value
 
 
+# The JSON routes; ``create_app`` mounts them on the app that knows the register.
+api = Blueprint("api", __name__, url_prefix="/api")
+
+
+def _register() -> Register:
+    return cast(Register, current_app.extensions["pos_register"])
+
+
+def _body() -> dict[str, Any]:
+    data = request.get_json(silent=True) if request.is_json else None
+    if not isinstance(data, dict):
+        raise RewardsError("invalid_request", "Send a JSON object with Content-Type "
+                           "application/json.", 400)
+    return data
+
+
+def _same_origin_only() -> tuple[Response, int] | None:
+    # A web page from elsewhere must not drive the register through the browser.
+    origin = request.headers.get("Origin")
+    if origin is not None and origin.rstrip("/") != request.host_url.rstrip("/"):
+        message = i18n.gettext(N_("Only the register's own panel may call this."))
+        return jsonify({"error": {"code": "forbidden", "message": message}}), 403
+    return None
+
+
+def _error(error: RewardsError) -> tuple[Response, int]:
+    status = error.status or _LOCAL_STATUS.get(error.code, 400)
+    return jsonify({"error": error.as_dict(), "state": _register().state()}), status
+
+
+def _panel_page() -> str:
+    return render_template("panel.html", labels=labels.translated(), language=i18n.language())
+
+
+@api.get("/state")
+def state() -> Any:
+    register = _register()
+    register.refresh()  # the shopper may have agreed on their phone meanwhile
+    return register.state()
+
+
+@api.post("/basket")
+def basket() -> Any:
+    data = _body()
+    if not isinstance(data.get("lines"), list) or not isinstance(data.get("currency"), str):
+        raise RewardsError("invalid_request", "A basket is {\"currency\": \"EUR\", \"lines\": "
+                           "[{\"gtin\", \"quantity\", \"unit_price_minor\"}]}.", 400)
+    return _register().set_basket({"currency": data["currency"], "lines": data["lines"]})
+
+
+@api.post("/scan")
+def scan() -> Any:
+    text = _body().get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise RewardsError("invalid_request", "Send {\"text\": \"<what was scanned>\"}.", 400)
+    return _register().scan(text)
+
+
+@api.post("/scan-image")
+def scan_image() -> Any:
+    upload = request.files.get("image")
+    if upload is None:
+        raise RewardsError("invalid_request", "Send the photo as the form field 'image'.", 400)
+    return _register().scan_image(upload.read())
+
+
+@api.post("/apply")
+def apply() -> Any:
+    return _register().apply(_reward_refs(_body(), "rewards"))
+
+
+@api.post("/commit")
+def commit() -> Any:
+    return _register().commit(_reward_refs(_body(), "shopper_agreed"))
+
+
+@api.post("/return/find")
+def find_sale() -> Any:
+    return _register().find_sale(_sale_number(_body().get("sale")))
+
+
+@api.post("/return")
+def return_items() -> Any:
+    data = _body()
+    lines = data.get("lines")
+    if not (isinstance(lines, list) and lines and all(
+            isinstance(x, dict) and isinstance(x.get("gtin"), str)
+            and type(x.get("quantity")) is int and x["quantity"] > 0 for x in lines)):
+        raise RewardsError("invalid_request", "lines is a list of {\"gtin\", \"quantity\"} "
+                           "with a quantity of 1 or more.", 400)
+    sale = data.get("sale")
+    return _register().return_items(
+        [{"gtin": x["gtin"], "quantity": x["quantity"]} for x in lines],
+        None if sale is None else _sale_number(sale))
+
+
+@api.post("/void")
+def void() -> Any:
+    _body()
+    return _register().void()
+
+
+@api.post("/training")
+def training() -> Any:
+    on = _body().get("on")
+    if not isinstance(on, bool):
+        raise RewardsError("invalid_request", "Send {\"on\": true} or {\"on\": false}.", 400)
+    return _register().set_training(on)
+
+
 def create_app(register: Register, *, panel: bool) -> Flask:
+    """The register's local server: the JSON routes under ``/api`` and, with ``panel``,
+    the cashier panel page at ``/``."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 8 * 1024 * 1024  # a phone photo
+    app.extensions["pos_register"] = register
     i18n.init_app(app, register.language)
-
-    def body() -> dict[str, Any]:
-        data = request.get_json(silent=True) if request.is_json else None
-        if not isinstance(data, dict):
-            raise RewardsError("invalid_request", "Send a JSON object with Content-Type "
-                               "application/json.", 400)
-        return data
-
-    @app.before_request
-    def _same_origin_only() -> tuple[Response, int] | None:
-        # A web page from elsewhere must not drive the register through the browser.
-        origin = request.headers.get("Origin")
-        if origin is not None and origin.rstrip("/") != request.host_url.rstrip("/"):
-            message = i18n.gettext(N_("Only the register's own panel may call this."))
-            return jsonify({"error": {"code": "forbidden", "message": message}}), 403
-        return None
-
-    @app.errorhandler(RewardsError)
-    def _error(error: RewardsError) -> tuple[Response, int]:
-        status = error.status or _LOCAL_STATUS.get(error.code, 400)
-        return jsonify({"error": error.as_dict(), "state": register.state()}), status
-
+    app.before_request(_same_origin_only)
+    app.register_error_handler(RewardsError, _error)
     if panel:
-        @app.get("/")
-        def page() -> str:
-            return render_template("panel.html", labels=labels.translated(),
-                                   language=i18n.language())
-
-    @app.get("/api/state")
-    def state() -> Any:
-        register.refresh()  # the shopper may have agreed on their phone meanwhile
-        return register.state()
-
-    @app.post("/api/basket")
-    def basket() -> Any:
-        data = body()
-        if not isinstance(data.get("lines"), list) or not isinstance(data.get("currency"), str):
-            raise RewardsError("invalid_request", "A basket is {\"currency\": \"EUR\", \"lines\": "
-                               "[{\"gtin\", \"quantity\", \"unit_price_minor\"}]}.", 400)
-        return register.set_basket({"currency": data["currency"], "lines": data["lines"]})
-
-    @app.post("/api/scan")
-    def scan() -> Any:
-        text = body().get("text")
-        if not isinstance(text, str) or not text.strip():
-            raise RewardsError("invalid_request", "Send {\"text\": \"<what was scanned>\"}.", 400)
-        return register.scan(text)
-
-    @app.post("/api/scan-image")
-    def scan_image() -> Any:
-        upload = request.files.get("image")
-        if upload is None:
-            raise RewardsError("invalid_request", "Send the photo as the form field 'image'.", 400)
-        return register.scan_image(upload.read())
-
-    @app.post("/api/apply")
-    def apply() -> Any:
-        return register.apply(_reward_refs(body(), "rewards"))
-
-    @app.post("/api/commit")
-    def commit() -> Any:
-        return register.commit(_reward_refs(body(), "shopper_agreed"))
-
-    @app.post("/api/return/find")
-    def find_sale() -> Any:
-        return register.find_sale(_sale_number(body().get("sale")))
-
-    @app.post("/api/return")
-    def return_items() -> Any:
-        data = body()
-        lines = data.get("lines")
-        if not (isinstance(lines, list) and lines and all(
-                isinstance(x, dict) and isinstance(x.get("gtin"), str)
-                and type(x.get("quantity")) is int and x["quantity"] > 0 for x in lines)):
-            raise RewardsError("invalid_request", "lines is a list of {\"gtin\", \"quantity\"} "
-                               "with a quantity of 1 or more.", 400)
-        sale = data.get("sale")
-        return register.return_items(
-            [{"gtin": x["gtin"], "quantity": x["quantity"]} for x in lines],
-            None if sale is None else _sale_number(sale))
-
-    @app.post("/api/void")
-    def void() -> Any:
-        body()
-        return register.void()
-
-    @app.post("/api/training")
-    def training() -> Any:
-        on = body().get("on")
-        if not isinstance(on, bool):
-            raise RewardsError("invalid_request", "Send {\"on\": true} or {\"on\": false}.", 400)
-        return register.set_training(on)
-
+        app.add_url_rule("/", "page", _panel_page)
+    app.register_blueprint(api)
     return app

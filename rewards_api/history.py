@@ -36,15 +36,10 @@ def _what(kind: str) -> str:
     return gettext(_WHAT[kind]) if kind in _WHAT else kind
 
 
-def _ids_after(prefix: str, references: Any) -> set[int]:
-    return {int(r.removeprefix(prefix)) for r in references
-            if r.startswith(prefix) and r.removeprefix(prefix).isdigit()}
-
-
 def _details(s: Session, entries: list[LedgerEntry]) -> dict[int, str]:
     """What a scan or a reward was, by entry id: the scanned product's name
-    (``LedgerEntry.scanned_gtin``) and the reward's name (a redemption's reference is
-    its hold, the hold's the checkout, whose applied rewards name the hold)."""
+    (``LedgerEntry.scanned_gtin``) and the reward's name (a redemption is a captured
+    hold's entry, the hold is for a checkout, whose applied rewards name the hold)."""
     gtins = {e.id: e.scanned_gtin for e in entries if e.kind == SCAN}
     named = select(Product.id, Product.gtin, Product.name).where(
         Product.gtin.in_(set(gtins.values())))
@@ -52,17 +47,16 @@ def _details(s: Session, entries: list[LedgerEntry]) -> dict[int, str]:
     product_names = localized.names(s, localized.PRODUCT, {row.id: row.name for row in rows})
     products = {row.gtin: product_names[row.id] for row in rows}
     details = {entry_id: products[gtin] for entry_id, gtin in gtins.items() if gtin in products}
-    redeemed = {e.id: int(e.reference.removeprefix("hold:")) for e in entries
-                if e.kind == REDEMPTION and e.reference.removeprefix("hold:").isdigit()}
-    if redeemed:
-        holds = s.scalars(select(Hold.reference).where(Hold.id.in_(set(redeemed.values()))))
-        applied = s.scalars(select(Checkout.applied).where(
-            Checkout.id.in_(_ids_after("checkout:", holds))))
-        applied_rewards = [a for rewards in applied for a in rewards]
+    redemptions = {e.id for e in entries if e.kind == REDEMPTION}
+    if redemptions:
+        redeemed = s.execute(select(Hold.entry_id, Hold.id, Checkout.applied)
+                             .join(Checkout, Checkout.id == Hold.checkout_id)
+                             .where(Hold.entry_id.in_(redemptions))).all()
+        applied_rewards = [a for _, _, rewards in redeemed for a in rewards]
         reward_names = offers.reward_names(s, (a["reward"] for a in applied_rewards))
         names = {a.get("hold_id"): reward_names.get(a["reward"], a.get("name"))
                  for a in applied_rewards}
-        details.update({entry_id: names[hold_id] for entry_id, hold_id in redeemed.items()
+        details.update({entry_id: names[hold_id] for entry_id, hold_id, _ in redeemed
                         if names.get(hold_id)})
     details.update({e.id: e.reason for e in entries if e.kind == ADJUSTMENT and e.reason})
     return details

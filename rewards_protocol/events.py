@@ -62,7 +62,16 @@ class EventError(ValueError):
 
 
 def parse_event(raw: Any) -> PresenceEvent:
-    """Check one event of a batch against the schema, strictly (no unknown keys)."""
+    """Check one event of a batch against the schema, strictly (no unknown keys): its
+    fields and what it is, then its values, raising ``EventError`` at the first fault."""
+    fields = _check_fields(raw)
+    _check_values(raw)
+    return PresenceEvent(**{k: raw[k] for k in fields})
+
+
+def _check_fields(raw: Any) -> set[str]:
+    """The event is an object with exactly the event's fields, an id, a kind and the one
+    frame version; answers the fields."""
     if not isinstance(raw, dict):
         raise EventError("malformed_event", "an event is a JSON object")
     fields = set(PresenceEvent.__dataclass_fields__)
@@ -77,6 +86,11 @@ def parse_event(raw: Any) -> PresenceEvent:
         raise EventError("malformed_event", "kind is enter or exit")
     if raw["frame_version"] != 1:
         raise EventError("unsupported_frame_version", "frame_version 1 is the only one")
+    return fields
+
+
+def _check_values(raw: dict[str, Any]) -> None:
+    """Whole numbers, the key, the token, the times, the count and the RSSI in range."""
     ints = ("key_id", "rssi_max", "rssi_median", "count", "frame_version")
     if any(not isinstance(raw[k], int) or isinstance(raw[k], bool) for k in ints):
         raise EventError("malformed_event", f"{', '.join(ints)} are whole numbers")
@@ -92,4 +106,3 @@ def parse_event(raw: Any) -> PresenceEvent:
         raise EventError("malformed_event", "first_seen <= last_seen and 1 <= count <= 1000000")
     if not -127 <= raw["rssi_median"] <= raw["rssi_max"] <= 20:
         raise EventError("malformed_event", "RSSI values are dBm with median <= max")
-    return PresenceEvent(**{k: raw[k] for k in fields})

@@ -160,6 +160,11 @@ class Hold(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     settled_at: Mapped[dt.datetime | None]
     # The redemption entry written when the hold was captured.
-    entry_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("ledger_entries.id"))
+    entry_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("ledger_entries.id"),
+                                                 index=True)
+    # The checkout whose applied reward the hold pays for (its ``reference`` says the same
+    # in words).
+    checkout_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("checkouts.id"),
+                                                    index=True)
 
     account: Mapped[Account] = relationship()

@@ -38,7 +38,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
 
 from rewards_api import clock
 from rewards_api.db import insert_ignoring_conflicts
@@ -124,12 +123,12 @@ _ONCE = ["program_id", "idempotency_key"]
 _WRITTEN = (_ENTRIES.c.id, _ENTRIES.c.account_id, _ENTRIES.c.amount)
 _CREDIT_ENTRY = {
     dialect.dialect.name: dialect.insert(_ENTRIES).on_conflict_do_nothing(index_elements=_ONCE)
-    .returning(*_WRITTEN)
+    .returning(_ENTRIES.c.id)
     for dialect in (postgresql, sqlite)
 }
 _MOVE_ONE = (update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("account_id"))
              .values(balance=_ACCOUNTS.c.balance + bindparam("points", type_=BigInteger))
-             .returning(_ACCOUNTS.c.id, _ACCOUNTS.c.balance))
+             .returning(_ACCOUNTS.c.balance))
 _TAKE = (update(_ACCOUNTS)
          .where(_ACCOUNTS.c.id == bindparam("account_id"),
                 _ACCOUNTS.c.balance - _ACCOUNTS.c.held
@@ -184,20 +183,25 @@ def credit(s: Session, credits: Sequence[Credit], *, guard: Callable[[], None] |
              "created_at": c.at} for c in credits]
     written = _write_entries(s, connection, rows)
     if len(written) < len(rows):  # keys used already: give their points back
-        for row in written:
-            wanted[row.account_id] -= row.amount
+        for _, account_id, amount in written:
+            wanted[account_id] -= amount
         balances.update(_move_balances(s, connection, {a: -n for a, n in wanted.items() if n}))
-    return [Credited(int(row.id), int(row.account_id), balances[row.account_id])
-            for row in written]
+    return [Credited(entry_id, account_id, balances[account_id])
+            for entry_id, account_id, _ in written]
 
 
-def _write_entries(s: Session, connection: Connection, rows: list[dict[str, Any]]) -> list[Any]:
+def _write_entries(s: Session, connection: Connection, rows: list[dict[str, Any]]
+                   ) -> list[tuple[int, int, int]]:
     """Insert entries, skipping those whose key is used already in their program; the
     ids, accounts and amounts of those written. One row (a scan, a purchase) goes
-    through a statement built once: building one costs more than running it."""
+    through a statement built once (building one costs more than running it) and
+    answers only the entry's id."""
     if len(rows) == 1:
-        return list(connection.execute(_CREDIT_ENTRY[connection.dialect.name], rows[0]))
-    return insert_ignoring_conflicts(s, LedgerEntry, rows, _ONCE, *_WRITTEN)
+        row, = rows
+        entry_id = connection.execute(_CREDIT_ENTRY[connection.dialect.name], row).scalar()
+        return [] if entry_id is None else [(entry_id, row["account_id"], row["amount"])]
+    return [(entry_id, account_id, amount) for entry_id, account_id, amount
+            in insert_ignoring_conflicts(s, LedgerEntry, rows, _ONCE, *_WRITTEN)]
 
 
 def _move_balances(s: Session, connection: Connection, moved: dict[int, int]
@@ -208,15 +212,14 @@ def _move_balances(s: Session, connection: Connection, moved: dict[int, int]
         return {}
     if len(moved) == 1:  # the common case (a scan, a purchase): a statement built once
         (account_id, points), = moved.items()
-        statement: Any = _MOVE_ONE
-        params = {"account_id": account_id, "points": points}
+        balances = {account_id: connection.execute(
+            _MOVE_ONE, {"account_id": account_id, "points": points}).scalar_one()}
     else:
-        statement = (update(_ACCOUNTS).where(_ACCOUNTS.c.id.in_(moved))
-                     .values(balance=_ACCOUNTS.c.balance + case(
-                         *((_ACCOUNTS.c.id == a, literal(n, BigInteger)) for a, n in moved.items())))
-                     .returning(_ACCOUNTS.c.id, _ACCOUNTS.c.balance))
-        params = {}
-    balances: dict[int, int] = {a: b for a, b in connection.execute(statement, params)}
+        balances = {a: b for a, b in connection.execute(
+            update(_ACCOUNTS).where(_ACCOUNTS.c.id.in_(moved))
+            .values(balance=_ACCOUNTS.c.balance + case(
+                *((_ACCOUNTS.c.id == a, literal(n, BigInteger)) for a, n in moved.items())))
+            .returning(_ACCOUNTS.c.id, _ACCOUNTS.c.balance))}
     for account_id, balance in balances.items():
         _in_step(s, account_id, balance=balance)
     return balances
@@ -226,7 +229,7 @@ def _in_step(s: Session, account_id: int, **values: int) -> None:
     """Keep a loaded account's cached columns equal to what an UPDATE answered."""
     if not s.identity_map:
         return
-    account = s.identity_map.get(identity_key(Account, account_id))
+    account = s.identity_map.get((Account, (account_id,), None))  # as identity_key makes it
     if account is not None:
         for name, value in values.items():
             set_committed_value(account, name, value)
@@ -309,8 +312,10 @@ _DUE_OF_ACCOUNT = _DUE.where(Hold.account_id == bindparam("account_id"))
 
 
 def reserve(s: Session, account: Account, amount: int, *, reference: str, ttl: dt.timedelta,
-            store_id: int | None = None, now: dt.datetime | None = None) -> Hold:
-    """Put ``amount`` points on hold until ``now + ttl``; they stop being available."""
+            store_id: int | None = None, checkout_id: int | None = None,
+            now: dt.datetime | None = None) -> Hold:
+    """Put ``amount`` points on hold until ``now + ttl``, for a checkout's applied reward
+    (``checkout_id``); they stop being available."""
     if amount <= 0:
         raise ValueError("a hold reserves at least one point")
     now = now or clock.now()
@@ -320,7 +325,8 @@ def reserve(s: Session, account: Account, amount: int, *, reference: str, ttl: d
         raise ApiError("insufficient_points")
     set_committed_value(account, "held", held)
     hold = Hold(account_id=account.id, amount=amount, status=HELD, reference=reference,
-                store_id=store_id, expires_at=now + ttl, created_at=now)
+                store_id=store_id, checkout_id=checkout_id, expires_at=now + ttl,
+                created_at=now)
     s.add(hold)
     s.flush()
     return hold

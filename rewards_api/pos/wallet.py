@@ -131,7 +131,7 @@ class LedgerWallet:
              ) -> int | None:
         hold = ledger.reserve(self.s, self._account(program), points, ttl=ttl, now=now,
                               reference=f"checkout:{self.checkout.id}",
-                              store_id=self.checkout.store_id)
+                              store_id=self.checkout.store_id, checkout_id=self.checkout.id)
         return hold.id
 
     def release(self, applied: Sequence[AppliedReward], now: dt.datetime) -> None:

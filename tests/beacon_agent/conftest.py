@@ -102,43 +102,47 @@ def _error(code: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": f"stand-in: {code}"}}
 
 
+class _StandInHandler(BaseHTTPRequestHandler):
+    """The stand-in API's HTTP face; its server carries the ``StandInApi`` as ``api``."""
+
+    def _answer(self, status: int, payload: Any) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _handle(self, method: str) -> None:
+        api: StandInApi = self.server.api  # type: ignore[attr-defined]
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if not api.verified(method, self.path, self.headers, body):
+            api.unauthorized += 1
+            return self._answer(401, _error("bad_signature"))
+        if method == "GET" and self.path == CONFIG_PATH:
+            return self._answer(200, api.remote_config)
+        if method == "POST" and self.path == HEARTBEAT_PATH:
+            api.heartbeats.append(json.loads(body))
+            return self._answer(200, {"recorded": True})
+        if method == "POST" and self.path == SIGHTINGS_PATH:
+            return self._answer(*api.sightings(json.loads(body)))
+        return self._answer(404, _error("not_found"))
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        self._handle("GET")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._handle("POST")
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
 @pytest.fixture
 def stand_in_api() -> Iterator[StandInApi]:
     api = StandInApi()
-
-    class Handler(BaseHTTPRequestHandler):
-        def _answer(self, status: int, payload: Any) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def _handle(self, method: str) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            if not api.verified(method, self.path, self.headers, body):
-                api.unauthorized += 1
-                return self._answer(401, _error("bad_signature"))
-            if method == "GET" and self.path == CONFIG_PATH:
-                return self._answer(200, api.remote_config)
-            if method == "POST" and self.path == HEARTBEAT_PATH:
-                api.heartbeats.append(json.loads(body))
-                return self._answer(200, {"recorded": True})
-            if method == "POST" and self.path == SIGHTINGS_PATH:
-                return self._answer(*api.sightings(json.loads(body)))
-            return self._answer(404, _error("not_found"))
-
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-            self._handle("GET")
-
-        def do_POST(self) -> None:  # noqa: N802
-            self._handle("POST")
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _StandInHandler)
+    server.api = api  # type: ignore[attr-defined]
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

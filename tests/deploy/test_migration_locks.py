@@ -76,52 +76,70 @@ def _sql_problems(call: ast.Call) -> list[str]:
             if pattern.search(text)]
 
 
+def _created_tables(upgrade: ast.FunctionDef) -> set[str]:
+    """The tables ``upgrade()`` creates (empty, so exempt)."""
+    return {c.args[0].value for c in ast.walk(upgrade)
+            if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)
+            and c.func.attr == "create_table" and c.args and isinstance(c.args[0], ast.Constant)}
+
+
+def _batch_table(node: ast.AST) -> str | None:
+    """The table of ``with op.batch_alter_table('table') as batch_op:``, else None."""
+    if not isinstance(node, ast.With):
+        return None
+    batch = node.items[0].context_expr
+    if (isinstance(batch, ast.Call) and isinstance(batch.func, ast.Attribute)
+            and batch.func.attr == "batch_alter_table" and batch.args
+            and isinstance(batch.args[0], ast.Constant)):
+        return str(batch.args[0].value)
+    return None
+
+
+def _named_table(name: str, call: ast.Call) -> str | None:
+    """The table a plain ``op.<name>(...)`` call changes: op.create_index("ix", "table",
+    ...), op.add_column("table", col), ..."""
+    table_arg = {"create_index": 1, "add_column": 0, "alter_column": 0,
+                 "create_foreign_key": 1, "create_check_constraint": 1,
+                 "create_unique_constraint": 1}.get(name)
+    if table_arg is None or len(call.args) <= table_arg:
+        return None
+    if isinstance(call.args[table_arg], ast.Constant):
+        return str(call.args[table_arg].value)
+    return "a table named at run time"  # a loop over tables: assume hot
+
+
+def _op_problems(call: ast.Call, name: str, table: str | None, created: set[str]) -> list[str]:
+    """How one ``op`` (or ``batch_op``) call inside a batch on ``table`` breaks the rule."""
+    if name == "execute":
+        return _sql_problems(call)
+    target = table if table is not None else _named_table(name, call)
+    problem = _call_problem(name, call) if target is not None and target not in created else None
+    return [f"{target}: {problem}"] if problem else []
+
+
+def _visit(node: ast.AST, table: str | None, created: set[str], found: list[str]) -> None:
+    batch = _batch_table(node)
+    if batch is not None:
+        for child in node.body:  # type: ignore[attr-defined]
+            _visit(child, batch, created, found)
+        return
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        found.extend(_op_problems(node, node.func.attr, table, created))
+    for child in ast.iter_child_nodes(node):
+        _visit(child, table, created, found)
+
+
 def problems(source: str) -> list[str]:
     """Every way the ``upgrade()`` of a migration's ``source`` breaks the rule."""
     tree = ast.parse(source)
     upgrade = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "upgrade")
-    created = {c.args[0].value for c in ast.walk(upgrade)
-               if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)
-               and c.func.attr == "create_table" and c.args and isinstance(c.args[0], ast.Constant)}
+    created = _created_tables(upgrade)
     found: list[str] = []
-
-    def visit(node: ast.AST, table: str | None) -> None:
-        if isinstance(node, ast.With):
-            batch = node.items[0].context_expr
-            if (isinstance(batch, ast.Call) and isinstance(batch.func, ast.Attribute)
-                    and batch.func.attr == "batch_alter_table" and batch.args
-                    and isinstance(batch.args[0], ast.Constant)):
-                for child in node.body:
-                    visit(child, batch.args[0].value)
-                return
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            name = node.func.attr
-            target = table
-            if target is None and name != "execute":
-                # op.create_index("ix", "table", ...), op.add_column("table", col), ...
-                table_arg = {"create_index": 1, "add_column": 0, "alter_column": 0,
-                             "create_foreign_key": 1, "create_check_constraint": 1,
-                             "create_unique_constraint": 1}.get(name)
-                if table_arg is None or len(node.args) <= table_arg:
-                    target = None
-                elif isinstance(node.args[table_arg], ast.Constant):
-                    target = str(node.args[table_arg].value)
-                else:  # the table is named at run time (a loop over tables): assume hot
-                    target = "a table named at run time"
-            if name == "execute":
-                found.extend(_sql_problems(node))
-            elif target is not None and target not in created:
-                problem = _call_problem(name, node)
-                if problem:
-                    found.append(f"{target}: {problem}")
-        for child in ast.iter_child_nodes(node):
-            visit(child, table)
-
     # upgrade() and the helpers it calls (every module-level function but downgrade).
     for function in tree.body:
         if isinstance(function, ast.FunctionDef) and function.name != "downgrade":
             for statement in function.body:
-                visit(statement, None)
+                _visit(statement, None, created, found)
     return found
 
 

@@ -348,6 +348,26 @@ def unavailable_in_shape(answer: httpx.Response) -> str | None:
     return None
 
 
+def _check_receipts(acknowledged: dict[int, Any], holds: list[Hold],
+                    by_reference: dict[str, list[LedgerEntry]]) -> None:
+    """Each acknowledged receipt's points earned and redeemed, per program, are the
+    ledger's entries for its checkout and its holds."""
+    for checkout_id, receipt in acknowledged.items():
+        mine = {f"checkout:{checkout_id}"} | {
+            f"hold:{h.id}" for h in holds if h.reference == f"checkout:{checkout_id}"}
+        for kind, entry_kind in (("earned", PURCHASE), ("redeemed", REDEMPTION)):
+            on_receipt: Counter[str] = Counter()
+            for line in receipt["lines"]:
+                if line["kind"] == kind and line["points"]:
+                    on_receipt[line["program"]] += line["points"]
+            in_ledger: Counter[str] = Counter()
+            for reference in mine:
+                for entry in by_reference.get(reference, []):
+                    if entry.kind == entry_kind:
+                        in_ledger[entry.program.code] += entry.amount
+            assert in_ledger == on_receipt, (checkout_id, kind, in_ledger, on_receipt)
+
+
 def check(store: Floor, load: Load) -> None:
     """Every acknowledged write once, nothing else, nothing half-written."""
     tally = load.tally
@@ -376,20 +396,7 @@ def check(store: Floor, load: Load) -> None:
         for hold in holds:  # a committed checkout's holds are all captured, the others not
             captured = int(hold.reference.removeprefix("checkout:")) in committed
             assert (hold.status == CAPTURED) == captured, (hold.reference, hold.status)
-        for checkout_id, receipt in acknowledged.items():
-            mine = {f"checkout:{checkout_id}"} | {
-                f"hold:{h.id}" for h in holds if h.reference == f"checkout:{checkout_id}"}
-            for kind, entry_kind in (("earned", PURCHASE), ("redeemed", REDEMPTION)):
-                on_receipt: Counter[str] = Counter()
-                for line in receipt["lines"]:
-                    if line["kind"] == kind and line["points"]:
-                        on_receipt[line["program"]] += line["points"]
-                in_ledger: Counter[str] = Counter()
-                for reference in mine:
-                    for entry in by_reference.get(reference, []):
-                        if entry.kind == entry_kind:
-                            in_ledger[entry.program.code] += entry.amount
-                assert in_ledger == on_receipt, (checkout_id, kind, in_ledger, on_receipt)
+        _check_receipts(acknowledged, holds, by_reference)
         paid_for = {e.reference for e in entries if e.kind in (PURCHASE, REDEMPTION)}
         assert paid_for <= {f"checkout:{c}" for c in acknowledged} | {
             f"hold:{h.id}" for h in holds if h.status == CAPTURED}

@@ -182,57 +182,68 @@ def _check(shop: Shop, acts: Acts) -> list[str]:
         s = db.session()
         entries = list(s.scalars(select(LedgerEntry)))
         holds = list(s.scalars(select(Hold)))
-    returned: dict[int, int] = {}
     scanned = [a for path, status, _, answer in acts.answers if path == "scan" and status < 300
                for a in answer["awards"]]
     scan_entries = {e.id: e.amount for e in entries if e.kind == SCAN}
     if scan_entries != {a["entry_id"]: a["points"] for a in scanned}:
         wrong.append(f"scan entries {scan_entries} for acknowledged awards {scanned}")
+    returned: dict[int, int] = {}
     for path, status, target, answer in acts.answers:
-        ok = status < 300
-        if path == "scan":
-            continue
-        if path == "walk-in":
-            walked = [e for e in entries if e.kind == WALK_IN and e.store_id == target]
-            if len(walked) != (ok and answer["accepted"] == 1):
-                wrong.append(f"walk-in acknowledged={ok} written {len(walked)} times")
-            continue
-        if path == "adjustment":
-            found = [e for e in entries if e.reason == target]
-            if len(found) != ok:
-                wrong.append(f"adjustment acknowledged={ok} written {len(found)} times")
-            continue
-        checkout = answer["id"] if path == "offline" and ok else target
-        ref = f"checkout:{checkout}"
-        earned = sum(e.amount for e in entries if e.kind == PURCHASE and e.reference == ref)
-        of_checkout = [h for h in holds if h.reference == ref]
-        if path in ("commit", "offline") and ok:
-            receipt = sum(line["points"] for line in answer["receipt"]["lines"]
-                          if line["kind"] == "earned")
-            captured = [h for h in of_checkout if h.status == CAPTURED]
-            redeemed = [e for e in entries if e.kind == REDEMPTION
-                        and e.reference in {f"hold:{h.id}" for h in captured}]
-            if earned != receipt or len(captured) != len(of_checkout) \
-                    or len(redeemed) != len(captured):
-                wrong.append(f"{path} {checkout}: earned {earned} of {receipt}, "
-                             f"{len(redeemed)} redemptions of {len(of_checkout)} holds")
-        if path == "commit" and not ok and earned:
-            wrong.append(f"refused commit {checkout} earned {earned}")
-        if path == "void" and ok and (earned or any(h.status != RELEASED for h in of_checkout)):
-            wrong.append(f"voided {checkout} kept its holds or earned")
-        if path == "redeem" and ok:
-            held = [h for h in of_checkout if h.status == HELD]
-            if len(held) != len(answer["applied"]):
-                wrong.append(f"redeem {checkout}: {len(held)} holds for {answer['applied']}")
-        if path == "return" and ok:
-            returned[checkout] = returned.get(checkout, 0) + sum(
-                p["clawed_back"] for p in answer["points"].values())
+        if path != "scan":
+            wrong += _act_problems(path, status < 300, target, answer, entries, holds, returned)
     for checkout, clawed in returned.items():
         taken = -sum(e.amount for e in entries if e.kind == RETURN
                      and e.reference == f"checkout:{checkout}")
         if taken != clawed:
             wrong.append(f"returns of {checkout}: {taken} taken, {clawed} acknowledged")
     return wrong
+
+
+def _act_problems(path: str, ok: bool, target: Any, answer: Any, entries: list[LedgerEntry],
+                  holds: list[Hold], returned: dict[int, int]) -> list[str]:
+    """What is wrong with the ledger about one act (not a scan), acknowledged or not;
+    adds a return's clawed-back points to ``returned``."""
+    if path == "walk-in":
+        walked = [e for e in entries if e.kind == WALK_IN and e.store_id == target]
+        if len(walked) != (ok and answer["accepted"] == 1):
+            return [f"walk-in acknowledged={ok} written {len(walked)} times"]
+        return []
+    if path == "adjustment":
+        found = [e for e in entries if e.reason == target]
+        return [f"adjustment acknowledged={ok} written {len(found)} times"] if len(found) != ok else []
+    checkout = answer["id"] if path == "offline" and ok else target
+    ref = f"checkout:{checkout}"
+    earned = sum(e.amount for e in entries if e.kind == PURCHASE and e.reference == ref)
+    of_checkout = [h for h in holds if h.reference == ref]
+    wrong = []
+    if path in ("commit", "offline") and ok:
+        wrong += _sale_problems(path, checkout, answer, earned, of_checkout, entries)
+    if path == "commit" and not ok and earned:
+        wrong.append(f"refused commit {checkout} earned {earned}")
+    if path == "void" and ok and (earned or any(h.status != RELEASED for h in of_checkout)):
+        wrong.append(f"voided {checkout} kept its holds or earned")
+    if path == "redeem" and ok:
+        held = [h for h in of_checkout if h.status == HELD]
+        if len(held) != len(answer["applied"]):
+            wrong.append(f"redeem {checkout}: {len(held)} holds for {answer['applied']}")
+    if path == "return" and ok:
+        returned[checkout] = returned.get(checkout, 0) + sum(
+            p["clawed_back"] for p in answer["points"].values())
+    return wrong
+
+
+def _sale_problems(path: str, checkout: int, answer: Any, earned: int, of_checkout: list[Hold],
+                   entries: list[LedgerEntry]) -> list[str]:
+    """An acknowledged sale earned what its receipt says and captured all its holds."""
+    receipt = sum(line["points"] for line in answer["receipt"]["lines"]
+                  if line["kind"] == "earned")
+    captured = [h for h in of_checkout if h.status == CAPTURED]
+    redeemed = [e for e in entries if e.kind == REDEMPTION
+                and e.reference in {f"hold:{h.id}" for h in captured}]
+    if earned != receipt or len(captured) != len(of_checkout) or len(redeemed) != len(captured):
+        return [f"{path} {checkout}: earned {earned} of {receipt}, "
+                f"{len(redeemed)} redemptions of {len(of_checkout)} holds"]
+    return []
 
 
 @pytest.fixture

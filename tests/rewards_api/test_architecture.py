@@ -106,6 +106,20 @@ def _part(module: str) -> str:
     return ".".join(names[:2]) if names[1:2] == ["views"] else names[0]
 
 
+def _imported(tree: ast.AST) -> list[str]:
+    """The rewards_api modules a module's ``tree`` imports (absolute imports)."""
+    targets: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == "rewards_api":
+                targets += [f"rewards_api.{alias.name}" for alias in node.names]
+            elif node.module.startswith("rewards_api."):
+                targets.append(node.module)
+        elif isinstance(node, ast.Import):
+            targets += [a.name for a in node.names if a.name.startswith("rewards_api.")]
+    return targets
+
+
 def import_graph() -> dict[str, set[str]]:
     """Part -> the parts of rewards_api it imports (the CLI modules left out)."""
     graph: dict[str, set[str]] = {}
@@ -116,20 +130,9 @@ def import_graph() -> dict[str, set[str]]:
         if name == "__init__.py":
             module = "rewards_api"
         source = _part(module)
-        graph.setdefault(source, set())
-        for node in ast.walk(tree):
-            targets: list[str] = []
-            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                if node.module == "rewards_api":
-                    targets = [f"rewards_api.{alias.name}" for alias in node.names]
-                elif node.module.startswith("rewards_api."):
-                    targets = [node.module]
-            elif isinstance(node, ast.Import):
-                targets = [a.name for a in node.names if a.name.startswith("rewards_api.")]
-            for target in targets:
-                part = _part(target)
-                if part != source and not target.endswith(".cli"):
-                    graph[source].add(part)
+        graph.setdefault(source, set()).update(
+            _part(target) for target in _imported(tree) if not target.endswith(".cli"))
+        graph[source].discard(source)
     return graph
 
 

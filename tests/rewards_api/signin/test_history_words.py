@@ -3,11 +3,13 @@ off chocolate" at "Berlin Mitte", not "Reward -100"."""
 
 from __future__ import annotations
 
-from tests.support.shop import build_shop, grant
+from alembic import command
+
+from rewards_api import schema_migrations
+from tests.support.shop import Shop, build_shop, grant
 
 
-def test_history_names_the_reward_the_purchase_and_the_store(app, api, world):
-    shop = build_shop(app, api, world)
+def _sale_with_a_reward(shop: Shop) -> None:
     opened = shop.open()
     assert opened.status_code == 201, opened.get_json()
     checkout = opened.get_json()["id"]
@@ -15,6 +17,11 @@ def test_history_names_the_reward_the_purchase_and_the_store(app, api, world):
                         json={"rewards": ["partner-plus:chocolate-1-off"]})
     assert applied.status_code == 200, applied.get_json()
     assert shop.commit(checkout).status_code == 200
+
+
+def test_history_names_the_reward_the_purchase_and_the_store(app, api, world):
+    shop = build_shop(app, api, world)
+    _sale_with_a_reward(shop)
 
     entries = api.get("/v1/me/history", auth=shop.shopper["token"]).get_json()["entries"]
     by_kind = {e["kind"]: e for e in entries}
@@ -35,3 +42,16 @@ def test_the_history_speaks_the_shoppers_language(app, api, world):
     [entry] = api.get("/v1/me/history", auth=shopper["token"]).get_json()["entries"]
     assert entry["kind"] == "adjustment"
     assert entry["what"] == "Korrektur: test grant"
+
+
+def test_a_reward_redeemed_before_holds_knew_their_checkout_keeps_its_name(
+        app, api, world, database_url):
+    shop = build_shop(app, api, world)
+    _sale_with_a_reward(shop)
+    # Back to before migration 0022 (holds without checkout_id) and up again: the
+    # migration finds each old hold's checkout in its reference.
+    command.downgrade(schema_migrations.alembic_config(database_url), "0021")
+    schema_migrations.upgrade(database_url)
+
+    entries = api.get("/v1/me/history", auth=shop.shopper["token"]).get_json()["entries"]
+    assert {e["kind"]: e["what"] for e in entries}["redemption"] == "Reward: 1.00 off chocolate"
