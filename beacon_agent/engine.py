@@ -161,7 +161,6 @@ class PresenceEngine:
         # minutes heard go on.
         self._gone: dict[tuple[int, bytes], _Token] = {}
         self.learned = SiteLearning()
-        self.phones_heard = 0  # each phone once: a token linked to an earlier one is not new
 
     def __len__(self) -> int:
         return len(self._tokens)
@@ -180,8 +179,6 @@ class PresenceEngine:
             rotation = _near_rotation(t)
             token = self._tokens[key] = _Token(frame, first_seen=t, last_seen=t, heard_since=t,
                                                first_rssi=rssi, rotated=rotation, unlinked=rotation)
-            if not rotation:
-                self.phones_heard += 1  # a token new at a rotation counts once it is not linked
         if 0.0 < t - token.last_seen < token.interval:
             token.interval = t - token.last_seen
         token.last_seen = max(token.last_seen, t)
@@ -211,9 +208,7 @@ class PresenceEngine:
                 decisions.append(self._decision(token, EXIT, t))
             token.recent.clear()
             token.history.clear()
-            if token.unlinked:
-                token.unlinked = False
-                self.phones_heard += 1
+            token.unlinked = False
             if self._outsider(token):
                 self.learned.outside_level(token.max_level)
             self._gone[key] = token
@@ -232,7 +227,7 @@ class PresenceEngine:
         return (not token.rotated and not _near_rotation(token.last_seen)
                 and token.last_seen - token.heard_since < constants.OUTSIDER_HEARD_S)
 
-    def _link(self, token: _Token) -> bool:
+    def _link(self, token: _Token) -> None:
         """A token first heard at a window boundary, a few seconds on, is the next token
         of a phone whose token fell silent just before it was first heard (a phone never
         sends its old and new token together) at its level and interval (``_same_phone``),
@@ -247,21 +242,20 @@ class PresenceEngine:
                       and token.first_seen - _link_gap(old) <= old.last_seen < token.first_seen
                       and _same_phone(old, token)]
         if len(candidates) != 1:
-            return False
+            return
         (old,) = candidates
         gap = _link_gap(old)
         if any(other.rotated and other is not token
                and old.last_seen < other.first_seen <= old.last_seen + gap
                and _same_phone(old, other)
                for other in self._tokens.values()):
-            return False  # another phone's new token could be this one's: do not guess
+            return  # another phone's new token could be this one's: do not guess
         old.linked = True
         token.heard_since, token.max_rise, token.jitter = old.heard_since, old.max_rise, old.jitter
         token.counted = old.counted
         token.recent.extendleft(reversed(old.recent))
         token.history.extendleft(reversed(old.history))
         token.max_level = old.max_level
-        return True
 
     def _smoothed(self, token: _Token) -> float:
         return _level(token) + self.settings.calibration_db
@@ -280,8 +274,8 @@ class PresenceEngine:
         if t - token.evaluated < constants.EVALUATE_EVERY_S:
             return []
         token.evaluated = t
-        if token.unlinked and t - token.first_seen >= constants.LINK_WAIT_S and not self._link(token):
-            self.phones_heard += 1  # a phone first heard at a rotation: no earlier token of it
+        if token.unlinked and t - token.first_seen >= constants.LINK_WAIT_S:
+            self._link(token)
         smoothed = self._smoothed(token)
         history = token.history
         if len(token.recent) >= s.baseline_samples:

@@ -1,5 +1,5 @@
 """The walk test (``beacon-agent calibrate``) on simulated stores, the heartbeat's
-calibration report, and what the engine tells it (``site_state``, ``phones_heard``); all
+calibration report, and what the engine tells it (``site_state``); all
 on injected time: simulated traces and a stepped clock."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 from beacon_agent import calibration, cli, simulator
 from beacon_agent import config as agent_config
 from beacon_agent.calibration import INSIDE_TOO_QUIET, NEEDS_MORE_TRAFFIC, STREET_TOO_LOUD
-from beacon_agent.engine import DEEP_AGENT, EngineSettings, PresenceEngine, SiteState
+from beacon_agent.engine import DEEP_AGENT, EngineSettings, PresenceEngine
 from beacon_agent.outbox import Outbox
 from beacon_agent.pipeline import Pipeline
 from beacon_agent.radio import OnAdvert
@@ -267,20 +267,6 @@ def hold(engine: PresenceEngine, token: Frame, start: float, rssi: int, seconds:
         engine.tick(t)
         t += 0.5
     return t
-
-
-def test_a_phone_is_heard_once_across_its_linked_rotation() -> None:
-    engine = PresenceEngine()
-    boundary = BOUNDARY + WINDOW_SECONDS
-    assert engine.site_state() == SiteState(False, None, None, 0, 0) and engine.phones_heard == 0
-    end = hold(engine, frame(1), boundary - 60, -62, 59.5)
-    hold(engine, frame(2), end + 0.5, -62, 30)  # its next token, at the boundary, same level
-    assert engine.phones_heard == 1
-    hold(engine, frame(3), boundary + 60, -80, 30)  # another phone, mid-window
-    assert engine.phones_heard == 2
-    engine.tick(boundary + 160)  # unheard for the away timeout: forgotten until its window ends
-    hold(engine, frame(3), boundary + 200, -80, 5)  # heard again: the same phone
-    assert engine.phones_heard == 2
 
 
 def replayed(minutes: float, settings: EngineSettings | None = None) -> PresenceEngine:

@@ -521,24 +521,6 @@ def test_settings_take_a_walk_tests_levels_from_the_config() -> None:
     assert EngineSettings().outside_dbm is None
 
 
-def test_each_phone_is_heard_once_across_its_rotations() -> None:
-    e = engine()
-    boundary = (WINDOW + 1) * WINDOW_SECONDS
-    Phone(e, frame(53), boundary - 60).hold(-80, 58)  # silent from 2.5 s before the boundary
-    Phone(e, frame(54), boundary - 40).hold(-90, 20)
-    assert e.phones_heard == 2
-    # The first phone's next token, an interval later at the same level: the same phone,
-    # not counted again.
-    Phone(e, frame(55), boundary - 1.5).hold(-80, 20)
-    assert e.phones_heard == 2
-    # A phone switched on at the boundary, at a level no silent token had: a new phone.
-    Phone(e, frame(56), boundary + 2).hold(-40, 20)
-    assert e.phones_heard == 3
-    # Heard once at a rotation and never again: counted when it is forgotten.
-    Phone(e, frame(57), boundary + 3).hold(-90, 0.5).silent(constants.AWAY_TIMEOUT_S + 1)
-    assert e.phones_heard == 4
-
-
 def test_the_site_state_says_what_the_store_taught_the_engine() -> None:
     e = learning()
     assert e.site_state() == SiteState(learned=False, outside_dbm=None, inside_dbm=None,
