@@ -33,10 +33,8 @@ import time
 from dataclasses import replace
 
 from beacon_agent import calibration, simulator
-from beacon_agent.engine import PresenceEngine
-from beacon_agent.pipeline import Pipeline
 from bench.bench_agent import _choice
-from rewards_protocol.presence import WINDOW_SECONDS
+from tests.support.store_hour import heard_hour
 
 WALK_SEEDS = (601, 602, 603)
 NEARBY_SEEDS = (701,)
@@ -96,18 +94,10 @@ def nearby() -> None:
     true = counted = 0
     for name in names:
         for seed in seeds:
-            simulation = simulator.simulate(simulator.Scenario(
-                seed=seed, minutes=60, site=simulator.site_named(name)))
-            pipeline = Pipeline(PresenceEngine(), lambda decisions: None)
-            t = simulation.header.start
-            for advert in simulation.adverts:
-                t = simulation.header.start + advert.t
-                pipeline.advert(t, advert.rssi, advert.manufacturer_data)
-            pipeline.tick(t + WINDOW_SECONDS)
-            phones = len(set(simulation.tokens.owners.values()))
-            true, counted = true + phones, counted + pipeline.nearby.count
-            print(f"{name:18s} {phones:7d} {len(simulation.tokens.owners):7d} "
-                  f"{pipeline.nearby.count / phones:7.3f}", flush=True)
+            hour = heard_hour(name, seed)
+            true, counted = true + hour.phones, counted + hour.nearby
+            print(f"{name:18s} {hour.phones:7d} {hour.tokens:7d} {hour.nearby / hour.phones:7.3f}",
+                  flush=True)
     print(f"{'all':18s} {true:7d} {'':7s} {counted / true:7.3f}")
 
 

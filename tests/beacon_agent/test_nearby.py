@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 
 from beacon_agent import simulator
-from beacon_agent.engine import PresenceEngine
 from beacon_agent.nearby import GAP_S, NearbyCount
-from beacon_agent.pipeline import Pipeline
 from rewards_protocol.presence import WINDOW_SECONDS, Frame
+from tests.support.store_hour import heard_hour
 
 BOUNDARY = simulator.Scenario.start + WINDOW_SECONDS  # a window boundary
 
@@ -53,15 +52,6 @@ def test_a_phone_unheard_around_its_rotation_is_counted_twice() -> None:
 @pytest.mark.parametrize("name", ["basket-stand", "supermarket"])
 def test_an_hour_of_a_store_counts_its_phones_not_their_tokens(name: str) -> None:
     # Tuning seed 1; the bench (`make bench BENCH=calibration`) reports held-out hours.
-    simulation = simulator.simulate(simulator.Scenario(seed=1, minutes=60,
-                                                       site=simulator.site_named(name)))
-    pipeline = Pipeline(PresenceEngine(), lambda decisions: None)
-    t = simulation.header.start
-    for advert in simulation.adverts:
-        t = simulation.header.start + advert.t
-        pipeline.advert(t, advert.rssi, advert.manufacturer_data)
-    pipeline.tick(t + WINDOW_SECONDS)
-    phones = len(set(simulation.tokens.owners.values()))  # every phone heard at least once
-    tokens = len(simulation.tokens.owners)
-    assert tokens > 1.2 * phones  # the walk-ins stay for several windows
-    assert 0.95 * phones <= pipeline.nearby.count <= 1.05 * phones
+    hour = heard_hour(name, seed=1)
+    assert hour.tokens > 1.2 * hour.phones  # the walk-ins stay for several windows
+    assert 0.95 * hour.phones <= hour.nearby <= 1.05 * hour.phones
