@@ -27,6 +27,7 @@ from typing import Any, Protocol, TextIO
 from beacon_agent import constants
 from beacon_agent.config import WALK_TEST, AgentConfig
 from beacon_agent.engine import EngineSettings, PresenceEngine
+from beacon_agent.nearby import READINGS, may_follow
 from beacon_agent.radio import OnAdvert
 from rewards_protocol import trace
 from rewards_protocol.presence import (
@@ -73,7 +74,6 @@ class Phase:
 
 
 _DEFAULTS = EngineSettings()
-_LEVEL_READINGS = 5  # readings either side of a rotation whose medians are compared
 
 UNDER, GLASS, PAST, INSIDE = "under", "glass", "past", "inside"
 PHASES = (
@@ -226,21 +226,17 @@ def _next_token(current: _Token, tokens: list[_Token], last: Span) -> _Token | N
         else token
 
 
-def _step(old: _Token, new: _Token) -> float:
-    """The step in level from ``old``'s last readings to ``new``'s first (medians)."""
-    return abs(_level(new.sightings[:_LEVEL_READINGS]) - _level(old.sightings[-_LEVEL_READINGS:]))
-
-
 def _window_end(token: _Token) -> float:
     """The boundary at which the phone moves on from ``token``."""
     return (window_of((token.first_seen + token.last_seen) / 2) + 1) * WINDOW_SECONDS
 
 
 def _fits(old: _Token, new: _Token, boundary: float) -> bool:
-    """Whether ``new`` can be the next token of ``old``'s phone."""
-    return (old.last_seen < new.first_seen <= old.last_seen + constants.LINK_GAP_S
-            and new.first_seen >= boundary - constants.ROTATION_SLACK_S
-            and _step(old, new) <= constants.LINK_DB)
+    """Whether ``new`` can be the next token of ``old``'s phone, first heard from the
+    ``boundary`` on (``nearby.may_follow``: the rule the nearby count pairs tokens by)."""
+    return (new.first_seen >= boundary - constants.ROTATION_SLACK_S
+            and may_follow(old.last_seen, (rssi for _, rssi in old.sightings[-READINGS:]),
+                           new.first_seen, (rssi for _, rssi in new.sightings[:READINGS])))
 
 
 def _follow(phone: _Token, tokens: list[_Token], last: Span) -> list[_Token]:

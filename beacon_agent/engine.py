@@ -312,9 +312,10 @@ class PresenceEngine:
         """Whether the evidence so far says the phone is inside: heard for longer than
         anyone stays outside, or over the last ``enter_dwell_s`` the phone held a level
         (the lowest smoothed RSSI of that time) above the gate and either louder than
-        anyone outside reaches at this entrance (``level_needed``) or the crossing: further above where it was in the ``rise_lookback_s`` before
-        than anyone outside rises here (relative, so it holds for weak and strong phones
-        alike; net of how far noise can move this phone's median)."""
+        anyone outside reaches at this entrance (``level_needed``) or the crossing:
+        further above where it was in the ``rise_lookback_s`` before than anyone outside
+        rises here (relative, so it holds for weak and strong phones alike; net of how
+        far noise can move this phone's median)."""
         s = self.settings
         if self._heard_long(token, t) and smoothed >= s.exit_dbm:
             return True

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import statistics
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from beacon_agent import constants
@@ -89,9 +90,19 @@ def _at_boundary(t: float) -> bool:
     return phase >= WINDOW_SECONDS - constants.ROTATION_SLACK_S or phase < GAP_S
 
 
+def may_follow(old_last_seen: float, old_last: Iterable[int], new_first_seen: float,
+               new_first: Iterable[int]) -> bool:
+    """Whether a token first heard at ``new_first_seen`` can be the next token of the
+    phone whose token fell silent at ``old_last_seen``: first heard after it, within
+    ``GAP_S``, at its level (the medians of the old token's last ``READINGS`` readings and
+    of the new one's first, within ``LINK_DB``). The walk test follows the installer's
+    phone across a rotation by the same rule."""
+    return (old_last_seen < new_first_seen <= old_last_seen + GAP_S
+            and abs(statistics.median(old_last) - statistics.median(new_first)) <= LINK_DB)
+
+
 def _fits(old: _Heard, new: _Heard) -> bool:
-    return (old.last_seen < new.first_seen <= old.last_seen + GAP_S
-            and abs(statistics.median(old.last) - statistics.median(new.first)) <= LINK_DB)
+    return may_follow(old.last_seen, old.last, new.first_seen, new.first)
 
 
 def _pairs(old: list[_Heard], new: list[_Heard]) -> int:
