@@ -13,11 +13,15 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from beacon_agent import config as agent_config
 from beacon_agent import simulator
 from rewards_protocol import trace
 from rewards_protocol.presence import DEFAULT_COMPANY_ID
+
+if TYPE_CHECKING:
+    from beacon_agent.memory import Learned
 
 EXIT_CONFIG = 2
 EXIT_SCANNER_FAILED = 3
@@ -216,7 +220,37 @@ def _write_walk_test(site: simulator.Site, seed: int, start: float, out, truth) 
     return len(adverts)
 
 
+def _learned_line(learned: Learned | None) -> str:
+    """What the agent has learned of its entrance from the store's traffic, as last saved."""
+    if learned is None:
+        return "nothing yet"
+    site = learned.learning.state()
+    saved = f"saved {_local_time(learned.saved_at)}"
+    if not site.learned:
+        return (f"still learning: {site.outsiders} phones outside and {site.insiders} inside "
+                f"heard so far ({saved})")
+    since = "" if learned.learned_at is None else f" since {_local_time(learned.learned_at)}"
+    return (f"the entrance{since}, from {site.outsiders} phones outside (loudest "
+            f"{_level(site.outside_dbm)}) and {site.insiders} inside (median "
+            f"{_level(site.inside_dbm)}); {saved}")
+
+
+def _learned_json(learned: Learned | None) -> dict[str, object] | None:
+    if learned is None:
+        return None
+    site = learned.learning.state()
+    return {"learned": site.learned, "learned_at": learned.learned_at,
+            "outsiders": site.outsiders, "insiders": site.insiders,
+            "outside_dbm": site.outside_dbm, "inside_dbm": site.inside_dbm,
+            "saved_at": learned.saved_at}
+
+
+def _local_time(t: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(t))
+
+
 def cmd_status(args: argparse.Namespace) -> int:
+    from beacon_agent.memory import Memory
     from beacon_agent.outbox import Outbox
 
     cfg = _load(args)
@@ -224,17 +258,20 @@ def cmd_status(args: argparse.Namespace) -> int:
         sys.exit(f"beacon-agent: no outbox at {cfg.outbox_path} (has the agent run yet?)")
     outbox = Outbox(cfg.outbox_path)
     status = {"queue_depth": outbox.depth(), **outbox.status(), **outbox.counters()}
+    learned = Memory(outbox, cfg).recall()
     outbox.close()
     if args.json:
         calibration = {"method": cfg.calibration_method, "calibrated_at": cfg.calibrated_at,
                        "outside_dbm": cfg.presence.outside_dbm,
                        "inside_dbm": cfg.presence.inside_dbm}
-        print(json.dumps({**status, "calibration": calibration}, indent=1))
+        print(json.dumps({**status, "calibration": calibration,
+                          "learned": _learned_json(learned)}, indent=1))
         return 0
     status["calibration"] = _calibration_line(cfg)
+    status["learned"] = _learned_line(learned)
     for name in ("last_upload_at", "updated_at"):
         if name in status:
-            status[name] = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(status[name]))
+            status[name] = _local_time(status[name])
     for name, value in status.items():
         print(f"{name.replace('_', ' ')}: {value}")
     return 0

@@ -460,6 +460,13 @@ class SiteLearning:
     entrance and the engine waits for the long dwell. Until it has heard enough of both,
     it asks for a rise no one outside makes (``RISE_MAX_DB``)."""
 
+    # The stored form (``snapshot``): what it has heard, by the names it is stored under.
+    # Change FORM with these fields or their meaning: an agent then learns afresh rather
+    # than read another version's learning as its own.
+    FORM = 1
+    _KEPT = {"outside_rises": "_rises", "inside_rises": "_inside",
+             "outside_levels": "_levels", "inside_levels": "_inside_levels"}
+
     def __init__(self) -> None:
         self._rises: deque[float] = deque(maxlen=constants.OUTSIDE_SAMPLES)
         self._inside: deque[float] = deque(maxlen=constants.INSIDE_SAMPLES)
@@ -467,8 +474,33 @@ class SiteLearning:
         self._inside_levels: deque[float] = deque(maxlen=constants.INSIDE_SAMPLES)
         self.outside_rise_db: float | None = None
 
+    def snapshot(self) -> dict[str, Any]:
+        """What it has learned, as JSON values (``-inf``: a phone that never held the
+        gate), for ``restored``."""
+        return {"form": self.FORM, **{name: list(getattr(self, attribute))
+                                      for name, attribute in self._KEPT.items()}}
+
+    @classmethod
+    def restored(cls, snapshot: dict[str, Any]) -> SiteLearning:
+        """What a ``snapshot`` learned; raises ``ValueError`` for another form (another
+        version's fields), which the caller must not guess at."""
+        if not isinstance(snapshot, dict) or snapshot.get("form") != cls.FORM \
+                or set(snapshot) != {"form", *cls._KEPT}:
+            raise ValueError(f"not form {cls.FORM} with the fields {sorted(cls._KEPT)}")
+        learning = cls()
+        try:
+            for name, attribute in cls._KEPT.items():
+                getattr(learning, attribute).extend(float(value) for value in snapshot[name])
+        except TypeError as exc:
+            raise ValueError(f"not a list of numbers: {exc}") from None
+        learning._learn_outside_rise()
+        return learning
+
     def outside(self, rise: float) -> None:
         self._rises.append(rise)
+        self._learn_outside_rise()
+
+    def _learn_outside_rise(self) -> None:
         if len(self._rises) >= constants.OUTSIDE_SAMPLES_NEEDED:
             self.outside_rise_db = _quantile(self._rises, constants.OUTSIDE_QUANTILE)
 

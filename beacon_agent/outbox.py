@@ -12,7 +12,9 @@ before anyone tries to upload it, and deleted only after the API answered for it
   read them there (``sqlite3 outbox.sqlite3 'SELECT * FROM refused'``). At most
   ``max_events`` are kept, like the queue.
 - Also holds the agent's small status record (last upload, adverts/s, scanner state),
-  so ``beacon-agent status`` reads one file.
+  so ``beacon-agent status`` reads one file, and what the engine learned of its
+  entrance from the store's traffic (``learned``, one row, see ``memory``), so that a
+  restart does not forget it.
 
 - Sane times from a Pi with no real-time clock: event times are on the Pi's clock, which
   may be far off until NTP (or the API's ``server_time``) sets it. With each event the
@@ -74,6 +76,11 @@ CREATE TABLE IF NOT EXISTS boots (
 );
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS status (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS learned (
+    only INTEGER PRIMARY KEY CHECK (only = 1),
+    record TEXT NOT NULL,
+    saved_at REAL NOT NULL
+);
 """
 
 
@@ -238,6 +245,20 @@ class Outbox:
     def status(self) -> dict[str, Any]:
         return {name: json.loads(value)
                 for name, value in self._db.execute("SELECT name, value FROM status")}
+
+    def keep_learned(self, record: dict[str, Any], at: float) -> None:
+        """Replace the stored record of what the engine learned of its entrance
+        (``memory``), in one transaction: a crash during it leaves the previous one."""
+        text = json.dumps(record, separators=(",", ":"))
+        with self._transaction():
+            self._db.execute("INSERT OR REPLACE INTO learned (only, record, saved_at) "
+                             "VALUES (1, ?, ?)", (text, at))
+
+    def learned(self) -> tuple[dict[str, Any], float] | None:
+        """The stored record of what the engine learned and when it was saved; None
+        before the first save. Raises ``ValueError`` for a record that is not JSON."""
+        row = self._db.execute("SELECT record, saved_at FROM learned").fetchone()
+        return None if row is None else (json.loads(row[0]), float(row[1]))
 
     def _readings(self) -> dict[str, tuple[float, float]]:
         """Each earlier boot's stored ``(steady clock, the API's time)``."""

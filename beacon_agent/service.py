@@ -2,7 +2,9 @@
 its own thread; heartbeats and remote settings on a timer.
 
 Every decision is committed to the outbox before anything else happens with it, so the
-upload side can fail, lag or be killed without losing one.
+upload side can fail, lag or be killed without losing one. What the engine learned of
+its entrance from the store's traffic is recalled at start and kept now and then and at
+a clean shutdown (``memory``), so a restart does not forget it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from tenacity import stop_after_attempt
 from beacon_agent import __version__, calibration, constants
 from beacon_agent.config import AgentConfig
 from beacon_agent.engine import Decision, PresenceEngine
+from beacon_agent.memory import Memory
 from beacon_agent.outbox import Outbox
 from beacon_agent.pipeline import Pipeline
 from beacon_agent.radio import OnAdvert
@@ -56,6 +59,32 @@ class AgentService:
         self._adverts_per_second = 0.0
         self._phones_reported = 0  # pipeline.nearby.count at the last heartbeat the API took
         self._learned_at: float | None = None
+        self.memory = Memory(self.outbox, config)
+        self._recall()
+
+    def _recall(self) -> None:
+        """Go on from what the engine learned here before the agent last stopped."""
+        recalled = self.memory.recall()
+        if recalled is None:
+            return
+        self.engine.learned = recalled.learning
+        self._learned_at = recalled.learned_at
+        site = self.engine.site_state()
+        log.info("recalled the entrance as learned by %s (%d outsiders, %d insiders)%s",
+                 calibration.iso(recalled.saved_at), site.outsiders, site.insiders,
+                 f", learned since {calibration.iso(recalled.learned_at)}"
+                 if recalled.learned_at is not None else "")
+
+    def _keep_learned(self) -> None:
+        """Save what the engine has learned, if it changed (on the event loop: the engine
+        and this outbox connection live there)."""
+        self._note_learned()
+        self.memory.keep(self.engine.learned, self._learned_at, self._clock())
+
+    def _note_learned(self) -> None:
+        """Note when the engine first said it had learned the entrance from its traffic."""
+        if self._learned_at is None and self.engine.site_state().learned:
+            self._learned_at = self._clock()
 
     def _store(self, decisions: list[Decision]) -> None:
         added = self.outbox.put((d.t, d.event) for d in decisions)
@@ -91,15 +120,14 @@ class AgentService:
         self._phones_reported = phones_heard
 
     def _calibration(self) -> dict[str, Any]:
-        """The heartbeat's calibration (on the event loop: the engine lives there); notes
-        when the engine first said it had learned the entrance from its traffic."""
-        if self._learned_at is None and self.engine.site_state().learned:
-            self._learned_at = self._clock()
+        """The heartbeat's calibration (on the event loop: the engine lives there)."""
+        self._note_learned()
         return calibration.report(self.engine, self.config, self._learned_at)
 
     async def _housekeeping(self, stop: asyncio.Event) -> None:
         last_count, last_at = self.pipeline.adverts, time.monotonic()
         next_heartbeat = next_config = last_at
+        next_keep = last_at + constants.KEEP_LEARNED_EVERY_S
         while not stop.is_set():
             try:
                 await asyncio.wait_for(stop.wait(), constants.TICK_EVERY_S)
@@ -113,6 +141,9 @@ class AgentService:
                 self.outbox.set_status({"adverts_per_second": round(self._adverts_per_second, 2),
                                         "scanner_state": self.radio.state,
                                         "updated_at": self._clock()})
+            if now >= next_keep:
+                next_keep = now + constants.KEEP_LEARNED_EVERY_S
+                self._keep_learned()
             if now >= next_config:
                 next_config = now + constants.CONFIG_EVERY_S
                 await asyncio.to_thread(self.apply_remote)
@@ -145,6 +176,7 @@ class AgentService:
             stop.set()
             await housekeeping
             self.pipeline.tick(self._clock())
+            self._keep_learned()
             self.outbox.set_status({"scanner_state": self.radio.state,
                                     "updated_at": self._clock()})
             upload_stop.set()
