@@ -99,6 +99,15 @@ INSIDE_SHARE = 0.5
 # (``SiteState``, the heartbeat's calibration), not decided on.
 LEVEL_MARGIN_DB = 13.0
 OUTSIDER_HEARD_S = 200.0
+# A phone first heard in the engine's first minute was about before it started listening
+# (a start mid-day, kept learning recalled: shoppers inside, someone at the window): its
+# way in or past was not heard, so it is not learned from, like a token first heard at
+# a rotation. A phone in earshot is heard within seconds (an advert every 0.1-1 s, at
+# most half of them lost); a minute covers one fading in and out at the far end of a
+# big store. Restarting an hour in (library sites basket-stand, supermarket and corner
+# shop, seed 101, 65 minutes in) added 3-7 such phones to the insiders, with no rise
+# shown, at each start: enough restarts would have made the crossing say nothing.
+START_UNHEARD_S = 60.0
 # Rotation: phones change token at each 10-minute window by their own clocks (seconds
 # off). A token first heard within 10 s of a boundary is, 5 s on (time for another
 # phone's new token to show up), linked to the token that fell silent in the 10 s before

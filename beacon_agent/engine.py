@@ -18,9 +18,11 @@ it), adds the agent's calibration offset, and decides (thresholds and their reas
   inside rose further at all, depends on the site (where the agent hangs, the front, the
   pavement), so the engine learns both from the store's own traffic (``SiteLearning``):
   a token heard for less than the long dwell was outside, a phone heard for the long
-  dwell was inside. Where the crossing does not tell them apart (an agent close behind
-  the glass), it decides nothing; before it has learned, it asks for a rise no one
-  outside makes;
+  dwell was inside (a phone already about when the engine starts teaches nothing: its
+  way in or past was not heard). Where the crossing does not tell them apart (an agent
+  close behind the glass), it decides nothing; before it has learned, it asks for a
+  rise no one outside makes. What it learned outlives the engine (``SiteLearning``'s
+  ``snapshot``, kept by the agent across restarts: ``memory``);
 - heard for ``long_dwell_s`` (across linked rotations, and across gaps in the same
   token: a phone at the far end of a big store) and still heard above ``exit_dbm``:
   longer than anyone stays outside (a phone switched on inside).
@@ -161,6 +163,7 @@ class PresenceEngine:
         # minutes heard go on.
         self._gone: dict[tuple[int, bytes], _Token] = {}
         self.learned = SiteLearning()
+        self._listening_since: float | None = None  # its first sighting
 
     def __len__(self) -> int:
         return len(self._tokens)
@@ -176,6 +179,8 @@ class PresenceEngine:
         if token is None and key in self._gone:
             token = self._tokens[key] = self._gone.pop(key)
         if token is None:
+            if self._listening_since is None:
+                self._listening_since = t
             rotation = _near_rotation(t)
             token = self._tokens[key] = _Token(frame, first_seen=t, last_seen=t, heard_since=t,
                                                first_rssi=rssi, rotated=rotation, unlinked=rotation)
@@ -214,18 +219,28 @@ class PresenceEngine:
             self._gone[key] = token
         for key in [k for k, token in self._gone.items() if _window_over(token, t)]:
             token = self._gone.pop(key)
-            if (not token.rotated and not _near_rotation(token.last_seen)
+            if (not token.rotated and self._heard_arriving(token)
+                    and not _near_rotation(token.last_seen)
                     and token.last_seen - token.heard_since < self.settings.long_dwell_s):
                 self.learned.outside(token.max_rise)
         return decisions
 
-    @staticmethod
-    def _outsider(token: _Token) -> bool:
+    def _outsider(self, token: _Token) -> bool:
         """Whether a token that fell silent was someone outside: heard for less than
         anyone who walks in (``OUTSIDER_HEARD_S``), from its start (not a token first
-        heard at a rotation) to its end (not cut by the next one)."""
-        return (not token.rotated and not _near_rotation(token.last_seen)
+        heard at a rotation, nor as the engine started) to its end (not cut by the next
+        one)."""
+        return (not token.rotated and self._heard_arriving(token)
+                and not _near_rotation(token.last_seen)
                 and token.last_seen - token.heard_since < constants.OUTSIDER_HEARD_S)
+
+    def _heard_arriving(self, token: _Token) -> bool:
+        """Whether the engine was listening when the phone came by, not one already about
+        as it started (``START_UNHEARD_S``: a start mid-day, shoppers inside and someone
+        at the window), whose way in or past it never heard: it teaches nothing of the
+        entrance."""
+        since = self._listening_since
+        return since is not None and token.heard_since >= since + constants.START_UNHEARD_S
 
     def _link(self, token: _Token) -> None:
         """A token first heard at a window boundary, a few seconds on, is the next token
@@ -284,7 +299,8 @@ class PresenceEngine:
         while history and history[0][0] < horizon:
             history.popleft()
         if (not token.counted and t - token.heard_since >= s.long_dwell_s
-                and (not token.rotated or token.heard_since < token.first_seen)):
+                and (not token.rotated or token.heard_since < token.first_seen)
+                and self._heard_arriving(token)):
             token.counted = True  # an insider whose way in was heard (not only its rotation)
             self.learned.inside(token.max_rise, token.max_level)
         if not token.inside:

@@ -343,9 +343,13 @@ NEXT_WINDOW = (WINDOW + 1) * WINDOW_SECONDS
 
 
 def learning() -> PresenceEngine:
-    """An engine at its default config: it learns from its store's traffic."""
+    """An engine at its default config: it learns from its store's traffic, listening
+    since well before the test's phones come by (a phone heard as it starts teaches it
+    nothing)."""
     counter = itertools.count()
-    return PresenceEngine(new_id=lambda: f"00000000-0000-4000-8000-{next(counter):012d}")
+    e = PresenceEngine(new_id=lambda: f"00000000-0000-4000-8000-{next(counter):012d}")
+    e.sighting(MID_WINDOW - 3 * WINDOW_SECONDS, -99, frame(99))
+    return e
 
 
 def outsiders(e: PresenceEngine, rise: float, count: int, first: int = 100) -> None:
@@ -412,6 +416,21 @@ def test_where_the_agent_hears_the_glass_as_loudly_as_the_floor_only_the_dwell_d
     assert phone.kinds() == []
     phone.hold(-61, constants.LONG_DWELL_S - 200)
     assert phone.kinds() == [ENTER]
+
+
+def test_phones_about_as_the_engine_starts_teach_it_nothing() -> None:
+    # A start mid-day (a restart, the learning recalled): a shopper inside and someone at
+    # the window are heard from the engine's first moment; their way in or past was not
+    # heard, so the one heard for the long dwell is no insider, the one who walks on no
+    # outsider. Phones that come by a minute later are learned from.
+    e = PresenceEngine()
+    Phone(e, frame(60), MID_WINDOW).hold(-61, constants.LONG_DWELL_S + 10)
+    Phone(e, frame(61), MID_WINDOW + 1).hold(-70, 60)
+    later = MID_WINDOW + constants.START_UNHEARD_S + 30
+    Phone(e, frame(62), later).hold(-95, 10).hold(-70, 50)
+    Phone(e, frame(63), later).hold(-95, 25).hold(-61, constants.LONG_DWELL_S + 120)
+    site = e.site_state()
+    assert (site.insiders, site.outsiders) == (1, 1)
 
 
 def test_a_token_heard_again_after_a_gap_is_the_same_phone() -> None:
