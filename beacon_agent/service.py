@@ -59,12 +59,12 @@ class AgentService:
         self._adverts_per_second = 0.0
         self._phones_reported = 0  # pipeline.nearby.count at the last heartbeat the API took
         self._learned_at: float | None = None
-        self.memory = Memory(self.outbox, config)
+        self._memory = Memory(self.outbox, config)
         self._recall()
 
     def _recall(self) -> None:
         """Go on from what the engine learned here before the agent last stopped."""
-        recalled = self.memory.recall()
+        recalled = self._memory.recall()
         if recalled is None:
             return
         self.engine.learned = recalled.learning
@@ -79,7 +79,7 @@ class AgentService:
         """Save what the engine has learned, if it changed (on the event loop: the engine
         and this outbox connection live there)."""
         self._note_learned()
-        self.memory.keep(self.engine.learned, self._learned_at, self._clock())
+        self._memory.keep(self.engine.learned, self._learned_at, self._clock())
 
     def _note_learned(self) -> None:
         """Note when the engine first said it had learned the entrance from its traffic."""

@@ -73,7 +73,8 @@ def run_agent(config_file: Path, adverts: list[trace.Advertisement],
 
 
 def test_a_restarted_agent_goes_on_from_what_its_store_taught_it(
-        stand_in_api: StandInApi, agent_config_file: Path) -> None:
+        tmp_path: Path, stand_in_api: StandInApi, agent_config_file: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
     hour = an_hour_of_the_store()
     first = run_agent(agent_config_file, hour, Clock(hour[0].t))
     learned = first.engine.site_state()
@@ -90,6 +91,14 @@ def test_a_restarted_agent_goes_on_from_what_its_store_taught_it(
     assert (again.engine.learned.rise_db(constants.RISE_DB)
             == first.engine.learned.rise_db(constants.RISE_DB))
     assert stand_in_api.heartbeats[-1]["calibration"] == beat["calibration"]
+
+    # Enrolled again, as another store's agent: it learns that store afresh.
+    agent_config.write(agent_config_file, stand_in_api.url, "8", stand_in_api.secret.hex(),
+                       state_dir=tmp_path / "state")
+    caplog.set_level(logging.WARNING, logger="beacon_agent.memory")
+    elsewhere = run_agent(agent_config_file, [], Clock(hour[-1].t + 2 * DAY))
+    assert not elsewhere.engine.site_state().learned
+    assert "learned at another place" in caplog.text
 
 
 def learned_at_a_store() -> SiteLearning:
