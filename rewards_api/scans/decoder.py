@@ -174,10 +174,10 @@ def open_image(data: bytes) -> Image.Image:
         if image.width * image.height > MAX_PIXELS:
             raise UnreadableImage("the photo has too many pixels; send a smaller one")
         image.draft("L", (WORK_SIDE, WORK_SIDE))  # JPEG: decode straight to a smaller grey
-        upright = ImageOps.exif_transpose(image)
-        if upright.mode == "P":  # a PNG palette may carry transparency: resolve it first
-            upright = upright.convert("RGBA")
-        return _fit(upright.convert("L"), WORK_SIDE)
+        ImageOps.exif_transpose(image, in_place=True)  # in place: no copy of a colour photo
+        # A PNG palette may carry transparency: resolve it first.
+        coloured = image.convert("RGBA") if image.mode == "P" else image
+        return _fit(coloured.convert("L"), WORK_SIDE)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError) as exc:
         raise UnreadableImage("the upload is not a picture we can open") from exc
 
