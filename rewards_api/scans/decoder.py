@@ -40,8 +40,9 @@ fourth: two lines of it blend the same photo lines), of a whole picture along it
 and its columns, where a barcode was seen along the rows or the columns that cross its
 bars only. The costly pictures (sharpened, turned) are made only when the cheap looks
 left a photo unproven, and made cheaply (the sharpened copy of a small photo enlarged
-by half, not twice; the turned copy without interpolation). ``make bench BENCH=scans`` measures all of this on the shared
-real photos (as stored and re-encoded as JPEG) and on generated ones.
+by half, not twice; the turned copy without interpolation). ``make bench BENCH=scans``
+measures all of this on the shared real photos (as stored and re-encoded as JPEG) and
+on generated ones.
 """
 
 from __future__ import annotations
@@ -386,9 +387,9 @@ SAME_EVIDENCE = {SHARPENED: PHOTO, REDUCED: PHOTO}
 # Each pixel plus four times its difference to its four neighbours.
 SHARPEN = ImageFilter.Kernel((3, 3), [0, -1, 0, -1, 5, -1, 0, -1, 0], 1)
 # A small photo's sharpened copy is enlarged this much: a bar of one pixel becomes one
-# and a half. zxing-cpp (which also reads its own reduced copy of a picture) read the
-# shared photos' faint codes as at twice the size, one more, in half the pixels and
-# less than half the time.
+# and a half. zxing-cpp (which also reads its own reduced copy of a picture) read every
+# faint code of the shared photos' tuning half that it read enlarged twice, and one
+# more, in about half the pixels and half the time.
 SHARPEN_SCALE = 1.5
 
 
@@ -403,7 +404,7 @@ def picture(photo: Image.Image, name: str,
     part = photo.crop(box) if box != (0, 0, photo.width, photo.height) else photo
     placing = Placing(offset=(box[0], box[1]))
     if name == SHARPENED:
-        # Sharpened before enlarging: a quarter of the pixels to filter, and as many reads;
+        # Sharpened before enlarging: fewer pixels to filter, and as many reads;
         # enlarged bilinear, a third cheaper than bicubic here with the same reads (the
         # sharpening already steepened the edges). A 3x3 kernel: the same reads on the
         # shared and generated photos as an unsharp mask, at less than half its cost.
