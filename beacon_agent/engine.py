@@ -95,14 +95,14 @@ def _cast(default: Any, value: Any) -> Any:
     return float(value) if default is None else type(default)(value)
 
 
-# The settings of a second agent deeper in the store (reasons in ``constants``): the
-# walk in towards it, a fixed rise held for a short dwell; nothing learned from traffic.
+# The settings of a second agent deeper in the store (reasons in ``constants``): an
+# absolute level held for a dwell, no rise asked.
 DEEP_AGENT = EngineSettings(
-    enter_dbm=constants.DEEP_ENTER_DBM, rise_db=constants.DEEP_RISE_DB,
-    smoothing_s=constants.DEEP_SMOOTHING_S, smoothing_samples=constants.DEEP_SMOOTHING_SAMPLES,
-    smoothing_max_s=constants.DEEP_SMOOTHING_MAX_S, baseline_samples=constants.DEEP_BASELINE_SAMPLES,
-    enter_dwell_s=constants.DEEP_ENTER_DWELL_S, enter_sightings=constants.DEEP_ENTER_SIGHTINGS,
-    long_dwell_s=constants.DEEP_LONG_DWELL_S, learn_from_traffic=False)
+    enter_dbm=constants.DEEP_ENTER_DBM, rise_db=0.0, rise_noise_k=0.0, smoothing_samples=1,
+    smoothing_s=constants.DEEP_SMOOTHING_S, smoothing_max_s=constants.DEEP_SMOOTHING_S,
+    enter_dwell_s=constants.DEEP_ENTER_DWELL_S, learn_from_traffic=False,
+    enter_sightings=constants.DEEP_ENTER_SIGHTINGS, long_dwell_s=constants.DEEP_LONG_DWELL_S,
+    baseline_samples=1)
 
 
 @dataclass(frozen=True, slots=True)

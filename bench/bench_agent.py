@@ -63,10 +63,10 @@ MINUTES = 60.0  # an hour of each store's own traffic, as the agent will first m
 MATCH_SLACK_S = 30.0  # an enter this long before the door crossing still counts as that visit
 NAIVE_DBM = -72.0
 SECOND_AGENT_TARGET_S = 20.0  # issue 13: p95 after the door where a site has a second agent
-# What a second agent can find that fast: a walk-in who comes this close to it (on the
-# floor plan) in her first SECOND_AGENT_TARGET_S inside. Farther off she has not risen
-# constants.DEEP_RISE_DB there; on the tuning runs it found within 20 s no more visits
-# than came within 8 m (basket-stand 30 of 40, all of which pass within 8 m).
+# About what a second agent can find that fast: a walk-in who comes this close to it (on
+# the floor plan) in her first SECOND_AGENT_TARGET_S inside. On the tuning runs no rule
+# tried there (constants, the second agent) found more visits within 20 s than came
+# within 8 m; farther off a walk-in is no louder there than someone outside.
 NEAR_SECOND_AGENT_M = 8.0
 
 

@@ -457,42 +457,27 @@ def deep_agent() -> PresenceEngine:
     return PresenceEngine(DEEP_AGENT, new_id=lambda: f"00000000-0000-4000-8000-{next(counter):012d}")
 
 
-def test_deep_agent_enters_a_phone_walking_in_towards_it_within_seconds() -> None:
-    # Heard faintly on the pavement through the front, then through the door and on
-    # towards the deep agent: in once the rise has been held for the short dwell, for a
-    # strong phone and a weak one alike (the rise is the phone's own).
-    for token, pavement, near in ((11, -88, -66), (21, -99, -80)):
-        phone = Phone(deep_agent(), frame(token), MID_WINDOW).hold(pavement, 20)
-        at_door = phone.t
-        phone.ramp(pavement, near, 6).hold(near, 30)
-        assert phone.kinds() == [ENTER]
-        assert phone.decisions[0].t - at_door <= constants.DEEP_ENTER_DWELL_S + 8
-
-
-def test_deep_agent_ignores_a_passer_by_in_the_doors_line_of_sight() -> None:
-    # The front no longer between her and the deep agent while she crosses the door's
-    # line of sight: a rise of more than the glass, for 8 s (a dwell that short let
-    # passers-by in on the tuning runs).
-    passer = Phone(deep_agent(), frame(12), MID_WINDOW).hold(-92, 20)
-    passer.hold(-76, 8).hold(-92, 30)
-    assert passer.kinds() == []
-
-
-def test_deep_agent_ignores_a_window_shopper_at_the_glass_for_ten_minutes() -> None:
-    # Walking up to the glass brings her a few dB closer to an agent 9 m and more in;
-    # a strong phone stays there for minutes, loud but no louder than she came.
-    phone = Phone(deep_agent(), frame(13), MID_WINDOW).hold(-84, 20).ramp(-84, -77, 20)
-    phone.hold(-77, 600)
-    assert phone.kinds() == []
-
-
-def test_deep_agent_leaves_a_token_first_heard_near_it_to_the_long_dwell() -> None:
-    # A rotation mid-browse, not linked: first heard already near the deep agent, no rise
-    # to go on; the entrance agent or the long dwell finds this phone.
-    phone = Phone(deep_agent(), frame(14), MID_WINDOW).hold(-70, 60)
-    assert phone.kinds() == []
-    phone.hold(-70, constants.DEEP_LONG_DWELL_S)
+def test_deep_agent_enters_a_phone_held_near_it_without_any_rise() -> None:
+    # A rotation mid-browse: the new token is first heard already near the deep agent.
+    phone = Phone(deep_agent(), frame(11), MID_WINDOW).hold(-70, 30)
     assert phone.kinds() == [ENTER]
+    decided = phone.decisions[0].t - MID_WINDOW
+    assert constants.DEEP_ENTER_DWELL_S <= decided <= constants.DEEP_ENTER_DWELL_S + 3
+
+
+def test_deep_agent_ignores_a_strong_phone_at_the_window_for_ten_minutes() -> None:
+    # The strongest phone outside reads about -76 dBm at the deep agent (its median a little
+    # lower most of the time), for minutes.
+    phone = Phone(deep_agent(), frame(12), MID_WINDOW).ramp(-95, -77, 20).hold(-77, 600)
+    assert phone.kinds() == []
+
+
+def test_deep_agent_needs_the_whole_dwell_above_its_level() -> None:
+    # Noise lifting a window shopper over its level for a few seconds at a time is not enough.
+    phone = Phone(deep_agent(), frame(13), MID_WINDOW)
+    for _ in range(20):
+        phone.hold(-70, constants.DEEP_ENTER_DWELL_S / 2).hold(-80, 6)
+    assert phone.kinds() == []
 
 
 def walk_tested(outside_dbm: float, inside_dbm: float) -> PresenceEngine:
