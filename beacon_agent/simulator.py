@@ -282,6 +282,11 @@ class Person:
     path: list[tuple[float, float, float]]  # (t, x, y) waypoints, linear in between
     visits: list[dict[str, float]] = field(default_factory=list)
 
+    def position(self, t: float) -> tuple[float, float]:
+        """Where the person is at ``t`` (trace seconds) on the floor plan."""
+        x, y, _ = _position(self.path, t, 0)
+        return x, y
+
 
 def _walk(path: list[tuple[float, float, float]], x: float, y: float, speed: float,
           pause: float = 0.0) -> None:

@@ -35,6 +35,19 @@ def test_random_sites_stay_within_the_ranges_and_differ() -> None:
     assert simulator.site_named("random-7") == simulator.random_site(7)
 
 
+def test_a_walk_in_is_at_the_door_when_she_crosses_it_and_inside_after() -> None:
+    # What the bench asks of the floor plan: where a walk-in is in her first seconds inside.
+    site = simulator.SITES["supermarket"]
+    people = simulator.simulate(simulator.Scenario(seed=3, minutes=10, site=site)).people
+    walk_in = next(p for p in people if p.visits)
+    entered = walk_in.visits[0]["entered"]
+    x, y = walk_in.position(entered)
+    left, right = site.door
+    assert y == pytest.approx(simulator.FRONT_Y, abs=0.01) and left <= x <= right  # times in ms
+    assert walk_in.position(entered + 20.0)[1] > simulator.FRONT_Y
+    assert walk_in.position(entered - 5.0)[1] < simulator.FRONT_Y
+
+
 def test_a_site_without_a_second_agent_has_no_trace_for_it() -> None:
     with pytest.raises(ValueError, match="no deep agent"):
         simulator.simulate(simulator.Scenario(site=simulator.SITES["bakery"], agent=simulator.DEEP))
