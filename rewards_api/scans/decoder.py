@@ -25,9 +25,10 @@ made only if it could still add evidence about it (not the same reader in the sa
 evidence again, not zbar in a picture whose crop it already read); a photo with
 nothing seen gets every look.
 
-When readers see *different* values at the same spot of the photo, the decoder does
-not guess: it raises ``UnclearBarcode`` (the shopper is asked to hold the phone steady
-and fill the frame). A QR code stands on one read: its Reed-Solomon error correction
+When readers see *different* values at the same spot of the photo (on one code's bars,
+if at different heights of them: ``Sighting.one_code``), the decoder does not guess: it
+raises ``UnclearBarcode`` (the shopper is asked to hold the phone steady and fill the
+frame). A QR code stands on one read: its Reed-Solomon error correction
 makes a wrong read practically impossible. Its text is UTF-8 (zxing-cpp's reading of
 the code's own character set is preferred to zbar's guess).
 
