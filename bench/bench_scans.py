@@ -10,6 +10,10 @@
    often each evidence rule would have let a wrong value through, from every reader's
    read of every picture of every photo. Targets: more read right than the better bare
    reader, >= 90 % of what either reads, 0 wrong, p95 <= 20 ms.
+   Then the same photos under phone troubles (tests/support/phone_troubles.py): each
+   trouble alone and pairs of them drawn with a fixed seed, per trouble read right,
+   wrong value (returned first, or beside the right one), unclear, missed, by the
+   decoder and the bare readers; every wrong value of the decoder by name. Target: 0.
 2. A 12 MP phone photo (4032x3024 JPEG): CPU time, and as a ratio to bare zbar. Target
    <= 150 ms.
 3. Generated phone photos: a set of 1280x960 JPEGs of EAN-13, UPC-A, EAN-8 and QR codes,
@@ -52,7 +56,7 @@ from rewards_api.scans import decoder
 from rewards_api.scans.models import ScanCampaign
 from rewards_api.shoppers.models import Shopper, ShopperToken
 from rewards_api.visits.models import Visit
-from tests.support import postgres, real_barcodes
+from tests.support import phone_troubles, postgres, real_barcodes
 from tests.support.barcodes import generated_photos, render
 from tests.support.scan_shop import COFFEE, open_campaigns
 from tests.support.world import build_world
@@ -275,6 +279,57 @@ def _bench_rules(photos: list[tuple[bytes, _Scored]], what: str) -> None:
         print(f"    {rule:44s} {count}")
 
 
+# Pairs of troubles per photo (of phone_troubles.PAIRS, drawn with TROUBLE_SEED): with
+# every trouble alone, 16 uploads per photo, about 4,000 in all.
+PAIRS_PER_PHOTO = 2
+TROUBLE_SEED = 14
+WRONG_FIRST, WRONG_BESIDE = "wrong first", "wrong beside"
+OUTCOMES = [RIGHT, WRONG_FIRST, WRONG_BESIDE, real_barcodes.UNCLEAR, real_barcodes.MISSED]
+
+
+def outcome(item: _Scored, values: list[str] | None) -> str:
+    """As ``item.score``, a wrong value told apart: returned first, or beside the right one."""
+    score = item.score(values)
+    if score != real_barcodes.WRONG:
+        return score
+    return WRONG_FIRST if item.score(values[:1]) == real_barcodes.WRONG else WRONG_BESIDE  # type: ignore[index]
+
+
+def bench_trouble() -> None:
+    started = time.process_time()
+    halves = {False: "tuning half (odd)", True: "held-out half (even)"}
+    tallies: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
+    wrong: list[str] = []
+    count = 0
+    for variant in phone_troubles.troubled_photos(real_barcodes.photos(), PAIRS_PER_PHOTO, TROUBLE_SEED):
+        count += 1
+        half = halves[variant.photo.held_out]
+        rows = [*variant.troubles, "pairs" if len(variant.troubles) > 1 else "alone", "all"]
+        for name, decode in DECODERS.items():
+            values = decode(variant.data)
+            kind = outcome(variant, values)
+            for row in rows:
+                tally = tallies.setdefault((half, row), {n: dict.fromkeys(OUTCOMES, 0) for n in DECODERS})
+                tally[name][kind] += 1
+            if name == "decoder" and kind in (WRONG_FIRST, WRONG_BESIDE):
+                wrong.append(f"{variant.name} ({half}): {values}, truth {variant.photo.value}")
+    print(f"real photos under phone troubles: {count} uploads, each trouble alone and "
+          f"{PAIRS_PER_PHOTO} pairs per photo (seed {TROUBLE_SEED}), {time.process_time() - started:.0f} s CPU")
+    print("  right / wrong first + wrong beside / unclear / missed; a trouble's row counts it "
+          "alone and in pairs")
+    for half in halves.values():
+        print(f"  {half:21s} {'n':>5s}  " + "  ".join(f"{name:>22s}" for name in DECODERS))
+        for row in [*phone_troubles.TROUBLES, "alone", "pairs", "all"]:
+            tally = tallies[(half, row)]
+            cells = [f"{t[RIGHT]}/{t[WRONG_FIRST]}+{t[WRONG_BESIDE]}/{t[real_barcodes.UNCLEAR]}/"
+                     f"{t[real_barcodes.MISSED]}" for t in tally.values()]
+            print(f"  {row:21s} {sum(tally['decoder'].values()):5d}  "
+                  + "  ".join(f"{c:>22s}" for c in cells))
+    print(f"  wrong values from the decoder: {len(wrong)} (target 0)")
+    for line in wrong:
+        print(f"    {line}")
+
+
 def bench_large_photo() -> None:
     scene = Image.new("RGB", (4032, 3024), (200, 190, 180))
     scene.paste(render("ean13", COFFEE).convert("RGB").resize((1400, 760)), (1300, 1100))
@@ -365,6 +420,7 @@ def bench_throughput() -> None:
 
 def main() -> None:
     bench_real_photos()
+    bench_trouble()
     bench_large_photo()
     bench_decode()
     bench_throughput()

@@ -13,8 +13,8 @@ barcode is believed only on independent evidence:
 - and two readers read the same value, or one reader read it in two genuinely
   different pictures of the photo (``LOOKS``: the photo itself, a copy reduced by half
   when the photo is large, a sharpened copy, a plainly enlarged copy, a copy turned by
-  45 degrees; a crop of a picture is the same picture, and so are a sharpened or a
-  reduced copy for one reader: ``SAME_EVIDENCE``). A barcode seen once gets closer
+  45 degrees; a crop of a picture is the same picture, and so are a sharpened, a
+  reduced or an enlarged copy for one reader: ``SAME_EVIDENCE``). A barcode seen once gets closer
   looks at just that spot, by the other reader and in the other pictures, cheapest
   first, until it is proven. zbar's outline of a barcode can cover one end of its
   bars only; a closer look then takes the whole band of the lines that read it.
@@ -25,9 +25,10 @@ made only if it could still add evidence about it (not the same reader in the sa
 evidence again, not zbar in a picture whose crop it already read); a photo with
 nothing seen gets every look.
 
-When readers see *different* values at the same spot of the photo, the decoder does
-not guess: it raises ``UnclearBarcode`` (the shopper is asked to hold the phone steady
-and fill the frame). A QR code stands on one read: its Reed-Solomon error correction
+When readers see *different* values at the same spot of the photo (on one code's bars,
+if at different heights of them: ``Sighting.one_code``), the decoder does not guess: it
+raises ``UnclearBarcode`` (the shopper is asked to hold the phone steady and fill the
+frame). A QR code stands on one read: its Reed-Solomon error correction
 makes a wrong read practically impossible. Its text is UTF-8 (zxing-cpp's reading of
 the code's own character set is preferred to zbar's guess).
 
@@ -49,7 +50,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import zxingcpp
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
@@ -122,6 +123,14 @@ class Sighting:
         side by side, like a book's ISBN and price code, do not overlap)."""
         a, b = self.box, other.box
         return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+
+    def one_code(self, other: Sighting) -> bool:
+        """Reads of one barcode, perhaps at different heights of its bars: the outlines
+        overlap once each is stretched along the bars by ``BAR_REACH`` of its length
+        either way. A reader's outline is the lines it read along, and a tilted, blurred
+        or glared code can read as another value near the top of its bars than near
+        the bottom (codes printed side by side stay apart)."""
+        return _along_bars(self).overlaps(_along_bars(other))
 
     @property
     def centre(self) -> tuple[float, float]:
@@ -209,7 +218,7 @@ def believed(sightings: list[Sighting], size: tuple[int, int]) -> list[Read]:
     barcodes = [s for s in sightings if s.read.symbology != QR]
     for a in barcodes:
         for b in barcodes:
-            if a.read.value != b.read.value and a.overlaps(b):
+            if a.read.value != b.read.value and a.one_code(b):
                 raise UnclearBarcode(f"{a.read.value} and {b.read.value} at one spot")
     proven: dict[Read, Sighting] = {}
     for s in barcodes:
@@ -222,6 +231,25 @@ def believed(sightings: list[Sighting], size: tuple[int, int]) -> list[Read]:
     centre = (size[0] / 2, size[1] / 2)
     return sorted(proven, key=lambda r: (round(math.dist(centre, proven[r].centre)),
                                          _SYMBOLOGY_ORDER[r.symbology], r.value))
+
+
+# How far along its bars a barcode's outline is stretched to tell reads of one code
+# (this share of its length either way): reads a quarter of a length apart are one code
+# (EAN and UPC bars are about half as tall as the code is long), while two codes printed
+# one above the other (a book's ISBN over its price code, in the shared photos) are
+# 0.3 of a length apart or more: their digits and a gap lie between them.
+BAR_REACH = 0.12
+
+
+def _along_bars(s: Sighting) -> Sighting:
+    """``s`` with its outline stretched along the bars (``Sighting.one_code``)."""
+    if s.across is None:
+        return s
+    left, top, right, bottom = s.box
+    reach = BAR_REACH * max(right - left, bottom - top)
+    a = math.radians(s.across)
+    dx, dy = reach * abs(math.sin(a)), reach * abs(math.cos(a))
+    return replace(s, box=(left - dx, top - dy, right + dx, bottom + dy))
 
 
 def _proven(s: Sighting, sightings: list[Sighting]) -> bool:
@@ -379,8 +407,11 @@ SPOT_ONLY = {(ZBAR, ENLARGED), (ZBAR, TURNED)}
 # pixels, and on a blurred code the reader misreads both alike (a generated photo of a
 # blurred, washed-out UPC-A upside down: zxing-cpp read 471115529616, its check digit
 # fitting, in both, for 471175529656). It still finds spots for the others to confirm.
-# A reduced copy averages the same pixels: no second picture either.
-SAME_EVIDENCE = {SHARPENED: PHOTO, REDUCED: PHOTO}
+# A reduced copy averages the same pixels: no second picture either. Nor is an enlarged
+# copy, which interpolates them: on a small, blurred or washed-out code zbar misreads it
+# as it misreads the photo (the benchmark's phone troubles: a real ISBN photo brought
+# down to 173 pixels and stored as JPEG, read 6780186008574 for 9780596008574 in both).
+SAME_EVIDENCE = {SHARPENED: PHOTO, REDUCED: PHOTO, ENLARGED: PHOTO}
 
 
 # Each pixel plus four times its difference to its four neighbours.

@@ -69,13 +69,13 @@ def _tilt(image: Image.Image, tilt: float) -> Image.Image:
     w, h = image.size
     shrink = tilt * h / 2
     # Map the output quad back onto the input: the right edge is farther away.
-    coeffs = _perspective_coeffs([(0, 0), (w, shrink), (w, h - shrink), (0, h)],
+    coeffs = perspective_coeffs([(0, 0), (w, shrink), (w, h - shrink), (0, h)],
                                  [(0, 0), (w, 0), (w, h), (0, h)])
     return image.transform((w, h), Image.Transform.PERSPECTIVE, coeffs,
                            Image.Resampling.BICUBIC, fillcolor=255)
 
 
-def _perspective_coeffs(dst: list[tuple[float, float]], src: list[tuple[float, float]]
+def perspective_coeffs(dst: list[tuple[float, float]], src: list[tuple[float, float]]
                         ) -> list[float]:
     # Solve the 8 unknowns of the projective map dst -> src (Pillow's convention).
     rows, rhs = [], []

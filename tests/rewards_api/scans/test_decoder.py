@@ -101,8 +101,10 @@ def test_a_barcode_needs_two_readers_or_two_pictures():
     assert decoder.believed([one, S(EAN, decoder.ZXING, decoder.TURNED, box)], (200, 100)) == [EAN]
     # A sharpened copy filters the photo's own pixels: for one reader it is no second picture.
     assert decoder.believed([one, S(EAN, decoder.ZXING, decoder.SHARPENED, box)], (200, 100)) == []
-    sharpened = S(EAN, decoder.ZBAR, decoder.SHARPENED, box)
-    assert decoder.believed([sharpened, S(EAN, decoder.ZBAR, decoder.ENLARGED, box)], (200, 100)) == [EAN]
+    # So is an enlarged copy: zbar misreads a small, blurred code in both alike.
+    zbar = S(EAN, decoder.ZBAR, decoder.PHOTO, box)
+    assert decoder.believed([zbar, S(EAN, decoder.ZBAR, decoder.ENLARGED, box)], (200, 100)) == []
+    assert decoder.believed([zbar, S(EAN, decoder.ZBAR, decoder.TURNED, box)], (200, 100)) == [EAN]
     # A QR code stands on one read (Reed-Solomon error correction).
     qr = R("qr", COFFEE)
     assert decoder.believed([S(qr, decoder.ZBAR, decoder.PHOTO, box)], (200, 100)) == [qr]
@@ -118,6 +120,25 @@ def test_different_values_at_one_spot_are_unclear_and_apart_are_two_codes():
     b = [S(OTHER, decoder.ZXING, decoder.PHOTO, (50, 90, 150, 120)),
          S(OTHER, decoder.ZBAR, decoder.PHOTO, (50, 92, 150, 118))]
     assert decoder.believed(a + b, (200, 200)) == [OTHER, EAN]
+
+
+def test_two_values_at_different_heights_of_one_code_are_unclear():
+    # Both readers read a wrong value near the top of the bars (a tilted, glared code),
+    # the right one lower down: the outlines of the lines they read do not overlap.
+    top = [S(OTHER, decoder.ZXING, decoder.PHOTO, (30, 55, 160, 57), across=0.0),
+           S(OTHER, decoder.ZBAR, decoder.PHOTO, (30, 56, 100, 76), across=0.0)]
+    lower = [S(EAN, decoder.ZXING, decoder.PHOTO, (27, 98, 161, 137), across=0.0),
+             S(EAN, decoder.ZBAR, decoder.PHOTO, (40, 100, 150, 130), across=0.0)]
+    with pytest.raises(decoder.UnclearBarcode):
+        decoder.believed(top + lower, (184, 184))
+    # A book's ISBN over its price code: 0.3 of a code's length apart, two codes.
+    below = [S(OTHER, decoder.ZXING, decoder.PHOTO, (30, 137 + 40, 160, 200), across=0.0),
+             S(OTHER, decoder.ZBAR, decoder.PHOTO, (30, 137 + 40, 160, 200), across=0.0)]
+    assert set(decoder.believed(lower + below, (184, 400))) == {EAN, OTHER}
+    # Side by side (stretched along the bars only): two codes.
+    beside = [S(OTHER, decoder.ZXING, decoder.PHOTO, (170, 98, 300, 137), across=0.0),
+              S(OTHER, decoder.ZBAR, decoder.PHOTO, (170, 98, 300, 137), across=0.0)]
+    assert set(decoder.believed(lower + beside, (400, 184))) == {EAN, OTHER}
 
 
 def test_a_look_that_cannot_add_evidence_about_a_seen_barcode_is_not_made():
