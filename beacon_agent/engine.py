@@ -30,7 +30,10 @@ it), adds the agent's calibration offset, and decides (thresholds and their reas
 A token first heard at a window boundary is linked to the phone whose token fell
 silent there at the same level and advertising at the same interval (a phone keeps its
 interval when it changes token), when no other is: it carries that phone's walk through
-the door on (a rotation mid-door), and how long it has been heard.
+the door on (a rotation mid-door), and how long it has been heard. Where several could
+be its phone, it is looked at again once its own interval is known (a new token's few
+first sightings may have lost every other advert); still several, it carries only the
+shortest of their minutes heard (whichever it is, it has been heard that long).
 
 ``exit`` once, after an enter, it has stayed below ``exit_dbm`` (lower than the gate:
 hysteresis, so a phone hovering at the threshold does not flap) for ``exit_dwell_s``,
@@ -133,7 +136,7 @@ class _Token:
     max_level: float = float("-inf")  # the loudest level held for ``enter_dwell_s``
     linked: bool = False  # a later token of the same phone carries its evidence on
     rotated: bool = False  # first heard at a rotation: may be an earlier token's phone
-    unlinked: bool = False  # ... and not yet looked for it
+    link_tries: int = 0  # ... how often it was looked for, while no earlier token was surely its
     first_rssi: int = 0
     counted: bool = False  # its rise was learned as an insider's (heard the long dwell)
     last_rssi: int | None = None
@@ -183,7 +186,7 @@ class PresenceEngine:
                 self._listening_since = t
             rotation = _near_rotation(t)
             token = self._tokens[key] = _Token(frame, first_seen=t, last_seen=t, heard_since=t,
-                                               first_rssi=rssi, rotated=rotation, unlinked=rotation)
+                                               first_rssi=rssi, rotated=rotation)
         if 0.0 < t - token.last_seen < token.interval:
             token.interval = t - token.last_seen
         token.last_seen = max(token.last_seen, t)
@@ -213,7 +216,7 @@ class PresenceEngine:
                 decisions.append(self._decision(token, EXIT, t))
             token.recent.clear()
             token.history.clear()
-            token.unlinked = False
+            token.link_tries = len(constants.LINK_TRIES_S)
             if self._outsider(token):
                 self.learned.outside_level(token.max_level)
             self._gone[key] = token
@@ -248,29 +251,36 @@ class PresenceEngine:
         sends its old and new token together) at its level and interval (``_same_phone``),
         when no other new token could be that phone's as well: it carries that
         phone's evidence on (its samples and baseline, so a walk through the door that
-        the rotation cut in two is still one, and how long it has been heard)."""
-        token.unlinked = False
+        the rotation cut in two is still one, and how long it has been heard). Looked
+        at ``LINK_TRIES_S`` after it was first heard; at the last look, where several
+        phones could still be its, it carries the shortest of their minutes heard."""
+        token.link_tries += 1
         candidates = [old for old in self._tokens.values()
                       if not (old.linked or old.inside or old.last_rssi is None)
                       and not (old.rotated  # new at this boundary too: another phone's
                                and old.first_seen >= token.first_seen - 2 * constants.ROTATION_SLACK_S)
                       and token.first_seen - _link_gap(old) <= old.last_seen < token.first_seen
                       and _same_phone(old, token)]
-        if len(candidates) != 1:
+        if len(candidates) != 1 or self._taken(candidates[0], token):
+            if candidates and token.link_tries == len(constants.LINK_TRIES_S):
+                token.heard_since = max(old.heard_since for old in candidates)
             return
         (old,) = candidates
-        gap = _link_gap(old)
-        if any(other.rotated and other is not token
-               and old.last_seen < other.first_seen <= old.last_seen + gap
-               and _same_phone(old, other)
-               for other in self._tokens.values()):
-            return  # another phone's new token could be this one's: do not guess
         old.linked = True
+        token.link_tries = len(constants.LINK_TRIES_S)
         token.heard_since, token.max_rise, token.jitter = old.heard_since, old.max_rise, old.jitter
         token.counted = old.counted
         token.recent.extendleft(reversed(old.recent))
         token.history.extendleft(reversed(old.history))
         token.max_level = old.max_level
+
+    def _taken(self, old: _Token, token: _Token) -> bool:
+        """Whether another phone's new token could be ``old``'s next one as well."""
+        gap = _link_gap(old)
+        return any(other.rotated and other is not token
+                   and old.last_seen < other.first_seen <= old.last_seen + gap
+                   and _same_phone(old, other)
+                   for other in self._tokens.values())
 
     def _smoothed(self, token: _Token) -> float:
         return _level(token) + self.settings.calibration_db
@@ -289,7 +299,8 @@ class PresenceEngine:
         if t - token.evaluated < constants.EVALUATE_EVERY_S:
             return []
         token.evaluated = t
-        if token.unlinked and t - token.first_seen >= constants.LINK_WAIT_S:
+        if (token.rotated and token.link_tries < len(constants.LINK_TRIES_S)
+                and t - token.first_seen >= constants.LINK_TRIES_S[token.link_tries]):
             self._link(token)
         smoothed = self._smoothed(token)
         history = token.history
@@ -424,15 +435,18 @@ def _same_phone(old: _Token, new: _Token) -> bool:
     (the old token's last reading and the new one's first, or, for a phone that is not
     walking, their medians: within ``LINK_DB``), and at its advertising interval (a
     phone keeps it when it changes token): the shorter of the two shortest gaps
-    between sightings is the interval, or, where lost adverts hid it, a few times it."""
+    between sightings is the interval, or, where lost adverts may have hidden it (the
+    token with the longer one heard fewer than ``INTERVAL_KNOWN_SIGHTINGS`` times), a
+    few times it."""
     if (abs(old.last_rssi - new.first_rssi) > constants.LINK_DB  # type: ignore[operator]
             and abs(_level(old) - _level(new)) > constants.LINK_DB):
         return False
-    short, long = sorted((old.interval, new.interval))
+    (short, _), (long, sparser) = sorted(((old.interval, old.count), (new.interval, new.count)))
     if long == float("inf"):
         return True  # too few sightings to tell
     times = round(long / short)
-    return 1 <= times <= constants.INTERVAL_TIMES and abs(long - times * short) <= constants.INTERVAL_MATCH_S
+    most = 1 if sparser >= constants.INTERVAL_KNOWN_SIGHTINGS else constants.INTERVAL_TIMES
+    return 1 <= times <= most and abs(long - times * short) <= constants.INTERVAL_MATCH_S
 
 
 def _window_over(token: _Token, t: float) -> bool:

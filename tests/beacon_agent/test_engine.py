@@ -306,6 +306,42 @@ def test_a_rotation_of_a_phone_standing_still_is_linked_by_its_median_level() ->
     assert new.decisions[0].event.first_seen == boundary - constants.LONG_DWELL_S + 30
 
 
+def two_phones_rotating(e: PresenceEngine, boundary: float, b_step: float) -> None:
+    """Two phones standing inside at the same level, both falling silent a second before
+    the boundary: one heard for 280 s advertising every second, one heard for 30 s
+    advertising every ``b_step`` seconds."""
+    first = Phone(e, frame(50), boundary - 280, step=1.0).hold(-80, 250)
+    second = Phone(e, frame(51), boundary - 30, step=b_step)
+    side_by_side([first, second], -80, 29.5)
+
+
+def test_a_rotation_is_linked_once_the_new_tokens_interval_is_known() -> None:
+    # The new token's first few sightings, a second apart, could be the phone that
+    # advertised every second or, with every other advert lost, the one that advertised
+    # every half second. A dozen sightings later its interval is known: it is the first
+    # phone's, whose minutes heard go on (in a minute, not five).
+    boundary = (WINDOW + 1) * WINDOW_SECONDS
+    e = engine()
+    two_phones_rotating(e, boundary, b_step=0.5)
+    new = Phone(e, frame(52), boundary + 0.3, step=1.0).hold(-80, constants.LINKED_HEARD_S + 10)
+    assert new.kinds() == [ENTER]
+    assert new.decisions[0].event.first_seen == boundary - 280
+
+
+def test_a_rotation_that_could_be_either_of_two_phones_carries_the_shorter_minutes_heard() -> None:
+    # Both phones advertise every second: the new token is one of theirs, nothing tells
+    # which. Whichever it is, that phone has been heard since the later of the two
+    # first sightings: the new token carries that on, not the longer one.
+    boundary = (WINDOW + 1) * WINDOW_SECONDS
+    e = engine()
+    two_phones_rotating(e, boundary, b_step=1.0)
+    new = Phone(e, frame(52), boundary + 0.3, step=1.0).hold(-80, constants.LINKED_HEARD_S + 10)
+    assert new.kinds() == []
+    new.hold(-80, constants.LONG_DWELL_S - 30 - constants.LINKED_HEARD_S - 10 + 2)
+    assert new.kinds() == [ENTER]
+    assert new.decisions[0].event.first_seen == boundary - 30
+
+
 def test_a_passer_by_first_heard_just_before_a_boundary_is_not_taken_for_another_phone() -> None:
     # A shopper heard for five minutes rotates at the boundary, her new token unheard (far
     # in the store); a passer-by first heard ten seconds before the boundary rotates too,
