@@ -389,7 +389,9 @@ def report(engine: PresenceEngine, config: AgentConfig, learned_at: float | None
            ) -> dict[str, Any]:
     """The heartbeat's ``calibration``: a walk test stored in the config, else what the
     engine has learned from the store's own traffic (``learned_at``: since when), else
-    the safe defaults (and, where the engine learns, that it needs more phones)."""
+    the safe defaults (and, where the engine learns, that it needs more phones). A
+    second agent that had to raise its gate above the street it hears (``enter_level``)
+    hangs too near the street."""
     settings = engine.settings
     site = engine.site_state()
     if config.calibration_method == WALK_TEST:
@@ -399,7 +401,8 @@ def report(engine: PresenceEngine, config: AgentConfig, learned_at: float | None
         return _calibration(CALIBRATED, TRAFFIC, None if learned_at is None else iso(learned_at),
                             site.outside_dbm, site.inside_dbm, settings)
     if not settings.learn_from_traffic:
-        return _calibration(DEFAULT, None, None, None, None, settings)
+        street = [STREET_TOO_LOUD] if engine.enter_level() > settings.enter_dbm else []
+        return {**_calibration(DEFAULT, None, None, None, None, settings), "advice": street}
     state = LEARNING if site.outsiders + site.insiders else DEFAULT
     return {**_calibration(state, None, None, None, None, settings),
             "advice": [NEEDS_MORE_TRAFFIC]}

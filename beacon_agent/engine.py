@@ -76,6 +76,9 @@ class EngineSettings:
     smoothing_max_s: float = constants.SMOOTHING_MAX_S
     baseline_samples: int = constants.BASELINE_SAMPLES
     learn_from_traffic: bool = True
+    # A second agent: its gate rises above the level the store's own outsiders held
+    # there (``PresenceEngine.enter_level``), for an agent hung too near the street.
+    learn_street_level: bool = False
     calibration_db: float = 0.0
     # A walk test's levels (``beacon-agent calibrate``): the loudest level heard from
     # outside and the level a phone just inside the door reaches; used until the engine
@@ -105,7 +108,7 @@ def _cast(default: Any, value: Any) -> Any:
 DEEP_AGENT = EngineSettings(
     enter_dbm=constants.DEEP_ENTER_DBM, rise_db=0.0, rise_noise_k=0.0, smoothing_samples=1,
     smoothing_s=constants.DEEP_SMOOTHING_S, smoothing_max_s=constants.DEEP_SMOOTHING_S,
-    enter_dwell_s=constants.DEEP_ENTER_DWELL_S, learn_from_traffic=False,
+    enter_dwell_s=constants.DEEP_ENTER_DWELL_S, learn_from_traffic=False, learn_street_level=True,
     enter_sightings=constants.DEEP_ENTER_SIGHTINGS, long_dwell_s=constants.DEEP_LONG_DWELL_S,
     baseline_samples=1)
 
@@ -347,9 +350,12 @@ class PresenceEngine:
         if self._heard_long(token, t) and smoothed >= s.exit_dbm:
             return True
         level = self._held(token, t)
-        if level is None or smoothed < s.enter_dbm:
-            return False  # not heard for the dwell yet, or below the gate now
+        if level is None:
+            return False  # not heard for the dwell yet
         token.max_level = max(token.max_level, level)
+        gate = self.enter_level()
+        if smoothed < gate:
+            return False
         if level >= self.level_needed():
             return True
         start = t - s.enter_dwell_s
@@ -357,7 +363,7 @@ class PresenceEngine:
         rise = level - before - self._noise_margin(token)
         token.max_rise = max(token.max_rise, rise)
         rise_db = self.learned.rise_db(s.rise_db) if s.learn_from_traffic else s.rise_db
-        return level >= s.enter_dbm and rise >= rise_db
+        return level >= gate and rise >= rise_db
 
     def _held(self, token: _Token, t: float) -> float | None:
         """The lowest smoothed level of the last ``enter_dwell_s`` (with at least
@@ -375,6 +381,15 @@ class PresenceEngine:
         s = self.settings
         return (t - token.heard_since >= s.long_dwell_s
                 and t - token.first_seen >= min(s.long_dwell_s, constants.LINKED_HEARD_S))
+
+    def enter_level(self) -> float:
+        """The gate: ``enter_dbm``, or, where the engine learns the street's level
+        (``learn_street_level``: a second agent), above the loudest level the store's
+        own outsiders held here by ``DEEP_STREET_MARGIN_DB`` once ``DEEP_STREET_SAMPLES``
+        of them were heard, never below ``enter_dbm``."""
+        s = self.settings
+        street = self.learned.street_dbm if s.learn_street_level else None
+        return s.enter_dbm if street is None else max(s.enter_dbm, street + constants.DEEP_STREET_MARGIN_DB)
 
     def level_needed(self) -> float:
         """The level a phone must hold to be inside on its level alone: beyond the walk
@@ -488,7 +503,9 @@ class SiteLearning:
     did not rise as far as the outsiders do (an agent close behind the glass hears a
     window shopper as loudly as a shopper inside), the crossing says nothing at this
     entrance and the engine waits for the long dwell. Until it has heard enough of both,
-    it asks for a rise no one outside makes (``RISE_MAX_DB``)."""
+    it asks for a rise no one outside makes (``RISE_MAX_DB``). The loudest level those
+    outsiders held (``street_dbm``) is how loud the street is at a second agent
+    (``PresenceEngine.enter_level``)."""
 
     # The stored form (``snapshot``): what it has heard, by the names it is stored under.
     # Change FORM with these fields or their meaning: an agent then learns afresh rather
@@ -503,10 +520,11 @@ class SiteLearning:
         self._levels: deque[float] = deque(maxlen=constants.OUTSIDE_SAMPLES)
         self._inside_levels: deque[float] = deque(maxlen=constants.INSIDE_SAMPLES)
         self.outside_rise_db: float | None = None
+        self.street_dbm: float | None = None
 
     def snapshot(self) -> dict[str, Any]:
-        """What it has learned, as JSON values (``-inf``: a phone that never held the
-        gate), for ``restored``."""
+        """What it has learned, as JSON values (``-inf``: a phone never heard for the
+        enter dwell), for ``restored``."""
         return {"form": self.FORM, **{name: list(getattr(self, attribute))
                                       for name, attribute in self._KEPT.items()}}
 
@@ -524,6 +542,7 @@ class SiteLearning:
         except TypeError as exc:
             raise ValueError(f"not a list of numbers: {exc}") from None
         learning._learn_outside_rise()
+        learning._learn_street_level()
         return learning
 
     def outside(self, rise: float) -> None:
@@ -537,6 +556,14 @@ class SiteLearning:
     def outside_level(self, level: float) -> None:
         """The loudest level held by a phone heard too briefly to have been inside."""
         self._levels.append(level)
+        self._learn_street_level()
+
+    def _learn_street_level(self) -> None:
+        """The loudest level the outsiders heard so far held for the enter dwell, once
+        ``DEEP_STREET_SAMPLES`` of them did."""
+        held = [level for level in self._levels if level > float("-inf")]
+        if len(held) >= constants.DEEP_STREET_SAMPLES:
+            self.street_dbm = max(held)
 
     def inside(self, rise: float, level: float) -> None:
         self._inside.append(rise)

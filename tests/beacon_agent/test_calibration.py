@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from beacon_agent import calibration, cli, simulator
+from beacon_agent import calibration, cli, constants, simulator
 from beacon_agent import config as agent_config
 from beacon_agent.calibration import INSIDE_TOO_QUIET, NEEDS_MORE_TRAFFIC, STREET_TOO_LOUD
 from beacon_agent.engine import DEEP_AGENT, EngineSettings, PresenceEngine
@@ -290,7 +290,12 @@ def test_the_report_says_what_the_agent_knows_of_its_entrance() -> None:
         "state": "default", "method": None, "calibrated_at": None, "outside_dbm": None,
         "inside_dbm": None, "advice": [NEEDS_MORE_TRAFFIC]}
     # A deep agent does not learn from traffic: nothing more to wait for.
-    assert calibration.report(PresenceEngine(DEEP_AGENT), config())["advice"] == []
+    deep = PresenceEngine(DEEP_AGENT)
+    assert calibration.report(deep, config())["advice"] == []
+    # ... until the people outside it has heard come within a margin of its gate.
+    for _ in range(constants.DEEP_STREET_SAMPLES):
+        deep.learned.outside_level(constants.DEEP_ENTER_DBM - constants.DEEP_STREET_MARGIN_DB + 1)
+    assert calibration.report(deep, config())["advice"] == [STREET_TOO_LOUD]
 
     learning = replayed(15)
     site = learning.site_state()

@@ -535,6 +535,27 @@ def test_deep_agent_needs_the_whole_dwell_above_its_level() -> None:
     assert phone.kinds() == []
 
 
+def test_a_deep_agent_near_the_street_learns_how_loud_the_street_is() -> None:
+    # A second agent hung too near the front hears the people outside nearly as loudly
+    # as its gate: a window shopper holding just above it for three minutes gets in ...
+    street, window = constants.DEEP_ENTER_DBM - 2, constants.DEEP_ENTER_DBM + 2
+    assert Phone(deep_agent(), frame(20), MID_WINDOW).hold(window, 180).kinds() == [ENTER]
+    # ... unless the agent has heard its own outsiders first: passers-by heard briefly,
+    # from their start (a minute after it started listening) to their end.
+    e = deep_agent()
+    Phone(e, frame(21), MID_WINDOW - 288).hold(-95, 5)
+    t = MID_WINDOW - 225
+    for n in range(constants.DEEP_STREET_SAMPLES):
+        t = Phone(e, frame(30 + n), t).hold(street, 25).t
+    t += constants.AWAY_TIMEOUT_S + 1
+    e.tick(t)  # the last one is forgotten too
+    assert e.enter_level() == street + constants.DEEP_STREET_MARGIN_DB
+    shopper = Phone(e, frame(22), t).hold(window, 180)
+    assert shopper.kinds() == []
+    walk_in = Phone(e, frame(23), shopper.t).hold(street + constants.DEEP_STREET_MARGIN_DB + 4, 30)
+    assert walk_in.kinds() == [ENTER]
+
+
 def walk_tested(outside_dbm: float, inside_dbm: float) -> PresenceEngine:
     """An agent new to its store (it has learned nothing of its traffic) with a walk
     test's levels."""
