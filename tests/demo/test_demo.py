@@ -167,8 +167,11 @@ def _check_visits(s: Session, truth: list[dict[str, Any]], walk_ins: list[dict[s
             # Where the engine could not link the phone's token rotation in the door
             # (its gap between adverts stretched by a busy machine), the visit starts
             # with the new token, first heard around a window boundary: late, not lost.
+            # On the demo's clock a busy machine's delays are SPEED times longer: a second
+            # of real time before the new token's first advert is read (a run beside a CPU
+            # hog: first heard 10.25 s after the boundary).
             offset = started % WINDOW_SECONDS
-            rotated = min(offset, WINDOW_SECONDS - offset) < ROTATION_SLACK_S
+            rotated = min(offset, WINDOW_SECONDS - offset) < ROTATION_SLACK_S + SPEED * 1.0
             assert started <= truly["entered"] or rotated
             assert truly["entered"] < visit.last_seen_at.timestamp() <= truly["left"] + 120
             assert visit.store_id == stores[person["store"]]["id"]
