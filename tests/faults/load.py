@@ -376,8 +376,10 @@ def check(store: Floor, load: Load) -> None:
     assert outbox.depth() == 0
     counters = outbox.counters()
     outbox.close()
+    # Every event answered for: accepted, or a duplicate where the API had recorded it but
+    # its answer was lost (a COMMIT cut by the crash: 39 + 1 once in a full run). Each
+    # walk-in is credited once: checked in the ledger below.
     assert counters.get("accepted", 0) + counters.get("duplicate", 0) == WALKERS, counters
-    assert counters.get("accepted", 0) == WALKERS, counters  # each event decided once
     # The set-up's pooled connections may predate a database restart.
     store.app.extensions["rewards_db"].kw["bind"].dispose()
     with store.app.app_context():
