@@ -561,9 +561,14 @@ class SiteLearning:
     def _learn_street_level(self) -> None:
         """The loudest level the outsiders heard so far held for the enter dwell, once
         ``DEEP_STREET_SAMPLES`` of them did."""
-        held = [level for level in self._levels if level > float("-inf")]
+        held = self._outsiders_held()
         if len(held) >= constants.DEEP_STREET_SAMPLES:
             self.street_dbm = max(held)
+
+    def _outsiders_held(self) -> list[float]:
+        """The levels the outsiders heard so far held for the enter dwell (a phone that
+        never did is ``-inf``)."""
+        return [level for level in self._levels if level > float("-inf")]
 
     def inside(self, rise: float, level: float) -> None:
         self._inside.append(rise)
@@ -571,7 +576,7 @@ class SiteLearning:
             self._inside_levels.append(level)
 
     def state(self) -> SiteState:
-        outside = [level for level in self._levels if level > float("-inf")]
+        outside = self._outsiders_held()
         inside = sorted(self._inside_levels)
         return SiteState(learned=self.learned, outside_dbm=max(outside) if outside else None,
                          inside_dbm=inside[len(inside) // 2] if inside else None,

@@ -120,7 +120,7 @@ def photo(code: Image.Image, conditions: Conditions = Conditions(), fmt: str = "
     if c.blur:
         scene = scene.filter(ImageFilter.GaussianBlur(c.blur))
     if c.noise:
-        scene = ImageChops.add(scene, _grain(rng, c.noise), 1.0, -128)
+        scene = ImageChops.add(scene, grain(rng, c.noise), 1.0, -128)
     out = io.BytesIO()
     rgb = scene.convert("RGB")
     if fmt == "JPEG":
@@ -130,11 +130,11 @@ def photo(code: Image.Image, conditions: Conditions = Conditions(), fmt: str = "
     return out.getvalue()
 
 
-def _grain(rng: random.Random, deviation: float) -> Image.Image:
+def grain(rng: random.Random, deviation: float, size: tuple[int, int] = PHONE_SIZE) -> Image.Image:
     """Sensor grain centred on 128, from the photo's own seed (Pillow's effect_noise is
     not seeded): uniform noise with the given standard deviation."""
     spread = deviation * 3 ** 0.5 / 127.5
-    noise = Image.frombytes("L", PHONE_SIZE, rng.randbytes(PHONE_SIZE[0] * PHONE_SIZE[1]))
+    noise = Image.frombytes("L", size, rng.randbytes(size[0] * size[1]))
     return noise.point(lambda v: 128 + round((v - 127.5) * spread))
 
 

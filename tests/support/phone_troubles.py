@@ -24,7 +24,7 @@ import zxingcpp
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 from pyzbar import pyzbar
 
-from tests.support.barcodes import perspective_coeffs
+from tests.support.barcodes import grain, perspective_coeffs
 from tests.support.real_barcodes import RealPhoto
 
 Box = tuple[float, float, float, float]  # left, top, right, bottom
@@ -169,10 +169,7 @@ def noise(shot: Shot) -> None:
     """Sensor noise in every colour, a standard deviation of 6-16 grey levels (uniform
     noise, seeded)."""
     deviation = shot.rng.uniform(6, 16)
-    spread = deviation * 3 ** 0.5 / 127.5
-    size = shot.image.size
-    grains = [Image.frombytes("L", size, shot.rng.randbytes(size[0] * size[1]))
-              .point(lambda v: 128 + round((v - 127.5) * spread)) for _ in range(3)]
+    grains = [grain(shot.rng, deviation, shot.image.size) for _ in range(3)]
     shot.image = ImageChops.add(shot.image, Image.merge("RGB", grains), 1.0, -128)
 
 
