@@ -131,6 +131,10 @@ ADVICE = {  # the installer's words for the advice codes (the dashboard has its 
     "street_too_loud": "It hears the street too loudly: move it further into the store.",
     "inside_too_quiet": "It hears shoppers inside too faintly: move it closer to the door "
                         "or lower.",
+    "needs_more_traffic": "It is still learning this entrance: it needs more shoppers.",
+    "slow_walk_ins": "Walk-ins are confirmed after about 5 minutes here: at this door it "
+                     "cannot tell a shopper coming in from one at the window. The points still "
+                     "arrive; tell shoppers they can take 5 minutes.",
 }
 
 
@@ -245,6 +249,18 @@ def _learned_json(learned: Learned | None) -> dict[str, object] | None:
             "saved_at": learned.saved_at}
 
 
+def _advice(cfg: agent_config.AgentConfig, learned: Learned | None) -> list[str]:
+    """The advice codes the agent's heartbeat gives with this config and what it has
+    learned (``calibration.report``)."""
+    from beacon_agent import calibration
+    from beacon_agent.engine import PresenceEngine
+
+    engine = PresenceEngine(cfg.presence)
+    if learned is not None:
+        engine.learned = learned.learning
+    return calibration.report(engine, cfg)["advice"]
+
+
 def _local_time(t: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(t))
 
@@ -260,15 +276,17 @@ def cmd_status(args: argparse.Namespace) -> int:
     status = {"queue_depth": outbox.depth(), **outbox.status(), **outbox.counters()}
     learned = Memory(outbox, cfg).recall()
     outbox.close()
+    advice = _advice(cfg, learned)
     if args.json:
         calibration = {"method": cfg.calibration_method, "calibrated_at": cfg.calibrated_at,
                        "outside_dbm": cfg.presence.outside_dbm,
                        "inside_dbm": cfg.presence.inside_dbm}
         print(json.dumps({**status, "calibration": calibration,
-                          "learned": _learned_json(learned)}, indent=1))
+                          "learned": _learned_json(learned), "advice": advice}, indent=1))
         return 0
     status["calibration"] = _calibration_line(cfg)
     status["learned"] = _learned_line(learned)
+    status["advice"] = " ".join(ADVICE[code] for code in advice) or "none"
     for name in ("last_upload_at", "updated_at"):
         if name in status:
             status[name] = _local_time(status[name])

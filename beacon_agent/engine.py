@@ -362,8 +362,7 @@ class PresenceEngine:
         before = min((value for at, value in token.history if at < start), default=level)
         rise = level - before - self._noise_margin(token)
         token.max_rise = max(token.max_rise, rise)
-        rise_db = self.learned.rise_db(s.rise_db) if s.learn_from_traffic else s.rise_db
-        return level >= gate and rise >= rise_db
+        return level >= gate and rise >= self.crossing_rise()
 
     def _held(self, token: _Token, t: float) -> float | None:
         """The lowest smoothed level of the last ``enter_dwell_s`` (with at least
@@ -390,6 +389,14 @@ class PresenceEngine:
         s = self.settings
         street = self.learned.street_dbm if s.learn_street_level else None
         return s.enter_dbm if street is None else max(s.enter_dbm, street + constants.DEEP_STREET_MARGIN_DB)
+
+    def crossing_rise(self) -> float:
+        """The rise a crossing must show at this entrance: ``rise_db``, or what the engine
+        learned from the store's traffic (``SiteLearning.rise_db``); ``inf`` where it
+        learned that a crossing does not tell a shopper inside from one at the window, so
+        walk-ins are let in only after the long dwell."""
+        s = self.settings
+        return self.learned.rise_db(s.rise_db) if s.learn_from_traffic else s.rise_db
 
     def level_needed(self) -> float:
         """The level a phone must hold to be inside on its level alone: beyond the walk

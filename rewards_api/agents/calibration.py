@@ -28,6 +28,9 @@ ADVICE: dict[str, str] = {
     "inside_too_quiet": N_("Hears shoppers inside too faintly: move it closer to the door "
                            "or lower"),
     "needs_more_traffic": N_("Still learning this entrance: needs more shoppers"),
+    "slow_walk_ins": N_("Walk-ins are confirmed after about 5 minutes here: at this door it "
+                        "cannot tell a shopper coming in from one at the window. The points "
+                        "still arrive; tell shoppers they can take 5 minutes"),
 }
 # Levels a BLE radio reports (dBm): the advert's RSSI field spans -127 to +20.
 LOWEST_DBM, HIGHEST_DBM = -127.0, 20.0

@@ -16,7 +16,12 @@ import pytest
 
 from beacon_agent import calibration, cli, constants, simulator
 from beacon_agent import config as agent_config
-from beacon_agent.calibration import INSIDE_TOO_QUIET, NEEDS_MORE_TRAFFIC, STREET_TOO_LOUD
+from beacon_agent.calibration import (
+    INSIDE_TOO_QUIET,
+    NEEDS_MORE_TRAFFIC,
+    SLOW_WALK_INS,
+    STREET_TOO_LOUD,
+)
 from beacon_agent.engine import DEEP_AGENT, EngineSettings, PresenceEngine
 from beacon_agent.outbox import Outbox
 from beacon_agent.pipeline import Pipeline
@@ -269,8 +274,9 @@ def hold(engine: PresenceEngine, token: Frame, start: float, rssi: int, seconds:
     return t
 
 
-def replayed(minutes: float, settings: EngineSettings | None = None) -> PresenceEngine:
-    simulation = simulator.simulate(simulator.Scenario(seed=7, minutes=minutes))
+def replayed(minutes: float, settings: EngineSettings | None = None,
+             site: simulator.Site = SITES["basket-stand"]) -> PresenceEngine:
+    simulation = simulator.simulate(simulator.Scenario(seed=7, minutes=minutes, site=site))
     counter = itertools.count()
     engine = PresenceEngine(settings, new_id=lambda: f"id-{next(counter)}")
     pipeline = Pipeline(engine, lambda decisions: None)
@@ -315,6 +321,37 @@ def test_the_report_says_what_the_agent_knows_of_its_entrance() -> None:
                                              calibrated_at="2026-12-02T10:00:00Z")) == {
         "state": "calibrated", "method": "walk_test", "calibrated_at": "2026-12-02T10:00:00Z",
         "outside_dbm": -70.0, "inside_dbm": -66.0, "advice": [STREET_TOO_LOUD]}
+
+
+@pytest.mark.parametrize(("site", "advised"), [
+    ("basket-stand", []),  # walk-ins stop under the agent, 3.5 m in: the crossing decides
+    ("corner-shop", [SLOW_WALK_INS]),  # 1.5 m behind the glass: a window shopper rises as far
+])
+def test_an_hour_of_traffic_advises_only_where_walk_ins_wait_for_the_long_dwell(
+        site: str, advised: list[str]) -> None:
+    engine = replayed(60, site=SITES[site])
+    report = calibration.report(engine, config())
+    assert (report["state"], report["method"]) == ("calibrated", "traffic")
+    assert report["advice"] == advised
+    # The advice is what the engine does: no crossing decides where it is given.
+    assert (engine.crossing_rise() == float("inf")) == bool(advised)
+
+
+def test_insiders_who_rose_no_further_than_the_outsiders_mean_slow_walk_ins() -> None:
+    engine = PresenceEngine()
+    for n in range(constants.OUTSIDE_SAMPLES_NEEDED):
+        engine.learned.outside(10.0 + n / 2)  # window shoppers rose up to 19.5 dB
+    for _ in range(constants.INSIDE_SAMPLES_NEEDED):
+        engine.learned.inside(20.0, -70.0)  # shoppers inside no further
+    assert calibration.report(engine, config())["advice"] == [SLOW_WALK_INS]
+    for _ in range(constants.INSIDE_SAMPLES_NEEDED + 1):
+        engine.learned.inside(30.0, -65.0)  # now most came in rising beyond them by 6 dB
+    assert engine.crossing_rise() == 19.5 + constants.RISE_MARGIN_DB
+    assert calibration.report(engine, config())["advice"] == []
+    # A walk test's levels are advised on as before, whatever was learned.
+    walked = config(calibration_method="walk_test", calibrated_at="2026-12-02T10:00:00Z")
+    assert calibration.report(PresenceEngine(EngineSettings(outside_dbm=-70.0, inside_dbm=-66.0)),
+                              walked)["advice"] == [STREET_TOO_LOUD]
 
 
 def test_the_heartbeat_carries_the_calibration_and_the_phones_nearby(

@@ -242,8 +242,9 @@ def test_status_says_what_has_been_learned_and_since_when(
         learning.outside_level(level)
     Memory(outbox, here).keep(learning, None, 1_100.0)
     assert cli.main(["status", "--config", str(path)]) == 0
-    assert "learned: still learning: 2 phones outside and 0 inside heard so far" \
-        in capsys.readouterr().out
+    shown = capsys.readouterr().out
+    assert "learned: still learning: 2 phones outside and 0 inside heard so far" in shown
+    assert "advice: It is still learning this entrance: it needs more shoppers." in shown
 
     Memory(outbox, here).keep(learned_at_a_store(), 1_000.0, 1_100.0)
     outbox.close()
@@ -254,7 +255,21 @@ def test_status_says_what_has_been_learned_and_since_when(
                            f"{constants.OUTSIDE_SAMPLES_NEEDED} phones outside (loudest "
                            f"-75.2 dBm) and {constants.INSIDE_SAMPLES_NEEDED} inside")
     assert cli.main(["status", "--config", str(path), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["learned"] == {
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["learned"] == {
         "learned": True, "learned_at": 1_000.0, "outsiders": constants.OUTSIDE_SAMPLES_NEEDED,
         "insiders": constants.INSIDE_SAMPLES_NEEDED, "outside_dbm": -75.25,
         "inside_dbm": -64.0, "saved_at": 1_100.0}
+    assert shown["advice"] == []  # its insiders rose beyond the outsiders: the crossing decides
+
+    slow = learned_at_a_store()
+    for _ in range(constants.INSIDE_SAMPLES_NEEDED + 1):
+        slow.inside(12.0, -75.0)  # most shoppers inside rose no further than those outside
+    outbox = Outbox(here.outbox_path)
+    Memory(outbox, here).keep(slow, 1_000.0, 1_200.0)
+    outbox.close()
+    assert cli.main(["status", "--config", str(path)]) == 0
+    assert ("advice: Walk-ins are confirmed after about 5 minutes here: at this door it cannot "
+            "tell a shopper coming in from one at the window.") in capsys.readouterr().out
+    assert cli.main(["status", "--config", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["advice"] == ["slow_walk_ins"]

@@ -21,6 +21,12 @@ WALKED = {"state": "calibrated", "method": "walk_test", "calibrated_at": "2026-1
 LEARNING = {"state": "learning", "method": "traffic", "calibrated_at": None, "outside_dbm": None,
             "inside_dbm": None, "advice": ["needs_more_traffic"]}
 
+SLOW = {"state": "calibrated", "method": "traffic", "calibrated_at": "2026-11-19T16:00:00Z",
+        "outside_dbm": -66.5, "inside_dbm": -77.0, "advice": ["slow_walk_ins"]}
+SLOW_SENTENCE = ("Walk-ins are confirmed after about 5 minutes here: at this door it cannot "
+                 "tell a shopper coming in from one at the window. The points still arrive; "
+                 "tell shoppers they can take 5 minutes")
+
 
 def _open(browser, url, key):
     context = browser.new_context(viewport={"width": 1200, "height": 900}, timezone_id="UTC",
@@ -95,4 +101,22 @@ def test_the_agents_page_words_the_calibration_in_german(browser, live_url, worl
     door_row = page.locator(f"tr[data-agent='{door.agent_id}']")
     door_row.locator("[data-advice=street_too_loud]").wait_for()
     assert "19. Nov." in door_row.inner_text()  # the day as German writes it
+    context.close()
+
+
+def test_both_tables_say_where_walk_ins_wait_for_the_long_dwell(browser, live_url, world,
+                                                               reported):
+    _, back = reported
+    beat = back.post(events.HEARTBEAT_PATH, dict(HEARTBEAT, calibration=SLOW, nearby=3))
+    assert beat.status_code == 200, beat.get_json()
+    context, page = _open(browser, live_url + "/dashboard", world.keys["manager"])
+    cell = page.locator("#agents-table td", has_text="Calibrated on Nov 19 from its traffic")
+    cell.wait_for()
+    assert SLOW_SENTENCE in cell.inner_text()
+    context.close()
+    context, page = _open(browser, live_url + "/manage/agents", world.keys["manager"])
+    row = page.locator(f"tr[data-agent='{back.agent_id}']")
+    row.locator("[data-advice=slow_walk_ins]").wait_for()
+    assert SLOW_SENTENCE in row.inner_text()
+    assert serious_violations(page) == []
     context.close()

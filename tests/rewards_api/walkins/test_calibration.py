@@ -108,6 +108,20 @@ def test_learning_and_default_states_read_as_such(api, walkins, world):
     assert back_shown["advice"][0]["code"] == "inside_too_quiet"
 
 
+def test_an_agent_that_learned_its_walk_ins_wait_says_so(api, walkins, world):
+    door = walkins.agents["berlin-door"]
+    learned = {"state": "calibrated", "method": "traffic", "calibrated_at": "2026-12-02T11:00:00Z",
+               "outside_dbm": -66.5, "inside_dbm": -77.0, "advice": ["slow_walk_ins"]}
+    assert door.post(events.HEARTBEAT_PATH, dict(HEARTBEAT, calibration=learned)).status_code == 200
+    shown = _listed(api, world.keys["manager"], door.agent_id)["calibration"]
+    assert shown["summary"] == "Calibrated on Dec 2 from its traffic"
+    assert shown["advice"] == [{
+        "code": "slow_walk_ins",
+        "text": "Walk-ins are confirmed after about 5 minutes here: at this door it cannot tell "
+                "a shopper coming in from one at the window. The points still arrive; tell "
+                "shoppers they can take 5 minutes"}]
+
+
 def test_a_retried_heartbeat_is_not_counted_twice(app, walkins, world, clock):
     door, back = walkins.agents["berlin-door"], walkins.agents["berlin-back"]
     beat = dict(HEARTBEAT, nearby=4)
