@@ -32,6 +32,11 @@ ADVICE: dict[str, str] = {
                         "cannot tell a shopper coming in from one at the window. The points "
                         "still arrive; tell shoppers they can take 5 minutes"),
 }
+# Advice that tells the staff how walk-ins are credited at this store, with nothing to
+# mend at the agent (moving it did not shorten the wait on the tuning runs: the agent's
+# ``calibration.traffic_advice``): shown, but the agent does not need attention for it
+# (where most stores' agents say it, counting it would hide the agents that do).
+FOR_INFORMATION = frozenset({"slow_walk_ins"})
 # Levels a BLE radio reports (dBm): the advert's RSSI field spans -127 to +20.
 LOWEST_DBM, HIGHEST_DBM = -127.0, 20.0
 
@@ -53,8 +58,9 @@ def record(agent: Agent, reported: dict[str, Any] | None) -> None:
 
 
 def needs_attention(advice: list[str] | None) -> bool:
-    """Whether the agent asks for someone to move it or wait: any advice counts."""
-    return bool(advice)
+    """Whether the agent asks for someone to move it or wait: any advice but what is
+    only ``FOR_INFORMATION``."""
+    return any(code not in FOR_INFORMATION for code in advice or ())
 
 
 def _day(agent: Agent) -> str:

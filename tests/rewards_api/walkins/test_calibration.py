@@ -120,6 +120,16 @@ def test_an_agent_that_learned_its_walk_ins_wait_says_so(api, walkins, world):
         "text": "Walk-ins are confirmed after about 5 minutes here: at this door it cannot tell "
                 "a shopper coming in from one at the window. The points still arrive; tell "
                 "shoppers they can take 5 minutes"}]
+    # For information: it does not make the door an agent needing attention in the chain
+    # view (the back door, never heard from, is one), as advice to move it does.
+    assert _needing_attention(api, world) == 1
+    assert door.post(events.HEARTBEAT_PATH, dict(HEARTBEAT, calibration=WALKED)).status_code == 200
+    assert _needing_attention(api, world) == 2
+
+
+def _needing_attention(api, world):
+    chain = api.get("/v1/admin/chain", auth=world.keys["admin"]).get_json()["stores"]
+    return next(row for row in chain if row["store"] == "berlin-1")["agents_needing_attention"]
 
 
 def test_a_retried_heartbeat_is_not_counted_twice(app, walkins, world, clock):
