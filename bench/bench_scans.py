@@ -14,6 +14,7 @@
    trouble alone and pairs of them drawn with a fixed seed, per trouble read right,
    wrong value (returned first, or beside the right one), unclear, missed, by the
    decoder and the bare readers; every wrong value of the decoder by name. Target: 0.
+   Then the evidence rules' table over the troubled uploads of the tuning half.
 2. A 12 MP phone photo (4032x3024 JPEG): CPU time, and as a ratio to bare zbar. Target
    <= 150 ms.
 3. Generated phone photos: a set of 1280x960 JPEGs of EAN-13, UPC-A, EAN-8 and QR codes,
@@ -269,7 +270,7 @@ def _bench_rules(photos: list[tuple[bytes, _Scored]], what: str) -> None:
             rules["one reader, two pictures (any)"] += any(
                 len({p for r, p in seen if r == reader}) > 1 for reader in decoder.READERS)
             rules["one reader, two pictures (decoder's looks and evidence)"] += any(
-                len({decoder.SAME_EVIDENCE.get(p, p) for r, p in ours_seen if r == reader}) > 1
+                len({decoder.evidence_of(r, p) for r, p in ours_seen if r == reader}) > 1
                 for reader in decoder.READERS)
     print(f"  single reads of whole pictures ({what}): wrong / reads")
     for (reader, name), count in wrong_reads.items():
@@ -300,10 +301,13 @@ def bench_trouble() -> None:
     halves = {False: "tuning half (odd)", True: "held-out half (even)"}
     tallies: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
     wrong: list[str] = []
+    tuning: list[tuple[bytes, _Scored]] = []
     count = 0
     for variant in phone_troubles.troubled_photos(real_barcodes.photos(), PAIRS_PER_PHOTO, TROUBLE_SEED):
         count += 1
         half = halves[variant.photo.held_out]
+        if not variant.photo.held_out:
+            tuning.append((variant.data, variant))
         rows = [*variant.troubles, "pairs" if len(variant.troubles) > 1 else "alone", "all"]
         for name, decode in DECODERS.items():
             values = decode(variant.data)
@@ -328,6 +332,9 @@ def bench_trouble() -> None:
     print(f"  wrong values from the decoder: {len(wrong)} (target 0)")
     for line in wrong:
         print(f"    {line}")
+    started = time.process_time()
+    _bench_rules(tuning, f"the {len(tuning)} troubled uploads of the tuning half")
+    print(f"  ({time.process_time() - started:.0f} s CPU)")
 
 
 def bench_large_photo() -> None:
