@@ -18,12 +18,13 @@ barcode is believed only on independent evidence:
   looks at just that spot, by the other reader and in the other pictures, cheapest
   first, until it is proven. zbar's outline of a barcode can cover one end of its
   bars only; a closer look then takes the whole band of the lines that read it.
-  A barcode zbar alone has read also gets zxing-cpp's look at the sharpened spot with
-  a fixed threshold (``THRESHOLDED``): zxing-cpp's own threshold follows the local
-  brightness and loses the thin bars of a faint, small or JPEG'd code that zbar still
-  reads. It is a second reader, with its own edges, bar widths, guards and check digit,
-  so a read of zbar's value is two readers agreeing; for zxing-cpp itself it is the
-  same pixels as the photo, no second picture.
+  A barcode zxing-cpp has not read in the photo or its sharpened copy (one zbar read,
+  mostly) also gets zxing-cpp's look at the sharpened spot with a fixed threshold
+  (``THRESHOLDED``): zxing-cpp's own threshold follows the local brightness and loses
+  the thin bars of a faint, small or JPEG'd code that zbar still reads. It is a second
+  reader, with its own edges, bar widths, guards and check digit, so its read of zbar's
+  value is two readers agreeing; for zxing-cpp itself it stands for its read of the
+  photo (the same pixels), no second picture.
 
 Evidence has a budget per candidate, not a timer (the result never depends on the
 machine's speed): once a barcode is seen and not proven, a look at the whole photo is
@@ -422,8 +423,8 @@ SPOT_ONLY = {(ZBAR, ENLARGED), (ZBAR, TURNED), (ZXING, THRESHOLDED)}
 # as it misreads the photo (the benchmark's phone troubles: a real ISBN photo brought
 # down to 173 pixels and stored as JPEG, read 6780186008574 for 9780596008574 in both).
 # A fixed threshold on the sharpened copy is the same pixels again for zxing-cpp: it
-# counts only as the second reader of a spot zbar read (made only where zxing-cpp has not
-# read the spot in the photo or its sharpened copy: ``_new_evidence``). Of the phone
+# stands for its read of the photo, made only where it has not read the spot in the
+# photo or its sharpened copy (``_new_evidence``), to second zbar's read. Of the phone
 # troubles' tuning half, zxing-cpp read it there for 9 of zbar's 71 right values and
 # for none of its 10 wrong ones. Alone it is a worse reader (of whole real photos, 1 of
 # its 90 reads is wrong), which is why it never proves a value by itself.
