@@ -242,7 +242,7 @@ def _bench_rules(photos: list[tuple[bytes, _Scored]], what: str) -> None:
     believed them."""
     looks = [(reader, name) for reader in decoder.READERS
              for name in (decoder.PHOTO, decoder.REDUCED, decoder.SHARPENED, decoder.ENLARGED,
-                          decoder.TURNED)] + [(decoder.ZXING, decoder.THRESHOLDED)]
+                          decoder.TURNED)]
     wrong_reads = {look: 0 for look in looks}
     reads = {look: 0 for look in looks}
     rules = {"one read (1D)": 0, "one read (QR)": 0, "two readers agree": 0,

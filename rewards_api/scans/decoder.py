@@ -18,13 +18,6 @@ barcode is believed only on independent evidence:
   looks at just that spot, by the other reader and in the other pictures, cheapest
   first, until it is proven. zbar's outline of a barcode can cover one end of its
   bars only; a closer look then takes the whole band of the lines that read it.
-  A barcode zxing-cpp has not read in the photo or its sharpened copy (one zbar read,
-  mostly) also gets zxing-cpp's look at the sharpened spot with a fixed threshold
-  (``THRESHOLDED``): zxing-cpp's own threshold follows the local brightness and loses
-  the thin bars of a faint, small or JPEG'd code that zbar still reads. It is a second
-  reader, with its own edges, bar widths, guards and check digit, so its read of zbar's
-  value is two readers agreeing; for zxing-cpp itself it stands for its read of the
-  photo (the same pixels), no second picture.
 
 Evidence has a budget per candidate, not a timer (the result never depends on the
 machine's speed): once a barcode is seen and not proven, a look at the whole photo is
@@ -269,14 +262,12 @@ def read_zxing(picture: Image.Image, name: str, placing: Placing = Placing(),
                across: float | None = None) -> list[Sighting]:
     """zxing-cpp's reads of a grey picture of the working photo (``placing``: where it
     lies in the photo; ``across``: see ``read_zbar``, zxing-cpp finds the direction
-    itself), with a fixed threshold for the ``THRESHOLDED`` picture."""
+    itself)."""
     found = []
-    formats = _ZXING_BARCODES if name in (TURNED, THRESHOLDED) else _ZXING_FORMATS
-    binarizer = zxingcpp.Binarizer.FixedThreshold if name == THRESHOLDED else zxingcpp.Binarizer.LocalAverage
+    formats = _ZXING_BARCODES if name == TURNED else _ZXING_FORMATS
     # Light bars on a dark ground are looked for in the photo only (the copies are for
     # faint, small or slanted codes, not for inverted ones).
-    for code in zxingcpp.read_barcodes(picture, formats=formats, try_invert=name == PHOTO,
-                                       binarizer=binarizer):
+    for code in zxingcpp.read_barcodes(picture, formats=formats, try_invert=name == PHOTO):
         read = as_read(str(code.format), code.text)
         if read is not None:
             p = code.position
@@ -399,7 +390,6 @@ REDUCED = "reduced"
 SHARPENED = "sharpened"
 ENLARGED = "enlarged"
 TURNED = "turned"
-THRESHOLDED = "thresholded"
 # zxing-cpp reads bars upright or at 90 degrees only: a code held at 45 degrees is
 # brought near one of them by turning the photo.
 TURN_DEGREES = 45
@@ -407,13 +397,16 @@ TURN_DEGREES = 45
 # large photo reduced before it reads it whole: a quarter of the pixels, and noise
 # averaged away). zbar does not read the sharpened picture: sharpening turns blur into
 # false edges, and zbar then reads wrong digits whose check digit still fits (see the
-# benchmark's table of single reads); it reads a plainly enlarged one instead. The
+# benchmark's table of single reads); it reads a plainly enlarged one instead.
+# zxing-cpp reads with its own local threshold only: with a fixed threshold it reads
+# faint bars that zbar alone reads, but it is no second reader of them (a phone
+# trouble of the tuning half, ean13-3/11 brought down to 171 pixels: it read
+# 6780186008574 for 9780596008574 as zbar did). The
 # looks of SPOT_ONLY are only second looks at a spot another look found, never of the
-# whole picture (too slow for what they add, or, for THRESHOLDED, meant for zbar's
-# sightings only).
+# whole picture (too slow for what they add).
 LOOKS = [(ZXING, PHOTO), (ZBAR, REDUCED), (ZBAR, PHOTO), (ZBAR, ENLARGED), (ZXING, SHARPENED),
-         (ZXING, THRESHOLDED), (ZXING, TURNED), (ZBAR, TURNED)]
-SPOT_ONLY = {(ZBAR, ENLARGED), (ZBAR, TURNED), (ZXING, THRESHOLDED)}
+         (ZXING, TURNED), (ZBAR, TURNED)]
+SPOT_ONLY = {(ZBAR, ENLARGED), (ZBAR, TURNED)}
 # For one reader, a sharpened copy is no evidence beside the photo: it filters the same
 # pixels, and on a blurred code the reader misreads both alike (a generated photo of a
 # blurred, washed-out UPC-A upside down: zxing-cpp read 471115529616, its check digit
@@ -422,13 +415,7 @@ SPOT_ONLY = {(ZBAR, ENLARGED), (ZBAR, TURNED), (ZXING, THRESHOLDED)}
 # copy, which interpolates them: on a small, blurred or washed-out code zbar misreads it
 # as it misreads the photo (the benchmark's phone troubles: a real ISBN photo brought
 # down to 173 pixels and stored as JPEG, read 6780186008574 for 9780596008574 in both).
-# A fixed threshold on the sharpened copy is the same pixels again for zxing-cpp: it
-# stands for its read of the photo, made only where it has not read the spot in the
-# photo or its sharpened copy (``_new_evidence``), to second zbar's read. Of the phone
-# troubles' tuning half, zxing-cpp read it there for 9 of zbar's 71 right values and
-# for none of its 10 wrong ones. Alone it is a worse reader (of whole real photos, 1 of
-# its 90 reads is wrong), which is why it never proves a value by itself.
-SAME_EVIDENCE = {SHARPENED: PHOTO, REDUCED: PHOTO, ENLARGED: PHOTO, THRESHOLDED: PHOTO}
+SAME_EVIDENCE = {SHARPENED: PHOTO, REDUCED: PHOTO, ENLARGED: PHOTO}
 
 
 # Each pixel plus four times its difference to its four neighbours.
@@ -447,11 +434,11 @@ def picture(photo: Image.Image, name: str,
     ``box``), with the reader's arguments: the photo itself; a sharpened copy, enlarged
     ``SHARPEN_SCALE`` times when the photo is small (blur and low resolution smear the
     edges between bars); a copy reduced by half; a copy enlarged twice; a copy turned by
-    ``TURN_DEGREES``; the sharpened copy again for ``THRESHOLDED``."""
+    ``TURN_DEGREES``."""
     box = box or (0, 0, photo.width, photo.height)
     part = photo.crop(box) if box != (0, 0, photo.width, photo.height) else photo
     placing = Placing(offset=(box[0], box[1]))
-    if name in (SHARPENED, THRESHOLDED):
+    if name == SHARPENED:
         # Sharpened before enlarging: fewer pixels to filter, and as many reads;
         # enlarged bilinear, a third cheaper than bicubic here with the same reads (the
         # sharpening already steepened the edges). A 3x3 kernel: the same reads on the

@@ -105,11 +105,6 @@ def test_a_barcode_needs_two_readers_or_two_pictures():
     zbar = S(EAN, decoder.ZBAR, decoder.PHOTO, box)
     assert decoder.believed([zbar, S(EAN, decoder.ZBAR, decoder.ENLARGED, box)], (200, 100)) == []
     assert decoder.believed([zbar, S(EAN, decoder.ZBAR, decoder.TURNED, box)], (200, 100)) == [EAN]
-    # zxing-cpp with a fixed threshold is a second reader of zbar's read, but for
-    # zxing-cpp itself no second picture of the photo.
-    thresholded = S(EAN, decoder.ZXING, decoder.THRESHOLDED, box)
-    assert decoder.believed([zbar, thresholded], (200, 100)) == [EAN]
-    assert decoder.believed([one, thresholded], (200, 100)) == []
     # A QR code stands on one read (Reed-Solomon error correction).
     qr = R("qr", COFFEE)
     assert decoder.believed([S(qr, decoder.ZBAR, decoder.PHOTO, box)], (200, 100)) == [qr]
@@ -158,10 +153,6 @@ def test_a_look_that_cannot_add_evidence_about_a_seen_barcode_is_not_made():
     looked.add((decoder.ZBAR, decoder.PHOTO, seen))
     assert not decoder._new_evidence(decoder.ZBAR, decoder.PHOTO, seen, [seen], looked)
     assert decoder._new_evidence(decoder.ZBAR, decoder.ENLARGED, seen, [seen], looked)
-    # zxing-cpp's fixed threshold is for what zbar alone read.
-    assert not decoder._new_evidence(decoder.ZXING, decoder.THRESHOLDED, seen, [seen], looked)
-    by_zbar = S(EAN, decoder.ZBAR, decoder.PHOTO, box, across=0.0)
-    assert decoder._new_evidence(decoder.ZXING, decoder.THRESHOLDED, by_zbar, [by_zbar], set())
 
 
 def test_a_closer_look_at_a_zbar_outline_shorter_across_the_bars_takes_their_band():
