@@ -400,12 +400,14 @@ class PresenceEngine:
         With a walk test, the installer's outside level (where the walk test found the
         inside that much louder; ``inf`` where it did not); without one, where the
         engine learns from its traffic, the loudest level its own outsiders held
-        (``SiteLearning.street_dbm``); ``inf`` before it has heard enough of them."""
+        (``SiteLearning.street_dbm``), once it has learned the store (as for the
+        crossing: early in the hour the few outsiders heard are quiet passers-by);
+        ``inf`` before."""
         s = self.settings
         if s.outside_dbm is not None:
             needed = s.outside_dbm + constants.LEVEL_MARGIN_DB
             return float("inf") if s.inside_dbm is not None and s.inside_dbm < needed else needed
-        street = self.learned.street_dbm if s.learn_from_traffic else None
+        street = self.learned.street_dbm if s.learn_from_traffic and self.learned.learned else None
         return float("inf") if street is None else street + constants.LEVEL_MARGIN_DB
 
     def site_state(self) -> SiteState:

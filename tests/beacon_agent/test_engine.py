@@ -474,17 +474,19 @@ def test_a_phone_louder_than_the_stores_outsiders_by_the_phones_spread_is_in_on_
     assert walk_in.decisions[0].t - at_door <= constants.ENTER_DWELL_S + 6
 
 
-def test_before_it_has_heard_enough_outsiders_no_level_lets_a_phone_in() -> None:
-    # A phone switched on inside, far louder than anyone outside so far: with one
-    # outsider fewer than it needs, the engine knows no level yet; with them, it does.
+def test_before_it_has_learned_the_store_no_level_lets_a_phone_in() -> None:
+    # A phone switched on inside, far louder than anyone outside so far: before the
+    # engine has heard its insiders too (early in the hour the outsiders heard are quiet
+    # passers-by; the loud window shopper may come next), it knows no level yet.
     def loud_phone(e: PresenceEngine) -> Phone:
         return Phone(e, frame(45), NEXT_WINDOW + 200).hold(-50, 60)
     e = learning()
-    outsiders(e, rise=24, count=constants.STREET_SAMPLES - 1)
-    assert e.level_needed() == float("inf")
+    outsiders(e, rise=24, count=constants.OUTSIDE_SAMPLES_NEEDED)
+    assert e.learned.street_dbm is not None and e.level_needed() == float("inf")
     assert loud_phone(e).kinds() == []
     e = learning()
-    outsiders(e, rise=24, count=constants.STREET_SAMPLES)
+    insiders(e, rise=12, count=constants.INSIDE_SAMPLES_NEEDED)
+    outsiders(e, rise=24, count=constants.OUTSIDE_SAMPLES_NEEDED)
     assert loud_phone(e).kinds() == [ENTER]
 
 
