@@ -23,9 +23,6 @@ it), adds the agent's calibration offset, and decides (thresholds and their reas
   close behind the glass), it decides nothing; before it has learned, it asks for a
   rise no one outside makes. What it learned outlives the engine (``SiteLearning``'s
   ``snapshot``, kept by the agent across restarts: ``memory``);
-- the level: over the last ``enter_dwell_s`` it held a level louder than anyone outside
-  reaches here by more than phones differ (``level_needed``: a walk test's outside
-  level, or the loudest level the store's own outsiders held);
 - heard for ``long_dwell_s`` (across linked rotations, and across gaps in the same
   token: a phone at the far end of a big store) and still heard above ``exit_dbm``:
   longer than anyone stays outside (a phone switched on inside).
@@ -388,27 +385,24 @@ class PresenceEngine:
     def enter_level(self) -> float:
         """The gate: ``enter_dbm``, or, where the engine learns the street's level
         (``learn_street_level``: a second agent), above the loudest level the store's
-        own outsiders held here by ``DEEP_STREET_MARGIN_DB`` once ``STREET_SAMPLES``
+        own outsiders held here by ``DEEP_STREET_MARGIN_DB`` once ``DEEP_STREET_SAMPLES``
         of them were heard, never below ``enter_dbm``."""
         s = self.settings
         street = self.learned.street_dbm if s.learn_street_level else None
         return s.enter_dbm if street is None else max(s.enter_dbm, street + constants.DEEP_STREET_MARGIN_DB)
 
     def level_needed(self) -> float:
-        """The level a phone must hold to be inside on its level alone: beyond the
-        loudest level heard outside by more than phones differ (``LEVEL_MARGIN_DB``).
-        With a walk test, the installer's outside level (where the walk test found the
-        inside that much louder; ``inf`` where it did not); without one, where the
-        engine learns from its traffic, the loudest level its own outsiders held
-        (``SiteLearning.street_dbm``), once it has learned the store (as for the
-        crossing: early in the hour the few outsiders heard are quiet passers-by);
-        ``inf`` before."""
+        """The level a phone must hold to be inside on its level alone: beyond the walk
+        test's outside level by more than phones differ (the installer's phone is one
+        of many), where the walk test found the inside that much louder; ``inf``
+        without a walk test. (The store's own outsiders do not set it: within an hour
+        the passers-by are many and the window shoppers few, and the loudest level of
+        the outsiders heard so far let the next strong window shopper in.)"""
         s = self.settings
-        if s.outside_dbm is not None:
-            needed = s.outside_dbm + constants.LEVEL_MARGIN_DB
-            return float("inf") if s.inside_dbm is not None and s.inside_dbm < needed else needed
-        street = self.learned.street_dbm if s.learn_from_traffic and self.learned.learned else None
-        return float("inf") if street is None else street + constants.LEVEL_MARGIN_DB
+        if s.outside_dbm is None:
+            return float("inf")
+        needed = s.outside_dbm + constants.LEVEL_MARGIN_DB
+        return float("inf") if s.inside_dbm is not None and s.inside_dbm < needed else needed
 
     def site_state(self) -> SiteState:
         """What the engine has learned of its entrance from its own traffic so far."""
@@ -510,9 +504,8 @@ class SiteLearning:
     window shopper as loudly as a shopper inside), the crossing says nothing at this
     entrance and the engine waits for the long dwell. Until it has heard enough of both,
     it asks for a rise no one outside makes (``RISE_MAX_DB``). The loudest level those
-    outsiders held (``street_dbm``) is how loud the street is: a phone holding more than
-    phones differ above it is inside (``PresenceEngine.level_needed``), and a second
-    agent's gate rises above it (``PresenceEngine.enter_level``)."""
+    outsiders held (``street_dbm``) is how loud the street is at a second agent
+    (``PresenceEngine.enter_level``)."""
 
     # The stored form (``snapshot``): what it has heard, by the names it is stored under.
     # Change FORM with these fields or their meaning: an agent then learns afresh rather
@@ -567,9 +560,9 @@ class SiteLearning:
 
     def _learn_street_level(self) -> None:
         """The loudest level the outsiders heard so far held for the enter dwell, once
-        ``STREET_SAMPLES`` of them did."""
+        ``DEEP_STREET_SAMPLES`` of them did."""
         held = self._outsiders_held()
-        if len(held) >= constants.STREET_SAMPLES:
+        if len(held) >= constants.DEEP_STREET_SAMPLES:
             self.street_dbm = max(held)
 
     def _outsiders_held(self) -> list[float]:

@@ -30,7 +30,10 @@ fourth round's). ``AGENT_SEEDS=1-3 make bench BENCH=agent`` (or
 Per site, the rows show what an agent is worth as it is installed: ``ours`` the entrance
 agent at its default config, ``ours, walk test`` the same with the levels an installer's
 walk test reads (``Site.walk_test``), ``ours + 2nd agent`` with a second agent deeper in
-(the API merges the two agents' visits), ``naive`` the fixed rule. Then, per site with
+(the API merges the two agents' visits), ``naive`` the fixed rule. Then, per site, where
+one agent can meet the 60 s at all: the share of visits checked in within 60 s of the
+door beside the share that held a level no outsider of the hour held (``reachable``).
+Then, per site with
 a second agent, what it buys: one agent against two, with the share of visits checked in
 within 20 s of the door and the share of walk-ins who came near the second agent by then
 (a walk-in who does not cannot be found that fast by it).

@@ -293,7 +293,7 @@ def test_the_report_says_what_the_agent_knows_of_its_entrance() -> None:
     deep = PresenceEngine(DEEP_AGENT)
     assert calibration.report(deep, config())["advice"] == []
     # ... until the people outside it has heard come within a margin of its gate.
-    for _ in range(constants.STREET_SAMPLES):
+    for _ in range(constants.DEEP_STREET_SAMPLES):
         deep.learned.outside_level(constants.DEEP_ENTER_DBM - constants.DEEP_STREET_MARGIN_DB + 1)
     assert calibration.report(deep, config())["advice"] == [STREET_TOO_LOUD]
 
