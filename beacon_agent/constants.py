@@ -118,9 +118,10 @@ INSIDE_SHARE = 0.5
 # 266 -> 209-252 s, but 30-133 window shoppers in). What one agent could find at all:
 # the walk-ins who held, within 60 s of the door, a level louder than every outsider of
 # the hour held are 0-75 % per site on the tuning runs (under 45 % but at basket-stand),
-# 29 % of the held-out visits (0-75 % per site); a rise beyond every outsider's, 40 %
-# (0-96 %). ``bench/bench_agent.py`` prints the level's share per site: at most sites a
-# p95 of 60 s after the door needs a second agent.
+# 29 % of the held-out visits (0-75 % per site); a level or a rise beyond every
+# outsider's, 35 % of the tuning visits and 42 % of the held-out ones (0-81 % per site
+# but basket-stand, 98 %). ``bench/bench_agent.py`` prints the level's share per site:
+# everywhere but basket-stand a p95 of 60 s after the door needs a second agent.
 LEVEL_MARGIN_DB = 13.0
 OUTSIDER_HEARD_S = 200.0
 # A phone first heard in the engine's first minute was about before it started listening
