@@ -83,13 +83,15 @@ def summary(agent: Agent) -> str:
 
 
 def view(agent: Agent) -> dict[str, Any]:
-    """The calibration as the back office shows it: the codes and their sentences."""
+    """The calibration as the back office shows it: the codes, their sentences and
+    whether each asks for someone to act (``needs_attention``)."""
     at = agent.calibrated_at
     return {
         "state": agent.calibration_state, "method": agent.calibration_method,
         "calibrated_at": at.astimezone(dt.UTC).isoformat() if at else None,
         "outside_dbm": agent.outside_dbm, "inside_dbm": agent.inside_dbm,
         "summary": summary(agent),
-        "advice": [{"code": code, "text": gettext(ADVICE[code])}
+        "advice": [{"code": code, "text": gettext(ADVICE[code]),
+                    "attention": needs_attention([code])}
                    for code in agent.calibration_advice or []],
     }

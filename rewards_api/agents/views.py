@@ -127,6 +127,8 @@ _SIGHTINGS_ANSWER: dict[int | str, dict[str, str | dict[str, dict[str, Any]]]] =
 class AdviceOut(StrictSchema):
     code = String(metadata={"description": ", ".join(calibration.ADVICE)})
     text = String(metadata={"description": "What to do, in the request's language"})
+    attention = Boolean(metadata={"description": "Whether it asks someone to act (false: "
+                                                 "for information only)"})
 
 
 class CalibrationOut(StrictSchema):

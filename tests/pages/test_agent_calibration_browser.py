@@ -59,7 +59,7 @@ def test_the_agents_page_shows_calibration_and_a_manager_tunes_an_agent(
     door, back = reported
     context, page = _open(browser, live_url + "/manage/agents", world.keys["manager"])
     door_row = page.locator(f"tr[data-agent='{door.agent_id}']")
-    door_row.locator("[data-advice=street_too_loud]").wait_for()
+    door_row.locator("[data-advice=street_too_loud].bad").wait_for()  # in red: act on it
     assert "Calibrated on Nov 19 by walk test" in door_row.inner_text()
     assert "Hears the street too loudly: move it further in" in door_row.inner_text()
     back_row = page.locator(f"tr[data-agent='{back.agent_id}']")
@@ -113,10 +113,12 @@ def test_both_tables_say_where_walk_ins_wait_for_the_long_dwell(browser, live_ur
     cell = page.locator("#agents-table td", has_text="Calibrated on Nov 19 from its traffic")
     cell.wait_for()
     assert SLOW_SENTENCE in cell.inner_text()
+    assert "bad" not in (cell.get_attribute("class") or "")  # for information: not in red
     context.close()
     context, page = _open(browser, live_url + "/manage/agents", world.keys["manager"])
     row = page.locator(f"tr[data-agent='{back.agent_id}']")
     row.locator("[data-advice=slow_walk_ins]").wait_for()
     assert SLOW_SENTENCE in row.inner_text()
+    assert row.locator("[data-advice=slow_walk_ins].bad").count() == 0
     assert serious_violations(page) == []
     context.close()

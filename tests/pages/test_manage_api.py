@@ -66,7 +66,7 @@ def test_chain_view_agrees_with_each_store_dashboard(api, world, results_day, da
             "agents": len(agents),
             "agents_needing_attention": sum(
                 not a["healthy"] or bool(a["refused_events"])
-                or any(x["code"] != "slow_walk_ins" for x in a["calibration"]["advice"])
+                or any(x["attention"] for x in a["calibration"]["advice"])
                 for a in agents)}
 
 

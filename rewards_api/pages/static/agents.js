@@ -32,7 +32,7 @@
     const { summary, advice } = agent.calibration;
     return el("td", { class: "calibration" }, el("span", { text: summary }),
       advice.length ? el("ul", { class: "advice" },
-        ...advice.map((a) => el("li", { class: "bad", "data-advice": a.code, text: a.text }))) : "");
+        ...advice.map((a) => el("li", { class: a.attention ? "bad" : "", "data-advice": a.code, text: a.text }))) : "");
   }
 
   function row(agent) {

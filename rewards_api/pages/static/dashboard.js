@@ -104,7 +104,7 @@
         { text: a.healthy ? t("OK") : t("No heartbeat"), class: a.healthy ? "good" : "bad" },
         // What the agent says of its calibration, and what to do about it (the API words it).
         { text: [a.calibration.summary, ...a.calibration.advice.map((advice) => advice.text)].join(" · "),
-          class: a.calibration.advice.length ? "bad" : "" },
+          class: a.calibration.advice.some((advice) => advice.attention) ? "bad" : "" },
         a.last_heartbeat_at ? t("%(seconds)s s ago", { seconds: Api.number(a.seconds_since_heartbeat) }) : t("never"),
         number(a.queue_depth), number(a.adverts_per_second),
         a.refused_events ? { text: `${a.refused_events} (${a.last_refusal_code})`, class: "bad" } : t("none")])));

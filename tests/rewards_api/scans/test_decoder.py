@@ -154,6 +154,13 @@ def test_a_look_that_cannot_add_evidence_about_a_seen_barcode_is_not_made():
     looked.add((decoder.ZBAR, decoder.PHOTO, seen))
     assert not decoder._new_evidence(decoder.ZBAR, decoder.PHOTO, seen, [seen], looked)
     assert decoder._new_evidence(decoder.ZBAR, decoder.ENLARGED, seen, [seen], looked)
+    # zxing-cpp read the turned crop around it (the whole code): the whole turned picture
+    # shows it nothing new there. A crop of the sharpened picture may miss rows: not so.
+    looked |= {(decoder.ZXING, decoder.TURNED, seen), (decoder.ZXING, decoder.SHARPENED, seen)}
+    assert not decoder._new_evidence(decoder.ZXING, decoder.TURNED, seen, [seen], looked)
+    by_zbar = S(EAN, decoder.ZBAR, decoder.PHOTO, box, across=0.0)
+    looked.add((decoder.ZXING, decoder.SHARPENED, by_zbar))
+    assert decoder._new_evidence(decoder.ZXING, decoder.SHARPENED, by_zbar, [by_zbar], looked)
     # zbar saw it in the photo: its turned copy is the same evidence (SAME_EVIDENCE).
     zbar = S(EAN, decoder.ZBAR, decoder.PHOTO, box, across=0.0)
     assert not decoder._new_evidence(decoder.ZBAR, decoder.TURNED, zbar, [zbar], set())
@@ -172,6 +179,14 @@ def test_a_closer_look_at_a_zbar_outline_shorter_across_the_bars_takes_their_ban
         == (50, 50, 351, 211)
     assert decoder._around(S(EAN, decoder.ZXING, decoder.PHOTO, (200, 100, 210, 160), across=0.0),
                            (480, 360)) == (185, 85, 226, 176)
+
+
+def test_a_closer_look_in_the_turned_picture_takes_a_square_around_the_strip_read():
+    # zbar read a code near 45 degrees along the rows: a strip 292 pixels long through it.
+    strip = S(EAN, decoder.ZBAR, decoder.PHOTO, (700, 482, 992, 538), across=0.0)
+    assert decoder._around(strip, (1280, 960), decoder.TURNED) == (554, 218, 1139, 803)
+    # Clipped at the photo's edges.
+    assert decoder._around(strip, (900, 600), decoder.TURNED) == (554, 218, 900, 600)
 
 
 def _two_codes_photo() -> bytes:
@@ -243,3 +258,21 @@ def test_zbar_reads_a_seen_barcode_along_the_lines_that_cross_its_bars_only():
     assert decoder.scan_lines(178.0, placing) == (True, False)
     # In a copy turned by 45 degrees, a code crossed at 45 degrees in the photo lies along the rows.
     assert decoder.scan_lines(45.0, decoder.Placing(degrees=45)) == (True, False)
+
+
+def test_zxing_reads_a_barcode_crossed_along_the_rows_along_the_rows_only():
+    image = decoder.open_image(photo(render("ean13", COFFEE), C(angle=90)))
+    whole = decoder.picture(image, decoder.PHOTO)
+    assert [s.read for s in decoder.read_zxing(*whole)] == [EAN]
+    assert [s.read for s in decoder.read_zxing(*whole, across=90.0)] == [EAN]
+    # Told it was crossed along the rows, it does not turn the picture to read the columns.
+    assert decoder.read_zxing(*whole, across=0.0) == []
+
+
+def test_each_picture_of_a_photo_is_made_once():
+    pictures = decoder.Pictures(decoder.open_image(photo(render("ean13", COFFEE))))
+    box = (100, 100, 400, 300)
+    turned = pictures.of(decoder.TURNED, box)
+    assert pictures.of(decoder.TURNED, box) is turned
+    assert turned[0].size == decoder.picture(pictures.photo, decoder.TURNED, box)[0].size
+    assert pictures.of(decoder.TURNED) is not turned

@@ -3,9 +3,10 @@
 JPEG-compressed at random from a fixed seed, so every run reads the same pictures.
 
 Per symbology: never a wrong value, and at least as many read right as today (the
-floors: 60 of 65 EAN-13, 55 of 56 UPC-A, 64 of 64 EAN-8, 55 of 55 QR: 234 of 240, 97.5 %).
-The EAN-13 photos missed are slanted 30 to 55 degrees and blurred, noisy or washed
-out, or tilted in a noisy, low-quality JPEG; the UPC-A one is unclear (zxing-cpp misreads its blurred,
+floors: 64 of 65 EAN-13, 55 of 56 UPC-A, 64 of 64 EAN-8, 55 of 55 QR: 238 of 240, 99.2 %).
+The EAN-13 photo missed is slanted 32 degrees, blurred, noisy and washed out (three
+more, slanted 30 to 55 degrees, are read since the turned picture's closer look takes
+a square around the strip the readers crossed); the UPC-A one is unclear (zxing-cpp misreads its blurred,
 washed-out bars with a fitting check digit where zbar reads the printed value).
 """
 
@@ -18,7 +19,7 @@ from tests.support.barcodes import SYMBOLOGIES, GeneratedPhoto, generated_photos
 from tests.support.real_barcodes import RIGHT, WRONG
 
 PHOTOS = 240
-FLOORS = {"ean13": 60, "upca": 55, "ean8": 64, "qr": 55}
+FLOORS = {"ean13": 64, "upca": 55, "ean8": 64, "qr": 55}
 
 
 @pytest.fixture(scope="module")

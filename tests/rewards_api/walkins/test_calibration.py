@@ -44,7 +44,7 @@ def test_a_heartbeat_with_calibration_and_nearby_is_stored_and_shown(app, api, w
         "calibrated_at": "2026-12-02T10:00:00+00:00", "outside_dbm": -78.5, "inside_dbm": -61.0,
         "summary": "Calibrated on Dec 2 by walk test",
         "advice": [{"code": "street_too_loud",
-                    "text": "Hears the street too loudly: move it further in"}]}
+                    "text": "Hears the street too loudly: move it further in", "attention": True}]}
     german = _listed(api, world.keys["manager"], door.agent_id, "de")["calibration"]
     assert "2. Dez." in german["summary"]  # the day as German writes it (Babel)
     hour = clock.now.replace(minute=0, second=0, microsecond=0)
@@ -119,7 +119,7 @@ def test_an_agent_that_learned_its_walk_ins_wait_says_so(api, walkins, world):
         "code": "slow_walk_ins",
         "text": "Walk-ins are confirmed after about 5 minutes here: at this door it cannot tell "
                 "a shopper coming in from one at the window. The points still arrive; tell "
-                "shoppers they can take 5 minutes"}]
+                "shoppers they can take 5 minutes", "attention": False}]
     # For information: it does not make the door an agent needing attention in the chain
     # view (the back door, never heard from, is one), as advice to move it does.
     assert _needing_attention(api, world) == 1
