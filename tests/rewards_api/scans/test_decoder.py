@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from rewards_api.scans import decoder
 from tests.support.barcodes import Conditions, blank_photo, photo, render, unclear_photo
@@ -276,3 +276,44 @@ def test_each_picture_of_a_photo_is_made_once():
     assert pictures.of(decoder.TURNED, box) is turned
     assert turned[0].size == decoder.picture(pictures.photo, decoder.TURNED, box)[0].size
     assert pictures.of(decoder.TURNED) is not turned
+
+
+def _pictures_made(monkeypatch: pytest.MonkeyPatch, data: bytes) -> tuple[list[decoder.Read], set[str]]:
+    """What the decoder reads in ``data`` and which pictures of it it made."""
+    made: set[str] = set()
+    real_picture = decoder.picture
+
+    def recording(photo_: Image.Image, name: str, box: tuple[int, int, int, int] | None = None):  # type: ignore[no-untyped-def]
+        made.add(name)
+        return real_picture(photo_, name, box)
+
+    monkeypatch.setattr(decoder, "picture", recording)
+    return decoder.decode(data), made
+
+
+def _slanted_shelf_edge() -> bytes:
+    """A photo without bars but with a long edge at 30 degrees (a box on a shelf)."""
+    image = Image.new("L", (1280, 960), 170)
+    ImageDraw.Draw(image).polygon([(0, 900), (1280, 160), (1280, 960), (0, 960)], fill=60)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("data", [blank_photo(), _slanted_shelf_edge()], ids=["shelf", "slanted-edge"])
+def test_a_photo_without_slanted_bars_is_not_turned(monkeypatch, data):
+    """The turned picture costs more than the others; a photo whose squares show no
+    slanted bars (an edge is not bars) is not turned, while the other looks are made."""
+    assert not decoder.slanted_bars(decoder.open_image(data).reduce(2))
+    reads, made = _pictures_made(monkeypatch, data)
+    assert reads == []
+    assert decoder.SHARPENED in made and decoder.TURNED not in made
+
+
+def test_a_slanted_code_is_turned_and_read(monkeypatch):
+    data = photo(render("ean13", COFFEE), C(angle=35, blur=1.0, seed=2))
+    assert decoder.slanted_bars(decoder.open_image(data).reduce(2))
+    assert not decoder.slanted_bars(decoder.open_image(photo(render("ean13", COFFEE))).reduce(2))
+    reads, made = _pictures_made(monkeypatch, data)
+    assert reads == [R("ean13", COFFEE)]
+    assert decoder.TURNED in made
