@@ -271,6 +271,10 @@ DEEP_STREET_MARGIN_DB = 10.0
 # hang it 9 m in or more).
 EVALUATE_EVERY_S = 0.5  # decide at most twice a second per token: the median is the cost
 TICK_EVERY_S = 1.0  # how often away timeouts are checked
+# Decoded frames kept by the pipeline, one per payload heard: a phone sends the same
+# bytes for a whole window, so at 1,000 phones (the Pi's load) two windows' tokens and
+# the odd other company's payload fit (about 0.5 MB); past it the cache starts afresh.
+FRAME_CACHE_SIZE = 4096
 
 # --- scanner watchdog (habluetooth's idea: a scanner can go quiet without an error) --
 # A store entrance always has some Bluetooth in the air (phones, watches, tills); two

@@ -47,9 +47,11 @@ A token that is never entered is forgotten silently after the away timeout.
 from __future__ import annotations
 
 import uuid
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from typing import Any
 
 from beacon_agent import constants
@@ -122,6 +124,42 @@ class Decision:
 
 
 @dataclass(slots=True)
+class _Series:
+    """Timed values, oldest first, kept as two parallel deques rather than one of
+    ``(t, value)`` pairs: so that the median, the minimum since a moment and that moment's
+    place (``since``) are one call each into C (``sorted``, ``min``, ``bisect``), twice a
+    second for every token (the replay's hot path). ``since`` needs the times in order, as
+    a token's ``history`` has them: appended at its evaluations, each at least
+    ``EVALUATE_EVERY_S`` after the one before, and ``prepend`` adds an earlier token's.
+    How many: ``len(series.at)`` (no ``__len__``: a call in Python, ``len`` of a deque is
+    not)."""
+
+    at: deque[float] = field(default_factory=deque)
+    values: deque[float] = field(default_factory=deque)
+
+    def append(self, t: float, value: float) -> None:
+        self.at.append(t)
+        self.values.append(value)
+
+    def drop_oldest(self) -> None:
+        self.at.popleft()
+        self.values.popleft()
+
+    def prepend(self, older: _Series) -> None:
+        """``older``'s values ahead of these (an earlier token's, linked to this one)."""
+        self.at.extendleft(reversed(older.at))
+        self.values.extendleft(reversed(older.values))
+
+    def clear(self) -> None:
+        self.at.clear()
+        self.values.clear()
+
+    def since(self, start: float) -> int:
+        """The place of the first value taken at or after ``start``."""
+        return bisect_left(self.at, start)
+
+
+@dataclass(slots=True)
 class _Token:
     frame: Frame
     first_seen: float
@@ -129,8 +167,8 @@ class _Token:
     count: int = 0
     rssi_max: int = -128
     histogram: dict[int, int] = field(default_factory=dict)  # rssi -> sightings, for the median
-    recent: deque[tuple[float, int]] = field(default_factory=deque)
-    history: deque[tuple[float, float]] = field(default_factory=deque)  # (t, smoothed): baselines
+    recent: _Series = field(default_factory=_Series)  # rssi of the last seconds, for the level
+    history: _Series = field(default_factory=_Series)  # smoothed levels: baselines
     evaluated: float = float("-inf")
     inside: bool = False
     since: float | None = None  # inside: when the smoothed RSSI fell below the exit level
@@ -190,21 +228,31 @@ class PresenceEngine:
             rotation = _near_rotation(t)
             token = self._tokens[key] = _Token(frame, first_seen=t, last_seen=t, heard_since=t,
                                                first_rssi=rssi, rotated=rotation)
-        if 0.0 < t - token.last_seen < token.interval:
-            token.interval = t - token.last_seen
-        token.last_seen = max(token.last_seen, t)
+        # Every advert passes here: plain comparisons rather than max(), and the deques
+        # of ``recent`` at hand (the replay's hot path, ``make bench BENCH=agent``).
+        if t > token.last_seen:
+            if t - token.last_seen < token.interval:
+                token.interval = t - token.last_seen
+            token.last_seen = t
         token.count += 1
-        token.rssi_max = max(token.rssi_max, rssi)
-        token.histogram[rssi] = token.histogram.get(rssi, 0) + 1
+        if rssi > token.rssi_max:
+            token.rssi_max = rssi
+        histogram = token.histogram
+        histogram[rssi] = histogram.get(rssi, 0) + 1
         if token.last_rssi is not None:
             token.jitter += (abs(rssi - token.last_rssi) - token.jitter) * constants.JITTER_WEIGHT
         token.last_rssi = rssi
         recent = token.recent
-        recent.append((t, rssi))
+        times = recent.at
+        times.append(t)
+        recent.values.append(rssi)
         s = self.settings
         horizon, limit = t - s.smoothing_s, t - s.smoothing_max_s
-        while recent[0][0] < limit or (recent[0][0] < horizon and len(recent) > s.smoothing_samples):
-            recent.popleft()
+        while times[0] < limit or (times[0] < horizon and len(times) > s.smoothing_samples):
+            times.popleft()
+            recent.values.popleft()
+        if t - token.evaluated < constants.EVALUATE_EVERY_S:
+            return []
         return self._decide(token, t)
 
     def tick(self, t: float) -> list[Decision]:
@@ -273,8 +321,8 @@ class PresenceEngine:
         token.link_tries = len(constants.LINK_TRIES_S)
         token.heard_since, token.max_rise, token.jitter = old.heard_since, old.max_rise, old.jitter
         token.counted = old.counted
-        token.recent.extendleft(reversed(old.recent))
-        token.history.extendleft(reversed(old.history))
+        token.recent.prepend(old.recent)
+        token.history.prepend(old.history)
         token.max_level = old.max_level
 
     def _taken(self, old: _Token, token: _Token) -> bool:
@@ -295,23 +343,22 @@ class PresenceEngine:
         1.25 sigma / sqrt(n): a clean, chatty phone is decided on the base, a noisy or
         sparse one must rise further."""
         sigma = token.jitter / 1.128
-        return self.settings.rise_noise_k * sigma / len(token.recent) ** 0.5
+        return self.settings.rise_noise_k * sigma / len(token.recent.at) ** 0.5
 
     def _decide(self, token: _Token, t: float) -> list[Decision]:
+        """Evaluates a token (at most every ``EVALUATE_EVERY_S``: ``sighting`` asks)."""
         s = self.settings
-        if t - token.evaluated < constants.EVALUATE_EVERY_S:
-            return []
         token.evaluated = t
         if (token.rotated and token.link_tries < len(constants.LINK_TRIES_S)
                 and t - token.first_seen >= constants.LINK_TRIES_S[token.link_tries]):
             self._link(token)
         smoothed = self._smoothed(token)
         history = token.history
-        if len(token.recent) >= s.baseline_samples:
-            history.append((t, smoothed))
+        if len(token.recent.at) >= s.baseline_samples:
+            history.append(t, smoothed)
         horizon = t - s.rise_lookback_s - s.enter_dwell_s
-        while history and history[0][0] < horizon:
-            history.popleft()
+        while history.at and history.at[0] < horizon:
+            history.drop_oldest()
         if (not token.counted and t - token.heard_since >= s.long_dwell_s
                 and (not token.rotated or token.heard_since < token.first_seen)
                 and self._heard_arriving(token)):
@@ -358,8 +405,8 @@ class PresenceEngine:
             return False
         if level >= self.level_needed():
             return True
-        start = t - s.enter_dwell_s
-        before = min((value for at, value in token.history if at < start), default=level)
+        before = min(islice(token.history.values, token.history.since(t - s.enter_dwell_s)),
+                     default=level)
         rise = level - before - self._noise_margin(token)
         token.max_rise = max(token.max_rise, rise)
         return level >= gate and rise >= self.crossing_rise()
@@ -369,10 +416,12 @@ class PresenceEngine:
         ``enter_sightings`` medians in it); ``None`` before the token was heard that long."""
         s, history = self.settings, token.history
         start = t - s.enter_dwell_s
-        if not history or history[0][0] > start:
+        if not history.at or history.at[0] > start:
             return None
-        held = [value for at, value in history if at >= start]
-        return min(held) if len(held) >= s.enter_sightings else None
+        first = history.since(start)
+        if len(history.at) - first < s.enter_sightings:
+            return None
+        return min(islice(history.values, first, None))
 
     def _heard_long(self, token: _Token, t: float) -> bool:
         """Heard for the long dwell (over linked tokens), and a linked token heard itself
@@ -437,17 +486,17 @@ def _link_gap(token: _Token) -> float:
     """How long after ``token`` fell silent its phone's next token can be first heard: a
     few of the phone's own intervals between sightings (it changes token between two
     adverts), at most ``LINK_GAP_S``."""
-    times = [at for at, _ in token.recent]
+    times = token.recent.at
     if len(times) < 3:
         return constants.LINK_GAP_S
-    gaps = sorted(b - a for a, b in zip(times, times[1:], strict=False))
+    gaps = sorted(b - a for a, b in zip(times, islice(times, 1, None), strict=False))
     return min(constants.LINK_GAP_S,
                constants.LINK_INTERVALS * gaps[len(gaps) // 2] + constants.LINK_GAP_MIN_S)
 
 
 def _level(token: _Token) -> float:
     """The median of the token's recent sightings (before the calibration offset)."""
-    values = sorted(rssi for _, rssi in token.recent)
+    values = sorted(token.recent.values)
     middle = len(values) // 2
     return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
 
@@ -528,6 +577,9 @@ class SiteLearning:
         self._inside_levels: deque[float] = deque(maxlen=constants.INSIDE_SAMPLES)
         self.outside_rise_db: float | None = None
         self.street_dbm: float | None = None
+        # ``rise_db`` by its default, asked at every evaluation of every token: counted
+        # afresh only when a phone was learned (``outside``, ``inside``).
+        self._rise_asked: dict[float, float] = {}
 
     def snapshot(self) -> dict[str, Any]:
         """What it has learned, as JSON values (``-inf``: a phone never heard for the
@@ -554,6 +606,7 @@ class SiteLearning:
 
     def outside(self, rise: float) -> None:
         self._rises.append(rise)
+        self._rise_asked.clear()
         self._learn_outside_rise()
 
     def _learn_outside_rise(self) -> None:
@@ -579,6 +632,7 @@ class SiteLearning:
 
     def inside(self, rise: float, level: float) -> None:
         self._inside.append(rise)
+        self._rise_asked.clear()
         if level > float("-inf"):
             self._inside_levels.append(level)
 
@@ -600,6 +654,11 @@ class SiteLearning:
         shopper inside from one outside."""
         if not self.learned:
             return max(default, constants.RISE_MAX_DB)
+        if default not in self._rise_asked:
+            self._rise_asked[default] = self._rise_needed(default)
+        return self._rise_asked[default]
+
+    def _rise_needed(self, default: float) -> float:
         asked = max(self.outside_rise_db + constants.RISE_MARGIN_DB, default)  # type: ignore[operator]
         beyond = sum(1 for rise in self._inside if rise >= asked)
         return asked if beyond >= constants.INSIDE_SHARE * len(self._inside) else float("inf")

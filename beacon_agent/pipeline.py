@@ -8,7 +8,7 @@ from collections.abc import Callable
 from beacon_agent import constants
 from beacon_agent.engine import Decision, PresenceEngine
 from beacon_agent.nearby import NearbyCount
-from rewards_protocol.presence import DEFAULT_COMPANY_ID, frame_from_manufacturer_data
+from rewards_protocol.presence import DEFAULT_COMPANY_ID, Frame, decode_frame
 
 Sink = Callable[[list[Decision]], None]
 
@@ -26,10 +26,12 @@ class Pipeline:
         self.nearby = NearbyCount()  # the phones heard (the heartbeat's ``nearby``)
         self._sink = sink
         self._last_tick = float("-inf")
+        # A phone sends the same bytes for ten minutes: each payload is decoded once.
+        self._frames: dict[bytes, Frame | None] = {}
 
     def advert(self, t: float, rssi: int, manufacturer_data: dict[int, bytes]) -> None:
         self.adverts += 1
-        frame = frame_from_manufacturer_data(manufacturer_data, self.company_id)
+        frame = self._frame(manufacturer_data)
         if frame is not None:
             self.frames += 1
             self.nearby.sighting(t, rssi, frame)
@@ -38,6 +40,19 @@ class Pipeline:
                 self._sink(decisions)
         if t - self._last_tick >= constants.TICK_EVERY_S:
             self.tick(t)
+
+    def _frame(self, manufacturer_data: dict[int, bytes]) -> Frame | None:
+        """Our frame in an advert, or None (``frame_from_manufacturer_data``), from the
+        payloads decoded before (forgotten all at once at ``FRAME_CACHE_SIZE``)."""
+        payload = manufacturer_data.get(self.company_id)
+        if payload is None:
+            return None
+        frames = self._frames
+        if payload not in frames:
+            if len(frames) >= constants.FRAME_CACHE_SIZE:
+                frames.clear()
+            frames[payload] = decode_frame(payload)
+        return frames[payload]
 
     def tick(self, t: float) -> None:
         """Away-timeout exits; called with adverts and on the service's timer, so a silent

@@ -5,9 +5,17 @@ from __future__ import annotations
 import itertools
 
 from beacon_agent import constants
-from beacon_agent.engine import DEEP_AGENT, Decision, EngineSettings, PresenceEngine, SiteState
+from beacon_agent.engine import (
+    DEEP_AGENT,
+    Decision,
+    EngineSettings,
+    PresenceEngine,
+    SiteLearning,
+    SiteState,
+)
+from beacon_agent.pipeline import Pipeline
 from rewards_protocol.events import ENTER, EXIT, parse_event
-from rewards_protocol.presence import WINDOW_SECONDS, Frame
+from rewards_protocol.presence import DEFAULT_COMPANY_ID, WINDOW_SECONDS, Frame, encode_frame
 
 WINDOW = 2_939_667
 MID_WINDOW = WINDOW * WINDOW_SECONDS + 300.0  # far from any rotation
@@ -608,3 +616,30 @@ def test_the_site_state_says_what_the_store_taught_the_engine() -> None:
     assert state == SiteState(learned=True, outside_dbm=-73.0, inside_dbm=-61.0,
                               outsiders=constants.OUTSIDE_SAMPLES_NEEDED,
                               insiders=constants.INSIDE_SAMPLES_NEEDED)
+
+
+def test_the_rise_a_crossing_must_show_follows_every_phone_learned() -> None:
+    learning = SiteLearning()
+    for _ in range(constants.OUTSIDE_SAMPLES_NEEDED):
+        learning.outside(10.0)
+    for _ in range(constants.INSIDE_SAMPLES_NEEDED):
+        learning.inside(30.0, -60.0)
+    assert learning.rise_db(constants.RISE_DB) == constants.RISE_DB  # 10 + margin is less
+    learning.outside(20.0)  # asked again after each phone learned, not the first answer
+    assert learning.rise_db(constants.RISE_DB) == 20.0 + constants.RISE_MARGIN_DB
+    for _ in range(constants.INSIDE_SAMPLES_NEEDED + 1):
+        learning.inside(0.0, -60.0)  # most insiders did not rise that far
+    assert learning.rise_db(constants.RISE_DB) == float("inf")
+
+
+def test_the_pipeline_reads_every_payload_also_past_its_cache_of_frames() -> None:
+    e = engine()
+    pipeline = Pipeline(e, lambda decisions: None)
+    tokens = constants.FRAME_CACHE_SIZE + 2
+    for n in range(tokens):
+        payload = encode_frame(3, n.to_bytes(16, "big"))
+        pipeline.advert(MID_WINDOW, -70, {DEFAULT_COMPANY_ID: payload})
+        pipeline.advert(MID_WINDOW, -70, {0x004C: payload})  # another company's: not ours
+    pipeline.advert(MID_WINDOW, -70, {DEFAULT_COMPANY_ID: b"\x00" * 18})  # not our frame
+    pipeline.advert(MID_WINDOW + 1.0, -70, {DEFAULT_COMPANY_ID: encode_frame(3, bytes(16))})
+    assert (pipeline.adverts, pipeline.frames, len(e)) == (2 * tokens + 2, tokens + 1, tokens)
