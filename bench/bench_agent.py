@@ -137,8 +137,8 @@ class _HeldLevels(PresenceEngine):
         self.held: dict[bytes, list[tuple[float, float]]] = {}
 
     def _decide(self, token: Any, t: float) -> list[Any]:
-        decisions = super()._decide(token, t)
-        level = self._held(token, t) if token.evaluated == t else None
+        decisions = super()._decide(token, t)  # called at each evaluation only (``sighting``)
+        level = self._held(token, t)
         if level is not None:
             self.held.setdefault(token.frame.token, []).append((t, level))
         return decisions
@@ -163,9 +163,9 @@ def reachable(held: dict[bytes, list[tuple[float, float]]], owner: dict[bytes, s
 
 def _check_ins(scenario: simulator.Scenario,
                engines: dict[str, PresenceEngine | NaiveEngine]
-               ) -> tuple[dict[str, list[tuple[float, str]]], dict[bytes, str]]:
+               ) -> tuple[dict[str, list[tuple[float, str]]], simulator.Simulation]:
     """Replays one agent's trace through each engine: ``(t, shopper label)`` of every
-    enter, and whose each token was."""
+    enter, and the simulation it heard (its people, and the tokens they sent)."""
     simulation = simulator.simulate(scenario)
     enters: dict[str, list[tuple[float, bytes]]] = {name: [] for name in engines}
     last_tick = 0.0
@@ -184,9 +184,14 @@ def _check_ins(scenario: simulator.Scenario,
                              if d.event.kind == ENTER]
             if tick:
                 engine.tick(t)
-    owner = {bytes.fromhex(token): shopper["label"] for shopper in simulation.truth()["shoppers"]
-             for token in shopper["tokens"]}
-    return {name: [(t, owner[token]) for t, token in found] for name, found in enters.items()}, owner
+    owner = _owners(simulation.truth())
+    return {name: [(t, owner[token]) for t, token in found] for name, found in enters.items()}, simulation
+
+
+def _owners(truth: dict[str, Any]) -> dict[bytes, str]:
+    """Whose each token was, from a simulation's truth once its adverts were heard."""
+    return {bytes.fromhex(token): shopper["label"] for shopper in truth["shoppers"]
+            for token in shopper["tokens"]}
 
 
 def run_site(site: simulator.Site, seed: int) -> dict[str, dict[str, Any]]:
@@ -199,14 +204,14 @@ def run_site(site: simulator.Site, seed: int) -> dict[str, dict[str, Any]]:
     outside_dbm, inside_dbm = site.walk_test()
     walk_tested = PresenceEngine(EngineSettings(outside_dbm=outside_dbm))
     ours = _HeldLevels()
-    found, owner = _check_ins(scenario, {"ours": ours, "ours, walk test": walk_tested, "naive": NaiveEngine()})
+    found, simulation = _check_ins(scenario, {"ours": ours, "ours, walk test": walk_tested,
+                                              "naive": NaiveEngine()})
     if site.deep_agent is not None:
         deep, _ = _check_ins(replace(scenario, agent=simulator.DEEP), {"deep": PresenceEngine(DEEP_AGENT)})
         found["ours + 2nd agent"] = found["ours"] + deep["deep"]
-    simulation = simulator.simulate(scenario)  # people and visits do not depend on the agent
-    truth = simulation.truth()
+    truth = simulation.truth()  # people and visits do not depend on the agent
     scores = {name: _score(enters, truth) for name, enters in found.items()}
-    scores["ours"]["reachable"] = reachable(ours.held, owner, truth, scenario.start)
+    scores["ours"]["reachable"] = reachable(ours.held, _owners(truth), truth, scenario.start)
     if site.deep_agent is not None:
         scores["ours + 2nd agent"]["near"] = _near_second_agent(simulation.people, site.deep_agent)
     return scores

@@ -218,14 +218,12 @@ def decode_image(image: Image.Image) -> list[Read]:
         # that cannot add evidence about any of them is not made (an evidence budget
         # per candidate).
         spots = [s for s in sightings if _new_evidence(reader, name, s, sightings, looked)]
-        if sightings and not spots:
+        if (sightings and not spots) or not pictures.worth_reading(name):
             continue
         # zxing-cpp looks again only for the barcodes seen: along the rows alone when
         # all of them were crossed along the rows (``read_zxing``).
         rows_only = reader == ZXING and bool(spots) and all(
             scan_lines(s.across, Placing()) == (True, False) for s in spots)
-        if not pictures.worth_reading(name):
-            continue
         sightings += READERS[reader](*pictures.of(name), across=0.0 if rows_only else None)
         looked.add((reader, name, None))
         sightings += _second_looks(pictures, sightings, looked)
@@ -450,8 +448,8 @@ SPOT_ONLY = {(ZBAR, ENLARGED), (ZBAR, TURNED)}
 # out, none of the real or generated photos). zxing-cpp's photo
 # and turned copy agreeing believed no wrong value on any of these and proved 2 of
 # the 240 generated photos: for zxing-cpp the turned copy stays a second picture.
-SAME_EVIDENCE = {ZXING: {SHARPENED: PHOTO, REDUCED: PHOTO, ENLARGED: PHOTO},
-                 ZBAR: {SHARPENED: PHOTO, REDUCED: PHOTO, ENLARGED: PHOTO, TURNED: PHOTO}}
+_COPIES_OF_THE_PHOTO = {SHARPENED: PHOTO, REDUCED: PHOTO, ENLARGED: PHOTO}
+SAME_EVIDENCE = {ZXING: _COPIES_OF_THE_PHOTO, ZBAR: {**_COPIES_OF_THE_PHOTO, TURNED: PHOTO}}
 
 
 def evidence_of(reader: str, name: str) -> str:
