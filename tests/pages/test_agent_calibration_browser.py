@@ -95,6 +95,32 @@ def test_the_dashboards_agent_table_shows_calibration_and_advice(browser, live_u
     context.close()
 
 
+FAR_END = dict(WALKED, outside_dbm=-80.0, inside_dbm=-62.0, advice=["far_end_unheard"])
+FAR_END_SENTENCE = ("Does not hear the far end of the shop: walk-ins who go to the back may be "
+                    "missed when their phone changes its code there. Add a second agent "
+                    "mid-floor: the Agents page says how")
+
+
+def test_both_tables_show_in_red_that_the_far_end_is_not_heard(browser, live_url, world,
+                                                                reported):
+    door, _ = reported
+    beat = door.post(events.HEARTBEAT_PATH, dict(HEARTBEAT, calibration=FAR_END, nearby=3))
+    assert beat.status_code == 200, beat.get_json()
+    context, page = _open(browser, live_url + "/dashboard", world.keys["manager"])
+    cell = page.locator("#agents-table td", has_text="Calibrated on Nov 19 by walk test")
+    cell.wait_for()
+    assert FAR_END_SENTENCE in cell.inner_text()
+    assert "bad" in cell.get_attribute("class")  # in red: act on it
+    context.close()
+    context, page = _open(browser, live_url + "/manage/agents", world.keys["manager"])
+    row = page.locator(f"tr[data-agent='{door.agent_id}']")
+    row.locator("[data-advice=far_end_unheard].bad").wait_for()
+    assert FAR_END_SENTENCE in row.inner_text()
+    assert "A second agent for a deep shop" in page.locator("#agent-form").locator("..").inner_text()
+    assert serious_violations(page) == []
+    context.close()
+
+
 def test_the_agents_page_words_the_calibration_in_german(browser, live_url, world, reported):
     door, _ = reported
     context, page = _open(browser, live_url + "/manage/agents?lang=de", world.keys["manager"])
