@@ -5,9 +5,10 @@ The walk test: an installer alone with the app open stands under the agent, then
 outside at the glass in front of it, walks along the pavement past the shop and back,
 then walks in and stops 3 m inside, then walks to the far end of the shop floor
 (``PHASES``; the agent times each step, nobody has to press a key on a ladder). From
-the sightings of those minutes, its phone is the steady strongest token while it stands under the agent, followed across a token rotation at a
-window boundary only where its next token cannot be another phone's (``_next_token``;
-else the test is refused: "walk again"); the live test starts where no rotation falls
+the sightings of those minutes, its phone is the steady strongest token while it stands
+under the agent, followed across a token rotation at a window boundary only where its
+next token cannot be another phone's (``_next_token``; else the test is refused: "walk
+again"); the live test starts where no rotation falls
 in it (``quiet_start``), as every phone rotates at the same moment and the installer's
 often cannot be told apart. Its levels are smoothed as the engine smooths them:
 ``outside_dbm`` is the loudest level outside (at the glass and on the pavement),
