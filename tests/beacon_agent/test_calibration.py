@@ -241,13 +241,20 @@ def test_the_live_walk_test_waits_for_the_tokens_to_rotate_first() -> None:
 # --- the command ---------------------------------------------------------------------
 
 
-def test_calibrate_from_a_trace_stores_the_levels_in_the_config(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def simulated_walk_test(tmp_path: Path, site: str, seed: int) -> tuple[Path, Path]:
+    """``simulate --walk-test`` at ``site`` into a trace file, and a provisioned config
+    file beside it."""
     trace_path = tmp_path / "walk.jsonl"
-    assert cli.main(["simulate", "--site", "station-kiosk", "--walk-test", "--seed", "3",
+    assert cli.main(["simulate", "--site", site, "--walk-test", "--seed", str(seed),
                      "--out", str(trace_path), "--truth", str(tmp_path / "truth.json")]) == 0
     path = tmp_path / "agent.toml"
     agent_config.write(path, "https://rewards.example", "12", "ab" * 32, tmp_path / "state")
+    return trace_path, path
+
+
+def test_calibrate_from_a_trace_stores_the_levels_in_the_config(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    trace_path, path = simulated_walk_test(tmp_path, "station-kiosk", 3)
     path.write_text("# by the installer\n" + path.read_text() + "\n[presence]\nexit_dbm = -95.0\n")
     capsys.readouterr()
 
@@ -270,6 +277,31 @@ def test_calibrate_from_a_trace_stores_the_levels_in_the_config(
     assert (f"calibration: walk test on {cfg.calibrated_at} (outside {expected.outside_dbm:.1f} "
             f"dBm, inside {expected.inside_dbm:.1f} dBm, far end {expected.far_end_dbm:.1f} "
             "dBm)") in capsys.readouterr().out
+
+
+def test_calibrate_in_a_deep_store_asks_for_a_second_agent_until_a_four_step_test(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    deep, path = simulated_walk_test(tmp_path, "random-123", 1)
+    capsys.readouterr()
+    assert cli.main(["calibrate", "--config", str(path), "--from-trace", str(deep)]) == 0
+    out = capsys.readouterr().out
+    assert "At the far end:              not heard" in out
+    assert f"Advice: {cli.ADVICE[FAR_END_UNHEARD]}" in out
+    assert agent_config.load(path, environ={}).far_end_dbm == calibration.RECEIVER_FLOOR_DBM
+    Outbox(agent_config.load(path, environ={}).outbox_path).close()
+    assert cli.main(["status", "--config", str(path)]) == 0
+    status = capsys.readouterr().out
+    assert "far end not heard)" in status and cli.ADVICE[FAR_END_UNHEARD] in status
+
+    older = tmp_path / "four-steps.jsonl"  # recorded before the far-end step
+    older.write_text(recorded(SITES["basket-stand"], start=simulator.Scenario.start,
+                              phases=FOUR_STEPS))
+    assert cli.main(["calibrate", "--config", str(path), "--from-trace", str(older)]) == 0
+    assert ("At the far end:              not measured (a walk test without the far-end "
+            "step)") in capsys.readouterr().out
+    assert agent_config.load(path, environ={}).far_end_dbm is None  # the old reading is gone
+    assert cli.main(["status", "--config", str(path), "--json"]) == 0
+    assert FAR_END_UNHEARD not in json.loads(capsys.readouterr().out)["advice"]
 
 
 def test_calibrate_says_why_a_trace_cannot_be_used(
