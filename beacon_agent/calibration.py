@@ -3,16 +3,19 @@ calibrate``) and the ``calibration`` object of the heartbeat.
 
 The walk test: an installer alone with the app open stands under the agent, then
 outside at the glass in front of it, walks along the pavement past the shop and back,
-then walks in and stops 3 m inside (``PHASES``; the agent times each step, nobody has to
-press a key on a ladder). From the sightings of those minutes, its phone is the steady
-strongest token while it stands under the agent, followed across a token rotation at a
-window boundary only where its next token cannot be another phone's (``_next_token``;
-else the test is refused: "walk again"); the live test starts where no rotation falls
+then walks in and stops 3 m inside, then walks to the far end of the shop floor
+(``PHASES``; the agent times each step, nobody has to press a key on a ladder). From
+the sightings of those minutes, its phone is the steady strongest token while it stands
+under the agent, followed across a token rotation at a window boundary only where its
+next token cannot be another phone's (``_next_token``; else the test is refused: "walk
+again"); the live test starts where no rotation falls
 in it (``quiet_start``), as every phone rotates at the same moment and the installer's
 often cannot be told apart. Its levels are smoothed as the engine smooths them:
 ``outside_dbm`` is the loudest level outside (at the glass and on the pavement),
-``inside_dbm`` the level 3 m inside. Both are relative to the installer's phone: phones
-differ by up to ±10 dB, the difference between the two levels does not.
+``inside_dbm`` the level 3 m inside, ``far_end_dbm`` the level at the far end. They are
+relative to the installer's phone: phones differ by up to ±10 dB, the difference between
+two levels does not. A walk test recorded before the far-end step (four steps) still
+reads: it has no far-end reading.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ STREET_TOO_LOUD = "street_too_loud"
 INSIDE_TOO_QUIET = "inside_too_quiet"
 NEEDS_MORE_TRAFFIC = "needs_more_traffic"
 SLOW_WALK_INS = "slow_walk_ins"
+FAR_END_UNHEARD = "far_end_unheard"
 
 # What the walk test measures is a walk-in's crossing as the engine sees it: a phone 3 m
 # inside against the same phone at the glass or on the pavement. The engine lets a
@@ -63,6 +67,11 @@ STREET_MARGIN_DB = constants.RISE_MARGIN_DB
 # engine's gate (``enter_dbm``, -88 dBm by default, 12 dB above the receiver's floor);
 # where it is not, the agent hears shoppers inside too faintly.
 PHONE_SPREAD_DB = 10.0
+# The far end of a deep store: the receiver hears nothing below its floor; the
+# installer's phone not heard at the far end reads as the floor. A reading at or below
+# ``FAR_END_DBM`` is a far end the agent does not hear (the reasons in constants.py).
+RECEIVER_FLOOR_DBM = -100.0
+FAR_END_DBM = constants.FAR_END_DBM
 
 
 @dataclass(frozen=True)
@@ -78,14 +87,20 @@ class Phase:
 
 _DEFAULTS = EngineSettings()
 
-UNDER, GLASS, PAST, INSIDE = "under", "glass", "past", "inside"
+UNDER, GLASS, PAST, INSIDE, FAR_END = "under", "glass", "past", "inside", "far_end"
 PHASES = (
     Phase(UNDER, "Stand under the agent with the app open", 10.0, 20.0),
     Phase(GLASS, "Go outside and stand at the glass in front of the agent", 25.0, 30.0),
     Phase(PAST, "Walk along the pavement past the shop, about 12 m each way, and come back",
           0.0, 60.0),
     Phase(INSIDE, "Walk in through the door and stop 3 m inside", 20.0, 20.0),
+    # 60 s: 75 m at a brisk walk (1.25 m/s), from the door to the far corner of the
+    # widest and deepest stores installers meet (50 m by 50 m, the door at one side).
+    Phase(FAR_END, "Walk to the far end of the shop floor, the corner farthest from the agent, "
+          "and stand there", 60.0, 30.0),
 )
+# The steps of a walk test recorded before the far-end step.
+FOUR_STEPS = tuple(phase.name for phase in PHASES if phase.name != FAR_END)
 
 
 @dataclass(frozen=True)
@@ -122,6 +137,9 @@ class WalkTest:
     glass_dbm: float | None  # the loudest at the glass; None: not heard there
     pavement_dbm: float | None  # the loudest walking past
     inside_dbm: float
+    # The level at the far end: RECEIVER_FLOOR_DBM where not heard there; None: a
+    # four-step walk test, not measured.
+    far_end_dbm: float | None
     followed: tuple[str, ...]  # the phone's tokens measured, in order (hex)
     advice: tuple[str, ...]
 
@@ -259,27 +277,35 @@ def analyse(adverts: Iterable[trace.Advertisement], spans: Sequence[Span],
     settings = settings or EngineSettings()
     phase = {span.name: span for span in spans}
     tokens = _tokens(adverts, company_id)
-    chain = _follow(_installer(tokens, phase[UNDER], settings), tokens, spans[-1])
+    # Followed to the step inside: at the far end the phone may not be heard at all.
+    chain = _follow(_installer(tokens, phase[UNDER], settings), tokens, phase[INSIDE])
     heard = sorted(sighting for token in chain for sighting in token.sightings)
 
     def levels(name: str) -> list[float]:
         span = phase[name]
-        return smoothed([s for s in heard if span.start <= s[0] <= span.end], settings)
+        found = smoothed([s for s in heard if span.start <= s[0] <= span.end], settings)
+        if not found and _window_end(chain[-1]) <= span.end:
+            raise WalkTestFailed("your phone changed its Bluetooth code during the test and it "
+                                 "could not be told apart from the phones around it: walk again")
+        return found
 
     glass, pavement, inside = (_loudest(levels(GLASS)), _loudest(levels(PAST)),
                                levels(INSIDE))
-    if not inside and _window_end(chain[-1]) <= phase[INSIDE].end:
-        raise WalkTestFailed("your phone changed its Bluetooth code during the test and it "
-                             "could not be told apart from the phones around it: walk again")
     if not inside:
         raise WalkTestFailed("your phone was not heard 3 m inside the door: check that the "
                              "app stayed open, then start again")
     inside_dbm = round(statistics.median(inside), 1)
+    far_end_dbm = _far_end(levels(FAR_END)) if FAR_END in phase else None
     outside_dbm = max((dbm for dbm in (glass, pavement) if dbm is not None), default=None)
     return WalkTest(under_dbm=round(statistics.median(levels(UNDER)), 1), glass_dbm=glass,
-                    pavement_dbm=pavement, inside_dbm=inside_dbm,
+                    pavement_dbm=pavement, inside_dbm=inside_dbm, far_end_dbm=far_end_dbm,
                     followed=tuple(token.key[1].hex() for token in chain),
-                    advice=tuple(advice(outside_dbm, inside_dbm, settings)))
+                    advice=tuple(advice(outside_dbm, inside_dbm, settings, far_end_dbm)))
+
+
+def _far_end(levels: list[float]) -> float:
+    """The level at the far end: the median, as inside; the floor where not heard."""
+    return round(statistics.median(levels), 1) if levels else RECEIVER_FLOOR_DBM
 
 
 def _loudest(levels: list[float]) -> float | None:
@@ -287,14 +313,17 @@ def _loudest(levels: list[float]) -> float | None:
 
 
 def advice(outside_dbm: float | None, inside_dbm: float | None,
-           settings: EngineSettings) -> list[str]:
-    """What the levels say about where the agent hangs (reasons at the thresholds)."""
+           settings: EngineSettings, far_end_dbm: float | None = None) -> list[str]:
+    """What the levels say about where the agent hangs (reasons at the thresholds);
+    ``far_end_dbm`` None: not measured."""
     codes = []
     if outside_dbm is not None and inside_dbm is not None \
             and inside_dbm - outside_dbm < STREET_MARGIN_DB:
         codes.append(STREET_TOO_LOUD)
     if inside_dbm is not None and inside_dbm - PHONE_SPREAD_DB < settings.enter_dbm:
         codes.append(INSIDE_TOO_QUIET)
+    if far_end_dbm is not None and far_end_dbm <= FAR_END_DBM:
+        codes.append(FAR_END_UNHEARD)
     return codes
 
 
@@ -369,8 +398,8 @@ def write_trace(out: TextIO, spans: Sequence[Span], adverts: Iterable[trace.Adve
 
 def read_trace(lines: Iterable[str]) -> tuple[list[Span], list[trace.Advertisement], float]:
     """The spans, adverts (times made unix times, as live) and start (unix time of
-    t = 0) of a walk-test trace; raises ``WalkTestFailed`` for a trace without the
-    steps' spans."""
+    t = 0) of a walk-test trace (``PHASES``, or the ``FOUR_STEPS`` recorded before the
+    far-end step); raises ``WalkTestFailed`` for a trace without the steps' spans."""
     header, adverts = trace.read(lines)
     raw = header.agent.get("walk_test") if header else None
     try:
@@ -380,8 +409,9 @@ def read_trace(lines: Iterable[str]) -> tuple[list[Span], list[trace.Advertiseme
     except (TypeError, KeyError, ValueError):
         raise WalkTestFailed("the trace is not a walk test: its header has no "
                              "agent.walk_test steps") from None
-    if [span.name for span in spans] != [phase.name for phase in PHASES]:
-        raise WalkTestFailed(f"the trace's walk test has the steps {[s.name for s in spans]}, "
+    names = tuple(span.name for span in spans)
+    if names not in (tuple(phase.name for phase in PHASES), FOUR_STEPS):
+        raise WalkTestFailed(f"the trace's walk test has the steps {list(names)}, "
                              f"not {[p.name for p in PHASES]}")
     start = header.start if header else 0.0
     return ([Span(s.name, s.start + start, s.end + start) for s in spans],
@@ -400,8 +430,8 @@ def report(engine: PresenceEngine, config: AgentConfig, learned_at: float | None
     site = engine.site_state()
     if config.calibration_method == WALK_TEST:
         return _calibration(CALIBRATED, WALK_TEST, config.calibrated_at, settings.outside_dbm,
-                            settings.inside_dbm, advice(settings.outside_dbm,
-                                                       settings.inside_dbm, settings))
+                            settings.inside_dbm, advice(settings.outside_dbm, settings.inside_dbm,
+                                                       settings, config.far_end_dbm))
     if site.learned:
         return _calibration(CALIBRATED, TRAFFIC, None if learned_at is None else iso(learned_at),
                             site.outside_dbm, site.inside_dbm, traffic_advice(engine))

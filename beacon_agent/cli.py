@@ -135,6 +135,9 @@ ADVICE = {  # the installer's words for the advice codes (the dashboard has its 
     "slow_walk_ins": "Walk-ins are confirmed after about 5 minutes here: at this door it "
                      "cannot tell a shopper coming in from one at the window. The points still "
                      "arrive; tell shoppers they can take 5 minutes.",
+    "far_end_unheard": "It does not hear the far end of the shop: walk-ins who go to the back "
+                       "may be missed when their phone changes its code there. Add a second "
+                       "agent mid-floor: the Agents page in the back office says how.",
 }
 
 
@@ -173,7 +176,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         return 0
     calibrated_at = calibration.iso(spans[-1].end)
     try:
-        agent_config.store_calibration(path, result.outside_dbm, result.inside_dbm, calibrated_at)
+        agent_config.store_calibration(path, result.outside_dbm, result.inside_dbm, calibrated_at,
+                                       result.far_end_dbm)
     except (agent_config.ConfigError, OSError) as exc:
         sys.exit(f"beacon-agent: the walk test could not be saved: {exc}")
     print(f"saved in {path}; restart the agent to use it (systemctl restart beacon-agent)")
@@ -193,6 +197,7 @@ def _print_walk_test(result) -> None:  # type: ignore[no-untyped-def]
     print(f"At the glass, loudest:       {_level(result.glass_dbm)}")
     print(f"Walking past, loudest:       {_level(result.pavement_dbm)}")
     print(f"3 m inside the door:         {_level(result.inside_dbm)}")
+    print(f"At the far end:              {_far_end(result.far_end_dbm)}")
     if result.tokens > 1:
         print(f"(your phone changed its token {result.tokens - 1} time(s); followed)")
     if not result.advice:
@@ -205,11 +210,20 @@ def _level(dbm: float | None) -> str:
     return "not heard" if dbm is None else f"{dbm:.1f} dBm"
 
 
+def _far_end(dbm: float | None) -> str:
+    """The walk test's far-end reading, or why there is none."""
+    from beacon_agent.calibration import RECEIVER_FLOOR_DBM
+
+    if dbm is None:
+        return "not measured (a walk test without the far-end step)"
+    return _level(None if dbm <= RECEIVER_FLOOR_DBM else dbm)
+
+
 def _calibration_line(cfg: agent_config.AgentConfig) -> str:
     if cfg.calibration_method is None:
         return "none (safe defaults; the agent learns from the store's traffic)"
     return (f"walk test on {cfg.calibrated_at} (outside {_level(cfg.presence.outside_dbm)}, "
-            f"inside {_level(cfg.presence.inside_dbm)})")
+            f"inside {_level(cfg.presence.inside_dbm)}, far end {_far_end(cfg.far_end_dbm)})")
 
 
 def _write_walk_test(site: simulator.Site, seed: int, start: float, out, truth) -> int:  # type: ignore[no-untyped-def]
@@ -280,7 +294,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         calibration = {"method": cfg.calibration_method, "calibrated_at": cfg.calibrated_at,
                        "outside_dbm": cfg.presence.outside_dbm,
-                       "inside_dbm": cfg.presence.inside_dbm}
+                       "inside_dbm": cfg.presence.inside_dbm, "far_end_dbm": cfg.far_end_dbm}
         print(json.dumps({**status, "calibration": calibration,
                           "learned": _learned_json(learned), "advice": advice}, indent=1))
         return 0

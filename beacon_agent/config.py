@@ -14,6 +14,7 @@ File layout (every key optional except ``api_url``, ``agent_id`` and ``secret_fi
     # written by `beacon-agent calibrate` (the walk test's levels go to the engine)
     outside_dbm = -74.5
     inside_dbm = -61.0
+    far_end_dbm = -88.5                         # absent after a four-step walk test
     calibrated_at = "2026-12-02T10:00:00Z"
     calibration_method = "walk_test"
 
@@ -74,6 +75,9 @@ class AgentConfig:
     presence: EngineSettings = field(default_factory=EngineSettings)
     calibrated_at: str | None = None  # ISO-8601 UTC, by `beacon-agent calibrate`
     calibration_method: str | None = None
+    # The walk test's level at the far end of the floor (``calibration.WalkTest``): only
+    # advised on, the engine does not use it.
+    far_end_dbm: float | None = None
 
     @property
     def outbox_path(self) -> Path:
@@ -135,8 +139,9 @@ def load(path: Path | None = None, environ: Mapping[str, str] | None = None) -> 
             state_dir=Path(raw.get("state_dir", "/var/lib/beacon-agent")),
             presence=EngineSettings().updated(presence),
             calibrated_at=raw.get("calibrated_at"),
-            calibration_method=raw.get("calibration_method"))
-    except ValueError as exc:
+            calibration_method=raw.get("calibration_method"),
+            far_end_dbm=None if raw.get("far_end_dbm") is None else float(raw["far_end_dbm"]))
+    except (TypeError, ValueError) as exc:
         raise ConfigError(f"{path}: {exc}") from exc
 
 
@@ -204,12 +209,13 @@ def write(path: Path, api_url: str, agent_id: str, secret_hex: str,
 
 
 def store_calibration(path: Path, outside_dbm: float | None, inside_dbm: float,
-                      calibrated_at: str) -> None:
+                      calibrated_at: str, far_end_dbm: float | None = None) -> None:
     """What ``beacon-agent calibrate`` does: set the walk test's keys in the config file,
     keeping everything else in it. ``outside_dbm`` None (not heard outside at all)
-    leaves that key out."""
+    leaves that key out, ``far_end_dbm`` None (a four-step walk test) too."""
     _update(path, {"outside_dbm": outside_dbm, "inside_dbm": inside_dbm,
-                   "calibrated_at": calibrated_at, "calibration_method": WALK_TEST})
+                   "far_end_dbm": far_end_dbm, "calibrated_at": calibrated_at,
+                   "calibration_method": WALK_TEST})
 
 
 def _update(path: Path, values: Mapping[str, Any], create: bool = False) -> None:

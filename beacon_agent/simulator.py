@@ -107,6 +107,12 @@ class Site:
         return round(outside, 1), round(self.level(agent, self.door_x, STORE_FRONT_Y), 1)
 
     @property
+    def far_end(self) -> tuple[float, float]:
+        """The spot of the shop floor farthest from the entrance agent: a back corner."""
+        half = self.width_m / 2
+        return (-half if self.agent_x >= 0 else half), self.depth_m
+
+    @property
     def door(self) -> tuple[float, float]:
         return self.door_x - self.door_width_m / 2, self.door_x + self.door_width_m / 2
 
@@ -501,16 +507,21 @@ def walk_test(site: Site, phases: list[tuple[str, float, float]], seed: int = 1,
               start: float = Scenario.start, phone_offset_db: float = 0.0) -> Simulation:
     """An installer's walk test (``beacon-agent calibrate``) amid the site's own traffic:
     under the entrance agent, at the glass in front of it, along the near pavement 12 m
-    each way and back, 3 m inside the door. ``phases`` are the four (name, start, end)
-    recorded spans in trace seconds, which the header carries as ``agent.walk_test``;
-    raises ``ValueError`` when a span starts before the installer can be there."""
-    (_, _, under_end), (_, glass_start, glass_end), (_, _, past_end), (_, inside_start, end) = phases
+    each way and back, 3 m inside the door, and (a fifth phase) in the corner of the
+    floor farthest from the entrance agent (``far_end``). ``phases`` are the four or five
+    (name, start, end) recorded spans in trace seconds, which the header carries as
+    ``agent.walk_test``; raises ``ValueError`` when a span starts before the installer
+    can be there."""
+    (_, _, under_end), (_, glass_start, glass_end), (_, _, past_end), (_, inside_start, inside_end) = phases[:4]
     ax, ay, _ = site.agent_position(ENTRANCE)
     lane, speed = -site.pavement_m[0], sum(WALK_SPEED) / 2
     path = [(0.0, ax, ay), (under_end, ax, ay)]
     moves = [(((site.door_x, STORE_FRONT_Y), (site.door_x, -0.5), (ax, -0.5)), glass_start, glass_end),
              (((ax, lane), (ax + 12.0, lane), (ax - 12.0, lane), (ax, lane)), past_end, past_end),
-             (((site.door_x, lane), (site.door_x, FRONT_Y), (site.door_x, 3.0)), inside_start, end)]
+             (((site.door_x, lane), (site.door_x, FRONT_Y), (site.door_x, 3.0)), inside_start, inside_end)]
+    for _, far_start, far_end in phases[4:]:
+        moves.append(((site.far_end,), far_start, far_end))
+    end = phases[-1][2]
     for walk, ready, until in moves:
         for x, y in walk:
             _walk(path, x, y, speed)

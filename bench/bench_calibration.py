@@ -10,6 +10,17 @@ refused with "walk again". The previous rule (follow the closest token that fits
 another phone in 43 of these 1,083 tests and refused 160 (seeds 601-606: 77 and 339 of
 2,166); this one in none, and refuses 510 (1,028).
 
+The figures above are of the four-step test. Since the fifth step (the far end of the
+floor, 90 s more) the rotation times run through it too (a rotation during the far-end
+step is followed no further than the step inside: a far end then heard on neither token
+is refused). On the tuning seeds 1-3 at the library's sites: four steps 627 tests, 331
+ok, 0 wrong, 296 refused; five steps 924 tests, 391 ok, 1 wrong, 532 refused. The wrong
+one (bakery, seed 2, the rotation 85 s in, on the pavement) took a window shopper's new
+token for the installer's; the same trace's first four steps alone do too, so it is the
+rotation rule's (``calibration._next_token``) in the crowd the longer test draws, not
+the far end's. The live test starts after a rotation (``quiet_start``). The held-out
+seeds were not scored again.
+
 Nearby: an hour of each site through the pipeline; ``phones`` heard at least once (the
 truth) and their ``tokens``; counted / true phones (``beacon_agent.nearby``, what the
 heartbeat sends). Before it, the engine counted a token new at a rotation unless it linked
@@ -38,7 +49,7 @@ from tests.support.store_hour import heard_hour
 
 WALK_SEEDS = (601, 602, 603)
 NEARBY_SEEDS = (701,)
-OFFSETS = tuple(float(s) for s in range(5, 190, 10))  # through every step of the test
+OFFSETS = tuple(float(s) for s in range(5, 280, 10))  # through every step of the test
 SITES = (*simulator.SITES, *(f"random-{n}" for n in range(1001, 1009)))
 NEARBY_SITES = (*simulator.SITES, *(f"random-{n}" for n in range(2001, 2009)))
 PHASES = [(span.name, span.start, span.end) for span in calibration.schedule(0.0)]

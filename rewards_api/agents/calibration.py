@@ -31,6 +31,9 @@ ADVICE: dict[str, str] = {
     "slow_walk_ins": N_("Walk-ins are confirmed after about 5 minutes here: at this door it "
                         "cannot tell a shopper coming in from one at the window. The points "
                         "still arrive; tell shoppers they can take 5 minutes"),
+    "far_end_unheard": N_("Does not hear the far end of the shop: walk-ins who go to the back "
+                          "may be missed when their phone changes its code there. Add a second "
+                          "agent mid-floor: the Agents page says how"),
 }
 # Advice that tells the staff how walk-ins are credited at this store, with nothing to
 # mend at the agent (moving it did not shorten the wait on the tuning runs: the agent's

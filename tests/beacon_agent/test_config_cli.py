@@ -160,7 +160,7 @@ def test_status_reports_the_outbox(tmp_path: Path, capsys: pytest.CaptureFixture
     assert json.loads(capsys.readouterr().out) == {
         "queue_depth": 0, "adverts_per_second": 12.5, "scanner_state": "scanning", "accepted": 3,
         "calibration": {"method": None, "calibrated_at": None, "outside_dbm": None,
-                        "inside_dbm": None}, "learned": None,
+                        "inside_dbm": None, "far_end_dbm": None}, "learned": None,
         "advice": ["needs_more_traffic"]}  # nothing learned yet, as its heartbeat says
 
 

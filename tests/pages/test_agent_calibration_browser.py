@@ -95,6 +95,31 @@ def test_the_dashboards_agent_table_shows_calibration_and_advice(browser, live_u
     context.close()
 
 
+FAR_END = dict(WALKED, outside_dbm=-80.0, inside_dbm=-62.0, advice=["far_end_unheard"])
+FAR_END_SENTENCE = ("Does not hear the far end of the shop: walk-ins who go to the back may be "
+                    "missed when their phone changes its code there. Add a second agent "
+                    "mid-floor: the Agents page says how")
+
+
+def _reported_in_both_tables(browser, live_url, world, agent, calibration, summary, sentence):
+    """The agent reports ``calibration``; the store dashboard's agent table shows the
+    ``sentence`` in the cell with the ``summary`` (its class returned: "bad" is red),
+    then the Agents page shows it in the agent's row (its context, page and row)."""
+    beat = agent.post(events.HEARTBEAT_PATH, dict(HEARTBEAT, calibration=calibration, nearby=3))
+    assert beat.status_code == 200, beat.get_json()
+    context, page = _open(browser, live_url + "/dashboard", world.keys["manager"])
+    cell = page.locator("#agents-table td", has_text=summary)
+    cell.wait_for()
+    assert sentence in cell.inner_text()
+    shown = cell.get_attribute("class") or ""
+    context.close()
+    context, page = _open(browser, live_url + "/manage/agents", world.keys["manager"])
+    row = page.locator(f"tr[data-agent='{agent.agent_id}']")
+    row.locator(f"[data-advice={calibration['advice'][0]}]").wait_for()
+    assert sentence in row.inner_text()
+    return shown, (context, page, row)
+
+
 def test_the_agents_page_words_the_calibration_in_german(browser, live_url, world, reported):
     door, _ = reported
     context, page = _open(browser, live_url + "/manage/agents?lang=de", world.keys["manager"])
@@ -104,21 +129,21 @@ def test_the_agents_page_words_the_calibration_in_german(browser, live_url, worl
     context.close()
 
 
-def test_both_tables_say_where_walk_ins_wait_for_the_long_dwell(browser, live_url, world,
-                                                               reported):
-    _, back = reported
-    beat = back.post(events.HEARTBEAT_PATH, dict(HEARTBEAT, calibration=SLOW, nearby=3))
-    assert beat.status_code == 200, beat.get_json()
-    context, page = _open(browser, live_url + "/dashboard", world.keys["manager"])
-    cell = page.locator("#agents-table td", has_text="Calibrated on Nov 19 from its traffic")
-    cell.wait_for()
-    assert SLOW_SENTENCE in cell.inner_text()
-    assert "bad" not in (cell.get_attribute("class") or "")  # for information: not in red
-    context.close()
-    context, page = _open(browser, live_url + "/manage/agents", world.keys["manager"])
-    row = page.locator(f"tr[data-agent='{back.agent_id}']")
-    row.locator("[data-advice=slow_walk_ins]").wait_for()
-    assert SLOW_SENTENCE in row.inner_text()
-    assert row.locator("[data-advice=slow_walk_ins].bad").count() == 0
+@pytest.mark.parametrize(("which", "calibration", "summary", "sentence", "red"), [
+    # The far end not heard: add a second agent (in red, and the Agents page says how).
+    (0, FAR_END, "Calibrated on Nov 19 by walk test", FAR_END_SENTENCE, True),
+    # Walk-ins wait for the long dwell: for information, not in red.
+    (1, SLOW, "Calibrated on Nov 19 from its traffic", SLOW_SENTENCE, False),
+])
+def test_both_tables_word_the_advice_and_colour_what_needs_acting_on(
+        browser, live_url, world, reported, which, calibration, summary, sentence, red):
+    agent = reported[which]
+    shown, (context, page, row) = _reported_in_both_tables(
+        browser, live_url, world, agent, calibration, summary, sentence)
+    assert ("bad" in shown) is red  # the dashboard's cell
+    code = calibration["advice"][0]
+    assert row.locator(f"[data-advice={code}].bad").count() == int(red)  # the Agents page's row
+    hint = page.locator("#agent-form").locator("..").inner_text()
+    assert "A second agent for a deep shop" in hint  # what a far end not heard asks for
     assert serious_violations(page) == []
     context.close()

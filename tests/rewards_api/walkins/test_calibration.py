@@ -127,6 +127,25 @@ def test_an_agent_that_learned_its_walk_ins_wait_says_so(api, walkins, world):
     assert _needing_attention(api, world) == 2
 
 
+FAR_END_SENTENCE = ("Does not hear the far end of the shop: walk-ins who go to the back may be "
+                    "missed when their phone changes its code there. Add a second agent "
+                    "mid-floor: the Agents page says how")
+
+
+def test_a_walk_test_that_did_not_hear_the_far_end_asks_for_a_second_agent(api, walkins, world):
+    door = walkins.agents["berlin-door"]
+    deep = dict(WALKED, advice=["far_end_unheard"])
+    assert _needing_attention(api, world) == 2  # neither agent has reported yet
+    assert door.post(events.HEARTBEAT_PATH, dict(HEARTBEAT, calibration=deep)).status_code == 200
+    shown = _listed(api, world.keys["manager"], door.agent_id)["calibration"]
+    assert shown["advice"] == [{"code": "far_end_unheard", "text": FAR_END_SENTENCE,
+                                "attention": True}]  # it needs someone to act: add an agent
+    assert _needing_attention(api, world) == 2
+    clean = dict(WALKED, advice=[])
+    assert door.post(events.HEARTBEAT_PATH, dict(HEARTBEAT, calibration=clean)).status_code == 200
+    assert _needing_attention(api, world) == 1
+
+
 def _needing_attention(api, world):
     chain = api.get("/v1/admin/chain", auth=world.keys["admin"]).get_json()["stores"]
     return next(row for row in chain if row["store"] == "berlin-1")["agents_needing_attention"]
