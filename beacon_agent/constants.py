@@ -178,6 +178,47 @@ LINK_INTERVALS = 2.0
 LINK_GAP_MIN_S = 0.5
 LINK_DB = 10.0
 LINKED_HEARD_S = 60.0
+# Tried and not taken (issue 13, ninth round: why outsiders still get in, by kind). Every
+# outsider the entrance agent let in on tuning runs (the library's sites with seeds
+# 101-102, random-101..110 with seeds 101-102, random-4001..4010 with seeds 401-405,
+# random-1..30 with seeds 1-2; 152 hours, 3,829 visits, recall 0.952): 12, 9 window
+# shoppers and 3 passers-by, 11 of them by the long dwell, 1 by the crossing:
+# - 5 a strong phone's own minutes (+5 to +10 dB): heard along the whole pavement, 60 m
+#   off at -89 to -97 dBm, and at the glass for 2.5-3 minutes, 300-320 s in all, let in
+#   at the far end as she walked off, her median at -93 to -96 dBm (at the receiver's
+#   floor the few adverts that still arrive are the loud ones): supermarket seed 102
+#   twice and random-16 seed 2 across their own rotation, rightly linked, random-101
+#   seed 101 and random-16 seed 1 on one token;
+# - 6 a rotation linked to another phone, whose minutes heard let the new token in once
+#   it had been heard itself for LINKED_HEARD_S: a passer-by still at -77 to -80 dBm a
+#   minute on (a long pavement) taken for a walk-in's next token (random-4, 13 and 25,
+#   seed 2: one simulated pair thrice), and window shoppers at the floor (-95 to -100
+#   dBm, where every phone reads alike; one at three times the other's interval) taken
+#   for a walk-in deep in the store or another window shopper (station-kiosk seed 101,
+#   random-14 and random-21 seed 2);
+# - 1 a strong phone (+9 dB) at the glass half a metre beside the door, heard through
+#   the doorway (no front loss), rising 20.2 dB where the store had learned to ask 19.7
+#   (random-108, seed 102).
+# The 4 on the held-out default (seeds 501-505, looked at only to report) are the same
+# kinds: own minutes along the pavement twice (supermarket, seeds 501 and 502), a window
+# shopper at the floor linked to a walk-in (random-5007, seed 503), a crossing at the
+# glass beside the door of 18.2 dB where 18 was asked (over-the-door, seed 504).
+# Tried, on the same runs (a scratch harness patching the engine): (a) the long dwell
+# decided on the level held for the enter dwell (the lowest median of ENTER_DWELL_S at
+# or above EXIT_DBM) rather than on one median: 68 of the runs, 1,592 visits: window
+# shoppers in 6 -> 4, passers-by 2 -> 2, recall 0.971 -> 0.955 (walk-ins deep in the
+# store are let in at the floor too); (b) the same for minutes carried by a link only:
+# 52 runs, 1,206 visits: window shoppers 4 -> 2, recall 0.973 -> 0.969; (c) a linked
+# token heard itself for 120 s (longer than a passer-by is heard) before the minutes it
+# carries count: all 152 runs: passers-by 3 -> 0, window shoppers 9 -> 6, recall 0.952
+# -> 0.948 (15 walk-ins who leave within two minutes of a rotation; 2 at random-4004
+# and random-4007 each); (d) the long dwell only on a median of BASELINE_SAMPLES
+# sightings or more (at the far end of the pavement one or two adverts in 15 s still
+# arrive): 60 runs, 1,430 visits: window shoppers 4 -> 2, recall 0.972 -> 0.969 (2 at
+# electronics). Each costs recall on tuning, beyond the 0.002 allowed, so none was
+# checked on the held-out seeds. A walk-in who stays three minutes is heard as long
+# as a window shopper who stands three, on the same pavement: one token's minutes do
+# not tell them apart.
 # A phone keeps its advertising interval when it changes token: the shortest gap
 # between two sightings of a token is its interval plus the 0-10 ms the radio adds (a
 # few times it where lost adverts hid every shorter gap). A token whose interval is not
