@@ -33,10 +33,7 @@ interval when it changes token), when no other is: it carries that phone's walk 
 the door on (a rotation mid-door), and how long it has been heard. Where several could
 be its phone, it is looked at again once its own interval is known (a new token's few
 first sightings may have lost every other advert); still several, it carries only the
-shortest of their minutes heard (whichever it is, it has been heard that long). Where
-several other phones heard advertise at its interval too (real phones use a few fixed
-ones), the interval tells nothing: it may be a phone just come into earshot, so it
-carries only those minutes, and only once it has been heard longer than anyone outside.
+shortest of their minutes heard (whichever it is, it has been heard that long).
 
 ``exit`` once, after an enter, it has stayed below ``exit_dbm`` (lower than the gate:
 hysteresis, so a phone hovering at the threshold does not flap) for ``exit_dwell_s``,
@@ -186,7 +183,6 @@ class _Token:
     last_rssi: int | None = None
     jitter: float = constants.JITTER_PRIOR_DB  # running mean of |rssi - previous rssi|
     interval: float = float("inf")  # the shortest time between two sightings: its advertising interval
-    heard_alone_s: float = constants.LINKED_HEARD_S  # ... before the minutes heard of a linked token count
 
     def median(self) -> int:
         half, seen = (self.count + 1) // 2, 0
@@ -308,10 +304,7 @@ class PresenceEngine:
         phone's evidence on (its samples and baseline, so a walk through the door that
         the rotation cut in two is still one, and how long it has been heard). Looked
         at ``LINK_TRIES_S`` after it was first heard; at the last look, where several
-        phones could still be its, it carries the shortest of their minutes heard. At an
-        interval many phones heard share (``_interval_common``) it carries only that,
-        at once, and it counts only once the new token was itself heard for longer than
-        anyone outside is (``OUTSIDER_HEARD_S``)."""
+        phones could still be its, it carries the shortest of their minutes heard."""
         token.link_tries += 1
         candidates = [old for old in self._tokens.values()
                       if not (old.linked or old.inside or old.last_rssi is None)
@@ -319,11 +312,6 @@ class PresenceEngine:
                                and old.first_seen >= token.first_seen - 2 * constants.ROTATION_SLACK_S)
                       and token.first_seen - _link_gap(old) <= old.last_seen < token.first_seen
                       and _same_phone(old, token)]
-        if candidates and self._interval_common(token):
-            token.link_tries = len(constants.LINK_TRIES_S)
-            token.heard_since = max(old.heard_since for old in candidates)
-            token.heard_alone_s = constants.OUTSIDER_HEARD_S
-            return
         if len(candidates) != 1 or self._taken(candidates[0], token):
             if candidates and token.link_tries == len(constants.LINK_TRIES_S):
                 token.heard_since = max(old.heard_since for old in candidates)
@@ -336,20 +324,6 @@ class PresenceEngine:
         token.recent.prepend(old.recent)
         token.history.prepend(old.history)
         token.max_level = old.max_level
-
-    def _interval_common(self, token: _Token) -> bool:
-        """Whether the new token's interval is no fingerprint here: ``INTERVAL_SHARED``
-        other phones heard since it appeared advertise at it too (phones at a few fixed
-        intervals, or a busy pavement), so it may as well be a phone first heard at the
-        boundary, coming into earshot, as a candidate's next token."""
-        shared = 0
-        for other in self._tokens.values():
-            if (other is not token and other.last_seen >= token.first_seen
-                    and other.count >= constants.INTERVAL_KNOWN_SIGHTINGS and _same_interval(other, token)):
-                shared += 1
-                if shared >= constants.INTERVAL_SHARED:
-                    return True
-        return False
 
     def _taken(self, old: _Token, token: _Token) -> bool:
         """Whether another phone's new token could be ``old``'s next one as well."""
@@ -454,7 +428,7 @@ class PresenceEngine:
         for a while (a phone passing at the boundary, taken for it, has walked on)."""
         s = self.settings
         return (t - token.heard_since >= s.long_dwell_s
-                and t - token.first_seen >= min(s.long_dwell_s, token.heard_alone_s))
+                and t - token.first_seen >= min(s.long_dwell_s, constants.LINKED_HEARD_S))
 
     def enter_level(self) -> float:
         """The gate: ``enter_dbm``, or, where the engine learns the street's level
@@ -531,18 +505,13 @@ def _same_phone(old: _Token, new: _Token) -> bool:
     """Whether ``new`` could be the next token of ``old``'s phone: heard at its level
     (the old token's last reading and the new one's first, or, for a phone that is not
     walking, their medians: within ``LINK_DB``), and at its advertising interval (a
-    phone keeps it when it changes token: ``_same_interval``)."""
+    phone keeps it when it changes token): the shorter of the two shortest gaps
+    between sightings is the interval, or, where lost adverts may have hidden it (the
+    token with the longer one heard fewer than ``INTERVAL_KNOWN_SIGHTINGS`` times), a
+    few times it."""
     if (abs(old.last_rssi - new.first_rssi) > constants.LINK_DB  # type: ignore[operator]
             and abs(_level(old) - _level(new)) > constants.LINK_DB):
         return False
-    return _same_interval(old, new)
-
-
-def _same_interval(old: _Token, new: _Token) -> bool:
-    """Whether two tokens advertise at the same interval: the shorter of the two shortest
-    gaps between sightings is the interval, or, where lost adverts may have hidden it
-    (the token with the longer one heard fewer than ``INTERVAL_KNOWN_SIGHTINGS`` times),
-    a few times it."""
     (short, _), (long, sparser) = sorted(((old.interval, old.count), (new.interval, new.count)))
     if long == float("inf"):
         return True  # too few sightings to tell

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import itertools
 
-import pytest
-
 from beacon_agent import constants
 from beacon_agent.engine import (
     DEEP_AGENT,
@@ -362,26 +360,6 @@ def test_a_passer_by_first_heard_just_before_a_boundary_is_not_taken_for_another
     Phone(e, frame(47), NEXT_WINDOW - 11).hold(-80, 10.5)
     passer = Phone(e, frame(48), NEXT_WINDOW - 0.2).hold(-80, 80)
     assert passer.kinds() == []
-
-
-@pytest.mark.parametrize("others_step, linked", [(0.25, True), (0.1, False)])
-def test_a_rotation_at_an_interval_many_phones_share_is_not_linked(others_step: float,
-                                                                  linked: bool) -> None:
-    # A shopper deep in the store, heard faintly for five minutes, rotates at the
-    # boundary; a new token at her level and her interval (Android's 100 ms) is first
-    # heard right after. Where the phones about advertise at other intervals, it is her
-    # next token and her minutes heard go on. Where several advertise at 100 ms too (a
-    # third of phones use that mode), it is as likely a passer-by first heard at the
-    # boundary: not linked, not let in on her minutes.
-    e = engine()
-    Phone(e, frame(60), NEXT_WINDOW - constants.LONG_DWELL_S, step=0.1).hold(-97, constants.LONG_DWELL_S)
-    levels = {Phone(e, frame(61 + n), NEXT_WINDOW + 0.02 * n, step=others_step): -70.0
-              for n in range(constants.INTERVAL_SHARED)}  # louder: none of them is hers
-    new = Phone(e, frame(70), NEXT_WINDOW + 0.3, step=0.1)
-    levels[new], end = -94.0, new.t + constants.LINKED_HEARD_S + 10
-    while (phone := min(levels, key=lambda p: p.t)).t < end:
-        phone.hold(levels[phone], phone.step)
-    assert new.kinds() == ([ENTER] if linked else [])
 
 
 def test_phone_first_heard_close_enters_on_the_long_dwell() -> None:
