@@ -13,9 +13,11 @@ at 1.2 m) from each phone's RSSI at 1 m (-59 dBm plus the phone's own offset: ph
 cases and pockets differ), minus the front's loss when the line to the agent crosses the
 front beside the door, minus the body's shadow when the carrier's back is to the agent,
 plus Gaussian noise; adverts below the receiver's sensitivity (-100 dBm) or lost (the
-site's rate) never reach the trace. Phones advertise every 100-1000 ms and change token
-and random address together at each 10-minute window, by their own clock (a few seconds
-off the agent's), wherever they are: also in the middle of the door.
+site's rate) never reach the trace. Phones advertise every 100-1000 ms (or, where a site
+says so, at one of a few fixed intervals, as real phones do: ``Site.interval_modes_ms``)
+and change token and random address together at each 10-minute window, by their own
+clock (a few seconds off the agent's, or as far as ``Site.clock_skew_s`` says), wherever
+they are: also in the middle of the door.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ STREET_END_X = 40.0  # a walk along the pavement starts and ends this far beyond
 PHONE_HEIGHT_M = 1.2  # in a hand or a pocket
 ENTRANCE_PAUSE_S = (3.0, 40.0)  # a basket, a trolley, the first display
 PHONE_CLOCK_SKEW_S = 3.0  # phones' clocks (and so their rotations) are up to this far off
+ANDROID_INTERVALS_MS = (100.0, 250.0, 1000.0)  # AdvertiseSettings: low latency, balanced, low power
 
 RSSI_AT_1M = -59.0
 SENSITIVITY_DBM = -100
@@ -74,6 +77,11 @@ class Site:
     passers_by_per_hour: float = 60.0
     phone_spread_db: float = 10.0  # phones' RSSI at 1 m differ by up to ± this
     interval_ms: tuple[float, float] = (100.0, 1000.0)
+    # Fixed advertising intervals instead of the range: each phone advertises at one of
+    # them (a value given twice is drawn twice as often). Android's three modes are
+    # (100, 250, 1000): low latency, balanced, low power; iOS apps use a handful more.
+    interval_modes_ms: tuple[float, ...] = ()
+    clock_skew_s: float = PHONE_CLOCK_SKEW_S  # phones' clocks, and so their rotations, are up to this far off
     loss: float = 0.2  # share of adverts the receiver misses
     noise_db: float = 4.0  # RSSI noise sigma
     body_shadow_db: float = 0.0  # lost when the carrier's back is to the agent
@@ -336,8 +344,8 @@ def _people(s: Scenario, rng: random.Random, labels: list[str]) -> list[Person]:
         arrive = rng.uniform(0.0, s.minutes * 60.0)
         path = [(arrive, side * street_end, lane)]
         person = Person(label, role, rng.uniform(-site.phone_spread_db, site.phone_spread_db),
-                        rng.uniform(*site.interval_ms) / 1000.0,
-                        rng.uniform(-PHONE_CLOCK_SKEW_S, PHONE_CLOCK_SKEW_S), path)
+                        _interval_ms(site, rng) / 1000.0,
+                        rng.uniform(-site.clock_skew_s, site.clock_skew_s), path)
         if role == WALK_IN:
             door = rng.uniform(left + 0.2, right - 0.2) if right - left > 0.4 else site.door_x
             _walk(path, door, lane, speed)
@@ -364,6 +372,11 @@ def _people(s: Scenario, rng: random.Random, labels: list[str]) -> list[Person]:
         _walk(path, -side * street_end, lane, speed)
         people.append(person)
     return people
+
+
+def _interval_ms(site: Site, rng: random.Random) -> float:
+    """A phone's advertising interval: one of the site's fixed ones, or from its range."""
+    return rng.choice(site.interval_modes_ms) if site.interval_modes_ms else rng.uniform(*site.interval_ms)
 
 
 def _through_front(site: Site, x: float, y: float, ax: float, ay: float) -> bool:

@@ -27,6 +27,13 @@ default here (``AGENT_SEEDS=401-405 AGENT_SITES=...,random-4001,...`` re-checks 
 fourth round's). ``AGENT_SEEDS=1-3 make bench BENCH=agent`` (or
 ``AGENT_SEEDS=1,5,9``) scores other seeds, ``AGENT_SITES=random-3001,bakery`` other sites.
 
+Kinds of trouble the site library does not draw (``TROUBLES``): ``AGENT_TROUBLE=intervals``
+gives every phone of every site one of Android's three advertising intervals (100, 250,
+1000 ms) instead of the range, so a third of the phones share one; ``clocks`` makes every
+phone's clock agree with the agent's (every token rotates at the same instant);
+``busy`` puts a station's pavement before every site (``BUSY_PASSERS_BY_PER_HOUR``). A
+comma list applies several (``AGENT_TROUBLE=intervals,clocks``); the heading says which.
+
 Per site, the rows show what an agent is worth as it is installed: ``ours`` the entrance
 agent at its default config, ``ours, walk test`` the same with the levels an installer's
 walk test reads (``Site.walk_test``), ``ours + 2nd agent`` with a second agent deeper in
@@ -77,6 +84,12 @@ SECOND_AGENT_TARGET_S = 20.0  # issue 13: p95 after the door where a site has a 
 # within 8 m; farther off a walk-in is no louder there than someone outside.
 NEAR_SECOND_AGENT_M = 8.0
 ONE_AGENT_TARGET_S = 60.0  # issue 13: p95 after the door with one agent
+BUSY_PASSERS_BY_PER_HOUR = 1200.0  # a station's pavement: the library's busiest has 300
+TROUBLES: dict[str, Callable[[simulator.Site], simulator.Site]] = {
+    "intervals": lambda site: replace(site, interval_modes_ms=simulator.ANDROID_INTERVALS_MS),
+    "clocks": lambda site: replace(site, clock_skew_s=0.0),
+    "busy": lambda site: replace(site, passers_by_per_hour=BUSY_PASSERS_BY_PER_HOUR),
+}
 
 
 class NaiveEngine:
@@ -244,6 +257,12 @@ def _choice(variable: str, default: tuple[Any, ...], parse: Callable[[str], Any]
     return tuple(parse(item) for item in given.split(","))
 
 
+def _trouble(name: str) -> str:
+    if name not in TROUBLES:
+        raise SystemExit(f"AGENT_TROUBLE: no trouble {name!r} (known: {', '.join(TROUBLES)})")
+    return name
+
+
 def summary(scores: list[dict[str, Any]]) -> dict[str, float]:
     found = sum(s["found"] for s in scores)
     false = sum(s["false"] for s in scores)
@@ -259,9 +278,11 @@ def summary(scores: list[dict[str, Any]]) -> dict[str, float]:
 def accuracy() -> None:
     seeds = _choice("AGENT_SEEDS", SEEDS, int)
     sites = _choice("AGENT_SITES", tuple(simulator.SITES) + HELD_OUT_SITES, str)
+    troubles = _choice("AGENT_TROUBLE", (), _trouble)
     kind = "held out from tuning" if seeds == SEEDS else "chosen with AGENT_SEEDS"
     print(f"\nPresence accuracy per site: {MINUTES:.0f} minutes of each site's own traffic, "
-          f"seeds {', '.join(map(str, seeds))} ({kind}); the engine was tuned on "
+          f"seeds {', '.join(map(str, seeds))} ({kind}); trouble: {', '.join(troubles) or 'none'} "
+          f"(AGENT_TROUBLE); the engine was tuned on "
           f"{TUNING_SITES}. ours = the default config learning from the hour's traffic; "
           f"walk test = with an installer's walk test's outside level; "
           f"naive = median of 5 adverts >= {NAIVE_DBM:.0f} dBm, then still heard 30 s later; "
@@ -272,6 +293,8 @@ def accuracy() -> None:
     per_site: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for name in sites:
         site = simulator.site_named(name)
+        for trouble in troubles:
+            site = TROUBLES[trouble](site)
         rows = per_site[name] = {}
         for seed in seeds:
             for engine, score in run_site(site, seed).items():

@@ -89,6 +89,32 @@ def test_phones_rotate_at_the_boundary_by_their_own_clock_also_in_the_door() -> 
     assert in_the_door, "some walk-in's phone rotates as it crosses the door"
 
 
+def test_without_fixed_intervals_phones_draw_from_the_range_as_before() -> None:
+    # The library's draws must not move (the bench's figures on its seeds): these are the
+    # first phones of corner-shop, seed 3, as drawn before the site had fixed intervals.
+    people = simulator.simulate(simulator.Scenario(seed=3, minutes=10,
+                                                   site=simulator.SITES["corner-shop"])).people
+    assert [(p.interval_s, p.clock_skew_s) for p in people[:2]] == [
+        (0.1589759733158318, -2.920992050670755), (0.8020688401752007, 1.9414230673995867)]
+    assert len({p.interval_s for p in people}) == len(people)  # a range: no two alike
+
+
+def test_phones_advertise_at_a_sites_fixed_intervals_from_its_file(tmp_path: Path) -> None:
+    own = tmp_path / "station.toml"
+    own.write_text("interval_modes_ms = [100, 250, 1000]\nclock_skew_s = 0\n")
+    site = simulator.load_site(own)
+    assert site.interval_modes_ms == simulator.ANDROID_INTERVALS_MS and site.clock_skew_s == 0.0
+    simulation = simulator.simulate(simulator.Scenario(seed=3, minutes=60, site=site))
+    assert {p.interval_s for p in simulation.people} == {0.1, 0.25, 1.0}
+    assert {p.clock_skew_s for p in simulation.people} == {0.0}
+    first_heard: dict[str, float] = {}
+    for advert in simulation.adverts:  # the radio's 0-10 ms on every gap, as before
+        first_heard.setdefault(advert.manufacturer_data[0xFFFF][2:].hex(), advert.t)
+    offsets = [first_heard[token] % WINDOW_SECONDS for shopper in simulation.truth()["shoppers"]
+               for token in shopper["tokens"][1:]]
+    assert offsets and all(offset < 5.0 for offset in offsets)  # every phone rotates on time
+
+
 def test_simulate_a_named_site_and_ones_own_store(tmp_path: Path) -> None:
     out, truth = tmp_path / "t.jsonl", tmp_path / "truth.json"
     assert cli.main(["simulate", "--out", str(out), "--truth", str(truth), "--site",
