@@ -69,9 +69,8 @@ STREET_MARGIN_DB = constants.RISE_MARGIN_DB
 PHONE_SPREAD_DB = 10.0
 # The far end of a deep store: the receiver hears nothing below its floor; the
 # installer's phone not heard at the far end reads as the floor. A reading at or below
-# ``FAR_END_DBM`` is a far end the agent does not hear (the reasons in constants.py).
+# ``constants.FAR_END_DBM`` is a far end the agent does not hear (the reasons there).
 RECEIVER_FLOOR_DBM = -100.0
-FAR_END_DBM = constants.FAR_END_DBM
 
 
 @dataclass(frozen=True)
@@ -322,7 +321,7 @@ def advice(outside_dbm: float | None, inside_dbm: float | None,
         codes.append(STREET_TOO_LOUD)
     if inside_dbm is not None and inside_dbm - PHONE_SPREAD_DB < settings.enter_dbm:
         codes.append(INSIDE_TOO_QUIET)
-    if far_end_dbm is not None and far_end_dbm <= FAR_END_DBM:
+    if far_end_dbm is not None and far_end_dbm <= constants.FAR_END_DBM:
         codes.append(FAR_END_UNHEARD)
     return codes
 

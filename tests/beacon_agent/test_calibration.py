@@ -65,7 +65,7 @@ def test_a_deep_store_whose_far_end_is_not_heard_asks_for_a_second_agent(
         name: str, seed: int) -> None:
     result = walk_test(simulator.site_named(name), seed)
     assert result.far_end_dbm is not None
-    assert result.far_end_dbm <= calibration.FAR_END_DBM
+    assert result.far_end_dbm <= constants.FAR_END_DBM
     assert FAR_END_UNHEARD in result.advice
 
 
