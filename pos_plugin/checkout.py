@@ -62,7 +62,6 @@ class CheckoutSession:
         self.state = OPEN
         self.view: CheckoutView | None = None
         self.offline = False
-        self.queued_id: str | None = None
         self._ident: dict[str, str] | None = None
         self._identified_at: dt.datetime | None = None
         # One key per step, reused by every retry of that step (also the cashier's own).
@@ -131,9 +130,8 @@ class CheckoutSession:
         if self.offline:
             assert self.queue is not None and self._ident is not None
             assert self._identified_at is not None
-            self.queued_id = self.queue.add({**self._ident, "basket": self.basket,
-                                             "cashier": self.cashier,
-                                             "purchased_at": self._identified_at.isoformat()})
+            self.queue.add({**self._ident, "basket": self.basket, "cashier": self.cashier,
+                            "purchased_at": self._identified_at.isoformat()})
             self.state = COMMITTED
             return None
         assert self.view is not None

@@ -60,12 +60,6 @@ class EarnQueue:
                              (offline_id, json.dumps(earning)))
         return offline_id
 
-    def drop(self, offline_id: str) -> None:
-        """Forget an item not yet sent (the sale was cancelled after all)."""
-        with self._lock:
-            self._db.execute("DELETE FROM queued_earnings WHERE offline_id = ? AND "
-                             "sent_checkout_id IS NULL", (offline_id,))
-
     def pending(self) -> int:
         with self._lock:
             row = self._db.execute("SELECT count(*) FROM queued_earnings WHERE "
