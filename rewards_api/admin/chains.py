@@ -65,7 +65,7 @@ class StoreChangeIn(StrictSchema):
                       metadata={"description": "IANA name, e.g. Europe/Berlin"})
 
     @validates_schema
-    def _something(self, data: dict[str, Any], **_: Any) -> None:
+    def _something_to_change(self, data: dict[str, Any], **_: Any) -> None:
         if not data:
             raise ValidationError("Send the name, language or time zone to change.")
 

@@ -83,7 +83,7 @@ class ProfileIn(StrictSchema):
         "description": "The language the app, its messages and e-mails speak to me"})
 
     @validates_schema
-    def _something(self, data: dict[str, Any], **_: Any) -> None:
+    def _something_to_change(self, data: dict[str, Any], **_: Any) -> None:
         if not data:
             raise ValidationError("Send display_name, assist_opt_in, language or more.")
 
