@@ -362,6 +362,20 @@ DEEP_STREET_MARGIN_DB = 10.0
 # A rise learned from the site's own passers-by might; not built. The level rule stays
 # (it let 12 window shoppers in at random-5005, whose second agent hangs only 7 m in:
 # hang it 9 m in or more).
+# Not built (issue 13, tenth round: both agents' levels together, decided where they
+# meet, at the API). A phone's power and the front's loss add the same to both agents'
+# levels, so the pair says more than either alone. What it could find at best, an oracle
+# that knows every outsider of the hour (each token's 8 s medians at both agents, every
+# second; "inside" = the entrance's level, the second agent's, their difference, or their
+# mean at that difference louder or deeper than any outsider's by 3 dB, held 4 s):
+# checked in within 20 s of the door 166 of 358 walk-ins (46 %) on tuning (the library's
+# four sites with a second agent and random-102, 103, 107, 110; seeds 101-102), the
+# second agent's level alone 23 %; 174 of 336 (52 %) on seeds 501-502 (the four and
+# random-5005, 5010). Of the 192 tuning walk-ins it could not find, 77 stayed within
+# 4 m of the front for those 20 s (a basket, a display by the door) and 115 walked on in
+# but still read, with noise and a body in the way, as someone outside could. A p95 of
+# 20 s is out of reach of levels at two agents, and the oracle's half would shrink under
+# the margin unseen window shoppers need: not worth a new wire format.
 EVALUATE_EVERY_S = 0.5  # decide at most twice a second per token: the median is the cost
 TICK_EVERY_S = 1.0  # how often away timeouts are checked
 # Decoded frames kept by the pipeline, one per payload heard: a phone sends the same
