@@ -36,8 +36,10 @@ phone's clock agree with the agent's (every token rotates at the same instant);
 people an hour stand 5-20 minutes 1-6 m out) and ``neighbours`` ``NEIGHBOURS`` phones
 behind a wall or ceiling a few metres from the agent for the whole hour (the flat above,
 the shop next door): people who stay near the store without ever coming in, who must
-not earn a walk-in a day from home (the columns ``waiting in`` and ``neighbours in``). A
-comma list applies several (``AGENT_TROUBLE=intervals,clocks``); the heading says which.
+not earn a walk-in a day from home (the columns ``waiting in`` and ``neighbours in``;
+measured on the tuning runs, where the long dwell let nearly all of them in and no rule
+tried kept them out without losing walk-ins: ``constants.LONG_DWELL_S``). A comma list
+applies several (``AGENT_TROUBLE=intervals,clocks``); the heading says which.
 
 Per site, the rows show what an agent is worth as it is installed: ``ours`` the entrance
 agent at its default config, ``ours, walk test`` the same with the levels an installer's
