@@ -83,6 +83,10 @@ LONG_DWELL_S = 300.0
 # engine cannot see either: an entered token's next one is not linked, so its minutes
 # start afresh at every rotation. The API, which knows the shopper behind every token,
 # can: a shopper "in" at the same store for hours, day after day.
+# Held out (the bench's default, seeds 501-505, 2,390 visits; looked at only to report):
+# 875 check-ins of people waiting (precision 0.998 -> 0.724) and 1,277 of neighbours
+# (0.642), recall 0.963 unchanged; with neighbours about, one passer-by in
+# (random-5006).
 # Learning from the store's traffic (issue 13, second round: tuned on the library's sites
 # with seeds 101-102 and random sites 101-110 with seed 101; seeds 201-203 and random
 # sites 1001-1020 held out). A token heard for less than the long dwell was outside
