@@ -18,6 +18,12 @@ says so, at one of a few fixed intervals, as real phones do: ``Site.interval_mod
 and change token and random address together at each 10-minute window, by their own
 clock (a few seconds off the agent's, or as far as ``Site.clock_skew_s`` says), wherever
 they are: also in the middle of the door.
+
+People who stay near the store without coming in, where a site says so: those who wait
+outside (``Site.waiting_per_hour``: a bus or tram stop on the pavement, a café table or
+a bench beside the door, a queue) come along the pavement as passers-by do and stand still
+5-20 minutes 1-6 m out; neighbours (``Site.neighbours``: the flat above, the shop next
+door) are a few metres from the agent behind a wall or ceiling for the whole hour.
 """
 
 from __future__ import annotations
@@ -52,7 +58,14 @@ WALK_IN = "walk_in"
 WINDOW_SHOPPER = "window_shopper"
 PASSER_BY = "passer_by"
 ENTRANCE = "entrance"
+WAITING = "waiting"  # outside for many minutes: a bus stop, a café table, a queue
+NEIGHBOUR = "neighbour"  # never outside the store: the flat above, the shop next door
 DEEP = "deep"  # the second agent, where a site has one
+WAITING_OUT_M = (1.0, 6.0)  # from the front: a bench beside the door to a stop at the kerb
+NEIGHBOUR_NEAR_M = (2.0, 6.0)  # from the agent, across the floor plan: through a ceiling or a side wall
+NEIGHBOUR_LOSS_DB = (10.0, 20.0)  # a plasterboard wall to a concrete floor
+NEIGHBOUR_STILL_S = (120.0, 900.0)  # at a desk, on a sofa: a step to another spot now and then
+NEIGHBOUR_STEP_M = 1.5
 
 
 @dataclass(frozen=True)
@@ -87,6 +100,8 @@ class Site:
     body_shadow_db: float = 0.0  # lost when the carrier's back is to the agent
     deep_agent: tuple[float, float] | None = (0.0, 9.0)  # (x, depth) of a second agent
     deep_agent_height_m: float = PHONE_HEIGHT_M
+    waiting_per_hour: float = 0.0  # people who stand outside 5-20 minutes (a stop, a café table)
+    neighbours: int = 0  # phones behind a wall or ceiling the whole hour (upstairs, next door)
 
     def agent_position(self, agent: str) -> tuple[float, float, float]:
         if agent == ENTRANCE:
@@ -253,10 +268,8 @@ def load_site(path: Path) -> Site:
         default = getattr(Site(), name)
         if isinstance(default, tuple) or name == "deep_agent":
             values[name] = tuple(float(v) for v in value) if value is not None else None
-        elif isinstance(default, str):
-            values[name] = str(value)
         else:
-            values[name] = float(value)
+            values[name] = type(default)(value)
     return Site(**values)
 
 
@@ -272,6 +285,7 @@ class Scenario:
     passers_by: int | None = None
     dwell_minutes: tuple[float, float] = (3.0, 25.0)  # time a walk-in spends inside
     window_seconds: tuple[float, float] = (20.0, 180.0)  # time a window shopper stands outside
+    waiting_minutes: tuple[float, float] = (5.0, 20.0)  # time someone waiting stands outside
     agent: str = ENTRANCE
     start: float = 1_763_800_200.0  # unix time of t = 0 (a window boundary)
     site: Site = field(default_factory=Site)
@@ -295,6 +309,7 @@ class Person:
     clock_skew_s: float
     path: list[tuple[float, float, float]]  # (t, x, y) waypoints, linear in between
     visits: list[dict[str, float]] = field(default_factory=list)
+    wall_loss_db: float = 0.0  # a neighbour's wall or ceiling
 
     def position(self, t: float) -> tuple[float, float]:
         """Where the person is at ``t`` (trace seconds) on the floor plan."""
@@ -332,7 +347,9 @@ def _window_spot(site: Site, rng: random.Random) -> tuple[float, float]:
 def _people(s: Scenario, rng: random.Random, labels: list[str]) -> list[Person]:
     site = s.site
     walk_ins, window_shoppers, passers_by = s.crowd()
-    roles = [WALK_IN] * walk_ins + [WINDOW_SHOPPER] * window_shoppers + [PASSER_BY] * passers_by
+    waiting = round(site.waiting_per_hour * s.minutes / 60.0)
+    roles = ([WALK_IN] * walk_ins + [WINDOW_SHOPPER] * window_shoppers + [PASSER_BY] * passers_by
+             + [WAITING] * waiting)
     left, right = site.door
     street_end = site.width_m / 2 + STREET_END_X
     people = []
@@ -369,9 +386,35 @@ def _people(s: Scenario, rng: random.Random, labels: list[str]) -> list[Person]:
             _walk(path, spot_x, lane, speed)
             _walk(path, spot_x, spot_y, speed * 0.7)
             _walk(path, spot_x, lane, speed * 0.7, pause=rng.uniform(*s.window_seconds))
+        elif role == WAITING:
+            spot_x = rng.uniform(-site.width_m / 2, site.width_m / 2)
+            _walk(path, spot_x, lane, speed)
+            _walk(path, spot_x, -rng.uniform(*WAITING_OUT_M), speed * 0.7)
+            _walk(path, spot_x, lane, speed * 0.7, pause=rng.uniform(*s.waiting_minutes) * 60.0)
         _walk(path, -side * street_end, lane, speed)
         people.append(person)
-    return people
+    return people + [_neighbour(s, rng, len(roles) + n) for n in range(site.neighbours)]
+
+
+def _neighbour(s: Scenario, rng: random.Random, number: int) -> Person:
+    """Someone upstairs or next door: a few metres from the entrance agent behind a wall
+    or ceiling (never in front of the store's front) from the start to the end of the
+    scenario, stepping to another spot near her own now and then."""
+    site = s.site
+    ax, ay, _ = site.agent_position(ENTRANCE)
+    angle, near = rng.uniform(0.0, 2 * math.pi), rng.uniform(*NEIGHBOUR_NEAR_M)
+    home_x, home_y = ax + near * math.cos(angle), max(0.5, ay + near * math.sin(angle))
+    person = Person(f"{NEIGHBOUR}-{number:04d}", NEIGHBOUR,
+                    rng.uniform(-site.phone_spread_db, site.phone_spread_db),
+                    _interval_ms(site, rng) / 1000.0,
+                    rng.uniform(-site.clock_skew_s, site.clock_skew_s), [(0.0, home_x, home_y)],
+                    wall_loss_db=rng.uniform(*NEIGHBOUR_LOSS_DB))
+    end = s.minutes * 60.0
+    while person.path[-1][0] < end:
+        still = min(rng.uniform(*NEIGHBOUR_STILL_S), end - person.path[-1][0])
+        x, y = (rng.uniform(-NEIGHBOUR_STEP_M, NEIGHBOUR_STEP_M) for _ in range(2))
+        _walk(person.path, home_x + x, max(0.5, home_y + y), WALK_SPEED[0] * 0.7, pause=still)
+    return person
 
 
 def _interval_ms(site: Site, rng: random.Random) -> float:
@@ -446,7 +489,7 @@ def _adverts(person: Person, s: Scenario, rng: random.Random, tokens: _Tokens,
         x, y, leg = _position(person.path, t, leg)
         hx, hy = headings[leg]
         rssi = (site.level(s.agent, x, y, back_to_agent=hx * (ax - x) + hy * (ay - y) < 0)
-                + person.phone_offset_db + rng.gauss(0.0, site.noise_db))
+                - person.wall_loss_db + person.phone_offset_db + rng.gauss(0.0, site.noise_db))
         if rssi >= SENSITIVITY_DBM and rng.random() >= site.loss:
             window = presence.window_of(s.start + t + person.clock_skew_s)
             if window not in frames:

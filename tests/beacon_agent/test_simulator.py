@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,43 @@ def test_a_walk_test_reads_the_loudest_spot_outside_and_just_inside_the_door() -
     # Behind the glass beside the door the front's loss is added: quieter than that.
     beside = site.level(simulator.ENTRANCE, site.door[0] - 0.3, -0.3)
     assert beside < outside
+
+
+def test_people_who_stay_near_the_store_are_drawn_and_change_no_one_elses_draws() -> None:
+    # Those waiting outside and the neighbours come after everyone else: the library's
+    # people and their adverts stay as they were (the bench's figures on its seeds).
+    site = simulator.SITES["corner-shop"]
+    scenario = simulator.Scenario(seed=3, minutes=30, site=site)
+    plain = simulator.simulate(scenario)
+    stayed = simulator.simulate(replace(scenario, site=replace(site, waiting_per_hour=6, neighbours=2)))
+    assert [p.path for p in stayed.people[:len(plain.people)]] == [p.path for p in plain.people]
+    others = [a for a in stayed.adverts if stayed.tokens.owners[_token(a)].split("-")[0]
+              not in (simulator.WAITING, simulator.NEIGHBOUR)]
+    assert [(a.t, a.rssi, a.address) for a in others] == [(a.t, a.rssi, a.address) for a in plain.adverts]
+
+    roles = {p.label: p for p in stayed.people[len(plain.people):]}
+    assert sorted(p.role for p in roles.values()) == [simulator.NEIGHBOUR] * 2 + [simulator.WAITING] * 3
+    for person in roles.values():
+        if person.role == simulator.WAITING:  # along the pavement, then still 5-20 minutes 1-6 m out
+            still = max(b[0] - a[0] for a, b in zip(person.path, person.path[1:], strict=False))
+            assert 300.0 <= still <= 1200.0 and person.path[0][1] ** 2 > site.width_m ** 2 / 4
+            assert all(-6.0 <= y < 0.0 for _, _, y in person.path)
+        else:  # behind a wall or ceiling near the agent all along, never out front
+            ax, ay, _ = site.agent_position(simulator.ENTRANCE)
+            assert person.path[0][0] == 0.0 and person.path[-1][0] >= 30 * 60.0
+            assert 10.0 <= person.wall_loss_db <= 20.0 and not person.visits
+            assert all(y > 0.0 and math.dist((x, y), (ax, ay)) <= 6.0 + 2 * 1.5 for _, x, y in person.path)
+
+
+def test_a_site_file_says_who_waits_outside_and_who_lives_next_door(tmp_path: Path) -> None:
+    own = tmp_path / "bus-stop.toml"
+    own.write_text("waiting_per_hour = 12\nneighbours = 1\n")
+    site = simulator.load_site(own)
+    assert (site.waiting_per_hour, site.neighbours) == (12.0, 1)
+    people = simulator.simulate(simulator.Scenario(seed=5, minutes=30, site=site)).people
+    assert [p.role for p in people].count(simulator.WAITING) == 6
+    assert [p.role for p in people].count(simulator.NEIGHBOUR) == 1
+
+
+def _token(advert: trace.Advertisement) -> str:
+    return advert.manufacturer_data[0xFFFF][2:].hex()
