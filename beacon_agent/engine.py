@@ -33,7 +33,9 @@ interval when it changes token), when no other is: it carries that phone's walk 
 the door on (a rotation mid-door), and how long it has been heard. Where several could
 be its phone, it is looked at again once its own interval is known (a new token's few
 first sightings may have lost every other advert); still several, it carries only the
-shortest of their minutes heard (whichever it is, it has been heard that long).
+shortest of their minutes heard (whichever it is, it has been heard that long). The
+minutes a link carried do not let in a token that walks past: first heard where only
+the far pavement is heard, risen, and falling back from its loudest.
 
 ``exit`` once, after an enter, it has stayed below ``exit_dbm`` (lower than the gate:
 hysteresis, so a phone hovering at the threshold does not flap) for ``exit_dwell_s``,
@@ -179,6 +181,7 @@ class _Token:
     rotated: bool = False  # first heard at a rotation: may be an earlier token's phone
     link_tries: int = 0  # ... how often it was looked for, while no earlier token was surely its
     first_rssi: int = 0
+    first_level: float = 0.0  # its own smoothed level at the first link try (a rotated token)
     counted: bool = False  # its rise was learned as an insider's (heard the long dwell)
     last_rssi: int | None = None
     jitter: float = constants.JITTER_PRIOR_DB  # running mean of |rssi - previous rssi|
@@ -306,6 +309,8 @@ class PresenceEngine:
         at ``LINK_TRIES_S`` after it was first heard; at the last look, where several
         phones could still be its, it carries the shortest of their minutes heard."""
         token.link_tries += 1
+        if token.link_tries == 1:
+            token.first_level = self._smoothed(token)  # its own, before an earlier token's are prepended
         candidates = [old for old in self._tokens.values()
                       if not (old.linked or old.inside or old.last_rssi is None)
                       and not (old.rotated  # new at this boundary too: another phone's
@@ -394,7 +399,7 @@ class PresenceEngine:
         rises here (relative, so it holds for weak and strong phones alike; net of how
         far noise can move this phone's median)."""
         s = self.settings
-        if self._heard_long(token, t) and smoothed >= s.exit_dbm:
+        if self._heard_long(token, t, smoothed) and smoothed >= s.exit_dbm:
             return True
         level = self._held(token, t)
         if level is None:
@@ -423,12 +428,26 @@ class PresenceEngine:
             return None
         return min(islice(history.values, first, None))
 
-    def _heard_long(self, token: _Token, t: float) -> bool:
-        """Heard for the long dwell (over linked tokens), and a linked token heard itself
-        for a while (a phone passing at the boundary, taken for it, has walked on)."""
+    def _heard_long(self, token: _Token, t: float, smoothed: float) -> bool:
+        """Heard for the long dwell (over linked tokens). The minutes a link carried count
+        once the new token has been heard itself for a while (a phone passing at the
+        boundary, taken for it, has walked on), and not while it walks past
+        (``_walking_past``)."""
         s = self.settings
-        return (t - token.heard_since >= s.long_dwell_s
-                and t - token.first_seen >= min(s.long_dwell_s, constants.LINKED_HEARD_S))
+        if t - token.heard_since < s.long_dwell_s:
+            return False
+        own = t - token.first_seen
+        return own >= s.long_dwell_s or (own >= constants.LINKED_HEARD_S
+                                         and not self._walking_past(token, smoothed))
+
+    def _walking_past(self, token: _Token, smoothed: float) -> bool:
+        """Whether a token first heard at a rotation is someone walking past: first heard
+        below the gate (where the far pavement is heard), it rose and is falling back,
+        more than ``PASSING_DROP_DB`` below the loudest of its recent levels (its
+        ``history``)."""
+        levels = token.history.values
+        return (token.first_level < self.settings.enter_dbm and len(levels) > 0
+                and max(levels) - smoothed > constants.PASSING_DROP_DB)
 
     def enter_level(self) -> float:
         """The gate: ``enter_dbm``, or, where the engine learns the street's level

@@ -500,6 +500,41 @@ def test_a_rotation_carries_the_minutes_heard_only_once_the_new_token_is_heard_i
     assert new.kinds() == [ENTER]
 
 
+
+def shopper_rotating(e: PresenceEngine, rssi: float = -98) -> None:
+    """A walk-in whose way in was not heard, for five minutes at ``rssi`` (at the
+    receiver's floor: deep in the store), whose token falls silent just before the
+    boundary (her next one may go unheard)."""
+    Phone(e, frame(60), NEXT_WINDOW - constants.LONG_DWELL_S + 5).hold(rssi, constants.LONG_DWELL_S - 6)
+
+
+def test_a_passer_by_taken_for_a_faint_shoppers_next_token_is_not_let_in_as_she_walks_on() -> None:
+    # A passer-by first heard at the far end of the pavement just after the boundary, at
+    # the shopper's level and interval, is linked to her and carries her minutes heard.
+    # She rises as she passes the door and falls back as she walks on: still above the
+    # exit level a minute on, but falling from her loudest, she is walking past.
+    e = engine()
+    shopper_rotating(e)
+    passer = Phone(e, frame(61), NEXT_WINDOW - 1).hold(-99, 10).ramp(-99, -80, 20)
+    passer.ramp(-80, -95, 30).hold(-95, 10).ramp(-95, -100, 20)
+    assert passer.kinds() == []
+
+
+def test_a_shopper_whose_token_rotated_is_let_in_as_she_walks_out() -> None:
+    # The faint shopper's own next token, heard at the floor, walks to the door and out
+    # a minute and a half later: let in on her minutes heard on her way to the door.
+    e = engine()
+    shopper_rotating(e)
+    shopper = Phone(e, frame(61), NEXT_WINDOW - 1).hold(-98, 90).ramp(-98, -75, 20)
+    assert shopper.kinds() == [ENTER]
+    assert shopper.decisions[0].event.first_seen == NEXT_WINDOW - constants.LONG_DWELL_S + 5
+    # A shopper near the door whose next token was first heard there, above the gate,
+    # walks out within a minute: let in as her level falls (she was not walking past).
+    e = engine()
+    shopper_rotating(e, -75)
+    near_the_door = Phone(e, frame(61), NEXT_WINDOW - 1).hold(-76, 40).ramp(-76, -95, 30)
+    assert near_the_door.kinds() == [ENTER]
+
 def test_calibration_offset_is_added_before_deciding() -> None:
     weak = Phone(engine(), frame(10), MID_WINDOW).hold(-99, 10).hold(-92, 30)
     assert weak.kinds() == []
