@@ -48,6 +48,7 @@ A token that is never entered is forgotten silently after the away timeout.
 
 from __future__ import annotations
 
+import math
 import uuid
 from bisect import bisect_left
 from collections import deque
@@ -305,20 +306,21 @@ class PresenceEngine:
         sends its old and new token together) at its level and interval (``_same_phone``),
         when no other new token could be that phone's as well: it carries that
         phone's evidence on (its samples and baseline, so a walk through the door that
-        the rotation cut in two is still one, and how long it has been heard). Looked
+        the rotation cut in two is still one, and how long it has been heard). Where no
+        token fell silent that close, one that fell silent as long before as its phone's
+        losses may have hidden adverts (``_lost_gap``), if it is the only one. Looked
         at ``LINK_TRIES_S`` after it was first heard; at the last look, where several
-        phones could still be its, it carries the shortest of their minutes heard."""
+        phones could still be its (close), it carries the shortest of their minutes heard."""
         token.link_tries += 1
         if token.link_tries == 1:
             token.first_level = self._smoothed(token)  # its own, before an earlier token's are prepended
-        candidates = [old for old in self._tokens.values()
-                      if not (old.linked or old.inside or old.last_rssi is None)
-                      and not (old.rotated  # new at this boundary too: another phone's
-                               and old.first_seen >= token.first_seen - 2 * constants.ROTATION_SLACK_S)
-                      and token.first_seen - _link_gap(old) <= old.last_seen < token.first_seen
-                      and _same_phone(old, token)]
-        if len(candidates) != 1 or self._taken(candidates[0], token):
-            if candidates and token.link_tries == len(constants.LINK_TRIES_S):
+        gap = _link_gap
+        candidates = self._candidates(token, gap)
+        if not candidates:  # none within a few of its gaps: one whose losses hid more?
+            gap = _lost_gap
+            candidates = self._candidates(token, gap)
+        if len(candidates) != 1 or self._taken(candidates[0], token, gap):
+            if gap is _link_gap and candidates and token.link_tries == len(constants.LINK_TRIES_S):
                 token.heard_since = max(old.heard_since for old in candidates)
             return
         (old,) = candidates
@@ -330,11 +332,20 @@ class PresenceEngine:
         token.history.prepend(old.history)
         token.max_level = old.max_level
 
-    def _taken(self, old: _Token, token: _Token) -> bool:
+    def _candidates(self, token: _Token, gap: Callable[[_Token], float]) -> list[_Token]:
+        """The tokens ``token`` could follow: fallen silent within ``gap`` of it before it
+        was first heard, at its level and interval, not already followed or inside."""
+        return [old for old in self._tokens.values()
+                if not (old.linked or old.inside or old.last_rssi is None)
+                and not (old.rotated  # new at this boundary too: another phone's
+                         and old.first_seen >= token.first_seen - 2 * constants.ROTATION_SLACK_S)
+                and token.first_seen - gap(old) <= old.last_seen < token.first_seen
+                and _same_phone(old, token)]
+
+    def _taken(self, old: _Token, token: _Token, gap: Callable[[_Token], float]) -> bool:
         """Whether another phone's new token could be ``old``'s next one as well."""
-        gap = _link_gap(old)
         return any(other.rotated and other is not token
-                   and old.last_seen < other.first_seen <= old.last_seen + gap
+                   and old.last_seen < other.first_seen <= old.last_seen + gap(old)
                    and _same_phone(old, other)
                    for other in self._tokens.values())
 
@@ -511,6 +522,19 @@ def _link_gap(token: _Token) -> float:
     gaps = sorted(b - a for a, b in zip(times, islice(times, 1, None), strict=False))
     return min(constants.LINK_GAP_S,
                constants.LINK_INTERVALS * gaps[len(gaps) // 2] + constants.LINK_GAP_MIN_S)
+
+
+def _lost_gap(token: _Token) -> float:
+    """How long after ``token`` fell silent its phone's next token can be first heard
+    where its losses hid more than a few of its gaps: as many adverts in a row lost as
+    its recent sightings' share of adverts missed (at its advertising interval) makes
+    more likely than ``LINK_LOST_CHANCE``; at most ``LINK_GAP_S``."""
+    times = token.recent.at
+    if len(times) < 3 or token.interval == float("inf"):
+        return constants.LINK_GAP_S
+    lost = max(0.0, 1.0 - len(times) / ((times[-1] - times[0]) / token.interval + 1))
+    adverts = 1 + math.ceil(math.log(constants.LINK_LOST_CHANCE) / math.log(lost)) if lost else 1
+    return min(constants.LINK_GAP_S, adverts * token.interval + constants.LINK_GAP_MIN_S)
 
 
 def _level(token: _Token) -> float:

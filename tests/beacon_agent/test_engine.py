@@ -535,6 +535,29 @@ def test_a_shopper_whose_token_rotated_is_let_in_as_she_walks_out() -> None:
     near_the_door = Phone(e, frame(61), NEXT_WINDOW - 1).hold(-76, 40).ramp(-76, -95, 30)
     assert near_the_door.kinds() == [ENTER]
 
+
+def heard_three_in_five(phone: Phone, rssi: float, seconds: float) -> Phone:
+    """A phone advertising every second near the receiver's floor, two adverts of every
+    five lost: heard at 0, 1 and 2 s, next at 5 s."""
+    for _ in range(int(seconds / 5)):
+        phone.hold(rssi, 3.0).silent(2.0)
+    return phone
+
+
+def test_a_rotation_at_the_floor_is_linked_across_the_adverts_its_losses_hide() -> None:
+    # Deep in the store, two in five of her adverts lost: her old token's last sighting
+    # and her new token's first are 4 s apart (three adverts lost in a row, which at her
+    # losses happens one time in sixteen), more than two of her usual gaps of a second.
+    # Linked, her minutes heard go on. (A phone heard at every advert is still not
+    # linked across a few intervals: test_a_rotation_is_linked_to_the_phone_whose_...)
+    e = engine()
+    old = heard_three_in_five(Phone(e, frame(46), NEXT_WINDOW - 240, step=1.0), -94, 240)
+    new = Phone(e, frame(47), NEXT_WINDOW + 1.0, step=1.0)  # the old one's last: 3 s before the boundary
+    heard_three_in_five(new, -94, constants.LINKED_HEARD_S + 20)
+    assert old.kinds() == [] and new.kinds() == [ENTER]
+    assert new.decisions[0].event.first_seen == NEXT_WINDOW - 240
+
+
 def test_calibration_offset_is_added_before_deciding() -> None:
     weak = Phone(engine(), frame(10), MID_WINDOW).hold(-99, 10).hold(-92, 30)
     assert weak.kinds() == []
