@@ -360,9 +360,7 @@ def _people(s: Scenario, rng: random.Random, labels: list[str]) -> list[Person]:
         lane = -rng.uniform(*site.pavement_m)
         arrive = rng.uniform(0.0, s.minutes * 60.0)
         path = [(arrive, side * street_end, lane)]
-        person = Person(label, role, rng.uniform(-site.phone_spread_db, site.phone_spread_db),
-                        _interval_ms(site, rng) / 1000.0,
-                        rng.uniform(-site.clock_skew_s, site.clock_skew_s), path)
+        person = Person(label, role, *_phone(site, rng), path)
         if role == WALK_IN:
             door = rng.uniform(left + 0.2, right - 0.2) if right - left > 0.4 else site.door_x
             _walk(path, door, lane, speed)
@@ -404,10 +402,7 @@ def _neighbour(s: Scenario, rng: random.Random, number: int) -> Person:
     ax, ay, _ = site.agent_position(ENTRANCE)
     angle, near = rng.uniform(0.0, 2 * math.pi), rng.uniform(*NEIGHBOUR_NEAR_M)
     home_x, home_y = ax + near * math.cos(angle), max(0.5, ay + near * math.sin(angle))
-    person = Person(f"{NEIGHBOUR}-{number:04d}", NEIGHBOUR,
-                    rng.uniform(-site.phone_spread_db, site.phone_spread_db),
-                    _interval_ms(site, rng) / 1000.0,
-                    rng.uniform(-site.clock_skew_s, site.clock_skew_s), [(0.0, home_x, home_y)],
+    person = Person(f"{NEIGHBOUR}-{number:04d}", NEIGHBOUR, *_phone(site, rng), [(0.0, home_x, home_y)],
                     wall_loss_db=rng.uniform(*NEIGHBOUR_LOSS_DB))
     end = s.minutes * 60.0
     while person.path[-1][0] < end:
@@ -417,9 +412,14 @@ def _neighbour(s: Scenario, rng: random.Random, number: int) -> Person:
     return person
 
 
-def _interval_ms(site: Site, rng: random.Random) -> float:
-    """A phone's advertising interval: one of the site's fixed ones, or from its range."""
-    return rng.choice(site.interval_modes_ms) if site.interval_modes_ms else rng.uniform(*site.interval_ms)
+def _phone(site: Site, rng: random.Random) -> tuple[float, float, float]:
+    """A person's phone, drawn in this order: its offset from the reference phone (dB),
+    its advertising interval (s: one of the site's fixed ones, or from its range) and how
+    far its clock is off the agent's (s)."""
+    offset = rng.uniform(-site.phone_spread_db, site.phone_spread_db)
+    interval_ms = (rng.choice(site.interval_modes_ms) if site.interval_modes_ms
+                   else rng.uniform(*site.interval_ms))
+    return offset, interval_ms / 1000.0, rng.uniform(-site.clock_skew_s, site.clock_skew_s)
 
 
 def _through_front(site: Site, x: float, y: float, ax: float, ay: float) -> bool:

@@ -94,6 +94,9 @@ ONE_AGENT_TARGET_S = 60.0  # issue 13: p95 after the door with one agent
 BUSY_PASSERS_BY_PER_HOUR = 1200.0  # a station's pavement: the library's busiest has 300
 WAITING_PER_HOUR = 6.0  # a bus stop with a bus every 10 minutes, or a café table
 NEIGHBOURS = 2  # the flat above and the shop next door
+# The outsiders let in, counted per role: the tables' "passers in", "windows in", ...
+OUTSIDERS = {"passers": simulator.PASSER_BY, "windows": simulator.WINDOW_SHOPPER,
+             "waiting": simulator.WAITING, "neighbours": simulator.NEIGHBOUR}
 TROUBLES: dict[str, Callable[[simulator.Site], simulator.Site]] = {
     "intervals": lambda site: replace(site, interval_modes_ms=simulator.ANDROID_INTERVALS_MS),
     "clocks": lambda site: replace(site, clock_skew_s=0.0),
@@ -148,10 +151,7 @@ def _score(enters: list[tuple[float, str]], truth: dict[str, Any]) -> dict[str, 
     visits = sum(len(s["visits"]) for s in truth["shoppers"])
     return {"found": len(found), "false": len(false_roles), "visits": visits,
             "latencies": list(found.values()),
-            "passers": false_roles.count(simulator.PASSER_BY),
-            "windows": false_roles.count(simulator.WINDOW_SHOPPER),
-            "waiting": false_roles.count(simulator.WAITING),
-            "neighbours": false_roles.count(simulator.NEIGHBOUR)}
+            **{column: false_roles.count(role) for column, role in OUTSIDERS.items()}}
 
 
 class _HeldLevels(PresenceEngine):
@@ -285,7 +285,7 @@ def summary(scores: list[dict[str, Any]]) -> dict[str, float]:
             "p50": _percentile(latencies, 0.5), "p95": _percentile(latencies, 0.95),
             "fast": sum(1 for x in latencies if x <= SECOND_AGENT_TARGET_S) / visits,
             "within_target": sum(1 for x in latencies if x <= ONE_AGENT_TARGET_S) / visits,
-            **{who: sum(s[who] for s in scores) for who in ("passers", "windows", "waiting", "neighbours")}}
+            **{column: sum(s[column] for s in scores) for column in OUTSIDERS}}
 
 
 def accuracy() -> None:
