@@ -76,7 +76,7 @@ def test_phones_rotate_at_the_boundary_by_their_own_clock_also_in_the_door() -> 
                                                        site=simulator.SITES["corner-shop"]))
     first_heard: dict[str, float] = {}
     for advert in simulation.adverts:
-        first_heard.setdefault(advert.manufacturer_data[0xFFFF][2:].hex(), advert.t)
+        first_heard.setdefault(_token(advert), advert.t)
     truth = simulation.truth()
     offsets = []
     for shopper in truth["shoppers"]:
@@ -110,7 +110,7 @@ def test_phones_advertise_at_a_sites_fixed_intervals_from_its_file(tmp_path: Pat
     assert {p.clock_skew_s for p in simulation.people} == {0.0}
     first_heard: dict[str, float] = {}
     for advert in simulation.adverts:  # the radio's 0-10 ms on every gap, as before
-        first_heard.setdefault(advert.manufacturer_data[0xFFFF][2:].hex(), advert.t)
+        first_heard.setdefault(_token(advert), advert.t)
     offsets = [first_heard[token] % WINDOW_SECONDS for shopper in simulation.truth()["shoppers"]
                for token in shopper["tokens"][1:]]
     assert offsets and all(offset < 5.0 for offset in offsets)  # every phone rotates on time
