@@ -37,6 +37,11 @@ DEFAULTS: dict[str, Any] = {
     "VISIT_IDLE_MINUTES": 30,
     # Faster than a fast train between two stores is a relayed token, not a shopper.
     "MAX_TRAVEL_KMH": 250,
+    # Nobody shops for hours in one of our stores: a visit heard longer is someone who
+    # lives or works there (the flat upstairs, the staff room) and earns nothing, nor do
+    # that shopper's visits there for the days after it (visits.services.VisitRules).
+    "RESIDENT_VISIT_HOURS": 4,
+    "RESIDENT_DAYS": 7,
     # A scan counts if the shopper's visit was seen at most this long before it.
     "SCAN_VISIT_WITHIN_SECONDS": 900,
     # Scans one shopper may send per minute (counted in the database, across workers).
@@ -75,12 +80,15 @@ SECRETS: dict[str, Any] = {
 INT_SETTINGS = {"MAX_CONTENT_LENGTH", "SHOPPER_TOKEN_TTL_DAYS", "IDEMPOTENCY_TTL_HOURS",
                 "HOLD_TTL_SECONDS", "PROXY_HOPS", "BLE_COMPANY_ID", "AGENT_MAX_BODY_BYTES",
                 "SIGHTING_RETENTION_DAYS", "SIGHTING_MAX_AGE_HOURS", "VISIT_IDLE_MINUTES",
-                "MAX_TRAVEL_KMH", "SCAN_VISIT_WITHIN_SECONDS",
+                "MAX_TRAVEL_KMH", "RESIDENT_VISIT_HOURS", "RESIDENT_DAYS",
+                "SCAN_VISIT_WITHIN_SECONDS",
                 "SCAN_RATE_PER_MINUTE", "SIGN_IN_ATTEMPTS_PER_CLIENT",
                 "SIGN_IN_ATTEMPTS_PER_ACCOUNT", "SMTP_PORT", "SIGN_IN_CODE_TTL_MINUTES",
                 "LIVE_STREAMS_PER_WORKER", "LIVE_POLL_MILLISECONDS", "LIVE_HEARTBEAT_SECONDS",
                 "LIVE_STREAM_SECONDS"}
 BOOL_SETTINGS = {"LOG_JSON"}
+# Settings where 0 or less would switch a rule off or make it refuse everything.
+POSITIVE_SETTINGS = {"RESIDENT_VISIT_HOURS", "RESIDENT_DAYS"}
 
 
 class SettingsError(RuntimeError):
@@ -105,6 +113,9 @@ def load(environ: dict[str, str] | None = None, overrides: dict[str, Any] | None
         else:
             config[name] = raw
     config.update(overrides or {})
+    for name in sorted(POSITIVE_SETTINGS):
+        if config[name] <= 0:
+            raise SettingsError(f"REWARDS_{name} must be a positive number, got {config[name]!r}")
     missing = [name for name in SECRETS if not config.get(name)]
     if missing and config["ENV"] == "production":
         names = ", ".join(f"REWARDS_{n}" for n in missing)

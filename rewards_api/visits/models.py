@@ -12,6 +12,10 @@ from rewards_api.db import Base, BigIntId, intpk
 
 # Why a visit earned nothing although a walk-in rule applied.
 IMPOSSIBLE_TRAVEL = "impossible_travel"
+# Heard at the store for hours (REWARDS_RESIDENT_VISIT_HOURS), or again within days
+# (REWARDS_RESIDENT_DAYS) of such a stay: a phone of someone who lives or works there
+# (the flat upstairs, the staff room), not a shopper.
+LIVES_OR_WORKS_HERE = "lives_or_works_here"
 
 
 class Visit(Base):
@@ -37,5 +41,6 @@ class Visit(Base):
     adverts: Mapped[int] = mapped_column(default=0, server_default="0")
     # Ids of the agents that saw it, in the order they first did.
     agent_ids: Mapped[list[int]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
-    # A fraud check's verdict (IMPOSSIBLE_TRAVEL); flagged visits earn no points.
+    # A fraud check's verdict (IMPOSSIBLE_TRAVEL, LIVES_OR_WORKS_HERE); flagged visits
+    # earn no points.
     flag: Mapped[str | None] = mapped_column(String(40))

@@ -1,19 +1,20 @@
-"""Visits: merging presence events into stays, the impossible-travel check, and the
-questions other domains ask about visits."""
+"""Visits: merging presence events into stays, the impossible-travel and resident
+checks, and the questions other domains ask about visits."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, bindparam, insert, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from rewards_api.stores.models import Store
-from rewards_api.visits.models import IMPOSSIBLE_TRAVEL, Visit
+from rewards_api.visits.models import IMPOSSIBLE_TRAVEL, LIVES_OR_WORKS_HERE, Visit
 
 # How far back the impossible-travel check looks for the shopper's other visits.
 TRAVEL_LOOKBACK = dt.timedelta(hours=12)
@@ -40,7 +41,8 @@ def in_store(shopper_id: Any, store_id: Any, at: Any, since: Any) -> list[Column
     """The one rule for "the shopper is in the store at ``at``", as the conditions on a
     visit: at that store, started by ``at``, seen since ``since`` (``at`` less the
     presence window), not ended before ``at`` (an exit arrived) and not flagged (a visit
-    flagged as impossible travel, e.g. a relayed token, earns and asks nothing). The
+    flagged as impossible travel, e.g. a relayed token, or as someone who lives or works
+    there, earns and asks nothing). The
     arguments are values or bind parameters, so prepared statements use it too;
     ``store_id`` None: in any store."""
     conditions = [Visit.shopper_id == shopper_id,
@@ -105,26 +107,54 @@ class VisitState:
 _VISIT_FIELDS = ("shopper_id", "store_id", "started_at", "last_seen_at", "ended_at", "rssi_max",
                  "rssi_median", "adverts", "agent_ids", "flag")
 _CHANGING_FIELDS = ("started_at", "last_seen_at", "ended_at", "rssi_max", "rssi_median",
-                    "adverts", "agent_ids")
+                    "adverts", "agent_ids", "flag")
 
 
-def record_presences(s: Session, store: Store, presences: list[Presence], *,
-                     idle_gap: dt.timedelta, max_travel_kmh: float
+@dataclass(frozen=True)
+class VisitRules:
+    """How presences become visits, and which visits earn nothing (the settings
+    ``REWARDS_VISIT_IDLE_MINUTES``, ``REWARDS_MAX_TRAVEL_KMH``,
+    ``REWARDS_RESIDENT_VISIT_HOURS`` and ``REWARDS_RESIDENT_DAYS``)."""
+
+    # Presences of a shopper at a store this close together are one visit.
+    idle_gap: dt.timedelta
+    # Faster than this between two stores is a relayed token.
+    max_travel_kmh: float
+    # A visit heard longer than this is someone who lives or works there.
+    resident_stay: dt.timedelta
+    # For this long after such a visit, the shopper's new visits there are theirs too.
+    resident_days: dt.timedelta
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> VisitRules:
+        return cls(idle_gap=dt.timedelta(minutes=config["VISIT_IDLE_MINUTES"]),
+                   max_travel_kmh=config["MAX_TRAVEL_KMH"],
+                   resident_stay=dt.timedelta(hours=config["RESIDENT_VISIT_HOURS"]),
+                   resident_days=dt.timedelta(days=config["RESIDENT_DAYS"]))
+
+
+def record_presences(s: Session, store: Store, presences: list[Presence], rules: VisitRules
                      ) -> tuple[list[VisitState], list[VisitState]]:
     """Merge presences into the shoppers' visits at ``store``.
 
-    A presence within ``idle_gap`` of a visit of the same shopper at the same store
-    joins it (tokens rotate, agents differ: the server links them); otherwise it opens
-    a new visit, flagged ``impossible_travel`` when the shopper's latest visit at
-    another store is too far away for the time between them. The caller holds the
-    shoppers' row locks. Returns ``(visit of each presence, new visits)``, written:
-    one query, one bulk insert and one bulk update however many presences.
+    A presence within ``rules.idle_gap`` of a visit of the same shopper at the same
+    store joins it (tokens rotate, agents differ: the server links them); otherwise it
+    opens a new visit. A new visit is flagged ``impossible_travel`` when the shopper's
+    latest visit at another store is too far away for the time between them, and
+    ``lives_or_works_here`` when the shopper had such a visit at this store within
+    ``rules.resident_days`` before it; any visit is flagged ``lives_or_works_here`` once
+    it has lasted longer than ``rules.resident_stay``. The caller holds the shoppers'
+    row locks. Returns ``(visit of each presence, new visits)``, written: one query,
+    one bulk insert and one bulk update however many presences.
     """
     earliest = min(p.first_seen for p in presences)
     by_shopper: dict[int, list[VisitState]] = defaultdict(list)
     for row in s.execute(select(Visit.id, *(getattr(Visit, f) for f in _VISIT_FIELDS)).where(
             Visit.shopper_id.in_({p.shopper_id for p in presences}),
-            Visit.last_seen_at >= earliest - max(idle_gap, TRAVEL_LOOKBACK))
+            or_(Visit.last_seen_at >= earliest - max(rules.idle_gap, TRAVEL_LOOKBACK),
+                # The visits that make a new one here a resident's (_resident_here).
+                and_(Visit.store_id == store.id, Visit.flag == LIVES_OR_WORKS_HERE,
+                     Visit.last_seen_at >= earliest - rules.resident_days)))
             .order_by(Visit.last_seen_at)):
         by_shopper[row.shopper_id].append(VisitState(**row._asdict()))
     other_ids = {v.store_id for visits in by_shopper.values() for v in visits} - {store.id}
@@ -138,28 +168,41 @@ def record_presences(s: Session, store: Store, presences: list[Presence], *,
         p = presences[index]
         visits = by_shopper[p.shopper_id]
         joined = [v for v in visits if v.store_id == store.id
-                  and v.started_at - idle_gap <= p.last_seen
-                  and p.first_seen <= v.last_seen_at + idle_gap]
+                  and v.started_at - rules.idle_gap <= p.last_seen
+                  and p.first_seen <= v.last_seen_at + rules.idle_gap]
         if joined:
             visit = joined[-1]
             _merge(visit, p)
         else:
-            for earlier in visits:
-                if earlier.store_id == store.id and earlier.ended_at is None:
-                    earlier.ended_at, earlier.changed = earlier.last_seen_at, True
-            visit = VisitState(
-                id=None, shopper_id=p.shopper_id, store_id=store.id, started_at=p.first_seen,
-                last_seen_at=p.last_seen, ended_at=p.last_seen if p.exited else None,
-                rssi_max=p.rssi_max, rssi_median=p.rssi_median, adverts=p.count,
-                agent_ids=[p.agent_id],
-                flag=IMPOSSIBLE_TRAVEL if _impossible_travel(p, visits, stores, store,
-                                                             max_travel_kmh) else None)
-            visits.append(visit)
+            visit = _open_visit(p, visits, stores, store, rules)
             new_visits.append(visit)
+        if visit.flag is None and visit.last_seen_at - visit.started_at > rules.resident_stay:
+            visit.flag, visit.changed = LIVES_OR_WORKS_HERE, True
         visit_of[index] = visit
     _write(s, new_visits, [v for vs in by_shopper.values() for v in vs
                            if v.changed and v.id is not None])
     return [visit_of[i] for i in range(len(presences))], new_visits
+
+
+def _open_visit(p: Presence, visits: list[VisitState], stores: dict[int, Store], here: Store,
+                rules: VisitRules) -> VisitState:
+    """A new visit for ``p`` (the shopper's earlier visits here end), flagged by the
+    checks that look at the shopper's other visits; appended to ``visits``."""
+    for earlier in visits:
+        if earlier.store_id == here.id and earlier.ended_at is None:
+            earlier.ended_at, earlier.changed = earlier.last_seen_at, True
+    flag = None
+    if _impossible_travel(p, visits, stores, here, rules.max_travel_kmh):
+        flag = IMPOSSIBLE_TRAVEL
+    elif _resident_here(p, visits, here, rules.resident_days):
+        flag = LIVES_OR_WORKS_HERE
+    visit = VisitState(
+        id=None, shopper_id=p.shopper_id, store_id=here.id, started_at=p.first_seen,
+        last_seen_at=p.last_seen, ended_at=p.last_seen if p.exited else None,
+        rssi_max=p.rssi_max, rssi_median=p.rssi_median, adverts=p.count,
+        agent_ids=[p.agent_id], flag=flag)
+    visits.append(visit)
+    return visit
 
 
 def _write(s: Session, new: list[VisitState], changed: list[VisitState]) -> None:
@@ -191,6 +234,15 @@ def _merge(visit: VisitState, p: Presence) -> None:
     elif visit.ended_at is not None and p.last_seen > visit.ended_at:
         visit.ended_at = None  # seen again after an exit: still in the store
     visit.changed = True
+
+
+def _resident_here(p: Presence, visits: list[VisitState], here: Store,
+                   resident_days: dt.timedelta) -> bool:
+    """Whether the shopper's visits here include one of someone who lives or works
+    here, heard within ``resident_days`` before ``p``."""
+    return any(v.store_id == here.id and v.flag == LIVES_OR_WORKS_HERE
+               and v.started_at <= p.first_seen
+               and v.last_seen_at >= p.first_seen - resident_days for v in visits)
 
 
 def _impossible_travel(p: Presence, visits: list[VisitState], stores: dict[int, Store],

@@ -30,7 +30,7 @@ from rewards_api.observability import REJECTIONS
 from rewards_api.shoppers.models import Shopper
 from rewards_api.shoppers.services import account_ids_for
 from rewards_api.stores.models import Store
-from rewards_api.visits.services import Presence, VisitState, record_presences
+from rewards_api.visits.services import Presence, VisitRules, VisitState, record_presences
 from rewards_api.walkins import presence
 from rewards_api.walkins.models import ACCEPTED, REJECTED, Sighting, WalkInRule
 from rewards_protocol.events import DUPLICATE, EXIT, EventError, PresenceEvent, parse_event
@@ -165,14 +165,12 @@ def _parse_batch(raw_events: list[Any], results: list[dict[str, Any] | None]
 def _visits_and_walk_ins(s: Session, agent: Agent, store: Store,
                          fresh: list[tuple[int, PresenceEvent, int]],
                          results: list[dict[str, Any] | None]) -> None:
-    config = current_app.config
     presences = [Presence(shopper_id=shopper_id, agent_id=agent.id, exited=event.kind == EXIT,
                           first_seen=_at(event.first_seen), last_seen=_at(event.last_seen),
                           rssi_max=event.rssi_max, rssi_median=event.rssi_median,
                           count=event.count) for _, event, shopper_id in fresh]
-    visits, new_visits = record_presences(
-        s, store, presences, idle_gap=dt.timedelta(minutes=config["VISIT_IDLE_MINUTES"]),
-        max_travel_kmh=config["MAX_TRAVEL_KMH"])
+    visits, new_visits = record_presences(s, store, presences,
+                                          VisitRules.from_config(current_app.config))
     flagged: dict[str, list[str]] = {}
     for (index, event, _), visit in zip(fresh, visits, strict=True):
         if visit.flag is not None:

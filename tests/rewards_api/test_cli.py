@@ -85,3 +85,11 @@ def test_production_refuses_to_start_without_secrets():
         settings.load(without_keys)
     with pytest.raises(settings.SettingsError, match="whole number"):
         settings.load({"REWARDS_HOLD_TTL_SECONDS": "soon", "REWARDS_SECRET_KEY": "x"})
+
+
+@pytest.mark.parametrize("name", ["REWARDS_RESIDENT_VISIT_HOURS", "REWARDS_RESIDENT_DAYS"])
+def test_the_resident_rule_takes_positive_numbers_only(name):
+    assert settings.load({name: "2", "REWARDS_SECRET_KEY": "x"})[name.removeprefix("REWARDS_")] == 2
+    for bad in ("0", "-4"):
+        with pytest.raises(settings.SettingsError, match=f"{name} must be a positive number"):
+            settings.load({name: bad, "REWARDS_SECRET_KEY": "x"})
