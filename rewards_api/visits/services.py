@@ -42,9 +42,8 @@ def in_store(shopper_id: Any, store_id: Any, at: Any, since: Any) -> list[Column
     visit: at that store, started by ``at``, seen since ``since`` (``at`` less the
     presence window), not ended before ``at`` (an exit arrived) and not flagged (a visit
     flagged as impossible travel, e.g. a relayed token, or as someone who lives or works
-    there, earns and asks nothing). The
-    arguments are values or bind parameters, so prepared statements use it too;
-    ``store_id`` None: in any store."""
+    there, earns and asks nothing). The arguments are values or bind parameters, so
+    prepared statements use it too; ``store_id`` None: in any store."""
     conditions = [Visit.shopper_id == shopper_id,
                   Visit.started_at <= at, Visit.last_seen_at >= since,
                   or_(Visit.ended_at.is_(None), Visit.ended_at > at), Visit.flag.is_(None)]
