@@ -67,6 +67,11 @@ PLANS = {
                   "ORDER BY last_seen_at DESC LIMIT 1"),
     "dashboard day": ("SELECT kind, sum(amount) FROM ledger_entries WHERE store_id = 1 AND "
                       "created_at >= now() - interval '1 day' GROUP BY kind"),
+    # Ingest: a batch's shoppers' recent visits, and their resident visits at the store
+    # (visits.services.record_presences).
+    "batch's visits": ("SELECT * FROM visits WHERE shopper_id IN (1, 2, 3) AND "
+                       "(last_seen_at >= now() - interval '12 hours' OR (store_id = 1 AND "
+                       "flag = 'lives_or_works_here' AND last_seen_at >= now() - interval '7 days'))"),
     "walk-in paid?": ("SELECT program_id, idempotency_key FROM ledger_entries WHERE "
                       "program_id IN (1, 2) AND idempotency_key IN ('walk_in:1:1:x', 'y')"),
     "store's visits": ("SELECT started_at FROM visits WHERE store_id = 1 AND "
