@@ -35,7 +35,10 @@ be its phone, it is looked at again once its own interval is known (a new token'
 first sightings may have lost every other advert); still several, it carries only the
 shortest of their minutes heard (whichever it is, it has been heard that long). The
 minutes a link carried do not let in a token that walks past: first heard where only
-the far pavement is heard, risen, and falling back from its loudest.
+the far pavement is heard, risen, and falling back from its loudest. A phone inside
+stays inside under its next token, when that token could follow no phone outside and
+no other new token could be that phone's: the new token enters at once (the API hears
+of it, so the visit stays open for scans) and the old one does not exit.
 
 ``exit`` once, after an enter, it has stayed below ``exit_dbm`` (lower than the gate:
 hysteresis, so a phone hovering at the threshold does not flap) for ``exit_dwell_s``,
@@ -310,20 +313,40 @@ class PresenceEngine:
         token fell silent that close, one that fell silent as long before as its phone's
         losses may have hidden adverts (``_lost_gap``), if it is the only one. Looked
         at ``LINK_TRIES_S`` after it was first heard; at the last look, where several
-        phones could still be its (close), it carries the shortest of their minutes heard."""
+        phones could still be its (close), it carries the shortest of their minutes heard.
+        Where no phone outside could be its, it may be the next token of one inside
+        (``_carry_visit``)."""
         token.link_tries += 1
         if token.link_tries == 1:
             token.first_level = self._smoothed(token)  # its own, before an earlier token's are prepended
-        gap = _link_gap
-        candidates = self._candidates(token, gap)
-        if not candidates:  # none within a few of its gaps: one whose losses hid more?
-            gap = _lost_gap
-            candidates = self._candidates(token, gap)
-        if len(candidates) != 1 or self._taken(candidates[0], token, gap):
-            if gap is _link_gap and candidates and token.link_tries == len(constants.LINK_TRIES_S):
+        candidates, gap = self._candidates(token, inside=False)
+        if not candidates:
+            self._carry_visit(token)
+        elif len(candidates) != 1 or self._taken(candidates[0], token, gap):
+            if gap is _link_gap and token.link_tries == len(constants.LINK_TRIES_S):
                 token.heard_since = max(old.heard_since for old in candidates)
+        else:
+            self._carry(candidates[0], token)
+
+    def _carry_visit(self, token: _Token) -> None:
+        """A token that could follow no phone outside may be the next token of a
+        phone inside: it stays inside under it, so that its visit goes on at the API (no
+        exit for the old token, an enter for the new one at once: a shopper scanning
+        products is in the store all along, not out for minutes at every rotation). Only
+        at the second look or later (time for that phone's own next token to be heard,
+        however many adverts it lost), when exactly one phone inside fits and no other
+        new token first heard up to ``LINK_GAP_S`` after it fell silent could be its: a
+        passer-by taken for it would be let in at once."""
+        if token.link_tries < 2:
             return
-        (old,) = candidates
+        candidates, _ = self._candidates(token, inside=True)
+        if len(candidates) == 1 and not self._taken(candidates[0], token, _widest_gap):
+            (old,) = candidates
+            self._carry(old, token)
+            token.inside, old.inside = True, False
+
+    def _carry(self, old: _Token, token: _Token) -> None:
+        """``token`` is ``old``'s phone's next: it carries ``old``'s evidence on."""
         old.linked = True
         token.link_tries = len(constants.LINK_TRIES_S)
         token.heard_since, token.max_rise, token.jitter = old.heard_since, old.max_rise, old.jitter
@@ -332,15 +355,21 @@ class PresenceEngine:
         token.history.prepend(old.history)
         token.max_level = old.max_level
 
-    def _candidates(self, token: _Token, gap: Callable[[_Token], float]) -> list[_Token]:
-        """The tokens ``token`` could follow: fallen silent within ``gap`` of it before it
-        was first heard, at its level and interval, not already followed or inside."""
-        return [old for old in self._tokens.values()
-                if not (old.linked or old.inside or old.last_rssi is None)
-                and not (old.rotated  # new at this boundary too: another phone's
-                         and old.first_seen >= token.first_seen - 2 * constants.ROTATION_SLACK_S)
-                and token.first_seen - gap(old) <= old.last_seen < token.first_seen
-                and _same_phone(old, token)]
+    def _candidates(self, token: _Token, inside: bool) -> tuple[list[_Token], Callable[[_Token], float]]:
+        """The tokens ``token`` could follow (inside or not), with the gap they fell
+        silent in: within a few of their gaps (``_link_gap``) of it before it was first
+        heard, or where none did, as long before as their losses may have hidden adverts
+        (``_lost_gap``); at its level and interval, not already followed."""
+        for gap in (_link_gap, _lost_gap):
+            found = [old for old in self._tokens.values()
+                     if old.inside == inside and not (old.linked or old.last_rssi is None)
+                     and not (old.rotated  # new at this boundary too: another phone's
+                              and old.first_seen >= token.first_seen - 2 * constants.ROTATION_SLACK_S)
+                     and token.first_seen - gap(old) <= old.last_seen < token.first_seen
+                     and _same_phone(old, token)]
+            if found:
+                return found, gap
+        return [], _lost_gap
 
     def _taken(self, old: _Token, token: _Token, gap: Callable[[_Token], float]) -> bool:
         """Whether another phone's new token could be ``old``'s next one as well."""
@@ -368,6 +397,8 @@ class PresenceEngine:
         if (token.rotated and token.link_tries < len(constants.LINK_TRIES_S)
                 and t - token.first_seen >= constants.LINK_TRIES_S[token.link_tries]):
             self._link(token)
+            if token.inside:  # it carries a visit on: the API hears of its new token at once
+                return [self._decision(token, ENTER, t)]
         smoothed = self._smoothed(token)
         history = token.history
         if len(token.recent.at) >= s.baseline_samples:
@@ -522,6 +553,11 @@ def _link_gap(token: _Token) -> float:
     gaps = sorted(b - a for a, b in zip(times, islice(times, 1, None), strict=False))
     return min(constants.LINK_GAP_S,
                constants.LINK_INTERVALS * gaps[len(gaps) // 2] + constants.LINK_GAP_MIN_S)
+
+
+def _widest_gap(token: _Token) -> float:
+    """The longest any phone's next token can take to be heard: ``LINK_GAP_S``."""
+    return constants.LINK_GAP_S
 
 
 def _lost_gap(token: _Token) -> float:

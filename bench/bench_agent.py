@@ -44,7 +44,9 @@ applies several (``AGENT_TROUBLE=intervals,clocks``); the heading says which.
 Per site, the rows show what an agent is worth as it is installed: ``ours`` the entrance
 agent at its default config, ``ours, walk test`` the same with the levels an installer's
 walk test reads (``Site.walk_test``), ``ours + 2nd agent`` with a second agent deeper in
-(the API merges the two agents' visits), ``naive`` the fixed rule. Then, per site, where
+(the API merges the two agents' visits), ``naive`` the fixed rule; ``in store`` is the
+share of a found walk-in's stay, from her check-in until she walked out, in which her
+visit was open at the API (its last event an enter: when her scans earn). Then, per site, where
 one agent can meet the 60 s at all: the share of visits checked in within 60 s of the
 door beside the share that held a level no outsider of the hour held (``reachable``).
 Then, per site with
@@ -73,7 +75,7 @@ from typing import Any
 from beacon_agent import simulator
 from beacon_agent.engine import DEEP_AGENT, EngineSettings, PresenceEngine
 from beacon_agent.replay import replay
-from rewards_protocol.events import ENTER
+from rewards_protocol.events import ENTER, EXIT
 from rewards_protocol.presence import frame_from_manufacturer_data
 
 # Seeds never tuned on, chosen before anything was scored on them.
@@ -133,14 +135,18 @@ class NaiveEngine:
         return False
 
 
-def _score(enters: list[tuple[float, str]], truth: dict[str, Any]) -> dict[str, Any]:
-    """Visit-level scores from ``(t, shopper label)`` check-ins: a visit is found when its
-    shopper checked in during it (the first check-in gives the latency after the door);
-    a check-in outside every visit of its shopper is a false one."""
+def _score(events: list[tuple[float, str, str]], truth: dict[str, Any]) -> dict[str, Any]:
+    """Visit-level scores from ``(t, shopper label, kind)`` enters and exits: a visit is
+    found when its shopper checked in during it (the first check-in gives the latency
+    after the door); a check-in outside every visit of its shopper is a false one. And
+    how long the found visits were open at the API from their first check-in until the
+    shopper walked out (``open_s`` of ``stay_s``): the time the shopper's last event was
+    an enter (an exit ends a visit, a later enter opens it again:
+    ``visits.services``), when scanning a product earns its points."""
     shoppers = {s["label"]: s for s in truth["shoppers"]}
     found: dict[tuple[str, int], float] = {}
     false_roles: list[str] = []
-    for t, label in sorted(enters):
+    for t, label, _ in sorted(e for e in events if e[2] == ENTER):
         shopper = shoppers[label]
         hits = [i for i, v in enumerate(shopper["visits"])
                 if v["entered"] - MATCH_SLACK_S <= t <= v["left"] + 120.0]
@@ -149,9 +155,27 @@ def _score(enters: list[tuple[float, str]], truth: dict[str, Any]) -> dict[str, 
             continue
         found.setdefault((label, hits[0]), t - shopper["visits"][hits[0]]["entered"])
     visits = sum(len(s["visits"]) for s in truth["shoppers"])
+    mine: dict[str, list[tuple[float, str]]] = {}
+    for t, label, kind in sorted(events):
+        mine.setdefault(label, []).append((t, kind))
+    stays = [(mine[label], shoppers[label]["visits"][i]["entered"] + latency,
+              shoppers[label]["visits"][i]["left"]) for (label, i), latency in found.items()]
     return {"found": len(found), "false": len(false_roles), "visits": visits,
             "latencies": list(found.values()),
+            "open_s": sum(_open(marks, start, end) for marks, start, end in stays),
+            "stay_s": sum(max(0.0, end - start) for _, start, end in stays),
             **{column: false_roles.count(role) for column, role in OUTSIDERS.items()}}
+
+
+def _open(events: list[tuple[float, str]], start: float, end: float) -> float:
+    """How long between ``start`` and ``end`` the last of ``(t, kind)`` was an enter."""
+    total, opened = 0.0, None
+    for t, kind in [*events, (end, EXIT)]:
+        t = min(max(t, start), end)
+        if opened is not None:
+            total += t - opened
+        opened = t if kind == ENTER else None
+    return total
 
 
 class _HeldLevels(PresenceEngine):
@@ -189,11 +213,12 @@ def reachable(held: dict[bytes, list[tuple[float, float]]], owner: dict[bytes, s
 
 def _check_ins(scenario: simulator.Scenario,
                engines: dict[str, PresenceEngine | NaiveEngine]
-               ) -> tuple[dict[str, list[tuple[float, str]]], simulator.Simulation]:
-    """Replays one agent's trace through each engine: ``(t, shopper label)`` of every
-    enter, and the simulation it heard (its people, and the tokens they sent)."""
+               ) -> tuple[dict[str, list[tuple[float, str, str]]], simulator.Simulation]:
+    """Replays one agent's trace through each engine: ``(t, shopper label, kind)`` of
+    every enter and exit (the naive rule never exits), and the simulation it heard (its
+    people, and the tokens they sent)."""
     simulation = simulator.simulate(scenario)
-    enters: dict[str, list[tuple[float, bytes]]] = {name: [] for name in engines}
+    events: dict[str, list[tuple[float, bytes, str]]] = {name: [] for name in engines}
     last_tick = 0.0
     for advert in simulation.adverts:
         frame = frame_from_manufacturer_data(advert.manufacturer_data)
@@ -204,14 +229,16 @@ def _check_ins(scenario: simulator.Scenario,
         for name, engine in engines.items():
             if isinstance(engine, NaiveEngine):
                 if engine.sighting(advert.t, advert.rssi, frame.token):
-                    enters[name].append((advert.t, frame.token))
+                    events[name].append((advert.t, frame.token, ENTER))
                 continue
-            enters[name] += [(advert.t, frame.token) for d in engine.sighting(t, advert.rssi, frame)
-                             if d.event.kind == ENTER]
+            decisions = engine.sighting(t, advert.rssi, frame)
             if tick:
-                engine.tick(t)
+                decisions += engine.tick(t)
+            events[name] += [(d.t - scenario.start, bytes.fromhex(d.event.token), d.event.kind)
+                             for d in decisions]
     owner = _owners(simulation.truth())
-    return {name: [(t, owner[token]) for t, token in found] for name, found in enters.items()}, simulation
+    return {name: [(t, owner[token], kind) for t, token, kind in found]
+            for name, found in events.items()}, simulation
 
 
 def _owners(truth: dict[str, Any]) -> dict[bytes, str]:
@@ -236,7 +263,8 @@ def run_site(site: simulator.Site, seed: int) -> dict[str, dict[str, Any]]:
         deep, _ = _check_ins(replace(scenario, agent=simulator.DEEP), {"deep": PresenceEngine(DEEP_AGENT)})
         found["ours + 2nd agent"] = found["ours"] + deep["deep"]
     truth = simulation.truth()  # people and visits do not depend on the agent
-    scores = {name: _score(enters, truth) for name, enters in found.items()}
+    scores = {name: _score(events, truth) for name, events in found.items()}
+    scores["naive"]["stay_s"] = 0.0  # it never exits: "in store" says nothing of it
     scores["ours"]["reachable"] = reachable(ours.held, _owners(truth), truth, scenario.start)
     if site.deep_agent is not None:
         scores["ours + 2nd agent"]["near"] = _near_second_agent(simulation.people, site.deep_agent)
@@ -285,7 +313,12 @@ def summary(scores: list[dict[str, Any]]) -> dict[str, float]:
             "p50": _percentile(latencies, 0.5), "p95": _percentile(latencies, 0.95),
             "fast": sum(1 for x in latencies if x <= SECOND_AGENT_TARGET_S) / visits,
             "within_target": sum(1 for x in latencies if x <= ONE_AGENT_TARGET_S) / visits,
+            "in_store": _share(sum(s["open_s"] for s in scores), sum(s["stay_s"] for s in scores)),
             **{column: sum(s[column] for s in scores) for column in OUTSIDERS}}
+
+
+def _share(part: float, whole: float) -> str:
+    return f"{part / whole:.2f}" if whole else "-"
 
 
 def accuracy() -> None:
@@ -299,10 +332,12 @@ def accuracy() -> None:
           f"{TUNING_SITES}. ours = the default config learning from the hour's traffic; "
           f"walk test = with an installer's walk test's outside level; "
           f"naive = median of 5 adverts >= {NAIVE_DBM:.0f} dBm, then still heard 30 s later; "
-          f"latency after the shopper crossed the door")
+          f"latency after the shopper crossed the door; "
+          f"in store = the share of a found walk-in's stay, from her check-in until she walked "
+          f"out, in which her visit was open at the API (scanning a product earns then)")
     _heading(f"{'site':<16} {'engine':<17} {'visits':>6} {'precision':>9} {'recall':>7} "
              f"{'p50 s':>6} {'p95 s':>6} {'passers in':>10} {'windows in':>10} {'waiting in':>10} "
-             f"{'neighbours in':>13}")
+             f"{'neighbours in':>13} {'in store':>8}")
     totals: dict[str, list[dict[str, Any]]] = {}
     per_site: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for name in sites:
@@ -378,7 +413,8 @@ def _line(site: str, engine: str, scores: list[dict[str, Any]]) -> str:
     m = summary(scores)
     return (f"{site:<16} {engine:<17} {sum(s['visits'] for s in scores):>6} "
             f"{m['precision']:>9.3f} {m['recall']:>7.3f} {m['p50']:>6.1f} {m['p95']:>6.1f} "
-            f"{m['passers']:>10} {m['windows']:>10} {m['waiting']:>10} {m['neighbours']:>13}")
+            f"{m['passers']:>10} {m['windows']:>10} {m['waiting']:>10} {m['neighbours']:>13} "
+            f"{m['in_store']:>8}")
 
 
 def throughput() -> None:

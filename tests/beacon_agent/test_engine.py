@@ -187,16 +187,43 @@ def test_unseen_for_the_away_timeout_exits_once() -> None:
     assert phone.kinds() == [ENTER, EXIT] and len(e) == 0
 
 
-def test_rotation_at_a_window_boundary_is_not_a_new_arrival() -> None:
+def test_a_rotation_inside_carries_the_visit_on_under_the_new_token() -> None:
+    # The same phone, new token and address, standing where it stood: no rise seen, no
+    # new arrival. Its visit goes on: the new token enters at the second look (the API
+    # hears of it at once: a shopper scanning products stays in the store), with the
+    # visit's start, and the old token never exits.
     e = engine()
     boundary = (WINDOW + 1) * WINDOW_SECONDS
     old = Phone(e, frame(7), boundary - 60).hold(-96, 10).hold(-62, 50)
-    # The same phone, new token and address, standing where it stood: no rise seen.
     new = Phone(e, frame(8), boundary).hold(-62, 120)
     decisions = old.decisions + new.decisions  # the engine's tick reports every token
     assert [(d.event.token[:2], d.event.kind) for d in decisions] == [("07", ENTER),
-                                                                     ("07", EXIT)]
-    assert decisions[1].t >= boundary + constants.AWAY_TIMEOUT_S
+                                                                     ("08", ENTER)]
+    assert decisions[1].t - boundary <= constants.LINK_TRIES_S[1] + 1
+    assert decisions[1].event.first_seen == boundary - 60
+    assert e.inside == 1
+
+
+def test_a_phone_walking_by_at_a_rotation_is_not_taken_for_a_shopper_inside() -> None:
+    # A shopper inside at -70 dBm: her old token falls silent half a second before the
+    # boundary, her new token is first heard on it. A passer-by's new token shows up
+    # at her level and interval just before hers (her first advert lost). Either could
+    # be hers: neither carries her visit on (her old token exits), and the passer-by is
+    # not let in.
+    boundary = (WINDOW + 1) * WINDOW_SECONDS
+    e = engine()
+    Phone(e, frame(9), boundary - 60).hold(-96, 10).hold(-70, 49.5)
+    passer = Phone(e, frame(10), boundary + 0.2).hold(-70, 3)
+    hers = Phone(e, frame(11), boundary + 0.5)
+    for step in range(120):  # the passer-by walks on, fading; she stays
+        passer.hold(max(-96, -70 - step / 4), STEP)
+        hers.hold(-70, STEP)
+    assert [(d.event.token[:2], d.event.kind) for d in passer.decisions + hers.decisions
+            if d.event.kind == ENTER or d.event.token[:2] == "09"] == [("09", EXIT)]
+    # Without the passer-by, her new token carries her visit on.
+    alone = engine()
+    Phone(alone, frame(9), boundary - 60).hold(-96, 10).hold(-70, 49.5)
+    assert Phone(alone, frame(11), boundary + 0.5).hold(-70, 20).kinds() == [ENTER]
 
 
 def test_rotation_during_the_door_crossing_keeps_the_walk_in() -> None:
