@@ -335,12 +335,12 @@ class PresenceEngine:
         products is in the store all along, not out for minutes at every rotation). Only
         at the second look or later (time for that phone's own next token to be heard,
         however many adverts it lost), when exactly one phone inside fits and no other
-        new token first heard up to ``LINK_GAP_S`` after it fell silent could be its: a
-        passer-by taken for it would be let in at once."""
+        new token could be its (``_rivalled``: by level alone): a passer-by taken for it
+        would be let in at once."""
         if token.link_tries < 2:
             return
         candidates, _ = self._candidates(token, inside=True)
-        if len(candidates) == 1 and not self._taken(candidates[0], token, _widest_gap):
+        if len(candidates) == 1 and not self._rivalled(candidates[0], token):
             (old,) = candidates
             self._carry(old, token)
             token.inside, old.inside = True, False
@@ -376,6 +376,17 @@ class PresenceEngine:
         return any(other.rotated and other is not token
                    and old.last_seen < other.first_seen <= old.last_seen + gap(old)
                    and _same_phone(old, other)
+                   for other in self._tokens.values())
+
+    def _rivalled(self, old: _Token, token: _Token) -> bool:
+        """Whether another new token first heard up to ``LINK_GAP_S`` after ``old`` fell
+        silent could be its phone's next (``_same_phone``), or, heard fewer than
+        ``INTERVAL_KNOWN_SIGHTINGS`` times, at its level whatever its interval (its
+        adverts lost near the receiver's floor, its few gaps say nothing of it)."""
+        return any(other.rotated and other is not token
+                   and old.last_seen < other.first_seen <= old.last_seen + constants.LINK_GAP_S
+                   and (_same_level(old, other) if other.count < constants.INTERVAL_KNOWN_SIGHTINGS
+                        else _same_phone(old, other))
                    for other in self._tokens.values())
 
     def _smoothed(self, token: _Token) -> float:
@@ -555,11 +566,6 @@ def _link_gap(token: _Token) -> float:
                constants.LINK_INTERVALS * gaps[len(gaps) // 2] + constants.LINK_GAP_MIN_S)
 
 
-def _widest_gap(token: _Token) -> float:
-    """The longest any phone's next token can take to be heard: ``LINK_GAP_S``."""
-    return constants.LINK_GAP_S
-
-
 def _lost_gap(token: _Token) -> float:
     """How long after ``token`` fell silent its phone's next token can be first heard
     where its losses hid more than a few of its gaps: as many adverts in a row lost as
@@ -588,8 +594,7 @@ def _same_phone(old: _Token, new: _Token) -> bool:
     between sightings is the interval, or, where lost adverts may have hidden it (the
     token with the longer one heard fewer than ``INTERVAL_KNOWN_SIGHTINGS`` times), a
     few times it."""
-    if (abs(old.last_rssi - new.first_rssi) > constants.LINK_DB  # type: ignore[operator]
-            and abs(_level(old) - _level(new)) > constants.LINK_DB):
+    if not _same_level(old, new):
         return False
     (short, _), (long, sparser) = sorted(((old.interval, old.count), (new.interval, new.count)))
     if long == float("inf"):
@@ -597,6 +602,13 @@ def _same_phone(old: _Token, new: _Token) -> bool:
     times = round(long / short)
     most = 1 if sparser >= constants.INTERVAL_KNOWN_SIGHTINGS else constants.INTERVAL_TIMES
     return 1 <= times <= most and abs(long - times * short) <= constants.INTERVAL_MATCH_S
+
+
+def _same_level(old: _Token, new: _Token) -> bool:
+    """Whether ``new`` is heard where ``old`` was last: the old token's last reading and
+    the new one's first, or their medians, within ``LINK_DB``."""
+    return (abs(old.last_rssi - new.first_rssi) <= constants.LINK_DB  # type: ignore[operator]
+            or abs(_level(old) - _level(new)) <= constants.LINK_DB)
 
 
 def _window_over(token: _Token, t: float) -> bool:
