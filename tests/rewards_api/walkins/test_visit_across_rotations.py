@@ -1,0 +1,59 @@
+"""A shopper's visit stays open across her phone's token rotation: the presence engine's
+decisions, uploaded as the agent uploads them, keep her in the store at the API for her
+whole stay, so a product she scans earns (or is already earned) and is never refused
+``not_in_store`` between her old token's last sighting and her new token's check-in.
+The engine on the app's clock, signed batches over HTTP, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from beacon_agent.engine import EngineSettings, PresenceEngine
+from rewards_api import db
+from rewards_protocol.events import ENTER
+from rewards_protocol.presence import WINDOW_SECONDS, encode_frame, frame_from_manufacturer_data
+from tests.rewards_api.walkins.conftest import download_tokens
+from tests.support.scan_shop import COFFEE, NOW, error_code, open_campaigns, scan_code
+
+STEP = 0.5  # her phone advertises twice a second
+SCAN_EVERY_S = 30.0
+
+
+def test_a_shopper_scanning_across_her_phones_rotation_stays_in_the_store(
+        app, api, walkins, world, clock):
+    with app.app_context():
+        open_campaigns(world)
+        db.session().commit()
+    clock.set(NOW)
+    shopper = api.register("Ada")
+    tokens = download_tokens(api, shopper, NOW)
+    door, berlin = walkins.agents["berlin-door"], world.store_ids[0]
+    engine = PresenceEngine(EngineSettings().updated({"learn_from_traffic": False}))
+    start = NOW.timestamp() + 60.0
+    rotation = NOW.timestamp() + WINDOW_SECONDS  # NOW is a window boundary
+
+    decided, answers, scans = [], [], []
+    t, next_scan = start, start
+    while t < rotation + 240.0:  # 4 minutes into her new token: it has not been heard 5
+        clock.set(dt.datetime.fromtimestamp(t, dt.UTC))
+        token = tokens[int(t // WINDOW_SECONDS)]  # her phone's token now, by its clock
+        frame = frame_from_manufacturer_data(
+            {0xFFFF: encode_frame(token["key_id"], bytes.fromhex(token["token"]))})
+        assert frame is not None
+        rssi = -96 if t < start + 10 else -62  # the pavement, then inside by the door
+        decisions = engine.sighting(t, rssi, frame) + engine.tick(t)
+        if decisions:
+            decided += [(d.event.token, d.event.kind) for d in decisions]
+            response = door.sightings([d.event.to_json() for d in decisions])
+            answers += [r["status"] for r in response.get_json()["results"]]
+        if decided and t >= next_scan:
+            response = scan_code(api, shopper, berlin, COFFEE)
+            scans.append(201 if response.status_code == 201 else error_code(response))
+            next_scan = t + SCAN_EVERY_S
+        t += STEP
+
+    old, new = (tokens[int(at // WINDOW_SECONDS)]["token"] for at in (start, rotation))
+    assert decided == [(old, ENTER), (new, ENTER)]  # no exit: her visit goes on
+    assert answers == ["accepted", "accepted"]
+    assert len(scans) > 10
+    assert scans[0] == 201 and set(scans[1:]) == {"already_scanned"}
