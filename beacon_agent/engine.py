@@ -303,7 +303,7 @@ class PresenceEngine:
         since = self._listening_since
         return since is not None and token.heard_since >= since + constants.START_UNHEARD_S
 
-    def _link(self, token: _Token) -> None:
+    def _link(self, token: _Token) -> bool:
         """A token first heard at a window boundary, a few seconds on, is the next token
         of a phone whose token fell silent just before it was first heard (a phone never
         sends its old and new token together) at its level and interval (``_same_phone``),
@@ -315,35 +315,39 @@ class PresenceEngine:
         at ``LINK_TRIES_S`` after it was first heard; at the last look, where several
         phones could still be its (close), it carries the shortest of their minutes heard.
         Where no phone outside could be its, it may be the next token of one inside
-        (``_carry_visit``)."""
+        (``_carry_visit``). Whether carrying that phone's visit on let the token in."""
         token.link_tries += 1
         if token.link_tries == 1:
             token.first_level = self._smoothed(token)  # its own, before an earlier token's are prepended
         candidates, gap = self._candidates(token, inside=False)
         if not candidates:
-            self._carry_visit(token)
-        elif len(candidates) != 1 or self._taken(candidates[0], token, gap):
+            return self._carry_visit(token)
+        if len(candidates) != 1 or self._taken(candidates[0], token, gap):
             if gap is _link_gap and token.link_tries == len(constants.LINK_TRIES_S):
                 token.heard_since = max(old.heard_since for old in candidates)
         else:
             self._carry(candidates[0], token)
+        return False
 
-    def _carry_visit(self, token: _Token) -> None:
+    def _carry_visit(self, token: _Token) -> bool:
         """A token that could follow no phone outside may be the next token of a
         phone inside: it stays inside under it, so that its visit goes on at the API (no
         exit for the old token, an enter for the new one at once: a shopper scanning
         products is in the store all along, not out for minutes at every rotation). Only
         at the second look or later (time for that phone's own next token to be heard,
         however many adverts it lost), when exactly one phone inside fits and no other
-        new token could be its (``_rivalled``: by level alone): a passer-by taken for it
-        would be let in at once."""
+        new token could be its (``_rivalled``): a passer-by taken for it
+        would be let in at once. Whether it let the token in by that (one already let in
+        on its own evidence takes the visit on all the same: its old token does not exit)."""
         if token.link_tries < 2:
-            return
+            return False
         candidates, _ = self._candidates(token, inside=True)
-        if len(candidates) == 1 and not self._rivalled(candidates[0], token):
-            (old,) = candidates
-            self._carry(old, token)
-            token.inside, old.inside = True, False
+        if len(candidates) != 1 or self._rivalled(candidates[0], token):
+            return False
+        (old,) = candidates
+        self._carry(old, token)
+        entered, token.inside, old.inside = not token.inside, True, False
+        return entered
 
     def _carry(self, old: _Token, token: _Token) -> None:
         """``token`` is ``old``'s phone's next: it carries ``old``'s evidence on."""
@@ -407,8 +411,7 @@ class PresenceEngine:
         token.evaluated = t
         if (token.rotated and token.link_tries < len(constants.LINK_TRIES_S)
                 and t - token.first_seen >= constants.LINK_TRIES_S[token.link_tries]):
-            self._link(token)
-            if token.inside:  # it carries a visit on: the API hears of its new token at once
+            if self._link(token):  # it carries a visit on: the API hears of its new token at once
                 return [self._decision(token, ENTER, t)]
         smoothed = self._smoothed(token)
         history = token.history

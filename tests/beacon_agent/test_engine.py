@@ -729,3 +729,13 @@ def test_the_pipeline_reads_every_payload_also_past_its_cache_of_frames() -> Non
     pipeline.advert(MID_WINDOW, -70, {DEFAULT_COMPANY_ID: b"\x00" * 18})  # not our frame
     pipeline.advert(MID_WINDOW + 1.0, -70, {DEFAULT_COMPANY_ID: encode_frame(3, bytes(16))})
     assert (pipeline.adverts, pipeline.frames, len(e)) == (2 * tokens + 2, tokens + 1, tokens)
+
+
+def test_a_rotated_token_let_in_before_its_last_link_look_enters_once() -> None:
+    # A phone switched on inside just after a boundary (its first token counts as one
+    # new at a rotation), holding a level the walk test calls inside: in within seconds,
+    # on its own evidence. Its later link looks find no phone to follow: no second enter.
+    boundary = (WINDOW + 1) * WINDOW_SECONDS
+    phone = Phone(walk_tested(-75, -55), frame(52), boundary + 1).hold(-60, 60)
+    assert phone.decisions[0].t - boundary < constants.LINK_TRIES_S[-1]
+    assert phone.kinds() == [ENTER]
