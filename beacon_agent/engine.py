@@ -55,7 +55,7 @@ import math
 import uuid
 from bisect import bisect_left
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import Any
@@ -377,21 +377,23 @@ class PresenceEngine:
 
     def _taken(self, old: _Token, token: _Token, gap: Callable[[_Token], float]) -> bool:
         """Whether another phone's new token could be ``old``'s next one as well."""
-        return any(other.rotated and other is not token
-                   and old.last_seen < other.first_seen <= old.last_seen + gap(old)
-                   and _same_phone(old, other)
-                   for other in self._tokens.values())
+        return any(_same_phone(old, other) for other in self._new_after(old, token, gap(old)))
 
     def _rivalled(self, old: _Token, token: _Token) -> bool:
         """Whether another new token first heard up to ``LINK_GAP_S`` after ``old`` fell
         silent could be its phone's next (``_same_phone``), or, heard fewer than
         ``INTERVAL_KNOWN_SIGHTINGS`` times, at its level whatever its interval (its
         adverts lost near the receiver's floor, its few gaps say nothing of it)."""
-        return any(other.rotated and other is not token
-                   and old.last_seen < other.first_seen <= old.last_seen + constants.LINK_GAP_S
-                   and (_same_level(old, other) if other.count < constants.INTERVAL_KNOWN_SIGHTINGS
-                        else _same_phone(old, other))
-                   for other in self._tokens.values())
+        return any(_same_level(old, other) if other.count < constants.INTERVAL_KNOWN_SIGHTINGS
+                   else _same_phone(old, other)
+                   for other in self._new_after(old, token, constants.LINK_GAP_S))
+
+    def _new_after(self, old: _Token, token: _Token, within: float) -> Iterator[_Token]:
+        """The tokens other than ``token`` first heard at a rotation up to ``within``
+        after ``old`` fell silent."""
+        return (other for other in self._tokens.values()
+                if other.rotated and other is not token
+                and old.last_seen < other.first_seen <= old.last_seen + within)
 
     def _smoothed(self, token: _Token) -> float:
         return _level(token) + self.settings.calibration_db
