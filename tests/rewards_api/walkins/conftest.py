@@ -108,14 +108,21 @@ def download_tokens(api: Any, shopper: dict[str, Any], start: dt.datetime, count
     return {t["window"]: t for t in response.get_json()}
 
 
-def seen(tokens: dict[int, dict[str, Any]], at: dt.datetime, *, kind: str = "enter",
-         seconds: float = 12.0, rssi: int = -60) -> dict[str, Any]:
-    """A presence event for the token the phone advertises at ``at``: the token goes
-    into a BLE frame, the agent parses the frame and reports what it saw."""
-    token = tokens[presence.window_of(at.timestamp())]
+def advertised(tokens: dict[int, dict[str, Any]], at: float) -> presence.Frame:
+    """The frame the phone advertises at ``at`` (unix seconds), as the agent parses it:
+    the token of that window in a BLE frame."""
+    token = tokens[presence.window_of(at)]
     advert = {0xFFFF: presence.encode_frame(token["key_id"], bytes.fromhex(token["token"]))}
     frame = presence.frame_from_manufacturer_data(advert)
     assert frame is not None
+    return frame
+
+
+def seen(tokens: dict[int, dict[str, Any]], at: dt.datetime, *, kind: str = "enter",
+         seconds: float = 12.0, rssi: int = -60) -> dict[str, Any]:
+    """A presence event for the token the phone advertises at ``at``: what the agent
+    reports of the frame it parsed."""
+    frame = advertised(tokens, at.timestamp())
     start = at.timestamp()
     return events.PresenceEvent(
         event_id=str(uuid.uuid4()), kind=kind, frame_version=frame.version,

@@ -11,8 +11,8 @@ import datetime as dt
 from beacon_agent.engine import EngineSettings, PresenceEngine
 from rewards_api import db
 from rewards_protocol.events import ENTER
-from rewards_protocol.presence import WINDOW_SECONDS, encode_frame, frame_from_manufacturer_data
-from tests.rewards_api.walkins.conftest import download_tokens
+from rewards_protocol.presence import WINDOW_SECONDS
+from tests.rewards_api.walkins.conftest import advertised, download_tokens
 from tests.support.scan_shop import COFFEE, NOW, error_code, open_campaigns, scan_code
 
 STEP = 0.5  # her phone advertises twice a second
@@ -36,10 +36,7 @@ def test_a_shopper_scanning_across_her_phones_rotation_stays_in_the_store(
     t, next_scan = start, start
     while t < rotation + 240.0:  # 4 minutes into her new token: it has not been heard 5
         clock.set(dt.datetime.fromtimestamp(t, dt.UTC))
-        token = tokens[int(t // WINDOW_SECONDS)]  # her phone's token now, by its clock
-        frame = frame_from_manufacturer_data(
-            {0xFFFF: encode_frame(token["key_id"], bytes.fromhex(token["token"]))})
-        assert frame is not None
+        frame = advertised(tokens, t)  # her phone's token now, by its clock
         rssi = -96 if t < start + 10 else -62  # the pavement, then inside by the door
         decisions = engine.sighting(t, rssi, frame) + engine.tick(t)
         if decisions:
