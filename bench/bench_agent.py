@@ -146,7 +146,8 @@ def _score(events: list[tuple[float, str, str]], truth: dict[str, Any]) -> dict[
     shoppers = {s["label"]: s for s in truth["shoppers"]}
     found: dict[tuple[str, int], float] = {}
     false_roles: list[str] = []
-    for t, label, _ in sorted(e for e in events if e[2] == ENTER):
+    ordered = sorted(events)
+    for t, label, _ in (e for e in ordered if e[2] == ENTER):
         shopper = shoppers[label]
         hits = [i for i, v in enumerate(shopper["visits"])
                 if v["entered"] - MATCH_SLACK_S <= t <= v["left"] + 120.0]
@@ -156,7 +157,7 @@ def _score(events: list[tuple[float, str, str]], truth: dict[str, Any]) -> dict[
         found.setdefault((label, hits[0]), t - shopper["visits"][hits[0]]["entered"])
     visits = sum(len(s["visits"]) for s in truth["shoppers"])
     mine: dict[str, list[tuple[float, str]]] = {}
-    for t, label, kind in sorted(events):
+    for t, label, kind in ordered:
         mine.setdefault(label, []).append((t, kind))
     stays = [(mine[label], shoppers[label]["visits"][i]["entered"] + latency,
               shoppers[label]["visits"][i]["left"]) for (label, i), latency in found.items()]
