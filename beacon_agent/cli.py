@@ -40,6 +40,7 @@ def _load(args: argparse.Namespace) -> agent_config.AgentConfig:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from beacon_agent import constants
     from beacon_agent.radio import BlueZRadio, ScannerFailed, SimulatedRadio, SpeedClock
     from beacon_agent.service import AgentService
     from beacon_agent.upload import AgentApi
@@ -48,12 +49,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.simulated_radio:
         clock = SpeedClock(args.speed, origin=args.clock_origin)
         # Requests are stamped on the simulated clock too: the API of a simulated store
-        # (the demo's) runs on the same one.
+        # (the demo's) runs on the same one. Events gather for the upload interval of that
+        # clock's time: 1/N of it in real time on a clock N times fast (at the demo's 30x,
+        # 5 s of real time were 2.5 simulated minutes before a walk-in was credited).
         service = AgentService(cfg, lambda on_advert: SimulatedRadio(args.simulated_radio,
                                                                      on_advert, clock),
                                api=lambda: AgentApi(cfg.api_url, cfg.agent_id, cfg.secret(),
                                                     clock=clock),
-                               clock=clock)
+                               clock=clock, upload_every_s=constants.UPLOAD_INTERVAL_S / args.speed)
     else:
         service = AgentService(cfg, lambda on_advert: BlueZRadio(cfg.adapter, on_advert))
     try:

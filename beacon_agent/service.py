@@ -41,11 +41,17 @@ RadioFactory = Callable[[OnAdvert], Radio]
 
 
 class AgentService:
+    """The agent: radio -> engine -> outbox on the event loop, uploads on a thread.
+    ``clock`` is the store's time (a simulated radio's runs fast); ``upload_every_s`` is
+    the real time events gather between uploads."""
+
     def __init__(self, config: AgentConfig, radio: RadioFactory,
                  api: Callable[[], AgentApi] | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 upload_every_s: float = constants.UPLOAD_INTERVAL_S) -> None:
         self.config = config
         self._clock = clock
+        self._upload_every_s = upload_every_s
         self._make_api = api or (lambda: AgentApi(config.api_url, config.agent_id,
                                                   config.secret()))
         # A simulated clock never jumps: it is its own steady clock.
@@ -187,7 +193,8 @@ class AgentService:
     def _upload_loop(self, stop: threading.Event) -> None:
         outbox = Outbox(self.config.outbox_path, clock=self._clock, steady=self._steady)
         api = self._make_api()
-        uploader = Uploader(outbox, api, sleep=stop.wait, now=self._clock)
+        uploader = Uploader(outbox, api, sleep=stop.wait, now=self._clock,
+                            interval_s=self._upload_every_s)
         try:
             uploader.run(stop)
             try:  # one last try on the way out; what fails stays queued for the next start

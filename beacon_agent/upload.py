@@ -231,18 +231,21 @@ class Uploader:
     """Moves events from the outbox to the API in batches of at most ``batch_size``.
 
     ``sleep`` waits between retries (the service passes its stop event's ``wait`` so a
-    shutdown interrupts a backoff; tests pass a recorder); ``now`` stamps the status."""
+    shutdown interrupts a backoff; tests pass a recorder); ``now`` stamps the status;
+    ``interval_s`` is the real time ``run`` lets events gather between batches."""
 
     def __init__(self, outbox: Outbox, api: AgentApi, *, batch_size: int = MAX_BATCH_EVENTS,
                  sleep: Callable[[float], Any] | None = None,
                  now: Callable[[], float] | None = None,
-                 backoff_max_s: float = constants.UPLOAD_BACKOFF_MAX_S) -> None:
+                 backoff_max_s: float = constants.UPLOAD_BACKOFF_MAX_S,
+                 interval_s: float = constants.UPLOAD_INTERVAL_S) -> None:
         self.outbox = outbox
         self.api = api
         self.batch_size = batch_size
         self._sleep = sleep or time.sleep
         self._now = now or time.time
         self._backoff_max_s = backoff_max_s
+        self._interval_s = interval_s
 
     def upload_batch(self) -> int:
         """Send the oldest pending batch once; returns how many events were answered for
@@ -316,7 +319,7 @@ class Uploader:
                 self.drain(stop=lambda _state: stop.is_set())
             except ApiUnavailable:
                 pass  # stopping in the middle of a backoff; the events stay queued
-            stop.wait(constants.UPLOAD_INTERVAL_S)
+            stop.wait(self._interval_s)
 
     @staticmethod
     def _log_retry(state: Any) -> None:

@@ -176,3 +176,32 @@ def test_heartbeat_and_remote_config_are_signed_requests(stand_in_api: StandInAp
                                         "refused_events": 0, "last_refusal_code": None,
                                         "adverts_per_second": 12.35,
                                         "scanner_state": "scanning"}]
+
+
+class PausesRecorded(threading.Event):
+    """The upload loop's stop event: records each pause; a new event is decided during
+    the first, and the service stops during the second."""
+
+    def __init__(self, outbox: Outbox) -> None:
+        super().__init__()
+        self.outbox, self.pauses = outbox, list[float]()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.pauses.append(float(timeout or 0.0))
+        if len(self.pauses) == 1:
+            self.outbox.put([(300.0, event(1))])
+        else:
+            self.set()
+        return self.is_set()
+
+
+def test_the_upload_loop_sends_then_lets_events_gather_for_its_interval(
+        tmp_path: Path, stand_in_api: StandInApi) -> None:
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    outbox.put([(200.0, event(0))])
+    stop = PausesRecorded(outbox)
+    # A simulated store 30 times fast lets events gather for 1/30 of the interval.
+    Uploader(outbox, api_for(stand_in_api), interval_s=5.0 / 30).run(stop)
+    assert stop.pauses == [5.0 / 30, 5.0 / 30]
+    assert [e["token"] for e in stand_in_api.accepted] == [event(0).token, event(1).token]
+    assert outbox.depth() == 0
