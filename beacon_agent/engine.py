@@ -42,7 +42,10 @@ of it, so the visit stays open for scans) and the old one does not exit.
 
 ``exit`` once, after an enter, it has stayed below ``exit_dbm`` (lower than the gate:
 hysteresis, so a phone hovering at the threshold does not flap) for ``exit_dwell_s``,
-or the token has not been seen for ``away_timeout_s``. The baseline counts only medians
+or the token has not been seen for ``away_timeout_s``; a token that fell silent as phones
+change token sends that exit only ``ROTATION_EXIT_HOLD_S`` after its last advert (its
+phone, under a next token not linked to it, is let in again by then, and the API goes on
+with the visit). The baseline counts only medians
 of at least ``baseline_samples`` samples: the median of a new token's first few
 sightings is one or two noisy readings, too low as often as too high.
 
@@ -213,6 +216,9 @@ class PresenceEngine:
         # heard again is the same phone (back from the far end of a big store), its
         # minutes heard go on.
         self._gone: dict[tuple[int, bytes], _Token] = {}
+        # Exits of phones that fell silent as phones change token, each with its due time
+        # (``_exit_unheard``).
+        self._held_exits: list[tuple[float, Decision]] = []
         self.learned = SiteLearning()
         self._listening_since: float | None = None  # its first sighting
 
@@ -271,7 +277,7 @@ class PresenceEngine:
             token = self._tokens.pop(key)
             if token.inside:
                 token.inside, token.since = False, None
-                decisions.append(self._decision(token, EXIT, t))
+                decisions += self._exit_unheard(token, t)
             token.recent.clear()
             token.history.clear()
             token.link_tries = len(constants.LINK_TRIES_S)
@@ -284,7 +290,24 @@ class PresenceEngine:
                     and not _near_rotation(token.last_seen)
                     and token.last_seen - token.heard_since < self.settings.long_dwell_s):
                 self.learned.outside(token.max_rise)
-        return decisions
+        return decisions + self._exits_due(t)
+
+    def _exit_unheard(self, token: _Token, t: float) -> list[Decision]:
+        """The exit of a phone inside that fell silent; held back from its last advert
+        where that was as phones change token (``constants.ROTATION_EXIT_HOLD_S``: its
+        next token, too little heard to take over its visit, is let in on its own by then,
+        and the API goes on with the visit and takes the late exit for the old token's)."""
+        exit_ = self._decision(token, EXIT, t)
+        if not _near_rotation(token.last_seen):
+            return [exit_]
+        self._held_exits.append((token.last_seen + constants.ROTATION_EXIT_HOLD_S, exit_))
+        return []
+
+    def _exits_due(self, t: float) -> list[Decision]:
+        due = [held for at, held in self._held_exits if at <= t]
+        if due:
+            self._held_exits = [(at, held) for at, held in self._held_exits if at > t]
+        return [Decision(t, held.event) for held in due]
 
     def _outsider(self, token: _Token) -> bool:
         """Whether a token that fell silent was someone outside: heard for less than

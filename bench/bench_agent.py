@@ -46,7 +46,8 @@ agent at its default config, ``ours, walk test`` the same with the levels an ins
 walk test reads (``Site.walk_test``), ``ours + 2nd agent`` with a second agent deeper in
 (the API merges the two agents' visits), ``naive`` the fixed rule; ``in store`` is the
 share of a found walk-in's stay, from her check-in until she walked out, in which her
-visit was open at the API (its last event an enter: when her scans earn). Then, per site, where
+visit was open at the API (an agent's latest event an enter: when her scans earn), and
+``open after`` how long on average it stayed open after she walked out. Then, per site, where
 one agent can meet the 60 s at all: the share of visits checked in within 60 s of the
 door beside the share that held a level no outsider of the hour held (``reachable``).
 Then, per site with
@@ -85,6 +86,9 @@ TUNING_SITES = ("random-1 ... random-30 and basket-stand, seeds 1-2; the library
                 "101-102; random-101 ... random-110, seeds 101-102")
 MINUTES = 60.0  # an hour of each store's own traffic, as the agent will first meet it
 MATCH_SLACK_S = 30.0  # an enter this long before the door crossing still counts as that visit
+# How long after a shopper walked out "open after" looks: the API's SCAN_VISIT_WITHIN_SECONDS,
+# after which a visit unheard is over whether or not an exit came.
+AFTER_LEFT_S = 900.0
 NAIVE_DBM = -72.0
 SECOND_AGENT_TARGET_S = 20.0  # issue 13: p95 after the door where a site has a second agent
 # About what a second agent can find that fast: a walk-in who comes this close to it (on
@@ -135,19 +139,21 @@ class NaiveEngine:
         return False
 
 
-def _score(events: list[tuple[float, str, str]], truth: dict[str, Any]) -> dict[str, Any]:
-    """Visit-level scores from ``(t, shopper label, kind)`` enters and exits: a visit is
-    found when its shopper checked in during it (the first check-in gives the latency
-    after the door); a check-in outside every visit of its shopper is a false one. And
-    how long the found visits were open at the API from their first check-in until the
-    shopper walked out (``open_s`` of ``stay_s``): the time the shopper's last event was
-    an enter (an exit ends a visit, a later enter opens it again:
-    ``visits.services``), when scanning a product earns its points."""
+Event = tuple[float, str, str, float, str]  # decided at, shopper label, kind, last seen, agent
+
+
+def _score(events: list[Event], truth: dict[str, Any]) -> dict[str, Any]:
+    """Visit-level scores from ``(t, shopper label, kind, last seen, agent)`` enters and
+    exits: a visit is found when its shopper checked in during it (the first check-in
+    gives the latency after the door); a check-in outside every visit of its shopper is a
+    false one. And how long the found visits were open at the API (``_open``) from their
+    first check-in until the shopper walked out (``open_s`` of ``stay_s``), when scanning
+    a product earns its points, and in the ``AFTER_LEFT_S`` after (``after_s``)."""
     shoppers = {s["label"]: s for s in truth["shoppers"]}
     found: dict[tuple[str, int], float] = {}
     false_roles: list[str] = []
     ordered = sorted(events)
-    for t, label, _ in (e for e in ordered if e[2] == ENTER):
+    for t, label, *_ in (e for e in ordered if e[2] == ENTER):
         shopper = shoppers[label]
         hits = [i for i, v in enumerate(shopper["visits"])
                 if v["entered"] - MATCH_SLACK_S <= t <= v["left"] + 120.0]
@@ -156,26 +162,32 @@ def _score(events: list[tuple[float, str, str]], truth: dict[str, Any]) -> dict[
             continue
         found.setdefault((label, hits[0]), t - shopper["visits"][hits[0]]["entered"])
     visits = sum(len(s["visits"]) for s in truth["shoppers"])
-    mine: dict[str, list[tuple[float, str]]] = {}
-    for t, label, kind in ordered:
-        mine.setdefault(label, []).append((t, kind))
+    mine: dict[str, list[Event]] = {}
+    for event in ordered:
+        mine.setdefault(event[1], []).append(event)
     stays = [(mine[label], shoppers[label]["visits"][i]["entered"] + latency,
               shoppers[label]["visits"][i]["left"]) for (label, i), latency in found.items()]
     return {"found": len(found), "false": len(false_roles), "visits": visits,
             "latencies": list(found.values()),
             "open_s": sum(_open(marks, start, end) for marks, start, end in stays),
             "stay_s": sum(max(0.0, end - start) for _, start, end in stays),
+            "after_s": sum(_open(marks, end, end + AFTER_LEFT_S) for marks, _, end in stays),
             **{column: false_roles.count(role) for column, role in OUTSIDERS.items()}}
 
 
-def _open(events: list[tuple[float, str]], start: float, end: float) -> float:
-    """How long between ``start`` and ``end`` the last of ``(t, kind)`` was an enter."""
+def _open(events: list[Event], start: float, end: float) -> float:
+    """How long between ``start`` and ``end`` the visit of ``events`` (one shopper's, in
+    the order decided) was open at the API (``visits.services``): once an event arrived,
+    each agent's latest-heard event (by last seen) says whether it still hears the
+    shopper, and the visit is ended when none does."""
     total, opened = 0.0, None
-    for t, kind in [*events, (end, EXIT)]:
+    latest: dict[str, tuple[float, str]] = {}
+    for t, _, kind, last_seen, agent in [*events, (end, "", EXIT, math.inf, "")]:
         t = min(max(t, start), end)
         if opened is not None:
             total += t - opened
-        opened = t if kind == ENTER else None
+        latest[agent] = max(latest.get(agent, (-math.inf, EXIT)), (last_seen, kind))
+        opened = t if any(k == ENTER for _, k in latest.values()) else None
     return total
 
 
@@ -212,14 +224,13 @@ def reachable(held: dict[bytes, list[tuple[float, float]]], owner: dict[bytes, s
                       if visit["entered"] - MATCH_SLACK_S <= t <= visit["entered"] + ONE_AGENT_TARGET_S))
 
 
-def _check_ins(scenario: simulator.Scenario,
-               engines: dict[str, PresenceEngine | NaiveEngine]
-               ) -> tuple[dict[str, list[tuple[float, str, str]]], simulator.Simulation]:
-    """Replays one agent's trace through each engine: ``(t, shopper label, kind)`` of
-    every enter and exit (the naive rule never exits), and the simulation it heard (its
-    people, and the tokens they sent)."""
+def _check_ins(scenario: simulator.Scenario, engines: dict[str, PresenceEngine | NaiveEngine]
+               ) -> tuple[dict[str, list[Event]], simulator.Simulation]:
+    """Replays one agent's trace through each engine: ``(t, shopper label, kind, last
+    seen, engine)`` of every enter and exit (the naive rule never exits), and the
+    simulation it heard (its people, and the tokens they sent)."""
     simulation = simulator.simulate(scenario)
-    events: dict[str, list[tuple[float, bytes, str]]] = {name: [] for name in engines}
+    events: dict[str, list[tuple[float, bytes, str, float]]] = {name: [] for name in engines}
     last_tick = 0.0
     for advert in simulation.adverts:
         frame = frame_from_manufacturer_data(advert.manufacturer_data)
@@ -230,15 +241,15 @@ def _check_ins(scenario: simulator.Scenario,
         for name, engine in engines.items():
             if isinstance(engine, NaiveEngine):
                 if engine.sighting(advert.t, advert.rssi, frame.token):
-                    events[name].append((advert.t, frame.token, ENTER))
+                    events[name].append((advert.t, frame.token, ENTER, advert.t))
                 continue
             decisions = engine.sighting(t, advert.rssi, frame)
             if tick:
                 decisions += engine.tick(t)
-            events[name] += [(d.t - scenario.start, bytes.fromhex(d.event.token), d.event.kind)
-                             for d in decisions]
+            events[name] += [(d.t - scenario.start, bytes.fromhex(d.event.token), d.event.kind,
+                              d.event.last_seen - scenario.start) for d in decisions]
     owner = _owners(simulation.truth())
-    return {name: [(t, owner[token], kind) for t, token, kind in found]
+    return {name: [(t, owner[token], kind, last_seen, name) for t, token, kind, last_seen in found]
             for name, found in events.items()}, simulation
 
 
@@ -315,6 +326,8 @@ def summary(scores: list[dict[str, Any]]) -> dict[str, float]:
             "fast": sum(1 for x in latencies if x <= SECOND_AGENT_TARGET_S) / visits,
             "within_target": sum(1 for x in latencies if x <= ONE_AGENT_TARGET_S) / visits,
             "in_store": _share(sum(s["open_s"] for s in scores), sum(s["stay_s"] for s in scores)),
+            "after": (f"{sum(s['after_s'] for s in scores) / found:.0f}"
+                      if found and any(s["stay_s"] for s in scores) else "-"),
             **{column: sum(s[column] for s in scores) for column in OUTSIDERS}}
 
 
@@ -335,10 +348,11 @@ def accuracy() -> None:
           f"naive = median of 5 adverts >= {NAIVE_DBM:.0f} dBm, then still heard 30 s later; "
           f"latency after the shopper crossed the door; "
           f"in store = the share of a found walk-in's stay, from her check-in until she walked "
-          f"out, in which her visit was open at the API (scanning a product earns then)")
+          f"out, in which her visit was open at the API (scanning a product earns then); "
+          f"open after = the mean seconds it stayed open after she walked out")
     _heading(f"{'site':<16} {'engine':<17} {'visits':>6} {'precision':>9} {'recall':>7} "
              f"{'p50 s':>6} {'p95 s':>6} {'passers in':>10} {'windows in':>10} {'waiting in':>10} "
-             f"{'neighbours in':>13} {'in store':>8}")
+             f"{'neighbours in':>13} {'in store':>8} {'open after s':>12}")
     totals: dict[str, list[dict[str, Any]]] = {}
     per_site: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for name in sites:
@@ -415,7 +429,7 @@ def _line(site: str, engine: str, scores: list[dict[str, Any]]) -> str:
     return (f"{site:<16} {engine:<17} {sum(s['visits'] for s in scores):>6} "
             f"{m['precision']:>9.3f} {m['recall']:>7.3f} {m['p50']:>6.1f} {m['p95']:>6.1f} "
             f"{m['passers']:>10} {m['windows']:>10} {m['waiting']:>10} {m['neighbours']:>13} "
-            f"{m['in_store']:>8}")
+            f"{m['in_store']:>8} {m['after']:>12}")
 
 
 def throughput() -> None:

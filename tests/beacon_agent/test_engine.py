@@ -187,6 +187,25 @@ def test_unseen_for_the_away_timeout_exits_once() -> None:
     assert phone.kinds() == [ENTER, EXIT] and len(e) == 0
 
 
+def test_a_phone_silent_as_phones_change_token_exits_only_after_the_hold() -> None:
+    # A shopper inside falls silent as phones change token: her next token may be heard
+    # too little to carry her visit on, and is let in on its own by the long dwell at the
+    # latest. Till then her visit stays open at the API (scans earn); then the exit comes,
+    # with the moment she was last heard.
+    e = engine()
+    boundary = (WINDOW + 1) * WINDOW_SECONDS
+    phone = Phone(e, frame(12), boundary - 60).hold(-96, 10).hold(-62, 50 - STEP)
+    last = phone.t - STEP
+    phone.silent(constants.AWAY_TIMEOUT_S + 60)
+    assert phone.kinds() == [ENTER] and e.inside == 0
+    phone.silent(last + constants.ROTATION_EXIT_HOLD_S - phone.t - 1)
+    assert phone.kinds() == [ENTER]
+    phone.silent(1)
+    assert phone.kinds() == [ENTER, EXIT]
+    assert (phone.decisions[1].t, phone.decisions[1].event.last_seen) == (
+        last + constants.ROTATION_EXIT_HOLD_S, last)
+
+
 def test_a_rotation_inside_carries_the_visit_on_under_the_new_token() -> None:
     # The same phone, new token and address, standing where it stood: no rise seen, no
     # new arrival. Its visit goes on: the new token enters at the second look (the API
@@ -209,18 +228,23 @@ def test_a_phone_walking_by_at_a_rotation_is_not_taken_for_a_shopper_inside() ->
     # boundary. Her new token is heard only now and then (most of its adverts lost: it
     # shows no interval to go by). A passer-by's new token shows up at her level and
     # interval: it could be hers, and so could her own. Neither carries her visit on
-    # (her old token exits), and the passer-by is not let in.
+    # (her old token exits, once ROTATION_EXIT_HOLD_S has passed since its last advert:
+    # by then she is let in on her new token's own minutes), and the passer-by is not let
+    # in.
     boundary = (WINDOW + 1) * WINDOW_SECONDS
     e = engine()
-    Phone(e, frame(9), boundary - 60).hold(-96, 10).hold(-70, 49.5)
+    old = Phone(e, frame(9), boundary - 60).hold(-96, 10).hold(-70, 49.5)
     passer = Phone(e, frame(10), boundary + 0.2).hold(-70, 3)
     hers = Phone(e, frame(11), boundary + 0.5, step=2.5)
     for step in range(120):  # the passer-by walks on, fading; she stays
         passer.hold(max(-96, -70 - step / 4), STEP)
         if step % 5 == 0:
             hers.hold(-70, 2.5)
-    assert [(d.event.token[:2], d.event.kind) for d in passer.decisions + hers.decisions
-            if d.event.kind == ENTER or d.event.token[:2] == "09"] == [("09", EXIT)]
+    decisions = passer.decisions + hers.decisions
+    assert [d for d in decisions if d.event.kind == ENTER or d.event.token[:2] == "09"] == []
+    passer.silent(old.t - STEP + constants.ROTATION_EXIT_HOLD_S - passer.t)
+    exits = [d.event for d in passer.decisions if d.event.token[:2] == "09"]
+    assert [(x.kind, x.last_seen) for x in exits] == [(EXIT, old.t - STEP)]
     # Without her own token heard, the same new token would carry her visit on.
     alone = engine()
     Phone(alone, frame(9), boundary - 60).hold(-96, 10).hold(-70, 49.5)
