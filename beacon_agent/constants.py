@@ -374,9 +374,9 @@ AWAY_TIMEOUT_S = 60.0
 # the API long after most shoppers who left at a boundary). Measured (issue 13, twelfth
 # round) on the tuning runs (the library's sites and random-101..105, seed 101, 374
 # visits): the share of a found walk-in's stay in which her visit was open at the API
-# 0.83 -> 0.98; the price, the mean time it stayed open after she walked out, 116 -> 160
-# s; check-ins unchanged (only exits wait). In a scratch replay of the API's rules, held
-# 240 s: 0.96, 300 s: 0.982, 360 s: 0.984 (12 s more open after she left than 300 s).
+# 0.83 -> 0.98 (0.86 -> 1.00 with a second agent); the price, the mean time it stayed
+# open after she walked out, 116 -> 173 s (143 -> 207 s); check-ins unchanged (only exits
+# wait). Held 300 s: 0.98 and 160 s; in a scratch replay of the API's rules, 240 s: 0.96.
 ROTATION_EXIT_HOLD_S = LONG_DWELL_S + AWAY_TIMEOUT_S
 # Median over 8 s: 8-80 samples at 100-1000 ms intervals and up to 50 % loss; a median
 # ignores the odd reflection, and 8 s covers a walk-in's pause in the entrance zone while
