@@ -143,9 +143,9 @@ def record_presences(s: Session, store: Store, presences: list[Presence], rules:
     opens a new visit. A visit ends (``ended_at``, its ``last_seen_at``) when the latest
     event of every agent that heard it is an exit, whatever order the events arrive in:
     one agent's exit while another still hears the shopper, or an old token's exit
-    before its new token's enter, does not end it; an enter after that reopens it. A
-    new visit is flagged ``impossible_travel`` when the shopper's
-    latest visit at another store is too far away for the time between them, and
+    before its new token's enter, does not end it; an enter after that reopens it.
+    A new visit is flagged ``impossible_travel`` when the shopper's latest visit at
+    another store is too far away for the time between them, and
     ``lives_or_works_here`` when the shopper had such a visit at this store within
     ``rules.resident_days`` before it; any visit is flagged ``lives_or_works_here`` once
     it has lasted longer than ``rules.resident_stay``. The caller holds the shoppers'

@@ -176,3 +176,17 @@ def test_a_visit_from_before_the_upgrade_ends_at_the_exit_of_an_agent_heard_sinc
     assert scan(api, clock, 220, shopper, berlin, COFFEE) == "not_in_store"
     visit = the_visit(app)
     assert (visit.ended_at, visit.heard_by) == (at(120), {str(back.agent_id): [at(120).isoformat(), EXIT]})
+
+
+@pytest.mark.parametrize("order", ["enter first", "exit first"])
+def test_an_exit_heard_last_when_its_enter_was_ends_her_visit_in_either_order(
+        app, api, walkins, clock, shop, order):
+    _, tokens = shop
+    door = walkins.agents["berlin-door"]
+    # The engine's exit after its away timeout, with no advert heard after the enter.
+    batches = [heard(tokens, ENTER, 0, 12), heard(tokens, EXIT, 0, 12)]
+    for event in batches if order == "enter first" else reversed(batches):
+        upload(clock, 120, door, event)
+
+    visit = the_visit(app)
+    assert (visit.ended_at, visit.heard_by) == (at(12), {str(door.agent_id): [at(12).isoformat(), EXIT]})
