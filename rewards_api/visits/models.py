@@ -31,9 +31,9 @@ class Visit(Base):
     store_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("stores.id"))
     started_at: Mapped[dt.datetime]
     last_seen_at: Mapped[dt.datetime]
-    # Set when an agent reports the shopper left, or when a later visit of the shopper
-    # at the store starts after the idle gap; a visit without it ended at last_seen_at
-    # once the idle gap has passed.
+    # Set (to last_seen_at) when every agent that heard the shopper reported her gone
+    # (see heard_by), or when a later visit of the shopper at the store starts after the
+    # idle gap; a visit without it ended at last_seen_at once the idle gap has passed.
     ended_at: Mapped[dt.datetime | None]
     rssi_max: Mapped[int | None]
     # RSSI summary: the median RSSI of its events, weighted by their advert counts.
@@ -41,6 +41,12 @@ class Visit(Base):
     adverts: Mapped[int] = mapped_column(default=0, server_default="0")
     # Ids of the agents that saw it, in the order they first did.
     agent_ids: Mapped[list[int]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    # Each agent's latest word on the visit, by agent id (a string, as JSON keys are):
+    # ``[last_seen of its latest event (ISO 8601), "enter" or "exit"]``. The visit ends
+    # when every one of them is an exit. Visits from before revision 0023 start with
+    # none: only the agents heard from since count for them.
+    heard_by: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict,
+                                                           server_default=text("'{}'"))
     # A fraud check's verdict (IMPOSSIBLE_TRAVEL, LIVES_OR_WORKS_HERE); flagged visits
     # earn no points.
     flag: Mapped[str | None] = mapped_column(String(40))

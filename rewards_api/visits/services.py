@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from rewards_api.stores.models import Store
 from rewards_api.visits.models import IMPOSSIBLE_TRAVEL, LIVES_OR_WORKS_HERE, Visit
+from rewards_protocol.events import ENTER, EXIT
 
 # How far back the impossible-travel check looks for the shopper's other visits.
 TRAVEL_LOOKBACK = dt.timedelta(hours=12)
@@ -99,14 +100,15 @@ class VisitState:
     rssi_median: int | None
     adverts: int
     agent_ids: list[int]
+    heard_by: dict[str, list[str]]
     flag: str | None
     changed: bool = False
 
 
 _VISIT_FIELDS = ("shopper_id", "store_id", "started_at", "last_seen_at", "ended_at", "rssi_max",
-                 "rssi_median", "adverts", "agent_ids", "flag")
+                 "rssi_median", "adverts", "agent_ids", "heard_by", "flag")
 _CHANGING_FIELDS = ("started_at", "last_seen_at", "ended_at", "rssi_max", "rssi_median",
-                    "adverts", "agent_ids", "flag")
+                    "adverts", "agent_ids", "heard_by", "flag")
 
 
 @dataclass(frozen=True)
@@ -138,8 +140,12 @@ def record_presences(s: Session, store: Store, presences: list[Presence], rules:
 
     A presence within ``rules.idle_gap`` of a visit of the same shopper at the same
     store joins it (tokens rotate, agents differ: the server links them); otherwise it
-    opens a new visit. A new visit is flagged ``impossible_travel`` when the shopper's
-    latest visit at another store is too far away for the time between them, and
+    opens a new visit. A visit ends (``ended_at``, its ``last_seen_at``) when the latest
+    event of every agent that heard it is an exit, whatever order the events arrive in:
+    one agent's exit while another still hears the shopper, or an old token's exit
+    before its new token's enter, does not end it; an enter after that reopens it.
+    A new visit is flagged ``impossible_travel`` when the shopper's latest visit at
+    another store is too far away for the time between them, and
     ``lives_or_works_here`` when the shopper had such a visit at this store within
     ``rules.resident_days`` before it; any visit is flagged ``lives_or_works_here`` once
     it has lasted longer than ``rules.resident_stay``. The caller holds the shoppers'
@@ -190,6 +196,8 @@ def _open_visit(p: Presence, visits: list[VisitState], stores: dict[int, Store],
     for earlier in visits:
         if earlier.store_id == here.id and earlier.ended_at is None:
             earlier.ended_at, earlier.changed = earlier.last_seen_at, True
+            # Nobody heard the shopper for the idle gap: each agent's word is as an exit.
+            earlier.heard_by = {agent: [seen, EXIT] for agent, (seen, _) in earlier.heard_by.items()}
     flag = None
     if _impossible_travel(p, visits, stores, here, rules.max_travel_kmh):
         flag = IMPOSSIBLE_TRAVEL
@@ -199,7 +207,8 @@ def _open_visit(p: Presence, visits: list[VisitState], stores: dict[int, Store],
         id=None, shopper_id=p.shopper_id, store_id=here.id, started_at=p.first_seen,
         last_seen_at=p.last_seen, ended_at=p.last_seen if p.exited else None,
         rssi_max=p.rssi_max, rssi_median=p.rssi_median, adverts=p.count,
-        agent_ids=[p.agent_id], flag=flag)
+        agent_ids=[p.agent_id], heard_by={}, flag=flag)
+    _heard(visit, p)
     visits.append(visit)
     return visit
 
@@ -228,11 +237,22 @@ def _merge(visit: VisitState, p: Presence) -> None:
     visit.last_seen_at = max(visit.last_seen_at, p.last_seen)
     if p.agent_id not in visit.agent_ids:
         visit.agent_ids = [*visit.agent_ids, p.agent_id]
-    if p.exited:
-        visit.ended_at = visit.last_seen_at
-    elif visit.ended_at is not None and p.last_seen > visit.ended_at:
-        visit.ended_at = None  # seen again after an exit: still in the store
+    _heard(visit, p)
+    gone = all(kind == EXIT for _, kind in visit.heard_by.values())
+    visit.ended_at = visit.last_seen_at if gone else None
     visit.changed = True
+
+
+def _heard(visit: VisitState, p: Presence) -> None:
+    """Keep ``p`` as its agent's word on ``visit`` if it is that agent's latest: the later
+    ``last_seen``, and at the same moment the exit (an agent's exit after its away timeout
+    repeats the ``last_seen`` of the enter it ends, while a rotated token's enter is
+    always heard after the old token's last advert)."""
+    agent = str(p.agent_id)
+    word = visit.heard_by.get(agent)
+    if word is None or (p.last_seen, p.exited) > (dt.datetime.fromisoformat(word[0]),
+                                                   word[1] == EXIT):
+        visit.heard_by[agent] = [p.last_seen.isoformat(), EXIT if p.exited else ENTER]
 
 
 def _resident_here(p: Presence, visits: list[VisitState], here: Store,
