@@ -370,8 +370,8 @@ AWAY_TIMEOUT_S = 60.0
 # by the long dwell after that. So the exit waits that long after the last advert
 # (engine._exit_unheard), and the API, which knows the shopper behind both tokens, keeps
 # the visit open meanwhile and takes the late exit for the old token's end. The entrance
-# engine's long dwell, also at a deep agent (whose 15 minutes would keep a visit open at
-# the API long after most shoppers who left at a boundary). Measured (issue 13, twelfth
+# engine's times, also at a deep agent (whose long dwell of 15 minutes would keep a visit
+# open at the API long after most shoppers who left at a boundary). Measured (issue 13, twelfth
 # round) on the tuning runs (the library's sites and random-101..105, seed 101, 374
 # visits): the share of a found walk-in's stay in which her visit was open at the API
 # 0.83 -> 0.98 (0.86 -> 1.00 with a second agent); the price, the mean time it stayed
