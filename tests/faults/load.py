@@ -121,8 +121,10 @@ def open_store(app: Any) -> Floor:
     scanners = [api.register(f"Scanner {n}") for n in range(SCANNERS)]
     walkers = [api.register(f"Walker {n}") for n in range(WALKERS)]
     for walker in walkers:
-        tokens = api.get(f"/v1/me/presence-tokens?from={int(now.timestamp()) - 600}&count=3",
-                         auth=walker["token"])
+        # From the window before the one of this moment: setting up the store may have
+        # taken it past a window boundary since ``now`` (the API refuses earlier ones).
+        asked = int(dt.datetime.now(dt.UTC).timestamp()) - 600
+        tokens = api.get(f"/v1/me/presence-tokens?from={asked}&count=3", auth=walker["token"])
         assert tokens.status_code == 200, tokens.get_json()
         walker["tokens"] = {t["window"]: t for t in tokens.get_json()}
     with app.app_context():
