@@ -37,11 +37,12 @@ def test_simulated_entrance_becomes_visits_and_walk_in_points(
     config_path = tmp_path / "agent.toml"
     agent_config.write(config_path, live_url, agent_id, secret, state_dir=tmp_path / "state")
 
-    # The trace starts at the previous window, so that it ends before now.
+    shoppers = {label: api.register(label.title()) for label in SHOPPERS}
+    # The trace starts at the previous window, so that it ends before now (taken after
+    # registering them: the API gives tokens from the window before the current one).
     start = float((window_of(time.time()) - 1) * WINDOW_SECONDS)
-    shoppers, tokens = {}, {}
+    tokens = {}
     for label in SHOPPERS:
-        shoppers[label] = api.register(label.title())
         response = api.get(f"/v1/me/presence-tokens?from={int(start)}&count=4",
                            auth=shoppers[label]["token"])
         assert response.status_code == 200, response.get_json()

@@ -211,9 +211,9 @@ def test_an_ingest_burst_spread_over_both_hosts_pays_each_walk_in_once(chain: Ch
         s.commit()
         agent_id = agent.id
     secret = bytes.fromhex(secret_hex)
-    now = time.time()
-    seen_at = now - 30
     walkers = [chain.proxy.register(f"Walker {n}") for n in range(WALKERS)]
+    now = time.time()  # after registering them: the tokens asked start at the window before
+    seen_at = now - 30
     batch_events = []
     for walker in walkers:
         answer = chain.proxy.get(f"/v1/me/presence-tokens?from={int(now) - 600}&count=3",
