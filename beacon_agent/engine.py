@@ -217,8 +217,8 @@ class PresenceEngine:
         # minutes heard go on.
         self._gone: dict[tuple[int, bytes], _Token] = {}
         # Exits of phones that fell silent as phones change token, each with its due time
-        # (``_exit_unheard``).
-        self._held_exits: list[tuple[float, Decision]] = []
+        # (``_exit_unheard``): decided when they are due.
+        self._held_exits: list[tuple[float, PresenceEvent]] = []
         self.learned = SiteLearning()
         self._listening_since: float | None = None  # its first sighting
 
@@ -300,14 +300,14 @@ class PresenceEngine:
         exit_ = self._decision(token, EXIT, t)
         if not _near_rotation(token.last_seen):
             return [exit_]
-        self._held_exits.append((token.last_seen + constants.ROTATION_EXIT_HOLD_S, exit_))
+        self._held_exits.append((token.last_seen + constants.ROTATION_EXIT_HOLD_S, exit_.event))
         return []
 
     def _exits_due(self, t: float) -> list[Decision]:
-        due = [held for at, held in self._held_exits if at <= t]
+        due = [Decision(t, event) for at, event in self._held_exits if at <= t]
         if due:
-            self._held_exits = [(at, held) for at, held in self._held_exits if at > t]
-        return [Decision(t, held.event) for held in due]
+            self._held_exits = [(at, event) for at, event in self._held_exits if at > t]
+        return due
 
     def _outsider(self, token: _Token) -> bool:
         """Whether a token that fell silent was someone outside: heard for less than
