@@ -25,7 +25,12 @@ it), adds the agent's calibration offset, and decides (thresholds and their reas
   ``snapshot``, kept by the agent across restarts: ``memory``);
 - heard for ``long_dwell_s`` (across linked rotations, and across gaps in the same
   token: a phone at the far end of a big store) and still heard above ``exit_dbm``:
-  longer than anyone stays outside (a phone switched on inside).
+  longer than anyone stays outside (a phone switched on inside); or, heard under
+  ``exit_dbm``, for ``faint_dwell_s``: a weak phone at the far end of a big store,
+  heard longer than anyone outside is heard at all (a window shopper walking off down a
+  long pavement is heard as faintly for the long dwell). Its level says nothing of where
+  it is then: it leaves when it is no longer heard, or by its level once it was heard
+  above ``exit_dbm`` again (on its way out through the door).
 
 A token first heard at a window boundary is linked to the phone whose token fell
 silent there at the same level and advertising at the same interval (a phone keeps its
@@ -79,6 +84,7 @@ class EngineSettings:
     enter_dwell_s: float = constants.ENTER_DWELL_S
     enter_sightings: int = constants.ENTER_SIGHTINGS
     long_dwell_s: float = constants.LONG_DWELL_S
+    faint_dwell_s: float = constants.FAINT_DWELL_S
     exit_dbm: float = constants.EXIT_DBM
     exit_dwell_s: float = constants.EXIT_DWELL_S
     away_timeout_s: float = constants.AWAY_TIMEOUT_S
@@ -193,6 +199,8 @@ class _Token:
     last_rssi: int | None = None
     jitter: float = constants.JITTER_PRIOR_DB  # running mean of |rssi - previous rssi|
     interval: float = float("inf")  # the shortest time between two sightings: its advertising interval
+    faint: bool = False  # let in below the exit level, heard for FAINT_DWELL_S: leaves when unheard
+    walked_out: bool = False  # left by its level: faint again, it is on its way off
 
     def median(self) -> int:
         half, seen = (self.count + 1) // 2, 0
@@ -276,7 +284,7 @@ class PresenceEngine:
         for key in [k for k, token in self._tokens.items() if token.last_seen < horizon]:
             token = self._tokens.pop(key)
             if token.inside:
-                token.inside, token.since = False, None
+                token.inside, token.since, token.faint = False, None, False
                 decisions += self._exit_unheard(token, t)
             token.recent.clear()
             token.history.clear()
@@ -389,7 +397,7 @@ class PresenceEngine:
         (``_lost_gap``); at its level and interval, not already followed."""
         for gap in (_link_gap, _lost_gap):
             found = [old for old in self._tokens.values()
-                     if old.inside == inside and not (old.linked or old.last_rssi is None)
+                     if old.inside == inside and not (old.linked or old.last_rssi is None or old.faint)
                      and not (old.rotated  # new at this boundary too: another phone's
                               and old.first_seen >= token.first_seen - 2 * constants.ROTATION_SLACK_S)
                      and token.first_seen - gap(old) <= old.last_seen < token.first_seen
@@ -462,12 +470,14 @@ class PresenceEngine:
         """The exit of a phone inside, once it has stayed below ``exit_dbm`` for
         ``exit_dwell_s``."""
         if smoothed >= self.settings.exit_dbm:
-            token.since = None
+            token.since, token.faint = None, False
+            return []
+        if token.faint:
             return []
         if token.since is None:
             token.since = t
         if t - token.since >= self.settings.exit_dwell_s:
-            token.inside, token.since = False, None
+            token.inside, token.since, token.walked_out = False, None, True
             return [self._decision(token, EXIT, t)]
         return []
 
@@ -480,8 +490,12 @@ class PresenceEngine:
         rises here (relative, so it holds for weak and strong phones alike; net of how
         far noise can move this phone's median)."""
         s = self.settings
-        if self._heard_long(token, t, smoothed) and smoothed >= s.exit_dbm:
-            return True
+        if self._heard_long(token, t, smoothed):
+            if smoothed >= s.exit_dbm:
+                return True
+            if self._heard_faintly(token, t):
+                token.faint = True
+                return True
         level = self._held(token, t)
         if level is None:
             return False  # not heard for the dwell yet
@@ -520,6 +534,14 @@ class PresenceEngine:
         own = t - token.first_seen
         return own >= s.long_dwell_s or (own >= constants.LINKED_HEARD_S
                                          and not self._walking_past(token, smoothed))
+
+    def _heard_faintly(self, token: _Token, t: float) -> bool:
+        """Heard for ``faint_dwell_s``, the long dwell of it under its own token (a link
+        made at the floor, where every phone reads alike, may have carried another
+        phone's minutes), and not since it left by its level (on its way off)."""
+        s = self.settings
+        return (t - token.heard_since >= s.faint_dwell_s and t - token.first_seen >= s.long_dwell_s
+                and not token.walked_out)
 
     def _walking_past(self, token: _Token, smoothed: float) -> bool:
         """Whether a token first heard at a rotation is someone walking past: first heard

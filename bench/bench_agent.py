@@ -83,7 +83,8 @@ from rewards_protocol.presence import frame_from_manufacturer_data
 SEEDS = (501, 502, 503, 504, 505)
 HELD_OUT_SITES = tuple(f"random-{n}" for n in range(5001, 5011))
 TUNING_SITES = ("random-1 ... random-30 and basket-stand, seeds 1-2; the library's sites, seeds "
-                "101-102; random-101 ... random-110, seeds 101-102")
+                "101-106; random-101 ... random-110, seeds 101-102; random-1 ... random-190, each "
+                "with its own number as seed")
 MINUTES = 60.0  # an hour of each store's own traffic, as the agent will first meet it
 MATCH_SLACK_S = 30.0  # an enter this long before the door crossing still counts as that visit
 # How long after a shopper walked out "open after" looks: the API's SCAN_VISIT_WITHIN_SECONDS,

@@ -269,9 +269,10 @@ def test_rotation_during_the_door_crossing_keeps_the_walk_in() -> None:
 
 def test_a_phone_linked_over_two_rotations_reports_no_time_the_api_refuses() -> None:
     # Heard faintly for 15 minutes over three tokens, then it walks in: the visit starts
-    # no earlier than the window before the last token's (the API's window check).
+    # no earlier than the window before the last token's (the API's window check). (An
+    # engine that does not let a faint phone in on its minutes: this one would be in.)
     first, second = (WINDOW + 1) * WINDOW_SECONDS, (WINDOW + 2) * WINDOW_SECONDS
-    e = engine()
+    e = engine(faint_dwell_s=float("inf"))
     Phone(e, frame(40), first - 300).hold(-97, 300)
     Phone(e, frame(41), first + 1).hold(-97, WINDOW_SECONDS - 1)
     walk_in = Phone(e, frame(42), second + 1).hold(-97, 30).hold(-66, 40)
@@ -422,6 +423,53 @@ def test_phone_first_heard_close_enters_on_the_long_dwell() -> None:
     assert phone.kinds() == []
     phone.hold(-64, 10)
     assert phone.kinds() == [ENTER]
+
+
+def test_a_faint_phone_heard_for_many_minutes_is_let_in_and_leaves_when_unheard() -> None:
+    # A weak phone at the far end of a big store, heard under the exit level all along:
+    # not let in at the long dwell (a window shopper walking off down a long pavement is
+    # heard that long and that faintly), but once heard longer than anyone outside is.
+    far = constants.EXIT_DBM - 3
+    phone = Phone(engine(), frame(21), MID_WINDOW).hold(far, constants.LONG_DWELL_S + 30)
+    assert phone.kinds() == []
+    phone.hold(far, EngineSettings().faint_dwell_s - constants.LONG_DWELL_S - 35)
+    assert phone.kinds() == []
+    phone.hold(far, 10)
+    assert phone.kinds() == [ENTER]
+    # Her level says nothing of where she is: she stays in while she is heard ...
+    phone.hold(far, constants.EXIT_DWELL_S + 30)
+    assert phone.kinds() == [ENTER]
+    # ... and leaves once she is not.
+    phone.silent(constants.AWAY_TIMEOUT_S + 1)
+    assert phone.kinds() == [ENTER, EXIT]
+
+
+def test_minutes_a_link_carried_at_the_floor_let_a_faint_token_in_only_after_its_own() -> None:
+    # A weak phone heard for minutes at the floor falls silent at the boundary, and a new
+    # token is first heard there at the same level: it may be another phone (at the floor
+    # every phone reads alike), so it is not let in on the minutes it carried while it
+    # has not been heard the long dwell itself.
+    far, boundary = constants.EXIT_DBM - 3, NEXT_WINDOW
+    faint = EngineSettings().faint_dwell_s
+    e = engine()
+    Phone(e, frame(23), boundary - faint + 60).hold(far, faint - 60.5)
+    new = Phone(e, frame(24), boundary).hold(far, 120)
+    assert new.kinds() == []
+    new.hold(far, constants.LONG_DWELL_S - 120 + 5)
+    assert new.kinds() == [ENTER]
+    assert new.decisions[0].event.first_seen == boundary - faint + 60  # the same phone: linked
+
+
+def test_a_faint_phone_let_in_leaves_by_its_level_once_it_was_heard_loud() -> None:
+    # The same shopper walks to the door and out: heard above the exit level, her exit
+    # is again the level's (she fades down the pavement, still heard now and then).
+    far = constants.EXIT_DBM - 3
+    phone = Phone(engine(), frame(22), MID_WINDOW).hold(far, EngineSettings().faint_dwell_s + 5)
+    phone.hold(-70, 10)
+    walked_out = phone.t
+    phone.hold(far, constants.EXIT_DWELL_S + 10)
+    assert phone.kinds() == [ENTER, EXIT]
+    assert phone.decisions[1].t - walked_out >= constants.EXIT_DWELL_S
 
 
 def test_a_new_tokens_first_readings_are_no_baseline() -> None:
