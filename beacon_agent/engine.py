@@ -394,7 +394,9 @@ class PresenceEngine:
         """The tokens ``token`` could follow (inside or not), with the gap they fell
         silent in: within a few of their gaps (``_link_gap``) of it before it was first
         heard, or where none did, as long before as their losses may have hidden adverts
-        (``_lost_gap``); at its level and interval, not already followed."""
+        (``_lost_gap``); at its level and interval, not already followed, and not a phone
+        let in faintly (at the floor every phone reads alike: a passer-by's new token
+        would take its visit over)."""
         for gap in (_link_gap, _lost_gap):
             found = [old for old in self._tokens.values()
                      if old.inside == inside and not (old.linked or old.last_rssi is None or old.faint)
@@ -468,7 +470,8 @@ class PresenceEngine:
 
     def _left(self, token: _Token, t: float, smoothed: float) -> list[Decision]:
         """The exit of a phone inside, once it has stayed below ``exit_dbm`` for
-        ``exit_dwell_s``."""
+        ``exit_dwell_s``; none for one let in faintly (``_heard_faintly``) until it was
+        heard above ``exit_dbm`` again: it leaves when unheard (``tick``)."""
         if smoothed >= self.settings.exit_dbm:
             token.since, token.faint = None, False
             return []
@@ -483,7 +486,8 @@ class PresenceEngine:
 
     def _entered(self, token: _Token, t: float, smoothed: float) -> bool:
         """Whether the evidence so far says the phone is inside: heard for longer than
-        anyone stays outside, or over the last ``enter_dwell_s`` the phone held a level
+        anyone stays outside (above ``exit_dbm``; under it, longer than anyone outside
+        is heard at all: ``_heard_faintly``), or over the last ``enter_dwell_s`` the phone held a level
         (the lowest smoothed RSSI of that time) above the gate and either louder than
         anyone outside reaches at this entrance (``level_needed``) or the crossing:
         further above where it was in the ``rise_lookback_s`` before than anyone outside
