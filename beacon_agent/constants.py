@@ -56,7 +56,7 @@ ENTER_SIGHTINGS = 4
 # outside (a passer-by is heard 1-2 minutes, a window shopper up to 3 plus her walk), so
 # inside: a phone switched on in the store, a walk-in whose crossing was not heard.
 LONG_DWELL_S = 300.0
-# Heard for 7.5 minutes, only under the exit level (issue 13, eleventh round: a weak
+# Heard for 7.5 minutes, only under the exit level (issue 13, twelfth round: a weak
 # phone at the far end of a big store, -97 to -99 dBm for 10-15 minutes, is never let
 # in by the long dwell, which asks for the exit level so that a window shopper heard
 # 5 minutes, walking off down a long pavement at -93 to -96 dBm, is not): longer than

@@ -487,12 +487,12 @@ class PresenceEngine:
     def _entered(self, token: _Token, t: float, smoothed: float) -> bool:
         """Whether the evidence so far says the phone is inside: heard for longer than
         anyone stays outside (above ``exit_dbm``; under it, longer than anyone outside
-        is heard at all: ``_heard_faintly``), or over the last ``enter_dwell_s`` the phone held a level
-        (the lowest smoothed RSSI of that time) above the gate and either louder than
-        anyone outside reaches at this entrance (``level_needed``) or the crossing:
-        further above where it was in the ``rise_lookback_s`` before than anyone outside
-        rises here (relative, so it holds for weak and strong phones alike; net of how
-        far noise can move this phone's median)."""
+        is heard at all: ``_heard_faintly``), or over the last ``enter_dwell_s`` the
+        phone held a level (the lowest smoothed RSSI of that time) above the gate and
+        either louder than anyone outside reaches at this entrance (``level_needed``) or
+        the crossing: further above where it was in the ``rise_lookback_s`` before than
+        anyone outside rises here (relative, so it holds for weak and strong phones
+        alike; net of how far noise can move this phone's median)."""
         s = self.settings
         if self._heard_long(token, t, smoothed):
             if smoothed >= s.exit_dbm:
