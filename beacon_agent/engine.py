@@ -40,10 +40,12 @@ be its phone, it is looked at again once its own interval is known (a new token'
 first sightings may have lost every other advert); still several, it carries only the
 shortest of their minutes heard (whichever it is, it has been heard that long). The
 minutes a link carried do not let in a token that walks past: first heard where only
-the far pavement is heard, risen, and falling back from its loudest. A phone inside
-stays inside under its next token, when that token could follow no phone outside and
-no other new token could be that phone's: the new token enters at once (the API hears
-of it, so the visit stays open for scans) and the old one does not exit.
+the far pavement is heard, risen, and falling back from its loudest; nor one first
+heard at the receiver's floor, where every phone reads alike, before it has been heard
+itself for ``FLOOR_LINKED_HEARD_S``. A phone inside stays inside under its next token,
+when that token could follow no phone outside (nor one heard too seldom to know its
+interval) and no other new token could be that phone's: the new token enters at once
+(the API hears of it, so the visit stays open for scans) and the old one does not exit.
 
 ``exit`` once, after an enter, it has stayed below ``exit_dbm`` (lower than the gate:
 hysteresis, so a phone hovering at the threshold does not flap) for ``exit_dwell_s``,
@@ -367,10 +369,11 @@ class PresenceEngine:
         products is in the store all along, not out for minutes at every rotation). Only
         at the second look or later (time for that phone's own next token to be heard,
         however many adverts it lost), when exactly one phone inside fits and no other
-        new token could be its (``_rivalled``): a passer-by taken for it
+        new token could be its (``_rivalled``), nor could it follow a phone outside heard
+        too seldom to know its interval (``_after_sparse``): a passer-by taken for it
         would be let in at once. Whether it let the token in by that (one already let in
         on its own evidence takes the visit on all the same: its old token does not exit)."""
-        if token.link_tries < 2:
+        if token.link_tries < 2 or self._after_sparse(token):
             return False
         candidates, _ = self._candidates(token, inside=True)
         if len(candidates) != 1 or self._rivalled(candidates[0], token):
@@ -420,6 +423,17 @@ class PresenceEngine:
         return any(_same_level(old, other) if other.count < constants.INTERVAL_KNOWN_SIGHTINGS
                    else _same_phone(old, other)
                    for other in self._new_after(old, token, constants.LINK_GAP_S))
+
+    def _after_sparse(self, token: _Token) -> bool:
+        """Whether a phone outside heard fewer than ``INTERVAL_KNOWN_SIGHTINGS`` times fell
+        silent up to ``LINK_GAP_S`` before ``token`` was first heard, at its level: its
+        few gaps say nothing of its interval (at the receiver's floor two adverts 9 s
+        apart may be 0.4 s apart with 22 lost between), so ``token`` may be its next."""
+        return any(not (old.inside or old.linked or old.last_rssi is None)
+                   and old.count < constants.INTERVAL_KNOWN_SIGHTINGS
+                   and token.first_seen - constants.LINK_GAP_S <= old.last_seen < token.first_seen
+                   and _same_level(old, token)
+                   for old in self._tokens.values() if old is not token)
 
     def _new_after(self, old: _Token, token: _Token, within: float) -> Iterator[_Token]:
         """The tokens other than ``token`` first heard at a rotation up to ``within``
@@ -529,14 +543,17 @@ class PresenceEngine:
 
     def _heard_long(self, token: _Token, t: float, smoothed: float) -> bool:
         """Heard for the long dwell (over linked tokens). The minutes a link carried count
-        once the new token has been heard itself for a while (a phone passing at the
-        boundary, taken for it, has walked on), and not while it walks past
-        (``_walking_past``)."""
+        once the new token has been heard itself for a while (``LINKED_HEARD_S``: a
+        phone passing at the boundary, taken for it, has walked on; longer,
+        ``FLOOR_LINKED_HEARD_S``, for a token first heard below ``exit_dbm``, where every
+        phone reads alike), and not while it walks past (``_walking_past``)."""
         s = self.settings
         if t - token.heard_since < s.long_dwell_s:
             return False
         own = t - token.first_seen
-        return own >= s.long_dwell_s or (own >= constants.LINKED_HEARD_S
+        linked_heard = (constants.FLOOR_LINKED_HEARD_S if token.first_level < s.exit_dbm
+                        else constants.LINKED_HEARD_S)
+        return own >= s.long_dwell_s or (own >= linked_heard
                                          and not self._walking_past(token, smoothed))
 
     def _heard_faintly(self, token: _Token, t: float) -> bool:

@@ -251,6 +251,22 @@ def test_a_phone_walking_by_at_a_rotation_is_not_taken_for_a_shopper_inside() ->
     assert Phone(alone, frame(10), boundary + 0.2).hold(-70, 20).kinds() == [ENTER]
 
 
+def test_a_phone_heard_too_seldom_to_know_its_interval_keeps_its_next_token_from_a_visit() -> None:
+    # A shopper inside at -70 dBm; her old token falls silent half a second before the
+    # boundary, and her next one is not heard. A passer-by near the receiver's floor,
+    # most of his adverts lost, was heard twice, 8 s apart, at her level, just before
+    # it: his next token, at her level and interval, could be his as well as hers (two
+    # sightings say nothing of his interval). It is not let in by carrying her visit on.
+    boundary = (WINDOW + 1) * WINDOW_SECONDS
+    e = engine()
+    Phone(e, frame(9), boundary - 60).hold(-96, 10).hold(-70, 49.5)
+    Phone(e, frame(12), boundary - 9.5, step=8.0).hold(-70, 16)  # heard at -9.5 s and -1.5 s
+    passer = Phone(e, frame(10), boundary + 0.2).hold(-70, 20)
+    assert passer.kinds() == []
+    # Without his sparse old token heard, the same new token carries her visit on
+    # (test_a_phone_walking_by_at_a_rotation_is_not_taken_for_a_shopper_inside).
+
+
 def test_rotation_during_the_door_crossing_keeps_the_walk_in() -> None:
     # The phone changes token (by its own clock, 2 s past the boundary) just as it comes
     # through the door: the old token saw only the street, the new one only the store.
@@ -618,6 +634,21 @@ def test_a_passer_by_taken_for_a_faint_shoppers_next_token_is_not_let_in_as_she_
     passer = Phone(e, frame(61), NEXT_WINDOW - 1).hold(-99, 10).ramp(-99, -80, 20)
     passer.ramp(-80, -95, 30).hold(-95, 10).ramp(-95, -100, 20)
     assert passer.kinds() == []
+
+
+def test_minutes_a_link_carried_at_the_floor_count_only_after_longer_heard_itself() -> None:
+    # At the receiver's floor every phone reads alike: a passer-by come into earshot at
+    # the boundary may be the only new token that fits a shopper deep in the store. A
+    # token first heard there counts the minutes its link carried only once it has been
+    # heard itself for FLOOR_LINKED_HEARD_S (a passer-by has walked on by then), not
+    # LINKED_HEARD_S: here one that comes up to the door and lingers.
+    e = engine()
+    shopper_rotating(e)
+    new = Phone(e, frame(61), NEXT_WINDOW - 1).hold(-98, 10).ramp(-98, -86, 10)
+    new.hold(-86, constants.FLOOR_LINKED_HEARD_S - 25)
+    assert constants.FLOOR_LINKED_HEARD_S - 5 > constants.LINKED_HEARD_S and new.kinds() == []
+    new.hold(-86, 10)
+    assert new.kinds() == [ENTER]
 
 
 def test_a_shopper_whose_token_rotated_is_let_in_as_she_walks_out() -> None:
