@@ -427,8 +427,9 @@ class PresenceEngine:
     def _after_sparse(self, token: _Token) -> bool:
         """Whether a phone outside heard fewer than ``INTERVAL_KNOWN_SIGHTINGS`` times fell
         silent up to ``LINK_GAP_S`` before ``token`` was first heard, at its level: its
-        few gaps say nothing of its interval (at the receiver's floor two adverts 9 s
-        apart may be 0.4 s apart with 22 lost between), so ``token`` may be its next."""
+        few gaps say nothing of its interval (at the receiver's floor two sightings 9 s
+        apart were a phone advertising every 0.4 s, 21 adverts lost between), so
+        ``token`` may be its next."""
         return any(not (old.inside or old.linked or old.last_rssi is None)
                    and old.count < constants.INTERVAL_KNOWN_SIGHTINGS
                    and token.first_seen - constants.LINK_GAP_S <= old.last_seen < token.first_seen
