@@ -373,10 +373,10 @@ class PresenceEngine:
         too seldom to know its interval (``_after_sparse``): a passer-by taken for it
         would be let in at once. Whether it let the token in by that (one already let in
         on its own evidence takes the visit on all the same: its old token does not exit)."""
-        if token.link_tries < 2 or self._after_sparse(token):
+        if token.link_tries < 2:
             return False
         candidates, _ = self._candidates(token, inside=True)
-        if len(candidates) != 1 or self._rivalled(candidates[0], token):
+        if len(candidates) != 1 or self._rivalled(candidates[0], token) or self._after_sparse(token):
             return False
         (old,) = candidates
         self._carry(old, token)
