@@ -12,7 +12,8 @@ Radio: log-distance path loss (the site's exponent) in three dimensions (phones 
 at 1.2 m) from each phone's RSSI at 1 m (-59 dBm plus the phone's own offset: phones,
 cases and pockets differ), minus the front's loss when the line to the agent crosses the
 front beside the door, minus the body's shadow when the carrier's back is to the agent,
-plus Gaussian noise; adverts below the receiver's sensitivity (-100 dBm) or lost (the
+plus Gaussian noise (and, where a site says so, slow fading: ``Site.fading_db``; and
+what the agent's own radio adds: ``Site.receiver_gain_db``); adverts below the receiver's sensitivity (-100 dBm) or lost (the
 site's rate) never reach the trace. Phones advertise every 100-1000 ms (or, where a site
 says so, at one of a few fixed intervals, as real phones do: ``Site.interval_modes_ms``)
 and change token and random address together at each 10-minute window, by their own
@@ -49,6 +50,10 @@ PHONE_CLOCK_SKEW_S = 3.0  # phones' clocks (and so their rotations) are up to th
 ANDROID_INTERVALS_MS = (100.0, 250.0, 1000.0)  # AdvertiseSettings: low latency, balanced, low power
 
 RSSI_AT_1M = -59.0
+# Slow fading lasts about as long as it takes to walk a couple of metres, or, standing,
+# until someone or something nearby moves (``Site.fading_db``).
+FADING_WALKING_S = 2.0
+FADING_STILL_S = 20.0
 SENSITIVITY_DBM = -100
 WALK_SPEED = (1.0, 1.5)  # m/s
 TEST_KEY = bytes(range(16))  # the simulator's own presence key when no API tokens are given
@@ -102,6 +107,14 @@ class Site:
     deep_agent_height_m: float = PHONE_HEIGHT_M
     waiting_per_hour: float = 0.0  # people who stand outside 5-20 minutes (a stop, a café table)
     neighbours: int = 0  # phones behind a wall or ceiling the whole hour (upstairs, next door)
+    # What this agent's radio adds to every phone's reading: an external antenna reads
+    # louder (+), a Pi's own chip antenna or a metal housing quieter (-); the receiver's
+    # sensitivity stays where it is, so a quiet one hears less far.
+    receiver_gain_db: float = 0.0
+    # Slow fading (shelves, people, the phone's own multipath): a second noise, sigma this,
+    # that lasts about FADING_WALKING_S while the carrier walks and FADING_STILL_S while
+    # she stands (the adverts' own noise, ``noise_db``, is new at every advert).
+    fading_db: float = 0.0
 
     def agent_position(self, agent: str) -> tuple[float, float, float]:
         if agent == ENTRANCE:
@@ -115,7 +128,7 @@ class Site:
         at 1 m) held at ``(x, y)``: path loss, the front beside the door, the body."""
         ax, ay, height = self.agent_position(agent)
         distance = max(math.sqrt((x - ax) ** 2 + (y - ay) ** 2 + (height - PHONE_HEIGHT_M) ** 2), 0.3)
-        return (RSSI_AT_1M - 10.0 * self.path_loss_exponent * math.log10(distance)
+        return (RSSI_AT_1M + self.receiver_gain_db - 10.0 * self.path_loss_exponent * math.log10(distance)
                 - (self.front_loss_db if _through_front(self, x, y, ax, ay) else 0.0)
                 - (self.body_shadow_db if back_to_agent else 0.0))
 
@@ -485,11 +498,18 @@ def _adverts(person: Person, s: Scenario, rng: random.Random, tokens: _Tokens,
     headings = _headings(person.path)
     t, end, leg = person.path[0][0], person.path[-1][0], 0
     frames: dict[int, tuple[str, dict[int, bytes]]] = {}
+    fade, faded_at = (rng.gauss(0.0, site.fading_db) if site.fading_db else 0.0), t
     while t < end:
         x, y, leg = _position(person.path, t, leg)
         hx, hy = headings[leg]
         rssi = (site.level(s.agent, x, y, back_to_agent=hx * (ax - x) + hy * (ay - y) < 0)
                 - person.wall_loss_db + person.phone_offset_db + rng.gauss(0.0, site.noise_db))
+        if site.fading_db:  # an AR(1) process: keeps the default's random draws as they were
+            walking = leg + 1 < len(person.path) and person.path[leg + 1][1:] != person.path[leg][1:]
+            kept = math.exp(-(t - faded_at) / (FADING_WALKING_S if walking else FADING_STILL_S))
+            fade = kept * fade + math.sqrt(1.0 - kept * kept) * rng.gauss(0.0, site.fading_db)
+            faded_at = t
+            rssi += fade
         if rssi >= SENSITIVITY_DBM and rng.random() >= site.loss:
             window = presence.window_of(s.start + t + person.clock_skew_s)
             if window not in frames:

@@ -38,7 +38,12 @@ behind a wall or ceiling a few metres from the agent for the whole hour (the fla
 the shop next door): people who stay near the store without ever coming in, who must
 not earn a walk-in a day from home (the columns ``waiting in`` and ``neighbours in``;
 measured on the tuning runs, where the long dwell let nearly all of them in and no rule
-tried kept them out without losing walk-ins: ``constants.LONG_DWELL_S``). A comma list
+tried kept them out without losing walk-ins: ``constants.LONG_DWELL_S``). ``loud`` and
+``quiet`` give the agent a radio that reads every phone ``RECEIVER_GAIN_DB`` louder (an
+external antenna: the far pavement heard) or quieter (a Pi's own chip antenna in a metal
+box: the far end of the store lost under the receiver's sensitivity); ``fading`` adds
+slow fading (``FADING_DB``: a level held for seconds to a quarter of a minute, the kind
+a median cannot smooth away). A comma list
 applies several (``AGENT_TROUBLE=intervals,clocks``); the heading says which.
 
 Per site, the rows show what an agent is worth as it is installed: ``ours`` the entrance
@@ -101,6 +106,8 @@ ONE_AGENT_TARGET_S = 60.0  # issue 13: p95 after the door with one agent
 BUSY_PASSERS_BY_PER_HOUR = 1200.0  # a station's pavement: the library's busiest has 300
 WAITING_PER_HOUR = 6.0  # a bus stop with a bus every 10 minutes, or a café table
 NEIGHBOURS = 2  # the flat above and the shop next door
+RECEIVER_GAIN_DB = 8.0  # an external antenna against a Pi's own: every reading this much louder
+FADING_DB = 5.0  # slow fading among full shelves and a crowd
 # The outsiders let in, counted per role: the tables' "passers in", "windows in", ...
 OUTSIDERS = {"passers": simulator.PASSER_BY, "windows": simulator.WINDOW_SHOPPER,
              "waiting": simulator.WAITING, "neighbours": simulator.NEIGHBOUR}
@@ -110,6 +117,9 @@ TROUBLES: dict[str, Callable[[simulator.Site], simulator.Site]] = {
     "busy": lambda site: replace(site, passers_by_per_hour=BUSY_PASSERS_BY_PER_HOUR),
     "waiting": lambda site: replace(site, waiting_per_hour=WAITING_PER_HOUR),
     "neighbours": lambda site: replace(site, neighbours=NEIGHBOURS),
+    "loud": lambda site: replace(site, receiver_gain_db=RECEIVER_GAIN_DB),
+    "quiet": lambda site: replace(site, receiver_gain_db=-RECEIVER_GAIN_DB),
+    "fading": lambda site: replace(site, fading_db=FADING_DB),
 }
 
 

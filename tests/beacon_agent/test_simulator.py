@@ -200,3 +200,35 @@ def test_a_site_file_says_who_waits_outside_and_who_lives_next_door(tmp_path: Pa
 
 def _token(advert: trace.Advertisement) -> str:
     return advert.manufacturer_data[0xFFFF][2:].hex()
+
+
+@pytest.mark.parametrize("gain", [8.0, -8.0])
+def test_an_agents_radio_reads_every_phone_louder_or_quieter_and_hears_as_far(gain: float) -> None:
+    site = simulator.SITES["corner-shop"]
+    other = replace(site, receiver_gain_db=gain)
+    assert [round(b - a, 1) for a, b in zip(site.walk_test(), other.walk_test(), strict=True)] == [gain, gain]
+    heard = {}
+    for name, each in (("plain", site), ("other", other)):
+        adverts = list(simulator.simulate(simulator.Scenario(seed=4, minutes=20, site=each)).adverts)
+        heard[name] = (len(adverts), sorted(a.rssi for a in adverts)[len(adverts) // 2])
+    (plain_count, plain_median), (count, median) = heard["plain"], heard["other"]
+    assert (count > plain_count * 1.1) if gain > 0 else (count < plain_count / 1.1)  # the far pavement
+    assert abs(median - plain_median) > 2.0 and (median > plain_median) == (gain > 0)
+
+
+def test_slow_fading_holds_for_seconds_where_the_adverts_own_noise_does_not() -> None:
+    site = replace(simulator.SITES["corner-shop"], noise_db=0.0, body_shadow_db=0.0, fading_db=5.0)
+    simulation = simulator.simulate(simulator.Scenario(seed=4, minutes=20, site=site))
+    people = {p.label: p for p in simulation.people}
+    readings: dict[str, list[tuple[float, float]]] = {}
+    for advert in simulation.adverts:
+        person = people[simulation.tokens.owners[_token(advert)]]
+        x, y = person.position(advert.t)
+        level = site.level(simulator.ENTRANCE, x, y) + person.phone_offset_db
+        readings.setdefault(person.label, []).append((advert.t, advert.rssi - level))
+    faded = [off for each in readings.values() for _, off in each]
+    steps = [abs(b - a) for each in readings.values()
+             for (s, a), (u, b) in zip(each, each[1:], strict=False) if u - s <= 1.0]
+    spread = math.sqrt(sum(off * off for off in faded) / len(faded))
+    assert 4.0 <= spread <= 6.0  # the fading's sigma (plus the reading's rounding)
+    assert sum(steps) / len(steps) < 1.5  # from one advert to the next it has hardly moved
