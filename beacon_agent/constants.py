@@ -230,7 +230,18 @@ START_UNHEARD_S = 60.0
 # the shortest minutes heard carried to the wrong phone; 1 in 20 and 1 in 1,000 instead
 # of 1 in 100 gave 0.988 and 0.989.) A token first heard in the 20 s before
 # the boundary is a candidate too (it may be the new token's own phone, first heard
-# just before it rotated), unless it is new at this boundary itself. Linking by level alone to the
+# just before it rotated), unless it is new at this boundary itself (``engine._new_here_too``:
+# and even then, since issue 13's fourteenth round, when it was heard often enough to
+# know its interval and fell silent within a few of its gaps as the new token came:
+# under an agent that reads phones 8 dB louder, AGENT_TROUBLE=loud, two passers-by
+# come into earshot 6-9 s before their rotation were linked to a shopper whose own next
+# token was not heard, and let in on her minutes; tuning, random sites 111-190 with
+# their own seeds under no trouble, loud, fading, busy, Android's intervals, and busy
+# with the intervals, the library with seeds 101-103 without trouble, loud, and busy
+# with the intervals; 14,556 visits: passers-by 7 -> 4, visits found -3, the same window
+# shoppers; any such token a candidate, on all but busy with the intervals and the
+# library loud: passers-by 5 -> 1, but 51 visits lost, 23 of them busy). Linking by
+# level alone to the
 # closest candidate gave passers-by a walk-in's minutes heard (165 passers-by in on
 # random sites 1-30). A token that entered is not linked: it has been credited. A linked
 # token must itself be heard for a minute before the minutes heard of the token it

@@ -403,8 +403,7 @@ class PresenceEngine:
         for gap in (_link_gap, _lost_gap):
             found = [old for old in self._tokens.values()
                      if old.inside == inside and not (old.linked or old.last_rssi is None or old.faint)
-                     and not (old.rotated  # new at this boundary too: another phone's
-                              and old.first_seen >= token.first_seen - 2 * constants.ROTATION_SLACK_S)
+                     and not _new_here_too(old, token, gap)
                      and token.first_seen - gap(old) <= old.last_seen < token.first_seen
                      and _same_phone(old, token)]
             if found:
@@ -636,6 +635,18 @@ def _link_gap(token: _Token) -> float:
     gaps = sorted(b - a for a, b in zip(times, islice(times, 1, None), strict=False))
     return min(constants.LINK_GAP_S,
                constants.LINK_INTERVALS * gaps[len(gaps) // 2] + constants.LINK_GAP_MIN_S)
+
+
+def _new_here_too(old: _Token, token: _Token, gap: Callable[[_Token], float]) -> bool:
+    """Whether ``old`` was first heard at the same boundary as ``token``: another phone's
+    new token, not one ``token`` follows. Unless it was heard often enough to know its
+    interval and fell silent within a few of its gaps (``_link_gap``) as ``token`` was
+    first heard: then it was its phone's old token, first heard seconds before the phone
+    changed it (a passer-by come into earshot: an agent that hears the pavement far off
+    took his new token for the next of a shopper's whose own was not heard, and let him
+    in on her minutes)."""
+    return (old.rotated and old.first_seen >= token.first_seen - 2 * constants.ROTATION_SLACK_S
+            and not (gap is _link_gap and old.count >= constants.INTERVAL_KNOWN_SIGHTINGS))
 
 
 def _lost_gap(token: _Token) -> float:

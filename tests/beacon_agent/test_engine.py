@@ -431,6 +431,26 @@ def test_a_passer_by_first_heard_just_before_a_boundary_is_not_taken_for_another
     assert passer.kinds() == []
 
 
+def test_a_passer_by_come_into_earshot_seconds_before_his_rotation_keeps_his_next_token() -> None:
+    # As above, but the passer-by came into earshot only 7 s before the boundary (a token
+    # first heard there may be a new one too) and was heard 13 times, twice a second: his
+    # old token falls silent under a second before his new one is first heard, as a phone
+    # changing token does. His new token could be his or the shopper's: it is not let in
+    # on her minutes.
+    e = engine()
+    Phone(e, frame(46), NEXT_WINDOW - constants.LONG_DWELL_S).hold(-80, constants.LONG_DWELL_S - 1)
+    Phone(e, frame(47), NEXT_WINDOW - 7).hold(-80, 6.5)
+    passer = Phone(e, frame(48), NEXT_WINDOW - 0.2).hold(-80, 80)
+    assert passer.kinds() == []
+    # A token first heard at the boundary and heard three times only is a new one there
+    # (its phone gone out of earshot): the shopper's next token still carries her minutes.
+    e = engine()
+    Phone(e, frame(46), NEXT_WINDOW - constants.LONG_DWELL_S).hold(-80, constants.LONG_DWELL_S - 1)
+    Phone(e, frame(47), NEXT_WINDOW - 2.5).hold(-80, 1.5)
+    shopper = Phone(e, frame(48), NEXT_WINDOW - 0.5).hold(-80, 80)
+    assert shopper.kinds() == [ENTER]
+
+
 def test_phone_first_heard_close_enters_on_the_long_dwell() -> None:
     # A shopper opens the app inside the door: no rise was heard, and nothing tells her
     # from a strong phone first heard behind the glass until she has stayed longer than
