@@ -423,8 +423,9 @@ def report(engine: PresenceEngine, config: AgentConfig, learned_at: float | None
     engine has learned from the store's own traffic (``learned_at``: since when), else
     the safe defaults (and, where the engine learns, that it needs more phones). The
     walk test's levels are advised on by ``advice``, the learned entrance by
-    ``traffic_advice``. A second agent that had to raise its gate above the street it
-    hears (``enter_level``) hangs too near the street."""
+    ``traffic_advice``. A second agent needs more traffic until it has heard how loud
+    the street is there (it lets no one in on a level before), and hangs too near the
+    street where it had to raise its gate above it (``enter_level``)."""
     settings = engine.settings
     site = engine.site_state()
     if config.calibration_method == WALK_TEST:
@@ -434,7 +435,7 @@ def report(engine: PresenceEngine, config: AgentConfig, learned_at: float | None
     if site.learned:
         return _calibration(CALIBRATED, TRAFFIC, None if learned_at is None else iso(learned_at),
                             site.outside_dbm, site.inside_dbm, traffic_advice(engine))
-    if not settings.learn_from_traffic:
+    if not settings.learn_from_traffic and engine.enter_level() < float("inf"):
         street = [STREET_TOO_LOUD] if engine.enter_level() > settings.enter_dbm else []
         return _calibration(DEFAULT, None, None, None, None, street)
     state = LEARNING if site.outsiders + site.insiders else DEFAULT

@@ -96,7 +96,8 @@ class EngineSettings:
     baseline_samples: int = constants.BASELINE_SAMPLES
     learn_from_traffic: bool = True
     # A second agent: its gate rises above the level the store's own outsiders held
-    # there (``PresenceEngine.enter_level``), for an agent hung too near the street.
+    # there (``PresenceEngine.enter_level``), for an agent hung too near the street or
+    # with a louder radio; until it has heard them, it lets no one in on a level.
     learn_street_level: bool = False
     calibration_db: float = 0.0
     # A walk test's levels (``beacon-agent calibrate``): the loudest level heard from
@@ -576,11 +577,14 @@ class PresenceEngine:
     def enter_level(self) -> float:
         """The gate: ``enter_dbm``, or, where the engine learns the street's level
         (``learn_street_level``: a second agent), above the loudest level the store's
-        own outsiders held here by ``DEEP_STREET_MARGIN_DB`` once ``DEEP_STREET_SAMPLES``
-        of them were heard, never below ``enter_dbm``."""
+        own outsiders held here by ``DEEP_STREET_MARGIN_DB``, never below ``enter_dbm``;
+        ``inf`` (no one in on a level) until ``DEEP_STREET_SAMPLES`` of them were heard:
+        how loud the street is here depends on the agent's radio too."""
         s = self.settings
-        street = self.learned.street_dbm if s.learn_street_level else None
-        return s.enter_dbm if street is None else max(s.enter_dbm, street + constants.DEEP_STREET_MARGIN_DB)
+        if not s.learn_street_level:
+            return s.enter_dbm
+        street = self.learned.street_dbm
+        return float("inf") if street is None else max(s.enter_dbm, street + constants.DEEP_STREET_MARGIN_DB)
 
     def crossing_rise(self) -> float:
         """The rise a crossing must show at this entrance: ``rise_db``, or what the engine

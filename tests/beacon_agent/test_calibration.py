@@ -367,13 +367,20 @@ def test_the_report_says_what_the_agent_knows_of_its_entrance() -> None:
     assert calibration.report(fresh, config()) == {
         "state": "default", "method": None, "calibrated_at": None, "outside_dbm": None,
         "inside_dbm": None, "advice": [NEEDS_MORE_TRAFFIC]}
-    # A deep agent does not learn from traffic: nothing more to wait for.
+    # A deep agent learns only how loud the street is there: it needs more traffic until
+    # it has heard enough people outside ...
     deep = PresenceEngine(DEEP_AGENT)
-    assert calibration.report(deep, config())["advice"] == []
-    # ... until the people outside it has heard come within a margin of its gate.
+    assert calibration.report(deep, config())["advice"] == [NEEDS_MORE_TRAFFIC]
+    for _ in range(constants.DEEP_STREET_SAMPLES - 1):
+        deep.learned.outside_level(constants.DEEP_ENTER_DBM - constants.DEEP_STREET_MARGIN_DB - 5)
+    assert calibration.report(deep, config())["advice"] == [NEEDS_MORE_TRAFFIC]
+    deep.learned.outside_level(constants.DEEP_ENTER_DBM - constants.DEEP_STREET_MARGIN_DB - 5)
+    assert calibration.report(deep, config())["advice"] == []  # a quiet street: nothing to do
+    # ... and hangs too near the street where the people outside came within a margin of its gate.
+    near = PresenceEngine(DEEP_AGENT)
     for _ in range(constants.DEEP_STREET_SAMPLES):
-        deep.learned.outside_level(constants.DEEP_ENTER_DBM - constants.DEEP_STREET_MARGIN_DB + 1)
-    assert calibration.report(deep, config())["advice"] == [STREET_TOO_LOUD]
+        near.learned.outside_level(constants.DEEP_ENTER_DBM - constants.DEEP_STREET_MARGIN_DB + 1)
+    assert calibration.report(near, config())["advice"] == [STREET_TOO_LOUD]
 
     learning = replayed(15)
     site = learning.site_state()

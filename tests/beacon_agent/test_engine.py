@@ -724,9 +724,16 @@ def test_settings_update_ignores_unknown_keys_and_casts() -> None:
     assert settings.rise_db == constants.RISE_DB
 
 
-def deep_agent() -> PresenceEngine:
+QUIET_STREET_DBM = -88.0  # the street at a second agent hung well in (-77 to -92 on the tuning runs)
+
+
+def deep_agent(street_dbm: float | None = QUIET_STREET_DBM) -> PresenceEngine:
+    """A second agent that has heard how loud the street is at it (``None``: not yet)."""
     counter = itertools.count()
-    return PresenceEngine(DEEP_AGENT, new_id=lambda: f"00000000-0000-4000-8000-{next(counter):012d}")
+    e = PresenceEngine(DEEP_AGENT, new_id=lambda: f"00000000-0000-4000-8000-{next(counter):012d}")
+    for _ in range(constants.DEEP_STREET_SAMPLES if street_dbm is not None else 0):
+        e.learned.outside_level(street_dbm)  # type: ignore[arg-type]
+    return e
 
 
 def test_deep_agent_enters_a_phone_held_near_it_without_any_rise() -> None:
@@ -757,9 +764,9 @@ def test_a_deep_agent_near_the_street_learns_how_loud_the_street_is() -> None:
     # as its gate: a window shopper holding just above it for three minutes gets in ...
     street, window = constants.DEEP_ENTER_DBM - 2, constants.DEEP_ENTER_DBM + 2
     assert Phone(deep_agent(), frame(20), MID_WINDOW).hold(window, 180).kinds() == [ENTER]
-    # ... unless the agent has heard its own outsiders first: passers-by heard briefly,
-    # from their start (a minute after it started listening) to their end.
-    e = deep_agent()
+    # ... unless the agent has heard its own outsiders: passers-by heard briefly, from
+    # their start (a minute after it started listening) to their end.
+    e = deep_agent(street_dbm=None)
     Phone(e, frame(21), MID_WINDOW - 288).hold(-95, 5)
     t = MID_WINDOW - 225
     for n in range(constants.DEEP_STREET_SAMPLES):
@@ -771,6 +778,16 @@ def test_a_deep_agent_near_the_street_learns_how_loud_the_street_is() -> None:
     assert shopper.kinds() == []
     walk_in = Phone(e, frame(23), shopper.t).hold(street + constants.DEEP_STREET_MARGIN_DB + 4, 30)
     assert walk_in.kinds() == [ENTER]
+
+
+def test_a_deep_agent_lets_no_one_in_on_a_level_before_it_has_heard_the_street() -> None:
+    # An agent with a louder radio (an external antenna) hears a passer-by slowing at the
+    # window 6 dB above its gate for half a minute. New to its store, it does not know
+    # that is the street: no one gets in on a level until enough outsiders were heard.
+    e = deep_agent(street_dbm=None)
+    assert e.enter_level() == float("inf")
+    assert Phone(e, frame(24), MID_WINDOW).hold(constants.DEEP_ENTER_DBM + 6, 30).kinds() == []
+    assert Phone(deep_agent(), frame(24), MID_WINDOW).hold(constants.DEEP_ENTER_DBM + 6, 30).kinds() == [ENTER]
 
 
 def walk_tested(outside_dbm: float, inside_dbm: float) -> PresenceEngine:
