@@ -515,7 +515,7 @@ DEEP_LONG_DWELL_S = 900.0
 # reads every phone 8 dB louder (an external antenna, AGENT_TROUBLE=loud) let 23
 # passers-by and 27 window shoppers in through it on seeds 501-505, 8 of 9 on the
 # tuning runs before it had learned the street (4-25 minutes into the hour at the
-# tuning sites; learned what it heard outlives restarts, ``memory``). Tuning (the
+# tuning sites; what it learned outlives restarts, ``memory``). Tuning (the
 # library's four sites with a second agent, seeds 101-103, and the 19 of random sites
 # 111-190 with one, each with its own seed; 763 visits): outsiders in through the
 # second agent, without trouble 0 -> 0, loud 16 -> 3 (passers-by 7 -> 0), slow fading

@@ -12,9 +12,9 @@ Radio: log-distance path loss (the site's exponent) in three dimensions (phones 
 at 1.2 m) from each phone's RSSI at 1 m (-59 dBm plus the phone's own offset: phones,
 cases and pockets differ), minus the front's loss when the line to the agent crosses the
 front beside the door, minus the body's shadow when the carrier's back is to the agent,
-plus Gaussian noise (and, where a site says so, slow fading: ``Site.fading_db``; and
-what the agent's own radio adds: ``Site.receiver_gain_db``); adverts below the receiver's sensitivity (-100 dBm) or lost (the
-site's rate) never reach the trace. Phones advertise every 100-1000 ms (or, where a site
+plus what the agent's own radio adds (``Site.receiver_gain_db``), plus Gaussian noise
+(and, where a site says so, slow fading: ``Site.fading_db``); adverts below the
+receiver's sensitivity (-100 dBm) or lost (the site's rate) never reach the trace. Phones advertise every 100-1000 ms (or, where a site
 says so, at one of a few fixed intervals, as real phones do: ``Site.interval_modes_ms``)
 and change token and random address together at each 10-minute window, by their own
 clock (a few seconds off the agent's, or as far as ``Site.clock_skew_s`` says), wherever
