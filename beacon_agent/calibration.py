@@ -435,8 +435,9 @@ def report(engine: PresenceEngine, config: AgentConfig, learned_at: float | None
     if site.learned:
         return _calibration(CALIBRATED, TRAFFIC, None if learned_at is None else iso(learned_at),
                             site.outside_dbm, site.inside_dbm, traffic_advice(engine))
-    if not settings.learn_from_traffic and engine.enter_level() < float("inf"):
-        street = [STREET_TOO_LOUD] if engine.enter_level() > settings.enter_dbm else []
+    gate = engine.enter_level()
+    if not settings.learn_from_traffic and gate < float("inf"):
+        street = [STREET_TOO_LOUD] if gate > settings.enter_dbm else []
         return _calibration(DEFAULT, None, None, None, None, street)
     state = LEARNING if site.outsiders + site.insiders else DEFAULT
     return _calibration(state, None, None, None, None, [NEEDS_MORE_TRAFFIC])

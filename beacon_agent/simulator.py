@@ -14,11 +14,12 @@ cases and pockets differ), minus the front's loss when the line to the agent cro
 front beside the door, minus the body's shadow when the carrier's back is to the agent,
 plus what the agent's own radio adds (``Site.receiver_gain_db``), plus Gaussian noise
 (and, where a site says so, slow fading: ``Site.fading_db``); adverts below the
-receiver's sensitivity (-100 dBm) or lost (the site's rate) never reach the trace. Phones advertise every 100-1000 ms (or, where a site
-says so, at one of a few fixed intervals, as real phones do: ``Site.interval_modes_ms``)
-and change token and random address together at each 10-minute window, by their own
-clock (a few seconds off the agent's, or as far as ``Site.clock_skew_s`` says), wherever
-they are: also in the middle of the door.
+receiver's sensitivity (-100 dBm) or lost (the site's rate) never reach the trace.
+Phones advertise every 100-1000 ms (or, where a site says so, at one of a few fixed
+intervals, as real phones do: ``Site.interval_modes_ms``) and change token and random
+address together at each 10-minute window, by their own clock (a few seconds off the
+agent's, or as far as ``Site.clock_skew_s`` says), wherever they are: also in the middle
+of the door.
 
 People who stay near the store without coming in, where a site says so: those who wait
 outside (``Site.waiting_per_hour``: a bus or tram stop on the pavement, a café table or

@@ -424,11 +424,18 @@ def test_a_passer_by_first_heard_just_before_a_boundary_is_not_taken_for_another
     # in the store); a passer-by first heard ten seconds before the boundary rotates too,
     # at the same level. His new token could be either phone's: it is linked to neither,
     # and is not let in on the shopper's minutes heard.
+    assert after_a_shoppers_rotation(other_from=-11, other_for=10.5, new_from=-0.2) == []
+
+
+def after_a_shoppers_rotation(other_from: float, other_for: float, new_from: float) -> list[str]:
+    """The decisions on a new token heard at -80 dBm for 80 s from ``new_from`` (seconds
+    from the boundary), after a shopper heard at that level for (just under) the long
+    dwell, her token falling silent 1.5 s before the boundary and her next one unheard,
+    and another phone heard at her level from ``other_from`` for ``other_for`` seconds."""
     e = engine()
     Phone(e, frame(46), NEXT_WINDOW - constants.LONG_DWELL_S).hold(-80, constants.LONG_DWELL_S - 1)
-    Phone(e, frame(47), NEXT_WINDOW - 11).hold(-80, 10.5)
-    passer = Phone(e, frame(48), NEXT_WINDOW - 0.2).hold(-80, 80)
-    assert passer.kinds() == []
+    Phone(e, frame(47), NEXT_WINDOW + other_from).hold(-80, other_for)
+    return Phone(e, frame(48), NEXT_WINDOW + new_from).hold(-80, 80).kinds()
 
 
 def test_a_passer_by_come_into_earshot_seconds_before_his_rotation_keeps_his_next_token() -> None:
@@ -437,18 +444,10 @@ def test_a_passer_by_come_into_earshot_seconds_before_his_rotation_keeps_his_nex
     # old token falls silent under a second before his new one is first heard, as a phone
     # changing token does. His new token could be his or the shopper's: it is not let in
     # on her minutes.
-    e = engine()
-    Phone(e, frame(46), NEXT_WINDOW - constants.LONG_DWELL_S).hold(-80, constants.LONG_DWELL_S - 1)
-    Phone(e, frame(47), NEXT_WINDOW - 7).hold(-80, 6.5)
-    passer = Phone(e, frame(48), NEXT_WINDOW - 0.2).hold(-80, 80)
-    assert passer.kinds() == []
+    assert after_a_shoppers_rotation(other_from=-7, other_for=6.5, new_from=-0.2) == []
     # A token first heard at the boundary and heard three times only is a new one there
     # (its phone gone out of earshot): the shopper's next token still carries her minutes.
-    e = engine()
-    Phone(e, frame(46), NEXT_WINDOW - constants.LONG_DWELL_S).hold(-80, constants.LONG_DWELL_S - 1)
-    Phone(e, frame(47), NEXT_WINDOW - 2.5).hold(-80, 1.5)
-    shopper = Phone(e, frame(48), NEXT_WINDOW - 0.5).hold(-80, 80)
-    assert shopper.kinds() == [ENTER]
+    assert after_a_shoppers_rotation(other_from=-2.5, other_for=1.5, new_from=-0.5) == [ENTER]
 
 
 def test_phone_first_heard_close_enters_on_the_long_dwell() -> None:
@@ -731,8 +730,9 @@ def deep_agent(street_dbm: float | None = QUIET_STREET_DBM) -> PresenceEngine:
     """A second agent that has heard how loud the street is at it (``None``: not yet)."""
     counter = itertools.count()
     e = PresenceEngine(DEEP_AGENT, new_id=lambda: f"00000000-0000-4000-8000-{next(counter):012d}")
-    for _ in range(constants.DEEP_STREET_SAMPLES if street_dbm is not None else 0):
-        e.learned.outside_level(street_dbm)  # type: ignore[arg-type]
+    if street_dbm is not None:
+        for _ in range(constants.DEEP_STREET_SAMPLES):
+            e.learned.outside_level(street_dbm)
     return e
 
 
