@@ -14,7 +14,9 @@ cases and pockets differ), minus the front's loss when the line to the agent cro
 front beside the door, minus the body's shadow when the carrier's back is to the agent,
 plus what the agent's own radio adds (``Site.receiver_gain_db``), plus Gaussian noise
 (and, where a site says so, slow fading: ``Site.fading_db``); adverts below the
-receiver's sensitivity (-100 dBm) or lost (the site's rate) never reach the trace.
+receiver's sensitivity (-100 dBm) or lost (the site's rate) never reach the trace, nor
+do those sent while the receiver is deaf to every phone at once (where a site says so:
+``Site.deaf_share``).
 Phones advertise every 100-1000 ms (or, where a site says so, at one of a few fixed
 intervals, as real phones do: ``Site.interval_modes_ms``) and change token and random
 address together at each 10-minute window, by their own clock (a few seconds off the
@@ -26,6 +28,8 @@ outside (``Site.waiting_per_hour``: a bus or tram stop on the pavement, a café 
 a bench beside the door, a queue) come along the pavement as passers-by do and stand still
 5-20 minutes 1-6 m out; neighbours (``Site.neighbours``: the flat above, the shop next
 door) are a few metres from the agent behind a wall or ceiling for the whole hour.
+Where a site says so (``Site.group_share``), people come in twos: a companion whose
+phone is on too walks the same way a step or two behind.
 """
 
 from __future__ import annotations
@@ -55,6 +59,11 @@ RSSI_AT_1M = -59.0
 # until someone or something nearby moves (``Site.fading_db``).
 FADING_WALKING_S = 2.0
 FADING_STILL_S = 20.0
+# The receiver deaf to every phone at once: a Pi's radio chip shares its antenna with its
+# Wi-Fi (busy while the agent uploads) and BlueZ restarts a scan now and then. A stretch
+# lasts from a Wi-Fi burst to a scan restart (drawn log-uniform; ``Site.deaf_share``).
+DEAF_S = (0.2, 20.0)
+GROUP_LAG_S = (0.5, 3.0)  # how far behind a companion walks: through the door one after the other
 SENSITIVITY_DBM = -100
 WALK_SPEED = (1.0, 1.5)  # m/s
 TEST_KEY = bytes(range(16))  # the simulator's own presence key when no API tokens are given
@@ -116,6 +125,11 @@ class Site:
     # that lasts about FADING_WALKING_S while the carrier walks and FADING_STILL_S while
     # she stands (the adverts' own noise, ``noise_db``, is new at every advert).
     fading_db: float = 0.0
+    # The share of the time the receiver hears no phone at all, in stretches of DEAF_S.
+    deaf_share: float = 0.0
+    # The share of walk-ins, window shoppers, passers-by and people waiting who come with
+    # someone whose phone is on too: a step or two behind, the same way (GROUP_LAG_S).
+    group_share: float = 0.0
 
     def agent_position(self, agent: str) -> tuple[float, float, float]:
         if agent == ENTRANCE:
@@ -284,7 +298,11 @@ def load_site(path: Path) -> Site:
             values[name] = tuple(float(v) for v in value) if value is not None else None
         else:
             values[name] = type(default)(value)
-    return Site(**values)
+    site = Site(**values)
+    if not 0.0 <= site.deaf_share < 1.0:
+        raise ValueError(f"{path}: deaf_share is the share of the time the receiver hears no "
+                         f"phone, from 0 to under 1; not {site.deaf_share}")
+    return site
 
 
 @dataclass(frozen=True)
@@ -367,6 +385,7 @@ def _people(s: Scenario, rng: random.Random, labels: list[str]) -> list[Person]:
     left, right = site.door
     street_end = site.width_m / 2 + STREET_END_X
     people = []
+    groups = random.Random(f"{s.seed}/groups")  # keeps the other draws as they were
     for number, role in enumerate(roles):
         label = labels[number] if number < len(labels) else f"{role}-{number:04d}"
         speed = rng.uniform(*WALK_SPEED)
@@ -405,6 +424,11 @@ def _people(s: Scenario, rng: random.Random, labels: list[str]) -> list[Person]:
             _walk(path, spot_x, lane, speed * 0.7, pause=rng.uniform(*s.waiting_minutes) * 60.0)
         _walk(path, -side * street_end, lane, speed)
         people.append(person)
+        if groups.random() < site.group_share:
+            lag = groups.uniform(*GROUP_LAG_S)
+            people.append(Person(f"{label}+1", role, *_phone(site, groups),
+                                 [(t + lag, x, y) for t, x, y in path],
+                                 [{k: round(v + lag, 3) for k, v in visit.items()} for visit in person.visits]))
     return people + [_neighbour(s, rng, len(roles) + n) for n in range(site.neighbours)]
 
 
@@ -524,6 +548,26 @@ def _adverts(person: Person, s: Scenario, rng: random.Random, tokens: _Tokens,
         t += person.interval_s + rng.uniform(0.0, 0.01)  # BLE adds 0-10 ms advDelay
 
 
+def _heard(adverts: Iterator[trace.Advertisement], s: Scenario) -> Iterator[trace.Advertisement]:
+    """The adverts (sorted by time) the receiver was not deaf for (``Site.deaf_share``).
+    The deaf stretches are the agent's own draws: any stream of the scenario's adverts
+    meets the same ones."""
+    share = s.site.deaf_share
+    if not share:
+        yield from adverts
+        return
+    rng = random.Random(f"{s.seed}/{s.agent}/deaf")
+    shortest, longest = (math.log(length) for length in DEAF_S)
+    mean_deaf = (DEAF_S[1] - DEAF_S[0]) / (longest - shortest)
+    deaf_from = deaf_until = -math.inf
+    for advert in adverts:
+        while advert.t >= deaf_until:
+            deaf_from = max(deaf_until, 0.0) + rng.expovariate(share / ((1.0 - share) * mean_deaf))
+            deaf_until = deaf_from + math.exp(rng.uniform(shortest, longest))
+        if advert.t < deaf_from:
+            yield advert
+
+
 @dataclass
 class Simulation:
     header: trace.TraceHeader
@@ -559,7 +603,7 @@ def simulate(s: Scenario, tokens: dict[str, list[dict[str, Any]]] | None = None,
                for p in people]
     header = trace.TraceHeader(start=s.start, agent={"name": s.agent, "site": s.site.name,
                                                      "position": list(position)})
-    return Simulation(header, people, heapq.merge(*streams, key=lambda a: a.t), source)
+    return Simulation(header, people, _heard(heapq.merge(*streams, key=lambda a: a.t), s), source)
 
 
 def write(s: Scenario, out: TextIO, truth_out: TextIO,
@@ -609,8 +653,8 @@ def walk_test(site: Site, phases: list[tuple[str, float, float]], seed: int = 1,
     installer = Person("installer", "installer", phone_offset_db, 0.5, 0.0, path)
     scenario = Scenario(seed=seed, minutes=end / 60.0, site=site, start=start)
     traffic = simulate(scenario)
-    own = _adverts(installer, scenario, random.Random(f"{seed}/installer"), traffic.tokens,
-                   presence.DEFAULT_COMPANY_ID)
+    own = _heard(_adverts(installer, scenario, random.Random(f"{seed}/installer"), traffic.tokens,
+                          presence.DEFAULT_COMPANY_ID), scenario)
     header = trace.TraceHeader(start, {**traffic.header.agent, "walk_test": [
         {"name": name, "start": begin, "end": finish} for name, begin, finish in phases]})
     return Simulation(header, [*traffic.people, installer],

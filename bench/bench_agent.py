@@ -43,7 +43,11 @@ tried kept them out without losing walk-ins: ``constants.LONG_DWELL_S``). ``loud
 external antenna: the far pavement heard) or quieter (a Pi's own chip antenna in a metal
 box: the far end of the store lost under the receiver's sensitivity); ``fading`` adds
 slow fading (``FADING_DB``: a level held for seconds to a quarter of a minute, the kind
-a median cannot smooth away). A comma list
+a median cannot smooth away); ``deaf`` makes the receiver deaf to every phone at once for
+stretches of 0.2-20 s, ``DEAF_SHARE`` of the time (a Pi's radio chip shares its antenna
+with its Wi-Fi; BlueZ restarts a scan now and then); ``groups`` brings ``GROUP_SHARE`` of
+everyone with a companion whose phone is on too, a step or two behind (a couple, a family
+walking in and rotating their tokens together). A comma list
 applies several (``AGENT_TROUBLE=intervals,clocks``); the heading says which.
 
 Per site, the rows show what an agent is worth as it is installed: ``ours`` the entrance
@@ -108,6 +112,8 @@ WAITING_PER_HOUR = 6.0  # a bus stop with a bus every 10 minutes, or a café tab
 NEIGHBOURS = 2  # the flat above and the shop next door
 RECEIVER_GAIN_DB = 8.0  # an external antenna against a Pi's own: every reading this much louder
 FADING_DB = 5.0  # slow fading among full shelves and a crowd
+DEAF_SHARE = 0.15  # a Pi whose Wi-Fi is busy: its radio chip hears no phone this share of the time
+GROUP_SHARE = 0.4  # couples, families, friends: this share of people come with a companion
 # The outsiders let in, counted per role: the tables' "passers in", "windows in", ...
 OUTSIDERS = {"passers": simulator.PASSER_BY, "windows": simulator.WINDOW_SHOPPER,
              "waiting": simulator.WAITING, "neighbours": simulator.NEIGHBOUR}
@@ -120,6 +126,8 @@ TROUBLES: dict[str, Callable[[simulator.Site], simulator.Site]] = {
     "loud": lambda site: replace(site, receiver_gain_db=RECEIVER_GAIN_DB),
     "quiet": lambda site: replace(site, receiver_gain_db=-RECEIVER_GAIN_DB),
     "fading": lambda site: replace(site, fading_db=FADING_DB),
+    "deaf": lambda site: replace(site, deaf_share=DEAF_SHARE),
+    "groups": lambda site: replace(site, group_share=GROUP_SHARE),
 }
 
 

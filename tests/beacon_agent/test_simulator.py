@@ -144,6 +144,12 @@ def test_a_site_file_with_a_misspelt_setting_says_which(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="unknown site settings front_los_db"):
         cli.main(["simulate", "--out", str(tmp_path / "t"), "--truth", str(tmp_path / "g"),
                   "--site-file", str(own)])
+    own.write_text("deaf_share = 1\n")  # a receiver that hears nothing at all
+    with pytest.raises(SystemExit, match="deaf_share is the share of the time"):
+        cli.main(["simulate", "--out", str(tmp_path / "t"), "--truth", str(tmp_path / "g"),
+                  "--site-file", str(own)])
+    own.write_text("deaf_share = 0.1\ngroup_share = 0.3\n")
+    assert (simulator.load_site(own).deaf_share, simulator.load_site(own).group_share) == (0.1, 0.3)
     with pytest.raises(SystemExit, match="no site named 'shoe-shop'"):
         cli.main(["simulate", "--out", str(tmp_path / "t"), "--truth", str(tmp_path / "g"),
                   "--site", "shoe-shop"])
@@ -232,3 +238,45 @@ def test_slow_fading_holds_for_seconds_where_the_adverts_own_noise_does_not() ->
     spread = math.sqrt(sum(off * off for off in faded) / len(faded))
     assert 4.0 <= spread <= 6.0  # the fading's sigma (plus the reading's rounding)
     assert sum(steps) / len(steps) < 1.5  # from one advert to the next it has hardly moved
+
+
+
+def _silences(site: simulator.Site, walk_test: bool = False) -> tuple[int, int]:
+    """How many adverts the site's receiver hears in 20 minutes (or a walk test), and how
+    often it hears no phone at all for over 3 s."""
+    phases = [("under", 0.0, 60.0), ("glass", 90.0, 150.0), ("past", 200.0, 200.0),
+              ("inside", 260.0, 320.0)]
+    simulation = (simulator.walk_test(site, phases, seed=4) if walk_test
+                  else simulator.simulate(simulator.Scenario(seed=4, minutes=20, site=site)))
+    times = [advert.t for advert in simulation.adverts]
+    return len(times), sum(1 for a, b in zip(times, times[1:], strict=False) if b - a > 3.0)
+
+
+def test_a_deaf_receiver_hears_no_phone_for_stretches() -> None:
+    site = simulator.SITES["corner-shop"]
+    deaf = replace(site, deaf_share=0.15)
+    (plain, plain_silences), (heard, silences) = _silences(site), _silences(deaf)
+    assert 0.75 < heard / plain < 0.92  # the share asked, less what the receiver lost anyway
+    assert silences >= plain_silences + 10
+    # The installer's own phone, twice a second under the agent, is unheard in the same
+    # stretches as everyone's.
+    assert _silences(deaf, walk_test=True)[1] >= _silences(site, walk_test=True)[1] + 4
+
+
+def test_people_who_come_in_twos_walk_the_same_way_a_step_apart() -> None:
+    site = simulator.SITES["corner-shop"]
+    scenario = simulator.Scenario(seed=4, minutes=30, site=site)
+    alone = simulator.simulate(scenario).people
+    people = simulator.simulate(replace(scenario, site=replace(site, group_share=0.4))).people
+    by_label = {p.label: p for p in people}
+    companions = [p for p in people if p.label.endswith("+1")]
+    assert [p.label for p in people if not p.label.endswith("+1")] == [p.label for p in alone]
+    assert 0.25 * len(alone) < len(companions) < 0.55 * len(alone)
+    for companion in companions:
+        first = by_label[companion.label.removesuffix("+1")]
+        lag = companion.path[0][0] - first.path[0][0]
+        assert simulator.GROUP_LAG_S[0] <= lag <= simulator.GROUP_LAG_S[1]
+        assert companion.role == first.role
+        assert [(x, y) for _, x, y in companion.path] == [(x, y) for _, x, y in first.path]
+        assert [v["entered"] for v in companion.visits] == pytest.approx(
+            [v["entered"] + lag for v in first.visits], abs=0.01)
