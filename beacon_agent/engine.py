@@ -232,6 +232,10 @@ class PresenceEngine:
         self._held_exits: list[tuple[float, PresenceEvent]] = []
         self.learned = SiteLearning()
         self._listening_since: float | None = None  # its first sighting
+        # The receiver deaf to every phone at once (``_deaf_since``): the stretches
+        # (start, end) of the last minute, which no phone's silence counts.
+        self._deaf: deque[tuple[float, float]] = deque()
+        self._heard_at = -math.inf  # the last sighting of any phone
 
     def __len__(self) -> int:
         return len(self._tokens)
@@ -242,16 +246,12 @@ class PresenceEngine:
         return sum(1 for token in self._tokens.values() if token.inside)
 
     def sighting(self, t: float, rssi: int, frame: Frame) -> list[Decision]:
+        if t - self._heard_at > constants.DEAF_MIN_S:
+            self._deaf_since(self._heard_at, t)
+        if t > self._heard_at:
+            self._heard_at = t
         key = (frame.key_id, frame.token)
-        token = self._tokens.get(key)
-        if token is None and key in self._gone:
-            token = self._tokens[key] = self._gone.pop(key)
-        if token is None:
-            if self._listening_since is None:
-                self._listening_since = t
-            rotation = _near_rotation(t)
-            token = self._tokens[key] = _Token(frame, first_seen=t, last_seen=t, heard_since=t,
-                                               first_rssi=rssi, rotated=rotation)
+        token = self._tokens.get(key) or self._first_heard_now(key, t, rssi, frame)
         # Every advert passes here: plain comparisons rather than max(), and the deques
         # of ``recent`` at hand (the replay's hot path, ``make bench BENCH=agent``).
         if t > token.last_seen:
@@ -302,6 +302,37 @@ class PresenceEngine:
                     and token.last_seen - token.heard_since < self.settings.long_dwell_s):
                 self.learned.outside(token.max_rise)
         return decisions + self._exits_due(t)
+
+    def _first_heard_now(self, key: tuple[int, bytes], t: float, rssi: int, frame: Frame) -> _Token:
+        """A token not heard in the away timeout: one gone back from the far end of the
+        store, or a new one."""
+        if key in self._gone:
+            token = self._tokens[key] = self._gone.pop(key)
+            return token
+        if self._listening_since is None:
+            self._listening_since = t
+        token = self._tokens[key] = _Token(frame, first_seen=t, last_seen=t, heard_since=t,
+                                           first_rssi=rssi, rotated=_near_rotation(t))
+        return token
+
+    def _deaf_since(self, start: float, t: float) -> None:
+        """No phone was heard from ``start`` to ``t``: the receiver was deaf (its radio
+        chip busy with its Wi-Fi, a scan restarting) where at least ``DEAF_PHONES`` phones
+        heard just before were silent far beyond their own gaps (``_link_gap``)."""
+        chatty = sum(1 for token in self._tokens.values()
+                     if token.last_seen > start - constants.DEAF_MIN_S and _link_gap(token) < t - start)
+        while self._deaf and self._deaf[0][1] < t - constants.DEAF_KEPT_S:
+            self._deaf.popleft()
+        if chatty >= constants.DEAF_PHONES:
+            self._deaf.append((start, t))
+
+    def _silent(self, start: float, end: float) -> float:
+        """How long a phone unheard from ``start`` to ``end`` was silent: less the
+        stretches the receiver was deaf."""
+        if not self._deaf:
+            return end - start
+        deaf = sum(max(0.0, min(end, until) - max(start, since)) for since, until in self._deaf)
+        return end - start - deaf
 
     def _exit_unheard(self, token: _Token, t: float) -> list[Decision]:
         """The exit of a phone inside that fell silent; held back from its last advert
@@ -400,12 +431,16 @@ class PresenceEngine:
         heard, or where none did, as long before as their losses may have hidden adverts
         (``_lost_gap``); at its level and interval, not already followed, and not a phone
         let in faintly (at the floor every phone reads alike: a passer-by's new token
-        would take its visit over)."""
+        would take its visit over). A phone outside was silent only while the receiver
+        heard (``_silent``); one inside for as long as it was unheard (its new token is
+        let in at once: a passer-by's taken for it must not come in on a deaf stretch)."""
         for gap in (_link_gap, _lost_gap):
             found = [old for old in self._tokens.values()
                      if old.inside == inside and not (old.linked or old.last_rssi is None or old.faint)
                      and not _new_here_too(old, token, gap)
-                     and token.first_seen - gap(old) <= old.last_seen < token.first_seen
+                     and old.last_seen < token.first_seen
+                     and (self._silent(old.last_seen, token.first_seen) if not inside
+                          else token.first_seen - old.last_seen) <= gap(old)
                      and _same_phone(old, token)]
             if found:
                 return found, gap
@@ -432,7 +467,8 @@ class PresenceEngine:
         ``token`` may be its next."""
         return any(not (old.inside or old.linked or old.last_rssi is None)
                    and old.count < constants.INTERVAL_KNOWN_SIGHTINGS
-                   and token.first_seen - constants.LINK_GAP_S <= old.last_seen < token.first_seen
+                   and old.last_seen < token.first_seen
+                   and self._silent(old.last_seen, token.first_seen) <= constants.LINK_GAP_S
                    and _same_level(old, token)
                    for old in self._tokens.values() if old is not token)
 
@@ -440,8 +476,8 @@ class PresenceEngine:
         """The tokens other than ``token`` first heard at a rotation up to ``within``
         after ``old`` fell silent."""
         return (other for other in self._tokens.values()
-                if other.rotated and other is not token
-                and old.last_seen < other.first_seen <= old.last_seen + within)
+                if other.rotated and other is not token and old.last_seen < other.first_seen
+                and self._silent(old.last_seen, other.first_seen) <= within)
 
     def _smoothed(self, token: _Token) -> float:
         return _level(token) + self.settings.calibration_db

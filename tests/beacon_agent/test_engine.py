@@ -879,3 +879,33 @@ def test_a_rotated_token_let_in_before_its_last_link_look_enters_once() -> None:
     phone = Phone(walk_tested(-75, -55), frame(52), boundary + 1).hold(-60, 60)
     assert phone.decisions[0].t - boundary < constants.LINK_TRIES_S[-1]
     assert phone.kinds() == [ENTER]
+
+
+def through_the_door_unheard(deaf: bool) -> list[str]:
+    """The decisions on a phone's new token, first heard under the agent 9 s after its
+    old token came up to the door (``rotating_at_the_door``), while two phones elsewhere
+    in the store, twice a second, were unheard for those seconds too (``deaf``) or not."""
+    e = engine()
+    new_from = NEXT_WINDOW - 0.5 + 9.0
+    sightings = [(NEXT_WINDOW - 30 + i * STEP, -94 + max(0, i - 44) * 22 / 16, frame(26))
+                 for i in range(60)]
+    sightings += [(NEXT_WINDOW - 60 + n * 0.1 + i * STEP, -85, frame(62 + n))
+                  for n in range(2) for i in range(200)]
+    if deaf:
+        sightings = [s for s in sightings if not NEXT_WINDOW - 0.5 < s[0] < new_from]
+    sightings += [(new_from + i * STEP, -66, frame(27)) for i in range(80)]
+    kinds = []
+    for t, rssi, token in sorted(sightings, key=lambda s: s[0]):
+        kinds += [d.event.kind for d in e.sighting(t, int(rssi), token) + e.tick(t)
+                  if d.event.token == frame(27).token.hex()]
+    return kinds
+
+
+def test_a_rotation_while_the_receiver_heard_no_phone_is_still_linked() -> None:
+    # A Pi's radio chip shares its antenna with its Wi-Fi: for 9 s it hears no phone at
+    # all, and in those seconds a phone walking in changes token. The receiver was deaf,
+    # not the phone: its new token carries the walk through the door on.
+    assert through_the_door_unheard(deaf=True) == [ENTER]
+    # A phone silent for 9 s on its own while others were heard is another phone: its
+    # new token is only a phone first heard close.
+    assert through_the_door_unheard(deaf=False) == []
