@@ -308,7 +308,7 @@ FLOOR_LINKED_HEARD_S = 100.0
 # (``AGENT_TROUBLE=deaf``: 15 % of the time deaf, in stretches of 0.2-20 s; random
 # sites 1-190 with their own seeds, the library's sites with seeds 101-106; 6,274
 # visits): visits found 6,023 -> 6,058, the same passers-by (1) and window shoppers;
-# with perfect links 6,080. Without the trouble (4,702 visits) nothing changes. 1 or 3
+# with perfect links 6,084. Without the trouble (4,702 visits) nothing changes. 1 or 3
 # phones, or 2 s, found the same. Counting the deaf stretch for a phone inside too
 # (its new token takes the visit on at once) let 2 passers-by in.
 DEAF_MIN_S = 1.0
