@@ -35,7 +35,10 @@ it), adds the agent's calibration offset, and decides (thresholds and their reas
 A token first heard at a window boundary is linked to the phone whose token fell
 silent there at the same level and advertising at the same interval (a phone keeps its
 interval when it changes token), when no other is: it carries that phone's walk through
-the door on (a rotation mid-door), and how long it has been heard. Where several could
+the door on (a rotation mid-door), and how long it has been heard. A stretch in which
+the receiver heard no phone at all, while phones heard just before fell silent far
+beyond their own gaps, is nobody's silence there (its radio chip busy with its Wi-Fi, a
+scan restarting: ``_deaf_since``). Where several could
 be its phone, it is looked at again once its own interval is known (a new token's few
 first sightings may have lost every other advert); still several, it carries only the
 shortest of their minutes heard (whichever it is, it has been heard that long). The
@@ -306,13 +309,13 @@ class PresenceEngine:
     def _first_heard_now(self, key: tuple[int, bytes], t: float, rssi: int, frame: Frame) -> _Token:
         """A token not heard in the away timeout: one gone back from the far end of the
         store, or a new one."""
-        if key in self._gone:
-            token = self._tokens[key] = self._gone.pop(key)
-            return token
-        if self._listening_since is None:
-            self._listening_since = t
-        token = self._tokens[key] = _Token(frame, first_seen=t, last_seen=t, heard_since=t,
-                                           first_rssi=rssi, rotated=_near_rotation(t))
+        token = self._gone.pop(key, None)
+        if token is None:
+            if self._listening_since is None:
+                self._listening_since = t
+            token = _Token(frame, first_seen=t, last_seen=t, heard_since=t, first_rssi=rssi,
+                           rotated=_near_rotation(t))
+        self._tokens[key] = token
         return token
 
     def _deaf_since(self, start: float, t: float) -> None:
