@@ -240,7 +240,6 @@ def test_slow_fading_holds_for_seconds_where_the_adverts_own_noise_does_not() ->
     assert sum(steps) / len(steps) < 1.5  # from one advert to the next it has hardly moved
 
 
-
 def _silences(site: simulator.Site, walk_test: bool = False) -> tuple[int, int]:
     """How many adverts the site's receiver hears in 20 minutes (or a walk test), and how
     often it hears no phone at all for over 3 s."""
