@@ -107,17 +107,17 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     tokens = json.loads(Path(args.tokens).read_text()) if args.tokens else None
     start = args.start if args.start is not None else (time.time() if tokens else
                                                        simulator.Scenario.start)
+    given = {"noise_db": args.noise_db, "loss": args.loss,
+             "dwell_minutes": tuple(args.dwell_minutes) if args.dwell_minutes else None}
     try:
         site = simulator.load_site(args.site_file) if args.site_file else simulator.site_named(args.site)
+        site = replace(site, **{k: v for k, v in given.items() if v is not None})
     except (OSError, ValueError) as exc:
         sys.exit(f"beacon-agent: {exc}")
-    radio = {"noise_db": args.noise_db, "loss": args.loss}
-    site = replace(site, **{k: v for k, v in radio.items() if v is not None})
     scenario = simulator.Scenario(
         seed=args.seed, minutes=args.minutes, walk_ins=args.walk_ins,
         window_shoppers=args.window_shoppers, passers_by=args.passers_by,
-        dwell_minutes=(args.dwell_minutes[0], args.dwell_minutes[1]), agent=args.agent,
-        start=start, site=site)
+        agent=args.agent, start=start, site=site)
     with open(args.out, "w") as out, open(args.truth, "w") as truth:
         try:
             if args.walk_test:
@@ -136,8 +136,8 @@ ADVICE = {  # the installer's words for the advice codes (the dashboard has its 
                         "or lower.",
     "needs_more_traffic": "It is still learning this entrance: it needs more shoppers.",
     "slow_walk_ins": "Walk-ins are confirmed after about 5 minutes here: at this door it "
-                     "cannot tell a shopper coming in from one at the window. The points still "
-                     "arrive; tell shoppers they can take 5 minutes.",
+                     "cannot tell a shopper coming in from one at the window. A shopper who "
+                     "leaves sooner gets no walk-in points; tell shoppers it takes 5 minutes.",
     "far_end_unheard": "It does not hear the far end of the shop: walk-ins who go to the back "
                        "may be missed when their phone changes its code there. Add a second "
                        "agent mid-floor: the Agents page in the back office says how.",
@@ -411,8 +411,8 @@ def parser() -> argparse.ArgumentParser:
     sim.add_argument("--walk-ins", type=int, help="default: the site's hourly traffic")
     sim.add_argument("--window-shoppers", type=int, help="default: the site's hourly traffic")
     sim.add_argument("--passers-by", type=int, help="default: the site's hourly traffic")
-    sim.add_argument("--dwell-minutes", type=float, nargs=2, default=d.dwell_minutes,
-                     metavar=("MIN", "MAX"))
+    sim.add_argument("--dwell-minutes", type=float, nargs=2, metavar=("MIN", "MAX"),
+                     help="how long walk-ins stay inside (default: the site's)")
     sim.add_argument("--noise-db", type=float, help="default: the site's")
     sim.add_argument("--loss", type=float, help="default: the site's")
     sim.add_argument("--agent", choices=(simulator.ENTRANCE, simulator.DEEP), default=d.agent)

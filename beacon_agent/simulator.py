@@ -130,6 +130,18 @@ class Site:
     # The share of walk-ins, window shoppers, passers-by and people waiting who come with
     # someone whose phone is on too: a step or two behind, the same way (GROUP_LAG_S).
     group_share: float = 0.0
+    # How long a walk-in stays inside, from the door in to the door out: minutes in a
+    # supermarket, one or two at a kiosk or for a coffee to take away.
+    dwell_minutes: tuple[float, float] = (3.0, 25.0)
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.deaf_share < 1.0:
+            raise ValueError(f"deaf_share is the share of the time the receiver hears no phone, "
+                             f"from 0 to under 1; not {self.deaf_share}")
+        shortest, longest = self.dwell_minutes
+        if not 0.0 < shortest <= longest:
+            raise ValueError(f"dwell_minutes is how long walk-ins stay inside: the shortest and "
+                             f"the longest, in minutes above 0; not {list(self.dwell_minutes)}")
 
     def agent_position(self, agent: str) -> tuple[float, float, float]:
         if agent == ENTRANCE:
@@ -298,11 +310,10 @@ def load_site(path: Path) -> Site:
             values[name] = tuple(float(v) for v in value) if value is not None else None
         else:
             values[name] = type(default)(value)
-    site = Site(**values)
-    if not 0.0 <= site.deaf_share < 1.0:
-        raise ValueError(f"{path}: deaf_share is the share of the time the receiver hears no "
-                         f"phone, from 0 to under 1; not {site.deaf_share}")
-    return site
+    try:
+        return Site(**values)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -315,7 +326,6 @@ class Scenario:
     walk_ins: int | None = None
     window_shoppers: int | None = None
     passers_by: int | None = None
-    dwell_minutes: tuple[float, float] = (3.0, 25.0)  # time a walk-in spends inside
     window_seconds: tuple[float, float] = (20.0, 180.0)  # time a window shopper stands outside
     waiting_minutes: tuple[float, float] = (5.0, 20.0)  # time someone waiting stands outside
     agent: str = ENTRANCE
@@ -404,7 +414,7 @@ def _people(s: Scenario, rng: random.Random, labels: list[str]) -> list[Person]:
                 x = min(max(site.agent_x + rng.uniform(-2.5, 2.5), -site.width_m / 2), site.width_m / 2)
                 _walk(path, x, rng.uniform(1.5, min(4.0, site.depth_m)), speed * 0.7)
                 _walk(path, path[-1][1], path[-1][2], speed, pause=rng.uniform(*ENTRANCE_PAUSE_S))
-            dwell = rng.uniform(*s.dwell_minutes) * 60.0
+            dwell = rng.uniform(*site.dwell_minutes) * 60.0
             spots = rng.randint(1, 4)
             for spot in range(spots):  # browse: walk to a shelf, stay, walk to the next
                 _walk(path, *_inside(site, rng), speed * 0.7, pause=dwell / spots if spot else 0.0)

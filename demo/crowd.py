@@ -184,7 +184,7 @@ class Crowd:
         scenario = simulator.Scenario(
             seed=number * 97 + sum(map(ord, store.code)), minutes=minutes, walk_ins=walk_ins,
             window_shoppers=window_shoppers, passers_by=passers_by,
-            dwell_minutes=DWELL_MINUTES, start=start)
+            site=simulator.Site(dwell_minutes=DWELL_MINUTES), start=start)
         # Tokens for every window in which one of them may still be around.
         windows = int((minutes + DWELL_MINUTES[1] + 5) * 60 // WINDOW_SECONDS) + 2
         phones = {}

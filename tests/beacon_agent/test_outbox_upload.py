@@ -142,7 +142,8 @@ def test_events_survive_sigkill_between_decide_and_upload(
     trace_path, events_path = tmp_path / "trace.jsonl", tmp_path / "events.jsonl"
     with trace_path.open("w") as out, (tmp_path / "truth.json").open("w") as truth:
         simulator.write(simulator.Scenario(seed=3, minutes=10, walk_ins=6, window_shoppers=2,
-                                           passers_by=4, dwell_minutes=(2, 4)), out, truth)
+                                           passers_by=4, site=simulator.Site(dwell_minutes=(2, 4))),
+                        out, truth)
     stand_in_api.hold = threading.Event()  # the upload hangs: the process is mid-upload
     child = subprocess.Popen(
         [sys.executable, "-m", "beacon_agent.cli", "replay", str(trace_path), "--events-out",

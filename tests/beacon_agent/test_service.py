@@ -20,7 +20,8 @@ def test_run_on_a_simulated_radio_uploads_and_beats(
     trace_path = tmp_path / "trace.jsonl"
     with trace_path.open("w") as out, (tmp_path / "truth.json").open("w") as truth:
         simulator.write(simulator.Scenario(seed=5, minutes=3, walk_ins=4, window_shoppers=2,
-                                           passers_by=3, dwell_minutes=(6, 7)), out, truth)
+                                           passers_by=3, site=simulator.Site(dwell_minutes=(6, 7))),
+                        out, truth)
     truth_data = json.loads((tmp_path / "truth.json").read_text())
     owner = {t: s["role"] for s in truth_data["shoppers"] for t in s["tokens"]}
     stand_in_api.remote_config["rssi_offset"] = 1.0

@@ -71,6 +71,32 @@ def test_walk_ins_stop_at_the_entrance_only_where_they_pause(pause_share: float)
     assert stops and all(at_entrance) if pause_share else not any(at_entrance)
 
 
+def _stays_s(site: simulator.Site) -> list[float]:
+    people = simulator.simulate(simulator.Scenario(seed=3, minutes=60, site=site)).people
+    return [visit["left"] - visit["entered"] for person in people for visit in person.visits]
+
+
+def test_walk_ins_stay_as_long_as_the_site_says(tmp_path: Path) -> None:
+    # The stay is the site's minutes at the shelves, plus walking between them (at most
+    # five legs across this 16 m floor at 0.7-1.05 m/s: under 2.5 minutes).
+    quick = replace(simulator.Site(), pause_share=0.0, dwell_minutes=(1.0, 2.0))
+    stays = _stays_s(quick)
+    assert len(stays) == 20 and all(60.0 <= stay <= 120.0 + 150.0 for stay in stays)
+    assert min(_stays_s(replace(quick, dwell_minutes=(3.0, 25.0)))) >= 180.0
+    own = tmp_path / "kiosk.toml"
+    own.write_text("dwell_minutes = [1, 3]\n")
+    assert simulator.load_site(own).dwell_minutes == (1.0, 3.0)
+    own.write_text("dwell_minutes = [5, 2]\n")
+    with pytest.raises(ValueError, match=r"kiosk.toml: dwell_minutes is how long walk-ins stay"):
+        simulator.load_site(own)
+    out, truth = tmp_path / "t.jsonl", tmp_path / "truth.json"
+    assert cli.main(["simulate", "--out", str(out), "--truth", str(truth), "--site", "bakery",
+                     "--minutes", "2", "--dwell-minutes", "1", "2"]) == 0
+    assert json.loads(truth.read_text())["scenario"]["site"]["dwell_minutes"] == [1.0, 2.0]
+    with pytest.raises(SystemExit, match="not \\[0.0, 2.0\\]"):
+        cli.main(["simulate", "--out", str(out), "--truth", str(truth), "--dwell-minutes", "0", "2"])
+
+
 def test_phones_rotate_at_the_boundary_by_their_own_clock_also_in_the_door() -> None:
     simulation = simulator.simulate(simulator.Scenario(seed=5, minutes=60,
                                                        site=simulator.SITES["corner-shop"]))
