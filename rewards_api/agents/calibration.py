@@ -29,8 +29,8 @@ ADVICE: dict[str, str] = {
                            "or lower"),
     "needs_more_traffic": N_("Still learning this entrance: needs more shoppers"),
     "slow_walk_ins": N_("Walk-ins are confirmed after about 5 minutes here: at this door it "
-                        "cannot tell a shopper coming in from one at the window. The points "
-                        "still arrive; tell shoppers they can take 5 minutes"),
+                        "cannot tell a shopper coming in from one at the window. A shopper who "
+                        "leaves sooner gets no walk-in points; tell shoppers it takes 5 minutes"),
     "far_end_unheard": N_("Does not hear the far end of the shop: walk-ins who go to the back "
                           "may be missed when their phone changes its code there. Add a second "
                           "agent mid-floor: the Agents page says how"),

@@ -24,8 +24,8 @@ LEARNING = {"state": "learning", "method": "traffic", "calibrated_at": None, "ou
 SLOW = {"state": "calibrated", "method": "traffic", "calibrated_at": "2026-11-19T16:00:00Z",
         "outside_dbm": -66.5, "inside_dbm": -77.0, "advice": ["slow_walk_ins"]}
 SLOW_SENTENCE = ("Walk-ins are confirmed after about 5 minutes here: at this door it cannot "
-                 "tell a shopper coming in from one at the window. The points still arrive; "
-                 "tell shoppers they can take 5 minutes")
+                 "tell a shopper coming in from one at the window. A shopper who leaves "
+                 "sooner gets no walk-in points; tell shoppers it takes 5 minutes")
 
 
 def _open(browser, url, key):

@@ -118,8 +118,8 @@ def test_an_agent_that_learned_its_walk_ins_wait_says_so(api, walkins, world):
     assert shown["advice"] == [{
         "code": "slow_walk_ins",
         "text": "Walk-ins are confirmed after about 5 minutes here: at this door it cannot tell "
-                "a shopper coming in from one at the window. The points still arrive; tell "
-                "shoppers they can take 5 minutes", "attention": False}]
+                "a shopper coming in from one at the window. A shopper who leaves sooner gets "
+                "no walk-in points; tell shoppers it takes 5 minutes", "attention": False}]
     # For information: it does not make the door an agent needing attention in the chain
     # view (the back door, never heard from, is one), as advice to move it does.
     assert _needing_attention(api, world) == 1
