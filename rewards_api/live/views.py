@@ -22,7 +22,6 @@ from rewards_api.staff.models import CASHIER
 bp = APIBlueprint("live", __name__, tag="Live updates")
 
 
-
 class StreamHeaders(StrictSchema):
     class Meta:
         unknown = "exclude"  # every other header of the request

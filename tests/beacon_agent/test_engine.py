@@ -135,7 +135,6 @@ def test_passer_by_swinging_past_the_door_never_enters_and_is_forgotten() -> Non
     assert len(e) == 0
 
 
-
 def test_strong_passer_by_who_falls_back_after_the_rise_never_enters() -> None:
     # A strong phone seen through the open door for a few seconds (a full walk-in's rise)
     # walks on behind the glass and falls back towards where it came from.
@@ -633,7 +632,6 @@ def test_a_rotation_carries_the_minutes_heard_only_once_the_new_token_is_heard_i
     assert new.kinds() == []
     new.hold(-94, 10)
     assert new.kinds() == [ENTER]
-
 
 
 def shopper_rotating(e: PresenceEngine, rssi: float = -98) -> None:

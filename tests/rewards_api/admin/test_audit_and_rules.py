@@ -18,8 +18,6 @@ def _trail(api, auth, query=""):
     return [e for e in entries if e["actor"] != SETUP]
 
 
-
-
 def test_every_change_is_audited_with_who_when_before_and_after(api, world, other, clock):
     manager, admin = world.keys["manager"], world.keys["chain_admin"]
     berlin = world.store_ids[0]
