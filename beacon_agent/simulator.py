@@ -64,6 +64,17 @@ FADING_STILL_S = 20.0
 # lasts from a Wi-Fi burst to a scan restart (drawn log-uniform; ``Site.deaf_share``).
 DEAF_S = (0.2, 20.0)
 GROUP_LAG_S = (0.5, 3.0)  # how far behind a companion walks: through the door one after the other
+# A phone whose app advertises only while it is open on the screen (an iPhone: iOS hides
+# an app's own advert in the background; ``Site.app_only_share``): a walk-in opens it a
+# few steps before the door and keeps it open a while, and again at a shelf to scan a
+# product; a window shopper may open it at the glass to see the offers. People passing
+# or waiting keep it in the pocket: never heard.
+APP_OPENED_BEFORE_DOOR_S = (3.0, 10.0)
+APP_OPEN_AT_DOOR_S = (10.0, 90.0)
+APP_SCAN_SHARE = 0.5  # of the shelves a walk-in stops at
+APP_OPEN_SCANNING_S = (10.0, 40.0)
+APP_AT_WINDOW_SHARE = 0.3
+APP_OPEN_AT_WINDOW_S = (10.0, 60.0)
 SENSITIVITY_DBM = -100
 WALK_SPEED = (1.0, 1.5)  # m/s
 TEST_KEY = bytes(range(16))  # the simulator's own presence key when no API tokens are given
@@ -133,6 +144,9 @@ class Site:
     # How long a walk-in stays inside, from the door in to the door out: minutes in a
     # supermarket, one or two at a kiosk or for a coffee to take away.
     dwell_minutes: tuple[float, float] = (3.0, 25.0)
+    # The share of phones heard only while their app is open on the screen (iPhones;
+    # when they open it: APP_OPEN_*).
+    app_only_share: float = 0.0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.deaf_share < 1.0:
@@ -352,6 +366,9 @@ class Person:
     path: list[tuple[float, float, float]]  # (t, x, y) waypoints, linear in between
     visits: list[dict[str, float]] = field(default_factory=list)
     wall_loss_db: float = 0.0  # a neighbour's wall or ceiling
+    # An iPhone's: the (start, end) spans in which its app is open and advertising; None:
+    # a phone that advertises all the time (``Site.app_only_share``).
+    app_open: list[tuple[float, float]] | None = None
 
     def position(self, t: float) -> tuple[float, float]:
         """Where the person is at ``t`` (trace seconds) on the floor plan."""
@@ -439,7 +456,28 @@ def _people(s: Scenario, rng: random.Random, labels: list[str]) -> list[Person]:
             people.append(Person(f"{label}+1", role, *_phone(site, groups),
                                  [(t + lag, x, y) for t, x, y in path],
                                  [{k: round(v + lag, 3) for k, v in visit.items()} for visit in person.visits]))
+    apps = random.Random(f"{s.seed}/apps")  # keeps the other draws as they were
+    for person in people if site.app_only_share else ():
+        if apps.random() < site.app_only_share:
+            person.app_open = _app_open(person, apps)
     return people + [_neighbour(s, rng, len(roles) + n) for n in range(site.neighbours)]
+
+
+def _app_open(person: Person, rng: random.Random) -> list[tuple[float, float]]:
+    """When an iPhone's app is open: a walk-in's from a few steps before the door for a
+    while, and at some of the shelves she stops at; a window shopper's perhaps at the
+    glass; no one else's."""
+    stops = [(t0, t1) for (t0, *at0), (t1, *at1) in zip(person.path, person.path[1:], strict=False)
+             if at0 == at1 and t1 > t0]
+    if person.role == WALK_IN:
+        entered = person.visits[0]["entered"]
+        return [(entered - rng.uniform(*APP_OPENED_BEFORE_DOOR_S), entered + rng.uniform(*APP_OPEN_AT_DOOR_S))] + [
+            (t0, t0 + min(rng.uniform(*APP_OPEN_SCANNING_S), t1 - t0))
+            for t0, t1 in stops if t0 > entered and rng.random() < APP_SCAN_SHARE]
+    if person.role == WINDOW_SHOPPER and stops and rng.random() < APP_AT_WINDOW_SHARE:
+        t0, t1 = stops[0]
+        return [(t0, t0 + min(rng.uniform(*APP_OPEN_AT_WINDOW_S), t1 - t0))]
+    return []
 
 
 def _neighbour(s: Scenario, rng: random.Random, number: int) -> Person:
@@ -545,7 +583,8 @@ def _adverts(person: Person, s: Scenario, rng: random.Random, tokens: _Tokens,
             fade = kept * fade + math.sqrt(1.0 - kept * kept) * rng.gauss(0.0, site.fading_db)
             faded_at = t
             rssi += fade
-        if rssi >= SENSITIVITY_DBM and rng.random() >= site.loss:
+        if rssi >= SENSITIVITY_DBM and rng.random() >= site.loss and (
+                person.app_open is None or any(start <= t < end for start, end in person.app_open)):
             window = presence.window_of(s.start + t + person.clock_skew_s)
             if window not in frames:
                 key_id, token = tokens.frame(person.label, window)

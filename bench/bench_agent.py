@@ -48,7 +48,9 @@ stretches of 0.2-20 s, ``DEAF_SHARE`` of the time (a Pi's radio chip shares its 
 with its Wi-Fi; BlueZ restarts a scan now and then); ``groups`` brings ``GROUP_SHARE`` of
 everyone with a companion whose phone is on too, a step or two behind (a couple, a family
 walking in and rotating their tokens together); ``short`` has every walk-in stay
-``SHORT_DWELL_MINUTES`` (a kiosk, a coffee to take away) rather than the site's minutes.
+``SHORT_DWELL_MINUTES`` (a kiosk, a coffee to take away) rather than the site's minutes;
+``iphones`` makes ``APP_ONLY_SHARE`` of the phones heard only while their app is open on
+the screen, as iOS allows (when they open it: ``simulator.APP_OPEN_AT_DOOR_S`` ...).
 A comma list applies several (``AGENT_TROUBLE=intervals,clocks``); the heading says which.
 
 Per site, the rows show what an agent is worth as it is installed: ``ours`` the entrance
@@ -116,6 +118,7 @@ FADING_DB = 5.0  # slow fading among full shelves and a crowd
 DEAF_SHARE = 0.15  # a Pi whose Wi-Fi is busy: its radio chip hears no phone this share of the time
 GROUP_SHARE = 0.4  # couples, families, friends: this share of people come with a companion
 SHORT_DWELL_MINUTES = (1.0, 4.0)  # a paper at a kiosk, a coffee or a loaf to take away
+APP_ONLY_SHARE = 0.5  # iPhones: heard only while their app is open on the screen
 # The outsiders let in, counted per role: the tables' "passers in", "windows in", ...
 OUTSIDERS = {"passers": simulator.PASSER_BY, "windows": simulator.WINDOW_SHOPPER,
              "waiting": simulator.WAITING, "neighbours": simulator.NEIGHBOUR}
@@ -131,6 +134,7 @@ TROUBLES: dict[str, Callable[[simulator.Site], simulator.Site]] = {
     "deaf": lambda site: replace(site, deaf_share=DEAF_SHARE),
     "groups": lambda site: replace(site, group_share=GROUP_SHARE),
     "short": lambda site: replace(site, dwell_minutes=SHORT_DWELL_MINUTES),
+    "iphones": lambda site: replace(site, app_only_share=APP_ONLY_SHARE),
 }
 
 

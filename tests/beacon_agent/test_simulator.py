@@ -305,3 +305,32 @@ def test_people_who_come_in_twos_walk_the_same_way_a_step_apart() -> None:
         assert [(x, y) for _, x, y in companion.path] == [(x, y) for _, x, y in first.path]
         assert [v["entered"] for v in companion.visits] == pytest.approx(
             [v["entered"] + lag for v in first.visits], abs=0.01)
+
+
+def test_an_iphone_is_heard_only_while_its_app_is_open() -> None:
+    # A walk-in opens the app a few steps before the door and again at shelves; a window
+    # shopper perhaps at the glass; someone passing keeps it in the pocket. Everyone else
+    # is drawn and heard as before.
+    site = simulator.SITES["bakery"]
+    scenario = simulator.Scenario(seed=6, minutes=30, site=site)
+    plain = simulator.simulate(scenario)
+    iphones = simulator.simulate(replace(scenario, site=replace(site, app_only_share=0.5)))
+    assert [p.path for p in iphones.people] == [p.path for p in plain.people]
+    apps = {p.label: p for p in iphones.people if p.app_open is not None}
+    assert 0.3 * len(plain.people) < len(apps) < 0.7 * len(plain.people)
+    heard: dict[str, list[float]] = {}
+    for advert in iphones.adverts:
+        heard.setdefault(iphones.tokens.owners[_token(advert)], []).append(advert.t)
+    others = [a for a in plain.adverts if plain.tokens.owners[_token(a)] not in apps]
+    assert sum(len(times) for label, times in heard.items() if label not in apps) == len(others)
+    for label, person in apps.items():
+        times = heard.get(label, [])
+        assert all(any(start <= t < end for start, end in person.app_open) for t in times)
+        if person.role == simulator.WALK_IN:
+            entered = person.visits[0]["entered"]
+            start, end = person.app_open[0]
+            assert entered - 10.0 <= start <= entered - 3.0 and entered + 10.0 <= end <= entered + 90.0
+            assert any(start <= t <= end for t in times)  # heard at the door
+        elif person.role == simulator.PASSER_BY:
+            assert person.app_open == [] and not times
+    assert any(p.app_open for p in apps.values() if p.role == simulator.WINDOW_SHOPPER)
