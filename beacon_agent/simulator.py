@@ -29,7 +29,9 @@ a bench beside the door, a queue) come along the pavement as passers-by do and s
 5-20 minutes 1-6 m out; neighbours (``Site.neighbours``: the flat above, the shop next
 door) are a few metres from the agent behind a wall or ceiling for the whole hour.
 Where a site says so (``Site.group_share``), people come in twos: a companion whose
-phone is on too walks the same way a step or two behind.
+phone is on too walks the same way a step or two behind. Walk-ins stay the site's
+minutes (``Site.dwell_minutes``), and a share of the phones (``Site.app_only_share``:
+iPhones) is heard only while their app is open on the screen.
 """
 
 from __future__ import annotations
@@ -456,11 +458,18 @@ def _people(s: Scenario, rng: random.Random, labels: list[str]) -> list[Person]:
             people.append(Person(f"{label}+1", role, *_phone(site, groups),
                                  [(t + lag, x, y) for t, x, y in path],
                                  [{k: round(v + lag, 3) for k, v in visit.items()} for visit in person.visits]))
-    apps = random.Random(f"{s.seed}/apps")  # keeps the other draws as they were
-    for person in people if site.app_only_share else ():
-        if apps.random() < site.app_only_share:
-            person.app_open = _app_open(person, apps)
+    _open_apps(s, people)
     return people + [_neighbour(s, rng, len(roles) + n) for n in range(site.neighbours)]
+
+
+def _open_apps(s: Scenario, people: list[Person]) -> None:
+    """Makes ``Site.app_only_share`` of ``people`` iPhones: heard only while the app is
+    open (``_app_open``)."""
+    share = s.site.app_only_share
+    apps = random.Random(f"{s.seed}/apps")  # keeps the other draws as they were
+    for person in people:
+        if share and apps.random() < share:
+            person.app_open = _app_open(person, apps)
 
 
 def _app_open(person: Person, rng: random.Random) -> list[tuple[float, float]]:

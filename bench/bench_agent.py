@@ -50,7 +50,7 @@ everyone with a companion whose phone is on too, a step or two behind (a couple,
 walking in and rotating their tokens together); ``short`` has every walk-in stay
 ``SHORT_DWELL_MINUTES`` (a kiosk, a coffee to take away) rather than the site's minutes;
 ``iphones`` makes ``APP_ONLY_SHARE`` of the phones heard only while their app is open on
-the screen, as iOS allows (when they open it: ``simulator.APP_OPEN_AT_DOOR_S`` ...).
+the screen, as iOS allows (when they open it: ``simulator.APP_*``).
 A comma list applies several (``AGENT_TROUBLE=intervals,clocks``); the heading says which.
 
 Per site, the rows show what an agent is worth as it is installed: ``ours`` the entrance
