@@ -50,7 +50,8 @@ everyone with a companion whose phone is on too, a step or two behind (a couple,
 walking in and rotating their tokens together); ``short`` has every walk-in stay
 ``SHORT_DWELL_MINUTES`` (a kiosk, a coffee to take away) rather than the site's minutes;
 ``iphones`` makes ``APP_ONLY_SHARE`` of the phones heard only while their app is open on
-the screen, as iOS allows (when they open it: ``simulator.APP_*``).
+the screen, as iOS allows (when they open it: ``simulator.APP_*``), and the report then
+counts the walk-ins with an iPhone apart from the others (``app_only_split``).
 A comma list applies several (``AGENT_TROUBLE=intervals,clocks``); the heading says which.
 
 Per site, the rows show what an agent is worth as it is installed: ``ours`` the entrance
@@ -194,7 +195,7 @@ def _score(events: list[Event], truth: dict[str, Any]) -> dict[str, Any]:
     stays = [(mine[label], shoppers[label]["visits"][i]["entered"] + latency,
               shoppers[label]["visits"][i]["left"]) for (label, i), latency in found.items()]
     return {"found": len(found), "false": len(false_roles), "visits": visits,
-            "latencies": list(found.values()),
+            "latencies": list(found.values()), "found_visits": set(found),
             "open_s": sum(_open(marks, start, end) for marks, start, end in stays),
             "stay_s": sum(max(0.0, end - start) for _, start, end in stays),
             "after_s": sum(_open(marks, end, end + AFTER_LEFT_S) for marks, _, end in stays),
@@ -306,6 +307,10 @@ def run_site(site: simulator.Site, seed: int) -> dict[str, dict[str, Any]]:
     scores["ours"]["reachable"] = reachable(ours.held, _owners(truth), truth, scenario.start)
     if site.deep_agent is not None:
         scores["ours + 2nd agent"]["near"] = _near_second_agent(simulation.people, site.deep_agent)
+    apps = {p.label: len(p.visits) for p in simulation.people if p.app_open is not None}
+    for score in scores.values() if apps else ():
+        score["app_only"] = (sum(1 for label, _ in score["found_visits"] if label in apps),
+                             sum(apps.values()))
     return scores
 
 
@@ -394,8 +399,24 @@ def accuracy() -> None:
             print(_line(name, engine, scores))
     for engine, scores in totals.items():
         print(_line("all sites", engine, scores))
+    app_only_split(totals)
     one_agent_reach(per_site)
     second_agent_tradeoff(per_site)
+
+
+def app_only_split(totals: dict[str, list[dict[str, Any]]]) -> None:
+    """Under ``AGENT_TROUBLE=iphones``: the walk-ins found of phones heard only while
+    their app is open, beside those of the other phones, per engine over all sites."""
+    for engine, scores in totals.items():
+        split = [s["app_only"] for s in scores if "app_only" in s]
+        if not split or engine == "naive":
+            continue
+        found, visits = (sum(pair[i] for pair in split) for i in (0, 1))
+        others_found = sum(s["found"] for s in scores) - found
+        others = sum(s["visits"] for s in scores) - visits
+        print(f"{engine}: walk-ins with an iPhone (heard only while the app is open) found "
+              f"{found:,} of {visits:,} ({found / max(1, visits):.3f}); with other phones "
+              f"{others_found:,} of {others:,} ({others_found / max(1, others):.3f})")
 
 
 def one_agent_reach(per_site: dict[str, dict[str, list[dict[str, Any]]]]) -> None:
