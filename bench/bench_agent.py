@@ -308,9 +308,10 @@ def run_site(site: simulator.Site, seed: int) -> dict[str, dict[str, Any]]:
     if site.deep_agent is not None:
         scores["ours + 2nd agent"]["near"] = _near_second_agent(simulation.people, site.deep_agent)
     apps = {p.label: len(p.visits) for p in simulation.people if p.app_open is not None}
-    for score in scores.values() if apps else ():
-        score["app_only"] = (sum(1 for label, _ in score["found_visits"] if label in apps),
-                             sum(apps.values()))
+    for score in scores.values():
+        if apps:
+            score["app_only"] = (sum(1 for label, _ in score["found_visits"] if label in apps),
+                                 sum(apps.values()))
     return scores
 
 
