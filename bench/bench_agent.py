@@ -29,8 +29,10 @@ fourth round's). ``AGENT_SEEDS=1-3 make bench BENCH=agent`` (or
 
 Kinds of trouble the site library does not draw (``TROUBLES``): ``AGENT_TROUBLE=intervals``
 gives every phone of every site one of Android's three advertising intervals (100, 250,
-1000 ms) instead of the range, so a third of the phones share one; ``clocks`` makes every
-phone's clock agree with the agent's (every token rotates at the same instant);
+1000 ms) instead of the range, so a third of the phones share one, and ``one_interval``
+every phone the one the app asks for (``ONE_INTERVAL_MS``), so none tells a phone from
+another; ``clocks`` makes every phone's clock agree with the agent's (every token
+rotates at the same instant);
 ``busy`` puts a station's pavement before every site (``BUSY_PASSERS_BY_PER_HOUR``);
 ``waiting`` puts a bus stop or a café table before every site (``WAITING_PER_HOUR``
 people an hour stand 5-20 minutes 1-6 m out) and ``neighbours`` ``NEIGHBOURS`` phones
@@ -120,11 +122,15 @@ DEAF_SHARE = 0.15  # a Pi whose Wi-Fi is busy: its radio chip hears no phone thi
 GROUP_SHARE = 0.4  # couples, families, friends: this share of people come with a companion
 SHORT_DWELL_MINUTES = (1.0, 4.0)  # a paper at a kiosk, a coffee or a loaf to take away
 APP_ONLY_SHARE = 0.5  # iPhones: heard only while their app is open on the screen
+# One app, one setting: every phone advertises at the interval the app asks of Android
+# (AdvertiseSettings' balanced mode), so the interval tells no phone from another.
+ONE_INTERVAL_MS = 250.0
 # The outsiders let in, counted per role: the tables' "passers in", "windows in", ...
 OUTSIDERS = {"passers": simulator.PASSER_BY, "windows": simulator.WINDOW_SHOPPER,
              "waiting": simulator.WAITING, "neighbours": simulator.NEIGHBOUR}
 TROUBLES: dict[str, Callable[[simulator.Site], simulator.Site]] = {
     "intervals": lambda site: replace(site, interval_modes_ms=simulator.ANDROID_INTERVALS_MS),
+    "one_interval": lambda site: replace(site, interval_modes_ms=(ONE_INTERVAL_MS,)),
     "clocks": lambda site: replace(site, clock_skew_s=0.0),
     "busy": lambda site: replace(site, passers_by_per_hour=BUSY_PASSERS_BY_PER_HOUR),
     "waiting": lambda site: replace(site, waiting_per_hour=WAITING_PER_HOUR),

@@ -684,6 +684,31 @@ def test_a_shopper_whose_token_rotated_is_let_in_as_she_walks_out() -> None:
     assert near_the_door.kinds() == [ENTER]
 
 
+def test_one_interval_for_every_phone_a_link_another_phones_old_token_could_make_is_ambiguous() -> None:
+    # One app, one advertising setting: every phone advertises every 0.25 s, so the
+    # interval tells no phone from another. A shopper deep in the store falls silent a
+    # quarter of a second before a new token is first heard at the boundary, at the level
+    # of a window shopper at the glass (two in five of whose adverts are lost) who fell
+    # silent 1.75 s before it: more than two of her gaps, but as long as her losses may
+    # hide. The new token is hers: it carries only the shortest of the two phones'
+    # minutes heard (hers), and standing on at the glass she is not let in on his.
+    def new_token(her_old_token_heard: bool) -> Phone:
+        e = engine()
+        shopper = Phone(e, frame(62), NEXT_WINDOW - 240, step=0.25).hold(-96, 120)
+        at_the_glass = Phone(e, frame(63), shopper.t, step=0.25)
+        for _ in range(95):
+            shopper.hold(-96, 1.25)
+            if her_old_token_heard:
+                at_the_glass.hold(-88, 0.75).silent(0.5)
+        shopper.hold(-96, 1.0)
+        return Phone(e, frame(64), NEXT_WINDOW - 0.25, step=0.25).hold(-88, 90)
+
+    assert new_token(her_old_token_heard=True).kinds() == []
+    # Her old token not heard, the new token is the shopper's next: it carries his
+    # minutes, and is let in a minute on.
+    assert new_token(her_old_token_heard=False).kinds() == [ENTER]
+
+
 def heard_three_in_five(phone: Phone, rssi: float, seconds: float) -> Phone:
     """A phone advertising every second near the receiver's floor, two adverts of every
     five lost: heard at 0, 1 and 2 s, next at 5 s."""
