@@ -431,22 +431,25 @@ class PresenceEngine:
     def _candidates(self, token: _Token, inside: bool) -> tuple[list[_Token], Callable[[_Token], float]]:
         """The tokens ``token`` could follow (inside or not), with the gap they fell
         silent in: within a few of their gaps (``_link_gap``) of it before it was first
-        heard, and those as long before as their losses may have hidden adverts
-        (``_lost_gap``: where none fell silent that close, it is the gap; where some did,
-        the others make the link ambiguous: with one advertising interval for every
-        phone, the new token's own old one, silent a second longer, left another phone's
-        the only one close); at its level and interval, not already followed, and not a phone
+        heard, with those that fell silent as long before as their losses may have hidden
+        adverts (``_lost_gap``), which make the link ambiguous (with one advertising
+        interval for every phone, the new token's own old one, silent a second longer,
+        had left another phone's the only one close); where none fell silent that close,
+        the latter alone. At its level and interval, not already followed, and not a phone
         let in faintly (at the floor every phone reads alike: a passer-by's new token
         would take its visit over). A phone outside was silent only while the receiver
         heard (``_silent``); one inside for as long as it was unheard (its new token is
         let in at once: a passer-by's taken for it must not come in on a deaf stretch)."""
-        close, lost = ([old for old in self._tokens.values()
-                        if old.inside == inside and not (old.linked or old.last_rssi is None or old.faint)
-                        and not _new_here_too(old, token, gap)
-                        and old.last_seen < token.first_seen
-                        and (self._silent(old.last_seen, token.first_seen) if not inside
-                             else token.first_seen - old.last_seen) <= gap(old)
-                        and _same_phone(old, token)] for gap in (_link_gap, _lost_gap))
+        def fell_silent(gap: Callable[[_Token], float]) -> list[_Token]:
+            return [old for old in self._tokens.values()
+                    if old.inside == inside and not (old.linked or old.last_rssi is None or old.faint)
+                    and not _new_here_too(old, token, gap)
+                    and old.last_seen < token.first_seen
+                    and (self._silent(old.last_seen, token.first_seen) if not inside
+                         else token.first_seen - old.last_seen) <= gap(old)
+                    and _same_phone(old, token)]
+
+        close, lost = fell_silent(_link_gap), fell_silent(_lost_gap)
         if not close:
             return lost, _lost_gap
         return close + [old for old in lost if old not in close], _link_gap
