@@ -239,9 +239,9 @@ START_UNHEARD_S = 60.0
 # ms; 9,404 visits): outsiders in 49 -> 29 (passers-by 6 -> 5), visits found 8,951 ->
 # 8,908; without trouble 4,552 -> 4,551, the same 8 outsiders; Android's intervals,
 # alone and on a busy pavement (random sites 111-190): outsiders 16 -> 10, visits
-# 3,887 -> 3,875. Not tuned on (seeds 501-505 under one_interval, Android's intervals
-# and busy; the library with seeds 985-986 and random sites 10071-10130 with their own
-# seeds, without trouble and under the same three; 17,356 visits): outsiders 39 -> 31,
+# 3,887 -> 3,875. Not tuned on (seeds 501-505 without trouble and under one_interval,
+# Android's intervals and busy; the library with seeds 985-986 and random sites
+# 10071-10130 with their own seeds, the same four; 17,356 visits): outsiders 39 -> 31,
 # passers-by 6 -> 3, visits found 16,687 -> 16,655; the default bench the same visits
 # and outsiders. (Counting the minutes a link carried after FLOOR_LINKED_HEARD_S for a
 # token first heard below the gate rather than the exit level, tried again with it:
