@@ -31,7 +31,8 @@ door) are a few metres from the agent behind a wall or ceiling for the whole hou
 Where a site says so (``Site.group_share``), people come in twos: a companion whose
 phone is on too walks the same way a step or two behind. Walk-ins stay the site's
 minutes (``Site.dwell_minutes``), and a share of the phones (``Site.app_only_share``:
-iPhones) is heard only while their app is open on the screen.
+iPhones) is heard only while their app is open on the screen; where a site says so
+(``Site.open_app_interval_ms``), the others advertise faster while it is open.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ PHONE_HEIGHT_M = 1.2  # in a hand or a pocket
 ENTRANCE_PAUSE_S = (3.0, 40.0)  # a basket, a trolley, the first display
 PHONE_CLOCK_SKEW_S = 3.0  # phones' clocks (and so their rotations) are up to this far off
 ANDROID_INTERVALS_MS = (100.0, 250.0, 1000.0)  # AdvertiseSettings: low latency, balanced, low power
+MIN_INTERVAL_MS = 20.0  # the shortest advertising interval Bluetooth allows
 
 RSSI_AT_1M = -59.0
 # Slow fading lasts about as long as it takes to walk a couple of metres, or, standing,
@@ -149,6 +151,10 @@ class Site:
     # The share of phones heard only while their app is open on the screen (iPhones;
     # when they open it: APP_OPEN_*).
     app_only_share: float = 0.0
+    # How often the other phones advertise while their app is open on the screen (at the
+    # same times as an iPhone's: an Android app may ask for low latency then), in ms; 0:
+    # at their own interval all along.
+    open_app_interval_ms: float = 0.0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.deaf_share < 1.0:
@@ -158,6 +164,10 @@ class Site:
         if not 0.0 < shortest <= longest:
             raise ValueError(f"dwell_minutes is how long walk-ins stay inside: the shortest and "
                              f"the longest, in minutes above 0; not {list(self.dwell_minutes)}")
+        if self.open_app_interval_ms and self.open_app_interval_ms < MIN_INTERVAL_MS:
+            raise ValueError(f"open_app_interval_ms is how often phones advertise with the app open: "
+                             f"0 (as when closed) or {MIN_INTERVAL_MS:g} ms or more; not "
+                             f"{self.open_app_interval_ms}")
 
     def agent_position(self, agent: str) -> tuple[float, float, float]:
         if agent == ENTRANCE:
@@ -371,6 +381,9 @@ class Person:
     # An iPhone's: the (start, end) spans in which its app is open and advertising; None:
     # a phone that advertises all the time (``Site.app_only_share``).
     app_open: list[tuple[float, float]] | None = None
+    # Another phone's, where the site's phones advertise faster while their app is open
+    # (``Site.open_app_interval_ms``): the spans in which it does.
+    faster: list[tuple[float, float]] = field(default_factory=list)
 
     def position(self, t: float) -> tuple[float, float]:
         """Where the person is at ``t`` (trace seconds) on the floor plan."""
@@ -464,12 +477,15 @@ def _people(s: Scenario, rng: random.Random, labels: list[str]) -> list[Person]:
 
 def _open_apps(s: Scenario, people: list[Person]) -> None:
     """Makes ``Site.app_only_share`` of ``people`` iPhones: heard only while the app is
-    open (``_app_open``)."""
+    open (``_app_open``); where the site's phones advertise faster while it is open
+    (``Site.open_app_interval_ms``), the others do then."""
     share = s.site.app_only_share
     apps = random.Random(f"{s.seed}/apps")  # keeps the other draws as they were
     for person in people:
         if share and apps.random() < share:
             person.app_open = _app_open(person, apps)
+        elif s.site.open_app_interval_ms:
+            person.faster = _app_open(person, apps)
 
 
 def _app_open(person: Person, rng: random.Random) -> list[tuple[float, float]]:
@@ -603,7 +619,9 @@ def _adverts(person: Person, s: Scenario, rng: random.Random, tokens: _Tokens,
             address, data = frames[window]
             yield trace.Advertisement(t=t, address=address, rssi=int(round(rssi)),
                                       manufacturer_data=data)
-        t += person.interval_s + rng.uniform(0.0, 0.01)  # BLE adds 0-10 ms advDelay
+        interval = (site.open_app_interval_ms / 1000.0
+                    if any(start <= t < end for start, end in person.faster) else person.interval_s)
+        t += interval + rng.uniform(0.0, 0.01)  # BLE adds 0-10 ms advDelay
 
 
 def _heard(adverts: Iterator[trace.Advertisement], s: Scenario) -> Iterator[trace.Advertisement]:

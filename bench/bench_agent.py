@@ -53,7 +53,9 @@ walking in and rotating their tokens together); ``short`` has every walk-in stay
 ``SHORT_DWELL_MINUTES`` (a kiosk, a coffee to take away) rather than the site's minutes;
 ``iphones`` makes ``APP_ONLY_SHARE`` of the phones heard only while their app is open on
 the screen, as iOS allows (when they open it: ``simulator.APP_*``), and the report then
-counts the walk-ins with an iPhone apart from the others (``app_only_split``).
+counts the walk-ins with an iPhone apart from the others (``app_only_split``);
+``open_app`` has every phone advertise every ``OPEN_APP_INTERVAL_MS`` while its app is
+open (when an iPhone's would be), at its own interval otherwise.
 A comma list applies several (``AGENT_TROUBLE=intervals,clocks``); the heading says which.
 
 Per site, the rows show what an agent is worth as it is installed: ``ours`` the entrance
@@ -125,6 +127,7 @@ APP_ONLY_SHARE = 0.5  # iPhones: heard only while their app is open on the scree
 # One app, one setting: every phone advertises at the interval the app asks of Android
 # (AdvertiseSettings' balanced mode), so the interval tells no phone from another.
 ONE_INTERVAL_MS = 250.0
+OPEN_APP_INTERVAL_MS = 100.0  # low latency while the app is open on the screen
 # The outsiders let in, counted per role: the tables' "passers in", "windows in", ...
 OUTSIDERS = {"passers": simulator.PASSER_BY, "windows": simulator.WINDOW_SHOPPER,
              "waiting": simulator.WAITING, "neighbours": simulator.NEIGHBOUR}
@@ -142,6 +145,7 @@ TROUBLES: dict[str, Callable[[simulator.Site], simulator.Site]] = {
     "groups": lambda site: replace(site, group_share=GROUP_SHARE),
     "short": lambda site: replace(site, dwell_minutes=SHORT_DWELL_MINUTES),
     "iphones": lambda site: replace(site, app_only_share=APP_ONLY_SHARE),
+    "open_app": lambda site: replace(site, open_app_interval_ms=OPEN_APP_INTERVAL_MS),
 }
 
 

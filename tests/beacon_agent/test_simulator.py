@@ -334,3 +334,31 @@ def test_an_iphone_is_heard_only_while_its_app_is_open() -> None:
         elif person.role == simulator.PASSER_BY:
             assert person.app_open == [] and not times
     assert any(p.app_open for p in apps.values() if p.role == simulator.WINDOW_SHOPPER)
+
+
+def test_with_the_app_open_a_phone_advertises_as_often_as_the_site_says() -> None:
+    # An Android app may ask for low latency while it is open on the screen: when an
+    # iPhone's would be open, the phone advertises every 100 ms, at its own interval
+    # otherwise. Everyone walks the same way as before; someone passing keeps it closed.
+    site = simulator.SITES["bakery"]
+    scenario = simulator.Scenario(seed=6, minutes=30, site=site)
+    plain = simulator.simulate(scenario)
+    faster = simulator.simulate(replace(scenario, site=replace(site, open_app_interval_ms=100.0)))
+    assert [p.path for p in faster.people] == [p.path for p in plain.people]
+    people = {p.label: p for p in faster.people}
+    walk_ins = [p for p in people.values() if p.role == simulator.WALK_IN and p.interval_s > 0.2]
+    assert walk_ins and all(p.faster for p in walk_ins)
+    assert not any(p.faster for p in people.values() if p.role == simulator.PASSER_BY)
+    gaps: dict[tuple[str, bool], list[float]] = {}
+    last: dict[str, float] = {}
+    for advert in faster.adverts:
+        label = faster.tokens.owners[_token(advert)]
+        if label in last:
+            opened = any(start <= last[label] < end for start, end in people[label].faster)
+            gaps.setdefault((label, opened), []).append(advert.t - last[label])
+        last[label] = advert.t
+    for person in walk_ins:
+        assert 0.1 <= min(gaps[person.label, True]) <= 0.111
+        assert min(gaps[person.label, False]) >= person.interval_s
+    with pytest.raises(ValueError, match="open_app_interval_ms"):
+        replace(site, open_app_interval_ms=5.0)
