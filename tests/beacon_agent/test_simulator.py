@@ -307,15 +307,22 @@ def test_people_who_come_in_twos_walk_the_same_way_a_step_apart() -> None:
             [v["entered"] + lag for v in first.visits], abs=0.01)
 
 
+def bakery_with(**changes: float) -> tuple[simulator.Simulation, simulator.Simulation]:
+    """Half an hour at the bakery as the library draws it, and with ``changes`` to its
+    phones' apps: everyone walks the same way in both."""
+    site = simulator.SITES["bakery"]
+    scenario = simulator.Scenario(seed=6, minutes=30, site=site)
+    plain = simulator.simulate(scenario)
+    changed = simulator.simulate(replace(scenario, site=replace(site, **changes)))
+    assert [p.path for p in changed.people] == [p.path for p in plain.people]
+    return plain, changed
+
+
 def test_an_iphone_is_heard_only_while_its_app_is_open() -> None:
     # A walk-in opens the app a few steps before the door and again at shelves; a window
     # shopper perhaps at the glass; someone passing keeps it in the pocket. Everyone else
     # is drawn and heard as before.
-    site = simulator.SITES["bakery"]
-    scenario = simulator.Scenario(seed=6, minutes=30, site=site)
-    plain = simulator.simulate(scenario)
-    iphones = simulator.simulate(replace(scenario, site=replace(site, app_only_share=0.5)))
-    assert [p.path for p in iphones.people] == [p.path for p in plain.people]
+    plain, iphones = bakery_with(app_only_share=0.5)
     apps = {p.label: p for p in iphones.people if p.app_open is not None}
     assert 0.3 * len(plain.people) < len(apps) < 0.7 * len(plain.people)
     heard: dict[str, list[float]] = {}
@@ -340,11 +347,7 @@ def test_with_the_app_open_a_phone_advertises_as_often_as_the_site_says() -> Non
     # An Android app may ask for low latency while it is open on the screen: when an
     # iPhone's would be open, the phone advertises every 100 ms, at its own interval
     # otherwise. Everyone walks the same way as before; someone passing keeps it closed.
-    site = simulator.SITES["bakery"]
-    scenario = simulator.Scenario(seed=6, minutes=30, site=site)
-    plain = simulator.simulate(scenario)
-    faster = simulator.simulate(replace(scenario, site=replace(site, open_app_interval_ms=100.0)))
-    assert [p.path for p in faster.people] == [p.path for p in plain.people]
+    _, faster = bakery_with(open_app_interval_ms=100.0)
     people = {p.label: p for p in faster.people}
     walk_ins = [p for p in people.values() if p.role == simulator.WALK_IN and p.interval_s > 0.2]
     assert walk_ins and all(p.faster for p in walk_ins)
@@ -361,4 +364,4 @@ def test_with_the_app_open_a_phone_advertises_as_often_as_the_site_says() -> Non
         assert 0.1 <= min(gaps[person.label, True]) <= 0.111
         assert min(gaps[person.label, False]) >= person.interval_s
     with pytest.raises(ValueError, match="open_app_interval_ms"):
-        replace(site, open_app_interval_ms=5.0)
+        replace(simulator.SITES["bakery"], open_app_interval_ms=5.0)
