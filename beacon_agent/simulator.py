@@ -489,7 +489,7 @@ def _open_apps(s: Scenario, people: list[Person]) -> None:
 
 
 def _app_open(person: Person, rng: random.Random) -> list[tuple[float, float]]:
-    """When an iPhone's app is open: a walk-in's from a few steps before the door for a
+    """When a phone's app is open: a walk-in's from a few steps before the door for a
     while, and at some of the shelves she stops at; a window shopper's perhaps at the
     glass; no one else's."""
     stops = [(t0, t1) for (t0, *at0), (t1, *at1) in zip(person.path, person.path[1:], strict=False)
@@ -609,7 +609,7 @@ def _adverts(person: Person, s: Scenario, rng: random.Random, tokens: _Tokens,
             faded_at = t
             rssi += fade
         if rssi >= SENSITIVITY_DBM and rng.random() >= site.loss and (
-                person.app_open is None or any(start <= t < end for start, end in person.app_open)):
+                person.app_open is None or _open_at(person.app_open, t)):
             window = presence.window_of(s.start + t + person.clock_skew_s)
             if window not in frames:
                 key_id, token = tokens.frame(person.label, window)
@@ -620,8 +620,13 @@ def _adverts(person: Person, s: Scenario, rng: random.Random, tokens: _Tokens,
             yield trace.Advertisement(t=t, address=address, rssi=int(round(rssi)),
                                       manufacturer_data=data)
         interval = (site.open_app_interval_ms / 1000.0
-                    if any(start <= t < end for start, end in person.faster) else person.interval_s)
+                    if person.faster and _open_at(person.faster, t) else person.interval_s)
         t += interval + rng.uniform(0.0, 0.01)  # BLE adds 0-10 ms advDelay
+
+
+def _open_at(spans: list[tuple[float, float]], t: float) -> bool:
+    """Whether the app is open at ``t``: within one of its (start, end) ``spans``."""
+    return any(start <= t < end for start, end in spans)
 
 
 def _heard(adverts: Iterator[trace.Advertisement], s: Scenario) -> Iterator[trace.Advertisement]:

@@ -318,8 +318,8 @@ def run_site(site: simulator.Site, seed: int) -> dict[str, dict[str, Any]]:
     if site.deep_agent is not None:
         scores["ours + 2nd agent"]["near"] = _near_second_agent(simulation.people, site.deep_agent)
     apps = {p.label: len(p.visits) for p in simulation.people if p.app_open is not None}
-    for score in scores.values():
-        if apps:
+    if apps:
+        for score in scores.values():
             score["app_only"] = (sum(1 for label, _ in score["found_visits"] if label in apps),
                                  sum(apps.values()))
     return scores
@@ -422,7 +422,7 @@ def app_only_split(totals: dict[str, list[dict[str, Any]]]) -> None:
         split = [s["app_only"] for s in scores if "app_only" in s]
         if not split or engine == "naive":
             continue
-        found, visits = (sum(pair[i] for pair in split) for i in (0, 1))
+        found, visits = sum(f for f, _ in split), sum(v for _, v in split)
         others_found = sum(s["found"] for s in scores) - found
         others = sum(s["visits"] for s in scores) - visits
         print(f"{engine}: walk-ins with an iPhone (heard only while the app is open) found "
