@@ -34,7 +34,8 @@ it), adds the agent's calibration offset, and decides (thresholds and their reas
 
 A token first heard at a window boundary is linked to the phone whose token fell
 silent there at the same level and advertising at the same interval (a phone keeps its
-interval when it changes token), when no other is: it carries that phone's walk through
+interval when it changes token; faster while its app is open, it is the one each token
+advertised at by the rotation), when no other is: it carries that phone's walk through
 the door on (a rotation mid-door), and how long it has been heard. A stretch in which
 the receiver heard no phone at all, while phones heard just before fell silent far
 beyond their own gaps, is nobody's silence there (its radio chip busy with its Wi-Fi, a
@@ -201,6 +202,7 @@ class _Token:
     link_tries: int = 0  # ... how often it was looked for, while no earlier token was surely its
     first_rssi: int = 0
     first_level: float = 0.0  # its own smoothed level at the first link try (a rotated token)
+    first_interval: float | None = None  # ... and its interval then (before its app may open)
     counted: bool = False  # its rise was learned as an insider's (heard the long dwell)
     last_rssi: int | None = None
     jitter: float = constants.JITTER_PRIOR_DB  # running mean of |rssi - previous rssi|
@@ -387,6 +389,7 @@ class PresenceEngine:
         token.link_tries += 1
         if token.link_tries == 1:
             token.first_level = self._smoothed(token)  # its own, before an earlier token's are prepended
+            token.first_interval = token.interval
         candidates, gap = self._candidates(token, inside=False)
         if not candidates:
             return self._carry_visit(token)
@@ -677,10 +680,9 @@ def _link_gap(token: _Token) -> float:
     """How long after ``token`` fell silent its phone's next token can be first heard: a
     few of the phone's own intervals between sightings (it changes token between two
     adverts), at most ``LINK_GAP_S``."""
-    times = token.recent.at
-    if len(times) < 3:
+    if len(token.recent.at) < 3:
         return constants.LINK_GAP_S
-    gaps = sorted(b - a for a, b in zip(times, islice(times, 1, None), strict=False))
+    gaps = sorted(_recent_gaps(token))
     return min(constants.LINK_GAP_S,
                constants.LINK_INTERVALS * gaps[len(gaps) // 2] + constants.LINK_GAP_MIN_S)
 
@@ -717,17 +719,33 @@ def _level(token: _Token) -> float:
     return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
 
 
+def _recent_gaps(token: _Token) -> Iterator[float]:
+    """The times between the token's recent sightings."""
+    times = token.recent.at
+    return (b - a for a, b in zip(times, islice(times, 1, None), strict=False))
+
+
 def _same_phone(old: _Token, new: _Token) -> bool:
     """Whether ``new`` could be the next token of ``old``'s phone: heard at its level
     (the old token's last reading and the new one's first, or, for a phone that is not
     walking, their medians: within ``LINK_DB``), and at its advertising interval (a
-    phone keeps it when it changes token): the shorter of the two shortest gaps
-    between sightings is the interval, or, where lost adverts may have hidden it (the
-    token with the longer one heard fewer than ``INTERVAL_KNOWN_SIGHTINGS`` times), a
-    few times it."""
+    phone keeps it when it changes token). A phone advertises faster while its app is
+    open: the old token's interval is its shortest gap ever or among its recent
+    sightings (the interval it fell silent at, the app closed since), the new token's
+    its shortest or the one it had at the first look (its app opened since)."""
     if not _same_level(old, new):
         return False
-    (short, _), (long, sparser) = sorted(((old.interval, old.count), (new.interval, new.count)))
+    olds = (old.interval, min(_recent_gaps(old), default=old.interval))
+    news = (new.interval, new.interval if new.first_interval is None else new.first_interval)
+    return any(_same_interval((a, old.count), (b, new.count)) for a in olds for b in news)
+
+
+def _same_interval(one: tuple[float, int], other: tuple[float, int]) -> bool:
+    """Whether two tokens' (interval, sightings) are one phone's interval: the shorter
+    is the interval, the longer that, or, where lost adverts may have hidden it (the
+    token with the longer one heard fewer than ``INTERVAL_KNOWN_SIGHTINGS`` times), a
+    few times it."""
+    (short, _), (long, sparser) = sorted((one, other))
     if long == float("inf"):
         return True  # too few sightings to tell
     times = round(long / short)

@@ -391,6 +391,40 @@ def two_phones_rotating(e: PresenceEngine, boundary: float, b_step: float) -> No
     side_by_side([first, second], -80, 29.5)
 
 
+def test_a_rotation_is_linked_at_the_interval_the_phone_advertised_at_as_it_rotated() -> None:
+    # A shopper's phone advertises every 0.1 s while she has the app open at the door,
+    # every 0.5 s once she has put it away. Her token changes as she stands at a shelf:
+    # the new one keeps the 0.5 s her old one advertised at last, not the 0.1 s it
+    # advertised at first. Linked, her minutes heard go on.
+    boundary = (WINDOW + 1) * WINDOW_SECONDS
+    e = engine()
+    start = boundary - constants.LONG_DWELL_S + 30
+    old = Phone(e, frame(31), start, step=0.1).hold(-70, 20)
+    old.step = 0.5
+    old.hold(-70, boundary - 1 - old.t)
+    new = Phone(e, frame(32), boundary, step=0.5).hold(-70, constants.LINKED_HEARD_S + 10)
+    assert old.kinds() == [] and new.kinds() == [ENTER]
+    assert new.decisions[0].event.first_seen == start
+
+
+def test_a_new_token_whose_app_opens_after_the_first_looks_is_looked_for_at_its_first_interval() -> None:
+    # Two phones at a shopper's level and interval (0.5 s) fall silent at the boundary:
+    # the new token, advertising at 0.5 s too, could be either's. Twenty seconds on its
+    # app opens, and it advertises every 0.1 s: at the last look it could also be the
+    # next of a phone heard for four minutes, its app open all along, that fell silent
+    # then too. It is still one of the three, not that one alone: standing on, it is not
+    # let in on that phone's minutes heard.
+    boundary = (WINDOW + 1) * WINDOW_SECONDS
+    e = engine()
+    app_open = Phone(e, frame(53), boundary - 240, step=0.1).hold(-80, 180)
+    shoppers = [Phone(e, frame(n), boundary - 60 + n / 100) for n in (54, 55)]
+    side_by_side([app_open, *shoppers], -80, 59.4)
+    new = Phone(e, frame(56), boundary - 0.3).hold(-80, 20)
+    new.step = 0.1
+    new.hold(-80, constants.LINKED_HEARD_S + 20)
+    assert new.kinds() == []
+
+
 def test_a_rotation_is_linked_once_the_new_tokens_interval_is_known() -> None:
     # The new token's first few sightings, a second apart, could be the phone that
     # advertised every second or, with every other advert lost, the one that advertised
