@@ -206,9 +206,29 @@ class _Token:
     counted: bool = False  # its rise was learned as an insider's (heard the long dwell)
     last_rssi: int | None = None
     jitter: float = constants.JITTER_PRIOR_DB  # running mean of |rssi - previous rssi|
-    interval: float = float("inf")  # the shortest time between two sightings: its advertising interval
+    shortest: float = float("inf")  # the shortest time between two sightings
+    steady: float = float("inf")  # ... of those the one before or after repeats (``interval``)
+    last_gap: float = float("inf")
     faint: bool = False  # let in below the exit level, heard for FAINT_DWELL_S: leaves when unheard
     walked_out: bool = False  # left by its level: faint again, it is on its way off
+
+    @property
+    def interval(self) -> float:
+        """Its advertising interval: its shortest gap between sightings that the gap
+        before or after it repeats once or a few times (``_repeated``), or, while none
+        is, its shortest."""
+        return self.steady if self.steady != float("inf") else self.shortest
+
+    def gap(self, gap: float) -> None:
+        """One more gap between its sightings."""
+        if gap < constants.SHORTEST_GAP_S:
+            return  # adverts stamped together
+        if gap < self.shortest:
+            self.shortest = gap
+        short, long = (gap, self.last_gap) if gap < self.last_gap else (self.last_gap, gap)
+        if short < self.steady and long != float("inf") and _repeated(short, long):
+            self.steady = short
+        self.last_gap = gap
 
     def median(self) -> int:
         half, seen = (self.count + 1) // 2, 0
@@ -260,8 +280,11 @@ class PresenceEngine:
         # Every advert passes here: plain comparisons rather than max(), and the deques
         # of ``recent`` at hand (the replay's hot path, ``make bench BENCH=agent``).
         if t > token.last_seen:
-            if t - token.last_seen < token.interval:
-                token.interval = t - token.last_seen
+            gap = t - token.last_seen
+            if gap < token.steady or token.last_gap < token.steady:  # its interval may change
+                token.gap(gap)
+            elif gap >= constants.SHORTEST_GAP_S:
+                token.last_gap = gap
             token.last_seen = t
         token.count += 1
         if rssi > token.rssi_max:
@@ -725,17 +748,34 @@ def _recent_gaps(token: _Token) -> Iterator[float]:
     return (b - a for a, b in zip(times, islice(times, 1, None), strict=False))
 
 
+def _recent_interval(token: _Token) -> float:
+    """The interval its recent sightings show: their shortest gap that another of them
+    repeats once or a few times (``_repeated``), or, where none does, their shortest."""
+    gaps = sorted(gap for gap in _recent_gaps(token) if gap >= constants.SHORTEST_GAP_S)
+    for i, gap in enumerate(gaps):
+        if any(_repeated(gap, other) for other in islice(gaps, i + 1, None)):
+            return gap
+    return gaps[0] if gaps else token.interval
+
+
+def _repeated(short: float, long: float, most: int = constants.INTERVAL_TIMES) -> bool:
+    """Whether ``long`` is ``short`` once or up to ``most`` times, within
+    ``INTERVAL_MATCH_S``: the same advertising interval, adverts lost between."""
+    times = round(long / short)
+    return 1 <= times <= most and abs(long - times * short) <= constants.INTERVAL_MATCH_S
+
+
 def _same_phone(old: _Token, new: _Token) -> bool:
     """Whether ``new`` could be the next token of ``old``'s phone: heard at its level
     (the old token's last reading and the new one's first, or, for a phone that is not
     walking, their medians: within ``LINK_DB``), and at its advertising interval (a
     phone keeps it when it changes token). A phone advertises faster while its app is
-    open: the old token's interval is its shortest gap ever or among its recent
-    sightings (the interval it fell silent at, the app closed since), the new token's
-    its shortest or the one it had at the first look (its app opened since)."""
+    open: the old token's interval is the one all its sightings show or its recent ones
+    (the interval it fell silent at, the app closed since), the new token's the one it
+    shows or showed at the first look (its app opened since)."""
     if not _same_level(old, new):
         return False
-    olds = (old.interval, min(_recent_gaps(old), default=old.interval))
+    olds = (old.interval, _recent_interval(old))
     news = (new.interval, new.interval if new.first_interval is None else new.first_interval)
     return any(_same_interval((a, old.count), (b, new.count)) for a in olds for b in news)
 
@@ -748,9 +788,7 @@ def _same_interval(one: tuple[float, int], other: tuple[float, int]) -> bool:
     (short, _), (long, sparser) = sorted((one, other))
     if long == float("inf"):
         return True  # too few sightings to tell
-    times = round(long / short)
-    most = 1 if sparser >= constants.INTERVAL_KNOWN_SIGHTINGS else constants.INTERVAL_TIMES
-    return 1 <= times <= most and abs(long - times * short) <= constants.INTERVAL_MATCH_S
+    return _repeated(short, long, 1 if sparser >= constants.INTERVAL_KNOWN_SIGHTINGS else constants.INTERVAL_TIMES)
 
 
 def _same_level(old: _Token, new: _Token) -> bool:

@@ -16,7 +16,8 @@ plus what the agent's own radio adds (``Site.receiver_gain_db``), plus Gaussian 
 (and, where a site says so, slow fading: ``Site.fading_db``); adverts below the
 receiver's sensitivity (-100 dBm) or lost (the site's rate) never reach the trace, nor
 do those sent while the receiver is deaf to every phone at once (where a site says so:
-``Site.deaf_share``).
+``Site.deaf_share``). Where a site says so (``Site.stall_share``), adverts heard while the
+agent's computer is busy elsewhere reach the engine late, stamped together.
 Phones advertise every 100-1000 ms (or, where a site says so, at one of a few fixed
 intervals, as real phones do: ``Site.interval_modes_ms``) and change token and random
 address together at each 10-minute window, by their own clock (a few seconds off the
@@ -37,6 +38,7 @@ iPhones) is heard only while their app is open on the screen; where a site says 
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import json
 import math
@@ -67,6 +69,12 @@ FADING_STILL_S = 20.0
 # Wi-Fi (busy while the agent uploads) and BlueZ restarts a scan now and then. A stretch
 # lasts from a Wi-Fi burst to a scan restart (drawn log-uniform; ``Site.deaf_share``).
 DEAF_S = (0.2, 20.0)
+# The agent's computer busy elsewhere (writing to its SD card, an upload, a garbage
+# collection): the adverts heard meanwhile wait in the Bluetooth stack's buffers and
+# reach the engine together at the end, stamped then, a few microseconds apart (drawn
+# log-uniform; ``Site.stall_share``).
+STALL_S = (0.02, 0.3)
+STAMPED_APART_S = 0.00005
 GROUP_LAG_S = (0.5, 3.0)  # how far behind a companion walks: through the door one after the other
 # A phone whose app advertises only while it is open on the screen (an iPhone: iOS hides
 # an app's own advert in the background; ``Site.app_only_share``): a walk-in opens it a
@@ -142,6 +150,9 @@ class Site:
     fading_db: float = 0.0
     # The share of the time the receiver hears no phone at all, in stretches of DEAF_S.
     deaf_share: float = 0.0
+    # The share of the time the agent's computer is busy elsewhere, in stretches of
+    # STALL_S: the adverts heard then are stamped at the stretch's end.
+    stall_share: float = 0.0
     # The share of walk-ins, window shoppers, passers-by and people waiting who come with
     # someone whose phone is on too: a step or two behind, the same way (GROUP_LAG_S).
     group_share: float = 0.0
@@ -160,6 +171,9 @@ class Site:
         if not 0.0 <= self.deaf_share < 1.0:
             raise ValueError(f"deaf_share is the share of the time the receiver hears no phone, "
                              f"from 0 to under 1; not {self.deaf_share}")
+        if not 0.0 <= self.stall_share < 1.0:
+            raise ValueError(f"stall_share is the share of the time the agent's computer is busy "
+                             f"elsewhere, from 0 to under 1; not {self.stall_share}")
         shortest, longest = self.dwell_minutes
         if not 0.0 < shortest <= longest:
             raise ValueError(f"dwell_minutes is how long walk-ins stay inside: the shortest and "
@@ -633,20 +647,47 @@ def _heard(adverts: Iterator[trace.Advertisement], s: Scenario) -> Iterator[trac
     """The adverts (sorted by time) the receiver was not deaf for (``Site.deaf_share``).
     The deaf stretches are the agent's own draws: any stream of the scenario's adverts
     meets the same ones."""
-    share = s.site.deaf_share
-    if not share:
+    if not s.site.deaf_share:
         yield from adverts
         return
-    rng = random.Random(f"{s.seed}/{s.agent}/deaf")
-    shortest, longest = (math.log(length) for length in DEAF_S)
-    mean_deaf = (DEAF_S[1] - DEAF_S[0]) / (longest - shortest)
+    stretches = _stretches(random.Random(f"{s.seed}/{s.agent}/deaf"), s.site.deaf_share, DEAF_S)
     deaf_from = deaf_until = -math.inf
     for advert in adverts:
         while advert.t >= deaf_until:
-            deaf_from = max(deaf_until, 0.0) + rng.expovariate(share / ((1.0 - share) * mean_deaf))
-            deaf_until = deaf_from + math.exp(rng.uniform(shortest, longest))
+            deaf_from, deaf_until = next(stretches)
         if advert.t < deaf_from:
             yield advert
+
+
+def _stamped(adverts: Iterator[trace.Advertisement], s: Scenario) -> Iterator[trace.Advertisement]:
+    """The adverts as the engine is handed them: those heard while the agent's computer
+    was busy elsewhere (``Site.stall_share``) stamped together at the stretch's end. The
+    stretches are the agent's own draws, as its deaf ones are."""
+    if not s.site.stall_share:
+        yield from adverts
+        return
+    stretches = _stretches(random.Random(f"{s.seed}/{s.agent}/stall"), s.site.stall_share, STALL_S)
+    busy_from = busy_until = stamped = -math.inf
+    for advert in adverts:
+        while advert.t >= busy_until:
+            busy_from, busy_until = next(stretches)
+        at = max(busy_until if advert.t >= busy_from else advert.t, stamped + STAMPED_APART_S)
+        if at != advert.t:
+            advert = dataclasses.replace(advert, t=at)
+        stamped = at
+        yield advert
+
+
+def _stretches(rng: random.Random, share: float, lengths: tuple[float, float]) -> Iterator[tuple[float, float]]:
+    """(start, end) of stretches drawn log-uniform within ``lengths``, apart by
+    exponential gaps that make them ``share`` of the time, from 0 on."""
+    shortest, longest = (math.log(length) for length in lengths)
+    mean = (lengths[1] - lengths[0]) / (longest - shortest)
+    end = 0.0
+    while True:
+        start = end + rng.expovariate(share / ((1.0 - share) * mean))
+        end = start + math.exp(rng.uniform(shortest, longest))
+        yield start, end
 
 
 @dataclass
@@ -684,7 +725,8 @@ def simulate(s: Scenario, tokens: dict[str, list[dict[str, Any]]] | None = None,
                for p in people]
     header = trace.TraceHeader(start=s.start, agent={"name": s.agent, "site": s.site.name,
                                                      "position": list(position)})
-    return Simulation(header, people, _heard(heapq.merge(*streams, key=lambda a: a.t), s), source)
+    return Simulation(header, people, _stamped(_heard(heapq.merge(*streams, key=lambda a: a.t), s), s),
+                      source)
 
 
 def write(s: Scenario, out: TextIO, truth_out: TextIO,

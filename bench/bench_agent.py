@@ -55,7 +55,10 @@ walking in and rotating their tokens together); ``short`` has every walk-in stay
 the screen, as iOS allows (when they open it: ``simulator.APP_*``), and the report then
 counts the walk-ins with an iPhone apart from the others (``app_only_split``);
 ``open_app`` has every phone advertise every ``OPEN_APP_INTERVAL_MS`` while its app is
-open (when an iPhone's would be), at its own interval otherwise.
+open (when an iPhone's would be), at its own interval otherwise; ``stalls`` keeps the
+agent's computer busy elsewhere ``STALL_SHARE`` of the time (its SD card, an upload): the
+adverts heard meanwhile reach the engine at the end, stamped together
+(``simulator.STALL_S``), so the gaps between a phone's sightings are not its interval.
 A comma list applies several (``AGENT_TROUBLE=intervals,clocks``); the heading says which.
 
 Per site, the rows show what an agent is worth as it is installed: ``ours`` the entrance
@@ -128,6 +131,7 @@ APP_ONLY_SHARE = 0.5  # iPhones: heard only while their app is open on the scree
 # (AdvertiseSettings' balanced mode), so the interval tells no phone from another.
 ONE_INTERVAL_MS = 250.0
 OPEN_APP_INTERVAL_MS = 100.0  # low latency while the app is open on the screen
+STALL_SHARE = 0.03  # of the time the agent's computer is busy elsewhere
 # The outsiders let in, counted per role: the tables' "passers in", "windows in", ...
 OUTSIDERS = {"passers": simulator.PASSER_BY, "windows": simulator.WINDOW_SHOPPER,
              "waiting": simulator.WAITING, "neighbours": simulator.NEIGHBOUR}
@@ -146,6 +150,7 @@ TROUBLES: dict[str, Callable[[simulator.Site], simulator.Site]] = {
     "short": lambda site: replace(site, dwell_minutes=SHORT_DWELL_MINUTES),
     "iphones": lambda site: replace(site, app_only_share=APP_ONLY_SHARE),
     "open_app": lambda site: replace(site, open_app_interval_ms=OPEN_APP_INTERVAL_MS),
+    "stalls": lambda site: replace(site, stall_share=STALL_SHARE),
 }
 
 

@@ -425,6 +425,52 @@ def test_a_new_token_whose_app_opens_after_the_first_looks_is_looked_for_at_its_
     assert new.kinds() == []
 
 
+def handed_over_late(phone: Phone, rssi: float, until: float, late: float, every: int) -> Phone:
+    """A phone heard at every advert, one advert in ``every`` handed to the engine
+    ``late`` seconds late (the agent's computer busy elsewhere), until ``until``."""
+    n = 0
+    while phone.t < until:
+        n += 1
+        stamp = phone.t + (late if n % every == 0 else 0.0)
+        phone.decisions += phone.engine.sighting(stamp, int(rssi), phone.token)
+        phone.decisions += phone.engine.tick(stamp)
+        phone.t += phone.step
+    return phone
+
+
+def test_a_phone_whose_adverts_reach_the_engine_late_now_and_then_keeps_its_interval() -> None:
+    # The agent's computer, busy elsewhere now and then (its SD card, an upload), hands
+    # the engine one advert in 10 late by 0.2 s: that gap reads 0.3 s, the next 0.7 s,
+    # where the phone advertises every 0.5 s. Its interval is still the gap between
+    # sightings evenly apart: her new token, at 0.5 s too, is linked.
+    boundary = (WINDOW + 1) * WINDOW_SECONDS
+    e = engine()
+    start = boundary - constants.LONG_DWELL_S + 30
+    old = handed_over_late(Phone(e, frame(33), start), -70, boundary - 1, late=0.2, every=10)
+    new = Phone(e, frame(34), boundary).hold(-70, constants.LINKED_HEARD_S + 10)
+    assert old.kinds() == [] and new.kinds() == [ENTER]
+    assert new.decisions[0].event.first_seen == start
+
+
+def test_adverts_handed_over_together_are_no_interval() -> None:
+    # A phone advertising every 0.1 s: the computer, busy for 0.15 s now and then, hands
+    # over two of its adverts 50 microseconds apart (and three such gaps in a row read
+    # alike). No phone advertises that often: its interval is still 0.1 s, and her new
+    # token, at 0.1 s, is linked.
+    boundary = (WINDOW + 1) * WINDOW_SECONDS
+    e = engine()
+    start = boundary - constants.LONG_DWELL_S + 30
+    old = Phone(e, frame(35), start, step=0.1)
+    while old.t < boundary - 1:
+        old.hold(-70, 4.0)
+        for stamp in (old.t + 0.1, old.t + 0.10005, old.t + 0.1001):  # three adverts heard together
+            old.decisions += e.sighting(stamp, -70, old.token)
+        old.t += 0.3
+    new = Phone(e, frame(36), old.t + 0.05, step=0.1).hold(-70, constants.LINKED_HEARD_S + 10)
+    assert old.kinds() == [] and new.kinds() == [ENTER]
+    assert new.decisions[0].event.first_seen == start
+
+
 def test_a_rotation_is_linked_once_the_new_tokens_interval_is_known() -> None:
     # The new token's first few sightings, a second apart, could be the phone that
     # advertised every second or, with every other advert lost, the one that advertised

@@ -174,6 +174,10 @@ def test_a_site_file_with_a_misspelt_setting_says_which(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="deaf_share is the share of the time"):
         cli.main(["simulate", "--out", str(tmp_path / "t"), "--truth", str(tmp_path / "g"),
                   "--site-file", str(own)])
+    own.write_text("stall_share = -0.1\n")
+    with pytest.raises(SystemExit, match="stall_share is the share of the time"):
+        cli.main(["simulate", "--out", str(tmp_path / "t"), "--truth", str(tmp_path / "g"),
+                  "--site-file", str(own)])
     own.write_text("deaf_share = 0.1\ngroup_share = 0.3\n")
     assert (simulator.load_site(own).deaf_share, simulator.load_site(own).group_share) == (0.1, 0.3)
     with pytest.raises(SystemExit, match="no site named 'shoe-shop'"):
@@ -286,6 +290,22 @@ def test_a_deaf_receiver_hears_no_phone_for_stretches() -> None:
     # The installer's own phone, twice a second under the agent, is unheard in the same
     # stretches as everyone's.
     assert _silences(deaf, walk_test=True)[1] >= _silences(site, walk_test=True)[1] + 4
+
+
+def test_a_busy_agent_hands_the_engine_the_adverts_heard_meanwhile_together_at_the_end() -> None:
+    site = simulator.SITES["corner-shop"]
+    scenario = simulator.Scenario(seed=4, minutes=20, site=site)
+    plain = list(simulator.simulate(scenario).adverts)
+    stamped = list(simulator.simulate(replace(scenario, site=replace(site, stall_share=0.03))).adverts)
+    assert len(stamped) == len(plain)  # none lost, ...
+    moved = [(a.t, b.t) for a, b in zip(plain, stamped, strict=True) if a.t != b.t]
+    assert [(a.address, a.rssi) for a in plain] == [(b.address, b.rssi) for b in stamped]
+    assert 0.01 * len(plain) < len(moved) < 0.06 * len(plain)  # the share asked, about
+    assert all(0.0 < late <= simulator.STALL_S[1] + 0.01 for late in (b - a for a, b in moved))
+    together = sum(1 for a, b in zip(stamped, stamped[1:], strict=False)
+                   if 0.0 < b.t - a.t <= simulator.STAMPED_APART_S * 1.01)
+    assert together >= len(moved) // 4  # in bunches: several heard in one busy stretch
+    assert [a.t for a in stamped] == sorted(a.t for a in stamped)
 
 
 def test_people_who_come_in_twos_walk_the_same_way_a_step_apart() -> None:
