@@ -220,9 +220,7 @@ class _Token:
         return self.steady if self.steady != float("inf") else self.shortest
 
     def gap(self, gap: float) -> None:
-        """One more gap between its sightings."""
-        if gap < constants.SHORTEST_GAP_S:
-            return  # adverts stamped together
+        """One more gap between its sightings, of ``SHORTEST_GAP_S`` or more."""
         if gap < self.shortest:
             self.shortest = gap
         short, long = (gap, self.last_gap) if gap < self.last_gap else (self.last_gap, gap)
@@ -281,10 +279,11 @@ class PresenceEngine:
         # of ``recent`` at hand (the replay's hot path, ``make bench BENCH=agent``).
         if t > token.last_seen:
             gap = t - token.last_seen
-            if gap < token.steady or token.last_gap < token.steady:  # its interval may change
-                token.gap(gap)
-            elif gap >= constants.SHORTEST_GAP_S:
-                token.last_gap = gap
+            if gap >= constants.SHORTEST_GAP_S:  # shorter: adverts stamped together
+                if gap < token.steady or token.last_gap < token.steady:  # its interval may change
+                    token.gap(gap)
+                else:
+                    token.last_gap = gap
             token.last_seen = t
         token.count += 1
         if rssi > token.rssi_max:
