@@ -45,11 +45,13 @@ first sightings may have lost every other advert); still several, it carries onl
 shortest of their minutes heard (whichever it is, it has been heard that long). The
 minutes a link carried do not let in a token that walks past: first heard where only
 the far pavement is heard, risen, and falling back from its loudest; nor one first
-heard at the receiver's floor, where every phone reads alike, before it has been heard
-itself for ``FLOOR_LINKED_HEARD_S``. A phone inside stays inside under its next token,
-when that token could follow no phone outside (nor one heard too seldom to know its
-interval) and no other new token could be that phone's: the new token enters at once
-(the API hears of it, so the visit stays open for scans) and the old one does not exit.
+heard below the gate, where the far pavement is heard and phones read alike, before it
+has been heard itself for ``FLOOR_LINKED_HEARD_S``. A phone inside stays inside under
+its next token, when that token was first heard above the receiver's floor, within a
+few of the phone's gaps, could follow no phone outside (nor one heard too seldom to
+know its interval) and no other new token could be that phone's: the new token enters
+at once (the API hears of it, so the visit stays open for scans) and the old one does
+not exit.
 
 ``exit`` once, after an enter, it has stayed below ``exit_dbm`` (lower than the gate:
 hysteresis, so a phone hovering at the threshold does not flap) for ``exit_dwell_s``,
@@ -428,15 +430,19 @@ class PresenceEngine:
         exit for the old token, an enter for the new one at once: a shopper scanning
         products is in the store all along, not out for minutes at every rotation). Only
         at the second look or later (time for that phone's own next token to be heard,
-        however many adverts it lost), when exactly one phone inside fits and no other
-        new token could be its (``_rivalled``), nor could it follow a phone outside heard
-        too seldom to know its interval (``_after_sparse``): a passer-by taken for it
-        would be let in at once. Whether it let the token in by that (one already let in
-        on its own evidence takes the visit on all the same: its old token does not exit)."""
-        if token.link_tries < 2:
+        however many adverts it lost), for a token first heard above the receiver's
+        floor (``exit_dbm``: below it every phone reads alike), when exactly one phone
+        inside fits, fell silent within a few of its own gaps as the token came
+        (``_link_gap``: not only as long before as its losses may hide), and no other
+        new token could be its (``_rivalled``), nor could it follow a phone outside
+        heard too seldom to know its interval (``_after_sparse``): a passer-by taken
+        for it would be let in at once. Whether it let the token in by that (one already let in on its own
+        evidence takes the visit on all the same: its old token does not exit)."""
+        if token.link_tries < 2 or token.first_level < self.settings.exit_dbm:
             return False
-        candidates, _ = self._candidates(token, inside=True)
-        if len(candidates) != 1 or self._rivalled(candidates[0], token) or self._after_sparse(token):
+        candidates, gap = self._candidates(token, inside=True)
+        if (gap is not _link_gap or len(candidates) != 1
+                or self._rivalled(candidates[0], token) or self._after_sparse(token)):
             return False
         (old,) = candidates
         self._carry(old, token)
@@ -615,13 +621,14 @@ class PresenceEngine:
         """Heard for the long dwell (over linked tokens). The minutes a link carried count
         once the new token has been heard itself for a while (``LINKED_HEARD_S``: a
         phone passing at the boundary, taken for it, has walked on; longer,
-        ``FLOOR_LINKED_HEARD_S``, for a token first heard below ``exit_dbm``, where every
-        phone reads alike), and not while it walks past (``_walking_past``)."""
+        ``FLOOR_LINKED_HEARD_S``, for a token first heard below the gate, ``enter_dbm``,
+        where the far pavement is heard and phones read alike), and not while it walks
+        past (``_walking_past``)."""
         s = self.settings
         if t - token.heard_since < s.long_dwell_s:
             return False
         own = t - token.first_seen
-        linked_heard = (constants.FLOOR_LINKED_HEARD_S if token.first_level < s.exit_dbm
+        linked_heard = (constants.FLOOR_LINKED_HEARD_S if token.first_level < s.enter_dbm
                         else constants.LINKED_HEARD_S)
         return own >= s.long_dwell_s or (own >= linked_heard
                                          and not self._walking_past(token, smoothed))

@@ -266,6 +266,41 @@ def test_a_phone_heard_too_seldom_to_know_its_interval_keeps_its_next_token_from
     # (test_a_phone_walking_by_at_a_rotation_is_not_taken_for_a_shopper_inside).
 
 
+def test_a_visit_is_carried_on_at_once_only_by_a_token_first_heard_within_a_few_of_its_gaps() -> None:
+    # A shopper inside, advertising every second, two adverts in five lost. Her old
+    # token falls silent before the boundary; a new token at her level and interval is
+    # first heard 4.5 s after her last advert: her losses may have hidden that many, but
+    # a passer-by come into earshot then fits as well, and carrying her visit on lets
+    # the token in at once. It is not; first heard within a few of her gaps, it is.
+    def new_token(silent_for: float) -> Phone:
+        e = engine()
+        shopper = Phone(e, frame(70), NEXT_WINDOW - 92, step=1.0).hold(-96, 10)
+        heard_three_in_five(shopper, -70, 80)  # her last advert 3 s before shopper.t
+        assert shopper.kinds() == [ENTER]
+        return Phone(e, frame(71), shopper.t - 3 + silent_for, step=1.0).hold(-70, 30)
+
+    assert new_token(silent_for=4.5).kinds() == []
+    assert new_token(silent_for=1.5).kinds() == [ENTER]
+
+
+def test_a_token_first_heard_at_the_floor_does_not_carry_a_visit_on_at_once() -> None:
+    # A shopper inside at the far end of the store (-94 dBm): her token falls silent
+    # before the boundary, and a new token is first heard a second later at her
+    # interval, but at the receiver's floor (-98 dBm), where every phone reads alike: a
+    # passer-by come into earshot at the far end of the pavement fits as well. It does
+    # not take her visit over (which lets it in at once); first heard at her level, it does.
+    def new_token(rssi: float) -> Phone:
+        e = engine()
+        shopper = Phone(e, frame(72), NEXT_WINDOW - 80).hold(-96, 10).hold(-62, 30)
+        shopper.ramp(-62, -94, 10).hold(-94, 28)
+        assert shopper.kinds() == [ENTER]
+        return Phone(e, frame(73), shopper.t + 0.5).hold(rssi, 30)
+
+    assert constants.EXIT_DBM > -98
+    assert new_token(-98).kinds() == []
+    assert new_token(-94).kinds() == [ENTER]
+
+
 def test_rotation_during_the_door_crossing_keeps_the_walk_in() -> None:
     # The phone changes token (by its own clock, 2 s past the boundary) just as it comes
     # through the door: the old token saw only the street, the new one only the store.
@@ -703,14 +738,15 @@ def test_a_token_heard_again_after_a_gap_is_the_same_phone() -> None:
 
 
 def test_a_rotation_carries_the_minutes_heard_only_once_the_new_token_is_heard_itself() -> None:
-    # A phone heard faintly for five minutes changes token at the boundary: the new token
-    # must itself be heard for a minute before the minutes of the old one let it in (a
-    # phone passing by at the boundary, taken for it, has walked on by then).
+    # A phone heard for five minutes, its way in not heard, changes token at the
+    # boundary: the new token must itself be heard for a minute before the minutes of
+    # the old one let it in (a phone passing by at the boundary, taken for it, has
+    # walked on by then).
     e = engine()
-    Phone(e, frame(44), NEXT_WINDOW - constants.LONG_DWELL_S).hold(-94, constants.LONG_DWELL_S - 1)
-    new = Phone(e, frame(45), NEXT_WINDOW - 1).hold(-94, constants.LINKED_HEARD_S - 5)
+    Phone(e, frame(44), NEXT_WINDOW - constants.LONG_DWELL_S).hold(-86, constants.LONG_DWELL_S - 1)
+    new = Phone(e, frame(45), NEXT_WINDOW - 1).hold(-86, constants.LINKED_HEARD_S - 5)
     assert new.kinds() == []
-    new.hold(-94, 10)
+    new.hold(-86, 10)
     assert new.kinds() == [ENTER]
 
 
@@ -746,6 +782,27 @@ def test_minutes_a_link_carried_at_the_floor_count_only_after_longer_heard_itsel
     assert constants.FLOOR_LINKED_HEARD_S - 5 > constants.LINKED_HEARD_S and new.kinds() == []
     new.hold(-86, 10)
     assert new.kinds() == [ENTER]
+
+
+def test_minutes_a_link_carried_below_the_gate_count_only_after_longer_heard_itself() -> None:
+    # With one advertising interval for every phone (the app asks for it), a passer-by
+    # come into earshot at the boundary, above the exit level but below the gate, is
+    # the only new token that fits a shopper in the store whose own next token is not
+    # heard. Rising to the door a minute on, he would be let in on her minutes at
+    # LINKED_HEARD_S; first heard below the gate, he needs FLOOR_LINKED_HEARD_S of his own.
+    assert constants.EXIT_DBM < -92 < constants.ENTER_DBM
+    e = engine()
+    shopper_rotating(e, -90)
+    new = Phone(e, frame(61), NEXT_WINDOW - 1).hold(-92, 10).ramp(-92, -72, 40)
+    new.hold(-72, constants.FLOOR_LINKED_HEARD_S - 55)
+    assert constants.FLOOR_LINKED_HEARD_S - 5 > constants.LINKED_HEARD_S and new.kinds() == []
+    new.hold(-72, 10)
+    assert new.kinds() == [ENTER]
+    # First heard above the gate, the same minutes count at LINKED_HEARD_S.
+    e = engine()
+    shopper_rotating(e, -86)
+    near = Phone(e, frame(61), NEXT_WINDOW - 1).hold(-86, constants.LINKED_HEARD_S + 5)
+    assert near.kinds() == [ENTER]
 
 
 def test_a_shopper_whose_token_rotated_is_let_in_as_she_walks_out() -> None:
@@ -806,7 +863,7 @@ def test_a_rotation_at_the_floor_is_linked_across_the_adverts_its_losses_hide() 
     e = engine()
     old = heard_three_in_five(Phone(e, frame(46), NEXT_WINDOW - 240, step=1.0), -94, 240)
     new = Phone(e, frame(47), NEXT_WINDOW + 1.0, step=1.0)  # the old one's last: 3 s before the boundary
-    heard_three_in_five(new, -94, constants.LINKED_HEARD_S + 20)
+    heard_three_in_five(new, -94, constants.FLOOR_LINKED_HEARD_S + 20)
     assert old.kinds() == [] and new.kinds() == [ENTER]
     assert new.decisions[0].event.first_seen == NEXT_WINDOW - 240
 
