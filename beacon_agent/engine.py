@@ -436,8 +436,9 @@ class PresenceEngine:
         (``_link_gap``: not only as long before as its losses may hide), and no other
         new token could be its (``_rivalled``), nor could it follow a phone outside
         heard too seldom to know its interval (``_after_sparse``): a passer-by taken
-        for it would be let in at once. Whether it let the token in by that (one already let in on its own
-        evidence takes the visit on all the same: its old token does not exit)."""
+        for it would be let in at once. Whether it let the token in by that (one
+        already let in on its own evidence takes the visit on all the same: its old
+        token does not exit)."""
         if token.link_tries < 2 or token.first_level < self.settings.exit_dbm:
             return False
         candidates, gap = self._candidates(token, inside=True)
@@ -628,10 +629,11 @@ class PresenceEngine:
         if t - token.heard_since < s.long_dwell_s:
             return False
         own = t - token.first_seen
-        linked_heard = (constants.FLOOR_LINKED_HEARD_S if token.first_level < s.enter_dbm
-                        else constants.LINKED_HEARD_S)
-        return own >= s.long_dwell_s or (own >= linked_heard
-                                         and not self._walking_past(token, smoothed))
+        if own >= s.long_dwell_s:
+            return True
+        if token.first_level >= s.enter_dbm:  # first heard above the gate: not off the far pavement
+            return own >= constants.LINKED_HEARD_S
+        return own >= constants.FLOOR_LINKED_HEARD_S and not _walking_past(token, smoothed)
 
     def _heard_faintly(self, token: _Token, t: float) -> bool:
         """Heard for ``faint_dwell_s``, the long dwell of it under its own token (a link
@@ -640,15 +642,6 @@ class PresenceEngine:
         s = self.settings
         return (t - token.heard_since >= s.faint_dwell_s and t - token.first_seen >= s.long_dwell_s
                 and not token.walked_out)
-
-    def _walking_past(self, token: _Token, smoothed: float) -> bool:
-        """Whether a token first heard at a rotation is someone walking past: first heard
-        below the gate (where the far pavement is heard), it rose and is falling back,
-        more than ``PASSING_DROP_DB`` below the loudest of its recent levels (its
-        ``history``)."""
-        levels = token.history.values
-        return (token.first_level < self.settings.enter_dbm and len(levels) > 0
-                and max(levels) - smoothed > constants.PASSING_DROP_DB)
 
     def enter_level(self) -> float:
         """The gate: ``enter_dbm``, or, where the engine learns the street's level
@@ -746,6 +739,14 @@ def _level(token: _Token) -> float:
     values = sorted(token.recent.values)
     middle = len(values) // 2
     return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+def _walking_past(token: _Token, smoothed: float) -> bool:
+    """Whether a token first heard at a rotation below the gate (where the far pavement
+    is heard) is someone walking past: it rose and is falling back, more than
+    ``PASSING_DROP_DB`` below the loudest of its recent levels (its ``history``)."""
+    levels = token.history.values
+    return len(levels) > 0 and max(levels) - smoothed > constants.PASSING_DROP_DB
 
 
 def _recent_gaps(token: _Token) -> Iterator[float]:
