@@ -197,6 +197,7 @@ class _Token:
     inside: bool = False
     since: float | None = None  # inside: when the smoothed RSSI fell below the exit level
     heard_since: float = 0.0  # first heard, over the phone's earlier tokens linked to it
+    unheard: float = 0.0  # how far its silences since outlasted the away timeout (``heard_for``)
     max_rise: float = float("-inf")  # the largest held rise, net of the noise margin
     max_level: float = float("-inf")  # the loudest level held for ``enter_dwell_s``
     linked: bool = False  # a later token of the same phone carries its evidence on
@@ -213,6 +214,15 @@ class _Token:
     last_gap: float = float("inf")
     faint: bool = False  # let in below the exit level, heard for FAINT_DWELL_S: leaves when unheard
     walked_out: bool = False  # left by its level: faint again, it is on its way off
+    let_in: bool = False  # once: its silences since take nothing off its minutes heard
+
+    def heard_for(self, t: float) -> float:
+        """How long the phone has been heard by ``t``: since ``heard_since``, less how
+        far each silence (before it was let in) outlasted the away timeout. A passer-by
+        who comes back the same way minutes on (from the cash machine) was heard on her
+        way there and back, not all that time; a silence up to the away timeout, as
+        anyone's between two adverts lost, counts as heard."""
+        return t - self.heard_since - self.unheard
 
     @property
     def interval(self) -> float:
@@ -328,14 +338,16 @@ class PresenceEngine:
             token = self._gone.pop(key)
             if (not token.rotated and self._heard_arriving(token)
                     and not _near_rotation(token.last_seen)
-                    and token.last_seen - token.heard_since < self.settings.long_dwell_s):
+                    and token.heard_for(token.last_seen) < self.settings.long_dwell_s):
                 self.learned.outside(token.max_rise)
         return decisions + self._exits_due(t)
 
     def _first_heard_now(self, key: tuple[int, bytes], t: float, rssi: int, frame: Frame) -> _Token:
         """A token not heard in the away timeout: one gone back from the far end of the
-        store, or a new one."""
+        store or from down the street (``_Token.heard_for``), or a new one."""
         token = self._gone.pop(key, None)
+        if token is not None and not token.let_in:
+            token.unheard += max(0.0, t - token.last_seen - self.settings.away_timeout_s)
         if token is None:
             if self._listening_since is None:
                 self._listening_since = t
@@ -387,7 +399,7 @@ class PresenceEngine:
         one)."""
         return (not token.rotated and self._heard_arriving(token)
                 and not _near_rotation(token.last_seen)
-                and token.last_seen - token.heard_since < constants.OUTSIDER_HEARD_S)
+                and token.heard_for(token.last_seen) < constants.OUTSIDER_HEARD_S)
 
     def _heard_arriving(self, token: _Token) -> bool:
         """Whether the engine was listening when the phone came by, not one already about
@@ -419,7 +431,8 @@ class PresenceEngine:
             return self._carry_visit(token)
         if len(candidates) != 1 or self._taken(candidates[0], token, gap):
             if gap is _link_gap and token.link_tries == len(constants.LINK_TRIES_S):
-                token.heard_since = max(old.heard_since for old in candidates)
+                shortest = max(candidates, key=lambda old: old.heard_since + old.unheard)
+                token.heard_since, token.unheard = shortest.heard_since, shortest.unheard
         else:
             self._carry(candidates[0], token)
         return False
@@ -447,14 +460,15 @@ class PresenceEngine:
             return False
         (old,) = candidates
         self._carry(old, token)
-        entered, token.inside, old.inside = not token.inside, True, False
+        entered, token.inside, token.let_in, old.inside = not token.inside, True, True, False
         return entered
 
     def _carry(self, old: _Token, token: _Token) -> None:
         """``token`` is ``old``'s phone's next: it carries ``old``'s evidence on."""
         old.linked = True
         token.link_tries = len(constants.LINK_TRIES_S)
-        token.heard_since, token.max_rise, token.jitter = old.heard_since, old.max_rise, old.jitter
+        token.heard_since, token.unheard = old.heard_since, old.unheard
+        token.max_rise, token.jitter = old.max_rise, old.jitter
         token.counted = old.counted
         token.recent.prepend(old.recent)
         token.history.prepend(old.history)
@@ -546,14 +560,14 @@ class PresenceEngine:
         horizon = t - s.rise_lookback_s - s.enter_dwell_s
         while history.at and history.at[0] < horizon:
             history.drop_oldest()
-        if (not token.counted and t - token.heard_since >= s.long_dwell_s
+        if (not token.counted and token.heard_for(t) >= s.long_dwell_s
                 and (not token.rotated or token.heard_since < token.first_seen)
                 and self._heard_arriving(token)):
             token.counted = True  # an insider whose way in was heard (not only its rotation)
             self.learned.inside(token.max_rise, token.max_level)
         if not token.inside:
             if self._entered(token, t, smoothed):
-                token.inside = True
+                token.inside = token.let_in = True
                 token.since = None
                 return [self._decision(token, ENTER, t)]
             return []
@@ -619,14 +633,15 @@ class PresenceEngine:
         return min(islice(history.values, first, None))
 
     def _heard_long(self, token: _Token, t: float, smoothed: float) -> bool:
-        """Heard for the long dwell (over linked tokens). The minutes a link carried count
+        """Heard for the long dwell (over linked tokens and silences: ``_Token.heard_for``).
+        The minutes a link carried count
         once the new token has been heard itself for a while (``LINKED_HEARD_S``: a
         phone passing at the boundary, taken for it, has walked on; longer,
         ``FLOOR_LINKED_HEARD_S``, for a token first heard below the gate, ``enter_dbm``,
         where the far pavement is heard and phones read alike), and not while it walks
         past (``_walking_past``)."""
         s = self.settings
-        if t - token.heard_since < s.long_dwell_s:
+        if token.heard_for(t) < s.long_dwell_s:
             return False
         own = t - token.first_seen
         if own >= s.long_dwell_s:
@@ -640,7 +655,7 @@ class PresenceEngine:
         made at the floor, where every phone reads alike, may have carried another
         phone's minutes), and not since it left by its level (on its way off)."""
         s = self.settings
-        return (t - token.heard_since >= s.faint_dwell_s and t - token.first_seen >= s.long_dwell_s
+        return (token.heard_for(t) >= s.faint_dwell_s and t - token.first_seen >= s.long_dwell_s
                 and not token.walked_out)
 
     def enter_level(self) -> float:

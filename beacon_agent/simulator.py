@@ -29,6 +29,8 @@ outside (``Site.waiting_per_hour``: a bus or tram stop on the pavement, a café 
 a bench beside the door, a queue) come along the pavement as passers-by do and stand still
 5-20 minutes 1-6 m out; neighbours (``Site.neighbours``: the flat above, the shop next
 door) are a few metres from the agent behind a wall or ceiling for the whole hour.
+Passers-by who come back (``Site.return_share``: the cash machine, a shop round the
+corner) pass the door again the same way minutes on, out of earshot in between.
 Where a site says so (``Site.group_share``), people come in twos: a companion whose
 phone is on too walks the same way a step or two behind. Walk-ins stay the site's
 minutes (``Site.dwell_minutes``), and a share of the phones (``Site.app_only_share``:
@@ -104,6 +106,7 @@ NEIGHBOUR_NEAR_M = (2.0, 6.0)  # from the agent, across the floor plan: through 
 NEIGHBOUR_LOSS_DB = (10.0, 20.0)  # a plasterboard wall to a concrete floor
 NEIGHBOUR_STILL_S = (120.0, 900.0)  # at a desk, on a sofa: a step to another spot now and then
 NEIGHBOUR_STEP_M = 1.5
+RETURN_AFTER_S = (120.0, 540.0)  # out of earshot round the corner: a cash machine, a paper, a coffee
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,10 @@ class Site:
     deep_agent_height_m: float = PHONE_HEIGHT_M
     waiting_per_hour: float = 0.0  # people who stand outside 5-20 minutes (a stop, a café table)
     neighbours: int = 0  # phones behind a wall or ceiling the whole hour (upstairs, next door)
+    # The share of passers-by who come back the way they came a few minutes on (from the
+    # cash machine, a shop round the corner): past the door twice, out of earshot in
+    # between (RETURN_AFTER_S).
+    return_share: float = 0.0
     # What this agent's radio adds to every phone's reading: an external antenna reads
     # louder (+), a Pi's own chip antenna or a metal housing quieter (-); the receiver's
     # sensitivity stays where it is, so a quiet one hears less far.
@@ -171,6 +178,9 @@ class Site:
         if not 0.0 <= self.deaf_share < 1.0:
             raise ValueError(f"deaf_share is the share of the time the receiver hears no phone, "
                              f"from 0 to under 1; not {self.deaf_share}")
+        if not 0.0 <= self.return_share <= 1.0:
+            raise ValueError(f"return_share is the share of passers-by who come back the same way, "
+                             f"from 0 to 1; not {self.return_share}")
         if not 0.0 <= self.stall_share < 1.0:
             raise ValueError(f"stall_share is the share of the time the agent's computer is busy "
                              f"elsewhere, from 0 to under 1; not {self.stall_share}")
@@ -398,6 +408,9 @@ class Person:
     # Another phone's, where the site's phones advertise faster while their app is open
     # (``Site.open_app_interval_ms``): the spans in which it does.
     faster: list[tuple[float, float]] = field(default_factory=list)
+    # A passer-by's who comes back (``Site.return_share``): the (start, end) span in which
+    # she is round the corner, out of earshot.
+    away: tuple[float, float] | None = None
 
     def position(self, t: float) -> tuple[float, float]:
         """Where the person is at ``t`` (trace seconds) on the floor plan."""
@@ -442,6 +455,7 @@ def _people(s: Scenario, rng: random.Random, labels: list[str]) -> list[Person]:
     street_end = site.width_m / 2 + STREET_END_X
     people = []
     groups = random.Random(f"{s.seed}/groups")  # keeps the other draws as they were
+    returns = random.Random(f"{s.seed}/returns")  # ... and so does this
     for number, role in enumerate(roles):
         label = labels[number] if number < len(labels) else f"{role}-{number:04d}"
         speed = rng.uniform(*WALK_SPEED)
@@ -479,12 +493,17 @@ def _people(s: Scenario, rng: random.Random, labels: list[str]) -> list[Person]:
             _walk(path, spot_x, -rng.uniform(*WAITING_OUT_M), speed * 0.7)
             _walk(path, spot_x, lane, speed * 0.7, pause=rng.uniform(*s.waiting_minutes) * 60.0)
         _walk(path, -side * street_end, lane, speed)
+        if role == PASSER_BY and returns.random() < site.return_share:
+            away = path[-1][0]
+            _walk(path, side * street_end, lane, speed, pause=returns.uniform(*RETURN_AFTER_S))
+            person.away = (away, path[-2][0])
         people.append(person)
         if groups.random() < site.group_share:
             lag = groups.uniform(*GROUP_LAG_S)
             people.append(Person(f"{label}+1", role, *_phone(site, groups),
                                  [(t + lag, x, y) for t, x, y in path],
-                                 [{k: round(v + lag, 3) for k, v in visit.items()} for visit in person.visits]))
+                                 [{k: round(v + lag, 3) for k, v in visit.items()} for visit in person.visits],
+                                 away=person.away and (person.away[0] + lag, person.away[1] + lag)))
     _open_apps(s, people)
     return people + [_neighbour(s, rng, len(roles) + n) for n in range(site.neighbours)]
 
@@ -623,7 +642,8 @@ def _adverts(person: Person, s: Scenario, rng: random.Random, tokens: _Tokens,
             faded_at = t
             rssi += fade
         if rssi >= SENSITIVITY_DBM and rng.random() >= site.loss and (
-                person.app_open is None or _open_at(person.app_open, t)):
+                person.app_open is None or _open_at(person.app_open, t)) and (
+                person.away is None or not person.away[0] <= t < person.away[1]):
             window = presence.window_of(s.start + t + person.clock_skew_s)
             if window not in frames:
                 key_id, token = tokens.frame(person.label, window)

@@ -40,7 +40,10 @@ behind a wall or ceiling a few metres from the agent for the whole hour (the fla
 the shop next door): people who stay near the store without ever coming in, who must
 not earn a walk-in a day from home (the columns ``waiting in`` and ``neighbours in``;
 measured on the tuning runs, where the long dwell let nearly all of them in and no rule
-tried kept them out without losing walk-ins: ``constants.LONG_DWELL_S``). ``loud`` and
+tried kept them out without losing walk-ins: ``constants.LONG_DWELL_S``); ``returns``
+has ``RETURN_SHARE`` of the passers-by come back the same way minutes on, out of earshot
+round the corner in between (a cash machine, a paper: ``simulator.RETURN_AFTER_S``),
+counted in ``passers in``. ``loud`` and
 ``quiet`` give the agent a radio that reads every phone ``RECEIVER_GAIN_DB`` louder (an
 external antenna: the far pavement heard) or quieter (a Pi's own chip antenna in a metal
 box: the far end of the store lost under the receiver's sensitivity); ``fading`` adds
@@ -121,6 +124,7 @@ ONE_AGENT_TARGET_S = 60.0  # issue 13: p95 after the door with one agent
 BUSY_PASSERS_BY_PER_HOUR = 1200.0  # a station's pavement: the library's busiest has 300
 WAITING_PER_HOUR = 6.0  # a bus stop with a bus every 10 minutes, or a café table
 NEIGHBOURS = 2  # the flat above and the shop next door
+RETURN_SHARE = 0.3  # passers-by who come back the way they came a few minutes on
 RECEIVER_GAIN_DB = 8.0  # an external antenna against a Pi's own: every reading this much louder
 FADING_DB = 5.0  # slow fading among full shelves and a crowd
 DEAF_SHARE = 0.15  # a Pi whose Wi-Fi is busy: its radio chip hears no phone this share of the time
@@ -142,6 +146,7 @@ TROUBLES: dict[str, Callable[[simulator.Site], simulator.Site]] = {
     "busy": lambda site: replace(site, passers_by_per_hour=BUSY_PASSERS_BY_PER_HOUR),
     "waiting": lambda site: replace(site, waiting_per_hour=WAITING_PER_HOUR),
     "neighbours": lambda site: replace(site, neighbours=NEIGHBOURS),
+    "returns": lambda site: replace(site, return_share=RETURN_SHARE),
     "loud": lambda site: replace(site, receiver_gain_db=RECEIVER_GAIN_DB),
     "quiet": lambda site: replace(site, receiver_gain_db=-RECEIVER_GAIN_DB),
     "fading": lambda site: replace(site, fading_db=FADING_DB),

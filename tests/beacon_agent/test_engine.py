@@ -728,13 +728,42 @@ def test_phones_about_as_the_engine_starts_teach_it_nothing() -> None:
 
 def test_a_token_heard_again_after_a_gap_is_the_same_phone() -> None:
     # A weak phone browsing the far end of a big store drops out of hearing for two
-    # minutes: the same token heard again is the same phone, its minutes heard go on.
+    # minutes: the same token heard again is the same phone, its minutes heard go on,
+    # less how far the silence outlasted the away timeout (nobody heard it meanwhile).
     e = engine()
     phone = Phone(e, frame(43), WINDOW * WINDOW_SECONDS + 30).hold(-94, 120)
     phone.silent(120)
-    phone.hold(-94, constants.LONG_DWELL_S - 240 + 5)
+    beyond = 120 - constants.AWAY_TIMEOUT_S
+    phone.hold(-94, constants.LONG_DWELL_S - 240 + beyond - 5)
+    assert phone.kinds() == []
+    phone.hold(-94, 10)
     assert phone.kinds() == [ENTER]
     assert phone.decisions[0].event.first_seen == WINDOW * WINDOW_SECONDS + 30
+
+
+def walking_past(phone: Phone) -> Phone:
+    """A minute along the pavement: into earshot, past the door, out of it."""
+    return phone.ramp(-98, -74, 30).ramp(-74, -98, 30)
+
+
+def test_a_passer_by_who_comes_back_the_same_way_is_not_let_in_on_the_minutes_between() -> None:
+    # To the cash machine round the corner and back: the same token passes the door
+    # twice, five minutes apart, out of earshot in between. She was heard two minutes,
+    # not five.
+    phone = walking_past(Phone(engine(), frame(46), MID_WINDOW))
+    phone.silent(240)
+    walking_past(phone)
+    assert phone.kinds() == []
+
+
+def test_a_shopper_let_in_who_falls_silent_at_the_back_is_let_in_again_when_heard() -> None:
+    # Her silence at the back of a big store takes nothing off minutes that let her in:
+    # heard again, she is in the store again at once, the same visit at the API.
+    phone = Phone(engine(), frame(47), MID_WINDOW).hold(-96, 10).hold(-62, 30).hold(-90, 60)
+    phone.silent(constants.LONG_DWELL_S - 100)
+    assert phone.kinds() == [ENTER, EXIT]
+    phone.hold(-90, 10)
+    assert phone.kinds() == [ENTER, EXIT, ENTER]
 
 
 def test_a_rotation_carries_the_minutes_heard_only_once_the_new_token_is_heard_itself() -> None:

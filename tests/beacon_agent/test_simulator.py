@@ -327,6 +327,38 @@ def test_people_who_come_in_twos_walk_the_same_way_a_step_apart() -> None:
             [v["entered"] + lag for v in first.visits], abs=0.01)
 
 
+def test_passers_by_who_come_back_pass_the_door_twice_unheard_round_the_corner() -> None:
+    # To the cash machine and back: the same way past the door again minutes on, out of
+    # earshot in between. Everyone else is drawn and heard as before.
+    site = simulator.SITES["corner-shop"]
+    scenario = simulator.Scenario(seed=7, minutes=60, site=site)
+    plain = simulator.simulate(scenario)
+    back = simulator.simulate(replace(scenario, site=replace(site, return_share=0.5)))
+    returners = [p for p in back.people if p.away is not None]
+    passers = [p for p in back.people if p.role == simulator.PASSER_BY]
+    assert {p.role for p in returners} == {simulator.PASSER_BY}
+    assert 0.3 * len(passers) < len(returners) < 0.7 * len(passers)
+    assert [p.path for p in plain.people] == [p.path[:len(q.path)] for p, q in zip(back.people, plain.people,
+                                                                              strict=True)]
+    adverts = list(back.adverts)
+    heard: dict[str, list[float]] = {}
+    for advert in adverts:
+        heard.setdefault(back.tokens.owners[_token(advert)], []).append(advert.t)
+    came_back = 0
+    for person in returners:
+        start, end = person.away
+        assert simulator.RETURN_AFTER_S[0] <= end - start <= simulator.RETURN_AFTER_S[1]
+        sides = [x > site.door_x for _, x, _ in person.path]
+        assert sides[0] == sides[-1] != sides[len(sides) // 2]  # past the door and back
+        times = heard.get(person.label, [])
+        assert not any(start <= t < end for t in times)
+        came_back += any(t >= end for t in times)
+    assert came_back >= len(returners) // 2
+    others = {p.label for p in back.people if p.away is None}
+    plain_heard = [(a.t, a.rssi) for a in plain.adverts if plain.tokens.owners[_token(a)] in others]
+    assert [(a.t, a.rssi) for a in adverts if back.tokens.owners[_token(a)] in others] == plain_heard
+
+
 def bakery_with(**changes: float) -> tuple[simulator.Simulation, simulator.Simulation]:
     """Half an hour at the bakery as the library draws it, and with ``changes`` to its
     phones' apps: everyone walks the same way in both."""
