@@ -178,8 +178,13 @@ def test_a_site_file_with_a_misspelt_setting_says_which(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="stall_share is the share of the time"):
         cli.main(["simulate", "--out", str(tmp_path / "t"), "--truth", str(tmp_path / "g"),
                   "--site-file", str(own)])
-    own.write_text("deaf_share = 0.1\ngroup_share = 0.3\n")
-    assert (simulator.load_site(own).deaf_share, simulator.load_site(own).group_share) == (0.1, 0.3)
+    own.write_text("return_share = 1.5\n")
+    with pytest.raises(SystemExit, match="return_share is the share of passers-by who come back"):
+        cli.main(["simulate", "--out", str(tmp_path / "t"), "--truth", str(tmp_path / "g"),
+                  "--site-file", str(own)])
+    own.write_text("deaf_share = 0.1\ngroup_share = 0.3\nreturn_share = 0.2\n")
+    site = simulator.load_site(own)
+    assert (site.deaf_share, site.group_share, site.return_share) == (0.1, 0.3, 0.2)
     with pytest.raises(SystemExit, match="no site named 'shoe-shop'"):
         cli.main(["simulate", "--out", str(tmp_path / "t"), "--truth", str(tmp_path / "g"),
                   "--site", "shoe-shop"])
