@@ -197,7 +197,7 @@ class _Token:
     inside: bool = False
     since: float | None = None  # inside: when the smoothed RSSI fell below the exit level
     heard_since: float = 0.0  # first heard, over the phone's earlier tokens linked to it
-    unheard: float = 0.0  # how far its silences since outlasted the away timeout (``heard_for``)
+    unheard: float = 0.0  # how far its silences since then outlasted the away timeout (``heard_for``)
     max_rise: float = float("-inf")  # the largest held rise, net of the noise margin
     max_level: float = float("-inf")  # the loudest level held for ``enter_dwell_s``
     linked: bool = False  # a later token of the same phone carries its evidence on
@@ -336,9 +336,7 @@ class PresenceEngine:
             self._gone[key] = token
         for key in [k for k, token in self._gone.items() if _window_over(token, t)]:
             token = self._gone.pop(key)
-            if (not token.rotated and self._heard_arriving(token)
-                    and not _near_rotation(token.last_seen)
-                    and token.heard_for(token.last_seen) < self.settings.long_dwell_s):
+            if self._outsider(token, heard_under=self.settings.long_dwell_s):
                 self.learned.outside(token.max_rise)
         return decisions + self._exits_due(t)
 
@@ -392,14 +390,15 @@ class PresenceEngine:
             self._held_exits = [(at, event) for at, event in self._held_exits if at > t]
         return due
 
-    def _outsider(self, token: _Token) -> bool:
+    def _outsider(self, token: _Token, heard_under: float = constants.OUTSIDER_HEARD_S) -> bool:
         """Whether a token that fell silent was someone outside: heard for less than
-        anyone who walks in (``OUTSIDER_HEARD_S``), from its start (not a token first
-        heard at a rotation, nor as the engine started) to its end (not cut by the next
-        one)."""
+        ``heard_under`` (by default less than anyone who walks in, ``OUTSIDER_HEARD_S``;
+        its rise is learned of any phone heard under the long dwell), from its start (not
+        a token first heard at a rotation, nor as the engine started) to its end (not cut
+        by the next one)."""
         return (not token.rotated and self._heard_arriving(token)
                 and not _near_rotation(token.last_seen)
-                and token.heard_for(token.last_seen) < constants.OUTSIDER_HEARD_S)
+                and token.heard_for(token.last_seen) < heard_under)
 
     def _heard_arriving(self, token: _Token) -> bool:
         """Whether the engine was listening when the phone came by, not one already about
@@ -431,7 +430,7 @@ class PresenceEngine:
             return self._carry_visit(token)
         if len(candidates) != 1 or self._taken(candidates[0], token, gap):
             if gap is _link_gap and token.link_tries == len(constants.LINK_TRIES_S):
-                shortest = max(candidates, key=lambda old: old.heard_since + old.unheard)
+                shortest = min(candidates, key=lambda old: old.heard_for(token.first_seen))
                 token.heard_since, token.unheard = shortest.heard_since, shortest.unheard
         else:
             self._carry(candidates[0], token)
@@ -634,12 +633,11 @@ class PresenceEngine:
 
     def _heard_long(self, token: _Token, t: float, smoothed: float) -> bool:
         """Heard for the long dwell (over linked tokens and silences: ``_Token.heard_for``).
-        The minutes a link carried count
-        once the new token has been heard itself for a while (``LINKED_HEARD_S``: a
-        phone passing at the boundary, taken for it, has walked on; longer,
-        ``FLOOR_LINKED_HEARD_S``, for a token first heard below the gate, ``enter_dbm``,
-        where the far pavement is heard and phones read alike), and not while it walks
-        past (``_walking_past``)."""
+        The minutes a link carried count once the new token has been heard itself for a
+        while (``LINKED_HEARD_S``: a phone passing at the boundary, taken for it, has
+        walked on; longer, ``FLOOR_LINKED_HEARD_S``, for a token first heard below the
+        gate, ``enter_dbm``, where the far pavement is heard and phones read alike), and
+        not while it walks past (``_walking_past``)."""
         s = self.settings
         if token.heard_for(t) < s.long_dwell_s:
             return False

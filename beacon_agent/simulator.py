@@ -494,9 +494,9 @@ def _people(s: Scenario, rng: random.Random, labels: list[str]) -> list[Person]:
             _walk(path, spot_x, lane, speed * 0.7, pause=rng.uniform(*s.waiting_minutes) * 60.0)
         _walk(path, -side * street_end, lane, speed)
         if role == PASSER_BY and returns.random() < site.return_share:
-            away = path[-1][0]
-            _walk(path, side * street_end, lane, speed, pause=returns.uniform(*RETURN_AFTER_S))
-            person.away = (away, path[-2][0])
+            away, back = path[-1][0], returns.uniform(*RETURN_AFTER_S)
+            _walk(path, side * street_end, lane, speed, pause=back)
+            person.away = (away, away + back)
         people.append(person)
         if groups.random() < site.group_share:
             lag = groups.uniform(*GROUP_LAG_S)
