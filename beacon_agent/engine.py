@@ -25,7 +25,9 @@ it), adds the agent's calibration offset, and decides (thresholds and their reas
   ``snapshot``, kept by the agent across restarts: ``memory``);
 - heard for ``long_dwell_s`` (across linked rotations, and across gaps in the same
   token: a phone at the far end of a big store) and still heard above ``exit_dbm``:
-  longer than anyone stays outside (a phone switched on inside); or, heard under
+  longer than anyone stays outside (a phone switched on inside; longer where the
+  people outside are heard walking for long, learned from them as well:
+  ``SiteLearning.long_dwell``); or, heard under
   ``exit_dbm``, for ``faint_dwell_s``: a weak phone at the far end of a big store,
   heard longer than anyone outside is heard at all (a window shopper walking off down a
   long pavement is heard as faintly for the long dwell). Its level says nothing of where
@@ -332,7 +334,7 @@ class PresenceEngine:
             token.history.clear()
             token.link_tries = len(constants.LINK_TRIES_S)
             if self._outsider(token):
-                self.learned.outside_level(token.max_level)
+                self.learned.outsider(token.max_level, token.heard_for(token.last_seen))
             self._gone[key] = token
         for key in [k for k, token in self._gone.items() if _window_over(token, t)]:
             token = self._gone.pop(key)
@@ -631,18 +633,25 @@ class PresenceEngine:
             return None
         return min(islice(history.values, first, None))
 
-    def _heard_long(self, token: _Token, t: float, smoothed: float) -> bool:
-        """Heard for the long dwell (over linked tokens and silences: ``_Token.heard_for``).
-        The minutes a link carried count once the new token has been heard itself for a
-        while (``LINKED_HEARD_S``: a phone passing at the boundary, taken for it, has
-        walked on; longer, ``FLOOR_LINKED_HEARD_S``, for a token first heard below the
-        gate, ``enter_dbm``, where the far pavement is heard and phones read alike), and
-        not while it walks past (``_walking_past``)."""
+    def long_dwell(self) -> float:
+        """How long a phone must have been heard to be inside on its minutes: ``long_dwell_s``,
+        or longer where the engine learned that people outside are heard walking for
+        longer here (``SiteLearning.long_dwell``)."""
         s = self.settings
-        if token.heard_for(t) < s.long_dwell_s:
+        return self.learned.long_dwell(s.long_dwell_s) if s.learn_from_traffic else s.long_dwell_s
+
+    def _heard_long(self, token: _Token, t: float, smoothed: float) -> bool:
+        """Heard for the long dwell (``long_dwell``; over linked tokens and silences:
+        ``_Token.heard_for``). The minutes a link carried count once the new token has
+        been heard itself for a while (``LINKED_HEARD_S``: a phone passing at the
+        boundary, taken for it, has walked on; longer, ``FLOOR_LINKED_HEARD_S``, for a
+        token first heard below the gate, ``enter_dbm``, where the far pavement is heard
+        and phones read alike), and not while it walks past (``_walking_past``)."""
+        s, long_dwell = self.settings, self.long_dwell()
+        if token.heard_for(t) < long_dwell:
             return False
         own = t - token.first_seen
-        if own >= s.long_dwell_s:
+        if own >= long_dwell:
             return True
         if token.first_level >= s.enter_dbm:  # first heard above the gate: not off the far pavement
             return own >= constants.LINKED_HEARD_S
@@ -853,7 +862,9 @@ class SiteLearning:
     rises, plus a margin, is what a crossing must beat at this entrance (never less than
     the default: a threshold learned down from the first few passers-by would let in the
     window shopper who comes next). A phone heard for the long dwell was inside; the
-    rise it had shown by then is what a crossing looks like here. Where most of them
+    rise it had shown by then is what a crossing looks like here. How long the people
+    outside were heard says how long a window shopper's walk to the glass and away is
+    heard here, and so how long the long dwell must be (``long_dwell``). Where most of them
     did not rise as far as the outsiders do (an agent close behind the glass hears a
     window shopper as loudly as a shopper inside), the crossing says nothing at this
     entrance and the engine waits for the long dwell. Until it has heard enough of both,
@@ -864,14 +875,17 @@ class SiteLearning:
     # The stored form (``snapshot``): what it has heard, by the names it is stored under.
     # Change FORM with these fields or their meaning: an agent then learns afresh rather
     # than read another version's learning as its own.
-    FORM = 1
+    FORM = 2
     _KEPT = {"outside_rises": "_rises", "inside_rises": "_inside",
-             "outside_levels": "_levels", "inside_levels": "_inside_levels"}
+             "outside_levels": "_levels", "inside_levels": "_inside_levels",
+             "outside_heard": "_heard"}
 
     def __init__(self) -> None:
         self._rises: deque[float] = deque(maxlen=constants.OUTSIDE_SAMPLES)
         self._inside: deque[float] = deque(maxlen=constants.INSIDE_SAMPLES)
         self._levels: deque[float] = deque(maxlen=constants.OUTSIDE_SAMPLES)
+        self._heard: deque[float] = deque(maxlen=constants.OUTSIDE_SAMPLES)
+        self._long_dwell: dict[float, float] = {}  # ``long_dwell`` by its default, as _rise_asked
         self._inside_levels: deque[float] = deque(maxlen=constants.INSIDE_SAMPLES)
         self.outside_rise_db: float | None = None
         self.street_dbm: float | None = None
@@ -911,10 +925,26 @@ class SiteLearning:
         if len(self._rises) >= constants.OUTSIDE_SAMPLES_NEEDED:
             self.outside_rise_db = _quantile(self._rises, constants.OUTSIDE_QUANTILE)
 
-    def outside_level(self, level: float) -> None:
-        """The loudest level held by a phone heard too briefly to have been inside."""
+    def outsider(self, level: float, heard: float) -> None:
+        """A phone heard too briefly to have been inside: the loudest level it held, and
+        for how long it was heard (``_Token.heard_for``)."""
         self._levels.append(level)
+        self._heard.append(heard)
+        self._long_dwell.clear()
         self._learn_street_level()
+
+    def long_dwell(self, default: float) -> float:
+        """How long a phone must be heard to be inside on its minutes: the longest a
+        window shopper stands at the glass plus her walk to it and away, as long as
+        ``LONG_DWELL_WALKS`` times how long most outsiders were heard here
+        (``LONG_DWELL_QUANTILE``), once ``OUTSIDE_SAMPLES_NEEDED`` were; never under
+        ``default``."""
+        if len(self._heard) < constants.OUTSIDE_SAMPLES_NEEDED:
+            return default
+        if default not in self._long_dwell:
+            walk = constants.LONG_DWELL_WALKS * _quantile(self._heard, constants.LONG_DWELL_QUANTILE)
+            self._long_dwell[default] = max(default, constants.LONG_DWELL_STAND_S + walk)
+        return self._long_dwell[default]
 
     def _learn_street_level(self) -> None:
         """The loudest level the outsiders heard so far held for the enter dwell, once

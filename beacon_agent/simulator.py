@@ -30,7 +30,9 @@ a bench beside the door, a queue) come along the pavement as passers-by do and s
 5-20 minutes 1-6 m out; neighbours (``Site.neighbours``: the flat above, the shop next
 door) are a few metres from the agent behind a wall or ceiling for the whole hour.
 Passers-by who come back (``Site.return_share``: the cash machine, a shop round the
-corner) pass the door again the same way minutes on, out of earshot in between.
+corner) pass the door again the same way minutes on, out of earshot in between. People
+walk at a high street's pace, or as fast as the site says (``Site.walk_speed_mps``: a
+stroll in a mall or a market square).
 Where a site says so (``Site.group_share``), people come in twos: a companion whose
 phone is on too walks the same way a step or two behind. Walk-ins stay the site's
 minutes (``Site.dwell_minutes``), and a share of the phones (``Site.app_only_share``:
@@ -90,7 +92,7 @@ APP_OPEN_SCANNING_S = (10.0, 40.0)
 APP_AT_WINDOW_SHARE = 0.3
 APP_OPEN_AT_WINDOW_S = (10.0, 60.0)
 SENSITIVITY_DBM = -100
-WALK_SPEED = (1.0, 1.5)  # m/s
+WALK_SPEED = (1.0, 1.5)  # m/s: a high street's pace, the sites' own (``Site.walk_speed_mps``)
 TEST_KEY = bytes(range(16))  # the simulator's own presence key when no API tokens are given
 TEST_KEY_ID = 0
 
@@ -147,6 +149,10 @@ class Site:
     # cash machine, a shop round the corner): past the door twice, out of earshot in
     # between (RETURN_AFTER_S).
     return_share: float = 0.0
+    # How fast people walk along the pavement, slowest to fastest, in m/s (0.7 of it to a
+    # window, through the store): a high street's pace, or a stroll (a mall, a market
+    # square, pushchairs), at which everyone outside is heard for longer.
+    walk_speed_mps: tuple[float, float] = WALK_SPEED
     # What this agent's radio adds to every phone's reading: an external antenna reads
     # louder (+), a Pi's own chip antenna or a metal housing quieter (-); the receiver's
     # sensitivity stays where it is, so a quiet one hears less far.
@@ -184,6 +190,10 @@ class Site:
         if not 0.0 <= self.stall_share < 1.0:
             raise ValueError(f"stall_share is the share of the time the agent's computer is busy "
                              f"elsewhere, from 0 to under 1; not {self.stall_share}")
+        slowest, fastest = self.walk_speed_mps
+        if not 0.0 < slowest <= fastest:
+            raise ValueError(f"walk_speed_mps is how fast people walk by: the slowest and the "
+                             f"fastest, in m/s above 0; not {list(self.walk_speed_mps)}")
         shortest, longest = self.dwell_minutes
         if not 0.0 < shortest <= longest:
             raise ValueError(f"dwell_minutes is how long walk-ins stay inside: the shortest and "
@@ -458,7 +468,7 @@ def _people(s: Scenario, rng: random.Random, labels: list[str]) -> list[Person]:
     returns = random.Random(f"{s.seed}/returns")  # ... and so does this
     for number, role in enumerate(roles):
         label = labels[number] if number < len(labels) else f"{role}-{number:04d}"
-        speed = rng.uniform(*WALK_SPEED)
+        speed = rng.uniform(*site.walk_speed_mps)
         side = rng.choice((-1.0, 1.0))
         lane = -rng.uniform(*site.pavement_m)
         arrive = rng.uniform(0.0, s.minutes * 60.0)

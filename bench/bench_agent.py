@@ -43,7 +43,9 @@ measured on the tuning runs, where the long dwell let nearly all of them in and 
 tried kept them out without losing walk-ins: ``constants.LONG_DWELL_S``); ``returns``
 has ``RETURN_SHARE`` of the passers-by come back the same way minutes on, out of earshot
 round the corner in between (a cash machine, a paper: ``simulator.RETURN_AFTER_S``),
-counted in ``passers in``. ``loud`` and
+counted in ``passers in``; ``strolls`` has everyone walk at ``STROLL_SPEED_MPS`` (a mall,
+a market square) rather than a high street's pace, so everyone outside is heard for longer
+(a window shopper's walk to the glass and away included). ``loud`` and
 ``quiet`` give the agent a radio that reads every phone ``RECEIVER_GAIN_DB`` louder (an
 external antenna: the far pavement heard) or quieter (a Pi's own chip antenna in a metal
 box: the far end of the store lost under the receiver's sensitivity); ``fading`` adds
@@ -125,6 +127,7 @@ BUSY_PASSERS_BY_PER_HOUR = 1200.0  # a station's pavement: the library's busiest
 WAITING_PER_HOUR = 6.0  # a bus stop with a bus every 10 minutes, or a café table
 NEIGHBOURS = 2  # the flat above and the shop next door
 RETURN_SHARE = 0.3  # passers-by who come back the way they came a few minutes on
+STROLL_SPEED_MPS = (0.6, 1.2)  # a mall or a market square: pushchairs, window-shopping pace
 RECEIVER_GAIN_DB = 8.0  # an external antenna against a Pi's own: every reading this much louder
 FADING_DB = 5.0  # slow fading among full shelves and a crowd
 DEAF_SHARE = 0.15  # a Pi whose Wi-Fi is busy: its radio chip hears no phone this share of the time
@@ -147,6 +150,7 @@ TROUBLES: dict[str, Callable[[simulator.Site], simulator.Site]] = {
     "waiting": lambda site: replace(site, waiting_per_hour=WAITING_PER_HOUR),
     "neighbours": lambda site: replace(site, neighbours=NEIGHBOURS),
     "returns": lambda site: replace(site, return_share=RETURN_SHARE),
+    "strolls": lambda site: replace(site, walk_speed_mps=STROLL_SPEED_MPS),
     "loud": lambda site: replace(site, receiver_gain_db=RECEIVER_GAIN_DB),
     "quiet": lambda site: replace(site, receiver_gain_db=-RECEIVER_GAIN_DB),
     "fading": lambda site: replace(site, fading_db=FADING_DB),

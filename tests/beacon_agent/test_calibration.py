@@ -372,14 +372,14 @@ def test_the_report_says_what_the_agent_knows_of_its_entrance() -> None:
     deep = PresenceEngine(DEEP_AGENT)
     assert calibration.report(deep, config())["advice"] == [NEEDS_MORE_TRAFFIC]
     for _ in range(constants.DEEP_STREET_SAMPLES - 1):
-        deep.learned.outside_level(constants.DEEP_ENTER_DBM - constants.DEEP_STREET_MARGIN_DB - 5)
+        deep.learned.outsider(constants.DEEP_ENTER_DBM - constants.DEEP_STREET_MARGIN_DB - 5, heard=60.0)
     assert calibration.report(deep, config())["advice"] == [NEEDS_MORE_TRAFFIC]
-    deep.learned.outside_level(constants.DEEP_ENTER_DBM - constants.DEEP_STREET_MARGIN_DB - 5)
+    deep.learned.outsider(constants.DEEP_ENTER_DBM - constants.DEEP_STREET_MARGIN_DB - 5, heard=60.0)
     assert calibration.report(deep, config())["advice"] == []  # a quiet street: nothing to do
     # ... and hangs too near the street where the people outside came within a margin of its gate.
     near = PresenceEngine(DEEP_AGENT)
     for _ in range(constants.DEEP_STREET_SAMPLES):
-        near.learned.outside_level(constants.DEEP_ENTER_DBM - constants.DEEP_STREET_MARGIN_DB + 1)
+        near.learned.outsider(constants.DEEP_ENTER_DBM - constants.DEEP_STREET_MARGIN_DB + 1, heard=60.0)
     assert calibration.report(near, config())["advice"] == [STREET_TOO_LOUD]
 
     learning = replayed(15)

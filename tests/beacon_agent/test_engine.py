@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
+
 from beacon_agent import constants
 from beacon_agent.engine import (
     DEEP_AGENT,
@@ -711,6 +713,28 @@ def test_where_the_agent_hears_the_glass_as_loudly_as_the_floor_only_the_dwell_d
     assert phone.kinds() == [ENTER]
 
 
+def test_where_people_outside_are_heard_walking_for_long_the_long_dwell_is_longer() -> None:
+    # A mall where people stroll: each passer-by is heard for two minutes, so a window
+    # shopper who stands three minutes at the glass is heard for more than five. The
+    # engine learns it from the people outside and waits as much longer for a phone's
+    # minutes; on a street where they were heard for 40 s it waits the five minutes.
+    stroll, street = learning(), learning()
+    for e, heard in ((stroll, 120.0), (street, 40.0)):
+        for n in range(constants.OUTSIDE_SAMPLES_NEEDED):
+            Phone(e, frame(200 + n), MID_WINDOW + n).hold(-90, heard)
+        e.tick(MID_WINDOW + 200)
+        assert e.site_state().outsiders == constants.OUTSIDE_SAMPLES_NEEDED
+    assert street.long_dwell() == constants.LONG_DWELL_S
+    longer = constants.LONG_DWELL_STAND_S + constants.LONG_DWELL_WALKS * (120.0 - STEP)
+    assert stroll.long_dwell() == pytest.approx(longer) and longer > constants.LONG_DWELL_S + 30
+    later = NEXT_WINDOW + 200
+    for e, inside_after in ((street, constants.LONG_DWELL_S), (stroll, longer)):
+        window = Phone(e, frame(240), later).hold(-70, inside_after - 5)
+        assert window.kinds() == []
+        window.hold(-70, 10)
+        assert window.kinds() == [ENTER]
+
+
 def test_phones_about_as_the_engine_starts_teach_it_nothing() -> None:
     # A start mid-day (a restart, the learning recalled): a shopper inside and someone at
     # the window are heard from the engine's first moment; their way in or past was not
@@ -921,7 +945,7 @@ def deep_agent(street_dbm: float | None = QUIET_STREET_DBM) -> PresenceEngine:
     e = PresenceEngine(DEEP_AGENT, new_id=lambda: f"00000000-0000-4000-8000-{next(counter):012d}")
     if street_dbm is not None:
         for _ in range(constants.DEEP_STREET_SAMPLES):
-            e.learned.outside_level(street_dbm)
+            e.learned.outsider(street_dbm, heard=60.0)
     return e
 
 

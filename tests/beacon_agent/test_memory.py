@@ -106,7 +106,7 @@ def learned_at_a_store() -> SiteLearning:
     learning = SiteLearning()
     for n in range(constants.OUTSIDE_SAMPLES_NEEDED):
         learning.outside(10.0 + n / 2)
-        learning.outside_level(-80.0 + n / 4)
+        learning.outsider(-80.0 + n / 4, heard=100.0 + n)
     learning.outside(float("-inf"))  # a phone that never held the gate
     for n in range(constants.INSIDE_SAMPLES_NEEDED):
         learning.inside(30.0 + n, -62.0 - n)
@@ -126,6 +126,7 @@ def test_a_snapshot_restores_what_was_learned_and_refuses_another_form() -> None
     restored = SiteLearning.restored(stored)
     assert restored.state() == learning.state()
     assert restored.rise_db(constants.RISE_DB) == learning.rise_db(constants.RISE_DB) == 25.5
+    assert restored.long_dwell(constants.LONG_DWELL_S) == learning.long_dwell(constants.LONG_DWELL_S)
     assert restored.snapshot() == learning.snapshot()
     for other in ({**stored, "form": SiteLearning.FORM + 1}, {**stored, "walk_ins": []},
                   {k: v for k, v in stored.items() if k != "inside_rises"},
@@ -239,7 +240,7 @@ def test_status_says_what_has_been_learned_and_since_when(
     learning = SiteLearning()
     for rise, level in ((12.0, -80.0), (15.0, -78.0)):
         learning.outside(rise)
-        learning.outside_level(level)
+        learning.outsider(level, heard=60.0)
     Memory(outbox, here).keep(learning, None, 1_100.0)
     assert cli.main(["status", "--config", str(path)]) == 0
     shown = capsys.readouterr().out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 from dataclasses import replace
 from pathlib import Path
 
@@ -182,9 +183,15 @@ def test_a_site_file_with_a_misspelt_setting_says_which(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="return_share is the share of passers-by who come back"):
         cli.main(["simulate", "--out", str(tmp_path / "t"), "--truth", str(tmp_path / "g"),
                   "--site-file", str(own)])
-    own.write_text("deaf_share = 0.1\ngroup_share = 0.3\nreturn_share = 0.2\n")
+    own.write_text("walk_speed_mps = [0.0, 1.0]\n")
+    with pytest.raises(SystemExit, match="walk_speed_mps is how fast people walk by"):
+        cli.main(["simulate", "--out", str(tmp_path / "t"), "--truth", str(tmp_path / "g"),
+                  "--site-file", str(own)])
+    own.write_text("deaf_share = 0.1\ngroup_share = 0.3\nreturn_share = 0.2\n"
+                   "walk_speed_mps = [0.6, 1.2]\n")
     site = simulator.load_site(own)
     assert (site.deaf_share, site.group_share, site.return_share) == (0.1, 0.3, 0.2)
+    assert site.walk_speed_mps == (0.6, 1.2)
     with pytest.raises(SystemExit, match="no site named 'shoe-shop'"):
         cli.main(["simulate", "--out", str(tmp_path / "t"), "--truth", str(tmp_path / "g"),
                   "--site", "shoe-shop"])
@@ -330,6 +337,27 @@ def test_people_who_come_in_twos_walk_the_same_way_a_step_apart() -> None:
         assert [(x, y) for _, x, y in companion.path] == [(x, y) for _, x, y in first.path]
         assert [v["entered"] for v in companion.visits] == pytest.approx(
             [v["entered"] + lag for v in first.visits], abs=0.01)
+
+
+def test_where_people_stroll_everyone_outside_is_heard_for_longer() -> None:
+    # A mall or a market square: the same people at half the pace are heard for about
+    # twice as long, a window shopper's walk to the glass and away included.
+    site = simulator.SITES["corner-shop"]
+    scenario = simulator.Scenario(seed=7, minutes=60, site=site)
+
+    def heard_for(simulation: simulator.Simulation) -> dict[str, float]:
+        times: dict[str, list[float]] = {}
+        for advert in simulation.adverts:
+            times.setdefault(simulation.tokens.owners[_token(advert)], []).append(advert.t)
+        roles = {p.label: p.role for p in simulation.people}
+        return {label: max(ts) - min(ts) for label, ts in times.items()
+                if roles[label] in (simulator.PASSER_BY, simulator.WINDOW_SHOPPER)}
+
+    brisk = heard_for(simulator.simulate(scenario))
+    slow = heard_for(simulator.simulate(replace(scenario, site=replace(site, walk_speed_mps=(0.5, 0.75)))))
+    both = sorted(brisk.keys() & slow.keys())
+    assert len(both) > 50
+    assert statistics.median(slow[label] / max(brisk[label], 1.0) for label in both) > 1.6
 
 
 def test_passers_by_who_come_back_pass_the_door_twice_unheard_round_the_corner() -> None:
