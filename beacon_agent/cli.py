@@ -241,8 +241,10 @@ def _write_walk_test(site: simulator.Site, seed: int, start: float, out, truth) 
     return len(adverts)
 
 
-def _learned_line(learned: Learned | None) -> str:
-    """What the agent has learned of its entrance from the store's traffic, as last saved."""
+def _learned_line(learned: Learned | None, long_dwell_s: float) -> str:
+    """What the agent has learned of its entrance from the store's traffic, as last saved:
+    also how long a phone must be heard to be let in on its minutes there
+    (``SiteLearning.long_dwell``, from the config's ``long_dwell_s``)."""
     if learned is None:
         return "nothing yet"
     site = learned.learning.state()
@@ -251,18 +253,20 @@ def _learned_line(learned: Learned | None) -> str:
         return (f"still learning: {site.outsiders} phones outside and {site.insiders} inside "
                 f"heard so far ({saved})")
     since = "" if learned.learned_at is None else f" since {_local_time(learned.learned_at)}"
+    minutes = learned.learning.long_dwell(long_dwell_s) / 60.0
     return (f"the entrance{since}, from {site.outsiders} phones outside (loudest "
             f"{_level(site.outside_dbm)}) and {site.insiders} inside (median "
-            f"{_level(site.inside_dbm)}); {saved}")
+            f"{_level(site.inside_dbm)}); a phone heard for {minutes:.1f} minutes is let in; {saved}")
 
 
-def _learned_json(learned: Learned | None) -> dict[str, object] | None:
+def _learned_json(learned: Learned | None, long_dwell_s: float) -> dict[str, object] | None:
     if learned is None:
         return None
     site = learned.learning.state()
     return {"learned": site.learned, "learned_at": learned.learned_at,
             "outsiders": site.outsiders, "insiders": site.insiders,
             "outside_dbm": site.outside_dbm, "inside_dbm": site.inside_dbm,
+            "long_dwell_s": round(learned.learning.long_dwell(long_dwell_s), 1),
             "saved_at": learned.saved_at}
 
 
@@ -299,10 +303,11 @@ def cmd_status(args: argparse.Namespace) -> int:
                        "outside_dbm": cfg.presence.outside_dbm,
                        "inside_dbm": cfg.presence.inside_dbm, "far_end_dbm": cfg.far_end_dbm}
         print(json.dumps({**status, "calibration": calibration,
-                          "learned": _learned_json(learned), "advice": advice}, indent=1))
+                          "learned": _learned_json(learned, cfg.presence.long_dwell_s),
+                          "advice": advice}, indent=1))
         return 0
     status["calibration"] = _calibration_line(cfg)
-    status["learned"] = _learned_line(learned)
+    status["learned"] = _learned_line(learned, cfg.presence.long_dwell_s)
     status["advice"] = " ".join(ADVICE[code] for code in advice) or "none"
     for name in ("last_upload_at", "updated_at"):
         if name in status:

@@ -255,12 +255,15 @@ def test_status_says_what_has_been_learned_and_since_when(
     assert line.startswith(f"learned: the entrance since {cli._local_time(1_000.0)}, from "
                            f"{constants.OUTSIDE_SAMPLES_NEEDED} phones outside (loudest "
                            f"-75.2 dBm) and {constants.INSIDE_SAMPLES_NEEDED} inside")
+    # Its outsiders were heard for 100-119 s (a slow street): a phone is let in on its
+    # minutes after 3 minutes plus 1.4 times the 0.75 quantile of those, not after 5.
+    assert "; a phone heard for 5.7 minutes is let in; " in line
     assert cli.main(["status", "--config", str(path), "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["learned"] == {
         "learned": True, "learned_at": 1_000.0, "outsiders": constants.OUTSIDE_SAMPLES_NEEDED,
         "insiders": constants.INSIDE_SAMPLES_NEEDED, "outside_dbm": -75.25,
-        "inside_dbm": -64.0, "saved_at": 1_100.0}
+        "inside_dbm": -64.0, "long_dwell_s": 341.0, "saved_at": 1_100.0}
     assert shown["advice"] == []  # its insiders rose beyond the outsiders: the crossing decides
 
     slow = learned_at_a_store()
