@@ -167,26 +167,18 @@ def test_simulate_a_named_site_and_ones_own_store(tmp_path: Path) -> None:
 
 def test_a_site_file_with_a_misspelt_setting_says_which(tmp_path: Path) -> None:
     own = tmp_path / "shop.toml"
-    own.write_text("front_los_db = 9\n")
-    with pytest.raises(SystemExit, match="unknown site settings front_los_db"):
-        cli.main(["simulate", "--out", str(tmp_path / "t"), "--truth", str(tmp_path / "g"),
-                  "--site-file", str(own)])
-    own.write_text("deaf_share = 1\n")  # a receiver that hears nothing at all
-    with pytest.raises(SystemExit, match="deaf_share is the share of the time"):
-        cli.main(["simulate", "--out", str(tmp_path / "t"), "--truth", str(tmp_path / "g"),
-                  "--site-file", str(own)])
-    own.write_text("stall_share = -0.1\n")
-    with pytest.raises(SystemExit, match="stall_share is the share of the time"):
-        cli.main(["simulate", "--out", str(tmp_path / "t"), "--truth", str(tmp_path / "g"),
-                  "--site-file", str(own)])
-    own.write_text("return_share = 1.5\n")
-    with pytest.raises(SystemExit, match="return_share is the share of passers-by who come back"):
-        cli.main(["simulate", "--out", str(tmp_path / "t"), "--truth", str(tmp_path / "g"),
-                  "--site-file", str(own)])
-    own.write_text("walk_speed_mps = [0.0, 1.0]\n")
-    with pytest.raises(SystemExit, match="walk_speed_mps is how fast people walk by"):
-        cli.main(["simulate", "--out", str(tmp_path / "t"), "--truth", str(tmp_path / "g"),
-                  "--site-file", str(own)])
+    refused = {
+        "front_los_db = 9\n": "unknown site settings front_los_db",
+        "deaf_share = 1\n": "deaf_share is the share of the time",  # a receiver that hears nothing
+        "stall_share = -0.1\n": "stall_share is the share of the time",
+        "return_share = 1.5\n": "return_share is the share of passers-by who come back",
+        "walk_speed_mps = [0.0, 1.0]\n": "walk_speed_mps is how fast people walk by",
+    }
+    for text, sentence in refused.items():
+        own.write_text(text)
+        with pytest.raises(SystemExit, match=sentence):
+            cli.main(["simulate", "--out", str(tmp_path / "t"), "--truth", str(tmp_path / "g"),
+                      "--site-file", str(own)])
     own.write_text("deaf_share = 0.1\ngroup_share = 0.3\nreturn_share = 0.2\n"
                    "walk_speed_mps = [0.6, 1.2]\n")
     site = simulator.load_site(own)
