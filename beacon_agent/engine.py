@@ -199,7 +199,7 @@ class _Token:
     inside: bool = False
     since: float | None = None  # inside: when the smoothed RSSI fell below the exit level
     heard_since: float = 0.0  # first heard, over the phone's earlier tokens linked to it
-    unheard: float = 0.0  # how far its silences since then outlasted the away timeout (``heard_for``)
+    unheard: float = 0.0  # how long it was away in its silences since then (``heard_for``)
     max_rise: float = float("-inf")  # the largest held rise, net of the noise margin
     max_level: float = float("-inf")  # the loudest level held for ``enter_dwell_s``
     linked: bool = False  # a later token of the same phone carries its evidence on
@@ -219,11 +219,12 @@ class _Token:
     let_in: bool = False  # once: its silences since take nothing off its minutes heard
 
     def heard_for(self, t: float) -> float:
-        """How long the phone has been heard by ``t``: since ``heard_since``, less how
-        far each silence (before it was let in) outlasted the away timeout. A passer-by
-        who comes back the same way minutes on (from the cash machine) was heard on her
-        way there and back, not all that time; a silence up to the away timeout, as
-        anyone's between two adverts lost, counts as heard."""
+        """How long the phone has been heard by ``t``: since ``heard_since``, less the
+        time it was away in each silence before it was let in (``_not_there``). A
+        passer-by who comes back the same way minutes on (from the cash machine) was heard
+        on her way there and back, not all that time; a silence up to the away timeout,
+        as anyone's between two adverts lost, counts as heard, and of a longer one, that
+        much less the longer it lasted."""
         return t - self.heard_since - self.unheard
 
     @property
@@ -347,7 +348,7 @@ class PresenceEngine:
         store or from down the street (``_Token.heard_for``), or a new one."""
         token = self._gone.pop(key, None)
         if token is not None and not token.let_in:
-            token.unheard += max(0.0, t - token.last_seen - self.settings.away_timeout_s)
+            token.unheard += _not_there(t - token.last_seen, self.settings.away_timeout_s)
         if token is None:
             if self._listening_since is None:
                 self._listening_since = t
@@ -761,6 +762,18 @@ def _level(token: _Token) -> float:
     values = sorted(token.recent.values)
     middle = len(values) // 2
     return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+def _not_there(silence: float, away: float) -> float:
+    """How much of a phone's ``silence`` (seconds, before it was let in) it was away: none
+    of one up to the away timeout ``away`` (adverts lost); of a longer one all but the
+    away timeout, and less of it the longer the silence lasted, to all of one
+    ``GONE_AWAY_TIMES`` as long (someone gone round the corner and back, not a shopper
+    at the far end of the store)."""
+    if silence <= away:
+        return 0.0
+    gone = constants.GONE_AWAY_TIMES * away
+    return silence - away * max(0.0, (gone - silence) / (gone - away))
 
 
 def _walking_past(token: _Token, smoothed: float) -> bool:

@@ -751,14 +751,17 @@ def test_phones_about_as_the_engine_starts_teach_it_nothing() -> None:
 
 
 def test_a_token_heard_again_after_a_gap_is_the_same_phone() -> None:
-    # A weak phone browsing the far end of a big store drops out of hearing for two
-    # minutes: the same token heard again is the same phone, its minutes heard go on,
-    # less how far the silence outlasted the away timeout (nobody heard it meanwhile).
+    # A weak phone browsing the far end of a big store drops out of hearing for 100 s:
+    # the same token heard again is the same phone, its minutes heard go on, less the
+    # time it was away: all of the silence but the away timeout's first minute, less of
+    # it the longer the silence lasted (to none at GONE_AWAY_TIMES the away timeout).
     e = engine()
     phone = Phone(e, frame(43), WINDOW * WINDOW_SECONDS + 30).hold(-94, 120)
-    phone.silent(120)
-    beyond = 120 - constants.AWAY_TIMEOUT_S
-    phone.hold(-94, constants.LONG_DWELL_S - 240 + beyond - 5)
+    phone.silent(100)
+    away, gone = constants.AWAY_TIMEOUT_S, constants.GONE_AWAY_TIMES * constants.AWAY_TIMEOUT_S
+    counted = away * (gone - 100) / (gone - away)
+    assert 0 < counted < away
+    phone.hold(-94, constants.LONG_DWELL_S - 220 - counted + 100 - 5)
     assert phone.kinds() == []
     phone.hold(-94, 10)
     assert phone.kinds() == [ENTER]
@@ -777,6 +780,18 @@ def test_a_passer_by_who_comes_back_the_same_way_is_not_let_in_on_the_minutes_be
     phone = walking_past(Phone(engine(), frame(46), MID_WINDOW))
     phone.silent(240)
     walking_past(phone)
+    assert phone.kinds() == []
+
+
+def test_a_passer_by_who_strolls_past_twice_is_not_let_in_on_the_minute_of_silence_counted() -> None:
+    # A mall: she strolls past the shop, round the corridor and back, heard for two
+    # minutes and a quarter each way, four minutes out of earshot in between. Heard for
+    # four and a half minutes; with the first minute of her silence counted as heard
+    # (as adverts lost) she would pass the long dwell on her way back, near the door.
+    phone = Phone(engine(), frame(48), WINDOW * WINDOW_SECONDS + 30).ramp(-98, -74, 68).ramp(-74, -98, 67)
+    phone.silent(240)
+    phone.ramp(-98, -74, 120).ramp(-74, -98, 15)
+    assert 135 + 120 < constants.LONG_DWELL_S < 135 + constants.AWAY_TIMEOUT_S + 120 - 10
     assert phone.kinds() == []
 
 
