@@ -766,10 +766,10 @@ def _level(token: _Token) -> float:
 
 def _not_there(silence: float, away: float) -> float:
     """How much of a phone's ``silence`` (seconds, before it was let in) it was away: none
-    of one up to the away timeout ``away`` (adverts lost); of a longer one all but the
-    away timeout, and less of it the longer the silence lasted, to all of one
-    ``GONE_AWAY_TIMES`` as long (someone gone round the corner and back, not a shopper
-    at the far end of the store)."""
+    of a silence up to the away timeout ``away`` (adverts lost); of a longer one, all but
+    a share of the away timeout that shrinks as the silence grows, and all of a silence
+    ``GONE_AWAY_TIMES`` as long or longer (someone gone round the corner and back, not a
+    shopper at the far end of the store)."""
     if silence <= away:
         return 0.0
     gone = constants.GONE_AWAY_TIMES * away
