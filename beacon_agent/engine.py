@@ -562,7 +562,7 @@ class PresenceEngine:
         horizon = t - s.rise_lookback_s - s.enter_dwell_s
         while history.at and history.at[0] < horizon:
             history.drop_oldest()
-        if (not token.counted and token.heard_for(t) >= s.long_dwell_s
+        if (not token.counted and token.heard_for(t) >= self.long_dwell()
                 and (not token.rotated or token.heard_since < token.first_seen)
                 and self._heard_arriving(token)):
             token.counted = True  # an insider whose way in was heard (not only its rotation)
@@ -659,11 +659,11 @@ class PresenceEngine:
         return own >= constants.FLOOR_LINKED_HEARD_S and not _walking_past(token, smoothed)
 
     def _heard_faintly(self, token: _Token, t: float) -> bool:
-        """Heard for ``faint_dwell_s``, the long dwell of it under its own token (a link
-        made at the floor, where every phone reads alike, may have carried another
-        phone's minutes), and not since it left by its level (on its way off)."""
+        """Heard for ``faint_dwell_s``, the long dwell (``long_dwell``) of it under its own
+        token (a link made at the floor, where every phone reads alike, may have carried
+        another phone's minutes), and not since it left by its level (on its way off)."""
         s = self.settings
-        return (token.heard_for(t) >= s.faint_dwell_s and t - token.first_seen >= s.long_dwell_s
+        return (token.heard_for(t) >= s.faint_dwell_s and t - token.first_seen >= self.long_dwell()
                 and not token.walked_out)
 
     def enter_level(self) -> float:

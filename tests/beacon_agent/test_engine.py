@@ -733,6 +733,12 @@ def test_where_people_outside_are_heard_walking_for_long_the_long_dwell_is_longe
         assert window.kinds() == []
         window.hold(-70, 10)
         assert window.kinds() == [ENTER]
+    # What an insider looks like is learned from phones heard for that long, too: in the
+    # mall, one heard for five and a half minutes may have stood at the window.
+    for e, learned in ((street, 1), (stroll, 0)):
+        before = e.site_state().insiders
+        Phone(e, frame(241), later + 450).hold(-70, constants.LONG_DWELL_S + 30)
+        assert e.site_state().insiders == before + learned
 
 
 def test_phones_about_as_the_engine_starts_teach_it_nothing() -> None:
