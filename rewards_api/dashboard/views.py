@@ -38,7 +38,8 @@ def dashboard(store_id: int, query_data: dict[str, Any]) -> dict[str, Any]:
     """Today and the last ``days`` days (store time, today included) of one store:
     walk-ins per hour and per day, median dwell, scans per visit, points issued and
     redeemed per program, partner settlement, cashier adoption per register and
-    cashier; and the store's agents' health."""
+    cashier, the shoppers who paid with the app that the agents saw walk in
+    (``seen_at_till``); and the store's agents' health."""
     store = _store(store_id)
     return services.dashboard(db.reports_session(), store, clock.now(), query_data["days"])
 

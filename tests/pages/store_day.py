@@ -14,7 +14,7 @@ from rewards_api import db
 from rewards_api.agents import services as agents
 from rewards_api.ledger import services as ledger
 from rewards_api.ledger.models import REDEMPTION, SCAN, WALK_IN
-from rewards_api.pos.models import COMMITTED, VOIDED, Checkout, SettlementRecord
+from rewards_api.pos.models import BY_CODE, COMMITTED, VOIDED, Checkout, SettlementRecord
 from rewards_api.products.models import Product, StoreProduct
 from rewards_api.shoppers import services as shoppers
 from rewards_api.staff.models import StaffKey
@@ -48,6 +48,19 @@ def _visit(s, shopper_id: int, store_id: int, start: dt.datetime, minutes: float
     s.add(visit)
     s.flush()
     return visit
+
+
+def app_sales(world: World, shopper_id: int, at: dt.datetime, count: int = 1,
+              identified_by: str = BY_CODE) -> None:
+    """``count`` committed sales at Berlin's Register 1 to the shopper at ``at``, identified
+    by the app's checkout code (or ``identified_by``). Call inside an app context; commits."""
+    s = db.session()
+    register = s.scalars(select(StaffKey).where(StaffKey.label == "Register 1")).one()
+    s.add_all(Checkout(store_id=world.store_ids[0], staff_key_id=register.id, cashier="Ana K.",
+                       shopper_id=shopper_id, identified_by=identified_by, status=COMMITTED,
+                       currency="EUR", basket=[], applied=[], created_at=at, committed_at=at)
+              for _ in range(count))
+    s.commit()
 
 
 def build(world: World) -> StoreDay:

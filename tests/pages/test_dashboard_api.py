@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import xml.etree.ElementTree as ET
 
 import pytest
+
+from rewards_api.pos.models import BY_PHONE
+from tests.pages import store_day
+from tests.pages.store_day import NOW
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -57,6 +62,29 @@ def test_cashier_adoption_counts_real_sales_with_a_reward_in_reach(api, world, d
     assert [(r["name"], r["identified"], r["rewards_offered"], r["rewards_applied"], r["share"])
             for r in adoption["registers"]] == [("Register 1", 3, 2, 1, 0.5), ("Register 2", 1, 1, 1, 1.0)]
     assert [(c["name"], c["share"]) for c in adoption["cashiers"]] == [("Ana K.", 0.5), ("Ben M.", 1.0)]
+
+
+def test_seen_walking_in_counts_the_app_sales_the_agents_saw(api, world, day):
+    till = _dashboard(api, world).get_json()["today"]["seen_at_till"]
+    # Ana paid with the app's code at 09:25, in her visit (09:10-09:30), and at 10:30,
+    # 10:45 and 11:05, with no visit of hers within 15 minutes (training and voided apart).
+    assert till == {"paid_with_app": 4, "seen": 1, "share": 0.25, "attention": False}
+
+
+def test_too_few_seen_walking_in_asks_for_attention(app, api, world, day):
+    with app.app_context():
+        # Bo's visit today was in Munich (12:00-12:15): sales to him in Berlin at 12:05
+        # were not seen walking in there.
+        store_day.app_sales(world, day.shopper_ids["Bo"], store_day.local(12, 5), count=15)
+        # Cem is in the store now (his visit open, last heard 2 minutes ago): seen. A sale
+        # by his phone number proves no phone in the store: not counted.
+        store_day.app_sales(world, day.shopper_ids["Cem"], NOW - dt.timedelta(minutes=1))
+        store_day.app_sales(world, day.shopper_ids["Cem"], NOW, identified_by=BY_PHONE)
+    till = _dashboard(api, world).get_json()["today"]["seen_at_till"]
+    assert till == {"paid_with_app": 20, "seen": 2, "share": 0.1, "attention": True}
+    # Munich's manager sees Munich's: no sale there.
+    munich = _dashboard(api, world, key="other_manager", store=1).get_json()["today"]["seen_at_till"]
+    assert munich == {"paid_with_app": 0, "seen": 0, "share": None, "attention": False}
 
 
 def test_agent_health(api, world, day):

@@ -9,6 +9,7 @@ from sqlalchemy import update
 
 from rewards_api import db
 from rewards_api.stores.models import Store
+from tests.pages import store_day
 from tests.pages.store_day import NOW
 from tests.support.world import setup_actor
 
@@ -41,6 +42,9 @@ def test_dashboard_draws_figures_and_charts(browser, live_url, world, day, guide
     agents = page.locator("#agents-table").inner_text()
     assert "Front door" in agents and "No heartbeat" in agents
     assert "3 (invalid_request)" in agents  # the back door's refused events, with their code
+    till = page.locator("#till-seen")
+    assert till.inner_text() == "Seen walking in: 1 of the 4 shoppers who paid with the app (25%)."
+    assert "bad" not in till.get_attribute("class")  # too few sales to say more
     assert "0.70 EUR" in page.locator("#settlement-table").inner_text()
     page.screenshot(path=guide_images / "dashboard-overview.png", full_page=True)
     page.locator("#chart-walk-ins").screenshot(path=guide_images / "dashboard-walk-ins.png")
@@ -53,6 +57,21 @@ def test_dashboard_draws_figures_and_charts(browser, live_url, world, day, guide
     # The key stays in this tab: a reload shows the dashboard again without asking.
     page.reload()
     page.locator("#chart-walk-ins svg").wait_for()
+    context.close()
+
+
+def test_dashboard_says_in_red_when_the_agents_miss_walk_ins(browser, live_url, app, world, day):
+    with app.app_context():  # 16 more sales with the app in Berlin at 12:05; Bo was in Munich
+        store_day.app_sales(world, day.shopper_ids["Bo"], store_day.local(12, 5), count=16)
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    _open(page, live_url + "/dashboard", world.keys["manager"])
+    till = page.locator("#till-seen")
+    expect(till).to_have_text(
+        "Seen walking in: 1 of the 20 shoppers who paid with the app (5%). The agents are missing "
+        "walk-ins: run the walk test at each agent. It says whether the agent hears the back of "
+        "the shop.")
+    assert "bad" in till.get_attribute("class")
     context.close()
 
 
