@@ -637,9 +637,11 @@ class PresenceEngine:
     def long_dwell(self) -> float:
         """How long a phone must have been heard to be inside on its minutes: ``long_dwell_s``,
         or longer where the engine learned that people outside are heard walking for
-        longer here (``SiteLearning.long_dwell``)."""
+        longer here (``SiteLearning.long_dwell``): at the entrance (``learn_from_traffic``)
+        and at a second agent (``learn_street_level``: from the few outsiders it hears)."""
         s = self.settings
-        return self.learned.long_dwell(s.long_dwell_s) if s.learn_from_traffic else s.long_dwell_s
+        learns = s.learn_from_traffic or s.learn_street_level
+        return self.learned.long_dwell(s.long_dwell_s) if learns else s.long_dwell_s
 
     def _heard_long(self, token: _Token, t: float, smoothed: float) -> bool:
         """Heard for the long dwell (``long_dwell``; over linked tokens and silences:

@@ -978,11 +978,37 @@ def test_deep_agent_enters_a_phone_held_near_it_without_any_rise() -> None:
     assert constants.DEEP_ENTER_DWELL_S <= decided <= constants.DEEP_ENTER_DWELL_S + 3
 
 
-def test_deep_agent_ignores_a_strong_phone_at_the_window_for_ten_minutes() -> None:
+def test_deep_agent_ignores_a_strong_phone_at_the_window_for_minutes() -> None:
     # The strongest phone outside reads about -76 dBm at the deep agent (its median a little
-    # lower most of the time), for minutes.
-    phone = Phone(deep_agent(), frame(12), MID_WINDOW).ramp(-95, -77, 20).hold(-77, 600)
+    # lower most of the time), for a window shopper's minutes and her walk.
+    phone = Phone(deep_agent(), frame(12), MID_WINDOW).ramp(-95, -77, 20).hold(
+        -77, constants.DEEP_LONG_DWELL_S - 30)
     assert phone.kinds() == []
+
+
+def test_deep_agent_lets_a_walk_in_browsing_out_of_its_reach_in_on_her_minutes() -> None:
+    # A big store whose back the entrance does not hear: a walk-in browses 10 m from the
+    # second agent, under its level, for 8 minutes. She is in on her minutes heard there.
+    phone = Phone(deep_agent(), frame(14), MID_WINDOW).ramp(-97, -88, 30).hold(-88, 450)
+    assert phone.kinds() == [ENTER]
+    decided = phone.decisions[0].t - MID_WINDOW
+    assert constants.DEEP_LONG_DWELL_S <= decided <= constants.DEEP_LONG_DWELL_S + 3
+
+
+def test_a_deep_agent_waits_longer_where_it_hears_people_outside_for_longer() -> None:
+    # A mall where people stroll: the few outsiders the second agent hears at all are
+    # heard for over two and a half minutes each, so a window shopper standing at the glass
+    # is heard for longer than its 6 minutes. It learns that from them, as the entrance does.
+    e = deep_agent()
+    e.sighting(MID_WINDOW - 3 * WINDOW_SECONDS, -99, frame(99))  # listening since well before
+    for n in range(constants.OUTSIDE_SAMPLES_NEEDED):
+        Phone(e, frame(150 + n), MID_WINDOW + n).hold(-90, 160.0)
+    e.tick(MID_WINDOW + 250)
+    longer = constants.LONG_DWELL_STAND_S + constants.LONG_DWELL_WALKS * (160.0 - STEP)
+    assert e.long_dwell() == pytest.approx(longer) and longer > constants.DEEP_LONG_DWELL_S + 30
+    window = Phone(e, frame(190), NEXT_WINDOW + 200).hold(-88, longer - 5)
+    assert window.kinds() == []
+    assert window.hold(-88, 10).kinds() == [ENTER]
 
 
 def test_deep_agent_needs_the_whole_dwell_above_its_level() -> None:
