@@ -101,11 +101,14 @@
     // The shoppers who paid with the app, proven in the store: how many the agents saw
     // walk in (the API says when too few to be the agents' usual misses).
     const till = period.seen_at_till;
-    $("till-seen").textContent = till.paid_with_app
+    const said = till.paid_with_app
       ? [t("Seen walking in: %(seen)s of the %(paid)s shoppers who paid with the app (%(share)s).",
-        { seen: Api.number(till.seen), paid: Api.number(till.paid_with_app), share: percent(till.share) }),
-      ...(till.attention ? [t("The agents are missing walk-ins: run the walk test at each agent. It says whether the agent hears the back of the shop.")] : [])].join(" ")
-      : t("Seen walking in: no sale with the app's checkout code yet.");
+        { seen: Api.number(till.seen), paid: Api.number(till.paid_with_app), share: percent(till.share) })]
+      : [t("Seen walking in: no sale with the app's checkout code yet.")];
+    if (till.attention) {
+      said.push(t("The agents are missing walk-ins: run the walk test at each agent. It says whether the agent hears the back of the shop."));
+    }
+    $("till-seen").textContent = said.join(" ");
     $("till-seen").className = till.attention ? "hint bad" : "hint";
     $("agents-table").replaceChildren(table(t("Beacon agents"),
       [t("Agent"), t("State"), t("Calibration"), t("Last heartbeat"), t("Queue") + "#", t("Adverts/s") + "#", t("Refused")],
