@@ -150,29 +150,39 @@ def points(s: Session, store: Store, p: Period) -> dict[str, Any]:
     }
 
 
-def seen_at_till(s: Session, store: Store, p: Period) -> dict[str, Any]:
-    """How many of the shoppers who paid with the app's checkout code (committed sales,
-    training apart) the store's agents saw walking in (a visit of theirs at the store
-    within ``TILL_REACH`` of the sale): the walk-ins the store's traffic proves, against
-    those its agents found. ``attention``: the share is under ``TILL_SEEN_LOW`` over at
-    least ``TILL_SALES`` sales."""
-    sales = [(shopper_id, at) for shopper_id, at in s.execute(
-        select(Checkout.shopper_id, Checkout.committed_at)
-        .where(Checkout.store_id == store.id, Checkout.status == COMMITTED,
+def seen_at_till(s: Session, store_ids: list[int], p: Period) -> dict[int, dict[str, Any]]:
+    """Per store (of ``store_ids``, whose days are one UTC range ``p``): how many of the
+    shoppers who paid with the app's checkout code (committed sales, training apart) its
+    agents saw walking in (a visit of theirs at the store within ``TILL_REACH`` of the
+    sale): the walk-ins the store's till proves, against those its agents found.
+    ``attention``: the share is under ``TILL_SEEN_LOW`` over at least ``TILL_SALES`` sales."""
+    sales = [(store_id, shopper_id, at) for store_id, shopper_id, at in s.execute(
+        select(Checkout.store_id, Checkout.shopper_id, Checkout.committed_at)
+        .where(Checkout.store_id.in_(store_ids), Checkout.status == COMMITTED,
                Checkout.training.is_(False), Checkout.identified_by == BY_CODE,
                Checkout.committed_at >= p.start, Checkout.committed_at < p.end))
              if shopper_id is not None and at is not None]
-    stays: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
-    for shopper_id, started_at, last_seen_at, ended_at in s.execute(
-            select(Visit.shopper_id, Visit.started_at, Visit.last_seen_at, Visit.ended_at)
-            .where(Visit.store_id == store.id, Visit.started_at >= p.start - LONGEST_VISIT,
+    stays: dict[tuple[int, int], list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    for store_id, shopper_id, started_at, last_seen_at, ended_at in s.execute(
+            select(Visit.store_id, Visit.shopper_id, Visit.started_at, Visit.last_seen_at,
+                   Visit.ended_at)
+            .where(Visit.store_id.in_(store_ids), Visit.started_at >= p.start - LONGEST_VISIT,
                    Visit.started_at < p.end + TILL_REACH,
                    Visit.last_seen_at >= p.start - TILL_REACH)):
-        stays[shopper_id].append((started_at - TILL_REACH, (ended_at or last_seen_at) + TILL_REACH))
-    seen = sum(any(start <= at <= end for start, end in stays[shopper_id]) for shopper_id, at in sales)
-    share = _share(seen, len(sales))
-    return {"paid_with_app": len(sales), "seen": seen, "share": share,
-            "attention": len(sales) >= TILL_SALES and share is not None and share < TILL_SEEN_LOW}
+        stays[store_id, shopper_id].append((started_at - TILL_REACH,
+                                            (ended_at or last_seen_at) + TILL_REACH))
+    paid: Counter[int] = Counter()
+    seen: Counter[int] = Counter()
+    for store_id, shopper_id, at in sales:
+        paid[store_id] += 1
+        seen[store_id] += any(start <= at <= end for start, end in stays[store_id, shopper_id])
+    result = {}
+    for store_id in store_ids:
+        share = _share(seen[store_id], paid[store_id])
+        result[store_id] = {"paid_with_app": paid[store_id], "seen": seen[store_id], "share": share,
+                            "attention": (paid[store_id] >= TILL_SALES and share is not None
+                                          and share < TILL_SEEN_LOW)}
+    return result
 
 
 def settlement(s: Session, store: Store, p: Period) -> list[dict[str, Any]]:
@@ -253,7 +263,7 @@ def figures(s: Session, store: Store, p: Period) -> dict[str, Any]:
             "programs": earned["programs"],
             "settlement": settlement(s, store, p),
             "adoption": adoption(s, store, p),
-            "seen_at_till": seen_at_till(s, store, p)}
+            "seen_at_till": seen_at_till(s, [store.id], p)[store.id]}
 
 
 def dashboard(s: Session, store: Store, now: dt.datetime, days: int) -> dict[str, Any]:

@@ -135,6 +135,7 @@ def _chain_zone(s: Session, stores: list[Store], p: dashboard.Period, now: dt.da
         agents[store_id][0] += 1
         agents[store_id][1] += (not healthy or bool(refused)
                                 or calibration.needs_attention(advice))
+    till = dashboard.seen_at_till(s, ids, p)
     lines = {}
     for store in stores:
         visits = walk_ins.get(store.id, 0)
@@ -146,6 +147,7 @@ def _chain_zone(s: Session, stores: list[Store], p: dashboard.Period, now: dt.da
             "redemptions": redemptions[store.id],
             "checkouts_with_app": identified,
             "cashier_adoption": round(applied / with_reward, 3) if with_reward else None,
+            "seen_at_till": till[store.id],
             # Silent for over 5 minutes, setting events the API refused aside, or
             # advising to move it or to wait for more shoppers.
             "agents": agents[store.id][0], "agents_needing_attention": agents[store.id][1],
@@ -169,8 +171,8 @@ def chain(s: Session, stores: list[Store], first: dt.date, last: dt.date,
 
 
 CHAIN_CSV_COLUMNS = ["store", "name", "from", "to", "nearby", "walk_ins", "scans", "scans_per_visit",
-                     "redemptions", "checkouts_with_app", "cashier_adoption", "agents",
-                     "agents_needing_attention"]
+                     "redemptions", "checkouts_with_app", "cashier_adoption", "paid_with_app",
+                     "seen_walking_in", "agents", "agents_needing_attention"]
 
 
 def _csv(header: list[str], rows: list[list[Any]]) -> str:
@@ -187,7 +189,8 @@ def chain_csv(view: dict[str, Any]) -> str:
         [row["store"], row["name"], view["from"], view["to"], row["nearby"], row["walk_ins"],
          row["scans"],
          row["scans_per_visit"], row["redemptions"], row["checkouts_with_app"],
-         row["cashier_adoption"], row["agents"], row["agents_needing_attention"]]
+         row["cashier_adoption"], row["seen_at_till"]["paid_with_app"],
+         row["seen_at_till"]["share"], row["agents"], row["agents_needing_attention"]]
         for row in view["stores"]])
 
 

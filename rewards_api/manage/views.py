@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 from apiflask import APIBlueprint
-from apiflask.fields import Date, Dict, Float, Integer, List, Nested, String
+from apiflask.fields import Boolean, Date, Dict, Float, Integer, List, Nested, String
 from apiflask.validators import Length
 from flask import Response, g
 from marshmallow import ValidationError, validates_schema
@@ -50,6 +50,15 @@ class ResultsQuery(PeriodQuery):
                    metadata={"description": "Store code; default: every store you may see"})
 
 
+class TillOut(StrictSchema):
+    paid_with_app = Integer(metadata={"description": "Committed sales where the shopper showed "
+                                                     "the app's checkout code"})
+    seen = Integer(metadata={"description": "Of them, shoppers with a visit at the store "
+                                            "within 15 minutes of the sale"})
+    share = Float(allow_none=True)
+    attention = Boolean(metadata={"description": "Under 9 in 10 seen, over 20 sales or more"})
+
+
 class ChainStoreOut(StrictSchema):
     store = String()
     name = String()
@@ -62,6 +71,7 @@ class ChainStoreOut(StrictSchema):
     checkouts_with_app = Integer(metadata={"description": "Committed sales with the shopper identified"})
     cashier_adoption = Float(allow_none=True, metadata={
         "description": "Share of sales with a reward within reach where rewards were applied"})
+    seen_at_till = Nested(TillOut)
     agents = Integer()
     agents_needing_attention = Integer(metadata={
         "description": "Silent for over 5 minutes, setting refused events aside, or with "

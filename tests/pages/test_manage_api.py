@@ -38,6 +38,10 @@ def test_chain_view_puts_every_store_side_by_side(api, world, results_day):
     # Five real sales identified the shopper (training and voided apart); of the four
     # with a reward within reach, the cashier applied rewards in three.
     assert (berlin["checkouts_with_app"], berlin["cashier_adoption"]) == (5, 0.75)
+    # All five with the app's checkout code: Ana's at 09:25 in her visit and Cem's, in
+    # the store now, were seen walking in; Ana's three later ones were not.
+    assert berlin["seen_at_till"] == {"paid_with_app": 5, "seen": 2, "share": 0.4, "attention": False}
+    assert munich["seen_at_till"] == {"paid_with_app": 0, "seen": 0, "share": None, "attention": False}
     # The back door stopped its heartbeats and set refused events aside.
     assert (berlin["agents"], berlin["agents_needing_attention"]) == (2, 1)
     assert (munich["walk_ins"], munich["scans_per_visit"], munich["cashier_adoption"]) == (1, 0.0, None)
@@ -63,6 +67,7 @@ def test_chain_view_agrees_with_each_store_dashboard(api, world, results_day, da
             "redemptions": sum(p["redemptions"] for p in period["programs"]),
             "checkouts_with_app": period["adoption"]["identified"],
             "cashier_adoption": period["adoption"]["share"],
+            "seen_at_till": period["seen_at_till"],
             "agents": len(agents),
             "agents_needing_attention": sum(
                 not a["healthy"] or bool(a["refused_events"])
@@ -188,6 +193,8 @@ def test_chain_csv_has_a_header_and_a_line_per_store(app, api, world, results_da
     assert (by_store["berlin-1"]["walk_ins"], by_store["berlin-1"]["cashier_adoption"]) == ("3", "0.75")
     assert (by_store["berlin-1"]["nearby"], by_store["munich-1"]["nearby"]) == ("12", "0")
     assert by_store["munich-1"]["cashier_adoption"] == ""  # no sale: no share
+    assert (by_store["berlin-1"]["paid_with_app"], by_store["berlin-1"]["seen_walking_in"]) == ("5", "0.4")
+    assert by_store["munich-1"]["seen_walking_in"] == ""
 
 
 def test_results_csv_has_a_line_per_figure(api, world, results_day):

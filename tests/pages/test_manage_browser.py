@@ -64,8 +64,8 @@ def test_chain_view_shows_two_stores_and_downloads_csv(browser, app, live_url, w
     assert rows.count() == 2
     berlin = rows.filter(has_text="Berlin Mitte").inner_text().split("\t")
     # Store, app shoppers nearby, walk-ins, scans, scans per visit, redemptions,
-    # checkouts, adoption, agents.
-    assert berlin == ["Berlin Mitte", "12", "3", "1", "0.33", "1", "5", "75 %", "1 of 2"]
+    # checkouts, adoption, seen walking in, agents.
+    assert berlin == ["Berlin Mitte", "12", "3", "1", "0.33", "1", "5", "75 %", "40 %", "1 of 2"]
     assert rows.filter(has_text="Munich Center").inner_text().split("\t")[1:3] == ["0", "1"]
     assert serious_violations(page) == []
     assert "2026-11-23 to 2026-11-23" in page.locator("#as-of").inner_text()

@@ -48,10 +48,12 @@
     $("chain-table").replaceChildren(table(t("Every store side by side"),
       [t("Store"), t("App shoppers nearby") + "#", t("Walk-ins") + "#", t("Scans") + "#",
         t("Scans per visit") + "#", t("Redemptions") + "#", t("Checkouts with the app") + "#",
-        t("Cashier adoption") + "#", t("Agents needing attention") + "#"],
+        t("Cashier adoption") + "#", t("Seen walking in") + "#", t("Agents needing attention") + "#"],
       view.stores.map((s) => [s.name, s.nearby, s.walk_ins, s.scans, show(s.scans_per_visit), s.redemptions,
         s.checkouts_with_app,
         { text: percent(s.cashier_adoption), class: s.cashier_adoption !== null && s.cashier_adoption < 0.5 ? "bad" : "" },
+        // Of the shoppers who paid with the app, the share the agents saw walk in (red: the API says too few).
+        { text: percent(s.seen_at_till.share), class: s.seen_at_till.attention ? "bad" : "" },
         { text: t("%(count)s of %(agents)s", { count: s.agents_needing_attention, agents: s.agents }),
           class: s.agents_needing_attention ? "bad" : "good" }])));
     onDownload(key, `/v1/admin/chain.csv?${query}`, "chain.csv");
