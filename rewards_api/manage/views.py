@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from rewards_api import clock, db
 from rewards_api.auth import staff_required
+from rewards_api.dashboard import services as dashboard
 from rewards_api.errors import ApiError
 from rewards_api.manage import services
 from rewards_api.schemas import StrictSchema
@@ -51,12 +52,15 @@ class ResultsQuery(PeriodQuery):
 
 
 class TillOut(StrictSchema):
+    """``dashboard.services.seen_at_till``, its rule's figures said from its constants."""
+
     paid_with_app = Integer(metadata={"description": "Committed sales where the shopper showed "
                                                      "the app's checkout code"})
-    seen = Integer(metadata={"description": "Of them, shoppers with a visit at the store "
-                                            "within 15 minutes of the sale"})
+    seen = Integer(metadata={"description": "Of them, shoppers with a visit at the store within "
+                                            f"{dashboard.TILL_REACH.seconds // 60} minutes of the sale"})
     share = Float(allow_none=True)
-    attention = Boolean(metadata={"description": "Under 9 in 10 seen, over 20 sales or more"})
+    attention = Boolean(metadata={"description": f"Under {dashboard.TILL_SEEN_LOW:.0%} seen, over "
+                                                 f"{dashboard.TILL_SALES} sales or more"})
 
 
 class ChainStoreOut(StrictSchema):

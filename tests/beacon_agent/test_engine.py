@@ -639,10 +639,14 @@ NEXT_WINDOW = (WINDOW + 1) * WINDOW_SECONDS
 
 def learning() -> PresenceEngine:
     """An engine at its default config: it learns from its store's traffic, listening
-    since well before the test's phones come by (a phone heard as it starts teaches it
-    nothing)."""
+    since well before the test's phones come by (``listening``)."""
     counter = itertools.count()
-    e = PresenceEngine(new_id=lambda: f"00000000-0000-4000-8000-{next(counter):012d}")
+    return listening(PresenceEngine(new_id=lambda: f"00000000-0000-4000-8000-{next(counter):012d}"))
+
+
+def listening(e: PresenceEngine) -> PresenceEngine:
+    """``e``, listening since well before the test's phones come by: a phone heard as
+    it starts teaches it nothing."""
     e.sighting(MID_WINDOW - 3 * WINDOW_SECONDS, -99, frame(99))
     return e
 
@@ -999,8 +1003,7 @@ def test_a_deep_agent_waits_longer_where_it_hears_people_outside_for_longer() ->
     # A mall where people stroll: the few outsiders the second agent hears at all are
     # heard for over two and a half minutes each, so a window shopper standing at the glass
     # is heard for longer than its 6 minutes. It learns that from them, as the entrance does.
-    e = deep_agent()
-    e.sighting(MID_WINDOW - 3 * WINDOW_SECONDS, -99, frame(99))  # listening since well before
+    e = listening(deep_agent())
     for n in range(constants.OUTSIDE_SAMPLES_NEEDED):
         Phone(e, frame(150 + n), MID_WINDOW + n).hold(-90, 160.0)
     e.tick(MID_WINDOW + 250)
