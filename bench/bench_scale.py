@@ -2,7 +2,8 @@
 tenfold? A generator fills a throwaway PostgreSQL with a scaled-down chain's year
 (shoppers with two accounts, a year of ledger entries and visits, the raw sightings and
 stored answers that retention keeps), then times the hot requests through the real app
-(sign-in, balances, scan award, checkout commit, sighting ingest, the dashboard's day,
+(sign-in, balances, scan award, checkout commit, sighting ingest, the dashboard's day
+with its walk-ins seen at the till,
 one store's results against its 4-week baseline, the results of every store, the chain
 view of every store)
 on it and on a second database ten times as large (nine times more stores and
@@ -11,7 +12,8 @@ shoppers: a chain grows by opening stores). The baseline is the same requests at
 printed as ratios (target <= 1.5), with the plans of the hot queries' SQL at both sizes.
 
 SCALE_SHOPPERS (default 2,000) sets the 1x size; the rest follows a chain's shape
-(per shopper: 2 accounts, 30 ledger entries and 10 visits a year, a token; per store
+(per shopper: 2 accounts, 30 ledger entries and 10 visits a year, each with a sale paid
+with the app's checkout code, a token; per store
 and day: raw sightings kept 30 days, refusals kept; stored answers kept 48 hours).
 
 The chain view and the results of every store read every store of the chain, so at 10x
@@ -58,6 +60,12 @@ ROUNDS = 25  # timed requests per kind and size
 TARGET_RATIO = 1.5
 SETTINGS = {"SECRET_KEY": "bench-scale", "PRESENCE_KEYS": "1:" + "5a" * 16, "LOG_JSON": False}
 
+_TILL = ("SELECT c.id, v.started_at FROM checkouts c LEFT JOIN visits v ON v.shopper_id = "
+         "c.shopper_id AND v.store_id = c.store_id AND v.last_seen_at >= now() - interval "
+         "'{days} days 15 minutes' AND v.started_at >= now() - interval '{days} days 12 hours' "
+         "AND v.started_at < now() + interval '15 minutes' WHERE c.store_id IN ({stores}) AND "
+         "c.status = 'committed' AND NOT c.training AND c.identified_by = 'code' AND "
+         "c.shopper_id IS NOT NULL AND c.committed_at >= now() - interval '{days} days'")
 # The SQL behind the hot requests, to compare plans at both sizes.
 PLANS = {
     "token lookup": "SELECT * FROM shopper_tokens WHERE token_hash = :v",
@@ -84,6 +92,10 @@ PLANS = {
     # The chain view: every store's week at once ({stores}: the chain's store ids).
     "chain visits": ("SELECT store_id, count(*) FROM visits WHERE store_id IN ({stores}) AND "
                      "started_at >= now() - interval '7 days' AND flag IS NULL GROUP BY store_id"),
+    # Seen walking in (dashboard.services.seen_at_till): each sale paid with the app's
+    # code, with its shopper's visits at its store: a store's day, every store's week.
+    "till day": _TILL.format(stores="1", days=1),
+    "chain till": _TILL.format(stores="{stores}", days=7),
     "chain ledger": ("SELECT store_id, kind, actor, created_at, count(*) FROM ledger_entries "
                      "WHERE store_id IN ({stores}) AND created_at >= now() - interval '7 days' "
                      "AND ((kind = 'scan' AND amount > 0) OR kind = 'redemption') "
@@ -144,6 +156,16 @@ def fill(url: str, first: int, count: int, stores: tuple[int, int]) -> float:
             FROM shoppers s
             CROSS JOIN generate_series(1, {VISITS_PER_SHOPPER}) v
             CROSS JOIN LATERAL (SELECT now() - interval '365 days' * random() + v * interval '0 s' AS at) t
+            WHERE s.shopper_ref BETWEEN 900000000000 + {first} AND 900000000000 + {last}"""))
+        # Each visit ends in a sale paid with the app's checkout code (a shopper who pays).
+        conn.execute(text(f"""
+            INSERT INTO checkouts (store_id, staff_key_id, cashier, shopper_id, identified_by,
+                                   training, status, currency, basket, applied,
+                                   rewards_offered, rewards_applied, created_at, committed_at)
+            SELECT v.store_id, (SELECT min(id) FROM staff_keys), 'fill', v.shopper_id, 'code',
+                   false, 'committed', 'EUR', '[]', '[]', false, false,
+                   v.started_at + interval '15 minutes', v.started_at + interval '15 minutes'
+            FROM visits v JOIN shoppers s ON s.id = v.shopper_id
             WHERE s.shopper_ref BETWEEN 900000000000 + {first} AND 900000000000 + {last}"""))
         conn.execute(text(f"""
             INSERT INTO sightings (event_id, agent_id, store_id, shopper_id, kind, key_id, token,
@@ -418,7 +440,7 @@ def _sizes(url: str) -> str:
     engine = db.make_engine(url)
     with engine.connect() as conn:
         counts = {t: conn.scalar(text(f"SELECT count(*) FROM {t}")) for t in
-                  ("stores", "shoppers", "accounts", "ledger_entries", "visits", "sightings",
+                  ("stores", "shoppers", "accounts", "ledger_entries", "visits", "checkouts", "sightings",
                    "refusals", "idempotency_records")}
     engine.dispose()
     return ", ".join(f"{t} {n:,}" for t, n in counts.items())

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from rewards_api.agents import calibration
@@ -156,26 +156,28 @@ def seen_at_till(s: Session, store_ids: list[int], p: Period) -> dict[int, dict[
     agents saw walking in (a visit of theirs at the store within ``TILL_REACH`` of the
     sale): the walk-ins the store's till proves, against those its agents found.
     ``attention``: the share is under ``TILL_SEEN_LOW`` over at least ``TILL_SALES`` sales."""
-    sales = [(store_id, shopper_id, at) for store_id, shopper_id, at in s.execute(
-        select(Checkout.store_id, Checkout.shopper_id, Checkout.committed_at)
+    # One statement: each sale with the visits of its shopper at its store around the
+    # period (none: the outer join's NULLs), by the index on visits(shopper_id, store_id,
+    # last_seen_at): only the paying shoppers' visits are read, not the store's every one.
+    rows = s.execute(
+        select(Checkout.id, Checkout.store_id, Checkout.committed_at, Visit.started_at,
+               Visit.last_seen_at, Visit.ended_at)
+        .outerjoin(Visit, and_(Visit.shopper_id == Checkout.shopper_id,
+                               Visit.store_id == Checkout.store_id,
+                               Visit.last_seen_at >= p.start - TILL_REACH,
+                               Visit.started_at >= p.start - LONGEST_VISIT,
+                               Visit.started_at < p.end + TILL_REACH))
         .where(Checkout.store_id.in_(store_ids), Checkout.status == COMMITTED,
                Checkout.training.is_(False), Checkout.identified_by == BY_CODE,
+               Checkout.shopper_id.is_not(None),
                Checkout.committed_at >= p.start, Checkout.committed_at < p.end))
-             if shopper_id is not None and at is not None]
-    stays: dict[tuple[int, int], list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
-    for store_id, shopper_id, started_at, last_seen_at, ended_at in s.execute(
-            select(Visit.store_id, Visit.shopper_id, Visit.started_at, Visit.last_seen_at,
-                   Visit.ended_at)
-            .where(Visit.store_id.in_(store_ids), Visit.started_at >= p.start - LONGEST_VISIT,
-                   Visit.started_at < p.end + TILL_REACH,
-                   Visit.last_seen_at >= p.start - TILL_REACH)):
-        stays[store_id, shopper_id].append((started_at - TILL_REACH,
-                                            (ended_at or last_seen_at) + TILL_REACH))
-    paid: Counter[int] = Counter()
-    seen: Counter[int] = Counter()
-    for store_id, shopper_id, at in sales:
-        paid[store_id] += 1
-        seen[store_id] += any(start <= at <= end for start, end in stays[store_id, shopper_id])
+    sales: dict[int, tuple[int, bool]] = {}  # sale -> (its store, a visit reaches it)
+    for sale, store_id, at, started_at, last_seen_at, ended_at in rows:
+        reaches = (started_at is not None and at is not None  # (committed: it has a time)
+                   and started_at - TILL_REACH <= at <= (ended_at or last_seen_at) + TILL_REACH)
+        sales[sale] = (store_id, sales.get(sale, (store_id, False))[1] or reaches)
+    paid = Counter(store_id for store_id, _ in sales.values())
+    seen = Counter(store_id for store_id, reaches in sales.values() if reaches)
     result = {}
     for store_id in store_ids:
         share = _share(seen[store_id], paid[store_id])

@@ -40,14 +40,15 @@ class StoreDay:
     visit_ids: dict[str, int]
 
 
-def _visit(s, shopper_id: int, store_id: int, start: dt.datetime, minutes: float,
-           flag: str | None = None, ended: bool = True) -> Visit:
-    visit = Visit(shopper_id=shopper_id, store_id=store_id, started_at=start,
-                  last_seen_at=start + dt.timedelta(minutes=minutes),
-                  ended_at=start + dt.timedelta(minutes=minutes) if ended else None, flag=flag)
-    s.add(visit)
+def visit(s, shopper_id: int, store_id: int, start: dt.datetime, minutes: float,
+          flag: str | None = None, ended: bool = True) -> Visit:
+    """A visit of ``minutes`` from ``start`` (still open: ``ended=False``); flushed."""
+    made = Visit(shopper_id=shopper_id, store_id=store_id, started_at=start,
+                 last_seen_at=start + dt.timedelta(minutes=minutes),
+                 ended_at=start + dt.timedelta(minutes=minutes) if ended else None, flag=flag)
+    s.add(made)
     s.flush()
-    return visit
+    return made
 
 
 def app_sales(world: World, shopper_id: int, at: dt.datetime, count: int = 1,
@@ -81,23 +82,23 @@ def build(world: World) -> StoreDay:
 
     visits = {
         # Today: three walk-ins (09:10 for 20 min, 10:05 for 30 min, 10:40 for 10 min) ...
-        "ana": _visit(s, people["Ana"].id, berlin, local(9, 10), 20),
-        "bo": _visit(s, people["Bo"].id, berlin, local(10, 5), 30),
+        "ana": visit(s, people["Ana"].id, berlin, local(9, 10), 20),
+        "bo": visit(s, people["Bo"].id, berlin, local(10, 5), 30),
         # ... Cem is still in the store (seen 2 minutes ago, no exit yet) ...
-        "cem": _visit(s, people["Cem"].id, berlin, NOW - dt.timedelta(minutes=10), 8, ended=False),
+        "cem": visit(s, people["Cem"].id, berlin, NOW - dt.timedelta(minutes=10), 8, ended=False),
         # ... and one flagged by the impossible-travel check, which is no walk-in.
-        "dana": _visit(s, people["Dana"].id, berlin, local(11, 0), 5, flag=IMPOSSIBLE_TRAVEL),
+        "dana": visit(s, people["Dana"].id, berlin, local(11, 0), 5, flag=IMPOSSIBLE_TRAVEL),
         # Yesterday at 10:15, and one in Munich today (another store: never counted).
-        "ana_yesterday": _visit(s, people["Ana"].id, berlin, local(10, 15, days_ago=1), 40),
-        "bo_munich": _visit(s, people["Bo"].id, munich, local(12, 0), 15),
+        "ana_yesterday": visit(s, people["Ana"].id, berlin, local(10, 15, days_ago=1), 40),
+        "bo_munich": visit(s, people["Bo"].id, munich, local(12, 0), 15),
     }
     for key, name in [("ana", "Ana"), ("bo", "Bo"), ("cem", "Cem"), ("ana_yesterday", "Ana")]:
-        visit = visits[key]
+        stay = visits[key]
         account = shoppers.account_for(s, people[name], corner)
         ledger.credit(s, [ledger.Credit(account.id, corner.id, WALK_IN, 10,
-                                        reference=f"visit:{visit.id}", actor="agent:1",
-                                        idempotency_key=f"walk-in:{visit.id}", store_id=berlin,
-                                        at=visit.started_at + dt.timedelta(seconds=30))])
+                                        reference=f"visit:{stay.id}", actor="agent:1",
+                                        idempotency_key=f"walk-in:{stay.id}", store_id=berlin,
+                                        at=stay.started_at + dt.timedelta(seconds=30))])
     # Cem scans the coffee once; it pays in two campaigns (two entries, one scan).
     scanned_at = NOW - dt.timedelta(minutes=5)
     for program, campaign in [(corner, "coffee-week"), (partner, "brand-coffee")]:

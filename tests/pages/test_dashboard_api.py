@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from rewards_api import db
 from rewards_api.pos.models import BY_PHONE
 from tests.pages import store_day
 from tests.pages.store_day import NOW
@@ -69,6 +70,17 @@ def test_seen_walking_in_counts_the_app_sales_the_agents_saw(api, world, day):
     # Ana paid with the app's code at 09:25, in her visit (09:10-09:30), and at 10:30,
     # 10:45 and 11:05, with no visit of hers within 15 minutes (training and voided apart).
     assert till == {"paid_with_app": 4, "seen": 1, "share": 0.25, "attention": False}
+
+
+def test_seen_walking_in_looks_at_each_visit_of_the_shopper(app, api, world, day):
+    with app.app_context():
+        s = db.session()
+        # Ana came back at 10:55 for 5 minutes: it reaches her 10:45 and 11:05 sales (15
+        # minutes either side), not the 10:30 one; her 09:10 visit still reaches 09:25.
+        store_day.visit(s, day.shopper_ids["Ana"], world.store_ids[0], store_day.local(10, 55), 5)
+        s.commit()
+    till = _dashboard(api, world).get_json()["today"]["seen_at_till"]
+    assert till == {"paid_with_app": 4, "seen": 3, "share": 0.75, "attention": False}
 
 
 def test_too_few_seen_walking_in_asks_for_attention(app, api, world, day):
