@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Protocol
 
+from flask import current_app
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
@@ -29,11 +30,13 @@ from rewards_api.ledger.models import (
 )
 from rewards_api.pos import offers as catalog
 from rewards_api.pos import pricing, settlement
-from rewards_api.pos.models import Checkout
+from rewards_api.pos.models import BY_CODE, Checkout
 from rewards_api.pos.values import AppliedReward, applied_of, points_of
 from rewards_api.products import gtin as gtins
 from rewards_api.shoppers import services as shoppers
 from rewards_api.shoppers.models import Shopper
+from rewards_api.visits.services import VisitRules, lives_or_works_here
+from rewards_api.walkins.services import Arrival, award_walk_ins
 from rewards_protocol import checkout_code
 
 # Training mode: the practice shopper's name, balances and rewards (printed in the
@@ -68,6 +71,10 @@ class Wallet(Protocol):
     def capture(self, applied: Sequence[AppliedReward], *, actor: str, now: dt.datetime
                 ) -> None:
         """Spend the held points of ``applied`` (commit)."""
+
+    def walk_in_at_till(self, *, actor: str) -> None:
+        """The day's walk-in points at the store for a shopper who paid with her app's
+        checkout code, if the agents have not paid them (``LedgerWallet``)."""
 
     def earn(self, program: Program, points: int, *, actor: str, now: dt.datetime) -> None:
         """Credit what the purchase earned in ``program`` and settle it with the partner."""
@@ -150,6 +157,25 @@ class LedgerWallet:
         by_id = {h.id: h for h in self.s.scalars(HOLDS_BY_ID, {"hold_ids": hold_ids})}
         return [by_id[hold_id] for hold_id in hold_ids]
 
+    def walk_in_at_till(self, *, actor: str) -> None:
+        """Her phone was at this store's till (the checkout code changes every 30
+        seconds), so she walked in, whether or not the agents heard her (an iPhone with
+        the app in the background, the back of a big store, a stay shorter than the
+        door's wait): the same once-a-day key as the agents' walk-in
+        (``walkins.services.award_walk_ins``), so whichever comes first pays, once. Not
+        for a shopper identified otherwise (a phone number or card proves no phone in
+        the store), nor one who lives or works here (``visits.services
+        .lives_or_works_here``). At the time the code was shown (a sale sent later by an
+        offline register: its time of purchase)."""
+        checkout = self.checkout
+        if checkout.identified_by != BY_CODE or checkout.shopper_id is None:
+            return
+        rules = VisitRules.from_config(current_app.config)
+        if lives_or_works_here(self.s, checkout.store_id, checkout.shopper_id, checkout.created_at, rules):
+            return
+        award_walk_ins(self.s, checkout.store, [Arrival(checkout.shopper_id, checkout.created_at,
+                                                        f"checkout:{checkout.id}")], actor=actor)
+
     def earn(self, program: Program, points: int, *, actor: str, now: dt.datetime) -> None:
         checkout = self.checkout
         account = self._account(program)
@@ -208,6 +234,9 @@ class PracticeWallet:
     def capture(self, applied: Sequence[AppliedReward], *, actor: str, now: dt.datetime
                 ) -> None:
         pass
+
+    def walk_in_at_till(self, *, actor: str) -> None:
+        pass  # the practice shopper walks in nowhere
 
     def earn(self, program: Program, points: int, *, actor: str, now: dt.datetime) -> None:
         self.earned[program.code] = points

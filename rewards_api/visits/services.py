@@ -255,6 +255,18 @@ def _heard(visit: VisitState, p: Presence) -> None:
         visit.heard_by[agent] = [p.last_seen.isoformat(), EXIT if p.exited else ENTER]
 
 
+def lives_or_works_here(s: Session, store_id: int, shopper_id: int, at: dt.datetime,
+                        rules: VisitRules) -> bool:
+    """``_resident_here`` for one shopper, read from the database: whether a visit of
+    hers at the store was someone's who lives or works there, heard within
+    ``rules.resident_days`` before ``at`` (the till's walk-in:
+    ``pos.wallet.LedgerWallet.walk_in_at_till``)."""
+    return s.scalar(select(Visit.id).where(
+        Visit.shopper_id == shopper_id, Visit.store_id == store_id,
+        Visit.flag == LIVES_OR_WORKS_HERE, Visit.started_at <= at,
+        Visit.last_seen_at >= at - rules.resident_days).limit(1)) is not None
+
+
 def _resident_here(p: Presence, visits: list[VisitState], here: Store,
                    resident_days: dt.timedelta) -> bool:
     """Whether the shopper's visits here include one of someone who lives or works

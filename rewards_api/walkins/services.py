@@ -6,7 +6,8 @@ by ``event_id`` in one ``INSERT ... ON CONFLICT DO NOTHING``, visits read in one
 Only a new visit that earns points writes ledger entries.
 
 Exactly-once awards: the ledger's unique (program, idempotency_key) with the key
-``walk_in:<store>:<shopper>:<store-local day>`` makes a second award impossible; the
+``walk_in:<store>:<shopper>:<store-local day>`` makes a second award impossible (also
+between the agents and the till: ``pos.wallet.LedgerWallet.walk_in_at_till``); the
 shopper row lock (PostgreSQL ``FOR NO KEY UPDATE``, SQLite's write lock) makes two
 agents' concurrent reports of one stay merge into one visit instead of two.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,7 +32,7 @@ from rewards_api.observability import REJECTIONS
 from rewards_api.shoppers.models import Shopper
 from rewards_api.shoppers.services import account_ids_for
 from rewards_api.stores.models import Store
-from rewards_api.visits.services import Presence, VisitRules, VisitState, record_presences
+from rewards_api.visits.services import Presence, VisitRules, record_presences
 from rewards_api.walkins import presence
 from rewards_api.walkins.models import ACCEPTED, REJECTED, Sighting, WalkInRule
 from rewards_protocol.events import DUPLICATE, EXIT, EventError, PresenceEvent, parse_event
@@ -180,8 +182,8 @@ def _visits_and_walk_ins(s: Session, agent: Agent, store: Store,
         s.execute(update(Sighting).where(Sighting.event_id.in_(event_ids))
                   .values(status=REJECTED, reason=flag)
                   .execution_options(synchronize_session=False))
-    award_walk_ins(s, store, [v for v in new_visits if v.flag is None],
-                   actor=f"agent:{agent.id}")
+    award_walk_ins(s, store, [Arrival(v.shopper_id, v.started_at, f"visit:{v.id}")
+                              for v in new_visits if v.flag is None], actor=f"agent:{agent.id}")
 
 
 def _count_rejections(results: list[dict[str, Any] | None]) -> None:
@@ -211,17 +213,27 @@ def rules_on(rules: list[WalkInRule], day: dt.date) -> list[WalkInRule]:
     return list(chosen.values())
 
 
-def award_walk_ins(s: Session, store: Store, visits: list[VisitState], *, actor: str) -> list[int]:
-    """Walk-in points for new visits: one entry per applicable program (the store's own
+@dataclass(frozen=True)
+class Arrival:
+    """A shopper shown to be in a store at ``at``: by a new visit of hers (the agents,
+    ``reference`` "visit:<id>") or by her phone's checkout code at its till
+    ("checkout:<id>", ``pos.wallet.LedgerWallet.walk_in_at_till``)."""
+
+    shopper_id: int
+    at: dt.datetime
+    reference: str
+
+
+def award_walk_ins(s: Session, store: Store, arrivals: list[Arrival], *, actor: str) -> list[int]:
+    """Walk-in points for arrivals: one entry per applicable program (the store's own
     and the partner program can both apply), at most once per shopper, store and
     store-local day, within the rule's daily budget. Returns the ids of the entries
-    written; a handful of statements however many visits."""
-    if not visits:
+    written; a handful of statements however many arrivals."""
+    if not arrivals:
         return []
     rules = list(s.scalars(select(WalkInRule).where(WalkInRule.store_id == store.id)))
-    wanted = [(visit, rule, walk_in_key(store.id, visit.shopper_id,
-                                        store.local_date(visit.started_at)))
-              for visit in visits for rule in rules_on(rules, store.local_date(visit.started_at))]
+    wanted = [(arrival, rule, walk_in_key(store.id, arrival.shopper_id, store.local_date(arrival.at)))
+              for arrival in arrivals for rule in rules_on(rules, store.local_date(arrival.at))]
     if not wanted:
         return []
     done: set[tuple[int, str | None]] = {
@@ -231,29 +243,32 @@ def award_walk_ins(s: Session, store: Store, visits: list[VisitState], *, actor:
                 # answers; on the key alone it is a scan of the whole ledger.
                 LedgerEntry.program_id.in_({rule.program_id for _, rule, _ in wanted}),
                 LedgerEntry.idempotency_key.in_({key for _, _, key in wanted})))}
+    wanted = [(arrival, rule, key) for arrival, rule, key in wanted if (rule.program_id, key) not in done]
+    # The accounts first, then a budget's rule: the one lock order (a sale at the till
+    # pays its walk-in with the shopper's accounts locked already).
+    accounts = account_ids_for(s, {(arrival.shopper_id, rule.program_id)
+                                   for arrival, rule, _ in wanted})
+    ledger.lock_accounts(s, accounts=set(accounts.values()))
     spent: dict[tuple[int, dt.date], int] = {}
     chosen = []
-    for visit, rule, key in wanted:
+    for arrival, rule, key in wanted:
         if (rule.program_id, key) in done:
             continue
         done.add((rule.program_id, key))
-        day = store.local_date(visit.started_at)
+        day = store.local_date(arrival.at)
         if rule.daily_budget is not None:
             if (rule.id, day) not in spent:
                 spent[(rule.id, day)] = _spent_today(s, store, rule, day)
             if spent[(rule.id, day)] + rule.points > rule.daily_budget:
                 continue
             spent[(rule.id, day)] += rule.points
-        chosen.append((visit, rule, key))
-    accounts = account_ids_for(s, {(visit.shopper_id, rule.program_id)
-                                   for visit, rule, _ in chosen})
-    ledger.lock_accounts(s, accounts=set(accounts.values()))
+        chosen.append((arrival, rule, key))
     return [credited.entry_id for credited in ledger.credit(s, [
-        ledger.Credit(account_id=accounts[(visit.shopper_id, rule.program_id)],
+        ledger.Credit(account_id=accounts[(arrival.shopper_id, rule.program_id)],
                       program_id=rule.program_id, kind=WALK_IN, amount=rule.points,
-                      reference=f"visit:{visit.id}", actor=actor, idempotency_key=key,
-                      store_id=store.id, at=visit.started_at)
-        for visit, rule, key in chosen])]
+                      reference=arrival.reference, actor=actor, idempotency_key=key,
+                      store_id=store.id, at=arrival.at)
+        for arrival, rule, key in chosen])]
 
 
 def _spent_today(s: Session, store: Store, rule: WalkInRule, day: dt.date) -> int:
