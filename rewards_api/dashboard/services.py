@@ -43,8 +43,8 @@ TILL_REACH = dt.timedelta(minutes=15)
 # TILL_SALES sales were counted: over fewer, one or two shoppers move the share by tenths.
 TILL_SEEN_LOW = 0.9
 TILL_SALES = 20
-# Visits that started longer before a sale are not looked at (the store's visits of the
-# period are read by start time, as ``walk_ins`` reads them): no shopper's stay is longer.
+# Visits that started longer before a sale are not looked at (a sale's visits are
+# bounded by their start time too, as ``walk_ins`` reads them): no shopper's stay is longer.
 LONGEST_VISIT = dt.timedelta(hours=12)
 
 
@@ -171,13 +171,15 @@ def seen_at_till(s: Session, store_ids: list[int], p: Period) -> dict[int, dict[
                Checkout.training.is_(False), Checkout.identified_by == BY_CODE,
                Checkout.shopper_id.is_not(None),
                Checkout.committed_at >= p.start, Checkout.committed_at < p.end))
-    sales: dict[int, tuple[int, bool]] = {}  # sale -> (its store, a visit reaches it)
+    store_of: dict[int, int] = {}  # each sale's store
+    reached: set[int] = set()  # the sales a visit of the shopper reaches
     for sale, store_id, at, started_at, last_seen_at, ended_at in rows:
-        reaches = (started_at is not None and at is not None  # (committed: it has a time)
-                   and started_at - TILL_REACH <= at <= (ended_at or last_seen_at) + TILL_REACH)
-        sales[sale] = (store_id, sales.get(sale, (store_id, False))[1] or reaches)
-    paid = Counter(store_id for store_id, _ in sales.values())
-    seen = Counter(store_id for store_id, reaches in sales.values() if reaches)
+        store_of[sale] = store_id
+        if (started_at is not None and at is not None  # (committed: it has a time)
+                and started_at - TILL_REACH <= at <= (ended_at or last_seen_at) + TILL_REACH):
+            reached.add(sale)
+    paid = Counter(store_of.values())
+    seen = Counter(store_of[sale] for sale in reached)
     result = {}
     for store_id in store_ids:
         share = _share(seen[store_id], paid[store_id])

@@ -170,8 +170,9 @@ class LedgerWallet:
         checkout = self.checkout
         if checkout.identified_by != BY_CODE or checkout.shopper_id is None:
             return
-        rules = VisitRules.from_config(current_app.config)
-        if lives_or_works_here(self.s, checkout.store_id, checkout.shopper_id, checkout.created_at, rules):
+        resident_days = VisitRules.from_config(current_app.config).resident_days
+        if lives_or_works_here(self.s, checkout.store_id, checkout.shopper_id, checkout.created_at,
+                               resident_days):
             return
         award_walk_ins(self.s, checkout.store, [Arrival(checkout.shopper_id, checkout.created_at,
                                                         f"checkout:{checkout.id}")], actor=actor)

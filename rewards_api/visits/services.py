@@ -256,15 +256,15 @@ def _heard(visit: VisitState, p: Presence) -> None:
 
 
 def lives_or_works_here(s: Session, store_id: int, shopper_id: int, at: dt.datetime,
-                        rules: VisitRules) -> bool:
+                        resident_days: dt.timedelta) -> bool:
     """``_resident_here`` for one shopper, read from the database: whether a visit of
     hers at the store was someone's who lives or works there, heard within
-    ``rules.resident_days`` before ``at`` (the till's walk-in:
+    ``resident_days`` before ``at`` (the till's walk-in:
     ``pos.wallet.LedgerWallet.walk_in_at_till``)."""
     return s.scalar(select(Visit.id).where(
         Visit.shopper_id == shopper_id, Visit.store_id == store_id,
         Visit.flag == LIVES_OR_WORKS_HERE, Visit.started_at <= at,
-        Visit.last_seen_at >= at - rules.resident_days).limit(1)) is not None
+        Visit.last_seen_at >= at - resident_days).limit(1)) is not None
 
 
 def _resident_here(p: Presence, visits: list[VisitState], here: Store,

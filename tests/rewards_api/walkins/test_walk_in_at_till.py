@@ -15,7 +15,8 @@ from sqlalchemy import select
 from rewards_api import db
 from rewards_api.ledger.models import WALK_IN, LedgerEntry
 from rewards_api.shoppers.models import Shopper
-from rewards_api.visits.models import LIVES_OR_WORKS_HERE, Visit
+from rewards_api.visits.models import LIVES_OR_WORKS_HERE
+from tests.pages import store_day
 from tests.rewards_api.walkins.conftest import T0, download_tokens, seen
 from tests.rewards_api.walkins.test_sightings import statuses, walk_in_entries
 from tests.support.shop import BASKET, Shop, build_shop
@@ -82,10 +83,8 @@ def test_no_walk_in_at_the_till_where_the_shopper_lives_or_works(app, api, world
         s = db.session()
         rosa = s.scalar(select(Shopper.id).where(Shopper.public_id == shop.shopper["public_id"]))
         # Heard for 9 hours at Berlin three days ago: she works there.
-        start = T0 - dt.timedelta(days=3)
-        s.add(Visit(shopper_id=rosa, store_id=world.store_ids[0], started_at=start,
-                    last_seen_at=start + dt.timedelta(hours=9), ended_at=start + dt.timedelta(hours=9),
-                    flag=LIVES_OR_WORKS_HERE))
+        store_day.visit(s, rosa, world.store_ids[0], T0 - dt.timedelta(days=3), 9 * 60,
+                        flag=LIVES_OR_WORKS_HERE)
         s.commit()
     _sale(shop)
     assert walk_in_entries(app) == []
@@ -99,10 +98,10 @@ def test_a_sale_sent_later_by_an_offline_register_earns_the_walk_in_of_its_day(
         "code": shop.code(purchased.timestamp()), "basket": BASKET, "cashier": "Anna",
         "purchased_at": purchased.isoformat(), "offline_id": str(uuid.uuid4())})
     assert sent.status_code == 201, sent.get_json()
-    _sale(shop)  # today's walk-in is today's
+    today = _sale(shop)  # today's walk-in is today's
     with app.app_context():
         walk_ins = db.session().scalars(select(LedgerEntry).where(LedgerEntry.kind == WALK_IN)
                                         .order_by(LedgerEntry.id)).all()
         assert [(e.reference, e.created_at.date()) for e in walk_ins if e.program.code == "corner-points"] == [
             (f"checkout:{sent.get_json()['id']}", purchased.date()),
-            (walk_ins[-1].reference, clock.now.date())]
+            (f"checkout:{today['id']}", clock.now.date())]
