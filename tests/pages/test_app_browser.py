@@ -134,6 +134,24 @@ def test_link_a_card_switch_assist_export_and_delete(phone, live_url, api, world
     assert api.get("/v1/me", auth=token).status_code == 401
 
 
+def test_card_button_waits_for_the_programs(phone, live_url, world):
+    """While the store list (and with it the programs) is on its way, the empty, required
+    list of programs would make "Link card" do nothing at all; the button waits instead."""
+    page = phone.new_page()
+    while_loading = []
+
+    def stores_on_their_way(route):
+        button = page.get_by_role("button", name="Link card")
+        while_loading.append((page.locator("#signed-in").is_visible(), button.is_disabled()))
+        route.continue_()
+
+    page.route("**/v1/stores", stores_on_their_way)
+    _sign_up(page, live_url).get_by_role("button", name="Sign up").click()
+    page.locator("#card-program option", has_text="Corner Points").wait_for(state="attached")
+    assert while_loading == [(True, True)]
+    assert page.get_by_role("button", name="Link card").is_enabled()
+
+
 def _coffee_week(app, world):
     """Filter coffee (COFFEE) in Berlin's aisle 4, worth 50 Corner Points this week."""
     from rewards_api import db

@@ -337,6 +337,8 @@
     const programs = new Map(stores.filter((s) => s.program).map((s) => [s.program, s.program_name]));
     $("card-program").replaceChildren(...[...programs].map(([code, name]) =>
       el("option", { value: code, text: name })));
+    // Until the programs are here, the empty list would only block the form.
+    $("card-link").disabled = programs.size === 0;
     if (me) renderMe();
     await loadScanProducts();
   }
