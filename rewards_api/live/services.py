@@ -1,8 +1,10 @@
 """What is new for whom: the polls behind the live streams.
 
 A shopper's stream tells only their own news: points credited or taken (``points``,
-as their history shows them) and the checkout waiting for their answer
-(``checkout``, as ``GET /v1/me/checkout`` shows it). A store's stream tells its staff
+as their history shows them), the checkout waiting for their answer (``checkout``, as
+``GET /v1/me/checkout`` shows it) and the store they are in (``visit``, as ``GET
+/v1/me/visit`` shows it: the app sends a scan made before the store saw them walk in
+again then). A store's stream tells its staff
 when a shopper asks for help (``help``) and when the day's figures moved (``store``:
 a new visit, points moved at the store, the help list changed). Each poll opens its
 own short read session: an open stream holds no database connection between polls.
@@ -16,6 +18,7 @@ covers them (its ``waiting`` count changes and the list is redrawn).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import current_app
@@ -30,6 +33,7 @@ from rewards_api.live.stream import Event, Poll
 from rewards_api.pos import checkout as checkouts
 from rewards_api.pos import screen
 from rewards_api.shoppers.models import Shopper
+from rewards_api.visits import services as visits
 from rewards_api.visits.models import Visit
 
 # At most this many events of one kind per poll; the rest come with the next poll.
@@ -53,7 +57,15 @@ def shopper_cursor(s: Session, shopper_id: int) -> int:
 def shopper_feed(shopper_id: int, language: str) -> Poll:
     """The polls of one shopper's stream (cursor: their newest ledger entry sent), in
     ``language`` (the opening request's: polls run outside any request)."""
-    shown: list[Any] = [_UNSENT]  # the checkout last sent, to send only changes
+    # The checkout and the visit last sent, to send only changes.
+    shown: dict[str, Any] = {"checkout": _UNSENT, "visit": _UNSENT}
+    within = dt.timedelta(seconds=current_app.config["SCAN_VISIT_WITHIN_SECONDS"])
+
+    def changed(name: str, now: Any, cursor: int) -> list[Event]:
+        if now == shown[name]:
+            return []
+        shown[name] = now
+        return [Event(name, {name: now}, cursor)]
 
     def poll(cursor: int) -> tuple[list[Event], int]:
         with _read_session() as s, i18n.speaking(language):
@@ -64,12 +76,12 @@ def shopper_feed(shopper_id: int, language: str) -> Poll:
             events = [Event("points", view, view["id"])
                       for view in entry_views(s, entries)]
             cursor = entries[-1].id if entries else cursor
+            at = clock.now()
             shopper = s.get(Shopper, shopper_id)
-            checkout = checkouts.asking_checkout(s, shopper, clock.now()) if shopper else None
-            asking = screen.consent_screen(s, checkout).to_json() if checkout else None
-            if asking != shown[0]:
-                shown[0] = asking
-                events.append(Event("checkout", {"checkout": asking}, cursor))
+            checkout = checkouts.asking_checkout(s, shopper, at) if shopper else None
+            events += changed("checkout", screen.consent_screen(s, checkout).to_json() if checkout else None,
+                              cursor)
+            events += changed("visit", visits.visit_now(s, shopper_id, at, within) if shopper else None, cursor)
         return events, cursor
 
     return poll

@@ -42,8 +42,9 @@ EVENT_STREAM = FileSchema(type="string", format="text")
 @bp.doc(security="BearerAuth")
 def my_live_updates(headers: dict[str, Any]) -> Response:
     """My live updates: ``points`` (an entry of my history, e.g. the walk-in welcome
-    points) and ``checkout`` (the register's question waiting for my answer, or null;
-    sent on connecting and whenever it changes). ``503 live_updates_full`` when this
+    points), ``checkout`` (the register's question waiting for my answer, or null) and
+    ``visit`` (the store I am in, as ``GET /v1/me/visit``, or null); these two are sent
+    on connecting and whenever they change. ``503 live_updates_full`` when this
     server holds its most streams: ask ``GET /v1/me/checkout`` meanwhile."""
     shopper_id = g.signed_in.shopper_id
     cursor = (int(headers["last_event_id"]) if headers["last_event_id"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from apiflask import APIBlueprint
 from apiflask.fields import Boolean, Integer, List, Nested, String
@@ -187,13 +186,7 @@ def my_visit() -> dict[str, Any]:
     """The store I am in now, and since when (checked in: seen there recently, by the
     same rule as scans and help requests), or null."""
     within = dt.timedelta(seconds=current_app.config["SCAN_VISIT_WITHIN_SECONDS"])
-    found = visits.current_visit(db.session(), g.signed_in.shopper_id, clock.now(), within)
-    if found is None:
-        return {"visit": None}
-    visit, store = found
-    return {"visit": {"store_id": store.id, "store_name": store.name,
-                      "started_at": visit.started_at.isoformat(),
-                      "since": visit.started_at.astimezone(ZoneInfo(store.timezone)).strftime("%H:%M")}}
+    return {"visit": visits.visit_now(db.session(), g.signed_in.shopper_id, clock.now(), within)}
 
 
 @bp.patch("/v1/me")

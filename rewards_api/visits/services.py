@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
@@ -73,6 +74,20 @@ def current_visit(s: Session, shopper_id: int, at: dt.datetime, within: dt.timed
         .order_by(Visit.last_seen_at.desc()).limit(1)
     ).first()
     return (row[0], row[1]) if row else None
+
+
+def visit_now(s: Session, shopper_id: int, at: dt.datetime, within: dt.timedelta
+              ) -> dict[str, Any] | None:
+    """What the app shows of the visit the shopper is in at ``at`` ("you are in ...
+    since ..."): ``GET /v1/me/visit`` and the shopper's live stream (``visit``); None
+    when she is in no store."""
+    found = current_visit(s, shopper_id, at, within)
+    if found is None:
+        return None
+    visit, store = found
+    return {"store_id": store.id, "store_name": store.name,
+            "started_at": visit.started_at.isoformat(),
+            "since": visit.started_at.astimezone(ZoneInfo(store.timezone)).strftime("%H:%M")}
 
 
 def distance_km(a: Store, b: Store) -> float | None:

@@ -200,14 +200,19 @@ def test_what_to_scan_here_and_scan_by_number(phone, live_url, app, world):
     assert item.locator("[data-scan-state=not_yet]").inner_text() == "Not scanned yet"
     assert page.locator("#visit").is_hidden()
 
-    # Not checked in yet: the refusal's sentence and code are shown.
+    # Not checked in yet: the refusal's sentence and code are shown, and the app keeps
+    # the scan (also over a reload: a typed code is kept on the phone).
     page.get_by_label("…or type the number under the barcode").fill("4006381333931")
     page.get_by_role("button", name="Scan", exact=True).click()
     page.locator("#scan-result[data-kind=error]", has_text="not_in_store").wait_for()
+    assert "sends it again by itself" in page.locator("#scan-result").inner_text()
+    page.reload()
+    item.wait_for()
 
+    # The store's agent sees her walk in: the stream's visit sends the scan again, untouched.
     _check_in(app, world, page)
-    page.get_by_role("button", name="Scan", exact=True).click()
     page.locator("#scan-result[data-kind=ok]", has_text="+50 Corner Points").wait_for()
+    assert page.evaluate("localStorage.getItem('rewards.waiting-scan')") is None
     page.locator("#scan-products [data-scan-state=scanned]", has_text="Scanned: points earned").wait_for()
     since = (NOW - dt.timedelta(minutes=3)).astimezone(ZoneInfo("Europe/Berlin")).strftime("%H:%M")
     page.locator("#visit", has_text=f"You are in Berlin Mitte since {since}.").wait_for()

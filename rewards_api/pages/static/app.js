@@ -8,6 +8,10 @@
   const { call, el, svgNode, say, describe, t, number } = Api;
   const SAVED = "rewards.shopper";
   const STORE = "rewards.store";
+  const WAITING = "rewards.waiting-scan";
+  // How long a scan made before the store saw the shopper walk in waits to be sent
+  // again: the store's agents decide within minutes of the door.
+  const WAIT_MS = 30 * 60 * 1000;
   // The number under a barcode: 13 digits EAN-13, 12 UPC-A, 8 EAN-8.
   const SYMBOLOGY_BY_LENGTH = { 13: "ean13", 12: "upca", 8: "ean8" };
   const $ = (id) => document.getElementById(id);
@@ -17,6 +21,7 @@
   let qrTimer = null;
   let live = null;  // the stream of this shopper's news (/v1/live/me)
   let toastTimer = null;
+  let waiting = null;  // the scan waiting for the store to see the shopper (waitFor)
 
   const saved = () => JSON.parse(localStorage.getItem(SAVED) || "null");
   const token = () => (saved() || {}).token;
@@ -351,9 +356,14 @@
     limit_reached: [t("Limit reached: this offer's points are used up"), "hint"],
   };
 
-  /* "You are in Berlin Mitte since 10:42" while the phone is checked in somewhere. */
+  /* "You are in Berlin Mitte since 10:42" while the phone is checked in somewhere
+     (GET /v1/me/visit, or the stream's "visit" as it changes); a scan waiting for that
+     store goes again then. */
   async function loadVisit() {
-    const { visit } = await signedIn("/v1/me/visit");
+    await showVisit((await signedIn("/v1/me/visit")).visit);
+  }
+
+  async function showVisit(visit) {
     $("visit").hidden = !visit;
     if (!visit) return;
     $("visit").textContent = t("You are in %(store)s since %(time)s.", { store: visit.store_name, time: visit.since });
@@ -361,6 +371,39 @@
       $("store-select").value = String(visit.store_id);
       await loadScanProducts();
     }
+    await sendWaitingScan(visit);
+  }
+
+  /* A scan refused as not_in_store: the shopper usually is inside, and the store's
+     agents have not decided yet (they do within minutes of the door). The app keeps it
+     for WAIT_MS and sends it again once the store sees the shopper there; the server
+     checks the visit again, so a scan made at home earns nothing. A typed or camera
+     code is kept on the phone; a photo only while the app stays open. */
+  function waitFor(storeId, photo, code, symbology) {
+    waiting = { storeId, photo, code, symbology, at: Date.now() };
+    if (photo) localStorage.removeItem(WAITING);
+    else localStorage.setItem(WAITING, JSON.stringify({ storeId, code, symbology, at: waiting.at }));
+  }
+
+  function stopWaiting() {
+    waiting = null;
+    localStorage.removeItem(WAITING);
+  }
+
+  function waitingScan() {
+    const kept = waiting || JSON.parse(localStorage.getItem(WAITING) || "null");
+    if (kept && Date.now() - kept.at > WAIT_MS) {
+      stopWaiting();
+      return null;
+    }
+    return kept;
+  }
+
+  async function sendWaitingScan(visit) {
+    const kept = waitingScan();
+    if (!kept || visit.store_id !== kept.storeId) return;
+    stopWaiting();
+    await scan(kept.photo || null, kept.code, kept.symbology);
   }
 
   async function loadScanProducts() {
@@ -439,10 +482,17 @@
       const points = answer.awards.map((a) => `+${number(a.points)} ${programName(a.program)}`);
       result.textContent = `${answer.product.name}: ${points.join(", ")}.`;
       result.dataset.kind = "ok";
+      const kept = waitingScan();
+      if (kept && code && kept.storeId === store.id && kept.code === code) stopWaiting();  // scanned again by hand
       await Promise.all([loadMe(), loadHistory(), loadScanProducts(), loadVisit()]);
     } catch (error) {
       result.textContent = describe(error);
       result.dataset.kind = "error";
+      if (error.code === "not_in_store") {
+        waitFor(store.id, photo, code, symbology);
+        const kept = t("The store has not seen you walk in yet. The app keeps this scan and sends it again by itself as soon as it does: keep Bluetooth on.");
+        result.textContent = `${kept} (${error.code})`;
+      }
     }
   }
 
@@ -540,9 +590,12 @@
 
   function followLive() {
     if (live) return;
-    live = Live.follow("/v1/live/me", { auth: token, fallback: Consent.ask, on: {
+    // Without a stream, the app asks for the checkout and, while a scan waits, the visit.
+    const fallback = () => Promise.all([Consent.ask(), waitingScan() && loadVisit().catch(() => {})]);
+    live = Live.follow("/v1/live/me", { auth: token, fallback, on: {
       points: pointsArrived,
       checkout: (answer) => Consent.show(answer.checkout),
+      visit: (answer) => showVisit(answer.visit).catch((error) => say(describe(error), "error")),
     } });
   }
 

@@ -50,9 +50,10 @@ def walk_in(walkins: Any, api: Any, shopper: dict[str, Any], at: dt.datetime) ->
 
 def test_walk_in_points_reach_the_shoppers_stream_and_no_one_elses(api, world, walkins, clock):
     rosa, sam = api.register("Rosa"), api.register("Sam")
-    [hello] = read(api, "/v1/live/me", rosa["token"])
-    assert hello["event"] == "checkout" and hello["data"] == {"checkout": None}
-    before = hello["id"]
+    hello = read(api, "/v1/live/me", rosa["token"])
+    assert [(e["event"], e["data"]) for e in hello] == [("checkout", {"checkout": None}),
+                                                        ("visit", {"visit": None})]
+    before = hello[0]["id"]
 
     walk_in(walkins, api, rosa, T0)
 
@@ -62,12 +63,17 @@ def test_walk_in_points_reach_the_shoppers_stream_and_no_one_elses(api, world, w
     welcome = next(e["data"] for e in points if e["data"]["program"] == "corner-points")
     assert welcome["amount"] == 10 and welcome["where"] == "Berlin Mitte"
     assert int(points[-1]["id"]) > int(before)
-    # Resuming after the last event repeats nothing.
+    # The store she is in, as GET /v1/me/visit says it.
+    [visit] = [e["data"]["visit"] for e in news if e["event"] == "visit"]
+    assert visit == api.get("/v1/me/visit", auth=rosa["token"]).get_json()["visit"]
+    assert visit["store_name"] == "Berlin Mitte"
+    # Resuming after the last event repeats no points.
     again = read(api, "/v1/live/me", rosa["token"], last_event_id=points[-1]["id"])
-    assert [e["event"] for e in again] == ["checkout"]
-    # Sam, even asking from the very start, never sees Rosa's entries.
+    assert [e["event"] for e in again] == ["checkout", "visit"]
+    # Sam, even asking from the very start, never sees Rosa's entries or her visit.
     theirs = read(api, "/v1/live/me", sam["token"], last_event_id="0")
-    assert [e["event"] for e in theirs] == ["checkout"]
+    assert [(e["event"], e["data"]) for e in theirs] == [("checkout", {"checkout": None}),
+                                                         ("visit", {"visit": None})]
 
 
 def test_the_checkout_question_reaches_only_its_shopper(app, api, world):
@@ -79,8 +85,8 @@ def test_the_checkout_question_reaches_only_its_shopper(app, api, world):
     assert asked["data"]["checkout"]["id"] == checkout["id"]
     assert asked["data"]["checkout"]["consent"] == "pending"
     stranger = api.register("Stranger")
-    [nothing] = read(api, "/v1/live/me", stranger["token"])
-    assert nothing["data"] == {"checkout": None}
+    nothing = read(api, "/v1/live/me", stranger["token"])
+    assert [e["data"] for e in nothing] == [{"checkout": None}, {"visit": None}]
 
 
 def test_a_help_request_reaches_its_stores_staff(api, world, walkins, clock):
@@ -135,12 +141,20 @@ def test_points_arrive_on_an_open_stream_as_they_are_credited(api, world, walkin
     with httpx.Client(base_url=live_url, timeout=10) as http, \
             http.stream("GET", "/v1/live/me", headers=headers) as answer:
         lines = answer.iter_lines()
-        assert next(line for line in lines if line.startswith("event:")) == "event: checkout"
+        events = ((line, json.loads(next(lines).removeprefix("data: ")))
+                  for line in lines if line.startswith("event:"))
+        assert [name for name, _ in (next(events), next(events))] == ["event: checkout", "event: visit"]
         walk_in(walkins, api, rosa, T0)
-        # Bounded: each read waits at most the client's 10 s timeout.
-        assert next(line for line in lines if line.startswith("event:")) == "event: points"
-        data = json.loads(next(lines).removeprefix("data: "))
-        assert data["where"] == "Berlin Mitte" and data["amount"] > 0
+        # Bounded: each read waits at most the client's 10 s timeout. Each poll reads
+        # the points and the visit in statements of their own, so either may come first.
+        news: dict[str, list[Any]] = {}
+        while len(news.get("event: points", [])) < 2 or "event: visit" not in news:
+            name, data = next(events)
+            news.setdefault(name, []).append(data)
+        welcome = news["event: points"][0]
+        assert welcome["where"] == "Berlin Mitte" and welcome["amount"] > 0
+        assert news["event: visit"] == [{"visit": api.get("/v1/me/visit", auth=rosa["token"]).get_json()["visit"]}]
+        assert news["event: visit"][0]["visit"]["store_name"] == "Berlin Mitte"
 
 
 def test_a_full_worker_refuses_with_live_updates_full_and_frees_the_slot(app, api, live_url,
