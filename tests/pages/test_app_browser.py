@@ -127,10 +127,14 @@ def test_link_a_card_switch_assist_export_and_delete(phone, live_url, api, world
     page.get_by_role("button", name="Keep my account").click()
     assert page.locator("#signed-in").is_visible()
     assert api.get("/v1/me", auth=token).status_code == 200
+    # A scan waiting for her walk-in goes with her data.
+    page.evaluate("""localStorage.setItem('rewards.waiting-scan',
+                     JSON.stringify({storeId: 1, code: '4006381333931', symbology: 'ean13', at: Date.now()}))""")
     page.get_by_role("button", name="Delete my data").click()
     page.get_by_role("button", name="Delete for good").click()
     page.locator("#signup").wait_for()
     assert page.evaluate("localStorage.getItem('rewards.shopper')") is None
+    assert page.evaluate("localStorage.getItem('rewards.waiting-scan')") is None
     assert api.get("/v1/me", auth=token).status_code == 401
 
 

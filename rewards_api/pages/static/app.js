@@ -559,6 +559,7 @@
     try {
       await signedIn("/v1/me", { method: "DELETE" });
       localStorage.removeItem(SAVED);
+      stopWaiting();
       showSignUp(t("Your data was deleted. Thank you for shopping with us."));
     } catch (error) {
       say(describe(error), "error");
@@ -609,6 +610,7 @@
     } catch (error) {
       if (error.status === 401) {
         localStorage.removeItem(SAVED);
+        stopWaiting();  // whoever signs in next may be someone else
         showSignIn(t("This phone is no longer signed in; sign in again. Your points are safe."));
         return;
       }
