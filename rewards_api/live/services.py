@@ -61,11 +61,11 @@ def shopper_feed(shopper_id: int, language: str) -> Poll:
     shown: dict[str, Any] = {"checkout": _UNSENT, "visit": _UNSENT}
     within = dt.timedelta(seconds=current_app.config["SCAN_VISIT_WITHIN_SECONDS"])
 
-    def changed(name: str, now: Any, cursor: int) -> list[Event]:
-        if now == shown[name]:
+    def changed(name: str, current: Any, cursor: int) -> list[Event]:
+        if current == shown[name]:
             return []
-        shown[name] = now
-        return [Event(name, {name: now}, cursor)]
+        shown[name] = current
+        return [Event(name, {name: current}, cursor)]
 
     def poll(cursor: int) -> tuple[list[Event], int]:
         with _read_session() as s, i18n.speaking(language):

@@ -64,30 +64,23 @@ def active_visit(s: Session, shopper_id: int, store_id: int, at: dt.datetime,
     ).first()
 
 
-def current_visit(s: Session, shopper_id: int, at: dt.datetime, within: dt.timedelta
-                  ) -> tuple[Visit, Store] | None:
-    """The visit the shopper is in at ``at``, in whichever store, with its store (the
-    app's "you are in ... since ..."), if any."""
+def visit_now(s: Session, shopper_id: int, at: dt.datetime, within: dt.timedelta
+              ) -> dict[str, Any] | None:
+    """What the app shows of the visit the shopper is in at ``at``, in whichever store
+    ("you are in ... since ..."): ``GET /v1/me/visit`` and the shopper's live stream
+    (``visit``, asked every poll: the columns it shows, not whole rows); None when she
+    is in no store."""
     row = s.execute(
-        select(Visit, Store).join(Store, Store.id == Visit.store_id)
+        select(Store.id, Store.name, Store.timezone, Visit.started_at)
+        .join(Store, Store.id == Visit.store_id)
         .where(*in_store(shopper_id, None, at, at - within))
         .order_by(Visit.last_seen_at.desc()).limit(1)
     ).first()
-    return (row[0], row[1]) if row else None
-
-
-def visit_now(s: Session, shopper_id: int, at: dt.datetime, within: dt.timedelta
-              ) -> dict[str, Any] | None:
-    """What the app shows of the visit the shopper is in at ``at`` ("you are in ...
-    since ..."): ``GET /v1/me/visit`` and the shopper's live stream (``visit``); None
-    when she is in no store."""
-    found = current_visit(s, shopper_id, at, within)
-    if found is None:
+    if row is None:
         return None
-    visit, store = found
-    return {"store_id": store.id, "store_name": store.name,
-            "started_at": visit.started_at.isoformat(),
-            "since": visit.started_at.astimezone(ZoneInfo(store.timezone)).strftime("%H:%M")}
+    store_id, name, timezone, started_at = row
+    return {"store_id": store_id, "store_name": name, "started_at": started_at.isoformat(),
+            "since": started_at.astimezone(ZoneInfo(timezone)).strftime("%H:%M")}
 
 
 def distance_km(a: Store, b: Store) -> float | None:
