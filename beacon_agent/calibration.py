@@ -398,8 +398,14 @@ def write_trace(out: TextIO, spans: Sequence[Span], adverts: Iterable[trace.Adve
 def read_trace(lines: Iterable[str]) -> tuple[list[Span], list[trace.Advertisement], float]:
     """The spans, adverts (times made unix times, as live) and start (unix time of
     t = 0) of a walk-test trace (``PHASES``, or the ``FOUR_STEPS`` recorded before the
-    far-end step); raises ``WalkTestFailed`` for a trace without the steps' spans."""
-    header, adverts = trace.read(lines)
+    far-end step); raises ``WalkTestFailed`` for a trace without the steps' spans, or
+    with a line that is not an advertisement (``trace.TraceError``: a few minutes'
+    recording is walked again rather than measured in part)."""
+    try:
+        header, read = trace.read(lines)
+        adverts = list(read)
+    except trace.TraceError as exc:
+        raise WalkTestFailed(f"the trace cannot be read: {exc}") from None
     raw = header.agent.get("walk_test") if header else None
     try:
         if not isinstance(raw, list):

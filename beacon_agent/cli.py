@@ -27,6 +27,8 @@ EXIT_CONFIG = 2
 EXIT_SCANNER_FAILED = 3
 EXIT_UPLOAD_FAILED = 4
 EXIT_CALIBRATION_FAILED = 5
+EXIT_TRACE = 6  # replay: no trace to read (no file, its header not one, no advert in it)
+SKIPPED_SHOWN = 3  # replay: the lines passed over that it names
 
 
 def _load(args: argparse.Namespace) -> agent_config.AgentConfig:
@@ -76,9 +78,24 @@ def cmd_replay(args: argparse.Namespace) -> int:
     outbox = Outbox(cfg.outbox_path) if cfg else None
     settings = cfg.presence if cfg else None
     company_id = cfg.company_id if cfg else args.company_id
-    with open(args.trace) as lines, open(args.events_out, "w") as events_out:
-        result = replay(lines, events_out, settings=settings, company_id=company_id,
-                        outbox=outbox)
+    skipped: list[str] = []
+    try:
+        # Bytes that are not UTF-8 (a sector of the card gone bad) spoil their line only.
+        with open(args.trace, encoding="utf-8", errors="replace") as lines, \
+                open(args.events_out, "w") as events_out:
+            result = replay(lines, events_out, settings=settings, company_id=company_id,
+                            outbox=outbox, skipped=skipped)
+    except (OSError, trace.TraceError) as exc:
+        print(f"beacon-agent: {exc}", file=sys.stderr)
+        return EXIT_TRACE
+    if skipped:
+        shown = "; ".join(skipped[:SKIPPED_SHOWN]) + ("; ..." if len(skipped) > SKIPPED_SHOWN else "")
+        print(f"beacon-agent: passed over {len(skipped)} lines of {args.trace} that are not "
+              f"advertisements ({shown})", file=sys.stderr)
+        if not result.adverts:
+            print(f"beacon-agent: no advertisement in {args.trace}: is it a trace "
+                  "(PROTOCOLS.md section 5)?", file=sys.stderr)
+            return EXIT_TRACE
     print(f"{result.adverts} adverts, {result.frames} presence frames, {result.events} events "
           f"-> {args.events_out}")
     if cfg and outbox:

@@ -24,11 +24,13 @@ class ReplayResult:
 
 def replay(lines: Iterable[str], events_out: TextIO | None, *,
            settings: EngineSettings | None = None, company_id: int = DEFAULT_COMPANY_ID,
-           outbox: Outbox | None = None) -> ReplayResult:
+           outbox: Outbox | None = None, skipped: list[str] | None = None) -> ReplayResult:
     """Write one event per line (the section 3 shape plus ``t``, trace seconds) and, if
     given, queue the events in ``outbox`` for upload. The header's ``agent.calibration_db``
-    (if any) is applied unless ``settings`` carries a calibration of its own."""
-    header, adverts = trace.read(lines)
+    (if any) is applied unless ``settings`` carries a calibration of its own. Lines that
+    are not advertisements raise ``trace.TraceError``, or, given ``skipped``, are passed
+    over and described there (``trace.read``)."""
+    header, adverts = trace.read(lines, skipped)
     start = header.start if header else 0.0
     settings = settings or EngineSettings()
     if header and "calibration_db" in header.agent and not settings.calibration_db:

@@ -8,6 +8,7 @@ import asyncio
 import io
 import itertools
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -312,6 +313,12 @@ def test_calibrate_says_why_a_trace_cannot_be_used(
     assert cli.main(["calibrate", "--dry-run", "--config", str(tmp_path / "none.toml"),
                      "--from-trace", str(plain)]) == cli.EXIT_CALIBRATION_FAILED
     assert "the walk test failed: the trace is not a walk test" in capsys.readouterr().err
+    cut = tmp_path / "cut.jsonl"  # a walk test cut off mid-line is walked again, not measured in part
+    cut.write_text(recorded(SITES["basket-stand"])[:-40])
+    assert cli.main(["calibrate", "--dry-run", "--config", str(tmp_path / "none.toml"),
+                     "--from-trace", str(cut)]) == cli.EXIT_CALIBRATION_FAILED
+    assert re.search(r"the walk test failed: the trace cannot be read: line \d+: not JSON",
+                     capsys.readouterr().err)
 
 
 def test_the_walk_tests_keys_load_into_the_engine_settings(tmp_path: Path) -> None:

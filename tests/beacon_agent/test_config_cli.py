@@ -111,6 +111,46 @@ def test_simulate_then_replay(tmp_path: Path) -> None:
         assert event.first_seen - header.start <= t
 
 
+def test_replay_passes_over_lines_that_are_not_adverts_and_says_which(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A recording with a few spoiled lines and one cut off by a power cut loses those
+    # lines, not the hour: the same events as the clean one, and what was passed over.
+    clean, truth = tmp_path / "clean.jsonl", tmp_path / "truth.json"
+    assert cli.main(["simulate", "--out", str(clean), "--truth", str(truth), "--minutes", "5",
+                     "--walk-ins", "3", "--window-shoppers", "1", "--passers-by", "2",
+                     "--dwell-minutes", "6", "7", "--seed", "4"]) == 0
+    lines = clean.read_bytes().splitlines(keepends=True)
+    good = json.loads(lines[1])
+    spoiled = [b"{not json\n", b"[1, 2]\n", json.dumps(dict(good, rssi=None)).encode() + b"\n",
+               json.dumps(dict(good, t=float("nan"))).encode() + b"\n",
+               json.dumps(dict(good, manufacturer_data={"65535": "zz"})).encode() + b"\n",
+               b"\xff\xfe\x00 a bad sector\n"]
+    dirty = tmp_path / "dirty.jsonl"
+    dirty.write_bytes(b"".join(lines[:2] + spoiled + lines[2:]) + lines[-1][:25])
+    decided = []
+    for path in (clean, dirty):
+        assert cli.main(["replay", str(path), "--events-out", str(tmp_path / "e.jsonl")]) == 0
+        decided.append([{k: v for k, v in json.loads(line).items() if k != "event_id"}
+                        for line in (tmp_path / "e.jsonl").read_text().splitlines()])
+    assert decided[0] and decided[1] == decided[0]
+    err = capsys.readouterr().err
+    assert f"passed over 7 lines of {dirty} that are not advertisements (line 3: not JSON; " \
+           "line 4: not an advertisement: not a JSON object; line 5: not an advertisement: " \
+           "rssi is not a whole number of dBm; ...)" in err
+    with pytest.raises(trace.TraceError, match="^line 3: not JSON$"):
+        list(trace.read(dirty.read_text(errors="replace").splitlines())[1])  # read strictly
+
+
+def test_replay_says_what_is_not_a_trace(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    readme = Path(__file__).parents[2] / "README.md"
+    header = tmp_path / "header.jsonl"
+    header.write_text('{"trace": 1, "start": "today"}\n')
+    for path, said in ((readme, "no advertisement in"), (tmp_path / "none.jsonl", "No such file"),
+                       (header, "line 1: a trace header whose start is not a number")):
+        assert cli.main(["replay", str(path), "--events-out", str(tmp_path / "e")]) == cli.EXIT_TRACE
+        assert said in capsys.readouterr().err
+
+
 def test_simulate_uses_the_api_tokens_it_is_given(tmp_path: Path) -> None:
     start = 1_763_800_200.0
     windows = range(int(start // 600), int(start // 600) + 3)
