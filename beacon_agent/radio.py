@@ -27,7 +27,6 @@ store, which bluetoothd and the engine handle easily on a Pi.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -194,28 +193,27 @@ class SpeedClock:
 class SimulatedRadio:
     """Plays a trace (a file, or a FIFO another process writes) on ``clock``, as if its
     adverts came through the air now; the demo's stand-in for the Bluetooth adapter. A
-    trace's header line is skipped: the service keeps its own clock."""
+    trace's header line is skipped: the service keeps its own clock. A line that is not an
+    advertisement is passed over, as ``replay`` does, and described in ``skipped``."""
 
     def __init__(self, source: Path, on_advert: OnAdvert, clock: SpeedClock) -> None:
         self.source = source
+        self.skipped: list[str] = []
         self.state = STARTING
         self._on_advert = on_advert
         self._clock = clock
 
     async def run(self, stop: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
-        # Opening a FIFO blocks until a writer opens it: off the event loop.
+        # Opening a FIFO, and reading it, block until its writer writes: off the event loop.
         with await loop.run_in_executor(None, self.source.open) as lines:
             self.state = SIMULATED
+            _, adverts = await loop.run_in_executor(None, trace.read, lines, self.skipped)
             offset: float | None = None  # clock time minus trace time
             while not stop.is_set():
-                line = await loop.run_in_executor(None, lines.readline)
-                if not line:
+                advert = await loop.run_in_executor(None, next, adverts, None)
+                if advert is None:
                     break
-                raw = json.loads(line)
-                if "trace" in raw:
-                    continue
-                advert = trace.Advertisement.from_json(raw)
                 if offset is None:
                     offset = self._clock() - advert.t
                 due = (advert.t + offset - self._clock()) / self._clock.speed
