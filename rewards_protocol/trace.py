@@ -99,14 +99,22 @@ def read(lines: Iterable[str], skipped: list[str] | None = None
 
 
 def _header_of(number: int, first: str | None) -> TraceHeader | None:
-    """The header, where the first line (``number``) is one."""
+    """The header, where the first line (``number``) is one; ``TraceError`` for one whose
+    start is not a finite number or whose agent is not an object."""
     if first is None or not first.startswith("{"):
         return None
     try:
         raw = _decoded(first)
     except (json.JSONDecodeError, RecursionError):
         return None  # not a header: read (or passed over) as the advert it is not
-    return _header(number, raw) if isinstance(raw, dict) and "trace" in raw else None
+    if not isinstance(raw, dict) or "trace" not in raw:
+        return None
+    start, agent = raw.get("start", 0.0), raw.get("agent") or {}
+    if (not isinstance(start, int | float) or not -math.inf < start < math.inf
+            or not isinstance(agent, dict)):
+        raise TraceError(f"line {number}: a trace header whose start is not a number of "
+                         "seconds or whose agent is not an object")
+    return TraceHeader(start=float(start), agent=agent)
 
 
 def _adverts(lines: Iterator[str], number: int, first: str | None,
@@ -155,17 +163,6 @@ def _why_not(raw: Any) -> str:
     if not isinstance(raw.get("service_uuids") or [], list):
         return "service_uuids is not a list"
     return "manufacturer_data's company ids are not decimal, or a value is not hex"
-
-
-def _header(number: int, raw: dict[str, Any]) -> TraceHeader:
-    try:
-        start, agent = float(raw.get("start", 0.0)), raw.get("agent") or {}
-    except (TypeError, ValueError):
-        raise TraceError(f"line {number}: a trace header whose start is not a number") from None
-    if not -math.inf < start < math.inf or not isinstance(agent, dict):
-        raise TraceError(f"line {number}: a trace header whose start is not a finite number "
-                         "or whose agent is not an object")
-    return TraceHeader(start=start, agent=agent)
 
 
 def _decoded(text: str) -> Any:

@@ -146,7 +146,7 @@ def test_replay_says_what_is_not_a_trace(tmp_path: Path, capsys: pytest.CaptureF
     header = tmp_path / "header.jsonl"
     header.write_text('{"trace": 1, "start": "today"}\n')
     for path, said in ((readme, "no advertisement in"), (tmp_path / "none.jsonl", "No such file"),
-                       (header, "line 1: a trace header whose start is not a number")):
+                       (header, "line 1: a trace header whose start is not a number of seconds")):
         assert cli.main(["replay", str(path), "--events-out", str(tmp_path / "e")]) == cli.EXIT_TRACE
         assert said in capsys.readouterr().err
 
