@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from apiflask import APIBlueprint
 from apiflask.fields import DateTime, Integer, List, Nested, String
-from flask import current_app, g
+from flask import g
 
 from rewards_api import clock, db
 from rewards_api.assist import services
@@ -16,13 +15,9 @@ from rewards_api.idempotency import idempotent
 from rewards_api.schemas import StrictSchema
 from rewards_api.staff import scope
 from rewards_api.staff.models import CASHIER
+from rewards_api.visits import services as visits
 
 bp = APIBlueprint("assist", __name__, tag="Assist")
-
-
-def _checked_in_within() -> dt.timedelta:
-    """Checked in = seen at the store this recently: the same rule as for scanning."""
-    return dt.timedelta(seconds=current_app.config["SCAN_VISIT_WITHIN_SECONDS"])
 
 
 class HelpRequestIn(StrictSchema):
@@ -71,7 +66,7 @@ def ask_for_help(json_data: dict[str, Any]) -> dict[str, Any]:
     """I need help in this store. Needs the assist opt-in on and a check-in (an active
     visit) at the store; asking again during the same visit returns the open request."""
     request = services.ask_for_help(db.session(), g.shopper, json_data["store_id"], clock.now(),
-                                    _checked_in_within())
+                                    visits.checked_in_within())
     return services.request_view(request)
 
 
@@ -88,7 +83,7 @@ def waiting_shoppers(store_id: int) -> dict[str, Any]:
     return {"store_id": store.id, "store_name": store.name, "as_of": at,
             "shoppers": [services.waiting_view(s, request, shopper, visit, at)
                          for request, shopper, visit in services.waiting(s, store, at,
-                                                                         _checked_in_within())]}
+                                                                         visits.checked_in_within())]}
 
 
 @bp.post("/v1/stores/<int:store_id>/assist/<int:request_id>/helped")

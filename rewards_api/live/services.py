@@ -18,7 +18,6 @@ covers them (its ``waiting`` count changes and the list is redrawn).
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import current_app
@@ -59,7 +58,7 @@ def shopper_feed(shopper_id: int, language: str) -> Poll:
     ``language`` (the opening request's: polls run outside any request)."""
     # The checkout and the visit last sent, to send only changes.
     shown: dict[str, Any] = {"checkout": _UNSENT, "visit": _UNSENT}
-    within = dt.timedelta(seconds=current_app.config["SCAN_VISIT_WITHIN_SECONDS"])
+    within = visits.checked_in_within()
 
     def changed(name: str, current: Any, cursor: int) -> list[Event]:
         if current == shown[name]:

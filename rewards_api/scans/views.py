@@ -34,6 +34,7 @@ from rewards_api.staff import scope
 from rewards_api.staff.models import CASHIER, MANAGER
 from rewards_api.stores.models import Store
 from rewards_api.stores.services import open_store
+from rewards_api.visits import services as visits
 
 bp = APIBlueprint("scans", __name__, tag="Scans")
 
@@ -243,8 +244,8 @@ def scan() -> dict[str, Any]:
     campaign's limit and while its budget lasts; each refusal has its own code.
     """
     store_id, codes, read = _scan_input()
-    within = dt.timedelta(seconds=current_app.config["SCAN_VISIT_WITHIN_SECONDS"])
-    result = services.scan(db.session(), g.signed_in, store_id, codes, at=now(), within=within)
+    result = services.scan(db.session(), g.signed_in, store_id, codes, at=now(),
+                           within=visits.checked_in_within())
     return {
         "store_id": store_id,
         "product": _product_view(result.product, localized.name(

@@ -185,8 +185,8 @@ class MyVisitOut(StrictSchema):
 def my_visit() -> dict[str, Any]:
     """The store I am in now, and since when (checked in: seen there recently, by the
     same rule as scans and help requests), or null."""
-    within = dt.timedelta(seconds=current_app.config["SCAN_VISIT_WITHIN_SECONDS"])
-    return {"visit": visits.visit_now(db.session(), g.signed_in.shopper_id, clock.now(), within)}
+    return {"visit": visits.visit_now(db.session(), g.signed_in.shopper_id, clock.now(),
+                                      visits.checked_in_within())}
 
 
 @bp.patch("/v1/me")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import ColumnElement, Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -37,6 +38,13 @@ class Presence:
     rssi_max: int
     rssi_median: int
     count: int
+
+
+def checked_in_within() -> dt.timedelta:
+    """How recently the shopper must have been seen at a store to be in it
+    (``SCAN_VISIT_WITHIN_SECONDS``): ``in_store``'s window, one for scans, help
+    requests and the app's "you are in ..."."""
+    return dt.timedelta(seconds=current_app.config["SCAN_VISIT_WITHIN_SECONDS"])
 
 
 def in_store(shopper_id: Any, store_id: Any, at: Any, since: Any) -> list[ColumnElement[bool]]:
