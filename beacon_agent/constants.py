@@ -311,6 +311,29 @@ START_UNHEARD_S = 60.0
 # shoppers in found more than 1 of those 22 walk-ins: they are missed for being weak,
 # not for being brief.)
 ROTATION_SLACK_S = 10.0
+# Where the phones change token on the agent's clock (``boundaries``; issue 13,
+# twenty-seventh round): the times the last PHASE_SAMPLES new tokens were first heard,
+# looked at every PHASE_EVERY_S; the boundaries are where PHASE_SPREAD_S of the window
+# (phones' clocks +-3 s, a first advert heard a second on) holds PHASE_TOKENS new tokens
+# or more, from two windows or more, and PHASE_TIMES times what as long holds elsewhere
+# (people coming into earshot at any moment). On random sites 1-30 a boundary brought
+# 2-20 new tokens within 3 s of it (median 8), the rest of the window 0.15-0.6 per 6 s.
+# Tuning (random sites 1-60 with their own seeds): 6 tokens at 5 times learned a wrong
+# boundary at 3 sites with the clock right (a few people come by together in two
+# windows at the same second: 3 and 3), 8 at 10 times at none, also under busy, groups,
+# iphones, stalls, intervals and strolls with returns (under deaf, 6.8 s at one site:
+# the new tokens of a boundary heard when the receiver hears again); with the clock
+# 150 s ahead it learned the right one at every site, at a median 1,203 s into the
+# hour (the second boundary). Recall there, clock right 0.954 (the same visits as
+# before, and on random sites 1-190: 4,490 of 4,702); 150 s ahead 0.920 -> 0.946, 250 s
+# behind 0.913 -> 0.943 (what is left: the rotations before it learned). Looked at
+# every 30 s rather than 5, 0.944; kept to its own clock until learned again after a
+# quiet spell (rather than taken back to it), the offset flapped between boundaries.
+PHASE_SAMPLES = 500
+PHASE_SPREAD_S = 6.0
+PHASE_TOKENS = 8
+PHASE_TIMES = 10.0
+PHASE_EVERY_S = 5.0
 LINK_TRIES_S = (5.0, 15.0, 30.0)
 LINK_GAP_S = 10.0
 LINK_INTERVALS = 2.0

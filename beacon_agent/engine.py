@@ -34,7 +34,8 @@ it), adds the agent's calibration offset, and decides (thresholds and their reas
   it is then: it leaves when it is no longer heard, or by its level once it was heard
   above ``exit_dbm`` again (on its way out through the door).
 
-A token first heard at a window boundary is linked to the phone whose token fell
+A token first heard at a window boundary (where the phones change token on this clock,
+learned from when new tokens are heard: ``boundaries``) is linked to the phone whose token fell
 silent there at the same level and advertising at the same interval (a phone keeps its
 interval when it changes token; faster while its app is open, it is the one each token
 advertised at by the rotation), when no other is: it carries that phone's walk through
@@ -79,8 +80,9 @@ from itertools import islice
 from typing import Any
 
 from beacon_agent import constants
+from beacon_agent.boundaries import Boundaries
 from rewards_protocol.events import ENTER, EXIT, PresenceEvent
-from rewards_protocol.presence import WINDOW_SECONDS, Frame, window_of
+from rewards_protocol.presence import Frame
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +271,7 @@ class PresenceEngine:
         # (``_exit_unheard``): decided when they are due.
         self._held_exits: list[tuple[float, PresenceEvent]] = []
         self.learned = SiteLearning()
+        self.boundaries = Boundaries()  # where the phones change token, on this clock
         self._listening_since: float | None = None  # its first sighting
         # The receiver deaf to every phone at once (``_deaf_since``): the stretches
         # (start, end) of the last minute, which no phone's silence counts.
@@ -337,7 +340,7 @@ class PresenceEngine:
             if self._outsider(token):
                 self.learned.outsider(token.max_level, token.heard_for(token.last_seen))
             self._gone[key] = token
-        for key in [k for k, token in self._gone.items() if _window_over(token, t)]:
+        for key in [k for k, token in self._gone.items() if self._window_over(token, t)]:
             token = self._gone.pop(key)
             if self._outsider(token, heard_under=self.settings.long_dwell_s):
                 self.learned.outside(token.max_rise)
@@ -352,10 +355,20 @@ class PresenceEngine:
         if token is None:
             if self._listening_since is None:
                 self._listening_since = t
+            elif t >= self._listening_since + constants.START_UNHEARD_S and self.boundaries.first_heard(t):
+                self._boundaries_moved()  # not about at the start
             token = _Token(frame, first_seen=t, last_seen=t, heard_since=t, first_rssi=rssi,
-                           rotated=_near_rotation(t))
+                           rotated=self.boundaries.near(t))
         self._tokens[key] = token
         return token
+
+    def _boundaries_moved(self) -> None:
+        """The phones change token elsewhere on this clock than it was thought: a token
+        not looked at for a link yet is one of a rotation where it was first heard at one
+        now (it is looked at within seconds: the boundary that said so has just passed)."""
+        for token in self._tokens.values():
+            if not token.link_tries:
+                token.rotated = self.boundaries.near(token.first_seen)
 
     def _deaf_since(self, start: float, t: float) -> None:
         """No phone was heard from ``start`` to ``t``: the receiver was deaf (its radio
@@ -382,7 +395,7 @@ class PresenceEngine:
         next token, too little heard to take over its visit, is let in on its own by then,
         and the API goes on with the visit and takes the late exit for the old token's)."""
         exit_ = self._decision(token, EXIT, t)
-        if not _near_rotation(token.last_seen):
+        if not self.boundaries.near(token.last_seen):
             return [exit_]
         self._held_exits.append((token.last_seen + constants.ROTATION_EXIT_HOLD_S, exit_.event))
         return []
@@ -400,7 +413,7 @@ class PresenceEngine:
         a token first heard at a rotation, nor as the engine started) to its end (not cut
         by the next one)."""
         return (not token.rotated and self._heard_arriving(token)
-                and not _near_rotation(token.last_seen)
+                and not self.boundaries.near(token.last_seen)
                 and token.heard_for(token.last_seen) < heard_under)
 
     def _heard_arriving(self, token: _Token) -> bool:
@@ -705,14 +718,22 @@ class PresenceEngine:
         """What the engine has learned of its entrance from its own traffic so far."""
         return self.learned.state()
 
-    @staticmethod
-    def _first_heard(token: _Token) -> float:
+    def _first_heard(self, token: _Token) -> float:
         """When the phone was first heard, over the earlier token linked to this one (a
         visit starts out on the pavement, also when the phone rotated in the door), but
         not before the window ahead of this token's: the API accepts a token only with
-        times within one window of its own."""
-        window = window_of(token.first_seen + constants.ROTATION_SLACK_S)
-        return max(token.heard_since, (window - 1) * WINDOW_SECONDS)
+        times within one window of its own (by the API's clock: the phones', or this
+        agent's own where it is less than ``CLOCK_SHIFT_IGNORED_S`` off, so not before
+        either)."""
+        boundaries = self.boundaries
+        window = boundaries.window(token.first_seen + constants.ROTATION_SLACK_S)
+        return max(token.heard_since, boundaries.start(window - 1) - min(0.0, boundaries.offset))
+
+    def _window_over(self, token: _Token, t: float) -> bool:
+        """Whether the phone has moved on from ``token`` (by its own clock, seconds off)."""
+        boundaries = self.boundaries
+        window = boundaries.window(token.first_seen + constants.ROTATION_SLACK_S)
+        return t > boundaries.start(window + 1) + constants.ROTATION_SLACK_S
 
     def _decision(self, token: _Token, kind: str, t: float) -> Decision:
         event = PresenceEvent(
@@ -840,18 +861,6 @@ def _same_level(old: _Token, new: _Token) -> bool:
     the new one's first, or their medians, within ``LINK_DB``."""
     return (abs(old.last_rssi - new.first_rssi) <= constants.LINK_DB  # type: ignore[operator]
             or abs(_level(old) - _level(new)) <= constants.LINK_DB)
-
-
-def _window_over(token: _Token, t: float) -> bool:
-    """Whether the phone has moved on from ``token`` (by its own clock, seconds off)."""
-    window = window_of(token.first_seen + constants.ROTATION_SLACK_S)
-    return t > (window + 1) * WINDOW_SECONDS + constants.ROTATION_SLACK_S
-
-
-def _near_rotation(t: float) -> bool:
-    """Whether ``t`` is where phones rotate their tokens (by their own clocks)."""
-    phase = t % WINDOW_SECONDS
-    return phase <= constants.ROTATION_SLACK_S or phase >= WINDOW_SECONDS - constants.ROTATION_SLACK_S
 
 
 @dataclass(frozen=True, slots=True)

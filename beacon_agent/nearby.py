@@ -27,7 +27,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from beacon_agent import constants
-from rewards_protocol.presence import WINDOW_SECONDS, Frame, window_of
+from beacon_agent.boundaries import Boundaries
+from rewards_protocol.presence import WINDOW_SECONDS, Frame
 
 # The engine's link gap: a phone is heard every second or so. Longer gaps pair a
 # passer-by who walked off before the boundary with one who walked up after it: on the
@@ -47,9 +48,11 @@ class _Heard:
 
 class NearbyCount:
     """Feed it every sighting of our frames and ``settle(t)`` now and then; ``count`` is
-    the phones heard so far."""
+    the phones heard so far. ``boundaries``: where the phones change token on this clock
+    (the engine's, which learns them)."""
 
-    def __init__(self) -> None:
+    def __init__(self, boundaries: Boundaries | None = None) -> None:
+        self.boundaries = boundaries or Boundaries()
         self.count = 0
         self._heard: dict[bytes, _Heard] = {}
         self._new: list[_Heard] = []  # first heard at a boundary, not counted yet
@@ -59,7 +62,7 @@ class NearbyCount:
         heard = self._heard.get(frame.token)  # 16 random bytes: the key id adds nothing
         if heard is None:
             heard = self._heard[frame.token] = _Heard(t, t)
-            if _at_boundary(t):
+            if self._at_boundary(t):
                 self._new.append(heard)
             else:
                 self.count += 1
@@ -71,7 +74,8 @@ class NearbyCount:
     def settle(self, t: float) -> None:
         """Once the pairs of the last boundary are known by ``t``: count its new tokens,
         and forget the tokens of the windows before it (none can be heard again)."""
-        boundary = window_of(t - GAP_S - constants.ROTATION_SLACK_S) * WINDOW_SECONDS
+        boundaries = self.boundaries
+        boundary = boundaries.start(boundaries.window(t - GAP_S - constants.ROTATION_SLACK_S))
         if boundary <= self._settled:
             return
         self._settled = boundary
@@ -83,11 +87,10 @@ class NearbyCount:
         for key in [k for k, h in self._heard.items() if h.last_seen < boundary - GAP_S]:
             del self._heard[key]
 
-
-def _at_boundary(t: float) -> bool:
-    """Whether a token first heard at ``t`` may be a phone's next token."""
-    phase = t % WINDOW_SECONDS
-    return phase >= WINDOW_SECONDS - constants.ROTATION_SLACK_S or phase < GAP_S
+    def _at_boundary(self, t: float) -> bool:
+        """Whether a token first heard at ``t`` may be a phone's next token."""
+        phase = (t - self.boundaries.offset) % WINDOW_SECONDS
+        return phase >= WINDOW_SECONDS - constants.ROTATION_SLACK_S or phase < GAP_S
 
 
 def may_follow(old_last_seen: float, old_last: Iterable[int], new_first_seen: float,

@@ -23,7 +23,7 @@ class Pipeline:
         self.company_id = company_id
         self.adverts = 0  # every advert heard, ours or not
         self.frames = 0  # ours
-        self.nearby = NearbyCount()  # the phones heard (the heartbeat's ``nearby``)
+        self.nearby = NearbyCount(engine.boundaries)  # the phones heard (the heartbeat's ``nearby``)
         self._sink = sink
         self._last_tick = float("-inf")
         # A phone sends the same bytes for ten minutes: each payload is decoded once.

@@ -144,8 +144,11 @@ class AgentService:
             if now - last_at >= constants.STATUS_EVERY_S:
                 self._adverts_per_second = (self.pipeline.adverts - last_count) / (now - last_at)
                 last_count, last_at = self.pipeline.adverts, now
+                # Where the phones change token on this clock (``boundaries``): not 0, the
+                # Pi's clock is that far ahead of theirs (no network time reached).
                 self.outbox.set_status({"adverts_per_second": round(self._adverts_per_second, 2),
                                         "scanner_state": self.radio.state,
+                                        "clock_ahead_of_phones_s": round(self.engine.boundaries.offset),
                                         "updated_at": self._clock()})
             if now >= next_keep:
                 next_keep = now + constants.KEEP_LEARNED_EVERY_S

@@ -138,6 +138,10 @@ class Site:
     # (100, 250, 1000): low latency, balanced, low power; iOS apps use a handful more.
     interval_modes_ms: tuple[float, ...] = ()
     clock_skew_s: float = PHONE_CLOCK_SKEW_S  # phones' clocks, and so their rotations, are up to this far off
+    # How far the agent's clock is ahead of the phones' (behind: below 0): a Pi has no
+    # real-time clock, and where the network blocks network time it stays minutes off.
+    # The trace's times are the agent's.
+    agent_clock_s: float = 0.0
     loss: float = 0.2  # share of adverts the receiver misses
     noise_db: float = 4.0  # RSSI noise sigma
     body_shadow_db: float = 0.0  # lost when the carrier's back is to the agent
@@ -753,8 +757,8 @@ def simulate(s: Scenario, tokens: dict[str, list[dict[str, Any]]] | None = None,
     # Each agent hears its own noise and losses: the radio draws depend on the agent too.
     streams = [_adverts(p, s, random.Random(f"{s.seed}/{s.agent}/{p.label}"), source, company_id)
                for p in people]
-    header = trace.TraceHeader(start=s.start, agent={"name": s.agent, "site": s.site.name,
-                                                     "position": list(position)})
+    header = trace.TraceHeader(start=s.start + s.site.agent_clock_s,
+                               agent={"name": s.agent, "site": s.site.name, "position": list(position)})
     return Simulation(header, people, _stamped(_heard(heapq.merge(*streams, key=lambda a: a.t), s), s),
                       source)
 

@@ -32,7 +32,8 @@ gives every phone of every site one of Android's three advertising intervals (10
 1000 ms) instead of the range, so a third of the phones share one, and ``one_interval``
 every phone the one the app asks for (``ONE_INTERVAL_MS``), so none tells a phone from
 another; ``clocks`` makes every phone's clock agree with the agent's (every token
-rotates at the same instant);
+rotates at the same instant); ``agent_clock`` puts the agent's clock ``AGENT_CLOCK_S``
+ahead of the phones' (a Pi whose network blocks network time: ``boundaries``);
 ``busy`` puts a station's pavement before every site (``BUSY_PASSERS_BY_PER_HOUR``);
 ``waiting`` puts a bus stop or a café table before every site (``WAITING_PER_HOUR``
 people an hour stand 5-20 minutes 1-6 m out) and ``neighbours`` ``NEIGHBOURS`` phones
@@ -139,6 +140,7 @@ APP_ONLY_SHARE = 0.5  # iPhones: heard only while their app is open on the scree
 ONE_INTERVAL_MS = 250.0
 OPEN_APP_INTERVAL_MS = 100.0  # low latency while the app is open on the screen
 STALL_SHARE = 0.03  # of the time the agent's computer is busy elsewhere
+AGENT_CLOCK_S = 200.0  # a Pi whose network blocks network time: its clock this far ahead
 # The outsiders let in, counted per role: the tables' "passers in", "windows in", ...
 OUTSIDERS = {"passers": simulator.PASSER_BY, "windows": simulator.WINDOW_SHOPPER,
              "waiting": simulator.WAITING, "neighbours": simulator.NEIGHBOUR}
@@ -146,6 +148,7 @@ TROUBLES: dict[str, Callable[[simulator.Site], simulator.Site]] = {
     "intervals": lambda site: replace(site, interval_modes_ms=simulator.ANDROID_INTERVALS_MS),
     "one_interval": lambda site: replace(site, interval_modes_ms=(ONE_INTERVAL_MS,)),
     "clocks": lambda site: replace(site, clock_skew_s=0.0),
+    "agent_clock": lambda site: replace(site, agent_clock_s=AGENT_CLOCK_S),
     "busy": lambda site: replace(site, passers_by_per_hour=BUSY_PASSERS_BY_PER_HOUR),
     "waiting": lambda site: replace(site, waiting_per_hour=WAITING_PER_HOUR),
     "neighbours": lambda site: replace(site, neighbours=NEIGHBOURS),
@@ -281,12 +284,13 @@ def _check_ins(scenario: simulator.Scenario, engines: dict[str, PresenceEngine |
     seen, engine)`` of every enter and exit (the naive rule never exits), and the
     simulation it heard (its people, and the tokens they sent)."""
     simulation = simulator.simulate(scenario)
+    start = simulation.header.start  # the agent's clock
     events: dict[str, list[tuple[float, bytes, str, float]]] = {name: [] for name in engines}
     last_tick = 0.0
     for advert in simulation.adverts:
         frame = frame_from_manufacturer_data(advert.manufacturer_data)
         assert frame is not None
-        t = scenario.start + advert.t
+        t = start + advert.t
         tick = t - last_tick >= 1.0
         last_tick = t if tick else last_tick
         for name, engine in engines.items():
@@ -297,8 +301,8 @@ def _check_ins(scenario: simulator.Scenario, engines: dict[str, PresenceEngine |
             decisions = engine.sighting(t, advert.rssi, frame)
             if tick:
                 decisions += engine.tick(t)
-            events[name] += [(d.t - scenario.start, bytes.fromhex(d.event.token), d.event.kind,
-                              d.event.last_seen - scenario.start) for d in decisions]
+            events[name] += [(d.t - start, bytes.fromhex(d.event.token), d.event.kind,
+                              d.event.last_seen - start) for d in decisions]
     owner = _owners(simulation.truth())
     return {name: [(t, owner[token], kind, last_seen, name) for t, token, kind, last_seen in found]
             for name, found in events.items()}, simulation
@@ -328,7 +332,7 @@ def run_site(site: simulator.Site, seed: int) -> dict[str, dict[str, Any]]:
     truth = simulation.truth()  # people and visits do not depend on the agent
     scores = {name: _score(events, truth) for name, events in found.items()}
     scores["naive"]["stay_s"] = 0.0  # it never exits: "in store" says nothing of it
-    scores["ours"]["reachable"] = reachable(ours.held, _owners(truth), truth, scenario.start)
+    scores["ours"]["reachable"] = reachable(ours.held, _owners(truth), truth, simulation.header.start)
     if site.deep_agent is not None:
         scores["ours + 2nd agent"]["near"] = _near_second_agent(simulation.people, site.deep_agent)
     apps = {p.label: len(p.visits) for p in simulation.people if p.app_open is not None}

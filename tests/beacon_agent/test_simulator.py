@@ -256,6 +256,14 @@ def test_an_agents_radio_reads_every_phone_louder_or_quieter_and_hears_as_far(ga
     assert abs(median - plain_median) > 2.0 and (median > plain_median) == (gain > 0)
 
 
+def test_an_agents_clock_ahead_of_the_phones_moves_the_traces_times_not_the_phones() -> None:
+    site = simulator.SITES["corner-shop"]
+    plain, ahead = (simulator.simulate(simulator.Scenario(seed=4, minutes=5, site=each))
+                    for each in (site, replace(site, agent_clock_s=150.0)))
+    assert ahead.header.start == plain.header.start + 150.0 == simulator.Scenario.start + 150.0
+    assert list(ahead.adverts) == list(plain.adverts)  # the same phones, rotating when they did
+
+
 def test_slow_fading_holds_for_seconds_where_the_adverts_own_noise_does_not() -> None:
     site = replace(simulator.SITES["corner-shop"], noise_db=0.0, body_shadow_db=0.0, fading_db=5.0)
     simulation = simulator.simulate(simulator.Scenario(seed=4, minutes=20, site=site))

@@ -3,7 +3,7 @@ count), for the nearby tests and ``make bench BENCH=calibration``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from beacon_agent import simulator
 from beacon_agent.engine import PresenceEngine
@@ -18,9 +18,10 @@ class HeardHour:
     tokens: int  # their tokens
 
 
-def heard_hour(site: str, seed: int) -> HeardHour:
-    simulation = simulator.simulate(simulator.Scenario(seed=seed, minutes=60,
-                                                       site=simulator.site_named(site)))
+def heard_hour(site: str, seed: int, agent_clock_s: float = 0.0) -> HeardHour:
+    """``agent_clock_s``: how far the agent's clock is ahead of the phones' (``simulator.Site``)."""
+    simulation = simulator.simulate(simulator.Scenario(
+        seed=seed, minutes=60, site=replace(simulator.site_named(site), agent_clock_s=agent_clock_s)))
     pipeline = Pipeline(PresenceEngine(), lambda decisions: None)
     t = simulation.header.start
     for advert in simulation.adverts:
