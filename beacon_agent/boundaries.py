@@ -51,9 +51,13 @@ class Boundaries:
         offset, self.offset = self.offset, 0.0 if abs(found) <= constants.PHASE_SPREAD_S else found
         return self.offset != offset
 
+    def phase(self, t: float) -> float:
+        """How far into the phones' window agent time ``t`` is."""
+        return (t - self.offset) % WINDOW_SECONDS
+
     def near(self, t: float) -> bool:
         """Whether ``t`` is where phones change token (by their own clocks, seconds off)."""
-        phase = (t - self.offset) % WINDOW_SECONDS
+        phase = self.phase(t)
         return phase <= constants.ROTATION_SLACK_S or phase >= WINDOW_SECONDS - constants.ROTATION_SLACK_S
 
     def window(self, t: float) -> int:

@@ -725,15 +725,17 @@ class PresenceEngine:
         times within one window of its own (by the API's clock: the phones', or this
         agent's own where it is less than ``CLOCK_SHIFT_IGNORED_S`` off, so not before
         either)."""
-        boundaries = self.boundaries
-        window = boundaries.window(token.first_seen + constants.ROTATION_SLACK_S)
-        return max(token.heard_since, boundaries.start(window - 1) - min(0.0, boundaries.offset))
+        before = self.boundaries.start(self._window(token) - 1) - min(0.0, self.boundaries.offset)
+        return max(token.heard_since, before)
 
     def _window_over(self, token: _Token, t: float) -> bool:
         """Whether the phone has moved on from ``token`` (by its own clock, seconds off)."""
-        boundaries = self.boundaries
-        window = boundaries.window(token.first_seen + constants.ROTATION_SLACK_S)
-        return t > boundaries.start(window + 1) + constants.ROTATION_SLACK_S
+        return t > self.boundaries.start(self._window(token) + 1) + constants.ROTATION_SLACK_S
+
+    def _window(self, token: _Token) -> int:
+        """The phones' window ``token`` was sent in (one first heard just before its
+        boundary, by a phone whose clock is ahead, is the next window's)."""
+        return self.boundaries.window(token.first_seen + constants.ROTATION_SLACK_S)
 
     def _decision(self, token: _Token, kind: str, t: float) -> Decision:
         event = PresenceEvent(

@@ -89,7 +89,7 @@ class NearbyCount:
 
     def _at_boundary(self, t: float) -> bool:
         """Whether a token first heard at ``t`` may be a phone's next token."""
-        phase = (t - self.boundaries.offset) % WINDOW_SECONDS
+        phase = self.boundaries.phase(t)
         return phase >= WINDOW_SECONDS - constants.ROTATION_SLACK_S or phase < GAP_S
 
 
