@@ -98,6 +98,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
             return EXIT_TRACE
     print(f"{result.adverts} adverts, {result.frames} presence frames, {result.events} events "
           f"-> {args.events_out}")
+    if result.clock_ahead_s:
+        ahead = round(result.clock_ahead_s)
+        print(f"the trace's clock is {abs(ahead)} s {'ahead of' if ahead > 0 else 'behind'} the "
+              "phones' (where they change token): taken into account from when it was learned")
     if cfg and outbox:
         api = AgentApi(cfg.api_url, cfg.agent_id, cfg.secret())
         try:

@@ -20,6 +20,9 @@ class ReplayResult:
     adverts: int
     frames: int
     events: int
+    # How far the trace's clock is ahead of the phones' (where they change token,
+    # learned from the air: ``boundaries``); 0 when it is right, or not learned.
+    clock_ahead_s: float = 0.0
 
 
 def replay(lines: Iterable[str], events_out: TextIO | None, *,
@@ -54,4 +57,4 @@ def replay(lines: Iterable[str], events_out: TextIO | None, *,
         pipeline.advert(last, advert.rssi, advert.manufacturer_data)
     # The trace ended: whoever is still inside leaves once the away timeout has passed.
     pipeline.tick(last + settings.away_timeout_s + 1.0)
-    return ReplayResult(pipeline.adverts, pipeline.frames, count)
+    return ReplayResult(pipeline.adverts, pipeline.frames, count, pipeline.engine.boundaries.offset)

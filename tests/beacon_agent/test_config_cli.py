@@ -141,6 +141,25 @@ def test_replay_passes_over_lines_that_are_not_adverts_and_says_which(
         list(trace.read(dirty.read_text(errors="replace").splitlines())[1])  # read strictly
 
 
+@pytest.mark.parametrize("ahead", [150.0, -230.0])
+def test_replay_says_when_the_traces_clock_is_not_the_phones(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], ahead: float) -> None:
+    # A recording whose header (or a Pi's clock) is minutes off the phones' time: the
+    # replay learns where they change token, and says so.
+    recorded, truth = tmp_path / "recorded.jsonl", tmp_path / "truth.json"
+    assert cli.main(["simulate", "--out", str(recorded), "--truth", str(truth), "--minutes", "25",
+                     "--seed", "4"]) == 0
+    header, *adverts = recorded.read_text().splitlines(keepends=True)
+    off = tmp_path / "off.jsonl"
+    off.write_text(json.dumps(dict(json.loads(header), start=json.loads(header)["start"] + ahead))
+                   + "\n" + "".join(adverts))
+    assert cli.main(["replay", str(recorded), "--events-out", str(tmp_path / "e")]) == 0
+    assert "clock" not in capsys.readouterr().out
+    assert cli.main(["replay", str(off), "--events-out", str(tmp_path / "e")]) == 0
+    said = re.search(r"the trace's clock is (\d+) s (ahead of|behind) the phones'", capsys.readouterr().out)
+    assert said and abs(int(said[1]) - abs(ahead)) <= 3 and (said[2] == "ahead of") == (ahead > 0)
+
+
 def test_replay_says_what_is_not_a_trace(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     readme = Path(__file__).parents[2] / "README.md"
     header = tmp_path / "header.jsonl"
