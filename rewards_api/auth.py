@@ -27,12 +27,17 @@ from rewards_api.shoppers.models import Shopper, ShopperToken
 from rewards_api.staff.models import ROLE_NAMES, ROLE_RANK, StaffKey
 
 
+def _credential() -> str:
+    """The bearer credential of the request, or "" when it carries none."""
+    scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
+    return credential.strip() if scheme.lower() == "bearer" else ""
+
+
 def _bearer() -> str:
-    header = request.headers.get("Authorization", "")
-    scheme, _, credential = header.partition(" ")
-    if scheme.lower() != "bearer" or not credential.strip():
+    credential = _credential()
+    if not credential:
         raise ApiError("unauthenticated")
-    return credential.strip()
+    return credential
 
 
 # One round trip, no ORM objects: the token, its shopper and every account's balance.
@@ -136,7 +141,7 @@ def staff_required(role: str, *also: str) -> Callable[[Callable[..., Any]], Call
 
 def optional_shopper() -> Shopper | None:
     """The signed-in shopper if the request carries a shopper token, else None."""
-    header = request.headers.get("Authorization", "")
-    if SHOPPER_TOKEN_PREFIX not in header:
-        return None
-    return _load_shopper(_signed_in(_bearer()).shopper_id)
+    credential = _credential()
+    if not credential.startswith(SHOPPER_TOKEN_PREFIX):
+        return None  # a staff key may hold "st_" among its random characters
+    return _load_shopper(_signed_in(credential).shopper_id)
