@@ -31,10 +31,11 @@ from rewards_protocol.presence import WINDOW_SECONDS, window_of
 
 class Boundaries:
     """The phones' window boundaries on the agent's clock: its own, moved by ``offset``
-    seconds (-300 to 300) once the new tokens heard say so."""
+    seconds (-300 to 300) once the new tokens heard say so (or as another's learned:
+    ``offset``)."""
 
-    def __init__(self) -> None:
-        self.offset = 0.0
+    def __init__(self, offset: float = 0.0) -> None:
+        self.offset = offset
         self._new: deque[float] = deque(maxlen=constants.PHASE_SAMPLES)  # when new tokens were first heard
         self._counted_at = -math.inf
 

@@ -10,7 +10,9 @@ under the agent, followed across a token rotation at a window boundary only wher
 next token cannot be another phone's (``_next_token``; else the test is refused: "walk
 again"); the live test starts where no rotation falls
 in it (``quiet_start``), as every phone rotates at the same moment and the installer's
-often cannot be told apart. Its levels are smoothed as the engine smooths them:
+often cannot be told apart. Rotations fall at the phones' window boundaries: where the
+Pi's clock is off, the running agent has learned by how much (``boundaries``), and the
+live test is recorded on the phones' clock. Its levels are smoothed as the engine smooths them:
 ``outside_dbm`` is the loudest level outside (at the glass and on the pavement),
 ``inside_dbm`` the level 3 m inside, ``far_end_dbm`` the level at the far end. They are
 relative to the installer's phone: phones differ by up to ±10 dB, the difference between
@@ -28,6 +30,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, TextIO
 
 from beacon_agent import constants
+from beacon_agent.boundaries import Boundaries
 from beacon_agent.config import WALK_TEST, AgentConfig
 from beacon_agent.engine import EngineSettings, PresenceEngine
 from beacon_agent.nearby import READINGS, may_follow
@@ -104,7 +107,7 @@ FOUR_STEPS = tuple(phase.name for phase in PHASES if phase.name != FAR_END)
 
 @dataclass(frozen=True)
 class Span:
-    """When a phase was recorded (seconds on the agent's clock)."""
+    """When a phase was recorded (seconds on the phones' clock)."""
 
     name: str
     start: float
@@ -271,7 +274,7 @@ def _follow(phone: _Token, tokens: list[_Token], last: Span) -> list[_Token]:
 def analyse(adverts: Iterable[trace.Advertisement], spans: Sequence[Span],
             settings: EngineSettings | None = None, *,
             company_id: int = DEFAULT_COMPANY_ID) -> WalkTest:
-    """The walk test recorded in ``adverts`` (times on the agent's clock, as ``spans``);
+    """The walk test recorded in ``adverts`` (times on the phones' clock, as ``spans``);
     raises ``WalkTestFailed`` when the installer's phone was not heard."""
     settings = settings or EngineSettings()
     phase = {span.name: span for span in spans}
@@ -330,30 +333,36 @@ class Scanner(Protocol):
     async def run(self, stop: asyncio.Event) -> None: ...
 
 
-def quiet_start(now: float, phases: Sequence[Phase] = PHASES) -> float:
-    """When a walk test can start at ``now`` or after so that no token rotation falls
-    in it (phones rotate at the window boundary by their own clocks, seconds off): a
-    phone out of earshot on the pavement at a rotation cannot always be followed."""
+def quiet_start(now: float, phases: Sequence[Phase] = PHASES,
+                clock_ahead_s: float = 0.0) -> float:
+    """When a walk test can start at ``now`` or after (on the agent's clock,
+    ``clock_ahead_s`` ahead of the phones') so that no token rotation falls in it (phones
+    rotate at the window boundary by their own clocks, seconds off): a phone out of
+    earshot on the pavement at a rotation cannot always be followed."""
     length = sum(phase.settle_s + phase.record_s for phase in phases)
-    boundary = (window_of(now) + 1) * WINDOW_SECONDS
-    if now < boundary - WINDOW_SECONDS + constants.ROTATION_SLACK_S:
-        return boundary - WINDOW_SECONDS + constants.ROTATION_SLACK_S
-    if now + length > boundary - constants.ROTATION_SLACK_S:
-        return boundary + constants.ROTATION_SLACK_S
+    boundaries = Boundaries(clock_ahead_s)
+    started = boundaries.start(boundaries.window(now))
+    if now < started + constants.ROTATION_SLACK_S:
+        return started + constants.ROTATION_SLACK_S
+    if now + length > started + WINDOW_SECONDS - constants.ROTATION_SLACK_S:
+        return started + WINDOW_SECONDS + constants.ROTATION_SLACK_S
     return now
 
 
 async def record(scanner: Callable[[OnAdvert], Scanner], clock: Callable[[], float],
                  say: Callable[[str], None],
                  pause: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 phases: Sequence[Phase] = PHASES) -> tuple[list[Span], list[trace.Advertisement]]:
+                 phases: Sequence[Phase] = PHASES, clock_ahead_s: float = 0.0
+                 ) -> tuple[list[Span], list[trace.Advertisement]]:
     """Guide the installer through ``phases`` (``say`` each step and how long) while
-    ``scanner`` hears the air; the recorded spans and adverts, times on ``clock``.
-    ``pause`` waits (the tests' advances their clock)."""
+    ``scanner`` hears the air; the recorded spans and adverts, times on the phones'
+    clock: ``clock``'s less ``clock_ahead_s`` (the running agent's
+    ``Boundaries.offset``). ``pause`` waits (the tests' advances their clock)."""
     heard: list[trace.Advertisement] = []
 
     def on_advert(address: str, rssi: int, data: dict[int, bytes], at: float | None) -> None:
-        heard.append(trace.Advertisement(clock() if at is None else at, address, rssi, data))
+        heard.append(trace.Advertisement((clock() if at is None else at) - clock_ahead_s,
+                                         address, rssi, data))
 
     stop = asyncio.Event()
     scanning = asyncio.create_task(scanner(on_advert).run(stop))
@@ -366,19 +375,20 @@ async def record(scanner: Callable[[OnAdvert], Scanner], clock: Callable[[], flo
             raise WalkTestFailed("the scanner stopped during the walk test")
 
     try:
-        start = quiet_start(clock(), phases)
+        start = quiet_start(clock(), phases, clock_ahead_s)
         if start > clock():
             say(f"Phones change their Bluetooth token every 10 minutes: the walk test starts "
                 f"after the next change, in {start - clock():.0f} s.")
             await until(start)
-        spans = schedule(start, phases)
-        say(f"Walk test: {len(phases)} steps, about {(spans[-1].end - start) / 60:.0f} minutes. "
+        spans = schedule(start - clock_ahead_s, phases)
+        minutes = (spans[-1].end + clock_ahead_s - start) / 60
+        say(f"Walk test: {len(phases)} steps, about {minutes:.0f} minutes. "
             "Keep the phone in your hand and the app open.")
         for number, (step, span) in enumerate(zip(phases, spans, strict=True), start=1):
             say(f"Step {number} of {len(phases)}: {step.step}: {step.record_s:.0f} s"
                 + (f" (starts in {step.settle_s:.0f} s)" if step.settle_s else "") + ".")
-            await until(span.start)
-            await until(span.end)
+            await until(span.start + clock_ahead_s)
+            await until(span.end + clock_ahead_s)
             say("  done.")
     finally:
         stop.set()

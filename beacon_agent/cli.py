@@ -182,7 +182,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             with open(args.from_trace) as lines:
                 spans, adverts, start = calibration.read_trace(lines)
         else:
-            spans, adverts = asyncio.run(_walk_test(cfg.adapter if cfg else "hci0"))
+            clock_ahead_s = _clock_ahead_of_phones(cfg)
+            if clock_ahead_s:
+                print(f"This Pi's clock is {abs(clock_ahead_s):.0f} s "
+                      f"{'ahead of' if clock_ahead_s > 0 else 'behind'} the phones' (it has no "
+                      "network time): the walk test keeps to the phones' clock.")
+            spans, adverts = asyncio.run(_walk_test(cfg.adapter if cfg else "hci0", clock_ahead_s))
             start = spans[0].start - calibration.PHASES[0].settle_s
             if args.save_trace:
                 with open(args.save_trace, "w") as out:
@@ -208,12 +213,34 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _walk_test(adapter: str):  # type: ignore[no-untyped-def]
+async def _walk_test(adapter: str, clock_ahead_s: float):  # type: ignore[no-untyped-def]
     from beacon_agent import calibration
     from beacon_agent.radio import BlueZRadio
 
     return await calibration.record(lambda on_advert: BlueZRadio(adapter, on_advert), time.time,
-                                    lambda line: print(line, flush=True))
+                                    lambda line: print(line, flush=True),
+                                    clock_ahead_s=clock_ahead_s)
+
+
+def _clock_ahead_of_phones(cfg: agent_config.AgentConfig | None) -> float:
+    """How far this Pi's clock is ahead of the phones' (behind: below 0), as the running
+    agent learned it from where they change token (its status, ``boundaries``); 0 where
+    the agent has not written its status in the last ``STATUS_CURRENT_S``."""
+    from beacon_agent.constants import STATUS_CURRENT_S
+    from beacon_agent.outbox import Outbox
+
+    if cfg is None or not cfg.outbox_path.exists():
+        return 0.0
+    outbox = Outbox(cfg.outbox_path)
+    try:
+        status = outbox.status()
+    finally:
+        outbox.close()
+    ahead, updated_at = status.get("clock_ahead_of_phones_s"), status.get("updated_at")
+    if not isinstance(ahead, int | float) or not isinstance(updated_at, int | float) \
+            or abs(time.time() - updated_at) > STATUS_CURRENT_S:
+        return 0.0
+    return float(ahead)
 
 
 def _print_walk_test(result) -> None:  # type: ignore[no-untyped-def]

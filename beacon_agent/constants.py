@@ -754,3 +754,7 @@ CONFIG_EVERY_S = 900.0  # re-read the remote settings every 15 minutes
 # it takes to learn; a save replaces one row of at most about 15 KB (800 numbers).
 KEEP_LEARNED_EVERY_S = 120.0
 STATUS_EVERY_S = 10.0  # how often adverts/s and the scanner state are written for `status`
+# `calibrate` keeps to the phones' clock as the running agent learned it (its status's
+# clock_ahead_of_phones_s) where that status was written this recently: the agent runs.
+# Older, the Pi may have rebooted and reached network time since: the Pi's clock is taken.
+STATUS_CURRENT_S = 6 * STATUS_EVERY_S

@@ -9,6 +9,7 @@ import io
 import itertools
 import json
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -237,6 +238,41 @@ def test_the_live_walk_test_waits_for_the_tokens_to_rotate_first() -> None:
     assert air.said[0].endswith("in 70 s.")
     assert spans[0].start == boundary + 10 + calibration.PHASES[0].settle_s
     assert heard == [] and calibration.quiet_start(boundary + 300) == boundary + 300
+
+
+def test_a_pi_whose_clock_is_off_waits_for_the_phones_rotation_not_its_own() -> None:
+    # The Pi's clock 200 s ahead of the phones' (no network time): the running agent
+    # learned so (its status). At 150 s into the phones' window the test fits before
+    # their next change; by the Pi's own clock (350 s in) it would not, and it would
+    # wait 260 s for its own boundary and then straddle the phones' (at 600 s).
+    ahead = 200.0
+    text = recorded(SITES["mall-open-front"], seed=4, start=BOUNDARY + 150)
+    spans, adverts, start = calibration.read_trace(io.StringIO(text))
+    air = Air([replace(a, t=a.t + ahead) for a in adverts], now=start + ahead)
+    assert calibration.quiet_start(air.now) == BOUNDARY + WINDOW_SECONDS + 10
+    live_spans, heard = asyncio.run(calibration.record(
+        air.scanner, air.clock, air.said.append, air.pause, clock_ahead_s=ahead))
+    assert not air.said[0].startswith("Phones change")  # no wait
+    assert live_spans == spans  # on the phones' clock
+    assert calibration.analyse(heard, live_spans) == calibration.analyse(adverts, spans)
+    # Later in their window, it waits for the phones' change, not the Pi's boundary.
+    assert calibration.quiet_start(BOUNDARY + 400 + ahead, clock_ahead_s=ahead) == \
+        BOUNDARY + WINDOW_SECONDS + 10 + ahead
+
+
+def test_calibrate_takes_the_clock_offset_the_running_agent_learned(tmp_path: Path) -> None:
+    path = tmp_path / "agent.toml"
+    agent_config.write(path, "https://rewards.example", "12", "ab" * 32, tmp_path / "state")
+    cfg = agent_config.load(path)
+    assert cli._clock_ahead_of_phones(cfg) == 0.0  # the agent never ran here
+    outbox = Outbox(cfg.outbox_path)
+    now = time.time()
+    outbox.set_status({"clock_ahead_of_phones_s": -230, "updated_at": now - 5})
+    assert cli._clock_ahead_of_phones(cfg) == -230.0
+    # Not written for minutes: the agent stopped, the Pi may have reached network time.
+    outbox.set_status({"updated_at": now - constants.STATUS_CURRENT_S - 1})
+    assert cli._clock_ahead_of_phones(cfg) == 0.0
+    outbox.close()
 
 
 # --- the command ---------------------------------------------------------------------
