@@ -528,6 +528,26 @@ SHORTEST_GAP_S = 0.02
 # 3 -> 2, window shoppers 2 -> 3: not taken either. A way that costs no walk-in and
 # keeps every passer-by out under these troubles: the walking-past rule
 # (PASSING_DROP_DB, tenth round).
+# Tried and not taken (issue 13, twenty-eighth round): telling intervals apart to the
+# millisecond. Of the 53 walk-ins missed on random sites 251-310 (their own seeds), 21
+# were a rotation not linked with the new token heard within 30 s; at some the
+# candidates were three phones at 122-126 ms, within INTERVAL_MATCH_S. A token's mean
+# gap of one interval (with the 0-10 ms advDelay, sd about 3 ms) and its standard error,
+# two tokens "surely apart" at 4 errors and 1 ms: visits found 1,381 -> 1,384 there
+# (random 1-40: the same 901), Android's intervals and busy with them unchanged, but
+# open_app 897 -> 893 and stalls one window shopper in (random-18: come into earshot a
+# second before the boundary, her old token never heard; of the two phones that fell
+# silent there the mean ruled one out, and she carried the other's 246 s). Sharper
+# matching turns an ambiguous set into a sure link also where the token's own phone is
+# not among the candidates. The stamps' precision matters here: an agent's computer
+# stamps each advert as it reaches it (D-Bus, the event loop), later by a few ms or
+# more. Stamps late by 5 ms on average (exponential, in order; random sites 1-40):
+# 900 of 942 visits (901 exact); 20 ms (``AGENT_TROUBLE=late_stamps``): 897 and 5
+# window shoppers in, each carrying another phone's minutes on a link the intervals no
+# longer told apart; symmetric +-50 ms: 895 and 4. INTERVAL_MATCH_S at 30 ms: 896 and 2
+# at 20 ms late, 899 and 2 at +-50 ms, the same 901 on exact stamps, but on random sites
+# 251-310 1,381 -> 1,376 and 3 window shoppers in (50 ms: one in on random 1-40): not
+# taken.
 # Hysteresis: leave only when clearly weaker than the gate for a minute (walk-ins deep in
 # the store with weak phones sit around -94 dBm), or when unheard for a minute.
 EXIT_DBM = -96.0

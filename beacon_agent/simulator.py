@@ -17,7 +17,9 @@ plus what the agent's own radio adds (``Site.receiver_gain_db``), plus Gaussian 
 receiver's sensitivity (-100 dBm) or lost (the site's rate) never reach the trace, nor
 do those sent while the receiver is deaf to every phone at once (where a site says so:
 ``Site.deaf_share``). Where a site says so (``Site.stall_share``), adverts heard while the
-agent's computer is busy elsewhere reach the engine late, stamped together.
+agent's computer is busy elsewhere reach the engine late, stamped together; and
+(``Site.stamp_late_ms``) each advert reaches it a few milliseconds late, as it does
+through D-Bus and a busy event loop.
 Phones advertise every 100-1000 ms (or, where a site says so, at one of a few fixed
 intervals, as real phones do: ``Site.interval_modes_ms``) and change token and random
 address together at each 10-minute window, by their own clock (a few seconds off the
@@ -44,6 +46,7 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
+import itertools
 import json
 import math
 import random
@@ -170,6 +173,10 @@ class Site:
     # The share of the time the agent's computer is busy elsewhere, in stretches of
     # STALL_S: the adverts heard then are stamped at the stretch's end.
     stall_share: float = 0.0
+    # How late each advert reaches the engine, on average (exponential, in the order
+    # heard), in ms: the Bluetooth stack, D-Bus and the agent's event loop between the
+    # radio and the engine stamp it as it arrives, not as it was sent.
+    stamp_late_ms: float = 0.0
     # The share of walk-ins, window shoppers, passers-by and people waiting who come with
     # someone whose phone is on too: a step or two behind, the same way (GROUP_LAG_S).
     group_share: float = 0.0
@@ -194,6 +201,9 @@ class Site:
         if not 0.0 <= self.stall_share < 1.0:
             raise ValueError(f"stall_share is the share of the time the agent's computer is busy "
                              f"elsewhere, from 0 to under 1; not {self.stall_share}")
+        if not 0.0 <= self.stamp_late_ms < 1000.0:
+            raise ValueError(f"stamp_late_ms is how late an advert reaches the engine on "
+                             f"average, in ms from 0 to under 1000; not {self.stamp_late_ms}")
         slowest, fastest = self.walk_speed_mps
         if not 0.0 < slowest <= fastest:
             raise ValueError(f"walk_speed_mps is how fast people walk by: the slowest and the "
@@ -695,17 +705,25 @@ def _heard(adverts: Iterator[trace.Advertisement], s: Scenario) -> Iterator[trac
 
 def _stamped(adverts: Iterator[trace.Advertisement], s: Scenario) -> Iterator[trace.Advertisement]:
     """The adverts as the engine is handed them: those heard while the agent's computer
-    was busy elsewhere (``Site.stall_share``) stamped together at the stretch's end. The
-    stretches are the agent's own draws, as its deaf ones are."""
-    if not s.site.stall_share:
+    was busy elsewhere (``Site.stall_share``) stamped together at the stretch's end, and
+    each late by ``Site.stamp_late_ms`` on average, in the order heard. The stretches and
+    delays are the agent's own draws, as its deaf stretches are."""
+    site = s.site
+    if not site.stall_share and not site.stamp_late_ms:
         yield from adverts
         return
-    stretches = _stretches(random.Random(f"{s.seed}/{s.agent}/stall"), s.site.stall_share, STALL_S)
+    stretches = _stretches(random.Random(f"{s.seed}/{s.agent}/stall"), site.stall_share, STALL_S) \
+        if site.stall_share else itertools.repeat((math.inf, math.inf))
+    late = random.Random(f"{s.seed}/{s.agent}/late")
+    mean_late_s = site.stamp_late_ms / 1000.0
     busy_from = busy_until = stamped = -math.inf
     for advert in adverts:
         while advert.t >= busy_until:
             busy_from, busy_until = next(stretches)
-        at = max(busy_until if advert.t >= busy_from else advert.t, stamped + STAMPED_APART_S)
+        at = busy_until if advert.t >= busy_from else advert.t
+        if mean_late_s:
+            at += late.expovariate(1.0 / mean_late_s)
+        at = max(at, stamped + STAMPED_APART_S)
         if at != advert.t:
             advert = dataclasses.replace(advert, t=at)
         stamped = at

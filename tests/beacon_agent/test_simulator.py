@@ -171,6 +171,7 @@ def test_a_site_file_with_a_misspelt_setting_says_which(tmp_path: Path) -> None:
         "front_los_db = 9\n": "unknown site settings front_los_db",
         "deaf_share = 1\n": "deaf_share is the share of the time",  # a receiver that hears nothing
         "stall_share = -0.1\n": "stall_share is the share of the time",
+        "stamp_late_ms = -5\n": "stamp_late_ms is how late an advert reaches the engine",
         "return_share = 1.5\n": "return_share is the share of passers-by who come back",
         "walk_speed_mps = [0.0, 1.0]\n": "walk_speed_mps is how fast people walk by",
     }
@@ -318,6 +319,18 @@ def test_a_busy_agent_hands_the_engine_the_adverts_heard_meanwhile_together_at_t
                    if 0.0 < b.t - a.t <= simulator.STAMPED_APART_S * 1.01)
     assert together >= len(moved) // 4  # in bunches: several heard in one busy stretch
     assert [a.t for a in stamped] == sorted(a.t for a in stamped)
+
+
+def test_adverts_stamped_late_keep_their_order_and_late_by_the_mean_asked() -> None:
+    site = simulator.SITES["corner-shop"]
+    scenario = simulator.Scenario(seed=4, minutes=20, site=site)
+    plain = list(simulator.simulate(scenario).adverts)
+    late = list(simulator.simulate(replace(scenario, site=replace(site, stamp_late_ms=20.0))).adverts)
+    assert [(a.address, a.rssi) for a in plain] == [(b.address, b.rssi) for b in late]
+    delays = [b.t - a.t for a, b in zip(plain, late, strict=True)]
+    assert min(delays) > 0.0
+    assert 0.015 < sum(delays) / len(delays) < 0.03  # 20 ms on average, more where they queue
+    assert [a.t for a in late] == sorted(a.t for a in late)
 
 
 def test_people_who_come_in_twos_walk_the_same_way_a_step_apart() -> None:
