@@ -216,6 +216,10 @@ class _Token:
     shortest: float = float("inf")  # the shortest time between two sightings
     steady: float = float("inf")  # ... of those the one before or after repeats (``interval``)
     last_gap: float = float("inf")
+    # How far its stamps wander: the running mean of how far a gap of one interval (within
+    # a quarter of ``steady``) is from the one before (a few ms of advDelay; tens where
+    # the agent's computer stamps adverts late: ``_carry_visit``).
+    spread: float = 0.0
     faint: bool = False  # let in below the exit level, heard for FAINT_DWELL_S: leaves when unheard
     walked_out: bool = False  # left by its level: faint again, it is on its way off
     let_in: bool = False  # once: its silences since take nothing off its minutes heard
@@ -238,12 +242,17 @@ class _Token:
 
     def gap(self, gap: float) -> None:
         """One more gap between its sightings, of ``SHORTEST_GAP_S`` or more."""
+        last, steady = self.last_gap, self.steady
+        if abs(gap - steady) < 0.25 * steady and abs(last - steady) < 0.25 * steady:
+            self.spread += (abs(gap - last) - self.spread) * constants.SPREAD_WEIGHT
+        self.last_gap = gap
+        if gap >= steady and last >= steady:
+            return  # nothing shorter than its interval: it stays
         if gap < self.shortest:
             self.shortest = gap
-        short, long = (gap, self.last_gap) if gap < self.last_gap else (self.last_gap, gap)
-        if short < self.steady and long != float("inf") and _repeated(short, long):
+        short, long = (gap, last) if gap < last else (last, gap)
+        if short < steady and long != float("inf") and _repeated(short, long):
             self.steady = short
-        self.last_gap = gap
 
     def median(self) -> int:
         half, seen = (self.count + 1) // 2, 0
@@ -298,10 +307,7 @@ class PresenceEngine:
         if t > token.last_seen:
             gap = t - token.last_seen
             if gap >= constants.SHORTEST_GAP_S:  # shorter: adverts stamped together
-                if gap < token.steady or token.last_gap < token.steady:  # its interval may change
-                    token.gap(gap)
-                else:
-                    token.last_gap = gap
+                token.gap(gap)
             token.last_seen = t
         token.count += 1
         if rssi > token.rssi_max:
@@ -464,14 +470,17 @@ class PresenceEngine:
         (``_link_gap``: not only as long before as its losses may hide), and no other
         new token could be its (``_rivalled``), nor could it follow a phone outside
         heard too seldom to know its interval (``_after_sparse``): a passer-by taken
-        for it would be let in at once. Whether it let the token in by that (one
+        for it would be let in at once. Nor where either's gaps spread by more than
+        INTERVAL_MATCH_S (``spread``: stamps so late that the interval no longer tells
+        one phone from another). Whether it let the token in by that (one
         already let in on its own evidence takes the visit on all the same: its old
         token does not exit)."""
         if token.link_tries < 2 or token.first_level < self.settings.exit_dbm:
             return False
         candidates, gap = self._candidates(token, inside=True)
         if (gap is not _link_gap or len(candidates) != 1
-                or self._rivalled(candidates[0], token) or self._after_sparse(token)):
+                or self._rivalled(candidates[0], token) or self._after_sparse(token)
+                or max(candidates[0].spread, token.spread) > constants.INTERVAL_MATCH_S):
             return False
         (old,) = candidates
         self._carry(old, token)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 
 import pytest
 
@@ -222,6 +223,36 @@ def test_a_rotation_inside_carries_the_visit_on_under_the_new_token() -> None:
     assert decisions[1].t - boundary <= constants.LINK_TRIES_S[1] + 1
     assert decisions[1].event.first_seen == boundary - 60
     assert e.inside == 1
+
+
+class StampedLate(Phone):
+    """A phone every half second whose adverts the agent stamps up to 60 ms late: its
+    gaps wander by 20 ms on average."""
+
+    def __init__(self, engine: PresenceEngine, token: Frame, t: float, seed: int) -> None:
+        super().__init__(engine, token, t)
+        self.rng = random.Random(seed)
+
+    def hold(self, rssi: float, seconds: float) -> Phone:
+        end = self.t + seconds
+        while self.t < end:
+            self.decisions += self.engine.sighting(self.t, int(rssi), self.token)
+            self.decisions += self.engine.tick(self.t)
+            self.t += STEP + self.rng.uniform(0.0, 0.06)
+        return self
+
+
+@pytest.mark.parametrize("seed", [1, 3, 4])  # seeds where the old rule let it in at once
+def test_where_stamps_wander_a_new_token_does_not_take_a_visit_over_at_once(seed: int) -> None:
+    # The test above, with the adverts stamped late: the gaps no longer tell one phone's
+    # interval from another's, so a new token at the shopper's level may be a passer-by
+    # come into earshot at the boundary. It is not let in on her visit at once.
+    e = engine()
+    boundary = (WINDOW + 1) * WINDOW_SECONDS
+    old = StampedLate(e, frame(7), boundary - 60, seed).hold(-96, 10).hold(-62, 50)
+    assert old.kinds() == [ENTER]
+    new = Phone(e, frame(8), boundary).hold(-62, constants.LINK_TRIES_S[-1] + 5)
+    assert new.kinds() == []
 
 
 def test_a_phone_walking_by_at_a_rotation_is_not_taken_for_a_shopper_inside() -> None:
