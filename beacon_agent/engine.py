@@ -52,9 +52,10 @@ heard below the gate, where the far pavement is heard and phones read alike, bef
 has been heard itself for ``FLOOR_LINKED_HEARD_S``. A phone inside stays inside under
 its next token, when that token was first heard above the receiver's floor, within a
 few of the phone's gaps, could follow no phone outside (nor one heard too seldom to
-know its interval) and no other new token could be that phone's: the new token enters
-at once (the API hears of it, so the visit stays open for scans) and the old one does
-not exit.
+know its interval) and no other new token could be that phone's, where the gaps of both
+still tell intervals apart (not stamped tens of ms late: ``_Token.spread``): the new
+token enters at once (the API hears of it, so the visit stays open for scans) and the
+old one does not exit.
 
 ``exit`` once, after an enter, it has stayed below ``exit_dbm`` (lower than the gate:
 hysteresis, so a phone hovering at the threshold does not flap) for ``exit_dwell_s``,
