@@ -99,8 +99,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     print(f"{result.adverts} adverts, {result.frames} presence frames, {result.events} events "
           f"-> {args.events_out}")
     if result.clock_ahead_s:
-        ahead = round(result.clock_ahead_s)
-        print(f"the trace's clock is {abs(ahead)} s {'ahead of' if ahead > 0 else 'behind'} the "
+        print(f"the trace's clock is {_ahead_or_behind(result.clock_ahead_s)} the "
               "phones' (where they change token): taken into account from when it was learned")
     if cfg and outbox:
         api = AgentApi(cfg.api_url, cfg.agent_id, cfg.secret())
@@ -184,9 +183,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         else:
             clock_ahead_s = _clock_ahead_of_phones(cfg)
             if clock_ahead_s:
-                print(f"This Pi's clock is {abs(clock_ahead_s):.0f} s "
-                      f"{'ahead of' if clock_ahead_s > 0 else 'behind'} the phones' (it has no "
-                      "network time): the walk test keeps to the phones' clock.")
+                print(f"This Pi's clock is {_ahead_or_behind(clock_ahead_s)} the phones' (it "
+                      "has no network time): the walk test keeps to the phones' clock.")
             spans, adverts = asyncio.run(_walk_test(cfg.adapter if cfg else "hci0", clock_ahead_s))
             start = spans[0].start - calibration.PHASES[0].settle_s
             if args.save_trace:
@@ -220,6 +218,12 @@ async def _walk_test(adapter: str, clock_ahead_s: float):  # type: ignore[no-unt
     return await calibration.record(lambda on_advert: BlueZRadio(adapter, on_advert), time.time,
                                     lambda line: print(line, flush=True),
                                     clock_ahead_s=clock_ahead_s)
+
+
+def _ahead_or_behind(clock_ahead_s: float) -> str:
+    """``200 s ahead of`` or ``230 s behind``: a clock against the phones'."""
+    ahead = round(clock_ahead_s)
+    return f"{abs(ahead)} s {'ahead of' if ahead > 0 else 'behind'}"
 
 
 def _clock_ahead_of_phones(cfg: agent_config.AgentConfig | None) -> float:
