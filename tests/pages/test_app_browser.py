@@ -76,6 +76,8 @@ def test_sign_up_shows_balances_and_a_scannable_checkout_code(phone, live_url, a
     balance = page.locator(".balance", has_text="Corner Points")
     balance.wait_for()
     assert "40 points" in balance.inner_text()
+    # The history comes in its own request, after the balances: wait for its first entry.
+    page.locator("#history", has_text="Correction").wait_for()
     assert "Correction" in page.locator("#history").inner_text()
     assert "+40" in page.locator("#history").inner_text()
 
