@@ -27,6 +27,7 @@ from beacon_agent.outbox import Outbox
 from beacon_agent.pipeline import Pipeline
 from beacon_agent.radio import OnAdvert
 from beacon_agent.upload import AgentApi, AgentApiError, ApiUnavailable, Uploader
+from rewards_protocol.presence import WINDOW_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +43,23 @@ RadioFactory = Callable[[OnAdvert], Radio]
 
 class AgentService:
     """The agent: radio -> engine -> outbox on the event loop, uploads on a thread.
-    ``clock`` is the store's time (a simulated radio's runs fast); ``upload_every_s`` is
-    the real time events gather between uploads."""
+    ``clock`` is the store's time (a simulated radio's runs fast), ``steady`` a clock
+    that no setting of it moves (``time.monotonic``; a simulated clock is its own);
+    ``upload_every_s`` is the real time events gather between uploads.
+
+    The engine and the outbox keep to ``clock`` as it read at the start, run on by
+    ``steady`` (``heard_at``): a Pi has no real-time clock, and network time reached
+    minutes after the start sets its clock on or back by as long as it was off. On that
+    clock every phone heard at a jump forward had been heard that much longer (let in at
+    once, whoever it was), and at a jump back the engine's time would run backwards. The
+    outbox moves an event by what this clock was off when it was decided, as it would
+    the Pi's; what people read (the status, when the entrance was learned) is on
+    ``clock``."""
 
     def __init__(self, config: AgentConfig, radio: RadioFactory,
                  api: Callable[[], AgentApi] | None = None,
                  clock: Callable[[], float] = time.time,
+                 steady: Callable[[], float] | None = None,
                  upload_every_s: float = constants.UPLOAD_INTERVAL_S) -> None:
         self.config = config
         self._clock = clock
@@ -55,12 +67,13 @@ class AgentService:
         self._make_api = api or (lambda: AgentApi(config.api_url, config.agent_id,
                                                   config.secret()))
         # A simulated clock never jumps: it is its own steady clock.
-        self._steady = time.monotonic if clock is time.time else clock
-        self.outbox = Outbox(config.outbox_path, clock=clock, steady=self._steady)
+        self._steady = steady or (time.monotonic if clock is time.time else clock)
+        self.heard_at = clock if self._steady is clock else _run_on(clock(), self._steady)
+        self.outbox = Outbox(config.outbox_path, clock=self.heard_at, steady=self._steady)
         self.engine = PresenceEngine(config.presence)
         self.pipeline = Pipeline(self.engine, self._store, config.company_id)
         self.radio = radio(lambda address, rssi, data, at: self.pipeline.advert(
-            clock() if at is None else at, rssi, data))
+            self.heard_at() if at is None else at, rssi, data))
         self._api = self._make_api()
         self._adverts_per_second = 0.0
         self._phones_reported = 0  # pipeline.nearby.count at the last heartbeat the API took
@@ -111,6 +124,15 @@ class AgentService:
         self.engine.settings = self.config.presence
         self.pipeline.company_id = self.config.company_id
 
+    def clock_ahead_of_phones(self) -> float:
+        """How far the Pi's clock is ahead of the phones' (behind: below 0; not 0 where no
+        network time was reached), within half a window: where the phones change token on
+        the engine's clock (``boundaries``; its own boundaries until it has heard where),
+        and how far the Pi's clock was set on since the engine's started
+        (``heard_at``). The walk test, on the Pi's clock, keeps to the phones' by it."""
+        ahead = self.engine.boundaries.offset + self._clock() - self.heard_at()
+        return (ahead + WINDOW_SECONDS / 2) % WINDOW_SECONDS - WINDOW_SECONDS / 2
+
     def _heartbeat(self, queue_depth: int, refused: int, last_refusal_code: str | None,
                    calibration_report: dict[str, Any], phones_heard: int) -> None:
         """Send a heartbeat; ``nearby`` counts the phones first heard since the last
@@ -139,16 +161,14 @@ class AgentService:
                 await asyncio.wait_for(stop.wait(), constants.TICK_EVERY_S)
             except TimeoutError:
                 pass
-            self.pipeline.tick(self._clock())
+            self.pipeline.tick(self.heard_at())
             now = time.monotonic()
             if now - last_at >= constants.STATUS_EVERY_S:
                 self._adverts_per_second = (self.pipeline.adverts - last_count) / (now - last_at)
                 last_count, last_at = self.pipeline.adverts, now
-                # Where the phones change token on this clock (``boundaries``): not 0, the
-                # Pi's clock is that far ahead of theirs (no network time reached).
                 self.outbox.set_status({"adverts_per_second": round(self._adverts_per_second, 2),
                                         "scanner_state": self.radio.state,
-                                        "clock_ahead_of_phones_s": round(self.engine.boundaries.offset),
+                                        "clock_ahead_of_phones_s": round(self.clock_ahead_of_phones()),
                                         "updated_at": self._clock()})
             if now >= next_keep:
                 next_keep = now + constants.KEEP_LEARNED_EVERY_S
@@ -184,7 +204,7 @@ class AgentService:
         finally:
             stop.set()
             await housekeeping
-            self.pipeline.tick(self._clock())
+            self.pipeline.tick(self.heard_at())
             self._keep_learned()
             self.outbox.set_status({"scanner_state": self.radio.state,
                                     "updated_at": self._clock()})
@@ -194,7 +214,7 @@ class AgentService:
             self.outbox.close()
 
     def _upload_loop(self, stop: threading.Event) -> None:
-        outbox = Outbox(self.config.outbox_path, clock=self._clock, steady=self._steady)
+        outbox = Outbox(self.config.outbox_path, clock=self.heard_at, steady=self._steady)
         api = self._make_api()
         uploader = Uploader(outbox, api, sleep=stop.wait, now=self._clock,
                             interval_s=self._upload_every_s)
@@ -207,3 +227,9 @@ class AgentService:
         finally:
             api.close()
             outbox.close()
+
+
+def _run_on(start: float, steady: Callable[[], float]) -> Callable[[], float]:
+    """A clock that reads ``start`` now and runs on by ``steady`` from here."""
+    origin = steady()
+    return lambda: start + (steady() - origin)

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+
+import pytest
 
 from beacon_agent import __version__, simulator
 from beacon_agent import config as agent_config
-from beacon_agent.radio import FINISHED, SimulatedRadio, SpeedClock
+from beacon_agent.outbox import Outbox
+from beacon_agent.radio import FINISHED, SIMULATED, OnAdvert, SimulatedRadio, SpeedClock
 from beacon_agent.service import AgentService
+from rewards_protocol import trace
 from rewards_protocol.events import ENTER, parse_event
 from tests.beacon_agent.conftest import StandInApi
 
@@ -70,3 +76,76 @@ def test_a_walk_test_survives_provisioning_again_and_a_restart(
     assert stand_in_api.heartbeats[0]["calibration"] == {
         "state": "calibrated", "method": "walk_test", "calibrated_at": "2026-12-02T10:00:00Z",
         "outside_dbm": -71.5, "inside_dbm": -60.0, "advice": []}
+
+
+class Stepped:
+    """The Pi's clock: ``behind`` seconds behind true time (no real-time clock; the last
+    time saved at shutdown) until network time steps it right at ``step_at`` (true time)."""
+
+    def __init__(self, true: Callable[[], float], behind: float, step_at: float) -> None:
+        self._true, self._behind, self._step_at = true, behind, step_at
+
+    def __call__(self) -> float:
+        now = self._true()
+        return now if now >= self._step_at else now - self._behind
+
+
+class Adapter:
+    """Hears ``adverts`` as the Bluetooth adapter does (no time of their own: the
+    service stamps them), as fast as the engine takes them, the steady clock set to each
+    one's time."""
+
+    def __init__(self, adverts: list[trace.Advertisement], on_advert: OnAdvert,
+                 steady: list[float]) -> None:
+        self.state = SIMULATED
+        self._adverts, self._on_advert, self._steady = adverts, on_advert, steady
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await asyncio.sleep(0)
+        for advert in self._adverts:
+            self._steady[0] = advert.t
+            self._on_advert(advert.address, advert.rssi, advert.manufacturer_data, None)
+        self.state = FINISHED
+
+
+def test_network_time_setting_the_clock_mid_run_changes_no_decision(
+        tmp_path: Path, stand_in_api: StandInApi, agent_config_file: Path) -> None:
+    # A Pi without a real-time clock boots an hour and 130 s behind and runs, shoppers
+    # come in; 12 minutes on, network time sets its clock right. The engine keeps to a
+    # clock no setting moves: it decides as if the clock had never been set. (On the
+    # Pi's clock, every phone heard at the jump had been heard for an hour more: each
+    # was let in at once, whoever it was.)
+    simulation = simulator.simulate(simulator.Scenario(
+        seed=11, minutes=25, walk_ins=8, window_shoppers=3, passers_by=10,
+        site=simulator.Site(dwell_minutes=(6, 14))))
+    start = simulation.header.start
+    adverts = [replace(advert, t=start + advert.t) for advert in simulation.adverts]
+    steady = [start]
+    stand_in_api.fail_next = 10**6  # the API is out of reach: what was decided stays queued
+    services: list[AgentService] = []
+
+    def decided(step_at: float, run: str) -> list[tuple[str, str, float]]:
+        steady[0] = start
+        cfg = replace(agent_config.load(agent_config_file, environ={}), state_dir=tmp_path / run)
+        service = AgentService(cfg, lambda on_advert: Adapter(adverts, on_advert, steady),
+                               clock=Stepped(lambda: steady[0], 3730.0, step_at),
+                               steady=lambda: steady[0])
+        asyncio.run(service.run())
+        services.append(service)
+        outbox = Outbox(cfg.outbox_path)
+        try:
+            return [(p.event["kind"], p.event["token"], p.event["last_seen"])
+                    for p in outbox.pending(1000)]
+        finally:
+            outbox.close()
+
+    never_set = decided(float("inf"), "never-set")
+    assert sum(kind == ENTER for kind, *_ in never_set) >= 4
+    assert decided(start + 720.0, "set-mid-run") == never_set
+    # Both engines heard where the phones change token: 130 s before their own clock's
+    # boundaries (3,730 s is six windows and 130 s). The walk test keeps to the phones'
+    # clock by what the status says of the Pi's clock now: 130 s behind theirs where it
+    # was never set, right once it was.
+    never_set_service, set_service = services
+    assert never_set_service.clock_ahead_of_phones() == pytest.approx(-130.0, abs=5.0)
+    assert set_service.clock_ahead_of_phones() == pytest.approx(0.0, abs=5.0)
