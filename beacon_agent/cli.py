@@ -21,6 +21,8 @@ from rewards_protocol import trace
 from rewards_protocol.presence import DEFAULT_COMPANY_ID
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from beacon_agent.memory import Learned
 
 EXIT_CONFIG = 2
@@ -226,25 +228,38 @@ def _ahead_or_behind(clock_ahead_s: float) -> str:
     return f"{abs(ahead)} s {'ahead of' if ahead > 0 else 'behind'}"
 
 
-def _clock_ahead_of_phones(cfg: agent_config.AgentConfig | None) -> float:
-    """How far this Pi's clock is ahead of the phones' (behind: below 0), as the running
-    agent learned it from where they change token (its status, ``boundaries``); 0 where
-    the agent has not written its status in the last ``STATUS_CURRENT_S``."""
-    from beacon_agent.constants import STATUS_CURRENT_S
+def _clock_ahead_of_phones(cfg: agent_config.AgentConfig | None,
+                           clock: Callable[[], float] = time.time) -> float:
+    """How far this Pi's clock (``clock``) is ahead of the phones' (behind: below 0): as
+    the running agent learned it from where they change token (its status, written in
+    the last ``STATUS_CURRENT_S``: ``boundaries``), or else by the API's clock (phones
+    keep network time, as the API does; ``AgentApi.api_clock_ahead_s``) where that is
+    more than a few seconds off; 0 where neither can say."""
+    from beacon_agent.constants import PHASE_SPREAD_S, STATUS_CURRENT_S
     from beacon_agent.outbox import Outbox
+    from beacon_agent.upload import AgentApi, ApiUnavailable
 
-    if cfg is None or not cfg.outbox_path.exists():
+    if cfg is None:
         return 0.0
-    outbox = Outbox(cfg.outbox_path)
+    if cfg.outbox_path.exists():
+        outbox = Outbox(cfg.outbox_path)
+        try:
+            status = outbox.status()
+        finally:
+            outbox.close()
+        ahead, updated_at = status.get("clock_ahead_of_phones_s"), status.get("updated_at")
+        if isinstance(ahead, int | float) and ahead and isinstance(updated_at, int | float) \
+                and abs(clock() - updated_at) <= STATUS_CURRENT_S:
+            return float(ahead)
     try:
-        status = outbox.status()
-    finally:
-        outbox.close()
-    ahead, updated_at = status.get("clock_ahead_of_phones_s"), status.get("updated_at")
-    if not isinstance(ahead, int | float) or not isinstance(updated_at, int | float) \
-            or abs(time.time() - updated_at) > STATUS_CURRENT_S:
+        api = AgentApi(cfg.api_url, cfg.agent_id, cfg.secret(), clock=clock)
+        try:
+            ahead = -api.api_clock_ahead_s()
+        finally:
+            api.close()
+    except (ApiUnavailable, agent_config.ConfigError):
         return 0.0
-    return float(ahead)
+    return ahead if abs(ahead) > PHASE_SPREAD_S else 0.0
 
 
 def _print_walk_test(result) -> None:  # type: ignore[no-untyped-def]

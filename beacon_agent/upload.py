@@ -31,6 +31,7 @@ code (counted in the heartbeat), never dropped.
 
 from __future__ import annotations
 
+import email.utils
 import json
 import logging
 import threading
@@ -143,6 +144,23 @@ class AgentApi:
 
     def close(self) -> None:
         self._http.close()
+
+    def api_clock_ahead_s(self) -> float:
+        """How far the API's clock is ahead of ours (behind: below 0), by the ``Date`` its
+        answer to ``GET /healthz`` carries (whole seconds: good to a second or two, with
+        the time the request took). Raises ``ApiUnavailable`` where the API cannot be
+        reached or its answer says no time."""
+        before = self._clock()
+        try:
+            response = self._http.get("/healthz")
+        except httpx.HTTPError as exc:
+            raise ApiUnavailable(f"GET /healthz: {exc!r}") from exc
+        after = self._clock()
+        try:
+            said = email.utils.parsedate_to_datetime(response.headers["Date"]).timestamp()
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ApiUnavailable("GET /healthz: the answer says no time (Date)") from exc
+        return said + 0.5 - (before + after) / 2
 
     def server_time(self) -> float:
         """The API's time now, as far as the agent knows (its clock plus the offset)."""

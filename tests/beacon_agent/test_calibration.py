@@ -262,9 +262,9 @@ def test_a_pi_whose_clock_is_off_waits_for_the_phones_rotation_not_its_own() -> 
 
 def test_calibrate_takes_the_clock_offset_the_running_agent_learned(tmp_path: Path) -> None:
     path = tmp_path / "agent.toml"
-    agent_config.write(path, "https://rewards.example", "12", "ab" * 32, tmp_path / "state")
+    agent_config.write(path, "http://127.0.0.1:9", "12", "ab" * 32, tmp_path / "state")
     cfg = agent_config.load(path)
-    assert cli._clock_ahead_of_phones(cfg) == 0.0  # the agent never ran here
+    assert cli._clock_ahead_of_phones(cfg) == 0.0  # the agent never ran here, no API answers
     outbox = Outbox(cfg.outbox_path)
     now = time.time()
     outbox.set_status({"clock_ahead_of_phones_s": -230, "updated_at": now - 5})
@@ -272,6 +272,26 @@ def test_calibrate_takes_the_clock_offset_the_running_agent_learned(tmp_path: Pa
     # Not written for minutes: the agent stopped, the Pi may have reached network time.
     outbox.set_status({"updated_at": now - constants.STATUS_CURRENT_S - 1})
     assert cli._clock_ahead_of_phones(cfg) == 0.0
+    outbox.close()
+
+
+def test_calibrate_keeps_to_the_apis_clock_where_the_agent_has_not_heard_the_phones_change(
+        tmp_path: Path, stand_in_api: StandInApi) -> None:
+    # A fresh install on a network that blocks network time: the agent has not heard a
+    # boundary yet (its status says 0), but the API answers with its time, as phones keep it.
+    path = tmp_path / "agent.toml"
+    agent_config.write(path, stand_in_api.url, "12", "ab" * 32, tmp_path / "state")
+    cfg = agent_config.load(path)
+    outbox = Outbox(cfg.outbox_path)
+    for pi_ahead in (130.0, -3730.0):
+        outbox.set_status({"clock_ahead_of_phones_s": 0, "updated_at": time.time() + pi_ahead})
+        assert cli._clock_ahead_of_phones(cfg, clock=lambda ahead=pi_ahead: time.time() + ahead) \
+            == pytest.approx(pi_ahead, abs=2.5)
+    # The Pi's clock right (to the second the API's time is told in): 0, as before.
+    assert cli._clock_ahead_of_phones(cfg) == 0.0
+    # What the running agent heard of the phones themselves comes first.
+    outbox.set_status({"clock_ahead_of_phones_s": 125, "updated_at": time.time() + 130.0})
+    assert cli._clock_ahead_of_phones(cfg, clock=lambda: time.time() + 130.0) == 125.0
     outbox.close()
 
 

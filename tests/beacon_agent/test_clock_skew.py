@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from tenacity import stop_after_attempt
 
 from beacon_agent.outbox import Outbox
-from beacon_agent.upload import AgentApi, Uploader
+from beacon_agent.upload import AgentApi, ApiUnavailable, Uploader
 from rewards_api import db
 from rewards_api.agents import services as agents
 from rewards_api.agents.models import Agent
@@ -218,3 +219,18 @@ def test_an_outbox_from_before_clock_records_opens_and_sends_its_events_as_recor
     outbox.put([(2.0, event(2))])  # new events get the clock records
     assert outbox.pending(10)[1].steady_at is not None
     outbox.close()
+
+
+@pytest.mark.parametrize("skew_s", [-3730.0, 130.0])
+def test_the_apis_answer_tells_a_pi_how_far_its_clock_is_off(live_url: str, skew_s: float) -> None:
+    # The walk test keeps to the phones' clock by it (``beacon-agent calibrate``): the real
+    # API's server stamps every answer with its time, no credentials needed.
+    api = AgentApi(live_url, "0", b"", clock=lambda: time.time() + skew_s)
+    try:
+        assert api.api_clock_ahead_s() == pytest.approx(-skew_s, abs=1.5)
+    finally:
+        api.close()
+    unreachable = AgentApi("http://127.0.0.1:9", "0", b"")
+    with pytest.raises(ApiUnavailable):
+        unreachable.api_clock_ahead_s()
+    unreachable.close()
