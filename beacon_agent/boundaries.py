@@ -14,9 +14,11 @@ token within seconds, while people coming into earshot start theirs at any momen
 ``Boundaries`` keeps the phase (time within the window) at which each new token was
 first heard, and where one short stretch of the window holds many times the new tokens
 the rest of it holds per second, the boundaries are there (``offset``: how far after the
-agent's own they fall). Until then, and where that stretch is within seconds of the
-agent's own boundary, the agent's clock is taken as right. The engine tells it of new tokens
-(``first_heard``); the engine and the nearby count ask it where the boundaries are.
+agent's own they fall). Until then the agent's clock is taken to be as far off the
+phones' as the API's clock says (``suppose``: the service asks it as it starts), or right
+where it cannot ask; where that stretch is within seconds of the agent's own boundary,
+the agent's clock is taken as right. The engine tells it of new tokens (``first_heard``);
+the engine and the nearby count ask it where the boundaries are.
 """
 
 from __future__ import annotations
@@ -49,8 +51,16 @@ class Boundaries:
         found = _boundary(self._new)
         if found is None:
             return False  # as they were: a quiet spell between boundaries takes nothing back
-        offset, self.offset = self.offset, 0.0 if abs(found) <= constants.PHASE_SPREAD_S else found
+        offset = self.offset
+        self.suppose(found)
         return self.offset != offset
+
+    def suppose(self, offset: float) -> None:
+        """Takes the boundaries to fall ``offset`` seconds after the agent's own (within
+        half a window; within ``PHASE_SPREAD_S``, at its own) until the air says otherwise:
+        what the new tokens heard said (``first_heard``), or another clock (the API's)."""
+        offset = within_a_window(offset)
+        self.offset = 0.0 if abs(offset) <= constants.PHASE_SPREAD_S else offset
 
     def phase(self, t: float) -> float:
         """How far into the phones' window agent time ``t`` is."""
@@ -68,6 +78,11 @@ class Boundaries:
     def start(self, window: int) -> float:
         """Where the phones' ``window`` starts, in agent time."""
         return window * WINDOW_SECONDS + self.offset
+
+
+def within_a_window(seconds: float) -> float:
+    """``seconds`` less the whole windows in it: -300 to 300 s (where boundaries repeat)."""
+    return (seconds + WINDOW_SECONDS / 2) % WINDOW_SECONDS - WINDOW_SECONDS / 2
 
 
 def _boundary(new: Iterable[float]) -> float | None:
@@ -91,5 +106,4 @@ def _boundary(new: Iterable[float]) -> float | None:
     elsewhere = (n - best) * spread / (WINDOW_SECONDS - spread)
     if best < constants.PHASE_TOKENS or best < constants.PHASE_TIMES * max(elsewhere, 1.0):
         return None
-    middle = around[first + best // 2][0] % WINDOW_SECONDS
-    return middle - WINDOW_SECONDS if middle > WINDOW_SECONDS / 2 else middle
+    return within_a_window(around[first + best // 2][0])

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from tenacity import stop_after_attempt
 
 from beacon_agent import __version__, calibration, constants
+from beacon_agent.boundaries import within_a_window
 from beacon_agent.config import AgentConfig
 from beacon_agent.engine import Decision, PresenceEngine
 from beacon_agent.memory import Memory
@@ -27,7 +28,6 @@ from beacon_agent.outbox import Outbox
 from beacon_agent.pipeline import Pipeline
 from beacon_agent.radio import OnAdvert
 from beacon_agent.upload import AgentApi, AgentApiError, ApiUnavailable, Uploader
-from rewards_protocol.presence import WINDOW_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -130,8 +130,18 @@ class AgentService:
         the engine's clock (``boundaries``; its own boundaries until it has heard where),
         and how far the Pi's clock was set on since the engine's started
         (``heard_at``). The walk test, on the Pi's clock, keeps to the phones' by it."""
-        ahead = self.engine.boundaries.offset + self._clock() - self.heard_at()
-        return (ahead + WINDOW_SECONDS / 2) % WINDOW_SECONDS - WINDOW_SECONDS / 2
+        return within_a_window(self.engine.boundaries.offset + self._clock() - self.heard_at())
+
+    async def _phones_clock(self) -> None:
+        """Where the phones change token before the engine has heard it (``boundaries``):
+        by the API's clock (phones keep network time, as its server does); the Pi's own
+        where the API cannot be reached."""
+        try:
+            api_ahead = await asyncio.to_thread(self._api.api_clock_ahead_s)
+        except ApiUnavailable as exc:
+            log.info("the phones' clock is taken to be this Pi's: %s", exc)
+            return
+        self.engine.boundaries.suppose(self.heard_at() - self._clock() - api_ahead)
 
     def _heartbeat(self, queue_depth: int, refused: int, last_refusal_code: str | None,
                    calibration_report: dict[str, Any], phones_heard: int) -> None:
@@ -198,6 +208,8 @@ class AgentService:
         uploader = threading.Thread(target=self._upload_loop, args=(upload_stop,),
                                     name="uploader", daemon=True)
         uploader.start()
+        if self.heard_at is not self._clock:  # not a simulated store (on its own clock)
+            await self._phones_clock()
         housekeeping = asyncio.create_task(self._housekeeping(stop))
         try:
             await self.radio.run(stop)

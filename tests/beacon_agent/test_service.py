@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -16,9 +17,12 @@ from beacon_agent import config as agent_config
 from beacon_agent.outbox import Outbox
 from beacon_agent.radio import FINISHED, SIMULATED, OnAdvert, SimulatedRadio, SpeedClock
 from beacon_agent.service import AgentService
+from beacon_agent.upload import AgentApi
 from rewards_protocol import trace
 from rewards_protocol.events import ENTER, parse_event
 from tests.beacon_agent.conftest import StandInApi
+
+UNREACHABLE = "http://127.0.0.1:9"  # nothing listens there
 
 
 def test_run_on_a_simulated_radio_uploads_and_beats(
@@ -121,13 +125,15 @@ def test_network_time_setting_the_clock_mid_run_changes_no_decision(
     start = simulation.header.start
     adverts = [replace(advert, t=start + advert.t) for advert in simulation.adverts]
     steady = [start]
-    stand_in_api.fail_next = 10**6  # the API is out of reach: what was decided stays queued
     services: list[AgentService] = []
 
     def decided(step_at: float, run: str) -> list[tuple[str, str, float]]:
         steady[0] = start
         cfg = replace(agent_config.load(agent_config_file, environ={}), state_dir=tmp_path / run)
+        # The API is out of reach: what was decided stays queued, and the phones' clock is
+        # learned from the air alone.
         service = AgentService(cfg, lambda on_advert: Adapter(adverts, on_advert, steady),
+                               api=lambda: AgentApi(UNREACHABLE, cfg.agent_id, cfg.secret()),
                                clock=Stepped(lambda: steady[0], 3730.0, step_at),
                                steady=lambda: steady[0])
         asyncio.run(service.run())
@@ -149,3 +155,25 @@ def test_network_time_setting_the_clock_mid_run_changes_no_decision(
     never_set_service, set_service = services
     assert never_set_service.clock_ahead_of_phones() == pytest.approx(-130.0, abs=5.0)
     assert set_service.clock_ahead_of_phones() == pytest.approx(0.0, abs=5.0)
+
+
+def test_the_engine_takes_the_phones_clock_from_the_apis_until_it_hears_them_change(
+        tmp_path: Path, stand_in_api: StandInApi, agent_config_file: Path) -> None:
+    # A Pi whose network blocks network time, 130 s ahead: from its start, the engine
+    # looks for rotations where the phones' clock (the API's) has them, not its own.
+    cfg = agent_config.load(agent_config_file, environ={})
+
+    def started(url: str) -> AgentService:
+        def pi_clock() -> float:
+            return time.time() + 130.0
+        service = AgentService(cfg, lambda on_advert: Adapter([], on_advert, [0.0]),
+                               api=lambda: AgentApi(url, cfg.agent_id, cfg.secret(), clock=pi_clock),
+                               clock=pi_clock, steady=time.monotonic)
+        asyncio.run(service.run())
+        return service
+
+    service = started(stand_in_api.url)
+    assert service.engine.boundaries.offset == pytest.approx(130.0, abs=2.0)
+    assert service.clock_ahead_of_phones() == pytest.approx(130.0, abs=2.0)
+    # The API out of reach: its own clock, as before.
+    assert started(UNREACHABLE).engine.boundaries.offset == 0.0
