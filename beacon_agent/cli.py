@@ -233,9 +233,11 @@ def _clock_ahead_of_phones(cfg: agent_config.AgentConfig | None,
     """How far this Pi's clock (``clock``) is ahead of the phones' (behind: below 0): as
     the running agent learned it from where they change token (its status, written in
     the last ``STATUS_CURRENT_S``: ``boundaries``), or else by the API's clock (phones
-    keep network time, as the API does; ``AgentApi.api_clock_ahead_s``) where that is
-    more than a few seconds off; 0 where neither can say."""
-    from beacon_agent.constants import PHASE_SPREAD_S, STATUS_CURRENT_S
+    keep network time, as the API does; ``AgentApi.api_clock_ahead_s``), taken as the
+    agent takes it (``Boundaries.suppose``: within half a window, 0 within seconds);
+    0 where neither can say."""
+    from beacon_agent.boundaries import Boundaries
+    from beacon_agent.constants import STATUS_CURRENT_S
     from beacon_agent.outbox import Outbox
     from beacon_agent.upload import AgentApi, ApiUnavailable
 
@@ -251,15 +253,16 @@ def _clock_ahead_of_phones(cfg: agent_config.AgentConfig | None,
         if isinstance(ahead, int | float) and ahead and isinstance(updated_at, int | float) \
                 and abs(clock() - updated_at) <= STATUS_CURRENT_S:
             return float(ahead)
+    boundaries = Boundaries()
     try:
         api = AgentApi(cfg.api_url, cfg.agent_id, cfg.secret(), clock=clock)
         try:
-            ahead = -api.api_clock_ahead_s()
+            boundaries.suppose(-api.api_clock_ahead_s())
         finally:
             api.close()
     except (ApiUnavailable, agent_config.ConfigError):
-        return 0.0
-    return ahead if abs(ahead) > PHASE_SPREAD_S else 0.0
+        pass
+    return boundaries.offset
 
 
 def _print_walk_test(result) -> None:  # type: ignore[no-untyped-def]
