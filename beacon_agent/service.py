@@ -137,7 +137,8 @@ class AgentService:
         by the API's clock (phones keep network time, as its server does); the Pi's own
         where the API cannot be reached."""
         try:
-            api_ahead = await asyncio.to_thread(self._api.api_clock_ahead_s)
+            api_ahead = await asyncio.to_thread(self._api.api_clock_ahead_s,
+                                                constants.API_CLOCK_WAIT_S)
         except ApiUnavailable as exc:
             log.info("the phones' clock is taken to be this Pi's: %s", exc)
             return

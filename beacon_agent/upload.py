@@ -145,14 +145,14 @@ class AgentApi:
     def close(self) -> None:
         self._http.close()
 
-    def api_clock_ahead_s(self) -> float:
+    def api_clock_ahead_s(self, timeout: float = constants.HTTP_TIMEOUT_S) -> float:
         """How far the API's clock is ahead of ours (behind: below 0), by the ``Date`` its
         answer to ``GET /healthz`` carries (whole seconds: good to a second or two, with
         the time the request took). Raises ``ApiUnavailable`` where the API cannot be
-        reached or its answer says no time."""
+        reached within ``timeout`` or its answer says no time."""
         before = self._clock()
         try:
-            response = self._http.get("/healthz")
+            response = self._http.get("/healthz", timeout=timeout)
         except httpx.HTTPError as exc:
             raise ApiUnavailable(f"GET /healthz: {exc!r}") from exc
         after = self._clock()

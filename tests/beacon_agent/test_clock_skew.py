@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import socket
 import sqlite3
 import time
 from pathlib import Path
@@ -230,7 +231,15 @@ def test_the_apis_answer_tells_a_pi_how_far_its_clock_is_off(live_url: str, skew
         assert api.api_clock_ahead_s() == pytest.approx(-skew_s, abs=1.5)
     finally:
         api.close()
-    unreachable = AgentApi("http://127.0.0.1:9", "0", b"")
-    with pytest.raises(ApiUnavailable):
-        unreachable.api_clock_ahead_s()
-    unreachable.close()
+
+
+
+def test_an_api_that_does_not_answer_in_time_tells_no_time() -> None:
+    # Nothing listens, or a server takes the connection and never answers (the agent's
+    # radio waits for it at start: ``API_CLOCK_WAIT_S``).
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        for url in ("http://127.0.0.1:9", f"http://127.0.0.1:{silent.getsockname()[1]}"):
+            api = AgentApi(url, "0", b"")
+            with pytest.raises(ApiUnavailable):
+                api.api_clock_ahead_s(timeout=0.2)
+            api.close()
