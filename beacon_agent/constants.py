@@ -341,6 +341,12 @@ LINK_LOST_CHANCE = 0.01
 LINK_GAP_MIN_S = 0.5
 LINK_DB = 10.0
 LINKED_HEARD_S = 60.0
+# Tried and not taken (issue 13, twenty-ninth round: of 21 walk-ins missed on random sites
+# 251-310 whose new token was heard within 30 s of the old one's end, several were
+# linked but walked out before their new token had been heard this minute: stays of 4-6
+# minutes with a rotation near their end). 30 s, random sites 111-190 with their own
+# seeds: visits found +1 without trouble, +1 busy, +2 with Android's intervals, +0 with
+# one interval (of 2,033), but a passer-by let in with Android's intervals.
 # A link made at the receiver's floor (issue 13, thirteenth round). Below the exit
 # level every phone reads alike, and on a busy pavement or with Android's shared
 # intervals a passer-by just come into earshot at the boundary is often the only new
