@@ -789,8 +789,10 @@ UPLOAD_BACKOFF_BASE_S = 1.0
 UPLOAD_BACKOFF_MAX_S = 300.0  # retry at least every 5 minutes while the API is away
 HTTP_TIMEOUT_S = 15.0
 # As the agent starts, the radio waits for the API's time (where the phones change token,
-# ``service.AgentService._phones_clock``) this long at most: an answer slower than that
-# tells the time no better than to half of it, and a shopper may be walking in.
+# ``service.AgentService._phones_clock``): this long at most for each step of the request
+# (httpx's timeout: connecting, then the answer; a few seconds in all where the API is
+# silent). An answer slower than that tells the time no better than to half of it, and a
+# shopper may be walking in.
 API_CLOCK_WAIT_S = 3.0
 HEARTBEAT_EVERY_S = 60.0
 CONFIG_EVERY_S = 900.0  # re-read the remote settings every 15 minutes

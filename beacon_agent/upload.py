@@ -149,7 +149,8 @@ class AgentApi:
         """How far the API's clock is ahead of ours (behind: below 0), by the ``Date`` its
         answer to ``GET /healthz`` carries (whole seconds: good to a second or two, with
         the time the request took). Raises ``ApiUnavailable`` where the API cannot be
-        reached within ``timeout`` or its answer says no time."""
+        reached or does not answer within ``timeout`` (each step of the request: httpx's),
+        or its answer says no time."""
         before = self._clock()
         try:
             response = self._http.get("/healthz", timeout=timeout)
