@@ -4,11 +4,12 @@ to wait for a condition without sleeping."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -17,7 +18,8 @@ from typing import Any
 import pytest
 
 from beacon_agent import config as agent_config
-from rewards_protocol import signing
+from beacon_agent.radio import FINISHED, SIMULATED, OnAdvert
+from rewards_protocol import signing, trace
 from rewards_protocol.events import (
     ACCEPTED,
     CONFIG_PATH,
@@ -28,6 +30,40 @@ from rewards_protocol.events import (
     EventError,
     parse_event,
 )
+
+
+class Clock:
+    """A clock the test sets (``PlayedRadio``: to the time of each advert heard)."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def set(self, now: float) -> None:
+        self.now = now
+
+
+class PlayedRadio:
+    """Hears ``adverts`` as fast as the engine takes them, then finishes, as a simulated
+    trace does; ``set_time`` moves the test's clock to each advert's time before it is
+    heard. ``stamped``: each advert carries its time, as the simulated radio's do; else
+    the service stamps it, as it does the Bluetooth adapter's."""
+
+    def __init__(self, adverts: Iterable[trace.Advertisement], on_advert: OnAdvert,
+                 set_time: Callable[[float], None], *, stamped: bool = True) -> None:
+        self.state = SIMULATED
+        self._adverts, self._on_advert, self._set_time = adverts, on_advert, set_time
+        self._stamped = stamped
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await asyncio.sleep(0)  # the service's housekeeping waits for its first tick
+        for advert in self._adverts:
+            self._set_time(advert.t)
+            self._on_advert(advert.address, advert.rssi, advert.manufacturer_data,
+                            advert.t if self._stamped else None)
+        self.state = FINISHED
 
 
 @dataclass

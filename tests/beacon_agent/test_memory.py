@@ -11,7 +11,6 @@ import logging
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,39 +21,11 @@ from beacon_agent import config as agent_config
 from beacon_agent.engine import SiteLearning
 from beacon_agent.memory import Memory
 from beacon_agent.outbox import Outbox
-from beacon_agent.radio import FINISHED, SIMULATED, OnAdvert
 from beacon_agent.service import AgentService
 from rewards_protocol import trace
-from tests.beacon_agent.conftest import StandInApi
+from tests.beacon_agent.conftest import Clock, PlayedRadio, StandInApi
 
 DAY = 86_400.0
-
-
-class Clock:
-    """The agent's clock, set by the radio to the time of the advert it hears."""
-
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class PlayedRadio:
-    """Hears ``adverts`` (their times on ``clock``) as fast as the engine takes them,
-    then finishes, as a simulated trace does."""
-
-    def __init__(self, adverts: Iterable[trace.Advertisement], on_advert: OnAdvert,
-                 clock: Clock) -> None:
-        self.state = SIMULATED
-        self._adverts, self._on_advert, self._clock = adverts, on_advert, clock
-
-    async def run(self, stop: asyncio.Event) -> None:
-        await asyncio.sleep(0)  # the service's housekeeping waits for its first tick
-        for advert in self._adverts:
-            self._clock.now = advert.t
-            self._on_advert(advert.address, advert.rssi, advert.manufacturer_data, advert.t)
-        self.state = FINISHED
 
 
 def an_hour_of_the_store() -> list[trace.Advertisement]:
@@ -66,7 +37,7 @@ def an_hour_of_the_store() -> list[trace.Advertisement]:
 def run_agent(config_file: Path, adverts: list[trace.Advertisement],
               clock: Clock) -> AgentService:
     cfg = agent_config.load(config_file, environ={})
-    service = AgentService(cfg, lambda on_advert: PlayedRadio(adverts, on_advert, clock),
+    service = AgentService(cfg, lambda on_advert: PlayedRadio(adverts, on_advert, clock.set),
                            clock=clock)
     asyncio.run(service.run())
     return service

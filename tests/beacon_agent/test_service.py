@@ -15,12 +15,11 @@ import pytest
 from beacon_agent import __version__, simulator
 from beacon_agent import config as agent_config
 from beacon_agent.outbox import Outbox
-from beacon_agent.radio import FINISHED, SIMULATED, OnAdvert, SimulatedRadio, SpeedClock
+from beacon_agent.radio import FINISHED, SimulatedRadio, SpeedClock
 from beacon_agent.service import AgentService
 from beacon_agent.upload import AgentApi
-from rewards_protocol import trace
 from rewards_protocol.events import ENTER, parse_event
-from tests.beacon_agent.conftest import StandInApi
+from tests.beacon_agent.conftest import Clock, PlayedRadio, StandInApi
 
 UNREACHABLE = "http://127.0.0.1:9"  # nothing listens there
 
@@ -94,24 +93,6 @@ class Stepped:
         return now if now >= self._step_at else now - self._behind
 
 
-class Adapter:
-    """Hears ``adverts`` as the Bluetooth adapter does (no time of their own: the
-    service stamps them), as fast as the engine takes them, the steady clock set to each
-    one's time."""
-
-    def __init__(self, adverts: list[trace.Advertisement], on_advert: OnAdvert,
-                 steady: list[float]) -> None:
-        self.state = SIMULATED
-        self._adverts, self._on_advert, self._steady = adverts, on_advert, steady
-
-    async def run(self, stop: asyncio.Event) -> None:
-        await asyncio.sleep(0)
-        for advert in self._adverts:
-            self._steady[0] = advert.t
-            self._on_advert(advert.address, advert.rssi, advert.manufacturer_data, None)
-        self.state = FINISHED
-
-
 def test_network_time_setting_the_clock_mid_run_changes_no_decision(
         tmp_path: Path, stand_in_api: StandInApi, agent_config_file: Path) -> None:
     # A Pi without a real-time clock boots an hour and 130 s behind and runs, shoppers
@@ -124,18 +105,18 @@ def test_network_time_setting_the_clock_mid_run_changes_no_decision(
         site=simulator.Site(dwell_minutes=(6, 14))))
     start = simulation.header.start
     adverts = [replace(advert, t=start + advert.t) for advert in simulation.adverts]
-    steady = [start]
+    steady = Clock(start)  # the Pi's steady clock, moved on by the radio to each advert
     services: list[AgentService] = []
 
     def decided(step_at: float, run: str) -> list[tuple[str, str, float]]:
-        steady[0] = start
+        steady.set(start)
         cfg = replace(agent_config.load(agent_config_file, environ={}), state_dir=tmp_path / run)
         # The API is out of reach: what was decided stays queued, and the phones' clock is
         # learned from the air alone.
-        service = AgentService(cfg, lambda on_advert: Adapter(adverts, on_advert, steady),
-                               api=lambda: AgentApi(UNREACHABLE, cfg.agent_id, cfg.secret()),
-                               clock=Stepped(lambda: steady[0], 3730.0, step_at),
-                               steady=lambda: steady[0])
+        service = AgentService(
+            cfg, lambda on_advert: PlayedRadio(adverts, on_advert, steady.set, stamped=False),
+            api=lambda: AgentApi(UNREACHABLE, cfg.agent_id, cfg.secret()),
+            clock=Stepped(steady, 3730.0, step_at), steady=steady)
         asyncio.run(service.run())
         services.append(service)
         outbox = Outbox(cfg.outbox_path)
@@ -166,7 +147,7 @@ def test_the_engine_takes_the_phones_clock_from_the_apis_until_it_hears_them_cha
     def started(url: str) -> AgentService:
         def pi_clock() -> float:
             return time.time() + 130.0
-        service = AgentService(cfg, lambda on_advert: Adapter([], on_advert, [0.0]),
+        service = AgentService(cfg, lambda on_advert: PlayedRadio([], on_advert, Clock(0.0).set),
                                api=lambda: AgentApi(url, cfg.agent_id, cfg.secret(), clock=pi_clock),
                                clock=pi_clock, steady=time.monotonic)
         asyncio.run(service.run())
