@@ -764,6 +764,12 @@ TICK_EVERY_S = 1.0  # how often away timeouts are checked
 # bytes for a whole window, so at 1,000 phones (the Pi's load) two windows' tokens and
 # the odd other company's payload fit (about 0.5 MB); past it the cache starts afresh.
 FRAME_CACHE_SIZE = 4096
+# A reading that is no level: bleak reports -127 for a device whose RSSI BlueZ does not
+# have, a controller 127 for "not available" (Bluetooth Core, LE Advertising Report),
+# and no radio reads a phone louder than +20 dBm. Such an advert of ours is counted, not
+# heard: a level it carried would move the phone's median, and an event's ``rssi_max``
+# out of the range the API takes (PROTOCOLS.md section 3) has its whole event refused.
+LEVELS_DBM = range(-126, 21)
 
 # --- scanner watchdog (habluetooth's idea: a scanner can go quiet without an error) --
 # A store entrance always has some Bluetooth in the air (phones, watches, tills); two

@@ -22,7 +22,7 @@ class Pipeline:
         self.engine = engine
         self.company_id = company_id
         self.adverts = 0  # every advert heard, ours or not
-        self.frames = 0  # ours
+        self.frames = 0  # ours, with a level
         self.nearby = NearbyCount(engine.boundaries)  # the phones heard (the heartbeat's ``nearby``)
         self._sink = sink
         self._last_tick = float("-inf")
@@ -32,7 +32,7 @@ class Pipeline:
     def advert(self, t: float, rssi: int, manufacturer_data: dict[int, bytes]) -> None:
         self.adverts += 1
         frame = self._frame(manufacturer_data)
-        if frame is not None:
+        if frame is not None and rssi in constants.LEVELS_DBM:  # else no level (counted)
             self.frames += 1
             self.nearby.sighting(t, rssi, frame)
             decisions = self.engine.sighting(t, rssi, frame)

@@ -17,7 +17,7 @@ from beacon_agent.engine import (
     SiteState,
 )
 from beacon_agent.pipeline import Pipeline
-from rewards_protocol.events import ENTER, EXIT, parse_event
+from rewards_protocol.events import ENTER, EXIT, PresenceEvent, parse_event
 from rewards_protocol.presence import DEFAULT_COMPANY_ID, WINDOW_SECONDS, Frame, encode_frame
 
 WINDOW = 2_939_667
@@ -1163,6 +1163,27 @@ def test_the_pipeline_reads_every_payload_also_past_its_cache_of_frames() -> Non
     pipeline.advert(MID_WINDOW, -70, {DEFAULT_COMPANY_ID: b"\x00" * 18})  # not our frame
     pipeline.advert(MID_WINDOW + 1.0, -70, {DEFAULT_COMPANY_ID: encode_frame(3, bytes(16))})
     assert (pipeline.adverts, pipeline.frames, len(e)) == (2 * tokens + 2, tokens + 1, tokens)
+
+
+def test_a_reading_that_is_no_level_is_not_heard() -> None:
+    # bleak reports -127 where BlueZ has no RSSI for a device, a controller 127 for "not
+    # available". A phone walking in with such readings among its own is decided on its
+    # own readings alone, and its events carry levels the API takes.
+    def decided(bogus: tuple[int, ...]) -> list[PresenceEvent]:
+        decisions: list[Decision] = []
+        pipeline = Pipeline(engine(), decisions.extend)
+        payload = {DEFAULT_COMPANY_ID: encode_frame(3, bytes(16))}
+        t = MID_WINDOW
+        for rssi in [-95] * 40 + [-62] * 200:  # on the pavement, then in under the agent
+            for reading in (rssi, *bogus):
+                pipeline.advert(t, reading, payload)
+            t += STEP
+        pipeline.tick(t + constants.AWAY_TIMEOUT_S + 1.0)  # gone: the exit
+        return [parse_event(d.event.to_json()) for d in decisions]
+
+    clean = decided(())
+    assert [event.kind for event in clean] == [ENTER, EXIT]
+    assert decided((127, -127, 25)) == clean
 
 
 def test_a_rotated_token_let_in_before_its_last_link_look_enters_once() -> None:
