@@ -478,7 +478,15 @@ def traffic_advice(engine: PresenceEngine) -> list[str]:
     42 and "inside too quiet" on 24, where recall was 0.90-1.00 on every one, and also
     at basket-stand where the crossing decides (p50 24 s after the door). The crossing
     was off on 39 of 42, whose walk-ins waited p50 247-287 s; in the next hour, walk-ins
-    waited p50 20-22 s where it was on, 268-276 s where it was off."""
+    waited p50 20-22 s where it was on, 268-276 s where it was off.
+
+    Nor the walk test's far end (``FAR_END_UNHEARD``) from traffic (issue 13, thirtieth
+    round; random sites 1-120, own seeds): the share of phones heard over two minutes or
+    more that fell silent for over a minute between (a walk-in at the back, unheard, and
+    back at the door) flagged 12 of the 19 sites under 0.9 recall at 7 %, and 5 of 101
+    others; but passers-by who come back the same way (``AGENT_TROUBLE=returns``) are
+    such phones too, and with them it flagged 40 of 41 sites at 0.95 or more. Only of the
+    phones let in, it flagged 5 of 19 and 12 others (a silence over 60 s in 5 % of them)."""
     return [SLOW_WALK_INS] if engine.crossing_rise() == float("inf") else []
 
 
