@@ -1,5 +1,6 @@
 """Parse and decide: the one path every advertisement takes, live (``run``) or from a
-trace (``replay``). Adverts that are not our frame are counted and dropped here."""
+trace (``replay``). Adverts that are not our frame, or carry no level
+(``constants.LEVELS_DBM``), are counted and dropped here."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Fixtures of the agent's tests: a small real HTTP server standing in for the API's
-agent endpoints (it checks every signature with rewards_protocol.signing), and helpers
-to wait for a condition without sleeping."""
+agent endpoints (it checks every signature with rewards_protocol.signing), a radio that
+plays adverts to the service on a clock the test sets, and helpers to wait for a
+condition without sleeping."""
 
 from __future__ import annotations
 
