@@ -620,6 +620,11 @@ AWAY_TIMEOUT_S = 60.0
 # browsing near the front; issue 13, twenty-sixth round): visits found on random sites
 # 1-190 4,490 -> 4,505 (90 s) and 4,500 (120 s), but under returns 133 and 57 passers-by
 # in on sites 1-40 (a passer-by is heard for as long on her way to the cash machine).
+# Tried and not taken (issue 13, thirtieth round: the 5 passers-by let in on random sites
+# 1-60, own seeds, under strolls,returns, each on two slow passes): a phone back after a
+# silence GONE_AWAY_TIMES as long starting its minutes afresh. Passers-by in 5 -> 0, but
+# visits found 1,448 -> 1,437 there, 1,441 -> 1,434 without trouble and 1,442 -> 1,433
+# under returns alone (of 1,510), where no passer-by got in either way.
 GONE_AWAY_TIMES = 3.0
 # A phone inside unheard for AWAY_TIMEOUT_S has left, except where it fell silent as phones
 # change token (within ROTATION_SLACK_S of a boundary). There its next token, heard too
