@@ -32,6 +32,8 @@ from rewards_protocol.events import (
     parse_event,
 )
 
+UNREACHABLE = "http://127.0.0.1:9"  # an API out of reach: nothing listens there
+
 
 class Clock:
     """A clock the test sets (``PlayedRadio``: to the time of each advert heard)."""

@@ -32,7 +32,7 @@ from beacon_agent.radio import OnAdvert
 from beacon_agent.upload import AgentApi
 from rewards_protocol import trace
 from rewards_protocol.presence import WINDOW_SECONDS, Frame
-from tests.beacon_agent.conftest import StandInApi
+from tests.beacon_agent.conftest import UNREACHABLE, StandInApi
 
 SITES = simulator.SITES
 BOUNDARY = simulator.Scenario.start  # a window boundary
@@ -262,7 +262,7 @@ def test_a_pi_whose_clock_is_off_waits_for_the_phones_rotation_not_its_own() -> 
 
 def test_calibrate_takes_the_clock_offset_the_running_agent_learned(tmp_path: Path) -> None:
     path = tmp_path / "agent.toml"
-    agent_config.write(path, "http://127.0.0.1:9", "12", "ab" * 32, tmp_path / "state")
+    agent_config.write(path, UNREACHABLE, "12", "ab" * 32, tmp_path / "state")
     cfg = agent_config.load(path)
     assert cli._clock_ahead_of_phones(cfg) == 0.0  # the agent never ran here, no API answers
     outbox = Outbox(cfg.outbox_path)

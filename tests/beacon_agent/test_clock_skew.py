@@ -25,6 +25,7 @@ from rewards_api.agents.models import Agent
 from rewards_api.ledger.models import WALK_IN, LedgerEntry
 from rewards_api.walkins.models import ACCEPTED, Sighting
 from rewards_protocol.events import PresenceEvent
+from tests.beacon_agent.conftest import UNREACHABLE
 from tests.beacon_agent.test_outbox_upload import event
 from tests.rewards_api.walkins.conftest import T0, add_rule, download_tokens, seen
 from tests.support.clock import Clock
@@ -233,12 +234,11 @@ def test_the_apis_answer_tells_a_pi_how_far_its_clock_is_off(live_url: str, skew
         api.close()
 
 
-
 def test_an_api_that_does_not_answer_in_time_tells_no_time() -> None:
     # Nothing listens, or a server takes the connection and never answers (the agent's
     # radio waits for it at start: ``API_CLOCK_WAIT_S``).
     with socket.create_server(("127.0.0.1", 0)) as silent:
-        for url in ("http://127.0.0.1:9", f"http://127.0.0.1:{silent.getsockname()[1]}"):
+        for url in (UNREACHABLE, f"http://127.0.0.1:{silent.getsockname()[1]}"):
             api = AgentApi(url, "0", b"")
             with pytest.raises(ApiUnavailable):
                 api.api_clock_ahead_s(timeout=0.2)

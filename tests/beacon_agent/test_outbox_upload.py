@@ -19,7 +19,7 @@ from beacon_agent.replay import replay
 from beacon_agent.upload import AgentApi, ApiUnavailable, Uploader
 from rewards_api.gunicorn_host import wait_until
 from rewards_protocol.events import ENTER, EXIT, PresenceEvent
-from tests.beacon_agent.conftest import StandInApi
+from tests.beacon_agent.conftest import UNREACHABLE, StandInApi
 
 
 def event(n: int, kind: str = ENTER) -> PresenceEvent:
@@ -98,7 +98,7 @@ def test_bad_signature_keeps_the_events(tmp_path: Path, stand_in_api: StandInApi
 def test_no_answer_has_no_code(tmp_path: Path) -> None:
     outbox = Outbox(tmp_path / "outbox.sqlite3")
     outbox.put([(0.0, event(1))])
-    api = AgentApi("http://127.0.0.1:9", "7", b"x" * 32)  # nothing listens on port 9
+    api = AgentApi(UNREACHABLE, "7", b"x" * 32)
     with pytest.raises(ApiUnavailable) as failure:
         Uploader(outbox, api, sleep=lambda _: None).drain(stop=stop_after_attempt(1))
     assert (failure.value.status, failure.value.code) == (None, None)

@@ -19,9 +19,7 @@ from beacon_agent.radio import FINISHED, SimulatedRadio, SpeedClock
 from beacon_agent.service import AgentService
 from beacon_agent.upload import AgentApi
 from rewards_protocol.events import ENTER, parse_event
-from tests.beacon_agent.conftest import Clock, PlayedRadio, StandInApi
-
-UNREACHABLE = "http://127.0.0.1:9"  # nothing listens there
+from tests.beacon_agent.conftest import UNREACHABLE, Clock, PlayedRadio, StandInApi
 
 
 def test_run_on_a_simulated_radio_uploads_and_beats(
