@@ -14,7 +14,8 @@ cases and pockets differ), minus the front's loss when the line to the agent cro
 front beside the door, minus the body's shadow when the carrier's back is to the agent,
 plus what the agent's own radio adds (``Site.receiver_gain_db``), plus Gaussian noise
 (and, where a site says so, slow fading: ``Site.fading_db``); adverts below the
-receiver's sensitivity (-100 dBm) or lost (the site's rate) never reach the trace, nor
+receiver's sensitivity (-100 dBm, or the site's: ``Site.sensitivity_dbm``) or lost (the
+site's rate) never reach the trace, nor
 do those sent while the receiver is deaf to every phone at once (where a site says so:
 ``Site.deaf_share``). Where a site says so (``Site.stall_share``), adverts heard while the
 agent's computer is busy elsewhere reach the engine late, stamped together; and
@@ -94,7 +95,7 @@ APP_SCAN_SHARE = 0.5  # of the shelves a walk-in stops at
 APP_OPEN_SCANNING_S = (10.0, 40.0)
 APP_AT_WINDOW_SHARE = 0.3
 APP_OPEN_AT_WINDOW_S = (10.0, 60.0)
-SENSITIVITY_DBM = -100
+SENSITIVITY_DBM = -100.0  # a Raspberry Pi's own radio (``Site.sensitivity_dbm``)
 WALK_SPEED = (1.0, 1.5)  # m/s: a high street's pace, the sites' own (``Site.walk_speed_mps``)
 TEST_KEY = bytes(range(16))  # the simulator's own presence key when no API tokens are given
 TEST_KEY_ID = 0
@@ -164,6 +165,10 @@ class Site:
     # louder (+), a Pi's own chip antenna or a metal housing quieter (-); the receiver's
     # sensitivity stays where it is, so a quiet one hears less far.
     receiver_gain_db: float = 0.0
+    # The quietest reading this agent's radio reports (its sensitivity): it drops every
+    # advert quieter. Radios differ: a cheap USB dongle hears nothing under -94 dBm or
+    # so, one with a low-noise amplifier down to -106.
+    sensitivity_dbm: float = SENSITIVITY_DBM
     # Slow fading (shelves, people, the phone's own multipath): a second noise, sigma this,
     # that lasts about FADING_WALKING_S while the carrier walks and FADING_STILL_S while
     # she stands (the adverts' own noise, ``noise_db``, is new at every advert).
@@ -212,6 +217,9 @@ class Site:
         if not 0.0 < shortest <= longest:
             raise ValueError(f"dwell_minutes is how long walk-ins stay inside: the shortest and "
                              f"the longest, in minutes above 0; not {list(self.dwell_minutes)}")
+        if not -120.0 <= self.sensitivity_dbm <= -60.0:
+            raise ValueError(f"sensitivity_dbm is the quietest reading the agent's radio reports, "
+                             f"from -120 to -60 dBm; not {self.sensitivity_dbm}")
         if self.open_app_interval_ms and self.open_app_interval_ms < MIN_INTERVAL_MS:
             raise ValueError(f"open_app_interval_ms is how often phones advertise with the app open: "
                              f"0 (as when closed) or {MIN_INTERVAL_MS:g} ms or more; not "
@@ -665,7 +673,7 @@ def _adverts(person: Person, s: Scenario, rng: random.Random, tokens: _Tokens,
             fade = kept * fade + math.sqrt(1.0 - kept * kept) * rng.gauss(0.0, site.fading_db)
             faded_at = t
             rssi += fade
-        if rssi >= SENSITIVITY_DBM and rng.random() >= site.loss and (
+        if rssi >= site.sensitivity_dbm and rng.random() >= site.loss and (
                 person.app_open is None or _open_at(person.app_open, t)) and (
                 person.away is None or not person.away[0] <= t < person.away[1]):
             window = presence.window_of(s.start + t + person.clock_skew_s)

@@ -49,7 +49,10 @@ a market square) rather than a high street's pace, so everyone outside is heard 
 (a window shopper's walk to the glass and away included). ``loud`` and
 ``quiet`` give the agent a radio that reads every phone ``RECEIVER_GAIN_DB`` louder (an
 external antenna: the far pavement heard) or quieter (a Pi's own chip antenna in a metal
-box: the far end of the store lost under the receiver's sensitivity); ``fading`` adds
+box: the far end of the store lost under the receiver's sensitivity); ``insensitive``
+and ``sensitive`` give it a radio that reports nothing quieter than ``INSENSITIVE_DBM``
+(a cheap USB dongle) or hears down to ``SENSITIVE_DBM`` (one with a low-noise amplifier)
+rather than a Pi's -100 dBm, every reading as loud as before; ``fading`` adds
 slow fading (``FADING_DB``: a level held for seconds to a quarter of a minute, the kind
 a median cannot smooth away); ``deaf`` makes the receiver deaf to every phone at once for
 stretches of 0.2-20 s, ``DEAF_SHARE`` of the time (a Pi's radio chip shares its antenna
@@ -133,6 +136,8 @@ NEIGHBOURS = 2  # the flat above and the shop next door
 RETURN_SHARE = 0.3  # passers-by who come back the way they came a few minutes on
 STROLL_SPEED_MPS = (0.6, 1.2)  # a mall or a market square: pushchairs, window-shopping pace
 RECEIVER_GAIN_DB = 8.0  # an external antenna against a Pi's own: every reading this much louder
+INSENSITIVE_DBM = -94.0  # a cheap USB dongle's floor: it reports no phone quieter
+SENSITIVE_DBM = -106.0  # a radio with a low-noise amplifier hears this far down
 FADING_DB = 5.0  # slow fading among full shelves and a crowd
 DEAF_SHARE = 0.15  # a Pi whose Wi-Fi is busy: its radio chip hears no phone this share of the time
 GROUP_SHARE = 0.4  # couples, families, friends: this share of people come with a companion
@@ -160,6 +165,8 @@ TROUBLES: dict[str, Callable[[simulator.Site], simulator.Site]] = {
     "strolls": lambda site: replace(site, walk_speed_mps=STROLL_SPEED_MPS),
     "loud": lambda site: replace(site, receiver_gain_db=RECEIVER_GAIN_DB),
     "quiet": lambda site: replace(site, receiver_gain_db=-RECEIVER_GAIN_DB),
+    "insensitive": lambda site: replace(site, sensitivity_dbm=INSENSITIVE_DBM),
+    "sensitive": lambda site: replace(site, sensitivity_dbm=SENSITIVE_DBM),
     "fading": lambda site: replace(site, fading_db=FADING_DB),
     "deaf": lambda site: replace(site, deaf_share=DEAF_SHARE),
     "groups": lambda site: replace(site, group_share=GROUP_SHARE),

@@ -257,6 +257,29 @@ def test_an_agents_radio_reads_every_phone_louder_or_quieter_and_hears_as_far(ga
     assert abs(median - plain_median) > 2.0 and (median > plain_median) == (gain > 0)
 
 
+@pytest.mark.parametrize("sensitivity", [-94.0, -106.0])
+def test_an_agents_radio_hears_down_to_its_own_floor_at_the_same_levels(
+        sensitivity: float, tmp_path: Path) -> None:
+    site = simulator.SITES["corner-shop"]
+    other = replace(site, sensitivity_dbm=sensitivity)
+    plain, heard = (list(simulator.simulate(simulator.Scenario(seed=4, minutes=20, site=each)).adverts)
+                    for each in (site, other))
+    assert min(a.rssi for a in plain) == simulator.SENSITIVITY_DBM == -100.0
+    assert min(a.rssi for a in heard) == sensitivity  # readings pile up against the floor
+    # Above both floors, as many adverts at the same levels: only the quiet ones differ.
+    floor = max(sensitivity, simulator.SENSITIVITY_DBM)
+    loud, loud_too = ([a.rssi for a in adverts if a.rssi >= floor] for adverts in (plain, heard))
+    assert abs(len(loud_too) / len(loud) - 1.0) < 0.05
+    assert abs(sorted(loud_too)[len(loud_too) // 2] - sorted(loud)[len(loud) // 2]) <= 1
+    assert (len(heard) < len(plain) / 1.1) == (sensitivity > simulator.SENSITIVITY_DBM)
+    own = tmp_path / "dongle.toml"
+    own.write_text(f"sensitivity_dbm = {sensitivity}\n")
+    assert simulator.load_site(own).sensitivity_dbm == sensitivity
+    own.write_text("sensitivity_dbm = -30\n")
+    with pytest.raises(ValueError, match="dongle.toml: sensitivity_dbm is the quietest reading"):
+        simulator.load_site(own)
+
+
 def test_an_agents_clock_ahead_of_the_phones_moves_the_traces_times_not_the_phones() -> None:
     site = simulator.SITES["corner-shop"]
     plain, ahead = (simulator.simulate(simulator.Scenario(seed=4, minutes=5, site=each))
