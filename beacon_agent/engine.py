@@ -209,7 +209,9 @@ class _Token:
     rotated: bool = False  # first heard at a rotation: may be an earlier token's phone
     link_tries: int = 0  # ... how often it was looked for, while no earlier token was surely its
     first_rssi: int = 0
-    first_level: float = 0.0  # its own smoothed level at the first link try (a rotated token)
+    # Its own level (the median, before the calibration offset) at the first link try (a
+    # rotated token): where it rotated, as it was then. None: never looked at.
+    first_level: float | None = None
     first_interval: float | None = None  # ... and its interval then (before its app may open)
     counted: bool = False  # its rise was learned as an insider's (heard the long dwell)
     last_rssi: int | None = None
@@ -446,7 +448,7 @@ class PresenceEngine:
         (``_carry_visit``). Whether carrying that phone's visit on let the token in."""
         token.link_tries += 1
         if token.link_tries == 1:
-            token.first_level = self._smoothed(token)  # its own, before an earlier token's are prepended
+            token.first_level = _level(token)  # its own, before an earlier token's are prepended
             token.first_interval = token.interval
         candidates, gap = self._candidates(token, inside=False)
         if not candidates:
@@ -476,7 +478,7 @@ class PresenceEngine:
         one phone from another). Whether it let the token in by that (one
         already let in on its own evidence takes the visit on all the same: its old
         token does not exit)."""
-        if token.link_tries < 2 or token.first_level < self.settings.exit_dbm:
+        if token.link_tries < 2 or not self._first_heard_above(token, self.settings.exit_dbm):
             return False
         candidates, gap = self._candidates(token, inside=True)
         if (gap is not _link_gap or len(candidates) != 1
@@ -679,9 +681,15 @@ class PresenceEngine:
         own = t - token.first_seen
         if own >= long_dwell:
             return True
-        if token.first_level >= s.enter_dbm:  # first heard above the gate: not off the far pavement
+        if self._first_heard_above(token, s.enter_dbm):  # not off the far pavement
             return own >= constants.LINKED_HEARD_S
         return own >= constants.FLOOR_LINKED_HEARD_S and not _walking_past(token, smoothed)
+
+    def _first_heard_above(self, token: _Token, dbm: float) -> bool:
+        """Whether ``token`` was at ``dbm`` or louder where it rotated (at its first look;
+        one never looked at, as where it was first heard it was no new token at a
+        rotation, is taken as heard above)."""
+        return token.first_level is None or token.first_level + self.settings.calibration_db >= dbm
 
     def _heard_faintly(self, token: _Token, t: float) -> bool:
         """Heard for ``faint_dwell_s``, the long dwell (``long_dwell``) of it under its own
@@ -870,9 +878,13 @@ def _same_interval(one: tuple[float, int], other: tuple[float, int]) -> bool:
 
 def _same_level(old: _Token, new: _Token) -> bool:
     """Whether ``new`` is heard where ``old`` was last: the old token's last reading and
-    the new one's first, or their medians, within ``LINK_DB``."""
+    the new one's first, or their medians, within ``LINK_DB``: the new token's as it was
+    at its first look (``first_level``), where it rotated. A phone walking on has moved
+    on since: looked at again, its level then matched another phone's fallen silent there
+    and not its own old token's (``constants.LINK_DB``)."""
+    level = _level(new) if new.first_level is None else new.first_level
     return (abs(old.last_rssi - new.first_rssi) <= constants.LINK_DB  # type: ignore[operator]
-            or abs(_level(old) - _level(new)) <= constants.LINK_DB)
+            or abs(_level(old) - level) <= constants.LINK_DB)
 
 
 @dataclass(frozen=True, slots=True)

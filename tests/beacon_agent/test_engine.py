@@ -597,6 +597,32 @@ def test_a_passer_by_come_into_earshot_seconds_before_his_rotation_keeps_his_nex
     assert after_a_shoppers_rotation(other_from=-2.5, other_for=1.5, new_from=-0.5) == [ENTER]
 
 
+def walking_up_after_a_shoppers_rotation(passer_by: bool) -> list[str]:
+    """The decisions on a new token first heard at -83 dBm as the phones change token,
+    rising to -75 dBm over 25 s and falling back (someone walking past the door), after a
+    shopper heard at -78 dBm for just under the long dwell whose token fell silent half a
+    second before the boundary (her next one unheard), and (``passer_by``) a phone come
+    into earshot at -94 dBm 16 s before it, silent from a second before it."""
+    e = engine()
+    Phone(e, frame(46), NEXT_WINDOW - constants.LONG_DWELL_S + 10).hold(-78, constants.LONG_DWELL_S - 10)
+    if passer_by:
+        Phone(e, frame(47), NEXT_WINDOW - 16).hold(-94, 15.5)
+    new = Phone(e, frame(48), NEXT_WINDOW + 0.2).hold(-83, STEP).ramp(-88, -75, 25)
+    return new.hold(-75, 20).ramp(-75, -96, 30).kinds()
+
+
+def test_a_new_token_walking_on_from_where_it_rotated_is_not_taken_for_a_shopper_at_its_new_level(
+        ) -> None:
+    # The new token is the passer-by's: her old one fell silent at its first level. By
+    # the last look for its phone it has walked up to the shopper's level; linked by its
+    # level then, it was let in on her minutes heard (issue 13, thirty-first round: a
+    # radio that hears nothing under -94 dBm, and a busy pavement). It is looked for at
+    # the level it rotated at: either phone's, so neither's minutes.
+    assert walking_up_after_a_shoppers_rotation(passer_by=True) == []
+    # Without the passer-by it could only be the shopper's next token: her minutes go on.
+    assert walking_up_after_a_shoppers_rotation(passer_by=False) == [ENTER]
+
+
 def test_phone_first_heard_close_enters_on_the_long_dwell() -> None:
     # A shopper opens the app inside the door: no rise was heard, and nothing tells her
     # from a strong phone first heard behind the glass until she has stayed longer than
