@@ -686,9 +686,8 @@ class PresenceEngine:
         return own >= constants.FLOOR_LINKED_HEARD_S and not _walking_past(token, smoothed)
 
     def _first_heard_above(self, token: _Token, dbm: float) -> bool:
-        """Whether ``token`` was at ``dbm`` or louder where it rotated (at its first look;
-        one never looked at, as where it was first heard it was no new token at a
-        rotation, is taken as heard above)."""
+        """Whether ``token`` was at ``dbm`` or louder where it rotated (at its first look);
+        one never looked at (no new token at a rotation) counts as louder."""
         return token.first_level is None or token.first_level + self.settings.calibration_db >= dbm
 
     def _heard_faintly(self, token: _Token, t: float) -> bool:
