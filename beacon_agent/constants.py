@@ -614,9 +614,9 @@ EXIT_DBM = -96.0
 # dBm read right in every test, -106 in all but a few, as -105) plus 1 dB, rather than
 # -99 dBm. Walk tests at random sites 1-60 (seeds n and n + 1000) against each site's
 # recall in its hour (own seed), tests flagged at sites under / at or over 0.95 recall:
-# with a Pi's radio the same
-# (32 / 10 of 38 / 82); with one that hears nothing under -94 dBm 62 / 12 -> 66 / 16 of
-# 78 / 42; with one that hears down to -106 dBm 20 / 46 -> 15 / 4 of 26 / 94. Held out
+# with a Pi's radio the same (32 / 10 of 38 / 82); with one that hears nothing under -94
+# dBm 62 / 12 -> 66 / 16 of 78 / 42; with one that hears down to -106 dBm 20 / 46 -> 15
+# / 4 of 26 / 94. Held out
 # (random sites 10930-10990): -94 dBm 54 / 18 -> 55 / 24 of 68 / 54; -106 dBm 19 / 47 ->
 # 3 / 3 of 24 / 98. A far end heard at -101 to -105 dBm by the sensitive radio is heard,
 # but under the engine's exit level, where its rules (FAINT_DWELL_S, the floor's links)
