@@ -468,10 +468,11 @@ class PresenceEngine:
         products is in the store all along, not out for minutes at every rotation). Only
         at the second look or later (time for that phone's own next token to be heard,
         however many adverts it lost), for a token first heard above the receiver's
-        floor (``exit_dbm``: below it every phone reads alike), when exactly one phone
-        inside fits, fell silent within a few of its own gaps as the token came
-        (``_link_gap``: not only as long before as its losses may hide), and no other
-        new token could be its (``_rivalled``), nor could it follow a phone outside
+        floor (``exit_dbm``: below it every phone reads alike), of a phone inside
+        that was above it too as it fell silent (``constants.FLOOR_LINKED_HEARD_S``),
+        when exactly one phone inside fits, fell silent within a few of its own gaps as
+        the token came (``_link_gap``: not only as long before as its losses may hide),
+        and no other new token could be its (``_rivalled``), nor could it follow a phone outside
         heard too seldom to know its interval (``_after_sparse``): a passer-by taken
         for it would be let in at once. Nor where either's gaps spread by more than
         INTERVAL_MATCH_S (``spread``: stamps so late that the interval no longer tells
@@ -486,6 +487,8 @@ class PresenceEngine:
                 or max(candidates[0].spread, token.spread) > constants.INTERVAL_MATCH_S):
             return False
         (old,) = candidates
+        if self._smoothed(old) < self.settings.exit_dbm:
+            return False
         self._carry(old, token)
         entered, token.inside, token.let_in, old.inside = not token.inside, True, True, False
         return entered

@@ -225,6 +225,28 @@ def test_a_rotation_inside_carries_the_visit_on_under_the_new_token() -> None:
     assert e.inside == 1
 
 
+def shopper_gone_quiet_then_a_new_token(quiet: float, new_level: float) -> list[str]:
+    """A shopper let in walks off to ``quiet`` dBm and falls silent half a second before
+    the boundary; a new token is first heard at the boundary at ``new_level``, her own
+    next token not at all. The new token's decisions."""
+    e = engine()
+    boundary = (WINDOW + 1) * WINDOW_SECONDS
+    shopper = Phone(e, frame(13), boundary - 80).hold(-96, 10).hold(-62, 30)
+    assert shopper.kinds() == [ENTER]
+    shopper.ramp(-62, quiet, 10).hold(quiet, boundary - 0.5 - shopper.t)
+    return Phone(e, frame(14), boundary + 0.2).hold(new_level, 20).kinds()
+
+
+def test_a_shopper_who_fell_silent_at_the_floor_hands_her_visit_to_no_new_token() -> None:
+    # At the receiver's floor every phone reads alike: a passer-by come into earshot at
+    # the boundary, a few decibels over it, was taken for the next token of a shopper
+    # gone quiet at the back of the store and let in on her visit at once (issue 13,
+    # thirty-second round: random-155, 80 window shoppers an hour).
+    assert shopper_gone_quiet_then_a_new_token(constants.EXIT_DBM - 3, constants.EXIT_DBM + 2) == []
+    # Heard above the floor as she fell silent, the same new token carries her visit on.
+    assert shopper_gone_quiet_then_a_new_token(constants.EXIT_DBM + 3, constants.EXIT_DBM + 2) == [ENTER]
+
+
 class StampedLate(Phone):
     """A phone every half second whose adverts the agent stamps up to 60 ms late: its
     gaps wander by 20 ms on average."""
