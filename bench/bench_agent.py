@@ -392,19 +392,23 @@ def _choice(variable: str, default: tuple[Any, ...], parse: Callable[[str], Any]
     return tuple(parse(item) for item in given.split(","))
 
 
-def _sites(given: str) -> tuple[str, ...]:
-    """The sites an ``AGENT_SITES`` item names: ``library`` every site of the library,
-    ``random-A..B`` random sites A to B, else the one site (checked)."""
-    if given == "library":
-        return tuple(simulator.SITES)
-    first, dots, last = given.removeprefix("random-").partition("..")
-    if given.startswith("random-") and dots and first.isdigit() and last.isdigit():
-        return tuple(f"random-{n}" for n in range(int(first), int(last) + 1))
-    try:
-        simulator.site_named(given)
-    except ValueError as exc:
-        raise SystemExit(f"AGENT_SITES: {exc}") from None
-    return (given,)
+def site_choice(variable: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """The sites a comma list in the environment names (or ``default``'s): ``library``
+    every site of the library, ``random-A..B`` random sites A to B, else one site
+    (checked: an unknown name stops the bench with ``variable`` and the library's names)."""
+    def named(given: str) -> tuple[str, ...]:
+        if given == "library":
+            return tuple(simulator.SITES)
+        first, dots, last = given.removeprefix("random-").partition("..")
+        if given.startswith("random-") and dots and first.isdigit() and last.isdigit():
+            return tuple(f"random-{n}" for n in range(int(first), int(last) + 1))
+        try:
+            simulator.site_named(given)
+        except ValueError as exc:
+            raise SystemExit(f"{variable}: {exc}") from None
+        return (given,)
+
+    return tuple(name for given in _choice(variable, default, str) for name in named(given))
 
 
 def _trouble(name: str) -> str:
@@ -434,8 +438,7 @@ def _share(part: float, whole: float) -> str:
 
 def accuracy() -> None:
     seeds = _choice("AGENT_SEEDS", SEEDS, int)
-    sites = tuple(name for given in _choice("AGENT_SITES", ("library", *HELD_OUT_SITES), str)
-                  for name in _sites(given))
+    sites = site_choice("AGENT_SITES", ("library", *HELD_OUT_SITES))
     troubles = _choice("AGENT_TROUBLE", (), _trouble)
     kind = "held out from tuning" if seeds == SEEDS else "chosen with AGENT_SEEDS"
     print(f"\nPresence accuracy per site: {MINUTES:.0f} minutes of each site's own traffic, "

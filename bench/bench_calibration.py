@@ -35,7 +35,8 @@ nearby seed 701 on the library and random sites 2001-2008 (counted/true 1.288 be
 wrong phone (bakery, 502), a rival that fitted less closely than the installer's own
 phone: the rule then became the strict one, and 601-606 were scored only after that.
 ``CALIB_SEEDS`` / ``NEARBY_SEEDS`` (``1-3`` or ``1,5``) and ``CALIB_SITES``
-(``random-3001,bakery``) choose others.
+(``random-3001,bakery``; ``library`` and ``random-A..B`` as for ``AGENT_SITES``) choose
+others.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ import time
 from dataclasses import replace
 
 from beacon_agent import calibration, simulator
-from bench.bench_agent import _choice
+from bench.bench_agent import _choice, site_choice
 from tests.support.store_hour import heard_hour
 
 WALK_SEEDS = (601, 602, 603)
@@ -75,7 +76,7 @@ def _runs(variable: str, seeds: tuple[int, ...], sites: tuple[str, ...]
     """The seeds and sites to run (the environment's, or the held-out defaults), and
     which they are."""
     chosen = _choice(variable, seeds, int)
-    return (chosen, _choice("CALIB_SITES", sites, str),
+    return (chosen, site_choice("CALIB_SITES", sites),
             f"seeds {chosen} ({'held out' if chosen == seeds else 'chosen'})")
 
 
