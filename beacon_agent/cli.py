@@ -23,6 +23,7 @@ from rewards_protocol.presence import DEFAULT_COMPANY_ID
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from beacon_agent.engine import EngineSettings
     from beacon_agent.memory import Learned
 
 EXIT_CONFIG = 2
@@ -311,10 +312,11 @@ def _write_walk_test(site: simulator.Site, seed: int, start: float, out, truth) 
     return len(adverts)
 
 
-def _learned_line(learned: Learned | None, long_dwell_s: float) -> str:
+def _learned_line(learned: Learned | None, presence: EngineSettings) -> str:
     """What the agent has learned of its entrance from the store's traffic, as last saved:
     also how long a phone must be heard to be let in on its minutes there
-    (``SiteLearning.long_dwell``, from the config's ``long_dwell_s``)."""
+    (``SiteLearning.long_dwell``, from the config's ``long_dwell_s``; under that only at
+    the gate, ``enter_dbm``: ``PresenceEngine._heard_long``)."""
     if learned is None:
         return "nothing yet"
     site = learned.learning.state()
@@ -323,10 +325,14 @@ def _learned_line(learned: Learned | None, long_dwell_s: float) -> str:
         return (f"still learning: {site.outsiders} phones outside and {site.insiders} inside "
                 f"heard so far ({saved})")
     since = "" if learned.learned_at is None else f" since {_local_time(learned.learned_at)}"
-    minutes = learned.learning.long_dwell(long_dwell_s) / 60.0
+    long_dwell = learned.learning.long_dwell(presence.long_dwell_s)
+    let_in = f"a phone heard for {long_dwell / 60.0:.1f} minutes is let in"
+    if long_dwell < presence.long_dwell_s:
+        let_in = (f"a phone heard for {long_dwell / 60.0:.1f} minutes at {_level(presence.enter_dbm)} or "
+                  f"louder is let in ({presence.long_dwell_s / 60.0:.1f} minutes fainter)")
     return (f"the entrance{since}, from {site.outsiders} phones outside (loudest "
             f"{_level(site.outside_dbm)}) and {site.insiders} inside (median "
-            f"{_level(site.inside_dbm)}); a phone heard for {minutes:.1f} minutes is let in; {saved}")
+            f"{_level(site.inside_dbm)}); {let_in}; {saved}")
 
 
 def _learned_json(learned: Learned | None, long_dwell_s: float) -> dict[str, object] | None:
@@ -377,7 +383,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                           "advice": advice}, indent=1))
         return 0
     status["calibration"] = _calibration_line(cfg)
-    status["learned"] = _learned_line(learned, cfg.presence.long_dwell_s)
+    status["learned"] = _learned_line(learned, cfg.presence)
     status["advice"] = " ".join(ADVICE[code] for code in advice) or "none"
     for name in ("last_upload_at", "updated_at"):
         if name in status:

@@ -27,7 +27,8 @@ it), adds the agent's calibration offset, and decides (thresholds and their reas
   token: a phone at the far end of a big store) and still heard above ``exit_dbm``:
   longer than anyone stays outside (a phone switched on inside; longer where the
   people outside are heard walking for long, learned from them as well:
-  ``SiteLearning.long_dwell``); or, heard under
+  ``SiteLearning.long_dwell``, and shorter, down to ``LONG_DWELL_LOUD_S``, for a phone at
+  the gate where they are heard only briefly: a kiosk's short visits); or, heard under
   ``exit_dbm``, for ``faint_dwell_s``: a weak phone at the far end of a big store,
   heard longer than anyone outside is heard at all (a window shopper walking off down a
   long pavement is heard as faintly for the long dwell). Its level says nothing of where
@@ -590,7 +591,7 @@ class PresenceEngine:
         horizon = t - s.rise_lookback_s - s.enter_dwell_s
         while history.at and history.at[0] < horizon:
             history.drop_oldest()
-        if (not token.counted and token.heard_for(t) >= self.long_dwell()
+        if (not token.counted and self._heard_minutes(token, t, smoothed)
                 and (not token.rotated or token.heard_since < token.first_seen)
                 and self._heard_arriving(token)):
             token.counted = True  # an insider whose way in was heard (not only its rotation)
@@ -664,22 +665,31 @@ class PresenceEngine:
 
     def long_dwell(self) -> float:
         """How long a phone must have been heard to be inside on its minutes: ``long_dwell_s``,
-        or longer where the engine learned that people outside are heard walking for
-        longer here (``SiteLearning.long_dwell``): at the entrance (``learn_from_traffic``)
-        and at a second agent (``learn_street_level``: from the few outsiders it hears)."""
+        or what the engine learned of how long people outside are heard walking here
+        (``SiteLearning.long_dwell``): at the entrance (``learn_from_traffic``) and at a
+        second agent (``learn_street_level``: from the few outsiders it hears). Under
+        ``long_dwell_s`` only for a phone at the gate (``_heard_long``)."""
         s = self.settings
         learns = s.learn_from_traffic or s.learn_street_level
         return self.learned.long_dwell(s.long_dwell_s) if learns else s.long_dwell_s
 
-    def _heard_long(self, token: _Token, t: float, smoothed: float) -> bool:
+    def _heard_minutes(self, token: _Token, t: float, smoothed: float) -> bool:
         """Heard for the long dwell (``long_dwell``; over linked tokens and silences:
-        ``_Token.heard_for``). The minutes a link carried count once the new token has
-        been heard itself for a while (``LINKED_HEARD_S``: a phone passing at the
-        boundary, taken for it, has walked on; longer, ``FLOOR_LINKED_HEARD_S``, for a
-        token first heard below the gate, ``enter_dbm``, where the far pavement is heard
-        and phones read alike), and not while it walks past (``_walking_past``)."""
+        ``_Token.heard_for``), and at the gate (``enter_level``) where that is shorter
+        than ``long_dwell_s`` (a window shopper walking off is fainter)."""
+        heard = token.heard_for(t)
+        return heard >= self.long_dwell() and (heard >= self.settings.long_dwell_s
+                                               or smoothed >= self.enter_level())
+
+    def _heard_long(self, token: _Token, t: float, smoothed: float) -> bool:
+        """Heard for the long dwell (``_heard_minutes``). The minutes a link carried count
+        once the new token has been heard itself for a while (``LINKED_HEARD_S``: a phone
+        passing at the boundary, taken for it, has walked on; longer,
+        ``FLOOR_LINKED_HEARD_S``, for a token first heard below the gate, ``enter_dbm``,
+        where the far pavement is heard and phones read alike), and not while it walks
+        past (``_walking_past``)."""
         s, long_dwell = self.settings, self.long_dwell()
-        if token.heard_for(t) < long_dwell:
+        if not self._heard_minutes(token, t, smoothed):
             return False
         own = t - token.first_seen
         if own >= long_dwell:
@@ -984,16 +994,18 @@ class SiteLearning:
         self._learn_street_level()
 
     def long_dwell(self, default: float) -> float:
-        """How long a phone must be heard to be inside on its minutes: the longest a
-        window shopper stands at the glass plus her walk to it and away, as long as
+        """How long a phone must be heard to be inside on its minutes: ``default`` until
+        ``OUTSIDE_SAMPLES_NEEDED`` outsiders were heard; then the longest a window
+        shopper stands at the glass plus her walk to it and away, as long as
         ``LONG_DWELL_WALKS`` times how long most outsiders were heard here
-        (``LONG_DWELL_QUANTILE``), once ``OUTSIDE_SAMPLES_NEEDED`` were; never under
-        ``default``."""
+        (``LONG_DWELL_QUANTILE``), never under ``LONG_DWELL_LOUD_S`` (nor ``default``, if
+        that is shorter still)."""
         if len(self._heard) < constants.OUTSIDE_SAMPLES_NEEDED:
             return default
         if default not in self._long_dwell:
             walk = constants.LONG_DWELL_WALKS * _quantile(self._heard, constants.LONG_DWELL_QUANTILE)
-            self._long_dwell[default] = max(default, constants.LONG_DWELL_STAND_S + walk)
+            shortest = min(default, constants.LONG_DWELL_LOUD_S)
+            self._long_dwell[default] = max(shortest, constants.LONG_DWELL_STAND_S + walk)
         return self._long_dwell[default]
 
     def _learn_street_level(self) -> None:

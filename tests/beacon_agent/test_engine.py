@@ -800,18 +800,19 @@ def test_where_people_outside_are_heard_walking_for_long_the_long_dwell_is_longe
     # A mall where people stroll: each passer-by is heard for two minutes, so a window
     # shopper who stands three minutes at the glass is heard for more than five. The
     # engine learns it from the people outside and waits as much longer for a phone's
-    # minutes; on a street where they were heard for 40 s it waits the five minutes.
+    # minutes; on a street where they were heard for 40 s it waits less than the five
+    # minutes for a phone at the gate (``test_where_people_outside_are_heard_briefly...``).
     stroll, street = learning(), learning()
     for e, heard in ((stroll, 120.0), (street, 40.0)):
         for n in range(constants.OUTSIDE_SAMPLES_NEEDED):
             Phone(e, frame(200 + n), MID_WINDOW + n).hold(-90, heard)
         e.tick(MID_WINDOW + 200)
         assert e.site_state().outsiders == constants.OUTSIDE_SAMPLES_NEEDED
-    assert street.long_dwell() == constants.LONG_DWELL_S
+    assert street.long_dwell() == constants.LONG_DWELL_LOUD_S
     longer = constants.LONG_DWELL_STAND_S + constants.LONG_DWELL_WALKS * (120.0 - STEP)
     assert stroll.long_dwell() == pytest.approx(longer) and longer > constants.LONG_DWELL_S + 30
     later = NEXT_WINDOW + 200
-    for e, inside_after in ((street, constants.LONG_DWELL_S), (stroll, longer)):
+    for e, inside_after in ((street, constants.LONG_DWELL_LOUD_S), (stroll, longer)):
         window = Phone(e, frame(240), later).hold(-70, inside_after - 5)
         assert window.kinds() == []
         window.hold(-70, 10)
@@ -822,6 +823,31 @@ def test_where_people_outside_are_heard_walking_for_long_the_long_dwell_is_longe
         before = e.site_state().insiders
         Phone(e, frame(241), later + 450).hold(-70, constants.LONG_DWELL_S + 30)
         assert e.site_state().insiders == before + learned
+
+
+def test_where_people_outside_are_heard_briefly_a_phone_at_the_gate_is_in_sooner() -> None:
+    # A kiosk on a busy street: the people outside were heard for 40 s each, so three
+    # minutes at the glass and the walk there and away come to about four. A shopper
+    # buying a paper, at -80 dBm beside the agent, is let in after LONG_DWELL_LOUD_S; a
+    # phone heard as long but under the gate (a window shopper walking off down the
+    # pavement) only after the five minutes; and before the engine has heard 20 people
+    # outside, everyone waits the five minutes.
+    def street(outsiders: int) -> PresenceEngine:
+        e = learning()
+        for n in range(outsiders):
+            Phone(e, frame(200 + n), MID_WINDOW + n).hold(-90, 40.0)
+        e.tick(MID_WINDOW + 200)
+        return e
+
+    assert street(constants.OUTSIDE_SAMPLES_NEEDED).long_dwell() == constants.LONG_DWELL_LOUD_S
+    assert constants.LONG_DWELL_LOUD_S < constants.LONG_DWELL_S
+    for outsiders, level, inside_after in ((constants.OUTSIDE_SAMPLES_NEEDED, -80, constants.LONG_DWELL_LOUD_S),
+                                           (constants.OUTSIDE_SAMPLES_NEEDED, -93, constants.LONG_DWELL_S),
+                                           (constants.OUTSIDE_SAMPLES_NEEDED - 1, -80, constants.LONG_DWELL_S)):
+        phone = Phone(street(outsiders), frame(240), NEXT_WINDOW + 200).hold(level, inside_after - 5)
+        assert phone.kinds() == [], (outsiders, level)
+        phone.hold(level, 10)
+        assert phone.kinds() == [ENTER], (outsiders, level)
 
 
 def test_phones_about_as_the_engine_starts_teach_it_nothing() -> None:

@@ -237,14 +237,25 @@ def test_status_says_what_has_been_learned_and_since_when(
         "inside_dbm": -64.0, "long_dwell_s": 341.0, "saved_at": 1_100.0}
     assert shown["advice"] == []  # its insiders rose beyond the outsiders: the crossing decides
 
+    # Where the outsiders were heard for 30-49 s (a busy street), under 5 minutes only at
+    # the gate.
+    def status_of(learning: SiteLearning, saved_at: float) -> str:
+        outbox = Outbox(here.outbox_path)
+        Memory(outbox, here).keep(learning, 1_000.0, saved_at)
+        outbox.close()
+        assert cli.main(["status", "--config", str(path)]) == 0
+        return capsys.readouterr().out
+
+    brief = learned_at_a_store()
+    for n in range(constants.OUTSIDE_SAMPLES):
+        brief.outsider(-80.0, heard=30.0 + n % 20)
+    assert ("; a phone heard for 4.2 minutes at -88.0 dBm or louder is let in (5.0 minutes "
+            "fainter); ") in status_of(brief, 1_150.0)
+
     slow = learned_at_a_store()
     for _ in range(constants.INSIDE_SAMPLES_NEEDED + 1):
         slow.inside(12.0, -75.0)  # most shoppers inside rose no further than those outside
-    outbox = Outbox(here.outbox_path)
-    Memory(outbox, here).keep(slow, 1_000.0, 1_200.0)
-    outbox.close()
-    assert cli.main(["status", "--config", str(path)]) == 0
     assert ("advice: Walk-ins are confirmed after about 5 minutes here: at this door it cannot "
-            "tell a shopper coming in from one at the window.") in capsys.readouterr().out
+            "tell a shopper coming in from one at the window.") in status_of(slow, 1_200.0)
     assert cli.main(["status", "--config", str(path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["advice"] == ["slow_walk_ins"]
