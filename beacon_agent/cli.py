@@ -316,7 +316,7 @@ def _learned_line(learned: Learned | None, presence: EngineSettings) -> str:
     """What the agent has learned of its entrance from the store's traffic, as last saved:
     also how long a phone must be heard to be let in on its minutes there
     (``SiteLearning.long_dwell``, from the config's ``long_dwell_s``; under that only at
-    the gate, ``enter_dbm``: ``PresenceEngine._heard_long``)."""
+    the gate, ``enter_dbm``: ``PresenceEngine._heard_minutes``)."""
     if learned is None:
         return "nothing yet"
     site = learned.learning.state()

@@ -668,7 +668,7 @@ class PresenceEngine:
         or what the engine learned of how long people outside are heard walking here
         (``SiteLearning.long_dwell``): at the entrance (``learn_from_traffic``) and at a
         second agent (``learn_street_level``: from the few outsiders it hears). Under
-        ``long_dwell_s`` only for a phone at the gate (``_heard_long``)."""
+        ``long_dwell_s`` only for a phone at the gate (``_heard_minutes``)."""
         s = self.settings
         learns = s.learn_from_traffic or s.learn_street_level
         return self.learned.long_dwell(s.long_dwell_s) if learns else s.long_dwell_s
@@ -704,12 +704,13 @@ class PresenceEngine:
         return token.first_level is None or token.first_level + self.settings.calibration_db >= dbm
 
     def _heard_faintly(self, token: _Token, t: float) -> bool:
-        """Heard for ``faint_dwell_s``, the long dwell (``long_dwell``) of it under its own
-        token (a link made at the floor, where every phone reads alike, may have carried
-        another phone's minutes), and not since it left by its level (on its way off)."""
+        """Heard for ``faint_dwell_s``, the long dwell (``long_dwell``, never under
+        ``long_dwell_s``: it is under the gate) of it under its own token (a link made at
+        the floor, where every phone reads alike, may have carried another phone's
+        minutes), and not since it left by its level (on its way off)."""
         s = self.settings
-        return (token.heard_for(t) >= s.faint_dwell_s and t - token.first_seen >= self.long_dwell()
-                and not token.walked_out)
+        own = max(self.long_dwell(), s.long_dwell_s)
+        return token.heard_for(t) >= s.faint_dwell_s and t - token.first_seen >= own and not token.walked_out
 
     def enter_level(self) -> float:
         """The gate: ``enter_dbm``, or, where the engine learns the street's level
