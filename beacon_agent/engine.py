@@ -473,9 +473,9 @@ class PresenceEngine:
         that was above it too as it fell silent (``constants.FLOOR_LINKED_HEARD_S``),
         when exactly one phone inside fits, fell silent within a few of its own gaps as
         the token came (``_link_gap``: not only as long before as its losses may hide),
-        and no other new token could be its (``_rivalled``), nor could it follow a phone outside
-        heard too seldom to know its interval (``_after_sparse``): a passer-by taken
-        for it would be let in at once. Nor where either's gaps spread by more than
+        and no other new token could be its (``_rivalled``), nor could it follow a phone
+        outside heard too seldom to know its interval (``_after_sparse``): a passer-by
+        taken for it would be let in at once. Nor where either's gaps spread by more than
         INTERVAL_MATCH_S (``spread``: stamps so late that the interval no longer tells
         one phone from another). Whether it let the token in by that (one
         already let in on its own evidence takes the visit on all the same: its old
@@ -688,9 +688,9 @@ class PresenceEngine:
         ``FLOOR_LINKED_HEARD_S``, for a token first heard below the gate, ``enter_dbm``,
         where the far pavement is heard and phones read alike), and not while it walks
         past (``_walking_past``)."""
-        s, long_dwell = self.settings, self.long_dwell()
         if not self._heard_minutes(token, t, smoothed):
             return False
+        s, long_dwell = self.settings, self.long_dwell()
         own = t - token.first_seen
         if own >= long_dwell:
             return True

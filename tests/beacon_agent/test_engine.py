@@ -730,6 +730,16 @@ def listening(e: PresenceEngine) -> PresenceEngine:
     return e
 
 
+def heard_outside(e: PresenceEngine, seconds: float, count: int = constants.OUTSIDE_SAMPLES_NEEDED,
+                  first: int = 200) -> PresenceEngine:
+    """``e`` after ``count`` people outside were each heard for ``seconds`` at -90 dBm,
+    one a second from ``MID_WINDOW``, and had walked on (learned from as outsiders)."""
+    for n in range(count):
+        Phone(e, frame(first + n), MID_WINDOW + n).hold(-90, seconds)
+    e.tick(MID_WINDOW + count + seconds + constants.AWAY_TIMEOUT_S + 1)
+    return e
+
+
 def outsiders(e: PresenceEngine, rise: float, count: int, first: int = 100) -> None:
     """People passing the store: heard for a minute, each rising ``rise`` dB and holding it
     for the dwell, then walking on; learned once their tokens' window is over."""
@@ -802,11 +812,8 @@ def test_where_people_outside_are_heard_walking_for_long_the_long_dwell_is_longe
     # engine learns it from the people outside and waits as much longer for a phone's
     # minutes; on a street where they were heard for 40 s it waits less than the five
     # minutes for a phone at the gate (``test_where_people_outside_are_heard_briefly...``).
-    stroll, street = learning(), learning()
-    for e, heard in ((stroll, 120.0), (street, 40.0)):
-        for n in range(constants.OUTSIDE_SAMPLES_NEEDED):
-            Phone(e, frame(200 + n), MID_WINDOW + n).hold(-90, heard)
-        e.tick(MID_WINDOW + 200)
+    stroll, street = heard_outside(learning(), 120.0), heard_outside(learning(), 40.0)
+    for e in (stroll, street):
         assert e.site_state().outsiders == constants.OUTSIDE_SAMPLES_NEEDED
     assert street.long_dwell() == constants.LONG_DWELL_LOUD_S
     longer = constants.LONG_DWELL_STAND_S + constants.LONG_DWELL_WALKS * (120.0 - STEP)
@@ -832,22 +839,16 @@ def test_where_people_outside_are_heard_briefly_a_phone_at_the_gate_is_in_sooner
     # phone heard as long but under the gate (a window shopper walking off down the
     # pavement) only after the five minutes; and before the engine has heard 20 people
     # outside, everyone waits the five minutes.
-    def street(outsiders: int) -> PresenceEngine:
-        e = learning()
-        for n in range(outsiders):
-            Phone(e, frame(200 + n), MID_WINDOW + n).hold(-90, 40.0)
-        e.tick(MID_WINDOW + 200)
-        return e
-
-    assert street(constants.OUTSIDE_SAMPLES_NEEDED).long_dwell() == constants.LONG_DWELL_LOUD_S
+    assert heard_outside(learning(), 40.0).long_dwell() == constants.LONG_DWELL_LOUD_S
     assert constants.LONG_DWELL_LOUD_S < constants.LONG_DWELL_S
-    for outsiders, level, inside_after in ((constants.OUTSIDE_SAMPLES_NEEDED, -80, constants.LONG_DWELL_LOUD_S),
-                                           (constants.OUTSIDE_SAMPLES_NEEDED, -93, constants.LONG_DWELL_S),
-                                           (constants.OUTSIDE_SAMPLES_NEEDED - 1, -80, constants.LONG_DWELL_S)):
-        phone = Phone(street(outsiders), frame(240), NEXT_WINDOW + 200).hold(level, inside_after - 5)
-        assert phone.kinds() == [], (outsiders, level)
+    for count, level, inside_after in ((constants.OUTSIDE_SAMPLES_NEEDED, -80, constants.LONG_DWELL_LOUD_S),
+                                       (constants.OUTSIDE_SAMPLES_NEEDED, -93, constants.LONG_DWELL_S),
+                                       (constants.OUTSIDE_SAMPLES_NEEDED - 1, -80, constants.LONG_DWELL_S)):
+        street = heard_outside(learning(), 40.0, count)
+        phone = Phone(street, frame(240), NEXT_WINDOW + 200).hold(level, inside_after - 5)
+        assert phone.kinds() == [], (count, level)
         phone.hold(level, 10)
-        assert phone.kinds() == [ENTER], (outsiders, level)
+        assert phone.kinds() == [ENTER], (count, level)
 
 
 def test_phones_about_as_the_engine_starts_teach_it_nothing() -> None:
@@ -1108,10 +1109,7 @@ def test_a_deep_agent_waits_longer_where_it_hears_people_outside_for_longer() ->
     # A mall where people stroll: the few outsiders the second agent hears at all are
     # heard for over two and a half minutes each, so a window shopper standing at the glass
     # is heard for longer than its 6 minutes. It learns that from them, as the entrance does.
-    e = listening(deep_agent())
-    for n in range(constants.OUTSIDE_SAMPLES_NEEDED):
-        Phone(e, frame(150 + n), MID_WINDOW + n).hold(-90, 160.0)
-    e.tick(MID_WINDOW + 250)
+    e = heard_outside(listening(deep_agent()), 160.0, first=150)
     longer = constants.LONG_DWELL_STAND_S + constants.LONG_DWELL_WALKS * (160.0 - STEP)
     assert e.long_dwell() == pytest.approx(longer) and longer > constants.DEEP_LONG_DWELL_S + 30
     window = Phone(e, frame(190), NEXT_WINDOW + 200).hold(-88, longer - 5)
