@@ -99,6 +99,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
             print(f"beacon-agent: no advertisement in {args.trace}: is it a trace "
                   "(PROTOCOLS.md section 5)?", file=sys.stderr)
             return EXIT_TRACE
+    if result.out_of_order:
+        print(f"beacon-agent: {result.out_of_order} adverts of {args.trace} are earlier than one "
+              f"before them (by up to {result.back_s:.3f} s): a trace is sorted by t (PROTOCOLS.md "
+              "section 5); they were decided as they came, which may miss walk-ins", file=sys.stderr)
     print(f"{result.adverts} adverts, {result.frames} presence frames, {result.events} events "
           f"-> {args.events_out}")
     if result.clock_ahead_s:

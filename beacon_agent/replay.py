@@ -4,6 +4,7 @@ the trace's clock, as fast as it goes (PROTOCOLS.md section 5)."""
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TextIO
@@ -23,6 +24,11 @@ class ReplayResult:
     # How far the trace's clock is ahead of the phones' (where they change token,
     # learned from the air: ``boundaries``); 0 when it is right, or not learned.
     clock_ahead_s: float = 0.0
+    # Adverts earlier than one before them (a trace is sorted by ``t``: PROTOCOLS.md
+    # section 5), and the most one went back (seconds): the engine takes them as they
+    # come, and decides worse where they are far out of order.
+    out_of_order: int = 0
+    back_s: float = 0.0
 
 
 def replay(lines: Iterable[str], events_out: TextIO | None, *,
@@ -51,10 +57,16 @@ def replay(lines: Iterable[str], events_out: TextIO | None, *,
             outbox.put((d.t, d.event) for d in decisions)
 
     pipeline = Pipeline(PresenceEngine(settings), sink, company_id)
-    last = start
+    latest, out_of_order, back = -math.inf, 0, 0.0
     for advert in adverts:
-        last = start + advert.t
-        pipeline.advert(last, advert.rssi, advert.manufacturer_data)
+        t = start + advert.t
+        if t < latest:
+            out_of_order += 1
+            back = max(back, latest - t)
+        else:
+            latest = t
+        pipeline.advert(t, advert.rssi, advert.manufacturer_data)
     # The trace ended: whoever is still inside leaves once the away timeout has passed.
-    pipeline.tick(last + settings.away_timeout_s + 1.0)
-    return ReplayResult(pipeline.adverts, pipeline.frames, count, pipeline.engine.boundaries.offset)
+    pipeline.tick((start if latest == -math.inf else latest) + settings.away_timeout_s + 1.0)
+    return ReplayResult(pipeline.adverts, pipeline.frames, count, pipeline.engine.boundaries.offset,
+                        out_of_order, back)

@@ -141,6 +141,27 @@ def test_replay_passes_over_lines_that_are_not_adverts_and_says_which(
         list(trace.read(dirty.read_text(errors="replace").splitlines())[1])  # read strictly
 
 
+def test_replay_says_when_a_trace_is_not_sorted_by_time(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A trace from another tool, its adverts out of order (PROTOCOLS.md section 5 says
+    # sorted by t): the replay decides them as they come and says how many, and how far.
+    clean, truth = tmp_path / "clean.jsonl", tmp_path / "truth.json"
+    assert cli.main(["simulate", "--out", str(clean), "--truth", str(truth), "--minutes", "5",
+                     "--walk-ins", "2", "--passers-by", "2", "--seed", "4"]) == 0
+    lines = clean.read_text().splitlines(keepends=True)
+    assert cli.main(["replay", str(clean), "--events-out", str(tmp_path / "e.jsonl")]) == 0
+    assert "earlier than" not in capsys.readouterr().err
+    first, later = json.loads(lines[10]), json.loads(lines[40])
+    moved = [*lines[:10], *lines[11:41], lines[10], *lines[41:]]  # line 10 after line 40
+    unsorted = tmp_path / "unsorted.jsonl"
+    unsorted.write_text("".join(moved))
+    assert cli.main(["replay", str(unsorted), "--events-out", str(tmp_path / "e.jsonl")]) == 0
+    back = later["t"] - first["t"]
+    assert back > 0
+    assert (f"1 adverts of {unsorted} are earlier than one before them (by up to {back:.3f} s)"
+            in capsys.readouterr().err)
+
+
 @pytest.mark.parametrize("ahead", [150.0, -230.0])
 def test_replay_says_when_the_traces_clock_is_not_the_phones(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], ahead: float) -> None:
