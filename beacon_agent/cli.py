@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import json
 import logging
+import math
 import sys
 import time
 from dataclasses import replace
@@ -23,7 +24,7 @@ from rewards_protocol.presence import DEFAULT_COMPANY_ID
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from beacon_agent.engine import EngineSettings
+    from beacon_agent.engine import PresenceEngine
     from beacon_agent.memory import Learned
 
 EXIT_CONFIG = 2
@@ -316,11 +317,10 @@ def _write_walk_test(site: simulator.Site, seed: int, start: float, out, truth) 
     return len(adverts)
 
 
-def _learned_line(learned: Learned | None, presence: EngineSettings) -> str:
+def _learned_line(learned: Learned | None, engine: PresenceEngine) -> str:
     """What the agent has learned of its entrance from the store's traffic, as last saved:
-    also how long a phone must be heard to be let in on its minutes there
-    (``SiteLearning.long_dwell``, from the config's ``long_dwell_s``; under that only at
-    the gate, ``enter_dbm``: ``PresenceEngine._heard_minutes``)."""
+    also how long a phone must be heard to be let in on its minutes there, at the gate
+    and fainter (``PresenceEngine.minutes_needed``)."""
     if learned is None:
         return "nothing yet"
     site = learned.learning.state()
@@ -329,36 +329,42 @@ def _learned_line(learned: Learned | None, presence: EngineSettings) -> str:
         return (f"still learning: {site.outsiders} phones outside and {site.insiders} inside "
                 f"heard so far ({saved})")
     since = "" if learned.learned_at is None else f" since {_local_time(learned.learned_at)}"
-    long_dwell = learned.learning.long_dwell(presence.long_dwell_s)
-    let_in = f"a phone heard for {long_dwell / 60.0:.1f} minutes is let in"
-    if long_dwell < presence.long_dwell_s:
-        let_in = (f"a phone heard for {long_dwell / 60.0:.1f} minutes at {_level(presence.enter_dbm)} or "
-                  f"louder is let in ({presence.long_dwell_s / 60.0:.1f} minutes fainter)")
+    gate, fainter = engine.enter_level(), engine.minutes_needed(-math.inf)
+    at_gate = engine.minutes_needed(gate) if gate < math.inf else fainter
+    let_in = f"a phone heard for {fainter / 60.0:.1f} minutes is let in"
+    if at_gate < fainter:
+        let_in = (f"a phone heard for {at_gate / 60.0:.1f} minutes at {_level(gate)} or "
+                  f"louder is let in ({fainter / 60.0:.1f} minutes fainter)")
     return (f"the entrance{since}, from {site.outsiders} phones outside (loudest "
             f"{_level(site.outside_dbm)}) and {site.insiders} inside (median "
             f"{_level(site.inside_dbm)}); {let_in}; {saved}")
 
 
-def _learned_json(learned: Learned | None, long_dwell_s: float) -> dict[str, object] | None:
+def _learned_json(learned: Learned | None, engine: PresenceEngine) -> dict[str, object] | None:
     if learned is None:
         return None
     site = learned.learning.state()
     return {"learned": site.learned, "learned_at": learned.learned_at,
             "outsiders": site.outsiders, "insiders": site.insiders,
             "outside_dbm": site.outside_dbm, "inside_dbm": site.inside_dbm,
-            "long_dwell_s": round(learned.learning.long_dwell(long_dwell_s), 1),
-            "saved_at": learned.saved_at}
+            "long_dwell_s": round(engine.long_dwell(), 1), "saved_at": learned.saved_at}
 
 
-def _advice(cfg: agent_config.AgentConfig, learned: Learned | None) -> list[str]:
-    """The advice codes the agent's heartbeat gives with this config and what it has
-    learned (``calibration.report``)."""
-    from beacon_agent import calibration
+def _engine(cfg: agent_config.AgentConfig, learned: Learned | None) -> PresenceEngine:
+    """An engine with this config and what the agent has learned: what ``status`` reports
+    (the heartbeat's advice, how long phones wait)."""
     from beacon_agent.engine import PresenceEngine
 
     engine = PresenceEngine(cfg.presence)
     if learned is not None:
         engine.learned = learned.learning
+    return engine
+
+
+def _advice(engine: PresenceEngine, cfg: agent_config.AgentConfig) -> list[str]:
+    """The advice codes the agent's heartbeat gives (``calibration.report``)."""
+    from beacon_agent import calibration
+
     return calibration.report(engine, cfg)["advice"]
 
 
@@ -377,17 +383,18 @@ def cmd_status(args: argparse.Namespace) -> int:
     status = {"queue_depth": outbox.depth(), **outbox.status(), **outbox.counters()}
     learned = Memory(outbox, cfg).recall()
     outbox.close()
-    advice = _advice(cfg, learned)
+    engine = _engine(cfg, learned)
+    advice = _advice(engine, cfg)
     if args.json:
         calibration = {"method": cfg.calibration_method, "calibrated_at": cfg.calibrated_at,
                        "outside_dbm": cfg.presence.outside_dbm,
                        "inside_dbm": cfg.presence.inside_dbm, "far_end_dbm": cfg.far_end_dbm}
         print(json.dumps({**status, "calibration": calibration,
-                          "learned": _learned_json(learned, cfg.presence.long_dwell_s),
+                          "learned": _learned_json(learned, engine),
                           "advice": advice}, indent=1))
         return 0
     status["calibration"] = _calibration_line(cfg)
-    status["learned"] = _learned_line(learned, cfg.presence)
+    status["learned"] = _learned_line(learned, engine)
     status["advice"] = " ".join(ADVICE[code] for code in advice) or "none"
     for name in ("last_upload_at", "updated_at"):
         if name in status:

@@ -103,7 +103,7 @@ LONG_DWELL_QUANTILE = 0.75
 # Where the outsiders are heard only briefly (a kiosk on a busy street: most of them
 # for under a minute), the stand and the walk come to less than 5 minutes, and the
 # learned long dwell goes under LONG_DWELL_S, down to LONG_DWELL_LOUD_S, but only for a
-# phone at the gate (``enter_dbm``) or louder (``PresenceEngine._heard_minutes``): the
+# phone at the gate (``enter_dbm``) or louder (``PresenceEngine.minutes_needed``): the
 # window shoppers let in under 5 minutes without that were mostly walking off, at -93
 # to -96 dBm. Issue 13, thirty-third round: the misses left at small stores were visits
 # of 3-4.5 minutes where the crossing decides nothing. Tuning (random sites 61-190, own

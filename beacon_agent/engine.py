@@ -28,12 +28,12 @@ it), adds the agent's calibration offset, and decides (thresholds and their reas
   longer than anyone stays outside (a phone switched on inside; longer where the
   people outside are heard walking for long, learned from them as well:
   ``SiteLearning.long_dwell``, and shorter, down to ``LONG_DWELL_LOUD_S``, for a phone at
-  the gate where they are heard only briefly: a kiosk's short visits); or, heard under
-  ``exit_dbm``, for ``faint_dwell_s``: a weak phone at the far end of a big store,
-  heard longer than anyone outside is heard at all (a window shopper walking off down a
-  long pavement is heard as faintly for the long dwell). Its level says nothing of where
-  it is then: it leaves when it is no longer heard, or by its level once it was heard
-  above ``exit_dbm`` again (on its way out through the door).
+  the gate where they are heard only briefly: a kiosk's short visits; ``minutes_needed``);
+  or, heard under ``exit_dbm``, for ``faint_dwell_s``: a weak phone at the far end of a
+  big store, heard longer than anyone outside is heard at all (a window shopper walking
+  off down a long pavement is heard as faintly for the long dwell). Its level says
+  nothing of where it is then: it leaves when it is no longer heard, or by its level once
+  it was heard above ``exit_dbm`` again (on its way out through the door).
 
 A token first heard at a window boundary (where the phones change token on this clock,
 learned from when new tokens are heard: ``boundaries``) is linked to the phone whose token fell
@@ -668,18 +668,23 @@ class PresenceEngine:
         or what the engine learned of how long people outside are heard walking here
         (``SiteLearning.long_dwell``): at the entrance (``learn_from_traffic``) and at a
         second agent (``learn_street_level``: from the few outsiders it hears). Under
-        ``long_dwell_s`` only for a phone at the gate (``_heard_minutes``)."""
+        ``long_dwell_s`` only for a phone at the gate (``minutes_needed``)."""
         s = self.settings
         learns = s.learn_from_traffic or s.learn_street_level
         return self.learned.long_dwell(s.long_dwell_s) if learns else s.long_dwell_s
 
+    def minutes_needed(self, level: float) -> float:
+        """How long a phone heard at ``level`` (smoothed, dBm) must have been heard to be
+        inside on its minutes: the long dwell (``long_dwell``) at the gate
+        (``enter_level``) or louder; fainter, never under ``long_dwell_s`` (a window
+        shopper walking off is fainter)."""
+        long_dwell = self.long_dwell()
+        return long_dwell if level >= self.enter_level() else max(long_dwell, self.settings.long_dwell_s)
+
     def _heard_minutes(self, token: _Token, t: float, smoothed: float) -> bool:
-        """Heard for the long dwell (``long_dwell``; over linked tokens and silences:
-        ``_Token.heard_for``), and at the gate (``enter_level``) where that is shorter
-        than ``long_dwell_s`` (a window shopper walking off is fainter)."""
-        heard = token.heard_for(t)
-        return heard >= self.long_dwell() and (heard >= self.settings.long_dwell_s
-                                               or smoothed >= self.enter_level())
+        """Heard for the minutes its level needs (``minutes_needed``; over linked tokens
+        and silences: ``_Token.heard_for``)."""
+        return token.heard_for(t) >= self.minutes_needed(smoothed)
 
     def _heard_long(self, token: _Token, t: float, smoothed: float) -> bool:
         """Heard for the long dwell (``_heard_minutes``). The minutes a link carried count
@@ -704,13 +709,13 @@ class PresenceEngine:
         return token.first_level is None or token.first_level + self.settings.calibration_db >= dbm
 
     def _heard_faintly(self, token: _Token, t: float) -> bool:
-        """Heard for ``faint_dwell_s``, the long dwell (``long_dwell``, never under
-        ``long_dwell_s``: it is under the gate) of it under its own token (a link made at
-        the floor, where every phone reads alike, may have carried another phone's
-        minutes), and not since it left by its level (on its way off)."""
-        s = self.settings
-        own = max(self.long_dwell(), s.long_dwell_s)
-        return token.heard_for(t) >= s.faint_dwell_s and t - token.first_seen >= own and not token.walked_out
+        """Heard for ``faint_dwell_s``, the minutes a phone under the gate needs
+        (``minutes_needed``) of it under its own token (a link made at the floor, where
+        every phone reads alike, may have carried another phone's minutes), and not since
+        it left by its level (on its way off)."""
+        own = self.minutes_needed(-math.inf)
+        return (token.heard_for(t) >= self.settings.faint_dwell_s and t - token.first_seen >= own
+                and not token.walked_out)
 
     def enter_level(self) -> float:
         """The gate: ``enter_dbm``, or, where the engine learns the street's level
